@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_CAPTURE_H
+#define SEGWATCH_CAPTURE_H
+
+/*
+ * capture - read frames from a pcap file or live interfaces, decode them,
+ * drop copies of one packet seen on several interfaces, and feed the flow
+ * table. Counts everything it could not use.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <segwatch/dissect.h>
+#include <segwatch/exit.h>
+#include <segwatch/flow.h>
+
+#define SW_CAPTURE_MAX_IFACES 64
+
+struct sw_capture_iface {
+	char name[64];
+	int ifindex;
+	uint64_t received;	/* frames read from this source */
+	uint64_t kernel_drops;	/* pcap_stats ps_drop */
+	uint64_t if_drops;	/* pcap_stats ps_ifdrop */
+};
+
+struct sw_capture_counters {
+	uint64_t packets_seen;
+	uint64_t bytes_seen;
+	uint64_t decoded;
+	uint64_t duplicates;
+	uint64_t not_tracked;
+	uint64_t malformed;
+	uint64_t by_reason[SW_R_MAX];
+	uint64_t kernel_drops;
+	unsigned n_ifaces;
+	struct sw_capture_iface ifaces[SW_CAPTURE_MAX_IFACES];
+};
+
+struct sw_capture_progress {
+	uint64_t packets_seen;
+	double elapsed_s;
+	double fraction;	/* of a file read, or of --duration; < 0 when unknown */
+	uint64_t live_flows;
+};
+
+typedef void (*sw_capture_progress_fn)(const struct sw_capture_progress *p, void *arg);
+
+enum sw_dedup_mode { SW_DEDUP_AUTO = 0, SW_DEDUP_ON, SW_DEDUP_OFF };
+
+struct sw_capture_opts {
+	const char *file;		/* read this pcap file ("-" = stdin), or */
+	const char *const *ifaces;	/* capture live on these; none and no file: discover bridges */
+	unsigned n_ifaces;
+	double duration_s;		/* live: stop after this long; 0 = until *stop */
+	const char *filter;		/* BPF, may be NULL */
+	int snaplen;			/* live; 0 = default */
+	enum sw_dedup_mode dedup;
+	volatile sig_atomic_t *stop;	/* set asynchronously to end a live capture */
+	sw_capture_progress_fn progress; /* called about twice a second; may be NULL */
+	void *progress_arg;
+};
+
+struct sw_capture;
+
+/**
+ * sw_capture_open - open a file or live interfaces
+ * @out: the new capture on success
+ * @opts: copied where needed
+ * @table: flow table fed by sw_capture_run (not owned)
+ * @err: filled on failure
+ *
+ * Returns SW_EXIT_OK, SW_EXIT_USAGE (unknown interface, bad filter) or
+ * SW_EXIT_RUNTIME (unreadable file, no permission, no bridge found).
+ */
+int sw_capture_open(struct sw_capture **out, const struct sw_capture_opts *opts,
+		    struct sw_flow_table *table, struct sw_err *err);
+
+/* sw_capture_run - process until end of file, duration or *stop. */
+int sw_capture_run(struct sw_capture *cap, struct sw_err *err);
+
+const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap);
+
+/* sw_capture_close - close every source; NULL is fine. */
+void sw_capture_close(struct sw_capture *cap);
+
+/**
+ * sw_discover_bridge_ports - names of every Linux bridge and its ports
+ * @names: array to fill (strings are malloc'd, caller frees)
+ * @max: capacity of @names
+ * @n: number filled
+ *
+ * Uses libnl-3 route. Returns SW_EXIT_OK or SW_EXIT_RUNTIME.
+ */
+int sw_discover_bridge_ports(char **names, unsigned max, unsigned *n, struct sw_err *err);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_FLOW_H
+#define SEGWATCH_FLOW_H
+
+/*
+ * flow - bidirectional flow table.
+ *
+ * Packets are keyed on (protocol, both endpoints) in canonical order so that
+ * both directions land in one record. The table is bounded: when it is full
+ * the oldest flow is evicted (emitted early) and counted.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <segwatch/dissect.h>
+
+enum sw_flow_state {
+	SW_FLOW_ATTEMPTED = 0,	/* initiator sent, nothing came back */
+	SW_FLOW_REFUSED,	/* answered by RST (TCP) or ICMP unreachable */
+	SW_FLOW_ESTABLISHED,	/* both sides talked (TCP: handshake completed) */
+	SW_FLOW_CLOSED,		/* TCP: FIN from both sides, or RST after establishment */
+};
+
+/* Why a flow record was emitted. */
+enum sw_flow_end {
+	SW_END_IDLE = 0,	/* idle timeout */
+	SW_END_ACTIVE,		/* active timeout: the flow continues in a new record */
+	SW_END_EVICTED,		/* table full */
+	SW_END_FLUSH,		/* end of capture */
+	SW_END_REUSED,		/* same tuple started a new connection (new SYN after close) */
+};
+
+/* Flags on a flow record. */
+#define SW_FLOW_F_INFERRED	0x01 /* initiator inferred: picked up mid-stream */
+#define SW_FLOW_F_CONTINUED	0x02 /* continues a record cut by the active timeout */
+#define SW_FLOW_F_FRAGMENTS	0x04 /* IP fragments were attributed to this flow */
+#define SW_FLOW_F_ICMP_ERROR	0x08 /* an ICMP error about this flow was seen (counted in rev) */
+
+struct sw_flow_dir {
+	uint64_t bytes;		/* sum of IP lengths */
+	uint64_t packets;
+	uint64_t first_us;	/* 0 when no packet went this way */
+	uint64_t last_us;
+	uint8_t tcp_flags;	/* OR of flags seen */
+};
+
+/*
+ * One flow as handed to the emit callback. "init" is the initiator; fwd is
+ * initiator -> responder, rev the answer direction.
+ */
+struct sw_flow {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;
+	uint8_t state;		/* enum sw_flow_state */
+	uint8_t end;		/* enum sw_flow_end */
+	uint8_t flags;		/* SW_FLOW_F_* */
+	uint8_t icmp_type;	/* ICMP flows: type/code of the first packet */
+	uint8_t icmp_code;
+	uint16_t init_port, resp_port; /* ICMP echo: both are the identifier */
+	uint8_t init_addr[16], resp_addr[16];
+	struct sw_flow_dir fwd, rev;
+};
+
+struct sw_flow_config {
+	uint32_t max_flows;		/* bound on live flows; 0 = default */
+	uint32_t idle_tcp_s;		/* TCP opening or established */
+	uint32_t idle_tcp_closed_s;	/* after FIN from both sides or RST */
+	uint32_t idle_udp_s;
+	uint32_t idle_icmp_s;
+	uint32_t idle_other_s;
+	uint32_t active_s;		/* longest record before it is cut */
+};
+
+struct sw_flow_stats {
+	uint64_t packets;	/* packets handed to the table */
+	uint64_t created;
+	uint64_t emitted;
+	uint64_t evicted;	/* emitted early because the table was full */
+	uint64_t active_cuts;
+	uint64_t frag_orphans;	/* non-first fragments whose first fragment never came */
+	uint64_t frag_evicted;	/* fragment tracker entries dropped because it was full */
+	uint64_t live;		/* flows in the table now */
+	uint64_t peak_live;
+};
+
+struct sw_flow_table;
+
+/* Called for each finished flow record; @flow is valid only during the call. */
+typedef void (*sw_flow_emit_fn)(const struct sw_flow *flow, void *arg);
+
+/* sw_flow_config_defaults - fill @cfg with the documented defaults. */
+void sw_flow_config_defaults(struct sw_flow_config *cfg);
+
+/**
+ * sw_flow_table_alloc - create a table
+ * @cfg: timeouts and bound (copied)
+ * @emit: called for every finished record; may be NULL
+ *
+ * Returns NULL with errno set on failure.
+ */
+struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
+					  sw_flow_emit_fn emit, void *arg);
+/* sw_flow_table_free - free the table without emitting what is left. NULL is fine. */
+void sw_flow_table_free(struct sw_flow_table *t);
+
+/* sw_flow_table_update - account one decoded packet seen at @ts_us (µs since the epoch). */
+void sw_flow_table_update(struct sw_flow_table *t, const struct sw_pkt *pkt, uint64_t ts_us);
+
+/* sw_flow_table_expire - emit flows idle (or too long-lived) as of @now_us. */
+void sw_flow_table_expire(struct sw_flow_table *t, uint64_t now_us);
+
+/* sw_flow_table_flush - emit every live flow with end reason SW_END_FLUSH. */
+void sw_flow_table_flush(struct sw_flow_table *t);
+
+const struct sw_flow_stats *sw_flow_table_stats(const struct sw_flow_table *t);
+
+const char *sw_flow_state_name(enum sw_flow_state s);
+const char *sw_flow_end_name(enum sw_flow_end e);
+
+#endif

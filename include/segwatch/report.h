@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_REPORT_H
+#define SEGWATCH_REPORT_H
+
+/*
+ * report - flows and counters for people (tables) and machines (JSON, built
+ * with jansson). The JSON shapes are documented in docs/flows.md.
+ */
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <segwatch/capture.h>
+#include <segwatch/flow.h>
+
+/* sw_report_addr - text form of a 16-byte address (IPv4-mapped shown as IPv4). */
+void sw_report_addr(char *buf, size_t len, const uint8_t addr[16], int family);
+/* sw_report_time - RFC 3339 UTC with microseconds. */
+void sw_report_time(char *buf, size_t len, uint64_t us);
+/* sw_report_proto_name - "tcp", "udp", ... or the number. @buf holds at least 8 bytes. */
+const char *sw_report_proto_name(uint8_t proto, int family, char *buf, size_t len);
+/* sw_report_tcp_flags - letters FSRPAUEC for the flags set. @buf holds at least 9 bytes. */
+const char *sw_report_tcp_flags(uint8_t flags, char *buf);
+
+/* sw_report_flow_json - new reference to the flow object. */
+json_t *sw_report_flow_json(const struct sw_flow *f);
+/* sw_report_counters_json - new reference to the counters object. */
+json_t *sw_report_counters_json(const struct sw_capture_counters *c,
+				const struct sw_flow_stats *fs, uint32_t max_flows);
+
+/* sw_report_flows_sort - order by first packet, then tuple: stable output. */
+void sw_report_flows_sort(struct sw_flow *flows, size_t n);
+void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n);
+void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
+			     const struct sw_flow_stats *fs, uint32_t max_flows);
+
+/* sw_report_progress_line - one line, rewritten in place with \r (terminals only). */
+void sw_report_progress_line(FILE *out, const struct sw_capture_progress *p);
+void sw_report_progress_clear(FILE *out);
+
+#endif

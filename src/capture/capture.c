@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Capture sources and the per-frame pipeline: decode, drop cross-interface
+ * copies, feed the flow table, expire idle flows as time moves on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define SW_DEFAULT_SNAPLEN 256
+#define SW_DEDUP_WINDOW_US 50000	/* copies of one packet arrive within µs; 50 ms is generous */
+#define SW_REORDER_HOLD_US 50000	/* how long frames from several sources wait to be sorted */
+#define SW_REORDER_SLOTS 65536
+#define SW_PROGRESS_US 500000
+#define SW_MAX_SLL2_IFACES 32
+
+struct sw_source {
+	pcap_t *pcap;
+	int dlt;
+	int fd;
+	bool dead;	/* the interface went away; its counters are kept */
+};
+
+struct sw_capture {
+	struct sw_capture_opts opts;
+	struct sw_flow_table *table;
+	struct sw_source src[SW_CAPTURE_MAX_IFACES];
+	unsigned n_src;
+	bool live;
+	bool dedup_on;
+	struct sw_dedup *dedup;
+	struct sw_reorder *reorder;
+	struct sw_capture_counters cnt;
+	uint64_t next_expire_us;
+	uint32_t sll2_ifindex[SW_MAX_SLL2_IFACES]; /* ifindex -> dedup interface number */
+	unsigned n_sll2;
+	off_t file_size;
+	uint64_t start_us;
+	uint64_t next_progress_us;
+	unsigned cur_src;	/* source of the frames being dispatched */
+};
+
+int sw_err_set(struct sw_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static uint64_t sw_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap)
+{
+	return &cap->cnt;
+}
+
+/* ---- the per-frame pipeline ---- */
+
+/* Interface number for the duplicate filter. */
+static unsigned sw_capture_iface_of(struct sw_capture *cap, unsigned source, const struct sw_pkt *pkt)
+{
+	if (cap->src[source].dlt != SW_DLT_LINUX_SLL2)
+		return source;
+	for (unsigned i = 0; i < cap->n_sll2; i++)
+		if (cap->sll2_ifindex[i] == pkt->ifindex)
+			return i;
+	if (cap->n_sll2 < SW_MAX_SLL2_IFACES) {
+		cap->sll2_ifindex[cap->n_sll2] = pkt->ifindex;
+		return cap->n_sll2++;
+	}
+	return SW_MAX_SLL2_IFACES - 1;
+}
+
+static void sw_capture_frame(struct sw_capture *cap, unsigned source, uint64_t ts_us,
+			     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct sw_capture_counters *cnt = &cap->cnt;
+	enum sw_reason why;
+	struct sw_pkt pkt;
+
+	cnt->packets_seen++;
+	cnt->bytes_seen += wirelen;
+	if (sw_dissect_packet(cap->src[source].dlt, data, caplen, wirelen, &pkt, &why) != SW_OK) {
+		cnt->by_reason[why]++;
+		if (sw_dissect_reason_is_malformed(why))
+			cnt->malformed++;
+		else
+			cnt->not_tracked++;
+		return;
+	}
+	if (cap->dedup_on &&
+	    sw_dedup_is_copy(cap->dedup, &pkt, sw_capture_iface_of(cap, source, &pkt), ts_us)) {
+		cnt->duplicates++;
+		return;
+	}
+	cnt->decoded++;
+	sw_flow_table_update(cap->table, &pkt, ts_us);
+	if (ts_us >= cap->next_expire_us) {
+		sw_flow_table_expire(cap->table, ts_us);
+		cap->next_expire_us = ts_us + 1000000;
+	}
+}
+
+static uint64_t sw_ts_us(const struct pcap_pkthdr *h)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+}
+
+static void sw_capture_direct_cb(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct sw_capture *cap = (struct sw_capture *)arg;
+
+	cap->cnt.ifaces[cap->cur_src].received++;
+	sw_capture_frame(cap, cap->cur_src, sw_ts_us(h), data, h->caplen, h->len);
+}
+
+static void sw_capture_release(struct sw_capture *cap, uint64_t until_us)
+{
+	const struct sw_reorder_frame *f;
+
+	while ((f = sw_reorder_pop(cap->reorder, until_us)) != NULL)
+		sw_capture_frame(cap, f->source, f->ts_us, f->data, f->caplen, f->wirelen);
+}
+
+static void sw_capture_reorder_cb(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct sw_capture *cap = (struct sw_capture *)arg;
+
+	cap->cnt.ifaces[cap->cur_src].received++;
+	if (sw_reorder_full(cap->reorder) && sw_ts_us(h) > SW_REORDER_HOLD_US)
+		sw_capture_release(cap, sw_ts_us(h) - SW_REORDER_HOLD_US);
+	if (sw_reorder_full(cap->reorder)) { /* everything buffered is newer: let the oldest go */
+		const struct sw_reorder_frame *f = sw_reorder_pop(cap->reorder, UINT64_MAX);
+
+		sw_capture_frame(cap, f->source, f->ts_us, f->data, f->caplen, f->wirelen);
+	}
+	sw_reorder_push(cap->reorder, sw_ts_us(h), (uint16_t)cap->cur_src, data, h->caplen, h->len);
+}
+
+/* ---- opening ---- */
+
+static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *name,
+				 struct sw_err *err)
+{
+	struct sw_source *s = &cap->src[cap->n_src];
+	struct sw_capture_iface *ifc = &cap->cnt.ifaces[cap->n_src];
+
+	s->pcap = p;
+	s->dlt = pcap_datalink(p);
+	s->fd = -1;
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = cap->live ? (int)if_nametoindex(name) : 0;
+	cap->n_src++;
+	cap->cnt.n_ifaces = cap->n_src;
+	if (!sw_dissect_dlt_ok(s->dlt))
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: link type %s (%d) is not supported",
+				  name, pcap_datalink_val_to_name(s->dlt) ?
+				  pcap_datalink_val_to_name(s->dlt) : "?", s->dlt);
+	if (cap->opts.filter) {
+		struct bpf_program prog;
+
+		if (pcap_compile(p, &prog, cap->opts.filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+			return sw_err_set(err, SW_EXIT_USAGE, "--filter: %s", pcap_geterr(p));
+		if (pcap_setfilter(p, &prog) < 0) {
+			pcap_freecode(&prog);
+			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot set filter: %s",
+					  name, pcap_geterr(p));
+		}
+		pcap_freecode(&prog);
+	}
+	return SW_EXIT_OK;
+}
+
+static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	const char *name = cap->opts.file;
+	struct stat st;
+	pcap_t *p;
+
+	p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!p)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, errbuf);
+	if (strcmp(name, "-") != 0 && stat(name, &st) == 0)
+		cap->file_size = st.st_size;
+	return sw_capture_add_source(cap, p, name, err);
+}
+
+static int sw_capture_activate_error(pcap_t *p, int rc, const char *name, struct sw_err *err)
+{
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: no such interface", name);
+	case PCAP_ERROR_PERM_DENIED:
+		return sw_err_set(err, SW_EXIT_RUNTIME,
+				  "%s: permission denied (perhaps you must be root, or have CAP_NET_RAW)",
+				  name);
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: interface is down", name);
+	default:
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot capture: %s", name,
+				  pcap_geterr(p));
+	}
+}
+
+static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struct sw_err *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int snaplen = cap->opts.snaplen > 0 ? cap->opts.snaplen : SW_DEFAULT_SNAPLEN;
+	pcap_t *p;
+	int rc;
+
+	if (cap->n_src == SW_CAPTURE_MAX_IFACES)
+		return sw_err_set(err, SW_EXIT_USAGE, "too many interfaces (at most %d)",
+				  SW_CAPTURE_MAX_IFACES);
+	p = pcap_create(name, errbuf);
+	if (!p)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 1);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, 32 << 20);
+	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		rc = sw_capture_activate_error(p, rc, name, err);
+		pcap_close(p);
+		return rc;
+	}
+	/* on "any", ask for cooked v2: it carries the interface index */
+	if (pcap_datalink(p) == SW_DLT_LINUX_SLL)
+		pcap_set_datalink(p, SW_DLT_LINUX_SLL2);
+	rc = sw_capture_add_source(cap, p, name, err);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	if (pcap_setnonblock(p, 1, errbuf) < 0)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
+	cap->src[cap->n_src - 1].fd = pcap_get_selectable_fd(p);
+	return SW_EXIT_OK;
+}
+
+static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
+{
+	char *found[SW_CAPTURE_MAX_IFACES];
+	unsigned n = 0;
+	int rc = SW_EXIT_OK;
+
+	cap->live = true;
+	if (cap->opts.n_ifaces > 0) {
+		for (unsigned i = 0; i < cap->opts.n_ifaces && rc == SW_EXIT_OK; i++)
+			rc = sw_capture_open_iface(cap, cap->opts.ifaces[i], err);
+		return rc;
+	}
+	rc = sw_discover_bridge_ports(found, SW_CAPTURE_MAX_IFACES, &n, err);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	if (n == 0)
+		rc = sw_err_set(err, SW_EXIT_RUNTIME,
+				"no Linux bridge found to capture on; name interfaces with -i");
+	for (unsigned i = 0; i < n; i++) {
+		if (rc == SW_EXIT_OK)
+			rc = sw_capture_open_iface(cap, found[i], err);
+		free(found[i]);
+	}
+	return rc;
+}
+
+static bool sw_capture_wants_dedup(const struct sw_capture *cap)
+{
+	if (cap->opts.dedup != SW_DEDUP_AUTO)
+		return cap->opts.dedup == SW_DEDUP_ON;
+	if (cap->n_src > 1)
+		return true;
+	return cap->src[0].dlt == SW_DLT_LINUX_SLL2;
+}
+
+int sw_capture_open(struct sw_capture **out, const struct sw_capture_opts *opts,
+		    struct sw_flow_table *table, struct sw_err *err)
+{
+	struct sw_capture *cap = calloc(1, sizeof(*cap));
+	int rc;
+
+	*out = NULL;
+	if (!cap)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	cap->opts = *opts;
+	cap->table = table;
+	rc = opts->file ? sw_capture_open_file(cap, err) : sw_capture_open_live(cap, err);
+	if (rc == SW_EXIT_OK && sw_capture_wants_dedup(cap)) {
+		cap->dedup_on = true;
+		cap->dedup = sw_dedup_alloc(SW_DEDUP_WINDOW_US);
+		if (!cap->dedup)
+			rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	if (rc == SW_EXIT_OK && cap->live && cap->n_src > 1) {
+		int snaplen = opts->snaplen > 0 ? opts->snaplen : SW_DEFAULT_SNAPLEN;
+
+		cap->reorder = sw_reorder_alloc(SW_REORDER_SLOTS, (uint32_t)snaplen);
+		if (!cap->reorder)
+			rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	if (rc != SW_EXIT_OK) {
+		sw_capture_close(cap);
+		return rc;
+	}
+	*out = cap;
+	return SW_EXIT_OK;
+}
+
+void sw_capture_close(struct sw_capture *cap)
+{
+	if (!cap)
+		return;
+	for (unsigned i = 0; i < cap->n_src; i++)
+		if (cap->src[i].pcap)
+			pcap_close(cap->src[i].pcap);
+	sw_dedup_free(cap->dedup);
+	sw_reorder_free(cap->reorder);
+	free(cap);
+}
+
+/* ---- running ---- */
+
+static void sw_capture_report_progress(struct sw_capture *cap, uint64_t now_us)
+{
+	struct sw_capture_progress p = { 0 };
+
+	if (!cap->opts.progress || now_us < cap->next_progress_us)
+		return;
+	cap->next_progress_us = now_us + SW_PROGRESS_US;
+	p.packets_seen = cap->cnt.packets_seen;
+	p.elapsed_s = (double)(now_us - cap->start_us) / 1e6;
+	p.fraction = -1;
+	if (!cap->live && cap->file_size > 0) {
+		FILE *f = pcap_file(cap->src[0].pcap);
+		long pos = f ? ftell(f) : -1;
+
+		if (pos >= 0)
+			p.fraction = (double)pos / (double)cap->file_size;
+	} else if (cap->live && cap->opts.duration_s > 0) {
+		p.fraction = p.elapsed_s / cap->opts.duration_s;
+	}
+	p.live_flows = sw_flow_table_stats(cap->table)->live;
+	cap->opts.progress(&p, cap->opts.progress_arg);
+}
+
+static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
+{
+	pcap_t *p = cap->src[0].pcap;
+	int rc;
+
+	cap->cur_src = 0;
+	while ((rc = pcap_dispatch(p, 4096, sw_capture_direct_cb, (u_char *)cap)) > 0) {
+		if (cap->opts.stop && *cap->opts.stop)
+			break;
+		if (cap->opts.progress)
+			sw_capture_report_progress(cap, sw_wall_us());
+	}
+	if (rc == PCAP_ERROR)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", cap->opts.file, pcap_geterr(p));
+	return SW_EXIT_OK;
+}
+
+static void sw_capture_read_stats(struct sw_capture *cap, unsigned i)
+{
+	struct pcap_stat ps;
+
+	if (cap->src[i].dead || !cap->src[i].pcap || pcap_stats(cap->src[i].pcap, &ps) < 0)
+		return;
+	cap->cnt.ifaces[i].kernel_drops = ps.ps_drop;
+	cap->cnt.ifaces[i].if_drops = ps.ps_ifdrop;
+}
+
+static void sw_capture_sum_drops(struct sw_capture *cap)
+{
+	cap->cnt.kernel_drops = 0;
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		sw_capture_read_stats(cap, i);
+		cap->cnt.kernel_drops += cap->cnt.ifaces[i].kernel_drops;
+	}
+}
+
+/* Read what each ready source has; a source whose interface vanished is retired. */
+static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
+{
+	struct pollfd pfd[SW_CAPTURE_MAX_IFACES];
+	unsigned alive = 0;
+	pcap_handler cb = cap->reorder ? sw_capture_reorder_cb : sw_capture_direct_cb;
+
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		pfd[i].fd = cap->src[i].dead ? -1 : cap->src[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	if (poll(pfd, cap->n_src, timeout_ms) < 0 && errno != EINTR)
+		return 0;
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		if (cap->src[i].dead)
+			continue;
+		cap->cur_src = i;
+		if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    pcap_dispatch(cap->src[i].pcap, 1024, cb, (u_char *)cap) < 0) {
+			sw_capture_read_stats(cap, i);
+			cap->src[i].dead = true; /* e.g. a veth removed while capturing */
+			continue;
+		}
+		alive++;
+	}
+	return alive;
+}
+
+static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
+{
+	uint64_t end_us = cap->opts.duration_s > 0 ?
+		cap->start_us + (uint64_t)(cap->opts.duration_s * 1e6) : UINT64_MAX;
+	uint64_t now = cap->start_us;
+
+	(void)err;
+	while (!(cap->opts.stop && *cap->opts.stop) && now < end_us) {
+		if (sw_capture_poll_sources(cap, 100) == 0)
+			break;
+		now = sw_wall_us();
+		if (cap->reorder)
+			sw_capture_release(cap, now - SW_REORDER_HOLD_US);
+		if (now >= cap->next_expire_us) {
+			sw_flow_table_expire(cap->table, now - SW_REORDER_HOLD_US);
+			cap->next_expire_us = now + 1000000;
+		}
+		sw_capture_report_progress(cap, now);
+	}
+	/* what the kernel still holds was captured within the window: read it */
+	sw_capture_poll_sources(cap, 0);
+	if (cap->reorder)
+		sw_capture_release(cap, UINT64_MAX);
+	return SW_EXIT_OK;
+}
+
+int sw_capture_run(struct sw_capture *cap, struct sw_err *err)
+{
+	int rc;
+
+	cap->start_us = sw_wall_us();
+	cap->next_progress_us = cap->start_us + SW_PROGRESS_US;
+	rc = cap->live ? sw_capture_run_live(cap, err) : sw_capture_run_file(cap, err);
+	if (cap->live)
+		sw_capture_sum_drops(cap);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_CAPTURE_INTERNAL_H
+#define SW_CAPTURE_INTERNAL_H
+
+#include <segwatch/capture.h>
+
+/*
+ * Duplicate filter (dedup.c): remembers a signature of each recent packet
+ * and the interfaces it was seen on. See docs/flows.md, "Packets seen on
+ * several interfaces".
+ */
+struct sw_dedup;
+
+struct sw_dedup *sw_dedup_alloc(uint64_t window_us);
+void sw_dedup_free(struct sw_dedup *d);
+
+/*
+ * sw_dedup_is_copy - true when @pkt is a copy of a packet already counted on
+ * another interface within the window. @iface is a small source number (< 64).
+ */
+bool sw_dedup_is_copy(struct sw_dedup *d, const struct sw_pkt *pkt, unsigned iface,
+		      uint64_t ts_us);
+
+/* Reorder buffer (reorder.c): frames from several live sources, released in time order. */
+struct sw_reorder;
+
+struct sw_reorder_frame {
+	uint64_t ts_us;
+	uint32_t caplen, wirelen;
+	uint16_t source;
+	uint8_t data[];
+};
+
+struct sw_reorder *sw_reorder_alloc(uint32_t capacity, uint32_t max_caplen);
+void sw_reorder_free(struct sw_reorder *r);
+/* sw_reorder_full - true when a push would not fit: pop first. */
+bool sw_reorder_full(const struct sw_reorder *r);
+void sw_reorder_push(struct sw_reorder *r, uint64_t ts_us, uint16_t source,
+		     const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+/* sw_reorder_pop - the oldest frame if its time is <= @until_us, else NULL. Valid until the next call. */
+const struct sw_reorder_frame *sw_reorder_pop(struct sw_reorder *r, uint64_t until_us);
+
+#endif

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* segwatch capture: options, output sinks, and the run itself. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <segwatch/capture.h>
+#include <segwatch/report.h>
+
+#include "cli.h"
+
+#define SW_MAX_CLI_IFACES SW_CAPTURE_MAX_IFACES
+
+/* Signal handlers can only talk through a global; this is the one. */
+static volatile sig_atomic_t sw_capture_stop;
+
+struct sw_capture_args {
+	struct sw_capture_opts opts;
+	struct sw_flow_config flow_cfg;
+	const char *ifaces[SW_MAX_CLI_IFACES];
+	char *iface_buf[SW_MAX_CLI_IFACES]; /* strdup'd -i arguments, split in place */
+	unsigned n_iface_buf;
+	const char *write_path;
+	bool json, quiet, pretty;
+};
+
+/* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
+struct sw_flow_sink {
+	FILE *stream;
+	bool collect;
+	struct sw_flow *flows;
+	size_t n, cap;
+	bool failed;
+};
+
+static void sw_capture_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch capture -r FILE [OPTIONS]\n"
+		"       segwatch capture [-i IFACE[,IFACE...]] [--duration SECONDS] [OPTIONS]\n\n"
+		"Read a pcap file, or capture live, and report bidirectional flows. Without -r and -i\n"
+		"it captures on every Linux bridge and its ports (veths), found through netlink.\n\n"
+		"  -r, --read FILE        read a pcap/pcapng file (- for stdin)\n"
+		"  -i, --interface LIST   capture on these interfaces (comma-separated, repeatable)\n"
+		"  -d, --duration S       stop a live capture after S seconds (default: Ctrl-C)\n"
+		"  -j, --json             one JSON document (docs/flows.md) instead of tables\n"
+		"  -p, --pretty           indent the JSON\n"
+		"  -w, --write FILE       also write each flow as a JSON line as it ends (- = stdout)\n"
+		"  -q, --quiet            counters only, no flow list\n"
+		"      --max-flows N      bound on live flows (default 1048576)\n"
+		"      --timeout NAME=S   idle timeout tcp, tcp-closed, udp, icmp, other; or active\n"
+		"      --filter BPF       pcap filter applied before decoding\n"
+		"      --no-dedup         count every captured copy of a packet\n"
+		"      --dedup            drop copies even on a single source\n"
+		"      --snaplen N        live snap length (default 256)\n"
+		"  -h, --help             this text\n\n"
+		"exit codes: 0 done, 2 usage error or unknown interface, 3 runtime failure\n");
+}
+
+static bool sw_parse_timeout(struct sw_flow_config *cfg, const char *arg)
+{
+	static const struct { const char *name; size_t off; } keys[] = {
+		{ "tcp", offsetof(struct sw_flow_config, idle_tcp_s) },
+		{ "tcp-closed", offsetof(struct sw_flow_config, idle_tcp_closed_s) },
+		{ "udp", offsetof(struct sw_flow_config, idle_udp_s) },
+		{ "icmp", offsetof(struct sw_flow_config, idle_icmp_s) },
+		{ "other", offsetof(struct sw_flow_config, idle_other_s) },
+		{ "active", offsetof(struct sw_flow_config, active_s) },
+	};
+	const char *eq = strchr(arg, '=');
+
+	for (size_t i = 0; eq && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i].name) == (size_t)(eq - arg) &&
+		    strncmp(arg, keys[i].name, (size_t)(eq - arg)) == 0)
+			return sw_cli_parse_u32("--timeout", eq + 1, 1, 30 * 86400,
+						(uint32_t *)((char *)cfg + keys[i].off));
+	fprintf(stderr, "segwatch: --timeout: \"%s\" is not NAME=SECONDS with NAME one of "
+			"tcp, tcp-closed, udp, icmp, other, active\n", arg);
+	return false;
+}
+
+static bool sw_add_ifaces(struct sw_capture_args *a, const char *list)
+{
+	char *copy, *tok, *save = NULL;
+
+	if (a->n_iface_buf == SW_MAX_CLI_IFACES || !(copy = strdup(list)))
+		return false;
+	a->iface_buf[a->n_iface_buf++] = copy;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (a->opts.n_ifaces == SW_MAX_CLI_IFACES) {
+			fprintf(stderr, "segwatch: -i: at most %d interfaces\n", SW_MAX_CLI_IFACES);
+			return false;
+		}
+		a->ifaces[a->opts.n_ifaces++] = tok;
+	}
+	return true;
+}
+
+static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
+{
+	char *end;
+	double d = strtod(arg, &end);
+
+	if (end == arg || *end || !(d > 0) || d > 1e9) {
+		fprintf(stderr, "segwatch: --duration: \"%s\" is not a positive number of seconds\n", arg);
+		return false;
+	}
+	a->opts.duration_s = d;
+	return true;
+}
+
+enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN };
+
+static const struct option sw_capture_longopts[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "dedup", no_argument, NULL, OPT_DEDUP },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, or an exit code. */
+static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
+{
+	uint32_t snaplen;
+	int c;
+
+	sw_flow_config_defaults(&a->flow_cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts, NULL)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case 'r': a->opts.file = optarg; break;
+		case 'i': ok = sw_add_ifaces(a, optarg); break;
+		case 'd': ok = sw_parse_duration(a, optarg); break;
+		case 'j': a->json = true; break;
+		case 'p': a->pretty = true; break;
+		case 'w': a->write_path = optarg; break;
+		case 'q': a->quiet = true; break;
+		case OPT_MAX_FLOWS:
+			ok = sw_cli_parse_u32("--max-flows", optarg, 1, 1u << 31, &a->flow_cfg.max_flows);
+			break;
+		case OPT_TIMEOUT: ok = sw_parse_timeout(&a->flow_cfg, optarg); break;
+		case OPT_FILTER: a->opts.filter = optarg; break;
+		case OPT_NO_DEDUP: a->opts.dedup = SW_DEDUP_OFF; break;
+		case OPT_DEDUP: a->opts.dedup = SW_DEDUP_ON; break;
+		case OPT_SNAPLEN:
+			ok = sw_cli_parse_u32("--snaplen", optarg, 64, 262144, &snaplen);
+			a->opts.snaplen = (int)snaplen;
+			break;
+		case 'h': sw_capture_usage(stdout); return SW_EXIT_OK;
+		default: sw_capture_usage(stderr); return SW_EXIT_USAGE;
+		}
+		if (!ok)
+			return SW_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "segwatch capture: unexpected argument \"%s\"\n", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
+	if (a->opts.file && (a->opts.n_ifaces || a->opts.duration_s > 0)) {
+		fprintf(stderr, "segwatch capture: -r reads a file; it cannot be combined with -i or --duration\n");
+		return SW_EXIT_USAGE;
+	}
+	a->opts.ifaces = a->ifaces;
+	return -1;
+}
+
+static void sw_sink_emit(const struct sw_flow *f, void *arg)
+{
+	struct sw_flow_sink *s = arg;
+
+	if (s->stream) {
+		json_t *o = sw_report_flow_json(f);
+
+		if (json_dumpf(o, s->stream, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
+		    fputc('\n', s->stream) == EOF)
+			s->failed = true;
+		json_decref(o);
+	}
+	if (!s->collect)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct sw_flow *p = realloc(s->flows, cap * sizeof(*p));
+
+		if (!p) {
+			s->failed = true;
+			return;
+		}
+		s->flows = p;
+		s->cap = cap;
+	}
+	s->flows[s->n++] = *f;
+}
+
+static void sw_on_signal(int sig)
+{
+	(void)sig;
+	sw_capture_stop = 1;
+}
+
+static void sw_on_progress(const struct sw_capture_progress *p, void *arg)
+{
+	(void)arg;
+	sw_report_progress_line(stderr, p);
+}
+
+static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink *sink,
+			    const struct sw_capture *cap, const struct sw_flow_table *t)
+{
+	const struct sw_capture_counters *cnt = sw_capture_counters(cap);
+	const struct sw_flow_stats *fs = sw_flow_table_stats(t);
+	uint32_t max = a->flow_cfg.max_flows;
+
+	sw_report_flows_sort(sink->flows, sink->n);
+	if (a->json) {
+		json_t *doc = json_object(), *flows = json_array();
+
+		json_object_set_new(doc, "type", json_string("capture"));
+		json_object_set_new(doc, "version", json_integer(1));
+		for (size_t i = 0; i < sink->n; i++)
+			json_array_append_new(flows, sw_report_flow_json(&sink->flows[i]));
+		if (a->quiet)
+			json_decref(flows);
+		else
+			json_object_set_new(doc, "flows", flows);
+		json_object_set_new(doc, "counters", sw_report_counters_json(cnt, fs, max));
+		json_dumpf(doc, stdout, JSON_PRESERVE_ORDER | (a->pretty ? JSON_INDENT(2) : JSON_COMPACT));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		if (sink->collect)
+			sw_report_flows_text(stdout, sink->flows, sink->n);
+		sw_report_counters_text(stdout, cnt, fs, max);
+	}
+	if (fflush(stdout) == EOF || sink->failed) {
+		fprintf(stderr, "segwatch: writing output failed\n");
+		return SW_EXIT_RUNTIME;
+	}
+	return SW_EXIT_OK;
+}
+
+static int sw_capture_execute(struct sw_capture_args *a)
+{
+	struct sw_flow_sink sink = { 0 };
+	struct sw_flow_table *t = NULL;
+	struct sw_capture *cap = NULL;
+	struct sw_err err = { 0 };
+	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
+	int rc;
+
+	sink.collect = !a->quiet && !write_stdout;
+	if (a->write_path) {
+		sink.stream = write_stdout ? stdout : fopen(a->write_path, "w");
+		if (!sink.stream) {
+			fprintf(stderr, "segwatch: %s: cannot write: %m\n", a->write_path);
+			return SW_EXIT_RUNTIME;
+		}
+	}
+	t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink);
+	if (!t) {
+		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
+	signal(SIGINT, sw_on_signal);
+	signal(SIGTERM, sw_on_signal);
+	a->opts.stop = &sw_capture_stop;
+	if (isatty(STDERR_FILENO))
+		a->opts.progress = sw_on_progress;
+	rc = sw_capture_open(&cap, &a->opts, t, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_run(cap, &err);
+	if (a->opts.progress)
+		sw_report_progress_clear(stderr);
+	if (rc != SW_EXIT_OK)
+		goto out;
+	sw_flow_table_flush(t);
+	if (sink.stream) {
+		json_t *c = sw_report_counters_json(sw_capture_counters(cap), sw_flow_table_stats(t),
+						    a->flow_cfg.max_flows);
+
+		json_dumpf(c, sink.stream, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', sink.stream);
+		json_decref(c);
+	}
+	if (!write_stdout)
+		rc = sw_capture_print(a, &sink, cap, t);
+out:
+	if (rc != SW_EXIT_OK && err.msg[0])
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	if (sink.stream && !write_stdout && fclose(sink.stream) == EOF && rc == SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path);
+		rc = SW_EXIT_RUNTIME;
+	}
+	sw_capture_close(cap);
+	sw_flow_table_free(t);
+	free(sink.flows);
+	return rc;
+}
+
+int sw_cmd_capture(int argc, char **argv)
+{
+	struct sw_capture_args a = { 0 };
+	int rc = sw_capture_parse(&a, argc, argv);
+
+	if (rc < 0)
+		rc = sw_capture_execute(&a);
+	for (unsigned i = 0; i < a.n_iface_buf; i++)
+		free(a.iface_buf[i]);
+	return rc;
+}

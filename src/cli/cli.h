@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_CLI_H
+#define SW_CLI_H
+
+/* One function per subcommand; each parses its own options and returns an exit code. */
+int sw_cmd_capture(int argc, char **argv);
+
+/* sw_cli_run - dispatch argv[1] through the command table (dispatch.c). */
+int sw_cli_run(int argc, char **argv);
+
+/* sw_cli_parse_u32 - a whole number in [min, max]; false with a message on stderr otherwise. */
+bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out);
+
+#endif

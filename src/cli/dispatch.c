@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command table: full names plus explicit aliases, no prefix matching (a
+ * prefix that means one command today means another tomorrow).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segwatch/exit.h>
+
+#include "cli.h"
+
+#ifndef SW_VERSION
+#define SW_VERSION "0.1.0"
+#endif
+
+struct sw_cmd {
+	const char *name;
+	const char *alias;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct sw_cmd sw_cmds[] = {
+	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows" },
+};
+
+static void sw_usage(FILE *out)
+{
+	fprintf(out, "usage: segwatch COMMAND [OPTIONS]   (segwatch COMMAND --help for its options)\n\n"
+		     "segwatch watches east-west traffic between containers on one Linux host.\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < sizeof(sw_cmds) / sizeof(sw_cmds[0]); i++)
+		fprintf(out, "  %-10s %s\n", sw_cmds[i].name, sw_cmds[i].summary);
+	fprintf(out, "  %-10s %s\n", "version", "print the version");
+	fprintf(out, "\nexit codes:\n"
+		     "  0  done\n"
+		     "  1  unexpected lateral flows found (report and policy commands)\n"
+		     "  2  usage error: bad option or argument, unknown interface, bad input file contents\n"
+		     "  3  runtime failure: unreadable file, pcap or netlink error, no permission\n");
+}
+
+bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "segwatch: %s: \"%s\" is not a whole number from %u to %u\n", opt,
+			text, min, max);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+int sw_cli_run(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+	    strcmp(name, "help") == 0) {
+		sw_usage(name ? stdout : stderr);
+		return name ? SW_EXIT_OK : SW_EXIT_USAGE;
+	}
+	if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
+		printf("segwatch %s\n", SW_VERSION);
+		return SW_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(sw_cmds) / sizeof(sw_cmds[0]); i++)
+		if (strcmp(name, sw_cmds[i].name) == 0 ||
+		    (sw_cmds[i].alias && strcmp(name, sw_cmds[i].alias) == 0))
+			return sw_cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "segwatch: unknown command \"%s\" (see segwatch --help)\n", name);
+	return SW_EXIT_USAGE;
+}

@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The bidirectional flow table.
+ *
+ * Memory: records live in chunks of SW_CHUNK_RECS, addressed by 32-bit
+ * indices (1-based, 0 = none) so that links cost 4 bytes, and chunks are
+ * allocated as the table grows: RSS follows the number of live flows. The
+ * hash has a power-of-two number of 4-byte buckets, at most one per flow.
+ *
+ * Expiry: one FIFO queue per timeout class. Records are appended when
+ * created and never moved on activity (that would touch two more cache
+ * lines per packet); the expiry pass pops queue heads that are old enough and
+ * either emits them (idle) or appends them again. Each record is requeued at
+ * most once per timeout period. Because a queue position can lag, every
+ * lookup also checks the record's own idle time, so results stay exact.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define SW_CHUNK_SHIFT 16
+#define SW_CHUNK_RECS (1u << SW_CHUNK_SHIFT)
+#define SW_DEFAULT_MAX_FLOWS (1u << 20)
+
+struct sw_flow_queue {
+	uint32_t head, tail;
+};
+
+struct sw_flow_table {
+	struct sw_flow_config cfg;
+	sw_flow_emit_fn emit;
+	void *emit_arg;
+	uint64_t seed;
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	struct sw_flow_rec **chunks;
+	uint32_t n_chunks;	/* allocated so far */
+	uint32_t max_chunks;
+	uint32_t next_unused;	/* records never used yet (1-based) */
+	uint32_t free_list;
+	struct sw_flow_queue q[SW_Q_MAX];
+	uint32_t idle_s[SW_Q_MAX];
+	uint64_t epoch_us;
+	uint64_t now_us;
+	struct sw_frag_table *frags;
+	struct sw_flow_stats stats;
+};
+
+void sw_flow_config_defaults(struct sw_flow_config *cfg)
+{
+	cfg->max_flows = SW_DEFAULT_MAX_FLOWS;
+	cfg->idle_tcp_s = 300;
+	cfg->idle_tcp_closed_s = 15;
+	cfg->idle_udp_s = 60;
+	cfg->idle_icmp_s = 30;
+	cfg->idle_other_s = 60;
+	cfg->active_s = 1800;
+}
+
+static inline struct sw_flow_rec *sw_rec(const struct sw_flow_table *t, uint32_t idx)
+{
+	idx--;
+	return &t->chunks[idx >> SW_CHUNK_SHIFT][idx & (SW_CHUNK_RECS - 1)];
+}
+
+/* A keyed mix over the 40-byte key; the random seed defeats crafted collisions. */
+static inline uint64_t sw_flow_hash(const struct sw_flow_table *t, const struct sw_flow_key *k)
+{
+	uint64_t w[5], h = t->seed;
+
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 5; i++) {
+		h ^= w[i];
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+static uint64_t sw_flow_seed(void)
+{
+	struct timespec ts;
+	uint64_t s;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&s;
+	return s | 1;
+}
+
+struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
+					  sw_flow_emit_fn emit, void *arg)
+{
+	struct sw_flow_table *t = calloc(1, sizeof(*t));
+	uint32_t nb = 1024;
+
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_flows == 0)
+		t->cfg.max_flows = SW_DEFAULT_MAX_FLOWS;
+	if (t->cfg.max_flows > (1u << 31))
+		t->cfg.max_flows = 1u << 31;
+	while (nb < t->cfg.max_flows)
+		nb <<= 1;
+	t->bucket_mask = nb - 1;
+	t->max_chunks = (t->cfg.max_flows + SW_CHUNK_RECS - 1) / SW_CHUNK_RECS;
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->chunks = calloc(t->max_chunks, sizeof(*t->chunks));
+	t->frags = sw_frag_table_alloc();
+	if (!t->buckets || !t->chunks || !t->frags) {
+		sw_flow_table_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->emit = emit;
+	t->emit_arg = arg;
+	t->seed = sw_flow_seed();
+	t->idle_s[SW_Q_TCP] = t->cfg.idle_tcp_s;
+	t->idle_s[SW_Q_TCP_CLOSED] = t->cfg.idle_tcp_closed_s;
+	t->idle_s[SW_Q_UDP] = t->cfg.idle_udp_s;
+	t->idle_s[SW_Q_ICMP] = t->cfg.idle_icmp_s;
+	t->idle_s[SW_Q_OTHER] = t->cfg.idle_other_s;
+	return t;
+}
+
+void sw_flow_table_free(struct sw_flow_table *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->n_chunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->buckets);
+	sw_frag_table_free(t->frags);
+	free(t);
+}
+
+const struct sw_flow_stats *sw_flow_table_stats(const struct sw_flow_table *t)
+{
+	return &t->stats;
+}
+
+struct sw_flow_stats *sw_flow_table_stats_mut(struct sw_flow_table *t)
+{
+	return &t->stats;
+}
+
+/* ---- records: allocation, hash and queues ---- */
+
+static uint32_t sw_rec_alloc(struct sw_flow_table *t)
+{
+	uint32_t idx;
+
+	if (t->free_list) {
+		idx = t->free_list;
+		t->free_list = sw_rec(t, idx)->hnext;
+		return idx;
+	}
+	if (t->next_unused >= t->n_chunks * SW_CHUNK_RECS) {
+		struct sw_flow_rec *c;
+
+		if (t->n_chunks == t->max_chunks)
+			return 0;
+		c = malloc(sizeof(*c) * SW_CHUNK_RECS);
+		if (!c)
+			return 0;
+		t->chunks[t->n_chunks++] = c;
+	}
+	return ++t->next_unused;
+}
+
+static void sw_rec_release(struct sw_flow_table *t, uint32_t idx)
+{
+	sw_rec(t, idx)->hnext = t->free_list;
+	t->free_list = idx;
+}
+
+static void sw_hash_unlink(struct sw_flow_table *t, uint32_t idx)
+{
+	struct sw_flow_rec *r = sw_rec(t, idx);
+	uint32_t *pp = &t->buckets[sw_flow_hash(t, &r->key) & t->bucket_mask];
+
+	while (*pp && *pp != idx)
+		pp = &sw_rec(t, *pp)->hnext;
+	if (*pp)
+		*pp = r->hnext;
+}
+
+static uint32_t sw_now_s(const struct sw_flow_table *t, uint64_t us)
+{
+	return us > t->epoch_us ? (uint32_t)((us - t->epoch_us) / 1000000) : 0;
+}
+
+static void sw_queue_append(struct sw_flow_table *t, uint32_t idx, int qc, uint32_t qtime)
+{
+	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_queue *q = &t->q[qc];
+
+	r->qnext = 0;
+	r->qclass = (uint8_t)qc;
+	r->qtime_s = qtime;
+	if (q->tail)
+		sw_rec(t, q->tail)->qnext = idx;
+	else
+		q->head = idx;
+	q->tail = idx;
+}
+
+static uint32_t sw_queue_pop(struct sw_flow_table *t, int qc)
+{
+	struct sw_flow_queue *q = &t->q[qc];
+	uint32_t idx = q->head;
+
+	if (idx) {
+		q->head = sw_rec(t, idx)->qnext;
+		if (!q->head)
+			q->tail = 0;
+	}
+	return idx;
+}
+
+static int sw_rec_class(const struct sw_flow_rec *r)
+{
+	switch (r->key.proto) {
+	case 6:
+		return r->state == SW_FLOW_CLOSED || r->state == SW_FLOW_REFUSED ?
+			       SW_Q_TCP_CLOSED : SW_Q_TCP;
+	case 17:
+	case 136:
+		return SW_Q_UDP;
+	case 1:
+	case 58:
+		return SW_Q_ICMP;
+	default:
+		return SW_Q_OTHER;
+	}
+}
+
+static uint64_t sw_rec_first(const struct sw_flow_rec *r)
+{
+	if (!r->first_us[0])
+		return r->first_us[1];
+	if (!r->first_us[1])
+		return r->first_us[0];
+	return r->first_us[0] < r->first_us[1] ? r->first_us[0] : r->first_us[1];
+}
+
+static uint64_t sw_rec_last(const struct sw_flow_rec *r)
+{
+	return r->last_us[0] > r->last_us[1] ? r->last_us[0] : r->last_us[1];
+}
+
+static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_rec *r,
+			uint64_t now_us)
+{
+	uint64_t last = sw_rec_last(r);
+
+	return now_us > last && now_us - last >= (uint64_t)t->idle_s[sw_rec_class(r)] * 1000000;
+}
+
+/* ---- emitting ---- */
+
+static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_rec *r, int i)
+{
+	d->bytes = r->bytes[i];
+	d->packets = r->packets[i];
+	d->first_us = r->first_us[i];
+	d->last_us = r->last_us[i];
+	d->tcp_flags = r->tcp_flags[i];
+}
+
+static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
+			enum sw_flow_end end)
+{
+	struct sw_flow f;
+	int i = r->init_side;
+
+	t->stats.emitted++;
+	if (!t->emit)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.family = r->key.family;
+	f.proto = r->key.proto;
+	f.state = r->state;
+	f.end = (uint8_t)end;
+	f.flags = r->flags;
+	f.icmp_type = r->icmp_type;
+	f.icmp_code = r->icmp_code;
+	memcpy(f.init_addr, i ? r->key.b : r->key.a, 16);
+	memcpy(f.resp_addr, i ? r->key.a : r->key.b, 16);
+	f.init_port = i ? r->key.pb : r->key.pa;
+	f.resp_port = i ? r->key.pa : r->key.pb;
+	/* packets from side a travel a -> b (SW_DIR_AB == 0) */
+	sw_dir_export(&f.fwd, r, i);
+	sw_dir_export(&f.rev, r, 1 - i);
+	t->emit(&f, t->emit_arg);
+}
+
+/* Emit and drop a record that has already left its queue. */
+static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_end end)
+{
+	sw_rec_emit(t, sw_rec(t, idx), end);
+	sw_hash_unlink(t, idx);
+	sw_rec_release(t, idx);
+	t->stats.live--;
+}
+
+/* Forget the counters of a record, keeping key, queue and hash links. */
+static void sw_rec_reset(struct sw_flow_rec *r)
+{
+	memset(r->first_us, 0, sizeof(r->first_us));
+	memset(r->last_us, 0, sizeof(r->last_us));
+	memset(r->bytes, 0, sizeof(r->bytes));
+	memset(r->packets, 0, sizeof(r->packets));
+	memset(r->tcp_flags, 0, sizeof(r->tcp_flags));
+	r->flags = 0;
+}
+
+/* ---- expiry and eviction ---- */
+
+static void sw_queue_expire(struct sw_flow_table *t, int qc, uint64_t now_us)
+{
+	uint32_t now_s = sw_now_s(t, now_us);
+	uint32_t idx;
+
+	while ((idx = t->q[qc].head) != 0) {
+		struct sw_flow_rec *r = sw_rec(t, idx);
+		int actual;
+
+		if ((uint64_t)r->qtime_s + t->idle_s[qc] > now_s)
+			break;
+		sw_queue_pop(t, qc);
+		actual = sw_rec_class(r);
+		if (sw_rec_idle(t, r, now_us))
+			sw_rec_retire(t, idx, SW_END_IDLE);
+		else if (actual != qc)
+			sw_queue_append(t, idx, actual, sw_now_s(t, sw_rec_last(r)));
+		else
+			sw_queue_append(t, idx, qc, now_s);
+	}
+}
+
+void sw_flow_table_expire(struct sw_flow_table *t, uint64_t now_us)
+{
+	if (!t->epoch_us)
+		return;
+	for (int qc = 0; qc < SW_Q_MAX; qc++)
+		sw_queue_expire(t, qc, now_us);
+	sw_frag_expire(t->frags, t, now_us, false);
+}
+
+/* Table full: evict the record that has waited longest at a queue head. */
+static void sw_flow_evict_one(struct sw_flow_table *t)
+{
+	int best = -1;
+
+	for (int qc = 0; qc < SW_Q_MAX; qc++) {
+		uint32_t h = t->q[qc].head;
+
+		if (h && (best < 0 || sw_rec(t, h)->qtime_s < sw_rec(t, t->q[best].head)->qtime_s))
+			best = qc;
+	}
+	if (best < 0)
+		return;
+	sw_rec_retire(t, sw_queue_pop(t, best), SW_END_EVICTED);
+	t->stats.evicted++;
+}
+
+void sw_flow_table_flush(struct sw_flow_table *t)
+{
+	uint32_t idx;
+
+	sw_frag_expire(t->frags, t, t->now_us, true);
+	for (int qc = 0; qc < SW_Q_MAX; qc++)
+		while ((idx = sw_queue_pop(t, qc)) != 0)
+			sw_rec_retire(t, idx, SW_END_FLUSH);
+}
+
+/* ---- lookup and accounting ---- */
+
+static uint32_t sw_flow_find(const struct sw_flow_table *t, const struct sw_flow_key *k,
+			     uint32_t **bucket)
+{
+	uint32_t *b = &t->buckets[sw_flow_hash(t, k) & t->bucket_mask];
+	uint32_t idx = *b;
+
+	*bucket = b;
+	while (idx) {
+		struct sw_flow_rec *r = sw_rec(t, idx);
+
+		if (memcmp(&r->key, k, sizeof(*k)) == 0)
+			return idx;
+		idx = r->hnext;
+	}
+	return 0;
+}
+
+static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs *o,
+			       uint32_t *bucket)
+{
+	struct sw_flow_rec *r;
+	uint32_t idx;
+
+	if (t->stats.live >= t->cfg.max_flows)
+		sw_flow_evict_one(t);
+	idx = sw_rec_alloc(t);
+	if (!idx)
+		return 0;
+	r = sw_rec(t, idx);
+	memset(r, 0, sizeof(*r));
+	r->key = o->key;
+	sw_flow_rec_begin(r, o);
+	/* eviction may have unlinked from this bucket: the pointer is still valid */
+	r->hnext = *bucket;
+	*bucket = idx;
+	sw_queue_append(t, idx, sw_rec_class(r), sw_now_s(t, o->ts_us));
+	t->stats.created++;
+	if (++t->stats.live > t->stats.peak_live)
+		t->stats.peak_live = t->stats.live;
+	return idx;
+}
+
+static void sw_rec_account(struct sw_flow_rec *r, const struct sw_flow_obs *o)
+{
+	int d = o->dir;
+	uint64_t first = o->first_us ? o->first_us : o->ts_us;
+
+	if (!r->first_us[d] || first < r->first_us[d])
+		r->first_us[d] = first;
+	if (o->ts_us > r->last_us[d])
+		r->last_us[d] = o->ts_us;
+	r->bytes[d] += o->bytes;
+	r->packets[d] += (uint32_t)o->packets;
+	r->tcp_flags[d] |= o->tcp_flags;
+	r->flags |= o->extra_flags;
+}
+
+/*
+ * Start a new record in place of a finished one with the same key: the old
+ * one is emitted, the slot keeps its hash and queue links.
+ */
+static void sw_rec_restart(struct sw_flow_table *t, struct sw_flow_rec *r,
+			   const struct sw_flow_obs *o, enum sw_flow_end end)
+{
+	sw_rec_emit(t, r, end);
+	sw_rec_reset(r);
+	sw_flow_rec_begin(r, o);
+	t->stats.created++;
+}
+
+static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_rec *r,
+			    const struct sw_flow_obs *o)
+{
+	uint64_t first = sw_rec_first(r);
+
+	return (first && o->ts_us > first &&
+		o->ts_us - first >= (uint64_t)t->cfg.active_s * 1000000) ||
+	       r->packets[o->dir] > UINT32_MAX - o->packets;
+}
+
+void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)
+{
+	struct sw_flow_rec *r;
+	uint32_t *bucket, idx;
+
+	if (!t->epoch_us)
+		t->epoch_us = o->ts_us ? o->ts_us : 1;
+	if (o->ts_us > t->now_us)
+		t->now_us = o->ts_us;
+	idx = sw_flow_find(t, &o->key, &bucket);
+	if (!idx) {
+		idx = sw_flow_create(t, o, bucket);
+		if (!idx)
+			return; /* out of memory: counted as not created */
+		r = sw_rec(t, idx);
+	} else {
+		r = sw_rec(t, idx);
+		if (sw_rec_idle(t, r, o->ts_us)) {
+			sw_rec_restart(t, r, o, SW_END_IDLE);
+		} else if (sw_flow_rec_is_reuse(r, o)) {
+			sw_rec_restart(t, r, o, SW_END_REUSED);
+		} else if (sw_rec_too_long(t, r, o)) {
+			uint8_t keep = r->flags & SW_FLOW_F_INFERRED;
+
+			sw_rec_emit(t, r, SW_END_ACTIVE);
+			sw_rec_reset(r);
+			r->flags = keep | SW_FLOW_F_CONTINUED;
+			t->stats.active_cuts++;
+		}
+	}
+	sw_rec_account(r, o);
+	sw_flow_rec_advance(r, o);
+}
+
+bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
+			      uint64_t ts_us)
+{
+	const struct sw_pkt_inner *in = &pkt->inner;
+	struct sw_flow_obs o = { 0 };
+	struct sw_flow_rec *r;
+	uint32_t *bucket, idx;
+	int orig_dir;
+
+	if (!in->present)
+		return false;
+	orig_dir = sw_flow_key_make(&o.key, pkt->family, in->proto, in->src, in->sport,
+				    in->dst, in->dport);
+	idx = sw_flow_find(t, &o.key, &bucket);
+	if (!idx || sw_rec_idle(t, sw_rec(t, idx), ts_us))
+		return false;
+	r = sw_rec(t, idx);
+	o.dir = 1 - orig_dir; /* the error travels back toward the quoted sender */
+	o.ts_us = ts_us;
+	o.packets = 1;
+	o.bytes = pkt->ip_len;
+	o.extra_flags = SW_FLOW_F_ICMP_ERROR;
+	if (ts_us > t->now_us)
+		t->now_us = ts_us;
+	sw_rec_account(r, &o);
+	if (r->state == SW_FLOW_ATTEMPTED &&
+	    sw_flow_icmp_is_refusal(pkt->family, pkt->icmp_type, pkt->icmp_code))
+		r->state = SW_FLOW_REFUSED;
+	return true;
+}
+
+static bool sw_pkt_is_icmp(const struct sw_pkt *pkt)
+{
+	return (pkt->family == 4 && pkt->proto == 1) || (pkt->family == 6 && pkt->proto == 58);
+}
+
+void sw_flow_table_update(struct sw_flow_table *t, const struct sw_pkt *pkt, uint64_t ts_us)
+{
+	struct sw_flow_obs o = { 0 };
+	uint16_t sport = 0, dport = 0;
+
+	t->stats.packets++;
+	if (pkt->frag != SW_FRAG_NONE) {
+		sw_frag_handle(t->frags, t, pkt, ts_us);
+		return;
+	}
+	if (sw_pkt_is_icmp(pkt)) {
+		if (pkt->inner.present && sw_flow_table_icmp_error(t, pkt, ts_us))
+			return;
+		sw_flow_icmp_ports(pkt, &sport, &dport);
+	} else if (pkt->has_ports) {
+		sport = pkt->sport;
+		dport = pkt->dport;
+	}
+	o.dir = sw_flow_key_make(&o.key, pkt->family, pkt->proto, pkt->src, sport,
+				 pkt->dst, dport);
+	o.ts_us = ts_us;
+	o.packets = 1;
+	o.bytes = pkt->ip_len;
+	o.tcp_flags = pkt->proto == 6 ? pkt->tcp_flags : 0;
+	o.pkt = pkt;
+	sw_flow_table_observe(t, &o);
+}

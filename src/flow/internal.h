@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_FLOW_INTERNAL_H
+#define SW_FLOW_INTERNAL_H
+
+#include <segwatch/flow.h>
+
+/*
+ * Canonical key: endpoint "a" is the smaller (address, port) pair, so both
+ * directions of a conversation produce the same key. 40 bytes, no padding
+ * holes, so it can be hashed and compared as raw memory.
+ */
+struct sw_flow_key {
+	uint8_t a[16];
+	uint8_t b[16];
+	uint16_t pa, pb;
+	uint8_t proto;
+	uint8_t family;
+	uint16_t zero;
+};
+
+/* Direction of a packet relative to the key: from a to b, or from b to a. */
+enum { SW_DIR_AB = 0, SW_DIR_BA = 1 };
+
+#define SW_TCP_FIN 0x01
+#define SW_TCP_SYN 0x02
+#define SW_TCP_RST 0x04
+#define SW_TCP_ACK 0x10
+
+enum sw_qclass { SW_Q_TCP, SW_Q_TCP_CLOSED, SW_Q_UDP, SW_Q_ICMP, SW_Q_OTHER, SW_Q_MAX };
+
+/* One live flow, in canonical orientation (see struct sw_flow_key). */
+struct sw_flow_rec {
+	struct sw_flow_key key;
+	uint32_t hnext;		/* next in hash chain, or in the free list */
+	uint32_t qnext;		/* next in its expiry queue */
+	uint64_t first_us[2];	/* per direction SW_DIR_AB / SW_DIR_BA */
+	uint64_t last_us[2];
+	uint64_t bytes[2];
+	uint32_t packets[2];
+	uint32_t qtime_s;	/* when it was (re)queued, seconds since t->epoch_us */
+	uint8_t tcp_flags[2];
+	uint8_t init_side;	/* 0: endpoint a initiated, 1: endpoint b */
+	uint8_t state;		/* enum sw_flow_state */
+	uint8_t flags;		/* SW_FLOW_F_* */
+	uint8_t qclass;		/* queue it is linked in */
+	uint8_t icmp_type, icmp_code;
+};
+
+/* What the flow table is told about one packet, after fragment handling. */
+struct sw_flow_obs {
+	struct sw_flow_key key;
+	int dir;		/* SW_DIR_* of this packet */
+	uint64_t ts_us;
+	uint64_t packets;	/* > 1 when fragments that came early are credited */
+	uint64_t bytes;
+	uint64_t first_us;	/* earliest of the credited packets */
+	uint8_t tcp_flags;
+	uint8_t extra_flags;	/* SW_FLOW_F_* to set */
+	const struct sw_pkt *pkt; /* NULL when crediting orphan fragments */
+};
+
+/*
+ * sw_flow_key_make - canonical key for a packet's addresses and ports.
+ * Returns the packet's direction (SW_DIR_AB or SW_DIR_BA).
+ */
+int sw_flow_key_make(struct sw_flow_key *k, int family, uint8_t proto,
+		     const uint8_t src[16], uint16_t sport,
+		     const uint8_t dst[16], uint16_t dport);
+
+/* Ports used as the key for ICMP messages (see docs/flows.md). */
+void sw_flow_icmp_ports(const struct sw_pkt *pkt, uint16_t *sport, uint16_t *dport);
+
+/* sw_flow_table_observe - account an observation (flow_table.c). */
+void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o);
+
+/* sw_flow_table_icmp_error - credit an ICMP error to the flow it quotes; false if unknown. */
+bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
+			      uint64_t ts_us);
+
+/* Fragment tracker (frag.c). */
+struct sw_frag_table;
+
+struct sw_frag_table *sw_frag_table_alloc(void);
+void sw_frag_table_free(struct sw_frag_table *ft);
+/* sw_frag_handle - route a fragment to its flow; may credit early fragments. */
+void sw_frag_handle(struct sw_frag_table *ft, struct sw_flow_table *t,
+		    const struct sw_pkt *pkt, uint64_t ts_us);
+/* sw_frag_expire - turn fragments whose first never came into port-less flows. */
+void sw_frag_expire(struct sw_frag_table *ft, struct sw_flow_table *t, uint64_t now_us,
+		    bool all);
+
+/* flow_state.c: initiator and state, pure functions of a record and a packet. */
+void sw_flow_rec_begin(struct sw_flow_rec *r, const struct sw_flow_obs *o);
+void sw_flow_rec_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o);
+bool sw_flow_rec_is_reuse(const struct sw_flow_rec *r, const struct sw_flow_obs *o);
+bool sw_flow_icmp_is_refusal(int family, uint8_t type, uint8_t code);
+
+/* Counters the fragment tracker bumps in the table's stats. */
+struct sw_flow_stats *sw_flow_table_stats_mut(struct sw_flow_table *t);
+
+#endif
