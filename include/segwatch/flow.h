@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <segwatch/dissect.h>
@@ -106,6 +107,14 @@ void sw_flow_table_free(struct sw_flow_table *t);
 
 /* sw_flow_table_update - account one decoded packet seen at @ts_us (µs since the epoch). */
 void sw_flow_table_update(struct sw_flow_table *t, const struct sw_pkt *pkt, uint64_t ts_us);
+
+/*
+ * sw_flow_table_update_batch - the same for up to SW_FLOW_BATCH_MAX packets in
+ * arrival order; faster on large tables (the memory loads overlap).
+ */
+#define SW_FLOW_BATCH_MAX 32
+void sw_flow_table_update_batch(struct sw_flow_table *t, const struct sw_pkt *pkts,
+				const uint64_t *ts_us, size_t n);
 
 /* sw_flow_table_expire - emit flows idle (or too long-lived) as of @now_us. */
 void sw_flow_table_expire(struct sw_flow_table *t, uint64_t now_us);

@@ -23,8 +23,24 @@ const char *sw_report_proto_name(uint8_t proto, int family, char *buf, size_t le
 /* sw_report_tcp_flags - letters FSRPAUEC for the flags set. @buf holds at least 9 bytes. */
 const char *sw_report_tcp_flags(uint8_t flags, char *buf);
 
-/* sw_report_flow_json - new reference to the flow object. */
-json_t *sw_report_flow_json(const struct sw_flow *f);
+/* First and last packet of a flow, either direction. */
+uint64_t sw_report_flow_first(const struct sw_flow *f);
+uint64_t sw_report_flow_last(const struct sw_flow *f);
+
+/* Caches the formatted date of the last second printed (see flow_line.c). */
+struct sw_report_clock {
+	uint64_t sec;
+	bool valid;
+	char text[32];
+};
+
+/*
+ * sw_report_flow_line - one flow as a compact JSON object, NUL-terminated.
+ * Returns its length, or 0 when @len is too small (SW_REPORT_FLOW_LINE_MAX is not).
+ */
+#define SW_REPORT_FLOW_LINE_MAX 1024
+size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f, char *buf,
+			   size_t len);
 /* sw_report_counters_json - new reference to the counters object. */
 json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 				const struct sw_flow_stats *fs, uint32_t max_flows);

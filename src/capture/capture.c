@@ -47,6 +47,10 @@ struct sw_capture {
 	uint64_t start_us;
 	uint64_t next_progress_us;
 	unsigned cur_src;	/* source of the frames being dispatched */
+	/* decoded packets waiting to be handed to the flow table together */
+	struct sw_pkt batch[SW_FLOW_BATCH_MAX];
+	uint64_t batch_ts[SW_FLOW_BATCH_MAX];
+	size_t batch_n;
 };
 
 int sw_err_set(struct sw_err *err, int code, const char *fmt, ...)
@@ -90,16 +94,30 @@ static unsigned sw_capture_iface_of(struct sw_capture *cap, unsigned source, con
 	return SW_MAX_SLL2_IFACES - 1;
 }
 
+static void sw_capture_flush_batch(struct sw_capture *cap)
+{
+	if (cap->batch_n)
+		sw_flow_table_update_batch(cap->table, cap->batch, cap->batch_ts, cap->batch_n);
+	cap->batch_n = 0;
+}
+
+static void sw_capture_expire(struct sw_capture *cap, uint64_t now_us)
+{
+	sw_capture_flush_batch(cap);
+	sw_flow_table_expire(cap->table, now_us);
+	cap->next_expire_us = now_us + 1000000;
+}
+
 static void sw_capture_frame(struct sw_capture *cap, unsigned source, uint64_t ts_us,
 			     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct sw_capture_counters *cnt = &cap->cnt;
+	struct sw_pkt *pkt = &cap->batch[cap->batch_n];
 	enum sw_reason why;
-	struct sw_pkt pkt;
 
 	cnt->packets_seen++;
 	cnt->bytes_seen += wirelen;
-	if (sw_dissect_packet(cap->src[source].dlt, data, caplen, wirelen, &pkt, &why) != SW_OK) {
+	if (sw_dissect_packet(cap->src[source].dlt, data, caplen, wirelen, pkt, &why) != SW_OK) {
 		cnt->by_reason[why]++;
 		if (sw_dissect_reason_is_malformed(why))
 			cnt->malformed++;
@@ -108,16 +126,16 @@ static void sw_capture_frame(struct sw_capture *cap, unsigned source, uint64_t t
 		return;
 	}
 	if (cap->dedup_on &&
-	    sw_dedup_is_copy(cap->dedup, &pkt, sw_capture_iface_of(cap, source, &pkt), ts_us)) {
+	    sw_dedup_is_copy(cap->dedup, pkt, sw_capture_iface_of(cap, source, pkt), ts_us)) {
 		cnt->duplicates++;
 		return;
 	}
 	cnt->decoded++;
-	sw_flow_table_update(cap->table, &pkt, ts_us);
-	if (ts_us >= cap->next_expire_us) {
-		sw_flow_table_expire(cap->table, ts_us);
-		cap->next_expire_us = ts_us + 1000000;
-	}
+	cap->batch_ts[cap->batch_n++] = ts_us;
+	if (cap->batch_n == SW_FLOW_BATCH_MAX)
+		sw_capture_flush_batch(cap);
+	if (ts_us >= cap->next_expire_us)
+		sw_capture_expire(cap, ts_us);
 }
 
 static uint64_t sw_ts_us(const struct pcap_pkthdr *h)
@@ -375,6 +393,7 @@ static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
 		if (cap->opts.progress)
 			sw_capture_report_progress(cap, sw_wall_us());
 	}
+	sw_capture_flush_batch(cap);
 	if (rc == PCAP_ERROR)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", cap->opts.file, pcap_geterr(p));
 	return SW_EXIT_OK;
@@ -441,16 +460,16 @@ static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 		now = sw_wall_us();
 		if (cap->reorder)
 			sw_capture_release(cap, now - SW_REORDER_HOLD_US);
-		if (now >= cap->next_expire_us) {
-			sw_flow_table_expire(cap->table, now - SW_REORDER_HOLD_US);
-			cap->next_expire_us = now + 1000000;
-		}
+		sw_capture_flush_batch(cap);
+		if (now >= cap->next_expire_us)
+			sw_capture_expire(cap, now - SW_REORDER_HOLD_US);
 		sw_capture_report_progress(cap, now);
 	}
 	/* what the kernel still holds was captured within the window: read it */
 	sw_capture_poll_sources(cap, 0);
 	if (cap->reorder)
 		sw_capture_release(cap, UINT64_MAX);
+	sw_capture_flush_batch(cap);
 	return SW_EXIT_OK;
 }
 

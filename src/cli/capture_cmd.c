@@ -36,6 +36,8 @@ struct sw_flow_sink {
 	struct sw_flow *flows;
 	size_t n, cap;
 	bool failed;
+	struct sw_report_clock clock;
+	char line[SW_REPORT_FLOW_LINE_MAX + 1];	/* one serialized flow and its newline */
 };
 
 static void sw_capture_usage(FILE *out)
@@ -187,12 +189,11 @@ static void sw_sink_emit(const struct sw_flow *f, void *arg)
 	struct sw_flow_sink *s = arg;
 
 	if (s->stream) {
-		json_t *o = sw_report_flow_json(f);
+		size_t n = sw_report_flow_line(&s->clock, f, s->line, sizeof(s->line) - 1);
 
-		if (json_dumpf(o, s->stream, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
-		    fputc('\n', s->stream) == EOF)
+		s->line[n] = '\n';
+		if (n == 0 || fwrite(s->line, 1, n + 1, s->stream) != n + 1)
 			s->failed = true;
-		json_decref(o);
 	}
 	if (!s->collect)
 		return;
@@ -222,6 +223,44 @@ static void sw_on_progress(const struct sw_capture_progress *p, void *arg)
 	sw_report_progress_line(stderr, p);
 }
 
+/* The --json document; flows are written as text, the rest through jansson. */
+static void sw_capture_print_json(const struct sw_capture_args *a, const struct sw_flow_sink *sink,
+				  json_t *counters)
+{
+	struct sw_report_clock clk = { 0 };
+	char line[SW_REPORT_FLOW_LINE_MAX];
+	json_t *doc, *flows;
+
+	if (!a->pretty) {
+		printf("{\"type\":\"capture\",\"version\":1");
+		if (!a->quiet) {
+			fputs(",\"flows\":[", stdout);
+			for (size_t i = 0; i < sink->n; i++) {
+				sw_report_flow_line(&clk, &sink->flows[i], line, sizeof(line));
+				printf("%s%s", i ? ",\n" : "\n", line);
+			}
+			fputs("]", stdout);
+		}
+		fputs(",\"counters\":", stdout);
+		json_dumpf(counters, stdout, JSON_COMPACT);
+		fputs("}\n", stdout);
+		return;
+	}
+	doc = json_pack("{s:s, s:i}", "type", "capture", "version", 1);
+	flows = json_array();
+	for (size_t i = 0; i < sink->n && !a->quiet; i++) {
+		sw_report_flow_line(&clk, &sink->flows[i], line, sizeof(line));
+		json_array_append_new(flows, json_loads(line, 0, NULL));
+	}
+	if (!a->quiet)
+		json_object_set(doc, "flows", flows);
+	json_object_set(doc, "counters", counters);
+	json_dumpf(doc, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(flows);
+	json_decref(doc);
+}
+
 static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink *sink,
 			    const struct sw_capture *cap, const struct sw_flow_table *t)
 {
@@ -231,20 +270,10 @@ static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink
 
 	sw_report_flows_sort(sink->flows, sink->n);
 	if (a->json) {
-		json_t *doc = json_object(), *flows = json_array();
+		json_t *counters = sw_report_counters_json(cnt, fs, max);
 
-		json_object_set_new(doc, "type", json_string("capture"));
-		json_object_set_new(doc, "version", json_integer(1));
-		for (size_t i = 0; i < sink->n; i++)
-			json_array_append_new(flows, sw_report_flow_json(&sink->flows[i]));
-		if (a->quiet)
-			json_decref(flows);
-		else
-			json_object_set_new(doc, "flows", flows);
-		json_object_set_new(doc, "counters", sw_report_counters_json(cnt, fs, max));
-		json_dumpf(doc, stdout, JSON_PRESERVE_ORDER | (a->pretty ? JSON_INDENT(2) : JSON_COMPACT));
-		fputc('\n', stdout);
-		json_decref(doc);
+		sw_capture_print_json(a, sink, counters);
+		json_decref(counters);
 	} else {
 		if (sink->collect)
 			sw_report_flows_text(stdout, sink->flows, sink->n);
@@ -267,6 +296,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	int rc;
 
 	sink.collect = !a->quiet && !write_stdout;
+	/* --json -q still needs no flows in memory: only counters are printed */
 	if (a->write_path) {
 		sink.stream = write_stdout ? stdout : fopen(a->write_path, "w");
 		if (!sink.stream) {

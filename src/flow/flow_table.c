@@ -375,17 +375,22 @@ void sw_flow_table_flush(struct sw_flow_table *t)
 	uint32_t idx;
 
 	sw_frag_expire(t->frags, t, t->now_us, true);
+	/* everything goes: emit and free without unlinking records one by one */
 	for (int qc = 0; qc < SW_Q_MAX; qc++)
-		while ((idx = sw_queue_pop(t, qc)) != 0)
-			sw_rec_retire(t, idx, SW_END_FLUSH);
+		while ((idx = sw_queue_pop(t, qc)) != 0) {
+			sw_rec_emit(t, sw_rec(t, idx), SW_END_FLUSH);
+			sw_rec_release(t, idx);
+		}
+	memset(t->buckets, 0, ((size_t)t->bucket_mask + 1) * sizeof(*t->buckets));
+	t->stats.live = 0;
 }
 
 /* ---- lookup and accounting ---- */
 
-static uint32_t sw_flow_find(const struct sw_flow_table *t, const struct sw_flow_key *k,
-			     uint32_t **bucket)
+static uint32_t sw_flow_find_hashed(const struct sw_flow_table *t, const struct sw_flow_key *k,
+				    uint64_t hash, uint32_t **bucket)
 {
-	uint32_t *b = &t->buckets[sw_flow_hash(t, k) & t->bucket_mask];
+	uint32_t *b = &t->buckets[hash & t->bucket_mask];
 	uint32_t idx = *b;
 
 	*bucket = b;
@@ -397,6 +402,12 @@ static uint32_t sw_flow_find(const struct sw_flow_table *t, const struct sw_flow
 		idx = r->hnext;
 	}
 	return 0;
+}
+
+static uint32_t sw_flow_find(const struct sw_flow_table *t, const struct sw_flow_key *k,
+			     uint32_t **bucket)
+{
+	return sw_flow_find_hashed(t, k, sw_flow_hash(t, k), bucket);
 }
 
 static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs *o,
@@ -462,7 +473,8 @@ static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_
 	       r->packets[o->dir] > UINT32_MAX - o->packets;
 }
 
-void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)
+static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow_obs *o,
+				   uint64_t hash)
 {
 	struct sw_flow_rec *r;
 	uint32_t *bucket, idx;
@@ -471,7 +483,7 @@ void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)
 		t->epoch_us = o->ts_us ? o->ts_us : 1;
 	if (o->ts_us > t->now_us)
 		t->now_us = o->ts_us;
-	idx = sw_flow_find(t, &o->key, &bucket);
+	idx = sw_flow_find_hashed(t, &o->key, hash, &bucket);
 	if (!idx) {
 		idx = sw_flow_create(t, o, bucket);
 		if (!idx)
@@ -494,6 +506,11 @@ void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)
 	}
 	sw_rec_account(r, o);
 	sw_flow_rec_advance(r, o);
+}
+
+void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)
+{
+	sw_flow_observe_hashed(t, o, sw_flow_hash(t, &o->key));
 }
 
 bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
@@ -532,30 +549,84 @@ static bool sw_pkt_is_icmp(const struct sw_pkt *pkt)
 	return (pkt->family == 4 && pkt->proto == 1) || (pkt->family == 6 && pkt->proto == 58);
 }
 
+/* Packets that are neither fragments nor ICMP errors map straight to one key. */
+static bool sw_pkt_is_plain(const struct sw_pkt *pkt)
+{
+	return pkt->frag == SW_FRAG_NONE && !(pkt->inner.present && sw_pkt_is_icmp(pkt));
+}
+
+static void sw_obs_from_pkt(struct sw_flow_obs *o, const struct sw_pkt *pkt, uint64_t ts_us)
+{
+	uint16_t sport = 0, dport = 0;
+
+	if (sw_pkt_is_icmp(pkt)) {
+		sw_flow_icmp_ports(pkt, &sport, &dport);
+	} else if (pkt->has_ports) {
+		sport = pkt->sport;
+		dport = pkt->dport;
+	}
+	o->dir = sw_flow_key_make(&o->key, pkt->family, pkt->proto, pkt->src, sport,
+				  pkt->dst, dport);
+	o->ts_us = ts_us;
+	o->first_us = 0;
+	o->packets = 1;
+	o->bytes = pkt->ip_len;
+	o->tcp_flags = pkt->proto == 6 ? pkt->tcp_flags : 0;
+	o->extra_flags = 0;
+	o->pkt = pkt;
+}
+
 void sw_flow_table_update(struct sw_flow_table *t, const struct sw_pkt *pkt, uint64_t ts_us)
 {
-	struct sw_flow_obs o = { 0 };
-	uint16_t sport = 0, dport = 0;
+	struct sw_flow_obs o;
 
 	t->stats.packets++;
 	if (pkt->frag != SW_FRAG_NONE) {
 		sw_frag_handle(t->frags, t, pkt, ts_us);
 		return;
 	}
-	if (sw_pkt_is_icmp(pkt)) {
-		if (pkt->inner.present && sw_flow_table_icmp_error(t, pkt, ts_us))
-			return;
-		sw_flow_icmp_ports(pkt, &sport, &dport);
-	} else if (pkt->has_ports) {
-		sport = pkt->sport;
-		dport = pkt->dport;
-	}
-	o.dir = sw_flow_key_make(&o.key, pkt->family, pkt->proto, pkt->src, sport,
-				 pkt->dst, dport);
-	o.ts_us = ts_us;
-	o.packets = 1;
-	o.bytes = pkt->ip_len;
-	o.tcp_flags = pkt->proto == 6 ? pkt->tcp_flags : 0;
-	o.pkt = pkt;
+	if (sw_pkt_is_icmp(pkt) && pkt->inner.present && sw_flow_table_icmp_error(t, pkt, ts_us))
+		return;
+	sw_obs_from_pkt(&o, pkt, ts_us);
 	sw_flow_table_observe(t, &o);
+}
+
+/*
+ * At hundreds of thousands of flows every packet misses the cache twice:
+ * on its bucket and on its record. Working on a batch lets those loads be
+ * issued for all packets before any is needed (software prefetch), so the
+ * misses overlap instead of adding up.
+ */
+void sw_flow_table_update_batch(struct sw_flow_table *t, const struct sw_pkt *pkts,
+				const uint64_t *ts_us, size_t n)
+{
+	struct sw_flow_obs o[SW_FLOW_BATCH_MAX];
+	uint64_t h[SW_FLOW_BATCH_MAX];
+
+	if (n > SW_FLOW_BATCH_MAX)
+		n = SW_FLOW_BATCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (!sw_pkt_is_plain(&pkts[i]))
+			continue;
+		sw_obs_from_pkt(&o[i], &pkts[i], ts_us[i]);
+		h[i] = sw_flow_hash(t, &o[i].key);
+		__builtin_prefetch(&t->buckets[h[i] & t->bucket_mask]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t idx;
+
+		if (!sw_pkt_is_plain(&pkts[i]))
+			continue;
+		idx = t->buckets[h[i] & t->bucket_mask];
+		if (idx)
+			__builtin_prefetch(sw_rec(t, idx));
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!sw_pkt_is_plain(&pkts[i])) {
+			sw_flow_table_update(t, &pkts[i], ts_us[i]);
+			continue;
+		}
+		t->stats.packets++;
+		sw_flow_observe_hashed(t, &o[i], h[i]);
+	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Flow records and counters as JSON (schema: docs/flows.md). */
+/* Counters as JSON, and the helpers flow output shares (schema: docs/flows.md). */
 #include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
@@ -52,31 +52,7 @@ const char *sw_report_tcp_flags(uint8_t flags, char *buf)
 	return buf;
 }
 
-static void sw_json_set_time(json_t *o, const char *key, uint64_t us)
-{
-	char buf[40];
-
-	sw_report_time(buf, sizeof(buf), us);
-	json_object_set_new(o, key, json_string(buf));
-}
-
-static json_t *sw_dir_json(const struct sw_flow_dir *d, bool tcp)
-{
-	json_t *o = json_object();
-	char flags[9];
-
-	json_object_set_new(o, "packets", json_integer((json_int_t)d->packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)d->bytes));
-	if (tcp)
-		json_object_set_new(o, "tcp_flags", json_string(sw_report_tcp_flags(d->tcp_flags, flags)));
-	if (d->packets) {
-		sw_json_set_time(o, "first_seen", d->first_us);
-		sw_json_set_time(o, "last_seen", d->last_us);
-	}
-	return o;
-}
-
-static uint64_t sw_flow_first(const struct sw_flow *f)
+uint64_t sw_report_flow_first(const struct sw_flow *f)
 {
 	if (!f->rev.packets)
 		return f->fwd.first_us;
@@ -85,51 +61,9 @@ static uint64_t sw_flow_first(const struct sw_flow *f)
 	return f->fwd.first_us < f->rev.first_us ? f->fwd.first_us : f->rev.first_us;
 }
 
-static uint64_t sw_flow_last(const struct sw_flow *f)
+uint64_t sw_report_flow_last(const struct sw_flow *f)
 {
 	return f->fwd.last_us > f->rev.last_us ? f->fwd.last_us : f->rev.last_us;
-}
-
-static bool sw_flow_is_icmp(const struct sw_flow *f)
-{
-	return (f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58);
-}
-
-json_t *sw_report_flow_json(const struct sw_flow *f)
-{
-	json_t *o = json_object();
-	char addr[INET6_ADDRSTRLEN], num[8];
-	uint64_t first = sw_flow_first(f), last = sw_flow_last(f);
-
-	json_object_set_new(o, "type", json_string("flow"));
-	json_object_set_new(o, "family", json_integer(f->family));
-	json_object_set_new(o, "proto", json_string(sw_report_proto_name(f->proto, f->family, num, sizeof(num))));
-	json_object_set_new(o, "proto_num", json_integer(f->proto));
-	sw_report_addr(addr, sizeof(addr), f->init_addr, f->family);
-	json_object_set_new(o, "src", json_string(addr));
-	json_object_set_new(o, "sport", json_integer(f->init_port));
-	sw_report_addr(addr, sizeof(addr), f->resp_addr, f->family);
-	json_object_set_new(o, "dst", json_string(addr));
-	json_object_set_new(o, "dport", json_integer(f->resp_port));
-	if (sw_flow_is_icmp(f)) {
-		json_object_set_new(o, "icmp_type", json_integer(f->icmp_type));
-		json_object_set_new(o, "icmp_code", json_integer(f->icmp_code));
-		if (f->icmp_type == 0 || f->icmp_type == 8 || f->icmp_type == 128 ||
-		    f->icmp_type == 129)
-			json_object_set_new(o, "icmp_id", json_integer(f->init_port));
-	}
-	json_object_set_new(o, "initiator", json_string(f->flags & SW_FLOW_F_INFERRED ? "inferred" : "observed"));
-	json_object_set_new(o, "state", json_string(sw_flow_state_name(f->state)));
-	json_object_set_new(o, "end", json_string(sw_flow_end_name(f->end)));
-	sw_json_set_time(o, "first_seen", first);
-	sw_json_set_time(o, "last_seen", last);
-	json_object_set_new(o, "duration_s", json_real((double)(last - first) / 1e6));
-	json_object_set_new(o, "fwd", sw_dir_json(&f->fwd, f->proto == 6));
-	json_object_set_new(o, "rev", sw_dir_json(&f->rev, f->proto == 6));
-	json_object_set_new(o, "continued", json_boolean(f->flags & SW_FLOW_F_CONTINUED));
-	json_object_set_new(o, "fragments", json_boolean(f->flags & SW_FLOW_F_FRAGMENTS));
-	json_object_set_new(o, "icmp_error", json_boolean(f->flags & SW_FLOW_F_ICMP_ERROR));
-	return o;
 }
 
 static json_t *sw_reasons_json(const struct sw_capture_counters *c, bool malformed)

@@ -7,19 +7,10 @@
 
 #include <segwatch/report.h>
 
-static uint64_t sw_flow_start(const struct sw_flow *f)
-{
-	if (!f->fwd.packets)
-		return f->rev.first_us;
-	if (!f->rev.packets)
-		return f->fwd.first_us;
-	return f->fwd.first_us < f->rev.first_us ? f->fwd.first_us : f->rev.first_us;
-}
-
 static int sw_flow_cmp(const void *pa, const void *pb)
 {
 	const struct sw_flow *a = pa, *b = pb;
-	uint64_t ta = sw_flow_start(a), tb = sw_flow_start(b);
+	uint64_t ta = sw_report_flow_first(a), tb = sw_report_flow_first(b);
 	int c;
 
 	if (ta != tb)
@@ -82,7 +73,7 @@ void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n)
 				 sw_report_proto_name(f->proto, f->family, num, sizeof(num)));
 		fprintf(out, "%-7s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
 			sw_flow_state_name(f->state), f->flags & SW_FLOW_F_INFERRED ? "inf" : "obs",
-			pk, by, (double)(last - sw_flow_start(f)) / 1e6);
+			pk, by, (double)(last - sw_report_flow_first(f)) / 1e6);
 	}
 }
 
