@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what segwatch needs to build and test on Debian 12 (as root).
+# Only missing packages are installed, so a second run costs a second.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential cmake pkg-config clang libclang-rt-14-dev
+	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
+	# tests
+	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: run as root (apt-get install needs it)" >&2
+		exit 3
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
