@@ -40,7 +40,9 @@ trap 'echo; echo "interrupted: tearing the lab down"; exit 130' INT TERM
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, packet capture)"
 [ -x "$segwatch" ] || die "no segwatch binary at '$segwatch' (build first, or set SEGWATCH)"
 segwatch=$(cd "$(dirname "$segwatch")" && pwd)/$(basename "$segwatch")
-[[ $duration =~ ^[0-9]+$ ]] && [ "$duration" -ge 6 ] || die "DURATION must be a number of seconds >= 6"
+if ! [[ $duration =~ ^[0-9]+$ ]] || [ "$duration" -lt 6 ]; then
+	die "DURATION must be a number of seconds >= 6"
+fi
 tmp=$(mktemp -d /tmp/segwatch-demo.XXXXXX)
 
 heading "Lab: a bridge and five containers (network namespaces)"
@@ -73,11 +75,19 @@ wait "$sw_pid"
 rc=$?
 sw_pid=
 
-heading "Flow table"
+heading "Flow table (initiator -> responder; packets and bytes each way)"
 cat "$tmp/flows.txt"
-heading "Counters"
-cat "$tmp/counters.txt"
+if [ -s "$tmp/counters.txt" ]; then
+	heading "Counters"
+	cat "$tmp/counters.txt"
+fi
 [ "$rc" = 0 ] || die "segwatch exited with status $rc"
-echo
-echo "Every packet crossed three interfaces (sending veth, bridge, receiving veth);"
-echo "segwatch counted each once: see 'duplicates' above."
+heading "Reading it"
+cat <<'EOF'
+  * Every frame crossed three interfaces (sending veth, bridge, receiving veth):
+    segwatch counted each packet once; the extra copies are the "duplicates".
+  * refused = answered by a TCP reset or an ICMP port unreachable;
+    attempted = nobody answered (the db container drops tcp/9000 and udp/9001).
+  * icmpv6 types 133-136 and 143 are the kernel's own IPv6 neighbour discovery
+    and multicast listener reports.
+EOF

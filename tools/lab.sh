@@ -192,9 +192,9 @@ start_service() {
 
 # wait_listen NS PROTO PORT - wait up to 5 s for a socket to listen
 wait_listen() {
-	local i flag=-ltnH
+	local flag=-ltnH
 	[ "$2" = udp ] && flag=-lunH
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ -n "$(nsx "$1" ss $flag "sport = :$3" 2>/dev/null)" ] && return 0
 		sleep 0.1
 	done

@@ -54,7 +54,7 @@ static bool sw_has_ports(const struct sw_flow *f)
 
 void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n)
 {
-	fprintf(out, "%-7s %-46s %-46s %-11s %-4s %17s %21s %9s\n", "PROTO", "INITIATOR",
+	fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9s\n", "PROTO", "INITIATOR",
 		"RESPONDER", "STATE", "INIT", "PACKETS (>/<)", "BYTES (>/<)", "SECONDS");
 	for (size_t i = 0; i < n; i++) {
 		const struct sw_flow *f = &flows[i];
@@ -71,7 +71,7 @@ void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n)
 		else
 			snprintf(proto, sizeof(proto), "%s",
 				 sw_report_proto_name(f->proto, f->family, num, sizeof(num)));
-		fprintf(out, "%-7s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
+		fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
 			sw_flow_state_name(f->state), f->flags & SW_FLOW_F_INFERRED ? "inf" : "obs",
 			pk, by, (double)(last - sw_report_flow_first(f)) / 1e6);
 	}

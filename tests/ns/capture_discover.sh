@@ -3,6 +3,7 @@
 # bridge and its veth ports through libnl (and leave out a veth on no bridge),
 # then count the flows exactly as on an explicit interface list.
 set -u
+# shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 SEGWATCH=${1:-${SEGWATCH:-}}
 
@@ -19,7 +20,7 @@ start_segwatch 4 --duration 6 --json \
 echo "traffic from a:"
 nsx "$NS_A" python3 "$HERE/nsflows.py" client discover || fail "the traffic did not go as planned"
 stop_tcpdump
-wait_segwatch
+wait_segwatch wait
 
 python3 "$HERE/nsflows.py" check discover "$TMP/seg.json" "$TMP/a.pcap" "$BR,$PA,$PB,$PC" ||
 	fail "segwatch's flows do not match (or it found other interfaces)"

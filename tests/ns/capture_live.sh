@@ -6,6 +6,7 @@
 # counts must equal what an independent tcpdump saw on container a's veth, and
 # the flows must have the expected initiators and states (nsflows.py).
 set -u
+# shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 SEGWATCH=${1:-${SEGWATCH:-}}
 
@@ -17,13 +18,14 @@ topo_up
 start_servers
 start_tcpdump
 # Timeouts longer than the capture: every flow ends with the capture ("flush").
-start_segwatch 4 -i "$BR,$PA,$PB,$PC" --duration 10 --json \
+# SIGTERM ends the capture after the traffic; --duration only bounds a hang.
+start_segwatch 4 -i "$BR,$PA,$PB,$PC" --duration 60 --json \
 	--timeout tcp=300 --timeout tcp-closed=300 --timeout udp=300 --timeout icmp=300 --timeout other=300
 
 echo "traffic from a:"
 nsx "$NS_A" python3 "$HERE/nsflows.py" client live || fail "the traffic did not go as planned"
 stop_tcpdump
-wait_segwatch
+wait_segwatch stop
 
 python3 "$HERE/nsflows.py" check live "$TMP/seg.json" "$TMP/a.pcap" "$BR,$PA,$PB,$PC" ||
 	fail "segwatch's flows do not match"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared by the namespace tests (sourced, not run).
 #
 # Topology, all in namespaces this test creates (nothing touches the root
@@ -39,7 +40,7 @@ show_logs() {
 ns_require() {
 	local bin=$1 t probe=swt$ID-probe
 	shift
-	[ -n "$bin" ] && [ -x "$bin" ] || fail "no segwatch binary: '$bin'"
+	if [ -z "$bin" ] || ! [ -x "$bin" ]; then fail "no segwatch binary: '$bin'"; fi
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, packet capture)"
 	for t in ip python3 "$@"; do
 		command -v "$t" >/dev/null || skip "$t is not installed"
@@ -101,15 +102,17 @@ topo_up() {
 
 # start_servers - b's servers, wait until they listen
 start_servers() {
-	nsx "$NS_B" python3 "$HERE/nsflows.py" serve >"$TMP/servers.log" 2>&1 &
+	# Background jobs run "ip netns exec" directly (not through nsx): $! is then
+	# the pid of the program itself, which ip execs.
+	ip netns exec "$NS_B" python3 "$HERE/nsflows.py" serve >"$TMP/servers.log" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	wait_for_file "$TMP/servers.log" ready 5 || fail "servers in $NS_B did not start"
 }
 
 # wait_for_file FILE TEXT SECONDS
 wait_for_file() {
-	local i
-	for i in $(seq $(($3 * 10))); do
+	local _
+	for _ in $(seq $(($3 * 10))); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -118,15 +121,16 @@ wait_for_file() {
 
 # start_tcpdump - the independent view: a's veth only, from inside a
 start_tcpdump() {
-	nsx "$NS_A" tcpdump -i eth0 -nn -U -s 256 -w "$TMP/a.pcap" 2>"$TMP/tcpdump.log" &
+	ip netns exec "$NS_A" tcpdump -Z root -i eth0 -nn -U --immediate-mode -s 256 -w "$TMP/a.pcap" 2>"$TMP/tcpdump.log" &
 	TCPDUMP_PID=$!
 	BG_PIDS="$BG_PIDS $TCPDUMP_PID"
 	wait_for_file "$TMP/tcpdump.log" "listening on" 5 || fail "tcpdump did not start"
 }
 
 stop_tcpdump() {
-	sleep 0.3
-	kill -INT "$TCPDUMP_PID" 2>/dev/null
+	sleep 0.5
+	# not SIGINT: background jobs of a script start with SIGINT ignored
+	kill -TERM "$TCPDUMP_PID" 2>/dev/null
 	wait "$TCPDUMP_PID" 2>/dev/null
 	[ -s "$TMP/a.pcap" ] || fail "tcpdump wrote no capture"
 }
@@ -134,12 +138,12 @@ stop_tcpdump() {
 # start_segwatch SOCKETS ARGS... - segwatch capture in $NS_H, in the background;
 # ready once it holds SOCKETS packet sockets (one per interface)
 start_segwatch() {
-	local want=$1 i n
+	local want=$1 n=0
 	shift
-	nsx "$NS_H" "$SEGWATCH" capture "$@" >"$TMP/seg.json" 2>"$TMP/seg.err" &
+	ip netns exec "$NS_H" "$SEGWATCH" capture "$@" >"$TMP/seg.json" 2>"$TMP/seg.err" &
 	SW_PID=$!
 	BG_PIDS="$BG_PIDS $SW_PID"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		n=$(nsx "$NS_H" cat /proc/net/packet | tail -n +2 | wc -l)
 		[ "$n" -ge "$want" ] && break
 		kill -0 "$SW_PID" 2>/dev/null || fail "segwatch exited at start"
@@ -149,10 +153,12 @@ start_segwatch() {
 	sleep 0.3
 }
 
-# wait_segwatch - the capture must still be running (traffic all inside it), then end
+# wait_segwatch wait|stop - the capture must still be running (all the traffic
+# fell inside it); then wait for its end (--duration), or end it with SIGTERM
 wait_segwatch() {
 	local rc
 	kill -0 "$SW_PID" 2>/dev/null || fail "the capture ended before the traffic did (slow machine?)"
+	[ "$1" = stop ] && kill -TERM "$SW_PID"
 	wait "$SW_PID"
 	rc=$?
 	[ "$rc" = 0 ] || fail "segwatch capture exited with status $rc"

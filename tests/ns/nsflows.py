@@ -326,6 +326,7 @@ def check(mode, seg_path, pcap_path, ifaces):
     with open(seg_path) as fh:
         doc = json.load(fh)
     ck.eq("document type", doc.get("type"), "capture")
+    ck.eq("document version", doc.get("version"), 1)
     flows, c = doc.get("flows", []), doc.get("counters", {})
     oracle = pcap_flows(pcap_path)
     ours = {A4, A6, B4, B6, C4, C6}
@@ -346,6 +347,8 @@ def check(mode, seg_path, pcap_path, ifaces):
         ck.eq(name + ": state", f["state"], e["state"])
         ck.eq(name + ": end", f["end"], "flush")
         ck.eq(name + ": icmp_error", f.get("icmp_error"), e.get("icmp_error", False))
+        ck.eq(name + ": continued", f.get("continued"), False)
+        ck.eq(name + ": fragments", f.get("fragments"), False)
         o = oracle.get(seg_key(f))
         if ck.true(name + ": tcpdump on a's veth saw the flow", o is not None):
             ck.eq(name + ": fwd (packets, bytes) vs tcpdump", side(f, "fwd"), o["fwd"])
@@ -395,10 +398,15 @@ def check(mode, seg_path, pcap_path, ifaces):
     ck.eq("flow.flows = number of records", c.get("flow", {}).get("flows"), len(flows))
     ck.eq("malformed", c.get("malformed"), 0)
     # Unicast crosses 3 interfaces (2 duplicates), multicast 4 here (3 duplicates).
-    ck.true("duplicates between 2x and 3x decoded", dec > 0 and 2 * dec <= dup <= 3 * dec,
+    # A packet in flight when the capture stops may be seen on fewer interfaces
+    # (the kernel's own IPv6 neighbour probes come at any time): a little slack.
+    # Whether deduplication is exact is checked above, flow by flow, against tcpdump.
+    ck.true("duplicates between 2x and 3x decoded", dec > 0 and 2 * dec - 4 <= dup <= 3 * dec,
             "(decoded %d, duplicates %d)" % (dec, dup))
-    ck.true("packets_seen >= decoded + duplicates",
-            c.get("packets_seen", 0) >= dec + dup, "(%r)" % c.get("packets_seen"))
+    # every frame read is decoded, a duplicate, not tracked or malformed
+    nt = sum(c.get("not_tracked", {}).values())
+    ck.eq("packets_seen = decoded + duplicates + not_tracked + malformed",
+          c.get("packets_seen"), dec + dup + nt + c.get("malformed", 0))
     print("segwatch: %d flows, %d packets decoded, %d duplicates (%.2fx), kernel_drops %s"
           % (len(flows), dec, dup, dup / dec if dec else 0, c.get("kernel_drops")))
     if ck.failures:
