@@ -116,7 +116,10 @@ void sw_flow_table_update(struct sw_flow_table *t, const struct sw_pkt *pkt, uin
 void sw_flow_table_update_batch(struct sw_flow_table *t, const struct sw_pkt *pkts,
 				const uint64_t *ts_us, size_t n);
 
-/* sw_flow_table_expire - emit flows idle (or too long-lived) as of @now_us. */
+/*
+ * sw_flow_table_expire - emit flows idle as of @now_us (within a second of their
+ * deadline). Flows longer than the active timeout are cut when their next packet comes.
+ */
 void sw_flow_table_expire(struct sw_flow_table *t, uint64_t now_us);
 
 /* sw_flow_table_flush - emit every live flow with end reason SW_END_FLUSH. */

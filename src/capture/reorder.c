@@ -83,7 +83,7 @@ void sw_reorder_push(struct sw_reorder *r, uint64_t ts_us, uint16_t source,
 	struct sw_reorder_frame *f;
 	uint32_t room = r->slot_size - (uint32_t)sizeof(struct sw_reorder_frame);
 
-	/* the slot handed out by the last pop stays untouched until the next pop */
+	/* the frame handed out by the last pop has been processed by now: reuse its slot */
 	if (r->has_popped) {
 		r->free_slots[r->n_free++] = r->last_popped;
 		r->has_popped = false;

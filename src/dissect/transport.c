@@ -21,7 +21,7 @@ static enum sw_result sw_dissect_tcp(struct sw_dissect_ctx *ctx, struct sw_cur *
 {
 	struct sw_pkt *pkt = ctx->pkt;
 	uint8_t off = 0, flags = 0;
-	uint16_t win = 0;
+	uint16_t win = 0, urp = 0;
 
 	if (!sw_cur_has(c, 20))
 		return sw_fail(ctx, SW_TRUNC, SW_R_TCP_TRUNCATED);
@@ -33,6 +33,7 @@ static enum sw_result sw_dissect_tcp(struct sw_dissect_ctx *ctx, struct sw_cur *
 	sw_get_u8(c, &flags);
 	sw_get_be16(c, &win);
 	sw_get_be16(c, &pkt->l4_csum);
+	sw_get_be16(c, &urp);
 	off = (uint8_t)((off >> 4) * 4);
 	if (off < 20)
 		return sw_fail(ctx, SW_INVALID, SW_R_TCP_BAD_OFFSET);
@@ -136,9 +137,20 @@ enum sw_result sw_dissect_transport(struct sw_dissect_ctx *ctx, struct sw_cur *c
 	}
 }
 
-/* Ports of a quoted transport header: the first 4 bytes of TCP, UDP, SCTP. */
+/*
+ * Ports of a quoted transport header: the first 4 bytes of TCP, UDP, SCTP;
+ * for a quoted echo request, its identifier (echo flows are keyed on it).
+ */
 static void sw_quoted_ports(struct sw_pkt_inner *in, struct sw_cur *c)
 {
+	uint8_t echo = in->proto == SW_IPPROTO_ICMP ? 8 : 128;
+
+	if ((in->proto == SW_IPPROTO_ICMP || in->proto == SW_IPPROTO_ICMPV6) &&
+	    sw_cur_has(c, 6) && c->p[0] == echo) {
+		in->sport = in->dport = (uint16_t)(c->p[4] << 8 | c->p[5]);
+		in->present = true;
+		return;
+	}
 	if (in->proto != SW_IPPROTO_TCP && in->proto != SW_IPPROTO_UDP &&
 	    in->proto != SW_IPPROTO_UDPLITE && in->proto != SW_IPPROTO_SCTP)
 		return;

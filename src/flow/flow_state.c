@@ -125,11 +125,8 @@ void sw_flow_rec_begin(struct sw_flow_rec *r, const struct sw_flow_obs *o)
 
 	r->init_side = (uint8_t)(from_init ? sender_side : 1 - sender_side);
 	r->state = SW_FLOW_ATTEMPTED;
-	if (inferred) {
+	if (inferred)
 		r->flags |= SW_FLOW_F_INFERRED;
-		if (o->key.proto == 6 && !(o->tcp_flags & (SW_TCP_SYN | SW_TCP_RST)))
-			r->state = SW_FLOW_ESTABLISHED; /* data mid-stream: it was up */
-	}
 	if (o->pkt && sw_obs_is_icmp(o)) {
 		r->icmp_type = o->pkt->icmp_type;
 		r->icmp_code = o->pkt->icmp_code;
@@ -147,8 +144,11 @@ static void sw_tcp_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o, b
 			r->state = SW_FLOW_REFUSED;
 		return;
 	}
-	if (r->state == SW_FLOW_ATTEMPTED && !from_init)
-		r->state = SW_FLOW_ESTABLISHED; /* SYN-ACK, or any answer but RST */
+	/* a SYN-ACK, or (picked up mid-stream) packets both ways */
+	if (r->state == SW_FLOW_ATTEMPTED &&
+	    ((!from_init && (f & SW_TCP_SYN) && (f & SW_TCP_ACK)) ||
+	     (r->packets[0] && r->packets[1])))
+		r->state = SW_FLOW_ESTABLISHED;
 	if (r->state == SW_FLOW_ESTABLISHED && (r->tcp_flags[0] & SW_TCP_FIN) &&
 	    (r->tcp_flags[1] & SW_TCP_FIN))
 		r->state = SW_FLOW_CLOSED;

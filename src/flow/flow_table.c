@@ -7,12 +7,14 @@
  * allocated as the table grows: RSS follows the number of live flows. The
  * hash has a power-of-two number of 4-byte buckets, at most one per flow.
  *
- * Expiry: one FIFO queue per timeout class. Records are appended when
- * created and never moved on activity (that would touch two more cache
- * lines per packet); the expiry pass pops queue heads that are old enough and
- * either emits them (idle) or appends them again. Each record is requeued at
- * most once per timeout period. Because a queue position can lag, every
- * lookup also checks the record's own idle time, so results stay exact.
+ * Expiry: a timer wheel with one slot per second. A record is filed under
+ * the second its idle timeout would end and is not moved on activity (that
+ * would touch two more cache lines per packet). When its slot comes up it is
+ * either emitted (idle) or filed again under its new deadline, so a record is
+ * looked at about once per timeout period, and expires within a second of
+ * its deadline. A change of timeout class (a TCP flow closes) refiles it at
+ * once. Every lookup also checks the record's own idle time, so results are
+ * exact whenever expiry runs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #define SW_CHUNK_SHIFT 16
 #define SW_CHUNK_RECS (1u << SW_CHUNK_SHIFT)
 #define SW_DEFAULT_MAX_FLOWS (1u << 20)
+/* seconds the wheel spans; later deadlines are parked at its far end and refiled */
+#define SW_WHEEL_SLOTS 4096u
 
 struct sw_flow_queue {
 	uint32_t head, tail;
@@ -41,7 +45,9 @@ struct sw_flow_table {
 	uint32_t max_chunks;
 	uint32_t next_unused;	/* records never used yet (1-based) */
 	uint32_t free_list;
-	struct sw_flow_queue q[SW_Q_MAX];
+	struct sw_flow_queue wheel[SW_WHEEL_SLOTS];
+	uint32_t wheel_s;	/* slots up to this second are done */
+	uint32_t evict_hint;	/* no record is due before this second */
 	uint32_t idle_s[SW_Q_MAX];
 	uint64_t epoch_us;
 	uint64_t now_us;
@@ -195,32 +201,41 @@ static uint32_t sw_now_s(const struct sw_flow_table *t, uint64_t us)
 	return us > t->epoch_us ? (uint32_t)((us - t->epoch_us) / 1000000) : 0;
 }
 
-static void sw_queue_append(struct sw_flow_table *t, uint32_t idx, int qc, uint32_t qtime)
+static void sw_wheel_unlink(struct sw_flow_table *t, uint32_t idx)
 {
 	struct sw_flow_rec *r = sw_rec(t, idx);
-	struct sw_flow_queue *q = &t->q[qc];
+	struct sw_flow_queue *q = &t->wheel[r->due_s % SW_WHEEL_SLOTS];
 
+	if (r->qprev)
+		sw_rec(t, r->qprev)->qnext = r->qnext;
+	else
+		q->head = r->qnext;
+	if (r->qnext)
+		sw_rec(t, r->qnext)->qprev = r->qprev;
+	else
+		q->tail = r->qprev;
+}
+
+static void sw_wheel_insert(struct sw_flow_table *t, uint32_t idx, uint32_t due_s)
+{
+	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_queue *q;
+
+	if (due_s <= t->wheel_s)
+		due_s = t->wheel_s + 1;
+	if (due_s - t->wheel_s >= SW_WHEEL_SLOTS)
+		due_s = t->wheel_s + SW_WHEEL_SLOTS - 1;
+	if (due_s < t->evict_hint)
+		t->evict_hint = due_s;
+	q = &t->wheel[due_s % SW_WHEEL_SLOTS];
+	r->due_s = due_s;
 	r->qnext = 0;
-	r->qclass = (uint8_t)qc;
-	r->qtime_s = qtime;
+	r->qprev = q->tail;
 	if (q->tail)
 		sw_rec(t, q->tail)->qnext = idx;
 	else
 		q->head = idx;
 	q->tail = idx;
-}
-
-static uint32_t sw_queue_pop(struct sw_flow_table *t, int qc)
-{
-	struct sw_flow_queue *q = &t->q[qc];
-	uint32_t idx = q->head;
-
-	if (idx) {
-		q->head = sw_rec(t, idx)->qnext;
-		if (!q->head)
-			q->tail = 0;
-	}
-	return idx;
 }
 
 static int sw_rec_class(const struct sw_flow_rec *r)
@@ -260,6 +275,25 @@ static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_rec 
 	uint64_t last = sw_rec_last(r);
 
 	return now_us > last && now_us - last >= (uint64_t)t->idle_s[sw_rec_class(r)] * 1000000;
+}
+
+/* The second (relative to the epoch) at which a record's idle timeout ends, rounded up. */
+static uint32_t sw_rec_deadline(const struct sw_flow_table *t, const struct sw_flow_rec *r)
+{
+	uint64_t end = sw_rec_last(r) + (uint64_t)t->idle_s[sw_rec_class(r)] * 1000000;
+
+	if (end <= t->epoch_us)
+		return 0;
+	end = (end - t->epoch_us + 999999) / 1000000;
+	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+}
+
+static void sw_rec_schedule(struct sw_flow_table *t, uint32_t idx)
+{
+	struct sw_flow_rec *r = sw_rec(t, idx);
+
+	r->qclass = (uint8_t)sw_rec_class(r);
+	sw_wheel_insert(t, idx, sw_rec_deadline(t, r));
 }
 
 /* ---- emitting ---- */
@@ -322,70 +356,88 @@ static void sw_rec_reset(struct sw_flow_rec *r)
 
 /* ---- expiry and eviction ---- */
 
-static void sw_queue_expire(struct sw_flow_table *t, int qc, uint64_t now_us)
+/* Look at every record filed under one second: emit the idle, refile the rest. */
+static void sw_wheel_run_slot(struct sw_flow_table *t, uint32_t slot_s, uint64_t now_us)
 {
-	uint32_t now_s = sw_now_s(t, now_us);
-	uint32_t idx;
+	struct sw_flow_queue *q = &t->wheel[slot_s % SW_WHEEL_SLOTS];
+	uint32_t idx = q->head;
 
-	while ((idx = t->q[qc].head) != 0) {
+	q->head = q->tail = 0;
+	while (idx) {
 		struct sw_flow_rec *r = sw_rec(t, idx);
-		int actual;
+		uint32_t next = r->qnext;
 
-		if ((uint64_t)r->qtime_s + t->idle_s[qc] > now_s)
-			break;
-		sw_queue_pop(t, qc);
-		actual = sw_rec_class(r);
-		if (sw_rec_idle(t, r, now_us))
+		if (next) /* records of a slot are scattered: start the next load now */
+			__builtin_prefetch(sw_rec(t, next));
+		if (r->due_s > slot_s)
+			sw_wheel_insert(t, idx, r->due_s); /* parked: not due yet */
+		else if (sw_rec_idle(t, r, now_us))
 			sw_rec_retire(t, idx, SW_END_IDLE);
-		else if (actual != qc)
-			sw_queue_append(t, idx, actual, sw_now_s(t, sw_rec_last(r)));
 		else
-			sw_queue_append(t, idx, qc, now_s);
+			sw_rec_schedule(t, idx);
+		idx = next;
 	}
 }
 
 void sw_flow_table_expire(struct sw_flow_table *t, uint64_t now_us)
 {
+	uint32_t now_s, first, steps;
+
+	sw_frag_expire(t->frags, t, now_us, false);
 	if (!t->epoch_us)
 		return;
-	for (int qc = 0; qc < SW_Q_MAX; qc++)
-		sw_queue_expire(t, qc, now_us);
-	sw_frag_expire(t->frags, t, now_us, false);
+	now_s = sw_now_s(t, now_us);
+	if (now_s <= t->wheel_s)
+		return;
+	first = t->wheel_s + 1;
+	steps = now_s - t->wheel_s;
+	if (steps > SW_WHEEL_SLOTS)
+		steps = SW_WHEEL_SLOTS;
+	/* refiled records go to seconds after now: advance the clock first */
+	t->wheel_s = now_s;
+	for (uint32_t i = 0; i < steps; i++)
+		sw_wheel_run_slot(t, first + i, now_us);
+	if (t->evict_hint <= now_s)
+		t->evict_hint = now_s + 1;
 }
 
-/* Table full: evict the record that has waited longest at a queue head. */
+/* Table full: evict the record whose deadline is nearest. */
 static void sw_flow_evict_one(struct sw_flow_table *t)
 {
-	int best = -1;
+	uint32_t s = t->evict_hint > t->wheel_s ? t->evict_hint : t->wheel_s + 1;
 
-	for (int qc = 0; qc < SW_Q_MAX; qc++) {
-		uint32_t h = t->q[qc].head;
+	for (uint32_t i = 0; i < SW_WHEEL_SLOTS; i++, s++) {
+		uint32_t idx = t->wheel[s % SW_WHEEL_SLOTS].head;
 
-		if (h && (best < 0 || sw_rec(t, h)->qtime_s < sw_rec(t, t->q[best].head)->qtime_s))
-			best = qc;
+		if (idx) {
+			t->evict_hint = s;
+			sw_wheel_unlink(t, idx);
+			sw_rec_retire(t, idx, SW_END_EVICTED);
+			t->stats.evicted++;
+			return;
+		}
 	}
-	if (best < 0)
-		return;
-	sw_rec_retire(t, sw_queue_pop(t, best), SW_END_EVICTED);
-	t->stats.evicted++;
 }
 
 void sw_flow_table_flush(struct sw_flow_table *t)
 {
-	uint32_t idx;
-
 	sw_frag_expire(t->frags, t, t->now_us, true);
 	/* everything goes: emit and free without unlinking records one by one */
-	for (int qc = 0; qc < SW_Q_MAX; qc++)
-		while ((idx = sw_queue_pop(t, qc)) != 0) {
+	for (uint32_t s = 0; s < SW_WHEEL_SLOTS; s++) {
+		uint32_t idx = t->wheel[s].head;
+
+		while (idx) {
+			uint32_t next = sw_rec(t, idx)->qnext;
+
 			sw_rec_emit(t, sw_rec(t, idx), SW_END_FLUSH);
 			sw_rec_release(t, idx);
+			idx = next;
 		}
+		t->wheel[s].head = t->wheel[s].tail = 0;
+	}
 	memset(t->buckets, 0, ((size_t)t->bucket_mask + 1) * sizeof(*t->buckets));
 	t->stats.live = 0;
 }
-
-/* ---- lookup and accounting ---- */
 
 static uint32_t sw_flow_find_hashed(const struct sw_flow_table *t, const struct sw_flow_key *k,
 				    uint64_t hash, uint32_t **bucket)
@@ -428,7 +480,6 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 	/* eviction may have unlinked from this bucket: the pointer is still valid */
 	r->hnext = *bucket;
 	*bucket = idx;
-	sw_queue_append(t, idx, sw_rec_class(r), sw_now_s(t, o->ts_us));
 	t->stats.created++;
 	if (++t->stats.live > t->stats.peak_live)
 		t->stats.peak_live = t->stats.live;
@@ -489,23 +540,30 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		if (!idx)
 			return; /* out of memory: counted as not created */
 		r = sw_rec(t, idx);
-	} else {
-		r = sw_rec(t, idx);
-		if (sw_rec_idle(t, r, o->ts_us)) {
-			sw_rec_restart(t, r, o, SW_END_IDLE);
-		} else if (sw_flow_rec_is_reuse(r, o)) {
-			sw_rec_restart(t, r, o, SW_END_REUSED);
-		} else if (sw_rec_too_long(t, r, o)) {
-			uint8_t keep = r->flags & SW_FLOW_F_INFERRED;
+		sw_rec_account(r, o);
+		sw_flow_rec_advance(r, o);
+		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
+		return;
+	}
+	r = sw_rec(t, idx);
+	if (sw_rec_idle(t, r, o->ts_us)) {
+		sw_rec_restart(t, r, o, SW_END_IDLE);
+	} else if (sw_flow_rec_is_reuse(r, o)) {
+		sw_rec_restart(t, r, o, SW_END_REUSED);
+	} else if (sw_rec_too_long(t, r, o)) {
+		uint8_t keep = r->flags & SW_FLOW_F_INFERRED;
 
-			sw_rec_emit(t, r, SW_END_ACTIVE);
-			sw_rec_reset(r);
-			r->flags = keep | SW_FLOW_F_CONTINUED;
-			t->stats.active_cuts++;
-		}
+		sw_rec_emit(t, r, SW_END_ACTIVE);
+		sw_rec_reset(r);
+		r->flags = keep | SW_FLOW_F_CONTINUED;
+		t->stats.active_cuts++;
 	}
 	sw_rec_account(r, o);
 	sw_flow_rec_advance(r, o);
+	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
+		sw_wheel_unlink(t, idx);
+		sw_rec_schedule(t, idx);
+	}
 }
 
 void sw_flow_table_observe(struct sw_flow_table *t, const struct sw_flow_obs *o)

@@ -32,17 +32,18 @@ enum sw_qclass { SW_Q_TCP, SW_Q_TCP_CLOSED, SW_Q_UDP, SW_Q_ICMP, SW_Q_OTHER, SW_
 struct sw_flow_rec {
 	struct sw_flow_key key;
 	uint32_t hnext;		/* next in hash chain, or in the free list */
-	uint32_t qnext;		/* next in its expiry queue */
+	uint32_t qnext;		/* next and previous in its timer wheel slot */
+	uint32_t qprev;
 	uint64_t first_us[2];	/* per direction SW_DIR_AB / SW_DIR_BA */
 	uint64_t last_us[2];
 	uint64_t bytes[2];
 	uint32_t packets[2];
-	uint32_t qtime_s;	/* when it was (re)queued, seconds since t->epoch_us */
+	uint32_t due_s;		/* when its wheel slot comes up, seconds since t->epoch_us */
 	uint8_t tcp_flags[2];
 	uint8_t init_side;	/* 0: endpoint a initiated, 1: endpoint b */
 	uint8_t state;		/* enum sw_flow_state */
 	uint8_t flags;		/* SW_FLOW_F_* */
-	uint8_t qclass;		/* queue it is linked in */
+	uint8_t qclass;		/* timeout class it was scheduled with */
 	uint8_t icmp_type, icmp_code;
 };
 

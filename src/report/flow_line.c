@@ -150,9 +150,15 @@ static bool sw_flow_is_echo(const struct sw_flow *f)
 size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f, char *buf,
 			   size_t len)
 {
-	struct sw_out o = { buf, buf + (len ? len - 1 : 0), len == 0 };
+	struct sw_out o;
 	char addr[INET6_ADDRSTRLEN], num[8];
 	uint64_t first = sw_report_flow_first(f), last = sw_report_flow_last(f);
+
+	if (len == 0)
+		return 0;
+	o.p = buf;
+	o.end = buf + len - 1;
+	o.overflow = false;
 
 	sw_puts(&o, "{\"type\":\"flow\"");
 	sw_put_kv_u64(&o, "family", f->family);
