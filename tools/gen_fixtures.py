@@ -492,6 +492,19 @@ def f_icmpv6_echo():
     return cap
 
 
+def f_icmp_timestamp():
+    """Timestamp request and reply (not echo): keyed by type and code, the reply
+    mapped to its request type, so one flow."""
+    cap = Capture()
+    stamps = struct.pack("!III", 1000, 0, 0)
+    answer = struct.pack("!III", 1000, 1001, 1001)
+    cap.add(0, eth_ip(MAC_A, MAC_B, ipv4(A4, B4, PROTO_ICMP, icmp(13, 0, echo_rest(7, 1), stamps),
+                                        ident=0x4300)))
+    cap.add(100, eth_ip(MAC_B, MAC_A, ipv4(B4, A4, PROTO_ICMP,
+                                          icmp(14, 0, echo_rest(7, 1), answer), ident=0x4301)))
+    return cap
+
+
 # --------------------------------------------------------------- fixtures: IPv6
 
 def f_ipv6_tcp():
@@ -912,6 +925,125 @@ def f_udp_idle_gap():
     return cap
 
 
+def f_udp_active_cut():
+    """A request/response every second for 10 s: `--timeout active=4` cuts it
+    into records, the later ones `continued`."""
+    cap = Capture()
+    for i in range(10):
+        t = i * 1000000
+        cap.add(t, eth_ip(MAC_A, MAC_B, udp4(A4, B4, 40050, 8000, b"tick", ident=0x2900 + i)))
+        cap.add(t + 100, eth_ip(MAC_B, MAC_A, udp4(B4, A4, 8000, 40050, b"tock",
+                                                  ident=0x2A00 + i)))
+    return cap
+
+
+# --------------------------------------------------------------- fixtures: first packet is an answer
+
+def f_tcp_midstream_oneway():
+    """Mid-stream data one way only (an asymmetric capture): nothing answers."""
+    cap = Capture()
+    conn = Tcp(A4, 43250, B4, 9200, cseq=4000, sseq=8000)
+    put_eth(cap, 0, [("c", conn.client(PSH | ACK, b"x" * 20)) for _ in range(3)], gap=1000)
+    return cap
+
+
+def f_udp_response_first():
+    """A DNS response whose query was not captured, then a full exchange."""
+    cap = Capture()
+    q = b"\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01"
+    r = q[:2] + b"\x81\x80" + q[4:]
+    cap.add(0, eth_ip(MAC_D, MAC_A, udp4(D4, A4, 53, 53005, r, ident=0x3100)))
+    cap.add(1000, eth_ip(MAC_A, MAC_D, udp4(A4, D4, 53005, 53, q, ident=0x3101)))
+    cap.add(1300, eth_ip(MAC_D, MAC_A, udp4(D4, A4, 53, 53005, r, ident=0x3102)))
+    return cap
+
+
+def f_icmp_reply_first():
+    """An echo reply whose request was not captured, then a full exchange."""
+    cap = Capture()
+    for t, seq in ((0, 1), (1000000, 2)):
+        req = ipv4(A4, B4, PROTO_ICMP, icmp(8, 0, echo_rest(0x4242, seq), b"abcd"), ident=seq)
+        rep = ipv4(B4, A4, PROTO_ICMP, icmp(0, 0, echo_rest(0x4242, seq), b"abcd"),
+                   ident=0x200 + seq)
+        if seq > 1:
+            cap.add(t - 80, eth_ip(MAC_A, MAC_B, req))
+        cap.add(t, eth_ip(MAC_B, MAC_A, rep))
+    return cap
+
+
+# --------------------------------------------------------------- fixtures: ICMP errors
+
+R4 = ip4("10.77.0.1")  # the bridge's address: a router on the path
+R6 = ip6("fd00:77::1")
+
+
+def icmp6_error(src, dst, itype, code, invoking, rest=b"\0" * 4):
+    return ipv6(src, dst, PROTO_ICMPV6, icmp6(src, dst, itype, code, rest, invoking))
+
+
+def f_icmp_errors():
+    """ICMP and ICMPv6 errors about known flows: each counts in the flow's rev;
+    port/protocol unreachable and administratively prohibited make it
+    `refused`, the others (time exceeded, host unreachable, packet too big)
+    leave it `attempted`."""
+    cap = Capture()
+    t = 0
+
+    def pair(pkt, err, smac=MAC_A, emac=MAC_B):
+        nonlocal t
+        cap.add(t, eth_ip(smac, emac, pkt))
+        cap.add(t + 200, eth_ip(emac, smac, err))
+        t += 10000
+
+    syn = tcp4(A4, B4, 43240, 80, 1000, 0, SYN, ident=0x1200, ttl=1)
+    pair(syn, ipv4(R4, A4, PROTO_ICMP, icmp(11, 0, b"\0" * 4, icmp_quote(syn)), ident=0x4100))
+    for sport, code in ((40043, 13), (40044, 2)):
+        dg = udp4(A4, C4, sport, 5000, b"data", ident=0x2B00 + code)
+        pair(dg, ipv4(C4, A4, PROTO_ICMP, icmp(3, code, b"\0" * 4, icmp_quote(dg)),
+                      ident=0x4100 + code), emac=MAC_C)
+    dg = udp4(A4, D4, 40045, 6000, b"data", ident=0x2B20)
+    pair(dg, ipv4(R4, A4, PROTO_ICMP, icmp(3, 1, b"\0" * 4, icmp_quote(dg)), ident=0x4120),
+         emac=MAC_D)
+    for sport, code in ((50043, 4), (50044, 1)):
+        dg6 = udp6(A6, B6, sport, 7000, b"data6")
+        pair(dg6, icmp6_error(B6, A6, 1, code, dg6))
+    syn6 = Tcp(A6, 50045, B6, 443).client(SYN)
+    pair(syn6, icmp6_error(R6, A6, 2, 0, syn6, rest=struct.pack("!I", 1280)))
+    return cap
+
+
+# --------------------------------------------------------------- fixtures: routed duplicates
+
+E4 = ip4("10.88.0.5")
+MAC_E = bytes([0x02, 0x42, 0x0A, 0x58, 0x00, 0x05])
+
+
+def f_sll_v2_routed():
+    """A packet routed between two bridges, seen by `-i any` on veth-a (11),
+    br0 (3), br1 (4) and veth-e (15), its TTL lowered after the router: one
+    packet. The last request's copy on br1 comes 80 ms after the one on br0,
+    past the 50 ms window: two packets."""
+    cap = Capture(LINKTYPE_LINUX_SLL2)
+
+    def routed(t, src, dst, sport, dport, payload, ident, late_us=0):
+        before = udp4(src, dst, sport, dport, payload, ident=ident, ttl=64)
+        after = udp4(src, dst, sport, dport, payload, ident=ident, ttl=63)
+        path = ((11, 3), (3, 3)) if src == A4 else ((15, 4), (4, 4))
+        path2 = ((4, 4), (15, 4)) if src == A4 else ((3, 4), (11, 4))
+        k = 0
+        for ifindex, pkttype in path:
+            cap.add(t + 2 * k, sll2(before, ifindex, pkttype=0))
+            k += 1
+        for ifindex, pkttype in path2:
+            cap.add(t + 2 * k + late_us, sll2(after, ifindex, pkttype=4))
+            k += 1
+
+    routed(0, A4, E4, 40060, 8080, b"req1", 0x2C00)
+    routed(1000, E4, A4, 8080, 40060, b"resp1", 0x2C01)
+    routed(200000, A4, E4, 40060, 8080, b"req2", 0x2C02, late_us=80000)
+    return cap
+
+
 def f_many_flows():
     """Ten UDP flows, one packet each, 1 ms apart: `--max-flows 4` must evict."""
     cap = Capture()
@@ -919,6 +1051,23 @@ def f_many_flows():
         cap.add(i * 1000, eth_ip(MAC_A, MAC_B, udp4(A4, B4, 41000 + i, 9000, b"n",
                                                     ident=0x2800 + i)))
     return cap
+
+
+class RawFile:
+    """A file that is not a capture at all."""
+
+    def __init__(self, data):
+        self.data = data
+        self.frames = []
+        self.linktype = LINKTYPE_ETHERNET
+
+    def to_bytes(self):
+        return self.data
+
+
+def f_not_a_pcap():
+    """Text where a capture should be: segwatch must fail with exit code 3."""
+    return RawFile(b"this is not a capture file\n" * 4)
 
 
 FIXTURES = {
@@ -934,6 +1083,7 @@ FIXTURES = {
     "udp_port_unreachable": f_udp_port_unreachable,
     "icmp_echo": f_icmp_echo,
     "icmpv6_echo": f_icmpv6_echo,
+    "icmp_timestamp": f_icmp_timestamp,
     "ipv6_tcp": f_ipv6_tcp,
     "ipv6_ext_headers": f_ipv6_ext_headers,
     "ipv6_ext_eight": f_ipv6_ext_eight,
@@ -959,6 +1109,13 @@ FIXTURES = {
     "mixed_malformed": f_mixed_malformed,
     "udp_idle_gap": f_udp_idle_gap,
     "many_flows": f_many_flows,
+    "udp_active_cut": f_udp_active_cut,
+    "tcp_midstream_oneway": f_tcp_midstream_oneway,
+    "udp_response_first": f_udp_response_first,
+    "icmp_reply_first": f_icmp_reply_first,
+    "icmp_errors": f_icmp_errors,
+    "sll_v2_routed": f_sll_v2_routed,
+    "not_a_pcap": f_not_a_pcap,
 }
 FIXTURES.update({"malformed_" + k: malformed_builder(v) for k, v in MALFORMED.items()})
 

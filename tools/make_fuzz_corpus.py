@@ -11,7 +11,9 @@ starts from every frame kind the decoder is known to meet:
   <fixture>-seq   the whole fixture in the multi-frame form (selector | 0x80,
                   then [len be16][dt][frame] records), so that the flow table
                   sees handshakes, fragments and ICMP errors together.
-The output directory is emptied first: it holds generated seeds only.
+  <fixture>-seqb  the same through the batch API with a 4-flow table.
+Old seeds are removed first; other files (crash reproducers, crash-<sha1>)
+are kept.
 """
 
 import math
@@ -34,6 +36,8 @@ DLT_INDEX = {
     gf.LINKTYPE_LINUX_SLL2: 6,
     gf.LINKTYPE_USER0: 7,
 }
+TIGHT = 0x08  # 4-flow table, timeouts of seconds
+BATCH = 0x20  # sw_flow_table_update_batch()
 SNAP_CUT = 0x40  # frames were cut by a snap length (wirelen > caplen)
 MODE_SEQ = 0x80
 FRAMES_PER_FIXTURE = 6  # keeps the corpus small; the -seq seed has the rest
@@ -62,6 +66,8 @@ def seeds_for(name, cap):
             seq.append(struct.pack("!HB", len(frame), dt_byte(ts - prev)) + frame)
             prev = ts
         out.append((name + "-seq", b"".join(seq)))
+        # the same through the batch API and a table small enough to evict
+        out.append((name + "-seqb", bytes([seq[0][0] | TIGHT | BATCH]) + b"".join(seq[1:])))
     return out
 
 
@@ -69,8 +75,10 @@ def main(argv):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     outdir = argv[1] if len(argv) > 1 else os.path.join(root, "tests", "fuzz", "corpus", "dissect")
     os.makedirs(outdir, exist_ok=True)
+    # Remove old seeds, but keep crash reproducers copied in by hand (crash-*).
     for old in os.listdir(outdir):
-        os.unlink(os.path.join(outdir, old))
+        if old.rpartition("-")[0] in gf.FIXTURES:
+            os.unlink(os.path.join(outdir, old))
     count = 0
     for name in sorted(gf.FIXTURES):
         for fname, data in seeds_for(name, gf.FIXTURES[name]()):

@@ -19,7 +19,7 @@
 #define SW_CAPTURE_MAX_IFACES 64
 
 struct sw_capture_iface {
-	char name[64];
+	char name[256];	/* interface name, or the file read */
 	int ifindex;
 	uint64_t received;	/* frames read from this source */
 	uint64_t kernel_drops;	/* pcap_stats ps_drop */

@@ -166,12 +166,16 @@ static uint32_t sw_rec_alloc(struct sw_flow_table *t)
 		t->free_list = sw_rec(t, idx)->hnext;
 		return idx;
 	}
+	if (t->next_unused >= t->cfg.max_flows)
+		return 0;
 	if (t->next_unused >= t->n_chunks * SW_CHUNK_RECS) {
+		/* a small table (--max-flows below one chunk) gets a small chunk */
+		size_t recs = t->cfg.max_flows < SW_CHUNK_RECS ? t->cfg.max_flows : SW_CHUNK_RECS;
 		struct sw_flow_rec *c;
 
 		if (t->n_chunks == t->max_chunks)
 			return 0;
-		c = malloc(sizeof(*c) * SW_CHUNK_RECS);
+		c = malloc(sizeof(*c) * recs);
 		if (!c)
 			return 0;
 		t->chunks[t->n_chunks++] = c;

@@ -30,7 +30,8 @@ static int sw_flow_cmp(const void *pa, const void *pb)
 
 void sw_report_flows_sort(struct sw_flow *flows, size_t n)
 {
-	qsort(flows, n, sizeof(*flows), sw_flow_cmp);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(flows, n, sizeof(*flows), sw_flow_cmp);
 }
 
 static void sw_endpoint(char *buf, size_t len, const uint8_t addr[16], uint16_t port,

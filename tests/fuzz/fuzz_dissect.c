@@ -4,9 +4,16 @@
  *
  * Input layout (tools/make_fuzz_corpus.py writes seeds in this form):
  *
- *   byte 0   selector: bits 0-2 index sw_fuzz_dlts[]; bit 6 says the frames
- *            were cut by a snap length (wirelen = caplen + 1000), so that the
- *            snap-length path is fuzzed too; bit 7 picks the mode
+ *   byte 0   selector:
+ *              bits 0-2  index sw_fuzz_dlts[]
+ *              bit 3     tight table: 4 flows and timeouts of seconds, so that
+ *                        eviction and active cuts are reachable
+ *              bit 4     never call sw_flow_table_expire(): idle flows are then
+ *                        found (and restarted) by their next packet
+ *              bit 5     use sw_flow_table_update_batch(), as src/capture does
+ *              bit 6     the frames were cut by a snap length (wirelen =
+ *                        caplen + 1000): the snap-length path
+ *              bit 7     picks the mode
  *   mode 0   the rest of the input is one frame
  *   mode 1   the rest is a sequence of records
  *              +--------+--------+------+----------------+
@@ -42,9 +49,13 @@ static const int sw_fuzz_dlts[8] = {
 	SW_DLT_IPV4, SW_DLT_IPV6, SW_DLT_LINUX_SLL2, 147 /* LINKTYPE_USER0 */,
 };
 
+#define SW_FUZZ_TIGHT 0x08
+#define SW_FUZZ_NO_EXPIRE 0x10
+#define SW_FUZZ_BATCH 0x20
 #define SW_FUZZ_SNAP_CUT 0x40
 #define SW_FUZZ_MODE_SEQ 0x80
 #define SW_FUZZ_MAX_FLOWS 1024
+#define SW_FUZZ_TIGHT_FLOWS 4
 /* Any fixed instant: flows use 0 for "no packet this way", so never start at 0. */
 #define SW_FUZZ_T0_US 1795355523000000ULL
 
@@ -60,10 +71,15 @@ static const int sw_fuzz_dlts[8] = {
 
 struct sw_fuzz_ctx {
 	struct sw_flow_table *table;
+	uint8_t sel;		/* the selector byte */
 	int dlt;
 	uint32_t uncaptured;	/* wirelen - caplen */
+	uint32_t max_flows;
 	uint64_t now_us;
 	uint64_t emitted_packets; /* sum of fwd + rev packets over emitted records */
+	size_t n_batch;		/* packets waiting in batch[] (SW_FUZZ_BATCH) */
+	struct sw_pkt batch[SW_FLOW_BATCH_MAX];
+	uint64_t batch_ts[SW_FLOW_BATCH_MAX];
 };
 
 static void sw_fuzz_check_dir(const struct sw_flow_dir *d)
@@ -112,6 +128,48 @@ static void sw_fuzz_check_result(enum sw_result r, enum sw_reason why, const str
 		      "malformed reason does not match the result");
 }
 
+/* sw_fuzz_table - the flow table, made on first use: most inputs never decode. */
+static struct sw_flow_table *sw_fuzz_table(struct sw_fuzz_ctx *ctx)
+{
+	struct sw_flow_config cfg;
+
+	if (ctx->table)
+		return ctx->table;
+	sw_flow_config_defaults(&cfg);
+	cfg.max_flows = ctx->max_flows;
+	if (ctx->sel & SW_FUZZ_TIGHT) {
+		cfg.idle_tcp_s = 3;
+		cfg.idle_tcp_closed_s = 1;
+		cfg.idle_udp_s = 2;
+		cfg.idle_icmp_s = 1;
+		cfg.idle_other_s = 2;
+		cfg.active_s = 4;
+	}
+	ctx->table = sw_flow_table_alloc(&cfg, sw_fuzz_emit, ctx);
+	return ctx->table;
+}
+
+static void sw_fuzz_batch_flush(struct sw_fuzz_ctx *ctx)
+{
+	if (ctx->n_batch && ctx->table)
+		sw_flow_table_update_batch(ctx->table, ctx->batch, ctx->batch_ts, ctx->n_batch);
+	ctx->n_batch = 0;
+}
+
+static void sw_fuzz_account(struct sw_fuzz_ctx *ctx, const struct sw_pkt *pkt)
+{
+	if (!sw_fuzz_table(ctx))
+		return;
+	if (!(ctx->sel & SW_FUZZ_BATCH)) {
+		sw_flow_table_update(ctx->table, pkt, ctx->now_us);
+		return;
+	}
+	ctx->batch[ctx->n_batch] = *pkt;
+	ctx->batch_ts[ctx->n_batch] = ctx->now_us;
+	if (++ctx->n_batch == SW_FLOW_BATCH_MAX)
+		sw_fuzz_batch_flush(ctx);
+}
+
 static void sw_fuzz_frame(struct sw_fuzz_ctx *ctx, const uint8_t *frame, size_t len)
 {
 	struct sw_pkt pkt;
@@ -122,7 +180,7 @@ static void sw_fuzz_frame(struct sw_fuzz_ctx *ctx, const uint8_t *frame, size_t 
 			      &pkt, &why);
 	sw_fuzz_check_result(r, why, &pkt);
 	if (r == SW_OK)
-		sw_flow_table_update(ctx->table, &pkt, ctx->now_us);
+		sw_fuzz_account(ctx, &pkt);
 }
 
 /*
@@ -154,7 +212,10 @@ static void sw_fuzz_sequence(struct sw_fuzz_ctx *ctx, const uint8_t *p, size_t n
 			len = n;
 		if (dt) {
 			ctx->now_us += dt * dt * 10000;
-			sw_flow_table_expire(ctx->table, ctx->now_us);
+			/* as src/capture does: queued packets first, then the clock */
+			sw_fuzz_batch_flush(ctx);
+			if (ctx->table && !(ctx->sel & SW_FUZZ_NO_EXPIRE))
+				sw_flow_table_expire(ctx->table, ctx->now_us);
 		}
 		sw_fuzz_frame_copy(ctx, p, len);
 		p += len;
@@ -165,28 +226,26 @@ static void sw_fuzz_sequence(struct sw_fuzz_ctx *ctx, const uint8_t *p, size_t n
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sw_fuzz_ctx ctx = { .now_us = SW_FUZZ_T0_US };
-	struct sw_flow_config cfg;
 	const struct sw_flow_stats *st;
 
 	if (size < 1)
 		return 0;
+	ctx.sel = data[0];
 	ctx.dlt = sw_fuzz_dlts[data[0] & 7];
 	ctx.uncaptured = data[0] & SW_FUZZ_SNAP_CUT ? 1000 : 0;
-	sw_flow_config_defaults(&cfg);
-	cfg.max_flows = SW_FUZZ_MAX_FLOWS;
-	ctx.table = sw_flow_table_alloc(&cfg, sw_fuzz_emit, &ctx);
-	if (!ctx.table)
-		return 0;
-
+	ctx.max_flows = data[0] & SW_FUZZ_TIGHT ? SW_FUZZ_TIGHT_FLOWS : SW_FUZZ_MAX_FLOWS;
 	if (data[0] & SW_FUZZ_MODE_SEQ)
 		sw_fuzz_sequence(&ctx, data + 1, size - 1);
 	else
 		sw_fuzz_frame(&ctx, data + 1, size - 1);
 
+	sw_fuzz_batch_flush(&ctx);
+	if (!ctx.table)
+		return 0;
 	sw_flow_table_flush(ctx.table);
 	st = sw_flow_table_stats(ctx.table);
 	SW_FUZZ_CHECK(st->live == 0, "flows left live after flush");
-	SW_FUZZ_CHECK(st->peak_live <= SW_FUZZ_MAX_FLOWS, "table grew past max_flows");
+	SW_FUZZ_CHECK(st->peak_live <= ctx.max_flows, "table grew past max_flows");
 	SW_FUZZ_CHECK(ctx.emitted_packets == st->packets,
 		      "packets handed to the table != packets in emitted flows");
 	SW_FUZZ_CHECK(st->emitted == st->created + st->active_cuts,

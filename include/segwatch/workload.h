@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_WORKLOAD_H
+#define SEGWATCH_WORKLOAD_H
+
+/*
+ * workload - who is behind an address: containers from the engine, entries
+ * from inventory files and Kubernetes pod lists, namespaces seen by the
+ * kernel. The registry remembers *when* each address belonged to whom, so a
+ * flow is attributed to the workload that held the address at the time of
+ * the flow, even after the address was reused by a later container.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <segwatch/exit.h>
+
+/* Where an identity came from; names are part of the JSON interface. */
+enum sw_wl_source {
+	SW_WL_SRC_ENGINE = 0,	/* Docker Engine API (Docker or Podman) */
+	SW_WL_SRC_INVENTORY,	/* segwatch inventory file */
+	SW_WL_SRC_KUBERNETES,	/* kubectl get pods -A -o json */
+	SW_WL_SRC_KERNEL,	/* a network namespace found through netlink */
+	SW_WL_SRC_MAX
+};
+
+struct sw_label {
+	char *key;
+	char *value;
+};
+
+/*
+ * A workload as a source describes it. Every string and array is owned by
+ * the struct (sw_workload_clear frees them).
+ */
+struct sw_workload {
+	char *uid;		/* unique within its source: container id, pod uid, file:name */
+	char *name;		/* "shop/web-7f9c": what people read */
+	char *namespace;	/* Kubernetes namespace or engine project; may be NULL */
+	struct sw_label *labels;
+	size_t n_labels;
+	uint8_t (*addrs)[16];	/* IPv4 as IPv4-mapped IPv6 */
+	size_t n_addrs;
+	uint8_t (*macs)[6];
+	size_t n_macs;
+	char *iface;		/* host-side interface (veth) when known; may be NULL */
+	int ifindex;		/* of @iface, 0 when unknown */
+	enum sw_wl_source source;
+};
+
+void sw_workload_clear(struct sw_workload *w);
+/* sw_workload_copy - deep copy; false on out of memory (dst is then cleared). */
+bool sw_workload_copy(struct sw_workload *dst, const struct sw_workload *src);
+/* sw_workload_add_* - append to the arrays; false on out of memory. */
+bool sw_workload_add_label(struct sw_workload *w, const char *key, const char *value);
+bool sw_workload_add_addr(struct sw_workload *w, const uint8_t addr[16]);
+bool sw_workload_add_mac(struct sw_workload *w, const uint8_t mac[6]);
+/* sw_workload_label - value of label @key, or NULL. */
+const char *sw_workload_label(const struct sw_workload *w, const char *key);
+const char *sw_wl_source_name(enum sw_wl_source s);
+
+/*
+ * sw_addr_parse - parse an IPv4 or IPv6 address into the 16-byte form.
+ * sw_mac_parse - parse "aa:bb:cc:dd:ee:ff".
+ */
+bool sw_addr_parse(const char *text, uint8_t out[16]);
+bool sw_mac_parse(const char *text, uint8_t out[6]);
+
+struct sw_registry;
+
+struct sw_registry *sw_registry_alloc(void);
+void sw_registry_free(struct sw_registry *reg);
+
+/**
+ * sw_registry_upsert - a workload started or changed at @now_us
+ *
+ * Keyed on (source, uid). Addresses it no longer has are released as of
+ * @now_us; new ones are bound from @now_us. The registry copies @w.
+ * Returns false on out of memory.
+ */
+bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, uint64_t now_us);
+
+/* sw_registry_stop - the workload (source, uid) stopped at @now_us; its addresses are released. */
+void sw_registry_stop(struct sw_registry *reg, enum sw_wl_source source, const char *uid,
+		      uint64_t now_us);
+
+/**
+ * sw_registry_lookup_addr - the workload that held @addr at @ts_us, or NULL
+ *
+ * When several sources claim the address at that time the most specific
+ * wins: engine, then Kubernetes, then inventory, then kernel.
+ */
+const struct sw_workload *sw_registry_lookup_addr(const struct sw_registry *reg,
+						  const uint8_t addr[16], uint64_t ts_us);
+
+/* sw_registry_lookup_ifindex - the workload behind host-side interface @ifindex at @ts_us. */
+const struct sw_workload *sw_registry_lookup_ifindex(const struct sw_registry *reg, int ifindex,
+						     uint64_t ts_us);
+
+/* Iterate the workloads running now (stopped ones are kept only for lookups by time). */
+typedef void (*sw_registry_visit_fn)(const struct sw_workload *w, bool running, void *arg);
+void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn, void *arg);
+
+size_t sw_registry_count(const struct sw_registry *reg);
+
+#endif
