@@ -47,6 +47,9 @@ struct sw_capture {
 	uint64_t start_us;
 	uint64_t next_progress_us;
 	unsigned cur_src;	/* source of the frames being dispatched */
+	struct sw_pcap_map map;	/* the file, mapped, when it is a classic pcap */
+	struct bpf_program filter; /* --filter for mapped reading */
+	bool has_filter;
 	/* decoded packets waiting to be handed to the flow table together */
 	struct sw_pkt batch[SW_FLOW_BATCH_MAX];
 	uint64_t batch_ts[SW_FLOW_BATCH_MAX];
@@ -214,13 +217,22 @@ static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
 	const char *name = cap->opts.file;
 	struct stat st;
 	pcap_t *p;
+	int rc;
 
 	p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (!p)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, errbuf);
 	if (strcmp(name, "-") != 0 && stat(name, &st) == 0)
 		cap->file_size = st.st_size;
-	return sw_capture_add_source(cap, p, name, err);
+	rc = sw_capture_add_source(cap, p, name, err);
+	if (rc != SW_EXIT_OK || strcmp(name, "-") == 0 || !sw_pcap_map_open(&cap->map, name))
+		return rc;
+	if (cap->opts.filter) {
+		if (pcap_compile(p, &cap->filter, cap->opts.filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+			return sw_err_set(err, SW_EXIT_USAGE, "--filter: %s", pcap_geterr(p));
+		cap->has_filter = true;
+	}
+	return SW_EXIT_OK;
 }
 
 static int sw_capture_activate_error(pcap_t *p, int rc, const char *name, struct sw_err *err)
@@ -353,6 +365,9 @@ void sw_capture_close(struct sw_capture *cap)
 			pcap_close(cap->src[i].pcap);
 	sw_dedup_free(cap->dedup);
 	sw_reorder_free(cap->reorder);
+	sw_pcap_map_close(&cap->map);
+	if (cap->has_filter)
+		pcap_freecode(&cap->filter);
 	free(cap);
 }
 
@@ -370,7 +385,7 @@ static void sw_capture_report_progress(struct sw_capture *cap, uint64_t now_us)
 	p.fraction = -1;
 	if (!cap->live && cap->file_size > 0) {
 		FILE *f = pcap_file(cap->src[0].pcap);
-		long pos = f ? ftell(f) : -1;
+		long pos = cap->map.base ? (long)cap->map.off : f ? ftell(f) : -1;
 
 		if (pos >= 0)
 			p.fraction = (double)pos / (double)cap->file_size;
@@ -381,10 +396,45 @@ static void sw_capture_report_progress(struct sw_capture *cap, uint64_t now_us)
 	cap->opts.progress(&p, cap->opts.progress_arg);
 }
 
+static int sw_capture_run_mapped(struct sw_capture *cap, struct sw_err *err)
+{
+	struct sw_capture_iface *ifc = &cap->cnt.ifaces[0];
+	struct sw_pcap_rec rec;
+	uint64_t n = 0;
+	int rc;
+
+	while ((rc = sw_pcap_map_next(&cap->map, &rec)) > 0) {
+		if (cap->has_filter) {
+			struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.wirelen };
+
+			if (!pcap_offline_filter(&cap->filter, &h, rec.data))
+				continue;
+		}
+		ifc->received++;
+		sw_capture_frame(cap, 0, rec.ts_us, rec.data, rec.caplen, rec.wirelen);
+		if ((++n & 0xfff) == 0) {
+			sw_pcap_map_release_read(&cap->map);
+			if (cap->opts.stop && *cap->opts.stop)
+				break;
+			if (cap->opts.progress)
+				sw_capture_report_progress(cap, sw_wall_us());
+		}
+	}
+	sw_capture_flush_batch(cap);
+	if (rc < 0)
+		return sw_err_set(err, SW_EXIT_RUNTIME,
+				  "%s: truncated or corrupt record at byte offset %zu",
+				  cap->opts.file, cap->map.off);
+	return SW_EXIT_OK;
+}
+
 static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
 {
 	pcap_t *p = cap->src[0].pcap;
 	int rc;
+
+	if (cap->map.base)
+		return sw_capture_run_mapped(cap, err);
 
 	cap->cur_src = 0;
 	while ((rc = pcap_dispatch(p, 4096, sw_capture_direct_cb, (u_char *)cap)) > 0) {

@@ -40,4 +40,28 @@ void sw_reorder_push(struct sw_reorder *r, uint64_t ts_us, uint16_t source,
 /* sw_reorder_pop - the oldest frame if its time is <= @until_us, else NULL. Valid until the next call. */
 const struct sw_reorder_frame *sw_reorder_pop(struct sw_reorder *r, uint64_t until_us);
 
+/* Mapped classic pcap file (pcap_map.c). */
+struct sw_pcap_map {
+	const uint8_t *base;
+	size_t size;
+	size_t off;
+	size_t released;	/* bytes before this were handed back (sw_pcap_map_release_read) */
+	bool swapped;
+	bool nsec;
+};
+
+struct sw_pcap_rec {
+	uint64_t ts_us;
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+};
+
+/* sw_pcap_map_open - map @path if it is a classic pcap file; false otherwise. */
+bool sw_pcap_map_open(struct sw_pcap_map *m, const char *path);
+void sw_pcap_map_close(struct sw_pcap_map *m);
+/* sw_pcap_map_release_read - drop the pages already read from the process's memory. */
+void sw_pcap_map_release_read(struct sw_pcap_map *m);
+/* sw_pcap_map_next - 1 with the next record, 0 at the end, -1 on a truncated or corrupt record. */
+int sw_pcap_map_next(struct sw_pcap_map *m, struct sw_pcap_rec *rec);
+
 #endif

@@ -5,7 +5,8 @@
  * Memory: records live in chunks of SW_CHUNK_RECS, addressed by 32-bit
  * indices (1-based, 0 = none) so that links cost 4 bytes, and chunks are
  * allocated as the table grows: RSS follows the number of live flows. The
- * hash has a power-of-two number of 4-byte buckets, at most one per flow.
+ * hash has a power-of-two number of 4-byte buckets, doubled (and rehashed)
+ * when live flows outnumber them, up to one per allowed flow.
  *
  * Expiry: a timer wheel with one slot per second. A record is filed under
  * the second its idle timeout would end and is not moved on activity (that
@@ -23,11 +24,18 @@
 
 #include "internal.h"
 
-#define SW_CHUNK_SHIFT 16
+#define SW_CHUNK_SHIFT 14	/* 16k records (1.9 MB) a chunk: RSS follows live flows closely */
 #define SW_CHUNK_RECS (1u << SW_CHUNK_SHIFT)
 #define SW_DEFAULT_MAX_FLOWS (1u << 20)
+/* a record is cut before its 32-bit µs time offsets could overflow (~71 min) */
+#define SW_OFF_MAX_US (4200ULL * 1000000)
+/* how far back an out-of-order packet may move a record's start */
+#define SW_REBASE_MAX_US (60ULL * 1000000)
 /* seconds the wheel spans; later deadlines are parked at its far end and refiled */
 #define SW_WHEEL_SLOTS 4096u
+
+/* Memory per flow is a product figure (docs/benchmarks.md): keep an eye on it. */
+_Static_assert(sizeof(struct sw_flow_rec) == 112, "flow record grew");
 
 struct sw_flow_queue {
 	uint32_t head, tail;
@@ -40,6 +48,7 @@ struct sw_flow_table {
 	uint64_t seed;
 	uint32_t *buckets;
 	uint32_t bucket_mask;
+	uint32_t max_buckets;
 	struct sw_flow_rec **chunks;
 	uint32_t n_chunks;	/* allocated so far */
 	uint32_t max_chunks;
@@ -110,8 +119,10 @@ struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 		t->cfg.max_flows = SW_DEFAULT_MAX_FLOWS;
 	if (t->cfg.max_flows > (1u << 31))
 		t->cfg.max_flows = 1u << 31;
-	while (nb < t->cfg.max_flows)
-		nb <<= 1;
+	t->max_buckets = nb;
+	while (t->max_buckets < t->cfg.max_flows)
+		t->max_buckets <<= 1;
+	nb = t->max_buckets < 65536 ? t->max_buckets : 65536;
 	t->bucket_mask = nb - 1;
 	t->max_chunks = (t->cfg.max_flows + SW_CHUNK_RECS - 1) / SW_CHUNK_RECS;
 	t->buckets = calloc(nb, sizeof(*t->buckets));
@@ -261,16 +272,15 @@ static int sw_rec_class(const struct sw_flow_rec *r)
 
 static uint64_t sw_rec_first(const struct sw_flow_rec *r)
 {
-	if (!r->first_us[0])
-		return r->first_us[1];
-	if (!r->first_us[1])
-		return r->first_us[0];
-	return r->first_us[0] < r->first_us[1] ? r->first_us[0] : r->first_us[1];
+	return r->base_us; /* the earliest packet either way, by construction */
 }
 
 static uint64_t sw_rec_last(const struct sw_flow_rec *r)
 {
-	return r->last_us[0] > r->last_us[1] ? r->last_us[0] : r->last_us[1];
+	uint32_t a = r->packets[0] ? r->last_off[0] : 0;
+	uint32_t b = r->packets[1] ? r->last_off[1] : 0;
+
+	return r->base_us + (a > b ? a : b);
 }
 
 static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_rec *r,
@@ -306,8 +316,8 @@ static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_rec *r, in
 {
 	d->bytes = r->bytes[i];
 	d->packets = r->packets[i];
-	d->first_us = r->first_us[i];
-	d->last_us = r->last_us[i];
+	d->first_us = r->packets[i] ? r->base_us + r->first_off[i] : 0;
+	d->last_us = r->packets[i] ? r->base_us + r->last_off[i] : 0;
 	d->tcp_flags = r->tcp_flags[i];
 }
 
@@ -350,8 +360,9 @@ static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_en
 /* Forget the counters of a record, keeping key, queue and hash links. */
 static void sw_rec_reset(struct sw_flow_rec *r)
 {
-	memset(r->first_us, 0, sizeof(r->first_us));
-	memset(r->last_us, 0, sizeof(r->last_us));
+	r->base_us = 0;
+	memset(r->first_off, 0, sizeof(r->first_off));
+	memset(r->last_off, 0, sizeof(r->last_off));
 	memset(r->bytes, 0, sizeof(r->bytes));
 	memset(r->packets, 0, sizeof(r->packets));
 	memset(r->tcp_flags, 0, sizeof(r->tcp_flags));
@@ -490,15 +501,40 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 	return idx;
 }
 
+/* Move base_us back to @ts_us (a packet older than the record's first). */
+static void sw_rec_rebase(struct sw_flow_rec *r, uint64_t ts_us)
+{
+	uint32_t shift = (uint32_t)(r->base_us - ts_us);
+
+	for (int d = 0; d < 2; d++) {
+		r->first_off[d] += shift;
+		r->last_off[d] += shift;
+	}
+	r->base_us = ts_us;
+}
+
+/* Offset of @ts_us from the record's base; sw_rec_too_long keeps it in range. */
+static uint32_t sw_rec_off(const struct sw_flow_rec *r, uint64_t ts_us)
+{
+	uint64_t off = ts_us > r->base_us ? ts_us - r->base_us : 0;
+
+	return off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+}
+
 static void sw_rec_account(struct sw_flow_rec *r, const struct sw_flow_obs *o)
 {
 	int d = o->dir;
 	uint64_t first = o->first_us ? o->first_us : o->ts_us;
+	bool empty = !r->packets[0] && !r->packets[1];
 
-	if (!r->first_us[d] || first < r->first_us[d])
-		r->first_us[d] = first;
-	if (o->ts_us > r->last_us[d])
-		r->last_us[d] = o->ts_us;
+	if (empty)
+		r->base_us = first;
+	else if (first < r->base_us && r->base_us - first < SW_REBASE_MAX_US)
+		sw_rec_rebase(r, first);
+	if (!r->packets[d] || sw_rec_off(r, first) < r->first_off[d])
+		r->first_off[d] = sw_rec_off(r, first);
+	if (!r->packets[d] || sw_rec_off(r, o->ts_us) > r->last_off[d])
+		r->last_off[d] = sw_rec_off(r, o->ts_us);
 	r->bytes[d] += o->bytes;
 	r->packets[d] += (uint32_t)o->packets;
 	r->tcp_flags[d] |= o->tcp_flags;
@@ -522,10 +558,38 @@ static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_
 			    const struct sw_flow_obs *o)
 {
 	uint64_t first = sw_rec_first(r);
+	uint64_t active = (uint64_t)t->cfg.active_s * 1000000;
 
-	return (first && o->ts_us > first &&
-		o->ts_us - first >= (uint64_t)t->cfg.active_s * 1000000) ||
+	if (active > SW_OFF_MAX_US)
+		active = SW_OFF_MAX_US; /* time offsets are 32-bit µs */
+	return (o->ts_us > first && o->ts_us - first >= active) ||
 	       r->packets[o->dir] > UINT32_MAX - o->packets;
+}
+
+/* Double the buckets and relink every record; a failed allocation keeps the old array. */
+static void sw_flow_grow_buckets(struct sw_flow_table *t)
+{
+	uint32_t n = (t->bucket_mask + 1) * 2;
+	uint32_t *nb = calloc(n, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (uint32_t i = 0; i <= t->bucket_mask; i++) {
+		uint32_t idx = t->buckets[i];
+
+		while (idx) {
+			struct sw_flow_rec *r = sw_rec(t, idx);
+			uint32_t next = r->hnext;
+			uint32_t *b = &nb[sw_flow_hash(t, &r->key) & (n - 1)];
+
+			r->hnext = *b;
+			*b = idx;
+			idx = next;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->bucket_mask = n - 1;
 }
 
 static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow_obs *o,
@@ -533,6 +597,10 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 {
 	struct sw_flow_rec *r;
 	uint32_t *bucket, idx;
+
+	/* before the lookup: growing moves the bucket a lookup points into */
+	if (t->stats.live > t->bucket_mask && t->bucket_mask + 1 < t->max_buckets)
+		sw_flow_grow_buckets(t);
 
 	if (!t->epoch_us)
 		t->epoch_us = o->ts_us ? o->ts_us : 1;

@@ -34,11 +34,17 @@ struct sw_flow_rec {
 	uint32_t hnext;		/* next in hash chain, or in the free list */
 	uint32_t qnext;		/* next and previous in its timer wheel slot */
 	uint32_t qprev;
-	uint64_t first_us[2];	/* per direction SW_DIR_AB / SW_DIR_BA */
-	uint64_t last_us[2];
+	uint32_t due_s;		/* when its wheel slot comes up, seconds since t->epoch_us */
+	/*
+	 * Times are µs offsets from base_us (the earliest packet), 4 bytes each
+	 * instead of 8: a record is cut before an offset could overflow (71 min).
+	 * Per direction SW_DIR_AB / SW_DIR_BA; meaningless while packets[d] == 0.
+	 */
+	uint64_t base_us;
+	uint32_t first_off[2];
+	uint32_t last_off[2];
 	uint64_t bytes[2];
 	uint32_t packets[2];
-	uint32_t due_s;		/* when its wheel slot comes up, seconds since t->epoch_us */
 	uint8_t tcp_flags[2];
 	uint8_t init_side;	/* 0: endpoint a initiated, 1: endpoint b */
 	uint8_t state;		/* enum sw_flow_state */

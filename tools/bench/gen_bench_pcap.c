@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SW_GEN_EXIT_USAGE 2
 #define SW_GEN_EXIT_RUNTIME 3
@@ -505,14 +506,15 @@ static bool sw_gen_pick_icmp(struct sw_gen_ctx *g, struct sw_gen_tupleset *set,
  * sw_gen_pick_ports - client, server and ports for a TCP or UDP flow. The
  * client port is ephemeral (>= 32768) and the service port is below that,
  * so no flow's reverse direction can equal another flow's forward one.
+ * Returns false when no unused tuple turns up: --hosts is too small for
+ * --flows.
  */
-static void sw_gen_pick_ports(struct sw_gen_ctx *g, struct sw_gen_tupleset *set,
+static bool sw_gen_pick_ports(struct sw_gen_ctx *g, struct sw_gen_tupleset *set,
 			      struct sw_gen_flow *f, bool udp)
 {
 	uint32_t servers = g->o.hosts / 5 ? g->o.hosts / 5 : 1;
-	uint64_t key;
 
-	do {
+	for (int tries = 0; tries < 10000; tries++) {
 		f->srv = (uint16_t)sw_rng_below(&g->rng, servers);
 		do
 			f->cli = (uint16_t)sw_rng_below(&g->rng, g->o.hosts);
@@ -520,12 +522,17 @@ static void sw_gen_pick_ports(struct sw_gen_ctx *g, struct sw_gen_tupleset *set,
 		f->sport = udp ? sw_gen_udp_ports[f->srv % SW_ARRAY_SIZE(sw_gen_udp_ports)]
 			       : sw_gen_tcp_ports[f->srv % SW_ARRAY_SIZE(sw_gen_tcp_ports)];
 		f->cport = (uint16_t)(SW_GEN_EPHEMERAL_LO + sw_rng_below(&g->rng, SW_GEN_EPHEMERAL_N));
-		key = sw_gen_tuple_key(udp, f->cli, f->srv, f->cport, f->sport);
-	} while (!sw_gen_tupleset_add(set, key));
+		if (sw_gen_tupleset_add(set, sw_gen_tuple_key(udp, f->cli, f->srv, f->cport, f->sport)))
+			return true;
+	}
+	return false;
 }
 
-/* sw_gen_plan_flow - kind, endpoints, ISNs and minimum packet count of flow @i. */
-static void sw_gen_plan_flow(struct sw_gen_ctx *g, struct sw_gen_tupleset *set, uint32_t i)
+/*
+ * sw_gen_plan_flow - kind, endpoints, ISNs and minimum packet count of flow
+ * @i. Returns false when the hosts have no unused tuple left.
+ */
+static bool sw_gen_plan_flow(struct sw_gen_ctx *g, struct sw_gen_tupleset *set, uint32_t i)
 {
 	struct sw_gen_flow *f = &g->flow[i];
 	enum sw_gen_kind k = sw_gen_pick_kind(&g->rng);
@@ -533,8 +540,8 @@ static void sw_gen_plan_flow(struct sw_gen_ctx *g, struct sw_gen_tupleset *set, 
 
 	if (k == SW_GEN_ICMP && !sw_gen_pick_icmp(g, set, f))
 		k = SW_GEN_UDP;
-	if (k != SW_GEN_ICMP)
-		sw_gen_pick_ports(g, set, f, k == SW_GEN_UDP);
+	if (k != SW_GEN_ICMP && !sw_gen_pick_ports(g, set, f, k == SW_GEN_UDP))
+		return false;
 	f->kind = (uint8_t)k;
 	f->npkts = sw_gen_base_packets(&g->rng, k);
 	f->sent = 0;
@@ -543,6 +550,7 @@ static void sw_gen_plan_flow(struct sw_gen_ctx *g, struct sw_gen_tupleset *set, 
 	/* Starts are sorted by index (one random point per time slot). */
 	f->next_us = slot * i + (slot ? sw_rng_below(&g->rng, (uint32_t)slot) : 0);
 	g->kind_count[k]++;
+	return true;
 }
 
 static bool sw_gen_is_tcp_data(const struct sw_gen_flow *f)
@@ -883,7 +891,12 @@ static int sw_gen_plan(struct sw_gen_ctx *g)
 	if (sw_gen_tupleset_alloc(&set, g->o.flows) < 0)
 		return -1;
 	for (uint32_t i = 0; i < g->o.flows; i++) {
-		sw_gen_plan_flow(g, &set, i);
+		if (!sw_gen_plan_flow(g, &set, i)) {
+			fprintf(stderr, "gen_bench_pcap: %" PRIu32 " hosts have no unused 5-tuple left"
+				" after %" PRIu32 " flows; use more --hosts\n", g->o.hosts, i);
+			free(set.slot);
+			return -2;
+		}
 		base += g->flow[i].npkts;
 	}
 	free(set.slot);
@@ -967,6 +980,8 @@ int main(int argc, char **argv)
 	if (!rc && g->out.f != stdout)
 		sw_gen_report(g, peak_live);
 	sw_gen_close(g);
+	if (rc && g->out.f && strcmp(g->o.out, "-"))
+		unlink(g->o.out);	/* no half-written file that looks like a benchmark input */
 	free(g);
 	return rc;
 }

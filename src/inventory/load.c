@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Loading an inventory: read the bytes, parse them with jansson (syntax
+ * errors come back as PATH:LINE:COL with the line and a caret), recognise
+ * the format and hand the document to its parser. All or nothing: on any
+ * error the caller gets no workloads.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Context shown around the caret of a syntax error, in bytes. */
+#define SW_EXCERPT_BEFORE 48
+#define SW_EXCERPT_WIDTH 72
+
+void sw_inventory_free(struct sw_workload *wl, size_t n)
+{
+	if (!wl)
+		return;
+	for (size_t i = 0; i < n; i++)
+		sw_workload_clear(&wl[i]);
+	free(wl);
+}
+
+const char *sw_inventory_format_name(enum sw_inventory_format f)
+{
+	switch (f) {
+	case SW_INV_FMT_SEGWATCH:
+		return "segwatch inventory";
+	case SW_INV_FMT_KUBE_LIST:
+		return "kubectl List";
+	case SW_INV_FMT_KUBE_POD:
+		return "kubectl Pod";
+	case SW_INV_FMT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+static bool sw_utf8_cont(unsigned char b)
+{
+	return (b & 0xc0) == 0x80;
+}
+
+/* sw_line_bounds - byte range of 1-based line @line in @buf (clamped to the end). */
+static void sw_line_bounds(const char *buf, size_t len, int line, size_t *start, size_t *end)
+{
+	size_t s = 0;
+
+	for (int l = 1; l < line && s < len; l++) {
+		const char *nl = memchr(buf + s, '\n', len - s);
+
+		s = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	*start = s;
+	while (s < len && buf[s] != '\n' && buf[s] != '\r')
+		s++;
+	*end = s;
+}
+
+/*
+ * sw_excerpt - the line of a syntax error and a caret under character
+ * @column (jansson counts characters from 1; 0 is before the first), cut to
+ * a window around the caret. Empty when the line is.
+ */
+static void sw_excerpt(const char *buf, size_t len, int line, int column, char *out, size_t outlen)
+{
+	size_t ls, le, caret, from, to, o = 0, width = 0;
+
+	sw_line_bounds(buf, len, line, &ls, &le);
+	out[0] = '\0';
+	if (le == ls || outlen < 2 * SW_EXCERPT_WIDTH + 16)
+		return;
+	caret = ls;
+	for (int col = 1; col < column && caret < le; col++)
+		for (caret++; caret < le && sw_utf8_cont((unsigned char)buf[caret]); caret++)
+			;
+	from = caret - ls > SW_EXCERPT_BEFORE ? caret - SW_EXCERPT_BEFORE + 8 : ls;
+	while (from < caret && sw_utf8_cont((unsigned char)buf[from]))
+		from++;
+	to = le - from > SW_EXCERPT_WIDTH ? from + SW_EXCERPT_WIDTH : le;
+	while (to < le && sw_utf8_cont((unsigned char)buf[to]))
+		to++;
+	o += (size_t)snprintf(out, outlen, "\n  %s", from > ls ? "..." : "");
+	for (size_t i = from; i < to; i++) {
+		unsigned char b = (unsigned char)buf[i];
+
+		out[o++] = b < 0x20 || b == 0x7f ? ' ' : (char)b;
+		if (i < caret && !sw_utf8_cont(b))
+			width++;
+	}
+	o += (size_t)snprintf(out + o, outlen - o, "%s\n  %*s^", to < le ? "..." : "",
+			      (int)(width + (from > ls ? 3 : 0)), "");
+}
+
+static int sw_syntax_error(struct sw_inv_ctx *c, const char *buf, size_t len,
+			   const json_error_t *je)
+{
+	char excerpt[2 * SW_EXCERPT_WIDTH + 48];
+
+	if (je->line < 1) /* not a position in the text (out of memory) */
+		return sw_err_set(c->err, SW_EXIT_USAGE, "%s: error: %s", c->name, je->text);
+	sw_excerpt(buf, len, je->line, je->column, excerpt, sizeof(excerpt));
+	return sw_err_set(c->err, SW_EXIT_USAGE, "%s:%d:%d: error: %s%s", c->name, je->line,
+			  je->column > 0 ? je->column : 1, je->text, excerpt);
+}
+
+static bool sw_blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r')
+			return false;
+	return true;
+}
+
+/* sw_parse_root - recognise the format of the document and parse it. */
+static int sw_parse_root(struct sw_inv_ctx *c, const json_t *root)
+{
+	if (!json_is_object(root))
+		return sw_inv_fail(c, "the top level is %s; expected an object: a segwatch "
+				   "inventory {\"version\": 1, \"workloads\": [...]} or the output "
+				   "of `kubectl get pods -A -o json`", sw_inv_type_name(root));
+	if (json_object_get(root, "kind") || json_object_get(root, "apiVersion"))
+		return sw_inv_parse_kube(c, root);
+	return sw_inv_parse_segwatch(c, root);
+}
+
+static int sw_load_json(struct sw_inv_ctx *c, const char *buf, size_t len)
+{
+	json_error_t je;
+	json_t *root;
+	int rc;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) { /* UTF-8 byte order mark */
+		buf += 3;
+		len -= 3;
+	}
+	if (sw_blank(buf, len))
+		return sw_inv_fail(c, "empty input: expected a segwatch inventory or the output "
+				   "of `kubectl get pods -A -o json`");
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (!root)
+		return sw_syntax_error(c, buf, len, &je);
+	rc = sw_parse_root(c, root);
+	json_decref(root);
+	return rc;
+}
+
+int sw_inventory_load_buffer(const char *name, const void *buf, size_t len, unsigned flags,
+			     struct sw_workload **out, size_t *n,
+			     struct sw_inventory_stats *st, struct sw_err *err)
+{
+	struct sw_err local;
+	struct sw_inv_ctx c = { .name = name ? name : "<buffer>", .flags = flags,
+				.err = err ? err : &local };
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st)
+		memset(st, 0, sizeof(*st));
+	if (len > SW_INV_MAX_BYTES)
+		rc = sw_inv_fail(&c, "larger than %u MiB", SW_INV_MAX_BYTES >> 20);
+	else
+		rc = sw_load_json(&c, buf, len);
+	if (rc) {
+		sw_inventory_free(c.wl, c.n_wl);
+		return rc;
+	}
+	c.st.workloads = c.n_wl;
+	if (st)
+		*st = c.st;
+	*out = c.wl;
+	*n = c.n_wl;
+	return SW_EXIT_OK;
+}
+
+/* sw_read_all - the whole of @f into a new buffer; errno set on failure. */
+static int sw_read_all(FILE *f, char **out, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		if (n == cap) {
+			size_t grow = cap ? cap * 2 : 65536;
+			char *b;
+
+			if (cap > SW_INV_MAX_BYTES)
+				break; /* enough to know it is too large */
+			if (grow > SW_INV_MAX_BYTES)
+				grow = (size_t)SW_INV_MAX_BYTES + 1;
+			b = realloc(buf, grow);
+			if (!b) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = b;
+			cap = grow;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		errno = errno ? errno : EIO;
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int sw_inventory_load(const char *path, struct sw_workload **out, size_t *n,
+		      struct sw_inventory_stats *st, struct sw_err *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "<stdin>" : path;
+	struct sw_err local;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	size_t len = 0;
+	char *buf = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st)
+		memset(st, 0, sizeof(*st));
+	if (!err)
+		err = &local;
+	if (!f)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, strerror(errno));
+	errno = 0;
+	rc = sw_read_all(f, &buf, &len);
+	if (rc)
+		rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, strerror(errno));
+	if (!is_stdin)
+		fclose(f);
+	if (rc)
+		return rc;
+	rc = sw_inventory_load_buffer(name, buf, len, 0, out, n, st, err);
+	free(buf);
+	return rc;
+}
