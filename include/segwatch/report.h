@@ -45,6 +45,17 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 				const struct sw_flow_stats *fs, uint32_t max_flows);
 
+/*
+ * sw_flow_writer - JSON lines of flow records, written by a thread of its own.
+ * _push copies the record (and waits only when 8192 are queued); _stop writes
+ * what is queued, ends the thread, frees the writer and says whether every
+ * write worked. @out is not closed.
+ */
+struct sw_flow_writer;
+struct sw_flow_writer *sw_flow_writer_start(FILE *out);
+void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f);
+bool sw_flow_writer_stop(struct sw_flow_writer *w);
+
 /* sw_report_flows_sort - order by first packet, then tuple: stable output. */
 void sw_report_flows_sort(struct sw_flow *flows, size_t n);
 void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n);

@@ -36,8 +36,7 @@ struct sw_flow_sink {
 	struct sw_flow *flows;
 	size_t n, cap;
 	bool failed;
-	struct sw_report_clock clock;
-	char line[SW_REPORT_FLOW_LINE_MAX + 1];	/* one serialized flow and its newline */
+	struct sw_flow_writer *writer;	/* serializes -w output on its own thread */
 };
 
 static void sw_capture_usage(FILE *out)
@@ -188,13 +187,8 @@ static void sw_sink_emit(const struct sw_flow *f, void *arg)
 {
 	struct sw_flow_sink *s = arg;
 
-	if (s->stream) {
-		size_t n = sw_report_flow_line(&s->clock, f, s->line, sizeof(s->line) - 1);
-
-		s->line[n] = '\n';
-		if (n == 0 || fwrite(s->line, 1, n + 1, s->stream) != n + 1)
-			s->failed = true;
-	}
+	if (s->writer)
+		sw_flow_writer_push(s->writer, f);
 	if (!s->collect)
 		return;
 	if (s->n == s->cap) {
@@ -303,6 +297,11 @@ static int sw_capture_execute(struct sw_capture_args *a)
 			fprintf(stderr, "segwatch: %s: cannot write: %m\n", a->write_path);
 			return SW_EXIT_RUNTIME;
 		}
+		sink.writer = sw_flow_writer_start(sink.stream);
+		if (!sink.writer) {
+			rc = sw_err_set(&err, SW_EXIT_RUNTIME, "cannot start the writer thread");
+			goto out;
+		}
 	}
 	t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink);
 	if (!t) {
@@ -322,6 +321,9 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	if (rc != SW_EXIT_OK)
 		goto out;
 	sw_flow_table_flush(t);
+	if (!sw_flow_writer_stop(sink.writer))
+		sink.failed = true;
+	sink.writer = NULL;
 	if (sink.stream) {
 		json_t *c = sw_report_counters_json(sw_capture_counters(cap), sw_flow_table_stats(t),
 						    a->flow_cfg.max_flows);
@@ -333,6 +335,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	if (!write_stdout)
 		rc = sw_capture_print(a, &sink, cap, t);
 out:
+	sw_flow_writer_stop(sink.writer); /* on error paths: end the thread before the stream */
 	if (rc != SW_EXIT_OK && err.msg[0])
 		fprintf(stderr, "segwatch: %s\n", err.msg);
 	if (sink.stream && !write_stdout && fclose(sink.stream) == EOF && rc == SW_EXIT_OK) {

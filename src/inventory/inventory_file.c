@@ -27,6 +27,19 @@ static const char *const sw_seg_wl_keys[] = { "name", "namespace", "labels",
 
 #define SW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* sw_seg_unknown_key_list - the error for a key nothing resembles: name the valid ones. */
+static int sw_seg_unknown_key_list(struct sw_inv_ctx *c, const char *key,
+				   const char *const *known, size_t n_known)
+{
+	char list[128] = "";
+	size_t o = 0;
+	struct sw_qbuf q;
+
+	for (size_t i = 0; i < n_known && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", known[i]);
+	return sw_inv_fail(c, "unknown key %s (expected %s)", sw_inv_q(&q, key), list);
+}
+
 /* sw_seg_unknown_keys - fail on the first member of @o not in @known. */
 static int sw_seg_unknown_keys(struct sw_inv_ctx *c, const json_t *o, const char *const *known,
 			       size_t n_known)
@@ -47,7 +60,7 @@ static int sw_seg_unknown_keys(struct sw_inv_ctx *c, const json_t *o, const char
 		if (hint)
 			return sw_inv_fail(c, "unknown key %s; did you mean %s?", sw_inv_q(&q, key),
 					   sw_inv_q(&qh, hint));
-		return sw_inv_fail(c, "unknown key %s", sw_inv_q(&q, key));
+		return sw_seg_unknown_key_list(c, key, known, n_known);
 	}
 	return SW_EXIT_OK;
 }
