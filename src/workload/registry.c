@@ -238,12 +238,20 @@ static void sw_unbind(struct sw_map *m, const uint8_t key[16], const struct sw_w
 			b->to_us = now > b->from_us ? now : b->from_us + 1;
 }
 
-static bool sw_has_addr(const struct sw_workload *w, const uint8_t addr[16])
+static bool sw_str_eq(const char *a, const char *b)
 {
-	for (size_t i = 0; i < w->n_addrs; i++)
-		if (memcmp(w->addrs[i], addr, 16) == 0)
-			return true;
-	return false;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void sw_registry_unlink_key(struct sw_registry *reg, struct sw_wl_entry *e)
+{
+	struct sw_wl_entry **pp = &reg->by_key[sw_key_hash(reg, e->w.source, e->w.uid)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->next_key;
+	if (*pp)
+		*pp = e->next_key;
+	e->next_key = NULL;
 }
 
 static void sw_release_all(struct sw_registry *reg, struct sw_wl_entry *e, uint64_t now)
@@ -275,12 +283,6 @@ static struct sw_wl_entry *sw_registry_new_entry(struct sw_registry *reg, const 
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	e->w.source = w->source;
-	e->w.uid = strdup(w->uid);
-	if (!e->w.uid) {
-		free(e);
-		return NULL;
-	}
 	h = sw_key_hash(reg, w->source, w->uid);
 	e->next_key = reg->by_key[h];
 	reg->by_key[h] = e;
@@ -288,41 +290,64 @@ static struct sw_wl_entry *sw_registry_new_entry(struct sw_registry *reg, const 
 	return e;
 }
 
+static bool sw_workload_same(const struct sw_workload *a, const struct sw_workload *b)
+{
+	if (a->n_labels != b->n_labels || a->n_addrs != b->n_addrs || a->n_macs != b->n_macs ||
+	    a->ifindex != b->ifindex || !sw_str_eq(a->name, b->name) ||
+	    !sw_str_eq(a->namespace, b->namespace) || !sw_str_eq(a->iface, b->iface))
+		return false;
+	for (size_t i = 0; i < a->n_labels; i++)
+		if (strcmp(a->labels[i].key, b->labels[i].key) != 0 ||
+		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
+			return false;
+	return memcmp(a->addrs, b->addrs, a->n_addrs * 16) == 0 &&
+	       memcmp(a->macs, b->macs, a->n_macs * 6) == 0;
+}
+
+/*
+ * A changed workload gets a new entry (a new version) and the old one is
+ * retired, never modified: lookups hand out pointers to entries, and a
+ * flow written later (on another thread) must still read what was true
+ * when it was resolved.
+ */
 bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, uint64_t now_us)
 {
-	struct sw_wl_entry *e = w->uid ? sw_registry_find(reg, w->source, w->uid) : NULL;
+	struct sw_wl_entry *old = w->uid ? sw_registry_find(reg, w->source, w->uid) : NULL;
 	struct sw_workload copy;
+	struct sw_wl_entry *e;
 	uint8_t key[16];
 	bool ok = true;
 
-	if (!w->uid || !sw_workload_copy(&copy, w))
+	if (!w->uid)
 		return false;
-	if (!e && !(e = sw_registry_new_entry(reg, w))) {
+	if (old && old->running && sw_workload_same(&old->w, w))
+		return true;
+	if (!sw_workload_copy(&copy, w))
+		return false;
+	e = sw_registry_new_entry(reg, w);
+	if (!e) {
 		sw_workload_clear(&copy);
 		return false;
 	}
-	/* release what it no longer has, then bind what it has now */
-	for (size_t i = 0; i < e->w.n_addrs; i++)
-		if (!e->running || !sw_has_addr(&copy, e->w.addrs[i]))
-			sw_unbind(&reg->addrs, e->w.addrs[i], e, now_us);
-	if (e->w.ifindex && (!e->running || e->w.ifindex != copy.ifindex)) {
-		sw_ifindex_key(key, e->w.ifindex);
-		sw_unbind(&reg->ifaces, key, e, now_us);
-	}
-	sw_workload_clear(&e->w);
 	e->w = copy;
+	if (old) {
+		sw_registry_unlink_key(reg, old);
+		if (old->running) {
+			sw_release_all(reg, old, now_us);
+			old->running = false;
+			old->stopped_us = now_us;
+			reg->running--;
+		}
+	}
 	for (size_t i = 0; ok && i < e->w.n_addrs; i++)
 		ok = sw_bind(&reg->addrs, e->w.addrs[i], e, now_us);
 	if (ok && e->w.ifindex) {
 		sw_ifindex_key(key, e->w.ifindex);
 		ok = sw_bind(&reg->ifaces, key, e, now_us);
 	}
-	if (!e->running) {
-		e->running = true;
-		e->started_us = now_us;
-		e->stopped_us = 0;
-		reg->running++;
-	}
+	e->running = true;
+	e->started_us = now_us;
+	reg->running++;
 	return ok;
 }
 
