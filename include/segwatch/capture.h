@@ -15,6 +15,7 @@
 #include <segwatch/dissect.h>
 #include <segwatch/exit.h>
 #include <segwatch/flow.h>
+#include <segwatch/workload.h>
 
 #define SW_CAPTURE_MAX_IFACES 64
 
@@ -35,6 +36,15 @@ struct sw_capture_counters {
 	uint64_t malformed;
 	uint64_t by_reason[SW_R_MAX];
 	uint64_t kernel_drops;
+	uint64_t spoofed;	/* sent from a workload's interface with an address not its own */
+	unsigned n_spoofers;
+	struct sw_capture_spoofer {
+		char iface[64];
+		char workload[128];
+		uint8_t addr[16];	/* the source address used */
+		uint64_t packets;
+		uint64_t first_us, last_us;
+	} spoofers[16];		/* the first distinct (interface, address) pairs */
 	unsigned n_ifaces;
 	struct sw_capture_iface ifaces[SW_CAPTURE_MAX_IFACES];
 };
@@ -47,6 +57,8 @@ struct sw_capture_progress {
 };
 
 typedef void (*sw_capture_progress_fn)(const struct sw_capture_progress *p, void *arg);
+
+struct sw_capture;
 
 enum sw_dedup_mode { SW_DEDUP_AUTO = 0, SW_DEDUP_ON, SW_DEDUP_OFF };
 
@@ -61,6 +73,14 @@ struct sw_capture_opts {
 	volatile sig_atomic_t *stop;	/* set asynchronously to end a live capture */
 	sw_capture_progress_fn progress; /* called about twice a second; may be NULL */
 	void *progress_arg;
+	/*
+	 * Live: called before the capture starts and then about every 100 ms,
+	 * for work that must not block it (engine events, link events).
+	 */
+	void (*tick)(struct sw_capture *cap, uint64_t now_us, void *arg);
+	void *tick_arg;
+	/* workloads, for the spoofing check on container interfaces; may be NULL */
+	const struct sw_registry *registry;
 };
 
 struct sw_capture;
@@ -82,6 +102,15 @@ int sw_capture_open(struct sw_capture **out, const struct sw_capture_opts *opts,
 int sw_capture_run(struct sw_capture *cap, struct sw_err *err);
 
 const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap);
+
+/*
+ * sw_capture_add_iface - start capturing on one more interface (live only),
+ * e.g. a veth that just joined a watched bridge. Already captured: no-op.
+ */
+int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err *err);
+
+/* sw_capture_drop_iface - stop capturing on @ifindex (it went away); counters are kept. */
+void sw_capture_drop_iface(struct sw_capture *cap, int ifindex);
 
 /* sw_capture_close - close every source; NULL is fine. */
 void sw_capture_close(struct sw_capture *cap);

@@ -103,6 +103,8 @@ struct sw_pkt {
 	uint16_t l4_csum;    /* transport checksum, part of the duplicate signature */
 	uint16_t ip_id;	     /* IPv4 identification (0 for IPv6) */
 	uint32_t ifindex;    /* from Linux cooked v2 headers, else 0 */
+	bool has_mac;	     /* Ethernet framing: src_mac is the sender's MAC */
+	uint8_t src_mac[6];
 	uint8_t src[16], dst[16];
 	struct sw_pkt_inner inner; /* for ICMP errors */
 };

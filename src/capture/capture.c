@@ -28,6 +28,8 @@ struct sw_source {
 	int dlt;
 	int fd;
 	bool dead;	/* the interface went away; its counters are kept */
+	const struct sw_workload *wl;	/* the workload behind this interface, if any */
+	uint64_t wl_checked_us;
 };
 
 struct sw_capture {
@@ -80,6 +82,8 @@ const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *c
 	return &cap->cnt;
 }
 
+static void sw_capture_read_stats(struct sw_capture *cap, unsigned i);
+
 /* ---- the per-frame pipeline ---- */
 
 /* Interface number for the duplicate filter. */
@@ -95,6 +99,82 @@ static unsigned sw_capture_iface_of(struct sw_capture *cap, unsigned source, con
 		return cap->n_sll2++;
 	}
 	return SW_MAX_SLL2_IFACES - 1;
+}
+
+static bool sw_addr_in(const uint8_t (*list)[16], size_t n, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(list[i], addr, 16) == 0)
+			return true;
+	return false;
+}
+
+/* Unspecified (DHCP, IPv6 duplicate address detection) and IPv6 link-local sources are fine. */
+static bool sw_addr_is_selfless(const struct sw_pkt *pkt)
+{
+	static const uint8_t zero[16];
+
+	if (pkt->family == 4)
+		return memcmp(pkt->src + 12, zero, 4) == 0;
+	return memcmp(pkt->src, zero, 16) == 0 || (pkt->src[0] == 0xfe && (pkt->src[1] & 0xc0) == 0x80);
+}
+
+static void sw_capture_note_spoofer(struct sw_capture *cap, unsigned source,
+				    const struct sw_workload *wl, const struct sw_pkt *pkt,
+				    uint64_t ts_us)
+{
+	struct sw_capture_counters *cnt = &cap->cnt;
+	struct sw_capture_spoofer *sp;
+
+	cnt->spoofed++;
+	for (unsigned i = 0; i < cnt->n_spoofers; i++) {
+		sp = &cnt->spoofers[i];
+		if (memcmp(sp->addr, pkt->src, 16) == 0 &&
+		    strcmp(sp->iface, cnt->ifaces[source].name) == 0) {
+			sp->packets++;
+			sp->last_us = ts_us;
+			return;
+		}
+	}
+	if (cnt->n_spoofers == sizeof(cnt->spoofers) / sizeof(cnt->spoofers[0]))
+		return;
+	sp = &cnt->spoofers[cnt->n_spoofers++];
+	strncpy(sp->iface, cnt->ifaces[source].name, sizeof(sp->iface) - 1);
+	sp->iface[sizeof(sp->iface) - 1] = '\0';
+	snprintf(sp->workload, sizeof(sp->workload), "%s", wl->name ? wl->name : wl->uid);
+	memcpy(sp->addr, pkt->src, 16);
+	sp->packets = 1;
+	sp->first_us = sp->last_us = ts_us;
+}
+
+/*
+ * On a workload's own interface, a frame sent from its MAC must carry one of
+ * its addresses. Checked on every captured copy: only the sending workload's
+ * interface has both the workload and its MAC, so a packet counts once.
+ */
+static void sw_capture_check_spoof(struct sw_capture *cap, unsigned source,
+				   const struct sw_pkt *pkt, uint64_t ts_us)
+{
+	struct sw_source *s = &cap->src[source];
+	const struct sw_workload *wl;
+	bool from_it = false;
+
+	if (!pkt->has_mac || !cap->cnt.ifaces[source].ifindex)
+		return;
+	if (ts_us >= s->wl_checked_us + 1000000 || ts_us < s->wl_checked_us) {
+		s->wl = sw_registry_lookup_ifindex(cap->opts.registry,
+						   cap->cnt.ifaces[source].ifindex, ts_us);
+		s->wl_checked_us = ts_us;
+	}
+	wl = s->wl;
+	if (!wl || !wl->n_addrs)
+		return;
+	for (size_t i = 0; i < wl->n_macs && !from_it; i++)
+		from_it = memcmp(wl->macs[i], pkt->src_mac, 6) == 0;
+	if (!from_it || sw_addr_in((const uint8_t(*)[16])wl->addrs, wl->n_addrs, pkt->src) ||
+	    sw_addr_is_selfless(pkt))
+		return;
+	sw_capture_note_spoofer(cap, source, wl, pkt, ts_us);
 }
 
 static void sw_capture_flush_batch(struct sw_capture *cap)
@@ -128,6 +208,8 @@ static void sw_capture_frame(struct sw_capture *cap, unsigned source, uint64_t t
 			cnt->not_tracked++;
 		return;
 	}
+	if (cap->opts.registry && cap->live)
+		sw_capture_check_spoof(cap, source, pkt, ts_us);
 	if (cap->dedup_on &&
 	    sw_dedup_is_copy(cap->dedup, pkt, sw_capture_iface_of(cap, source, pkt), ts_us)) {
 		cnt->duplicates++;
@@ -286,6 +368,59 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
 	cap->src[cap->n_src - 1].fd = pcap_get_selectable_fd(p);
 	return SW_EXIT_OK;
+}
+
+static int sw_capture_need_reorder(struct sw_capture *cap, struct sw_err *err)
+{
+	int snaplen = cap->opts.snaplen > 0 ? cap->opts.snaplen : SW_DEFAULT_SNAPLEN;
+
+	if (!cap->reorder && cap->n_src > 1) {
+		cap->reorder = sw_reorder_alloc(SW_REORDER_SLOTS, (uint32_t)snaplen);
+		if (!cap->reorder)
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	if (!cap->dedup_on && cap->n_src > 1 && cap->opts.dedup != SW_DEDUP_OFF) {
+		cap->dedup = sw_dedup_alloc(SW_DEDUP_WINDOW_US);
+		if (!cap->dedup)
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		cap->dedup_on = true;
+	}
+	return SW_EXIT_OK;
+}
+
+int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err *err)
+{
+	int rc;
+
+	if (!cap->live)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: cannot add an interface to a file read", name);
+	for (unsigned i = 0; i < cap->n_src; i++)
+		if (!cap->src[i].dead && strcmp(cap->cnt.ifaces[i].name, name) == 0)
+			return SW_EXIT_OK;
+	rc = sw_capture_open_iface(cap, name, err);
+	if (rc != SW_EXIT_OK) {
+		/* a failed source stays in the table, dead, so indices remain stable */
+		if (cap->n_src && cap->src[cap->n_src - 1].pcap &&
+		    strcmp(cap->cnt.ifaces[cap->n_src - 1].name, name) == 0) {
+			pcap_close(cap->src[cap->n_src - 1].pcap);
+			cap->src[cap->n_src - 1].pcap = NULL;
+			cap->src[cap->n_src - 1].dead = true;
+		}
+		return rc;
+	}
+	return sw_capture_need_reorder(cap, err);
+}
+
+void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)
+{
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		if (cap->src[i].dead || cap->cnt.ifaces[i].ifindex != ifindex)
+			continue;
+		sw_capture_read_stats(cap, i);
+		pcap_close(cap->src[i].pcap);
+		cap->src[i].pcap = NULL;
+		cap->src[i].dead = true;
+	}
 }
 
 static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
@@ -497,6 +632,12 @@ static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
 	return alive;
 }
 
+static void sw_capture_tick(struct sw_capture *cap, uint64_t now_us)
+{
+	if (cap->opts.tick)
+		cap->opts.tick(cap, now_us, cap->opts.tick_arg);
+}
+
 static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 {
 	uint64_t end_us = cap->opts.duration_s > 0 ?
@@ -504,13 +645,19 @@ static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 	uint64_t now = cap->start_us;
 
 	(void)err;
+	sw_capture_tick(cap, now);
 	while (!(cap->opts.stop && *cap->opts.stop) && now < end_us) {
-		if (sw_capture_poll_sources(cap, 100) == 0)
-			break;
+		/* with a tick, interfaces can come back: wait for them instead of ending */
+		if (sw_capture_poll_sources(cap, 100) == 0) {
+			if (!cap->opts.tick)
+				break;
+			poll(NULL, 0, 100);
+		}
 		now = sw_wall_us();
 		if (cap->reorder)
 			sw_capture_release(cap, now - SW_REORDER_HOLD_US);
 		sw_capture_flush_batch(cap);
+		sw_capture_tick(cap, now);
 		if (now >= cap->next_expire_us)
 			sw_capture_expire(cap, now - SW_REORDER_HOLD_US);
 		sw_capture_report_progress(cap, now);

@@ -26,8 +26,10 @@ enum sw_result sw_dissect_eth(struct sw_dissect_ctx *ctx, struct sw_cur *c)
 {
 	uint16_t type;
 
-	if (!sw_cur_skip(c, 12) || !sw_get_be16(c, &type))
+	if (!sw_cur_skip(c, 6) || !sw_get_bytes(c, ctx->pkt->src_mac, 6) ||
+	    !sw_get_be16(c, &type))
 		return sw_fail(ctx, SW_TRUNC, SW_R_LINK_TRUNCATED);
+	ctx->pkt->has_mac = true;
 	return sw_dissect_ethertype(ctx, c, type);
 }
 
