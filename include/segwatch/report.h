@@ -13,6 +13,21 @@
 
 #include <segwatch/capture.h>
 #include <segwatch/flow.h>
+#include <segwatch/workload.h>
+
+/*
+ * Who the two ends of a flow are: [0] the initiator, [1] the responder.
+ * Workload pointers come from the registry, whose entries are never changed
+ * or freed while it lives (new versions are added instead).
+ */
+struct sw_flow_ident {
+	uint8_t kind[2];			/* enum sw_endpoint_kind; SW_EP_NONE = not resolved */
+	const struct sw_workload *wl[2];
+};
+
+/* sw_flow_ident_resolve - resolve both ends at the flow's first packet. */
+void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
+			   const struct sw_flow *f);
 
 /* sw_report_addr - text form of a 16-byte address (IPv4-mapped shown as IPv4). */
 void sw_report_addr(char *buf, size_t len, const uint8_t addr[16], int family);
@@ -35,12 +50,14 @@ struct sw_report_clock {
 };
 
 /*
- * sw_report_flow_line - one flow as a compact JSON object, NUL-terminated.
- * Returns its length, or 0 when @len is too small (SW_REPORT_FLOW_LINE_MAX is not).
+ * sw_report_flow_line - one flow as a compact JSON object, NUL-terminated;
+ * @id may be NULL (no identity fields). Returns its length, or 0 when @len is
+ * too small. SW_REPORT_FLOW_LINE_MAX always fits: labels that would not are
+ * left out and the endpoint says "labels_truncated": true.
  */
-#define SW_REPORT_FLOW_LINE_MAX 1024
-size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f, char *buf,
-			   size_t len);
+#define SW_REPORT_FLOW_LINE_MAX 16384
+size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
+			   const struct sw_flow_ident *id, char *buf, size_t len);
 /* sw_report_counters_json - new reference to the counters object. */
 json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 				const struct sw_flow_stats *fs, uint32_t max_flows);
@@ -53,12 +70,19 @@ json_t *sw_report_counters_json(const struct sw_capture_counters *c,
  */
 struct sw_flow_writer;
 struct sw_flow_writer *sw_flow_writer_start(FILE *out);
-void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f);
+void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f,
+			 const struct sw_flow_ident *id);
 bool sw_flow_writer_stop(struct sw_flow_writer *w);
 
 /* sw_report_flows_sort - order by first packet, then tuple: stable output. */
-void sw_report_flows_sort(struct sw_flow *flows, size_t n);
-void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n);
+/* A flow with its endpoints' identities, as the table and --json keep them. */
+struct sw_flow_out {
+	struct sw_flow f;
+	struct sw_flow_ident id;
+};
+
+void sw_report_flows_sort(struct sw_flow_out *flows, size_t n);
+void sw_report_flows_text(FILE *out, const struct sw_flow_out *flows, size_t n);
 void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 			     const struct sw_flow_stats *fs, uint32_t max_flows);
 

@@ -104,4 +104,31 @@ void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn,
 
 size_t sw_registry_count(const struct sw_registry *reg);
 
+/* What a flow endpoint is; names are part of the JSON interface (docs/flows.md). */
+enum sw_endpoint_kind {
+	SW_EP_NONE = 0,		/* not resolved (no identity sources) */
+	SW_EP_WORKLOAD,
+	SW_EP_HOST,		/* an address of this host (or the namespace segwatch runs in) */
+	SW_EP_EXTERNAL,
+	SW_EP_MULTICAST,	/* multicast or broadcast */
+	SW_EP_UNSPECIFIED,	/* 0.0.0.0 or :: */
+};
+
+/* Resolves addresses against the registry and the host's own addresses. */
+struct sw_resolver {
+	const struct sw_registry *reg;	/* not owned; may be NULL */
+	uint8_t (*host)[16];
+	size_t n_host;
+};
+
+void sw_resolver_init(struct sw_resolver *r, const struct sw_registry *reg);
+void sw_resolver_clear(struct sw_resolver *r);
+/* sw_resolver_load_host_addrs - the addresses of this network namespace (getifaddrs). */
+bool sw_resolver_load_host_addrs(struct sw_resolver *r);
+bool sw_resolver_add_host_addr(struct sw_resolver *r, const uint8_t addr[16]);
+/* sw_resolve_addr - what @addr was at @ts_us; *wl is set for SW_EP_WORKLOAD. */
+enum sw_endpoint_kind sw_resolve_addr(const struct sw_resolver *r, const uint8_t addr[16],
+				      uint64_t ts_us, const struct sw_workload **wl);
+const char *sw_endpoint_kind_name(enum sw_endpoint_kind k);
+
 #endif

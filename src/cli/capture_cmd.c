@@ -32,8 +32,9 @@ struct sw_capture_args {
 /* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
 struct sw_flow_sink {
 	FILE *stream;
+	const struct sw_resolver *resolver;	/* NULL: flows carry no identities */
 	bool collect;
-	struct sw_flow *flows;
+	struct sw_flow_out *flows;
 	size_t n, cap;
 	bool failed;
 	struct sw_flow_writer *writer;	/* serializes -w output on its own thread */
@@ -187,13 +188,17 @@ static void sw_sink_emit(const struct sw_flow *f, void *arg)
 {
 	struct sw_flow_sink *s = arg;
 
+	struct sw_flow_ident id = { 0 };
+
+	if (s->resolver)
+		sw_flow_ident_resolve(&id, s->resolver, f);
 	if (s->writer)
-		sw_flow_writer_push(s->writer, f);
+		sw_flow_writer_push(s->writer, f, &id);
 	if (!s->collect)
 		return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
-		struct sw_flow *p = realloc(s->flows, cap * sizeof(*p));
+		struct sw_flow_out *p = realloc(s->flows, cap * sizeof(*p));
 
 		if (!p) {
 			s->failed = true;
@@ -202,7 +207,9 @@ static void sw_sink_emit(const struct sw_flow *f, void *arg)
 		s->flows = p;
 		s->cap = cap;
 	}
-	s->flows[s->n++] = *f;
+	s->flows[s->n].f = *f;
+	s->flows[s->n].id = id;
+	s->n++;
 }
 
 static void sw_on_signal(int sig)
@@ -230,7 +237,8 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 		if (!a->quiet) {
 			fputs(",\"flows\":[", stdout);
 			for (size_t i = 0; i < sink->n; i++) {
-				sw_report_flow_line(&clk, &sink->flows[i], line, sizeof(line));
+				sw_report_flow_line(&clk, &sink->flows[i].f, &sink->flows[i].id, line,
+						    sizeof(line));
 				printf("%s%s", i ? ",\n" : "\n", line);
 			}
 			fputs("]", stdout);
@@ -243,7 +251,7 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 	doc = json_pack("{s:s, s:i}", "type", "capture", "version", 1);
 	flows = json_array();
 	for (size_t i = 0; i < sink->n && !a->quiet; i++) {
-		sw_report_flow_line(&clk, &sink->flows[i], line, sizeof(line));
+		sw_report_flow_line(&clk, &sink->flows[i].f, &sink->flows[i].id, line, sizeof(line));
 		json_array_append_new(flows, json_loads(line, 0, NULL));
 	}
 	if (!a->quiet)

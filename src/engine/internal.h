@@ -123,6 +123,29 @@ void sw_http_describe(const struct sw_http_req *r, char *buf, size_t size);
 bool sw_buf_append(struct sw_buf *b, const void *p, size_t n, size_t max);
 void sw_buf_consume(struct sw_buf *b, size_t n);
 
+/* --- engine_set.c: container ids to a name or a pointer --- */
+
+struct sw_idnode {
+	char *id;
+	char *name;		/* owned; may be NULL */
+	void *ptr;		/* not owned */
+	struct sw_idnode *next;
+};
+
+struct sw_idset {
+	struct sw_idnode **b;
+	size_t mask, count;
+};
+
+bool sw_idset_init(struct sw_idset *s);
+void sw_idset_fini(struct sw_idset *s);
+struct sw_idnode *sw_idset_find(const struct sw_idset *s, const char *id);
+/* sw_idset_put - add @id or update it; @name is copied. NULL on out of memory. */
+struct sw_idnode *sw_idset_put(struct sw_idset *s, const char *id, const char *name, void *ptr);
+void sw_idset_del(struct sw_idset *s, const char *id);
+/* sw_idset_ids - a new array of copies of every id (free with sw_engine_ids_free). */
+bool sw_idset_ids(const struct sw_idset *s, char ***ids, size_t *n);
+
 /* --- engine_netns.c: the host side of a container's veth --- */
 
 /*
@@ -133,5 +156,62 @@ void sw_buf_consume(struct sw_buf *b, size_t n);
  * (no permission, container gone, peer elsewhere).
  */
 bool sw_engine_veth_find(int pid, const struct sw_workload *w, char *ifname, int *ifindex);
+
+/* --- engine.c and engine_jobs.c: the client --- */
+
+/* One container to inspect (and, for a Podman pod member, its pod to name). */
+struct sw_job {
+	char id[SW_ENGINE_ID_MAX + 1];
+	uint64_t event_us;	/* the event that asked for it; 0: a (re)sync */
+	uint64_t stop_us;	/* a stop event arrived meanwhile (0: none) */
+	uint64_t again_us;	/* a start or change arrived while in flight */
+	bool again;
+	bool sync;		/* counted in sw_engine.sync_pending */
+	bool in_flight;
+	struct sw_engine_container ctr;	/* between the inspect and the pod lookup */
+	struct sw_engine *e;
+	struct sw_job *qnext;		/* the queue of jobs not started */
+	struct sw_job *prev, *next;	/* every job */
+};
+
+struct sw_engine {
+	struct sw_registry *reg;
+	struct sw_http *http;
+	char socket_path[108];
+	char api[24];		/* "/v1.41" */
+	char libpod[40];	/* "/v4.3.1/libpod"; "" for Docker */
+	char server[160];
+	uint64_t now_us;
+	/* the events stream */
+	struct sw_http_req *events;
+	uint64_t reconnect_at_us;
+	unsigned backoff_ms;
+	/* listing the containers: at open and after each reconnection */
+	struct sw_http_req *list;
+	size_t sync_pending;	/* the list and the inspects it asked for */
+	/* inspects */
+	struct sw_job *jobs;		/* all of them */
+	struct sw_job *qhead, *qtail;	/* not started yet */
+	size_t in_flight;
+	struct sw_idset by_id;		/* id -> job */
+	struct sw_idset running;	/* id -> name: bound in the registry by us now */
+	struct sw_idset pods;		/* Podman pod id -> name */
+	struct sw_engine_stats st;
+	sw_engine_change_fn notify;
+	void *notify_arg;
+	struct sw_err err;		/* the first problem no poll has returned yet */
+	bool err_set;
+};
+
+/* sw_engine_problem - count a problem; keep the first for sw_engine_poll to return. */
+void sw_engine_problem(struct sw_engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* sw_engine_want - inspect @id (again); @event_us 0 for a sync. */
+void sw_engine_want(struct sw_engine *e, const char *id, uint64_t event_us, bool sync);
+/* sw_engine_stop_event - @id stopped at @t_us: release it, or mark its pending inspect. */
+void sw_engine_stop_event(struct sw_engine *e, const char *id, uint64_t t_us);
+/* sw_engine_jobs_free - drop every job (the requests are the HTTP client's). */
+void sw_engine_jobs_free(struct sw_engine *e);
+uint64_t sw_wall_us(void);
 
 #endif

@@ -11,6 +11,7 @@
  * that are not per-flow still go through jansson.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <segwatch/report.h>
@@ -60,6 +61,32 @@ static void sw_put_kv_u64(struct sw_out *o, const char *key, uint64_t v)
 {
 	sw_put_key(o, key);
 	sw_put_u64(o, v);
+}
+
+/* A string from outside (workload names, labels): escaped per RFC 8259. */
+static void sw_put_json_str(struct sw_out *o, const char *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = v;
+
+	sw_put(o, "\"", 1);
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sw_put(o, run, (size_t)(v - run));
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			sw_put(o, esc, 2);
+		} else {
+			sw_put(o, esc, 6);
+		}
+		run = v + 1;
+	}
+	sw_put(o, run, (size_t)(v - run));
+	sw_put(o, "\"", 1);
 }
 
 /* Values here are fixed identifiers and addresses: nothing needs escaping. */
@@ -214,8 +241,60 @@ static bool sw_flow_is_echo(const struct sw_flow *f)
 	return f->icmp_type == 0 || f->icmp_type == 8 || f->icmp_type == 128 || f->icmp_type == 129;
 }
 
-size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f, char *buf,
-			   size_t len)
+/* Labels of a workload, as an object; they may not fit, so write them to a side buffer first. */
+static bool sw_put_labels(struct sw_out *o, const struct sw_workload *wl)
+{
+	struct sw_out save = *o;
+
+	sw_put_key(o, "labels");
+	sw_put(o, "{", 1);
+	for (size_t i = 0; i < wl->n_labels; i++) {
+		if (i)
+			sw_put(o, ",", 1);
+		sw_put_json_str(o, wl->labels[i].key);
+		sw_put(o, ":", 1);
+		sw_put_json_str(o, wl->labels[i].value);
+	}
+	sw_put(o, "}", 1);
+	/* keep room for the rest of the record (about 1 KiB) */
+	if (o->overflow || (size_t)(o->end - o->p) < 1024) {
+		*o = save;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * "src_kind": "workload", "src_workload": {"name":..,"namespace":..,"id":..,
+ * "source":..,"labels":{..}} for one endpoint.
+ */
+static void sw_put_ident(struct sw_out *o, const char *end, const struct sw_flow_ident *id, int i)
+{
+	const struct sw_workload *wl = id->wl[i];
+	char key[16];
+
+	snprintf(key, sizeof(key), "%s_kind", end);
+	sw_put_kv_str(o, key, sw_endpoint_kind_name((enum sw_endpoint_kind)id->kind[i]));
+	if (id->kind[i] != SW_EP_WORKLOAD || !wl)
+		return;
+	snprintf(key, sizeof(key), "%s_workload", end);
+	sw_put_key(o, key);
+	sw_puts(o, "{\"name\":");
+	sw_put_json_str(o, wl->name ? wl->name : wl->uid);
+	if (wl->namespace) {
+		sw_put_key(o, "namespace");
+		sw_put_json_str(o, wl->namespace);
+	}
+	sw_put_key(o, "id");
+	sw_put_json_str(o, wl->uid);
+	sw_put_kv_str(o, "source", sw_wl_source_name(wl->source));
+	if (!sw_put_labels(o, wl))
+		sw_put_kv_bool(o, "labels_truncated", true);
+	sw_put(o, "}", 1);
+}
+
+size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
+			   const struct sw_flow_ident *id, char *buf, size_t len)
 {
 	struct sw_out o;
 	char num[8];
@@ -252,6 +331,10 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	sw_put_kv_bool(&o, "continued", f->flags & SW_FLOW_F_CONTINUED);
 	sw_put_kv_bool(&o, "fragments", f->flags & SW_FLOW_F_FRAGMENTS);
 	sw_put_kv_bool(&o, "icmp_error", f->flags & SW_FLOW_F_ICMP_ERROR);
+	if (id && id->kind[0] != SW_EP_NONE) {
+		sw_put_ident(&o, "src", id, 0);
+		sw_put_ident(&o, "dst", id, 1);
+	}
 	sw_put(&o, "}", 1);
 	if (o.overflow)
 		return 0;

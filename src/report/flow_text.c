@@ -9,7 +9,8 @@
 
 static int sw_flow_cmp(const void *pa, const void *pb)
 {
-	const struct sw_flow *a = pa, *b = pb;
+	const struct sw_flow *a = &((const struct sw_flow_out *)pa)->f;
+	const struct sw_flow *b = &((const struct sw_flow_out *)pb)->f;
 	uint64_t ta = sw_report_flow_first(a), tb = sw_report_flow_first(b);
 	int c;
 
@@ -28,17 +29,25 @@ static int sw_flow_cmp(const void *pa, const void *pb)
 	return (int)a->resp_port - (int)b->resp_port;
 }
 
-void sw_report_flows_sort(struct sw_flow *flows, size_t n)
+void sw_report_flows_sort(struct sw_flow_out *flows, size_t n)
 {
 	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
 		qsort(flows, n, sizeof(*flows), sw_flow_cmp);
 }
 
+/* A workload's name when the endpoint is one, else its address. */
 static void sw_endpoint(char *buf, size_t len, const uint8_t addr[16], uint16_t port,
-			int family, bool with_port)
+			int family, bool with_port, const struct sw_workload *wl)
 {
 	char a[INET6_ADDRSTRLEN];
 
+	if (wl && wl->name) {
+		if (with_port)
+			snprintf(buf, len, "%s:%u", wl->name, port);
+		else
+			snprintf(buf, len, "%s", wl->name);
+		return;
+	}
 	sw_report_addr(a, sizeof(a), addr, family);
 	if (!with_port)
 		snprintf(buf, len, "%s", a);
@@ -53,17 +62,20 @@ static bool sw_has_ports(const struct sw_flow *f)
 	return f->proto == 6 || f->proto == 17 || f->proto == 132 || f->proto == 136;
 }
 
-void sw_report_flows_text(FILE *out, const struct sw_flow *flows, size_t n)
+void sw_report_flows_text(FILE *out, const struct sw_flow_out *flows, size_t n)
 {
 	fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9s\n", "PROTO", "INITIATOR",
 		"RESPONDER", "STATE", "INIT", "PACKETS (>/<)", "BYTES (>/<)", "SECONDS");
 	for (size_t i = 0; i < n; i++) {
-		const struct sw_flow *f = &flows[i];
-		char src[64], dst[64], num[8], pk[40], by[48], proto[24];
+		const struct sw_flow *f = &flows[i].f;
+		const struct sw_flow_ident *id = &flows[i].id;
+		char src[96], dst[96], num[8], pk[40], by[48], proto[24];
 		uint64_t last = f->fwd.last_us > f->rev.last_us ? f->fwd.last_us : f->rev.last_us;
 
-		sw_endpoint(src, sizeof(src), f->init_addr, f->init_port, f->family, sw_has_ports(f));
-		sw_endpoint(dst, sizeof(dst), f->resp_addr, f->resp_port, f->family, sw_has_ports(f));
+		sw_endpoint(src, sizeof(src), f->init_addr, f->init_port, f->family, sw_has_ports(f),
+			    id->wl[0]);
+		sw_endpoint(dst, sizeof(dst), f->resp_addr, f->resp_port, f->family, sw_has_ports(f),
+			    id->wl[1]);
 		snprintf(pk, sizeof(pk), "%" PRIu64 "/%" PRIu64, f->fwd.packets, f->rev.packets);
 		snprintf(by, sizeof(by), "%" PRIu64 "/%" PRIu64, f->fwd.bytes, f->rev.bytes);
 		if ((f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58))
@@ -113,4 +125,13 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 	if (c->kernel_drops)
 		fprintf(out, "warning: the kernel dropped %" PRIu64 " packets: flows are missing packets\n",
 			c->kernel_drops);
+}
+
+void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
+			   const struct sw_flow *f)
+{
+	uint64_t t = sw_report_flow_first(f);
+
+	id->kind[0] = (uint8_t)sw_resolve_addr(r, f->init_addr, t, &id->wl[0]);
+	id->kind[1] = (uint8_t)sw_resolve_addr(r, f->resp_addr, t, &id->wl[1]);
 }

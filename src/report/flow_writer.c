@@ -20,16 +20,16 @@ struct sw_flow_writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty, not_full;
-	struct sw_flow ring[SW_WRITER_RING];
+	struct sw_flow_out ring[SW_WRITER_RING];
 	uint64_t head, tail;	/* head: next to fill; tail: next to write */
 	bool done, failed, consumer_waits, producer_waits;
 	struct sw_report_clock clock;
 	char line[SW_REPORT_FLOW_LINE_MAX + 1];
 };
 
-static bool sw_writer_write(struct sw_flow_writer *w, const struct sw_flow *f)
+static bool sw_writer_write(struct sw_flow_writer *w, const struct sw_flow_out *fo)
 {
-	size_t n = sw_report_flow_line(&w->clock, f, w->line, sizeof(w->line) - 1);
+	size_t n = sw_report_flow_line(&w->clock, &fo->f, &fo->id, w->line, sizeof(w->line) - 1);
 
 	if (n == 0)
 		return false;
@@ -87,15 +87,23 @@ struct sw_flow_writer *sw_flow_writer_start(FILE *out)
 	return w;
 }
 
-void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f)
+void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f,
+			 const struct sw_flow_ident *id)
 {
+	struct sw_flow_out *slot;
+
 	pthread_mutex_lock(&w->lock);
 	while (w->head - w->tail == SW_WRITER_RING) {
 		w->producer_waits = true;
 		pthread_cond_wait(&w->not_full, &w->lock);
 		w->producer_waits = false;
 	}
-	w->ring[w->head % SW_WRITER_RING] = *f;
+	slot = &w->ring[w->head % SW_WRITER_RING];
+	slot->f = *f;
+	if (id)
+		slot->id = *id;
+	else
+		memset(&slot->id, 0, sizeof(slot->id));
 	w->head++;
 	if (w->consumer_waits)
 		pthread_cond_signal(&w->not_empty);

@@ -176,7 +176,7 @@ static void check_line(struct sw_report_clock *clk, const struct sw_flow *f,
 		       const char *proto_name, const char *src, const char *dst, long icmp_id)
 {
 	char buf[SW_REPORT_FLOW_LINE_MAX], dur[48];
-	size_t n = sw_report_flow_line(clk, f, buf, sizeof(buf));
+	size_t n = sw_report_flow_line(clk, f, NULL, buf, sizeof(buf));
 	json_error_t err;
 	json_t *o;
 	const char *key;
@@ -257,7 +257,7 @@ static void test_tcp4(void **state)
 	check_line(&clk, &f, "tcp", "10.77.0.2", "10.77.0.3", -1);
 
 	/* the documented example, literally */
-	assert_true(sw_report_flow_line(&clk, &f, buf, sizeof(buf)) > 0);
+	assert_true(sw_report_flow_line(&clk, &f, NULL, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "\"first_seen\":\"2026-11-22T13:52:03.123456Z\""));
 	assert_non_null(strstr(buf, "\"last_seen\":\"2026-11-22T13:52:03.456789Z\""));
 	assert_non_null(strstr(buf, "\"duration_s\":0.333333"));
@@ -275,7 +275,7 @@ static void test_tcp4(void **state)
 	f.fwd.tcp_flags = 0xff;
 	f.rev.tcp_flags = 0;
 	check_line(&clk, &f, "tcp", "10.77.0.2", "10.77.0.3", -1);
-	assert_true(sw_report_flow_line(&clk, &f, buf, sizeof(buf)) > 0);
+	assert_true(sw_report_flow_line(&clk, &f, NULL, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "\"tcp_flags\":\"FSRPAUEC\""));
 	assert_non_null(strstr(buf, "\"tcp_flags\":\"\""));
 }
@@ -391,8 +391,8 @@ static void test_clock_cache(void **state)
 
 		set_dir(&f.fwd, 1, 30, times[i], times[i] + (i % 2) * 3 * SEC, 0);
 		check_line(&clk, &f, "udp", "10.0.0.1", "10.0.0.2", -1);
-		assert_true(sw_report_flow_line(&clk, &f, first, sizeof(first)) > 0);
-		assert_true(sw_report_flow_line(&fresh, &f, again, sizeof(again)) > 0);
+		assert_true(sw_report_flow_line(&clk, &f, NULL, first, sizeof(first)) > 0);
+		assert_true(sw_report_flow_line(&fresh, &f, NULL, again, sizeof(again)) > 0);
 		assert_string_equal(first, again);
 	}
 }
@@ -413,7 +413,7 @@ static void test_small_buffer(void **state)
 	set_dir(&f.fwd, INT64_MAX, INT64_MAX, 4102444800ULL * SEC - 1, 4102444800ULL * SEC - 1,
 		0xff);
 	set_dir(&f.rev, INT64_MAX, INT64_MAX, 1, 4102444800ULL * SEC - 1, 0xff);
-	n = sw_report_flow_line(&clk, &f, full, sizeof(full));
+	n = sw_report_flow_line(&clk, &f, NULL, full, sizeof(full));
 	assert_true(n > 0);
 	assert_true(n < SW_REPORT_FLOW_LINE_MAX);
 	check_line(&clk, &f, "tcp", "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff",
@@ -423,7 +423,7 @@ static void test_small_buffer(void **state)
 		char *one = malloc(1);
 
 		assert_non_null(one);
-		assert_int_equal(sw_report_flow_line(&clk, &f, one, 0), 0);
+		assert_int_equal(sw_report_flow_line(&clk, &f, NULL, one, 0), 0);
 		free(one);
 	}
 	for (size_t len = 1; len <= n + 1; len++) {
@@ -431,7 +431,7 @@ static void test_small_buffer(void **state)
 		size_t got;
 
 		assert_non_null(buf);
-		got = sw_report_flow_line(&clk, &f, buf, len);
+		got = sw_report_flow_line(&clk, &f, NULL, buf, len);
 		if (len <= n) {
 			if (got != 0)
 				fail_msg("buffer of %zu for %zu bytes: returned %zu", len, n, got);
