@@ -7,6 +7,7 @@ packages=(
 	# build
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
+	libcurl4-openssl-dev
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps
 )

@@ -13,6 +13,7 @@
 #include <segwatch/report.h>
 
 #include "cli.h"
+#include "identity.h"
 
 #define SW_MAX_CLI_IFACES SW_CAPTURE_MAX_IFACES
 
@@ -27,6 +28,8 @@ struct sw_capture_args {
 	unsigned n_iface_buf;
 	const char *write_path;
 	bool json, quiet, pretty;
+	struct sw_identity_opts id;
+	bool kernel_set;	/* --no-kernel given */
 };
 
 /* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
@@ -60,7 +63,11 @@ static void sw_capture_usage(FILE *out)
 		"      --no-dedup         count every captured copy of a packet\n"
 		"      --dedup            drop copies even on a single source\n"
 		"      --snaplen N        live snap length (default 256)\n"
+		SW_IDENTITY_HELP
 		"  -h, --help             this text\n\n"
+		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
+		"view and a container engine when one answers; files only from --inventory\n"
+		"and an explicit --engine.\n\n"
 		"exit codes: 0 done, 2 usage error or unknown interface, 3 runtime failure\n");
 }
 
@@ -133,6 +140,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "dedup", no_argument, NULL, OPT_DEDUP },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "help", no_argument, NULL, 'h' },
+	SW_IDENTITY_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -167,6 +175,13 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 			a->opts.snaplen = (int)snaplen;
 			break;
 		case 'h': sw_capture_usage(stdout); return SW_EXIT_OK;
+		case SW_OPT_INVENTORY:
+		case SW_OPT_ENGINE:
+		case SW_OPT_NO_ENGINE:
+		case SW_OPT_NO_KERNEL:
+			a->kernel_set |= c == SW_OPT_NO_KERNEL;
+			ok = sw_identity_parse_opt(&a->id, c, optarg, argc, argv);
+			break;
 		default: sw_capture_usage(stderr); return SW_EXIT_USAGE;
 		}
 		if (!ok)
@@ -181,6 +196,11 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 		return SW_EXIT_USAGE;
 	}
 	a->opts.ifaces = a->ifaces;
+	/* a file is the past: today's engine and namespaces say nothing about it */
+	if (!a->kernel_set)
+		a->id.kernel = !a->opts.file;
+	if (a->opts.file && a->id.engine == SW_ENGINE_AUTO)
+		a->id.engine = SW_ENGINE_OFF;
 	return -1;
 }
 
@@ -291,6 +311,8 @@ static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink
 static int sw_capture_execute(struct sw_capture_args *a)
 {
 	struct sw_flow_sink sink = { 0 };
+	struct sw_identity id = { 0 };
+	bool with_id = a->id.n_inventories || a->id.engine != SW_ENGINE_OFF || a->id.kernel;
 	struct sw_flow_table *t = NULL;
 	struct sw_capture *cap = NULL;
 	struct sw_err err = { 0 };
@@ -310,6 +332,17 @@ static int sw_capture_execute(struct sw_capture_args *a)
 			rc = sw_err_set(&err, SW_EXIT_RUNTIME, "cannot start the writer thread");
 			goto out;
 		}
+	}
+	if (with_id) {
+		rc = sw_identity_open(&id, &a->id, &err);
+		if (rc != SW_EXIT_OK)
+			goto out;
+		sink.resolver = &id.resolver;
+		/* discovering bridges (no -i): follow their ports as they come and go */
+		id.follow_ports = !a->opts.file && a->opts.n_ifaces == 0;
+		a->opts.registry = id.reg;
+		a->opts.tick = sw_identity_tick;
+		a->opts.tick_arg = &id;
 	}
 	t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink);
 	if (!t) {
@@ -353,6 +386,8 @@ out:
 	sw_capture_close(cap);
 	sw_flow_table_free(t);
 	free(sink.flows);
+	if (with_id)
+		sw_identity_close(&id);
 	return rc;
 }
 

@@ -296,6 +296,9 @@ void sw_http_describe(const struct sw_http_req *r, char *buf, size_t size)
 
 	if (r->too_big) {
 		snprintf(buf, size, "response larger than %zu bytes", r->max_body);
+	} else if (r->result == CURLE_COULDNT_CONNECT) {
+		/* curl would say "localhost port 80": it is the socket */
+		snprintf(buf, size, "cannot connect to the socket (is the engine running?)");
 	} else if (r->result != CURLE_OK) {
 		snprintf(buf, size, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
 	} else if (r->status != 200) {

@@ -83,29 +83,72 @@ static uint64_t sw_job_bind_time(const struct sw_engine *e, const struct sw_job 
 	return started && started <= e->now_us ? started : e->now_us;
 }
 
-/* Bind the inspected container, find its veth, and apply a stop that came meanwhile. */
-static void sw_job_apply(struct sw_engine *e, struct sw_job *j)
+static uint64_t sw_fp_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t sw_fp_str(uint64_t h, const char *s)
+{
+	return sw_fp_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+/* What a re-inspect must differ in to be news (FNV-1a over every field). */
+static uint64_t sw_workload_fingerprint(const struct sw_workload *w)
+{
+	uint64_t h = sw_fp_str(1469598103934665603ULL, w->name);
+
+	h = sw_fp_str(h, w->namespace);
+	h = sw_fp_str(h, w->iface);
+	h = sw_fp_bytes(h, &w->ifindex, sizeof(w->ifindex));
+	for (size_t i = 0; i < w->n_labels; i++)
+		h = sw_fp_str(sw_fp_str(h, w->labels[i].key), w->labels[i].value);
+	h = sw_fp_bytes(h, w->addrs, w->n_addrs * sizeof(*w->addrs));
+	return sw_fp_bytes(h, w->macs, w->n_macs * sizeof(*w->macs));
+}
+
+static void sw_job_find_veth(struct sw_engine *e, struct sw_job *j)
 {
 	struct sw_workload *w = &j->ctr.w;
 	char ifname[IF_NAMESIZE];
-	bool known = sw_idset_find(&e->running, j->id) != NULL;
-	uint64_t t = sw_job_bind_time(e, j);
 
-	if (j->ctr.pid > 0 && !w->iface && sw_engine_veth_find(j->ctr.pid, w, ifname, &w->ifindex)) {
-		w->iface = strdup(ifname);
-		if (w->iface)
-			e->st.veth_found++;
-		else
-			w->ifindex = 0;
-	}
-	if (!sw_registry_upsert(e->reg, w, t) || !sw_idset_put(&e->running, j->id, w->name, NULL)) {
-		sw_engine_problem(e, "engine: out of memory binding container %s", w->name);
+	if (j->ctr.pid <= 0 || w->iface || !sw_engine_veth_find(j->ctr.pid, w, ifname, &w->ifindex))
 		return;
+	if ((w->iface = strdup(ifname)))
+		e->st.veth_found++;
+	else
+		w->ifindex = 0;
+}
+
+/*
+ * Bind the inspected container, unless it is bound already exactly so (a
+ * resync, a replayed event), and apply a stop that came meanwhile.
+ */
+static void sw_job_apply(struct sw_engine *e, struct sw_job *j)
+{
+	struct sw_workload *w = &j->ctr.w;
+	struct sw_idnode *n = sw_idset_find(&e->running, j->id);
+	uint64_t fp, t = sw_job_bind_time(e, j);
+	bool known = n != NULL;
+
+	sw_job_find_veth(e, j);
+	fp = sw_workload_fingerprint(w);
+	if (!known || n->tag != fp) {
+		if (!sw_registry_upsert(e->reg, w, t) ||
+		    !(n = sw_idset_put(&e->running, j->id, w->name, NULL))) {
+			sw_engine_problem(e, "engine: out of memory binding container %s", w->name);
+			return;
+		}
+		n->tag = fp;
+		e->st.upserts++;
+		if (!known)
+			e->st.containers++;
+		sw_engine_notify(e, SW_ENGINE_EV_START, j->id, w->name, w, j->event_us);
 	}
-	e->st.upserts++;
-	if (!known)
-		e->st.containers++;
-	sw_engine_notify(e, SW_ENGINE_EV_START, j->id, w->name, w, j->event_us);
 	if (j->stop_us)
 		sw_engine_release(e, j->id, j->stop_us);
 }
@@ -267,17 +310,21 @@ void sw_engine_want(struct sw_engine *e, const char *id, uint64_t event_us, bool
 	struct sw_idnode *n = sw_idset_find(&e->by_id, id);
 	struct sw_job *j = n ? n->ptr : NULL;
 
-	if (j && j->in_flight) {
-		if (!j->again)
-			j->again_us = event_us;
-		else if (!j->again_us)
-			j->again_us = event_us;
-		j->again = true;
-		return;
-	}
 	if (j) {
-		if (!j->event_us)
-			j->event_us = event_us;
+		if (sync && !j->sync) {
+			j->sync = true;	/* a sync waits for it too (open returns after it) */
+			e->sync_pending++;
+		}
+		if (sync)
+			return;	/* the pending inspect is recent enough */
+		if (!j->in_flight) {
+			if (!j->event_us)
+				j->event_us = event_us;
+			return;
+		}
+		if (!j->again || !j->again_us)
+			j->again_us = event_us;
+		j->again = true;	/* what it saw may predate this event */
 		return;
 	}
 	if (!(j = calloc(1, sizeof(*j))) || !sw_idset_put(&e->by_id, id, NULL, j)) {

@@ -10,6 +10,7 @@
  * libnl-route; the main thread then checks that the index names a veth in
  * its own namespace whose peer index is the container's interface.
  */
+#define _GNU_SOURCE	/* setns(2) */
 #include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>

@@ -239,7 +239,7 @@ int sw_engine_parse_inspect(const char *json, size_t len, const char *where,
 	if (!json_is_object(root))
 		rc = sw_jctx_fail(&c, "expected an object, got %s", sw_jtype_name(root));
 	else if (!(rc = sw_inspect_ident(&c, root, out)) && !(rc = sw_inspect_state(&c, root, out)) &&
-		 !(rc = sw_inspect_labels(&c, root, out)))
+		 !(rc = sw_inspect_labels(&c, root, &out->w)))
 		rc = sw_inspect_networks(&c, root, &out->w);
 	json_decref(root);
 	project = rc ? NULL : sw_workload_label(&out->w, SW_COMPOSE_PROJECT);

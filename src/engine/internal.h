@@ -129,6 +129,7 @@ struct sw_idnode {
 	char *id;
 	char *name;		/* owned; may be NULL */
 	void *ptr;		/* not owned */
+	uint64_t tag;		/* running: fingerprint of what was bound */
 	struct sw_idnode *next;
 };
 
@@ -189,6 +190,8 @@ struct sw_engine {
 	/* listing the containers: at open and after each reconnection */
 	struct sw_http_req *list;
 	size_t sync_pending;	/* the list and the inspects it asked for */
+	bool list_failed;	/* the last listing failed: why in list_err */
+	struct sw_err list_err;
 	/* inspects */
 	struct sw_job *jobs;		/* all of them */
 	struct sw_job *qhead, *qtail;	/* not started yet */

@@ -61,6 +61,34 @@ static void sw_line_bounds(const char *buf, size_t len, int line, size_t *start,
 	*end = s;
 }
 
+/* sw_utf8_seq - length of the well-formed UTF-8 sequence at @i (before @end); 1 otherwise. */
+static size_t sw_utf8_seq(const char *buf, size_t i, size_t end)
+{
+	unsigned char b = (unsigned char)buf[i];
+	size_t n = 1;
+
+	if (b >= 0xc2 && b <= 0xdf)
+		n = 2;
+	else if (b >= 0xe0 && b <= 0xef)
+		n = 3;
+	else if (b >= 0xf0 && b <= 0xf4)
+		n = 4;
+	if (n > end - i)
+		return 1;
+	for (size_t k = 1; k < n; k++)
+		if (!sw_utf8_cont((unsigned char)buf[i + k]))
+			return 1;
+	return n;
+}
+
+/* sw_char_next - @i moved past at most 3 UTF-8 continuation bytes (garbage may hold many). */
+static size_t sw_char_next(const char *buf, size_t i, size_t end)
+{
+	for (int k = 0; k < 3 && i < end && sw_utf8_cont((unsigned char)buf[i]); k++)
+		i++;
+	return i;
+}
+
 /*
  * sw_excerpt - the line of a syntax error and a caret under character
  * @column (jansson counts characters from 1; 0 is before the first), cut to
@@ -68,44 +96,67 @@ static void sw_line_bounds(const char *buf, size_t len, int line, size_t *start,
  */
 static void sw_excerpt(const char *buf, size_t len, int line, int column, char *out, size_t outlen)
 {
-	size_t ls, le, caret, from, to, o = 0, width = 0;
+	size_t ls, le, caret, from, to, o, width = 0;
 
 	sw_line_bounds(buf, len, line, &ls, &le);
 	out[0] = '\0';
-	if (le == ls || outlen < 2 * SW_EXCERPT_WIDTH + 16)
+	if (le == ls || outlen < SW_EXCERPT_WIDTH + SW_EXCERPT_BEFORE + 32)
 		return;
 	caret = ls;
 	for (int col = 1; col < column && caret < le; col++)
-		for (caret++; caret < le && sw_utf8_cont((unsigned char)buf[caret]); caret++)
-			;
-	from = caret - ls > SW_EXCERPT_BEFORE ? caret - SW_EXCERPT_BEFORE + 8 : ls;
-	while (from < caret && sw_utf8_cont((unsigned char)buf[from]))
-		from++;
-	to = le - from > SW_EXCERPT_WIDTH ? from + SW_EXCERPT_WIDTH : le;
-	while (to < le && sw_utf8_cont((unsigned char)buf[to]))
-		to++;
-	o += (size_t)snprintf(out, outlen, "\n  %s", from > ls ? "..." : "");
-	for (size_t i = from; i < to; i++) {
-		unsigned char b = (unsigned char)buf[i];
-
-		out[o++] = b < 0x20 || b == 0x7f ? ' ' : (char)b;
-		if (i < caret && !sw_utf8_cont(b))
+		caret = sw_char_next(buf, caret + 1, le);
+	from = caret - ls > SW_EXCERPT_BEFORE ? sw_char_next(buf, caret - SW_EXCERPT_BEFORE / 2, caret)
+					      : ls;
+	to = le - from > SW_EXCERPT_WIDTH ? sw_char_next(buf, from + SW_EXCERPT_WIDTH, le) : le;
+	o = (size_t)snprintf(out, outlen, "\n  %s", from > ls ? "..." : "");
+	for (size_t i = from, k; i < to && o + 5 < outlen; i += k) {
+		k = sw_utf8_seq(buf, i, to);
+		if (i < caret)
 			width++;
+		if (k > 1) {
+			memcpy(out + o, buf + i, k);
+			o += k;
+		} else {
+			/* control characters and stray bytes would upset the terminal */
+			unsigned char b = (unsigned char)buf[i];
+
+			out[o++] = b < 0x20 || b == 0x7f ? ' ' : b < 0x80 ? (char)b : '?';
+			k = 1;
+		}
 	}
-	o += (size_t)snprintf(out + o, outlen - o, "%s\n  %*s^", to < le ? "..." : "",
-			      (int)(width + (from > ls ? 3 : 0)), "");
+	out[o] = '\0';
+	if (o + width + 12 < outlen)
+		snprintf(out + o, outlen - o, "%s\n  %*s^", to < le ? "..." : "",
+			 (int)(width + (from > ls ? 3 : 0)), "");
+}
+
+/* sw_printable - control characters and stray bytes in @text as '?' (jansson quotes input). */
+static void sw_printable(char *text)
+{
+	size_t len = strlen(text);
+
+	for (size_t i = 0, k; i < len; i += k) {
+		unsigned char b = (unsigned char)text[i];
+
+		k = sw_utf8_seq(text, i, len);
+		if (k == 1 && (b < 0x20 || b >= 0x7f))
+			text[i] = '?';
+	}
 }
 
 static int sw_syntax_error(struct sw_inv_ctx *c, const char *buf, size_t len,
 			   const json_error_t *je)
 {
-	char excerpt[2 * SW_EXCERPT_WIDTH + 48];
+	char excerpt[2 * (SW_EXCERPT_WIDTH + SW_EXCERPT_BEFORE)];
+	char text[sizeof(je->text)];
 
+	snprintf(text, sizeof(text), "%s", je->text);
+	sw_printable(text);
 	if (je->line < 1) /* not a position in the text (out of memory) */
-		return sw_err_set(c->err, SW_EXIT_USAGE, "%s: error: %s", c->name, je->text);
+		return sw_err_set(c->err, SW_EXIT_USAGE, "%s: error: %s", c->name, text);
 	sw_excerpt(buf, len, je->line, je->column, excerpt, sizeof(excerpt));
 	return sw_err_set(c->err, SW_EXIT_USAGE, "%s:%d:%d: error: %s%s", c->name, je->line,
-			  je->column > 0 ? je->column : 1, je->text, excerpt);
+			  je->column > 0 ? je->column : 1, text, excerpt);
 }
 
 static bool sw_blank(const char *buf, size_t len)

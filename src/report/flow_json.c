@@ -98,6 +98,30 @@ static json_t *sw_ifaces_json(const struct sw_capture_counters *c)
 	return a;
 }
 
+static json_t *sw_spoofers_json(const struct sw_capture_counters *c)
+{
+	json_t *a = json_array();
+	char addr[INET6_ADDRSTRLEN], t[40];
+
+	for (unsigned i = 0; i < c->n_spoofers; i++) {
+		const struct sw_capture_spoofer *sp = &c->spoofers[i];
+		bool v4 = sp->addr[10] == 0xff && sp->addr[11] == 0xff;
+		json_t *o = json_object();
+
+		sw_report_addr(addr, sizeof(addr), sp->addr, v4 ? 4 : 6);
+		json_object_set_new(o, "interface", json_string(sp->iface));
+		json_object_set_new(o, "workload", json_string(sp->workload));
+		json_object_set_new(o, "src", json_string(addr));
+		json_object_set_new(o, "packets", json_integer((json_int_t)sp->packets));
+		sw_report_time(t, sizeof(t), sp->first_us);
+		json_object_set_new(o, "first_seen", json_string(t));
+		sw_report_time(t, sizeof(t), sp->last_us);
+		json_object_set_new(o, "last_seen", json_string(t));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *sw_flow_stats_json(const struct sw_flow_stats *fs, uint32_t max_flows)
 {
 	json_t *o = json_object();
@@ -127,6 +151,8 @@ json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 	json_object_set_new(o, "malformed", json_integer((json_int_t)c->malformed));
 	json_object_set_new(o, "malformed_by_reason", sw_reasons_json(c, true));
 	json_object_set_new(o, "kernel_drops", json_integer((json_int_t)c->kernel_drops));
+	json_object_set_new(o, "spoofed", json_integer((json_int_t)c->spoofed));
+	json_object_set_new(o, "spoofed_sources", sw_spoofers_json(c));
 	json_object_set_new(o, "interfaces", sw_ifaces_json(c));
 	json_object_set_new(o, "flow", sw_flow_stats_json(fs, max_flows));
 	return o;

@@ -122,6 +122,15 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 	fprintf(out, "\nflows %" PRIu64 ", evicted %" PRIu64 ", active cuts %" PRIu64
 		", fragment orphans %" PRIu64 ", peak live %" PRIu64 " of %u\n",
 		fs->emitted, fs->evicted, fs->active_cuts, fs->frag_orphans, fs->peak_live, max_flows);
+	for (unsigned i = 0; i < c->n_spoofers; i++) {
+		const struct sw_capture_spoofer *sp = &c->spoofers[i];
+		char a[INET6_ADDRSTRLEN];
+
+		sw_report_addr(a, sizeof(a), sp->addr,
+			       sp->addr[10] == 0xff && sp->addr[11] == 0xff ? 4 : 6);
+		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packets\n", a,
+			sp->workload, sp->iface, sp->packets);
+	}
 	if (c->kernel_drops)
 		fprintf(out, "warning: the kernel dropped %" PRIu64 " packets: flows are missing packets\n",
 			c->kernel_drops);
