@@ -300,8 +300,9 @@ static bool sw_workload_same(const struct sw_workload *a, const struct sw_worklo
 		if (strcmp(a->labels[i].key, b->labels[i].key) != 0 ||
 		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
 			return false;
-	return memcmp(a->addrs, b->addrs, a->n_addrs * 16) == 0 &&
-	       memcmp(a->macs, b->macs, a->n_macs * 6) == 0;
+	/* memcmp on a NULL array is undefined even for 0 bytes */
+	return (!a->n_addrs || memcmp(a->addrs, b->addrs, a->n_addrs * 16) == 0) &&
+	       (!a->n_macs || memcmp(a->macs, b->macs, a->n_macs * 6) == 0);
 }
 
 /*
