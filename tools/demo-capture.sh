@@ -15,8 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab="$here/lab.sh"
 segwatch=${SEGWATCH:-./build/segwatch}
 duration=${DURATION:-12}
-name="d$$"
-name=${name:0:8}
+# "demo": tools/examples/inventory.json describes this lab (labels for each container)
+name=${LAB_NAME:-demo}
 tmp=
 sw_pid=
 
@@ -46,13 +46,21 @@ fi
 tmp=$(mktemp -d /tmp/segwatch-demo.XXXXXX)
 
 heading "Lab: a bridge and five containers (network namespaces)"
+"$lab" down "$name" >/dev/null 2>&1 # leftovers of an interrupted run
 "$lab" up "$name" || die "could not bring the lab up"
 "$lab" status "$name"
 hns=$("$lab" ns "$name")
 
+# Identity: the kernel's view names each namespace; the inventory adds labels.
+inventory=$(cd "$(dirname "$0")" && pwd)/examples/inventory.json
+inv_args=()
+[ "$name" = demo ] && [ -f "$inventory" ] && inv_args=(--inventory "$inventory")
+heading "Workloads: who is behind which address (segwatch workloads ${inv_args[*]:+--inventory ...})"
+ip netns exec "$hns" "$segwatch" workloads --no-engine "${inv_args[@]}" || die "segwatch workloads failed"
+
 heading "Capture: segwatch capture --duration $duration (no -i: finds the bridge and its ports)"
-echo "  ip netns exec $hns $segwatch capture --duration $duration"
-ip netns exec "$hns" "$segwatch" capture --duration "$duration" \
+echo "  ip netns exec $hns $segwatch capture --duration $duration ${inv_args[*]}"
+ip netns exec "$hns" "$segwatch" capture --duration "$duration" --no-engine "${inv_args[@]}" \
 	>"$tmp/flows.txt" 2>"$tmp/counters.txt" &
 sw_pid=$!
 # Ready once it holds a packet socket per interface (bridge + 5 ports).
