@@ -10,6 +10,8 @@ packages=(
 	libcurl4-openssl-dev
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps
+	# the real container engine test (tests/engine)
+	podman runc busybox-static netavark catatonit iptables curl
 )
 
 missing=()
@@ -24,5 +26,5 @@ if ((${#missing[@]})); then
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

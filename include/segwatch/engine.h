@@ -98,7 +98,7 @@ int sw_engine_socket_detect(char *buf, size_t size, struct sw_err *err);
 struct sw_engine;
 
 struct sw_engine_stats {
-	uint64_t containers;	/* containers bound in the registry (distinct ids) */
+	uint64_t containers;	/* containers bound in the registry (again after each restart) */
 	uint64_t events;	/* events received */
 	uint64_t upserts;	/* registry updates from inspects */
 	uint64_t stops;		/* containers released */

@@ -19,6 +19,7 @@
 
 #define SW_ENGINE_MAX_IN_FLIGHT 8
 #define SW_ENGINE_MAX_PODS 4096	/* pod names cached */
+#define SW_ENGINE_TRIES 3	/* inspects of one container failing in a row before giving up */
 
 uint64_t sw_wall_us(void)
 {
@@ -179,7 +180,7 @@ static void sw_job_enqueue(struct sw_engine *e, struct sw_job *j)
 static void sw_engine_pump(struct sw_engine *e);
 
 /* The inspect (and pod lookup) is over: run it again if asked, else forget it. */
-static void sw_job_end(struct sw_engine *e, struct sw_job *j)
+static void sw_job_finish(struct sw_engine *e, struct sw_job *j)
 {
 	j->in_flight = false;
 	e->in_flight--;
@@ -188,7 +189,10 @@ static void sw_job_end(struct sw_engine *e, struct sw_job *j)
 		e->sync_pending--;
 	}
 	sw_engine_container_clear(&j->ctr);
-	if (j->again) {
+	if (j->retry) {
+		j->retry = false;
+		sw_job_enqueue(e, j);
+	} else if (j->again) {
 		j->again = false;
 		j->event_us = j->again_us;
 		j->again_us = 0;
@@ -197,6 +201,11 @@ static void sw_job_end(struct sw_engine *e, struct sw_job *j)
 	} else {
 		sw_job_unlink(e, j);
 	}
+}
+
+static void sw_job_end(struct sw_engine *e, struct sw_job *j)
+{
+	sw_job_finish(e, j);
 	sw_engine_pump(e);
 }
 
@@ -268,6 +277,8 @@ static void sw_job_inspect_done(struct sw_http_req *r, void *arg)
 	} else if (r->result != CURLE_OK || r->status != 200) {
 		sw_http_describe(r, why, sizeof(why));
 		sw_engine_problem(e, "engine: GET %s: %s", doc, why);
+		/* a busy or restarting engine: try again (a new event would anyway) */
+		j->retry = !j->again && ++j->tries < SW_ENGINE_TRIES;
 	} else if (sw_engine_parse_inspect(r->body.p, r->body.len, doc, &j->ctr, &err)) {
 		sw_engine_problem(e, "%s", err.msg);
 	} else if (!j->ctr.running) {
@@ -298,9 +309,8 @@ static void sw_engine_pump(struct sw_engine *e)
 		e->in_flight++;
 		if (!sw_http_get(e->http, path, false, sw_job_inspect_done, j)) {
 			sw_engine_problem(e, "engine: cannot start GET %s (out of memory?)", path);
-			j->again = false;
-			sw_job_end(e, j);
-			return;	/* sw_job_end pumped already */
+			j->again = j->retry = false;
+			sw_job_finish(e, j);
 		}
 	}
 }

@@ -26,7 +26,7 @@ void sw_jctx_init(struct sw_jctx *c, const char *doc, struct sw_err *err)
 json_t *sw_jctx_load(struct sw_jctx *c, const char *json, size_t len)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 
 	if (!root)
 		sw_err_set(c->err, SW_EXIT_USAGE, "engine: %s: %d:%d: error: %s", c->doc, jerr.line,

@@ -164,29 +164,36 @@ static int sw_inspect_time(struct sw_jctx *c, json_t *state, const char *key, ui
 	return rc;
 }
 
+static int sw_inspect_pid(struct sw_jctx *c, json_t *state, int *out)
+{
+	json_int_t pid;
+	size_t mark;
+	int rc = sw_jget_int(c, state, "Pid", false, &pid, NULL);
+
+	if (rc)
+		return rc;
+	if (pid < 0 || pid > INT32_MAX) {
+		mark = sw_jctx_push(c, "Pid");
+		rc = sw_jctx_fail(c, "not a process id: %lld", (long long)pid);
+		sw_jctx_pop(c, mark);
+		return rc;
+	}
+	*out = (int)pid;
+	return SW_EXIT_OK;
+}
+
 static int sw_inspect_state(struct sw_jctx *c, json_t *root, struct sw_engine_container *out)
 {
 	json_t *state;
-	json_int_t pid;
 	size_t mark;
 	int rc;
 
 	if ((rc = sw_jget_obj(c, root, "State", true, &state)))
 		return rc;
 	mark = sw_jctx_push(c, "State");
-	rc = sw_jget_bool(c, state, "Running", &out->running);
-	if (!rc)
-		rc = sw_jget_int(c, state, "Pid", false, &pid, NULL);
-	if (!rc && (pid < 0 || pid > INT32_MAX)) {
-		size_t m = sw_jctx_push(c, "Pid");
-
-		rc = sw_jctx_fail(c, "not a process id: %lld", (long long)pid);
-		sw_jctx_pop(c, m);
-	}
-	out->pid = (int)pid;
-	if (!rc)
-		rc = sw_inspect_time(c, state, "StartedAt", &out->started_us);
-	if (!rc)
+	if (!(rc = sw_jget_bool(c, state, "Running", &out->running)) &&
+	    !(rc = sw_inspect_pid(c, state, &out->pid)) &&
+	    !(rc = sw_inspect_time(c, state, "StartedAt", &out->started_us)))
 		rc = sw_inspect_time(c, state, "FinishedAt", &out->finished_us);
 	sw_jctx_pop(c, mark);
 	return rc;

@@ -167,6 +167,8 @@ struct sw_job {
 	uint64_t stop_us;	/* a stop event arrived meanwhile (0: none) */
 	uint64_t again_us;	/* a start or change arrived while in flight */
 	bool again;
+	bool retry;		/* the inspect failed: once more, same event */
+	unsigned tries;
 	bool sync;		/* counted in sw_engine.sync_pending */
 	bool in_flight;
 	struct sw_engine_container ctr;	/* between the inspect and the pod lookup */
