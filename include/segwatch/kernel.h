@@ -35,7 +35,8 @@ struct sw_kernel;
  * Calls made by sw_kernel_poll() as things change; any member may be NULL.
  * A "capture interface" is a bridge that is up (reported with @bridge_ifindex
  * == @ifindex) or an up port of such a bridge, as sw_kernel_capture_ifaces()
- * lists them. Strings and workloads are valid during the call only.
+ * lists them. Strings and workloads are valid during the call only, and a
+ * hook must not call sw_kernel_* on the handle that called it.
  */
 struct sw_kernel_hooks {
 	/* @ifname became a capture interface (enslaved, brought up, its bridge came up). */

@@ -10,7 +10,7 @@
 #include <segwatch/kernel.h>
 
 /* Bounded work per sw_kernel_poll(): event datagrams read, namespaces entered. */
-#define SW_KERNEL_READS_PER_POLL 128
+#define SW_KERNEL_READS_PER_POLL 256
 #define SW_KERNEL_NS_PER_POLL 4
 /* After the backoff schedule, each namespace is listed again this often. */
 #define SW_KERNEL_REFRESH_US (30ull * 1000000ull)
@@ -27,7 +27,7 @@ struct sw_klink {
 	unsigned flags;		/* IFF_* */
 	bool up;		/* IFF_UP */
 	bool is_bridge, is_veth;
-	bool reported;		/* port_added told, port_removed not yet */
+	int reported;		/* the bridge port_added named (a bridge: itself); 0: none */
 	bool seen;		/* mark of the current full dump */
 	struct sw_klink *next;	/* hash chain */
 };
@@ -53,7 +53,7 @@ struct sw_kns {
 	size_t n_addrs;
 	struct sw_workload wl;	/* as last upserted (valid when @upserted) */
 	bool upserted;
-	uint64_t due_us;	/* next listing; UINT64_MAX: none planned */
+	uint64_t due_us;	/* next listing, CLOCK_MONOTONIC */
 	unsigned attempt;	/* position in the backoff schedule */
 };
 
@@ -66,7 +66,8 @@ struct sw_haddr {
 /* What the current scan or poll was called with. */
 struct sw_kctx {
 	struct sw_registry *reg;
-	uint64_t now_us;
+	uint64_t now_us;	/* the caller's time, for the registry */
+	uint64_t mono_us;	/* CLOCK_MONOTONIC, for the rescan schedule */
 	const struct sw_kernel_hooks *hooks;
 	void *arg;
 	bool oom;		/* out of memory inside a libnl callback */
@@ -123,6 +124,7 @@ void sw_kns_touch(struct sw_kernel *k, int32_t nsid);
 struct sw_kns *sw_kns_find(const struct sw_kernel *k, int32_t nsid);
 bool sw_kns_run_due(struct sw_kernel *k, size_t budget);
 void sw_kns_due_all(struct sw_kernel *k);
+void sw_kns_settled(struct sw_kernel *k);
 void sw_kns_free_all(struct sw_kernel *k);
 
 /* workload.c */

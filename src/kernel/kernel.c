@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <netlink/msg.h>
 
@@ -155,10 +156,19 @@ const struct sw_kernel_stats *sw_kernel_stats(const struct sw_kernel *k)
 	return &k->st;
 }
 
+/*
+ * sw_kernel_ctx_set - what this scan or poll works with. The rescan schedule
+ * runs on CLOCK_MONOTONIC, not on @now_us: callers may pass packet time, or 0
+ * to bind what a first scan finds from the start of time.
+ */
 static void sw_kernel_ctx_set(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us,
 			      const struct sw_kernel_hooks *hooks, void *arg)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	k->ctx = (struct sw_kctx){ .reg = reg, .now_us = now_us, .hooks = hooks, .arg = arg };
+	k->ctx.mono_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /*
@@ -217,6 +227,7 @@ int sw_kernel_scan(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us
 	sw_kns_due_all(k);
 	if (!sw_kns_run_due(k, SIZE_MAX))
 		return sw_kernel_oom(k, err);
+	sw_kns_settled(k);
 	return SW_EXIT_OK;
 }
 

@@ -146,48 +146,29 @@ static void sw_klink_tell(const struct sw_kernel *k, const struct sw_klink *l, i
  * interface. A port moved straight from one bridge to another is reported as
  * removed then added, so that a caller watching one bridge sees it go.
  */
-static void sw_klink_reconcile(struct sw_kernel *k, struct sw_klink *l, int *reported_bridge)
+static void sw_klink_reconcile(struct sw_kernel *k, struct sw_klink *l)
 {
 	int bridge = sw_klink_bridge(k, l);
 
-	if (bridge == *reported_bridge)
+	if (bridge == l->reported)
 		return;
-	if (*reported_bridge) {
-		*reported_bridge = 0;
-		l->reported = false;
+	if (l->reported) {
+		l->reported = 0;
 		sw_klink_tell(k, l, 0);
 	}
 	if (bridge) {
-		*reported_bridge = bridge;
-		l->reported = true;
+		l->reported = bridge;
 		sw_klink_tell(k, l, bridge);
 	}
-}
-
-/*
- * The bridge a reported link was reported under is not kept in struct
- * sw_klink; it is recomputed from the master, which is what changed. These
- * two helpers keep that detail in one place.
- */
-static int sw_klink_reported_bridge(const struct sw_klink *l, int old_master, bool was_bridge)
-{
-	if (!l->reported)
-		return 0;
-	return was_bridge ? l->ifindex : old_master;
 }
 
 /* sw_klink_children - re-evaluate the ports of bridge @br after it changed. */
 static void sw_klink_children(struct sw_kernel *k, int br)
 {
 	for (size_t i = 0; i <= k->links.mask; i++)
-		for (struct sw_klink *l = k->links.b[i]; l; l = l->next) {
-			int rb;
-
-			if (l->master != br || l->is_bridge)
-				continue;
-			rb = l->reported ? br : 0;
-			sw_klink_reconcile(k, l, &rb);
-		}
+		for (struct sw_klink *l = k->links.b[i]; l; l = l->next)
+			if (l->master == br && !l->is_bridge)
+				sw_klink_reconcile(k, l);
 }
 
 static void sw_klink_remove(struct sw_kernel *k, struct sw_klink *l)
@@ -196,7 +177,7 @@ static void sw_klink_remove(struct sw_kernel *k, struct sw_klink *l)
 	int ifindex = l->ifindex;
 
 	if (l->reported) {
-		l->reported = false;
+		l->reported = 0;
 		sw_klink_tell(k, l, 0);
 	}
 	if (l->is_veth && l->netnsid >= 0)
@@ -251,7 +232,6 @@ static bool sw_klink_update(struct sw_kernel *k, struct sw_klink *l, struct rtnl
 	struct sw_klink old = *l;
 	static const struct sw_klink none = { .netnsid = -1 };
 	bool changed, ok;
-	int rb;
 
 	sw_klink_read(obj, l);
 	l->seen = true;
@@ -259,8 +239,7 @@ static bool sw_klink_update(struct sw_kernel *k, struct sw_klink *l, struct rtnl
 	changed = fresh || old.flags != l->flags || old.master != l->master ||
 		  old.peer_ifindex != l->peer_ifindex || strcmp(old.name, l->name) != 0;
 	ok = sw_klink_ns_follow(k, fresh ? &none : &old, l, changed);
-	rb = sw_klink_reported_bridge(l, old.master, old.is_bridge);
-	sw_klink_reconcile(k, l, &rb);
+	sw_klink_reconcile(k, l);
 	if (l->is_bridge && (fresh || old.up != l->up))
 		sw_klink_children(k, l->ifindex);
 	return ok;

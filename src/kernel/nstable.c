@@ -55,15 +55,29 @@ void sw_kns_touch(struct sw_kernel *k, int32_t nsid)
 	if (!ns)
 		return;
 	ns->attempt = 0;
-	sw_kns_plan(ns, k->ctx.now_us);
+	sw_kns_plan(ns, k->ctx.mono_us);
 }
 
 void sw_kns_due_all(struct sw_kernel *k)
 {
 	for (size_t i = 0; i < k->n_ns; i++) {
 		k->ns[i]->attempt = 0;
-		sw_kns_plan(k->ns[i], k->ctx.now_us);
+		sw_kns_plan(k->ns[i], k->ctx.mono_us);
 	}
+}
+
+/*
+ * sw_kns_settled - after a full scan, the namespaces listed were there before
+ * it: no backoff for them, only the periodic refresh. Those not resolved keep
+ * their backoff.
+ */
+void sw_kns_settled(struct sw_kernel *k)
+{
+	for (size_t i = 0; i < k->n_ns; i++)
+		if (k->ns[i]->inode) {
+			k->ns[i]->attempt = SW_BACKOFF_N;
+			sw_kns_plan(k->ns[i], k->ctx.mono_us);
+		}
 }
 
 /* sw_kns_attach - one more host veth leads to @nsid; false when memory runs out. */
@@ -91,7 +105,7 @@ bool sw_kns_attach(struct sw_kernel *k, int32_t nsid)
 		return false;
 	ns->nsid = nsid;
 	ns->refs = 1;
-	sw_kns_plan(ns, k->ctx.now_us);
+	sw_kns_plan(ns, k->ctx.mono_us);
 	memmove(&k->ns[i + 1], &k->ns[i], (k->n_ns - i) * sizeof(*k->ns));
 	k->ns[i] = ns;
 	k->n_ns++;
@@ -229,7 +243,7 @@ static void sw_kns_next(struct sw_kernel *k, struct sw_kns *ns)
 {
 	if (ns->attempt < SW_BACKOFF_N)
 		ns->attempt++;
-	sw_kns_plan(ns, k->ctx.now_us);
+	sw_kns_plan(ns, k->ctx.mono_us);
 }
 
 /**
@@ -241,7 +255,7 @@ static void sw_kns_next(struct sw_kernel *k, struct sw_kns *ns)
  */
 bool sw_kns_run_due(struct sw_kernel *k, size_t budget)
 {
-	uint64_t now = k->ctx.now_us;
+	uint64_t now = k->ctx.mono_us;
 	bool unresolved_due = false;
 
 	for (size_t i = 0; i < k->n_ns; i++)

@@ -50,8 +50,9 @@ static const struct sw_klink *sw_kns_host_veth(const struct sw_kernel *k, int32_
 		for (const struct sw_klink *l = k->links.b[i]; l; l = l->next) {
 			if (!l->is_veth || l->netnsid != nsid)
 				continue;
-			if (!best || (l->reported && !best->reported) ||
-			    (l->reported == best->reported && l->ifindex < best->ifindex))
+			bool on = l->reported != 0, best_on = best && best->reported != 0;
+
+			if (!best || (on && !best_on) || (on == best_on && l->ifindex < best->ifindex))
 				best = l;
 		}
 	return best;
