@@ -64,7 +64,7 @@ enum sw_dedup_mode { SW_DEDUP_AUTO = 0, SW_DEDUP_ON, SW_DEDUP_OFF };
 
 struct sw_capture_opts {
 	const char *file;		/* read this pcap file ("-" = stdin), or */
-	const char *const *ifaces;	/* capture live on these; none and no file: discover bridges */
+	const char *const *ifaces;	/* capture live on these (see sw_kernel_capture_ifaces) */
 	unsigned n_ifaces;
 	double duration_s;		/* live: stop after this long; 0 = until *stop */
 	const char *filter;		/* BPF, may be NULL */
@@ -114,15 +114,5 @@ void sw_capture_drop_iface(struct sw_capture *cap, int ifindex);
 
 /* sw_capture_close - close every source; NULL is fine. */
 void sw_capture_close(struct sw_capture *cap);
-
-/**
- * sw_discover_bridge_ports - names of every Linux bridge and its ports
- * @names: array to fill (strings are malloc'd, caller frees)
- * @max: capacity of @names
- * @n: number filled
- *
- * Uses libnl-3 route. Returns SW_EXIT_OK or SW_EXIT_RUNTIME.
- */
-int sw_discover_bridge_ports(char **names, unsigned max, unsigned *n, struct sw_err *err);
 
 #endif

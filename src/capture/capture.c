@@ -425,27 +425,13 @@ void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)
 
 static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
 {
-	char *found[SW_CAPTURE_MAX_IFACES];
-	unsigned n = 0;
 	int rc = SW_EXIT_OK;
 
 	cap->live = true;
-	if (cap->opts.n_ifaces > 0) {
-		for (unsigned i = 0; i < cap->opts.n_ifaces && rc == SW_EXIT_OK; i++)
-			rc = sw_capture_open_iface(cap, cap->opts.ifaces[i], err);
-		return rc;
-	}
-	rc = sw_discover_bridge_ports(found, SW_CAPTURE_MAX_IFACES, &n, err);
-	if (rc != SW_EXIT_OK)
-		return rc;
-	if (n == 0)
-		rc = sw_err_set(err, SW_EXIT_RUNTIME,
-				"no Linux bridge found to capture on; name interfaces with -i");
-	for (unsigned i = 0; i < n; i++) {
-		if (rc == SW_EXIT_OK)
-			rc = sw_capture_open_iface(cap, found[i], err);
-		free(found[i]);
-	}
+	if (cap->opts.n_ifaces == 0)
+		return sw_err_set(err, SW_EXIT_USAGE, "no interface to capture on");
+	for (unsigned i = 0; i < cap->opts.n_ifaces && rc == SW_EXIT_OK; i++)
+		rc = sw_capture_open_iface(cap, cap->opts.ifaces[i], err);
 	return rc;
 }
 

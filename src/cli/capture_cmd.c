@@ -12,6 +12,8 @@
 #include <segwatch/capture.h>
 #include <segwatch/report.h>
 
+#include <segwatch/kernel.h>
+
 #include "cli.h"
 #include "identity.h"
 
@@ -30,6 +32,8 @@ struct sw_capture_args {
 	bool json, quiet, pretty;
 	struct sw_identity_opts id;
 	bool kernel_set;	/* --no-kernel given */
+	char *found[SW_MAX_CLI_IFACES];	/* bridges and ports discovered (no -i, no -r) */
+	unsigned n_found;
 };
 
 /* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
@@ -204,6 +208,34 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 	return -1;
 }
 
+/*
+ * Without -i: every bridge that is up and its ports that are up, from the
+ * kernel's view (the identity's, or one opened just for this).
+ */
+static int sw_capture_discover(struct sw_capture_args *a, struct sw_kernel *k, struct sw_err *err)
+{
+	struct sw_kernel *own = NULL;
+	int rc;
+
+	if (!k) {
+		rc = sw_kernel_open(&own, err);
+		if (rc != SW_EXIT_OK)
+			return rc;
+		k = own;
+	}
+	rc = sw_kernel_capture_ifaces(k, a->found, SW_MAX_CLI_IFACES, &a->n_found, err);
+	sw_kernel_close(own);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	if (a->n_found == 0)
+		return sw_err_set(err, SW_EXIT_RUNTIME,
+				  "no Linux bridge found to capture on; name interfaces with -i");
+	for (unsigned i = 0; i < a->n_found; i++)
+		a->ifaces[i] = a->found[i];
+	a->opts.n_ifaces = a->n_found;
+	return SW_EXIT_OK;
+}
+
 static void sw_sink_emit(const struct sw_flow *f, void *arg)
 {
 	struct sw_flow_sink *s = arg;
@@ -344,6 +376,11 @@ static int sw_capture_execute(struct sw_capture_args *a)
 		a->opts.tick = sw_identity_tick;
 		a->opts.tick_arg = &id;
 	}
+	if (!a->opts.file && a->opts.n_ifaces == 0) {
+		rc = sw_capture_discover(a, with_id ? id.kernel : NULL, &err);
+		if (rc != SW_EXIT_OK)
+			goto out;
+	}
 	t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink);
 	if (!t) {
 		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
@@ -400,5 +437,7 @@ int sw_cmd_capture(int argc, char **argv)
 		rc = sw_capture_execute(&a);
 	for (unsigned i = 0; i < a.n_iface_buf; i++)
 		free(a.iface_buf[i]);
+	for (unsigned i = 0; i < a.n_found; i++)
+		free(a.found[i]);
 	return rc;
 }
