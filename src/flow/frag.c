@@ -63,21 +63,29 @@ static bool sw_frag_match(const struct sw_frag_entry *e, const struct sw_pkt *pk
 	       memcmp(e->dst, pkt->dst, 16) == 0;
 }
 
-/* Count held fragments whose first never came as a flow without ports. */
-static void sw_frag_orphan(struct sw_flow_table *t, struct sw_frag_entry *e)
+/* Account the held fragments in the flow with these ports, and forget them. */
+static void sw_frag_credit(struct sw_flow_table *t, struct sw_frag_entry *e, uint16_t sport,
+			   uint16_t dport)
 {
 	struct sw_flow_obs o = { 0 };
 
-	if (e->pend_packets) {
-		o.dir = sw_flow_key_make(&o.key, e->family, e->proto, e->src, 0, e->dst, 0);
-		o.ts_us = e->pend_last_us;
-		o.first_us = e->pend_first_us;
-		o.packets = e->pend_packets;
-		o.bytes = e->pend_bytes;
-		o.extra_flags = SW_FLOW_F_FRAGMENTS;
-		sw_flow_table_observe(t, &o);
-		sw_flow_table_stats_mut(t)->frag_orphans += e->pend_packets;
-	}
+	if (!e->pend_packets)
+		return;
+	o.dir = sw_flow_key_make(&o.key, e->family, e->proto, e->src, sport, e->dst, dport);
+	o.ts_us = e->pend_last_us;
+	o.first_us = e->pend_first_us;
+	o.packets = e->pend_packets;
+	o.bytes = e->pend_bytes;
+	o.extra_flags = SW_FLOW_F_FRAGMENTS;
+	sw_flow_table_observe(t, &o);
+	e->pend_packets = e->pend_bytes = 0;
+}
+
+/* Count held fragments whose first never came as a flow without ports. */
+static void sw_frag_orphan(struct sw_flow_table *t, struct sw_frag_entry *e)
+{
+	sw_flow_table_stats_mut(t)->frag_orphans += e->pend_packets;
+	sw_frag_credit(t, e, 0, 0);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -127,24 +135,6 @@ static void sw_frag_observe(struct sw_flow_table *t, const struct sw_frag_entry 
 	sw_flow_table_observe(t, &o);
 }
 
-/* Credit the later fragments that came before the first. */
-static void sw_frag_credit_pending(struct sw_flow_table *t, struct sw_frag_entry *e)
-{
-	struct sw_flow_obs o = { 0 };
-
-	if (!e->pend_packets)
-		return;
-	o.dir = sw_flow_key_make(&o.key, e->family, e->proto, e->src, e->sport, e->dst,
-				 e->dport);
-	o.ts_us = e->pend_last_us;
-	o.first_us = e->pend_first_us;
-	o.packets = e->pend_packets;
-	o.bytes = e->pend_bytes;
-	o.extra_flags = SW_FLOW_F_FRAGMENTS;
-	sw_flow_table_observe(t, &o);
-	e->pend_packets = e->pend_bytes = 0;
-}
-
 void sw_frag_handle(struct sw_frag_table *ft, struct sw_flow_table *t,
 		    const struct sw_pkt *pkt, uint64_t ts_us)
 {
@@ -160,7 +150,7 @@ void sw_frag_handle(struct sw_frag_table *ft, struct sw_flow_table *t,
 			e->dport = pkt->dport;
 		}
 		sw_frag_observe(t, e, pkt, ts_us);
-		sw_frag_credit_pending(t, e);
+		sw_frag_credit(t, e, e->sport, e->dport); /* later ones that came first */
 	} else if (e->have_first) {
 		sw_frag_observe(t, e, pkt, ts_us);
 	} else {
