@@ -34,7 +34,8 @@ static bool sw_writer_write(struct sw_flow_writer *w, const struct sw_flow_out *
 	if (n == 0)
 		return false;
 	w->line[n] = '\n';
-	return fwrite(w->line, 1, n + 1, w->out) == n + 1;
+	/* only this thread writes to @out while it runs: no stdio locking per line */
+	return fwrite_unlocked(w->line, 1, n + 1, w->out) == n + 1;
 }
 
 static void *sw_writer_main(void *arg)
@@ -74,6 +75,7 @@ struct sw_flow_writer *sw_flow_writer_start(FILE *out)
 	if (!w)
 		return NULL;
 	w->out = out;
+	setvbuf(out, NULL, _IOFBF, 1 << 20); /* fewer, larger write(2)s */
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->not_empty, NULL);
 	pthread_cond_init(&w->not_full, NULL);
