@@ -340,79 +340,97 @@ static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink
 	return SW_EXIT_OK;
 }
 
+/* -w: the stream and its writer thread. */
+static int sw_capture_open_output(const struct sw_capture_args *a, struct sw_flow_sink *sink,
+				  struct sw_err *err)
+{
+	bool to_stdout = strcmp(a->write_path, "-") == 0;
+
+	sink->stream = to_stdout ? stdout : fopen(a->write_path, "w");
+	if (!sink->stream)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot write: %m", a->write_path);
+	sink->writer = sw_flow_writer_start(sink->stream);
+	if (!sink->writer)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "cannot start the writer thread");
+	return SW_EXIT_OK;
+}
+
+/* Identity sources, and what to capture on when no interface was named. */
+static int sw_capture_open_identity(struct sw_capture_args *a, struct sw_identity *id,
+				    bool with_id, struct sw_flow_sink *sink, struct sw_err *err)
+{
+	int rc;
+
+	if (with_id) {
+		rc = sw_identity_open(id, &a->id, err);
+		if (rc != SW_EXIT_OK)
+			return rc;
+		sink->resolver = &id->resolver;
+		/* discovering bridges (no -i): follow their ports as they come and go */
+		id->follow_ports = !a->opts.file && a->opts.n_ifaces == 0;
+		a->opts.registry = id->reg;
+		a->opts.tick = sw_identity_tick;
+		a->opts.tick_arg = id;
+	}
+	if (!a->opts.file && a->opts.n_ifaces == 0)
+		return sw_capture_discover(a, with_id ? id->kernel : NULL, err);
+	return SW_EXIT_OK;
+}
+
+/* End of capture: every flow out, the -w stream closed with its counters line, the report. */
+static int sw_capture_finish(const struct sw_capture_args *a, struct sw_flow_sink *sink,
+			     const struct sw_capture *cap, struct sw_flow_table *t)
+{
+	sw_flow_table_flush(t);
+	if (!sw_flow_writer_stop(sink->writer))
+		sink->failed = true;
+	sink->writer = NULL;
+	if (sink->stream) {
+		json_t *c = sw_report_counters_json(sw_capture_counters(cap), sw_flow_table_stats(t),
+						    a->flow_cfg.max_flows);
+
+		json_dumpf(c, sink->stream, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', sink->stream);
+		json_decref(c);
+	}
+	if (a->write_path && strcmp(a->write_path, "-") == 0)
+		return fflush(stdout) == EOF || sink->failed ? SW_EXIT_RUNTIME : SW_EXIT_OK;
+	return sw_capture_print(a, sink, cap, t);
+}
+
 static int sw_capture_execute(struct sw_capture_args *a)
 {
 	struct sw_flow_sink sink = { 0 };
 	struct sw_identity id = { 0 };
 	bool with_id = a->id.n_inventories || a->id.engine != SW_ENGINE_OFF || a->id.kernel;
+	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
 	struct sw_flow_table *t = NULL;
 	struct sw_capture *cap = NULL;
 	struct sw_err err = { 0 };
-	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
-	int rc;
+	int rc = SW_EXIT_OK;
 
+	/* --json -q needs no flows in memory: only counters are printed */
 	sink.collect = !a->quiet && !write_stdout;
-	/* --json -q still needs no flows in memory: only counters are printed */
-	if (a->write_path) {
-		sink.stream = write_stdout ? stdout : fopen(a->write_path, "w");
-		if (!sink.stream) {
-			fprintf(stderr, "segwatch: %s: cannot write: %m\n", a->write_path);
-			return SW_EXIT_RUNTIME;
-		}
-		sink.writer = sw_flow_writer_start(sink.stream);
-		if (!sink.writer) {
-			rc = sw_err_set(&err, SW_EXIT_RUNTIME, "cannot start the writer thread");
-			goto out;
-		}
-	}
-	if (with_id) {
-		rc = sw_identity_open(&id, &a->id, &err);
-		if (rc != SW_EXIT_OK)
-			goto out;
-		sink.resolver = &id.resolver;
-		/* discovering bridges (no -i): follow their ports as they come and go */
-		id.follow_ports = !a->opts.file && a->opts.n_ifaces == 0;
-		a->opts.registry = id.reg;
-		a->opts.tick = sw_identity_tick;
-		a->opts.tick_arg = &id;
-	}
-	if (!a->opts.file && a->opts.n_ifaces == 0) {
-		rc = sw_capture_discover(a, with_id ? id.kernel : NULL, &err);
-		if (rc != SW_EXIT_OK)
-			goto out;
-	}
-	t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink);
-	if (!t) {
+	if (a->write_path)
+		rc = sw_capture_open_output(a, &sink, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_open_identity(a, &id, with_id, &sink, &err);
+	if (rc == SW_EXIT_OK && !(t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink)))
 		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
-		goto out;
+	if (rc == SW_EXIT_OK) {
+		signal(SIGINT, sw_on_signal);
+		signal(SIGTERM, sw_on_signal);
+		a->opts.stop = &sw_capture_stop;
+		if (isatty(STDERR_FILENO))
+			a->opts.progress = sw_on_progress;
+		rc = sw_capture_open(&cap, &a->opts, t, &err);
 	}
-	signal(SIGINT, sw_on_signal);
-	signal(SIGTERM, sw_on_signal);
-	a->opts.stop = &sw_capture_stop;
-	if (isatty(STDERR_FILENO))
-		a->opts.progress = sw_on_progress;
-	rc = sw_capture_open(&cap, &a->opts, t, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_capture_run(cap, &err);
 	if (a->opts.progress)
 		sw_report_progress_clear(stderr);
-	if (rc != SW_EXIT_OK)
-		goto out;
-	sw_flow_table_flush(t);
-	if (!sw_flow_writer_stop(sink.writer))
-		sink.failed = true;
-	sink.writer = NULL;
-	if (sink.stream) {
-		json_t *c = sw_report_counters_json(sw_capture_counters(cap), sw_flow_table_stats(t),
-						    a->flow_cfg.max_flows);
-
-		json_dumpf(c, sink.stream, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fputc('\n', sink.stream);
-		json_decref(c);
-	}
-	if (!write_stdout)
-		rc = sw_capture_print(a, &sink, cap, t);
-out:
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_finish(a, &sink, cap, t);
 	sw_flow_writer_stop(sink.writer); /* on error paths: end the thread before the stream */
 	if (rc != SW_EXIT_OK && err.msg[0])
 		fprintf(stderr, "segwatch: %s\n", err.msg);

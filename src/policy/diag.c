@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Diagnostics: the list of errors and warnings a load produces, the JSON
+ * Pointer that places semantic ones, and "did you mean" suggestions (edit
+ * distance with a threshold that grows with the word, the idea behind
+ * nftables src/misspell.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SW_POL_PTR_KEY_MAX 64
+
+static void sw_pol_ptr_putc(struct sw_pol_ptr *p, char ch)
+{
+	if (p->len + 1 < sizeof(p->buf))
+		p->buf[p->len++] = ch;
+	p->buf[p->len] = '\0';
+}
+
+size_t sw_pol_ptr_key(struct sw_pol_ptr *p, const char *key)
+{
+	size_t mark = p->len, n = 0;
+
+	sw_pol_ptr_putc(p, '/');
+	for (const unsigned char *k = (const unsigned char *)key; *k; k++, n++) {
+		if (n >= SW_POL_PTR_KEY_MAX) {
+			sw_pol_ptr_putc(p, '.');
+			sw_pol_ptr_putc(p, '.');
+			sw_pol_ptr_putc(p, '.');
+			break;
+		}
+		if (*k == '~') {
+			sw_pol_ptr_putc(p, '~');
+			sw_pol_ptr_putc(p, '0');
+		} else if (*k == '/') {
+			sw_pol_ptr_putc(p, '~');
+			sw_pol_ptr_putc(p, '1');
+		} else {
+			sw_pol_ptr_putc(p, (*k < 0x20 || *k == 0x7f) ? '?' : (char)*k);
+		}
+	}
+	return mark;
+}
+
+size_t sw_pol_ptr_index(struct sw_pol_ptr *p, size_t i)
+{
+	size_t mark = p->len;
+	char num[24];
+
+	snprintf(num, sizeof(num), "/%zu", i);
+	for (const char *s = num; *s; s++)
+		sw_pol_ptr_putc(p, *s);
+	return mark;
+}
+
+void sw_pol_ptr_pop(struct sw_pol_ptr *p, size_t mark)
+{
+	if (mark < p->len) {
+		p->len = mark;
+		p->buf[mark] = '\0';
+	}
+}
+
+void sw_pol_diags_init(struct sw_pol_diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void sw_pol_diags_clear(struct sw_pol_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].where);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	sw_pol_diags_init(d);
+}
+
+bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
+		     const char *where, const char *msg)
+{
+	struct sw_pol_diag *nd;
+
+	if (sev == SW_POL_ERROR)
+		d->n_errors++; /* counted even if the record is lost */
+	else
+		d->n_warnings++;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct sw_pol_diag *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			goto nomem;
+		d->v = v;
+		d->cap = cap;
+	}
+	nd = &d->v[d->n];
+	memset(nd, 0, sizeof(*nd));
+	nd->severity = sev;
+	nd->line = line;
+	nd->column = col;
+	nd->msg = strdup(msg);
+	if (!nd->msg)
+		goto nomem;
+	if (where && *where) {
+		nd->where = strdup(where);
+		if (!nd->where) {
+			free(nd->msg);
+			goto nomem;
+		}
+	}
+	d->n++;
+	return true;
+nomem:
+	d->nomem = true;
+	return false;
+}
+
+static void sw_pol_vdiag(struct sw_pol_ctx *c, enum sw_pol_severity sev, const char *where,
+			 const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!sw_pol_diag_add(c->diags, sev, 0, 0, where, msg))
+		c->nomem = true;
+}
+
+bool sw_pol_err(struct sw_pol_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sw_pol_vdiag(c, SW_POL_ERROR, c->ptr.buf, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void sw_pol_warn(struct sw_pol_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sw_pol_vdiag(c, SW_POL_WARNING, c->ptr.buf, fmt, ap);
+	va_end(ap);
+}
+
+void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sw_pol_vdiag(c, SW_POL_WARNING, where, fmt, ap);
+	va_end(ap);
+}
+
+const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, char *buf,
+			       size_t size)
+{
+	const char *sev = d->severity == SW_POL_ERROR ? "error" : "warning";
+
+	if (size == 0)
+		return buf;
+	if (d->line > 0)
+		snprintf(buf, size, "%s:%d:%d: %s: %s", file, d->line, d->column, sev, d->msg);
+	else if (d->where)
+		snprintf(buf, size, "%s: %s: %s: %s", file, d->where, sev, d->msg);
+	else
+		snprintf(buf, size, "%s: %s: %s", file, sev, d->msg);
+	return buf;
+}
+
+const char *sw_pol_quote(struct sw_pol_q *b, const char *text)
+{
+	const size_t room = sizeof(b->s) - 6; /* "...", closing quote, NUL */
+	size_t o = 0;
+
+	b->s[o++] = '"';
+	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
+		if (o + 4 >= room) {
+			memcpy(b->s + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (*t == '"' || *t == '\\') {
+			b->s[o++] = '\\';
+			b->s[o++] = (char)*t;
+		} else if (*t < 0x20 || *t == 0x7f) {
+			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *t);
+		} else {
+			b->s[o++] = (char)*t;
+		}
+	}
+	b->s[o++] = '"';
+	b->s[o] = '\0';
+	return b->s;
+}
+
+const char *sw_pol_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "a value";
+}
+
+/* Optimal string alignment distance, capped: words longer than 64 bytes are never close. */
+static size_t sw_pol_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[65][65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *sw_pol_suggest(const char *word, const char *const *known, size_t n)
+{
+	size_t len = strlen(word), max = len <= 3 ? 1 : len <= 6 ? 2 : len / 3;
+	size_t best = (size_t)-1;
+	const char *pick = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t dist = sw_pol_distance(word, known[i]);
+
+		if (dist <= max && dist < best) {
+			best = dist;
+			pick = known[i];
+		}
+	}
+	return pick;
+}
+
+bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,
+		       size_t n)
+{
+	const char *key;
+	json_t *val;
+	bool ok = true;
+
+	json_object_foreach((json_t *)obj, key, val) {
+		struct sw_pol_q q, s;
+		const char *hint;
+		size_t i, mark;
+
+		for (i = 0; i < n && strcmp(key, known[i]) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		mark = sw_pol_ptr_key(&c->ptr, key);
+		hint = sw_pol_suggest(key, known, n);
+		if (hint)
+			sw_pol_err(c, "unknown key %s; did you mean %s?", sw_pol_quote(&q, key),
+				   sw_pol_quote(&s, hint));
+		else
+			sw_pol_err(c, "unknown key %s", sw_pol_quote(&q, key));
+		sw_pol_ptr_pop(&c->ptr, mark);
+		ok = false;
+	}
+	return ok;
+}
+
+bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names, size_t n,
+		 int *out)
+{
+	struct sw_pol_q q, s;
+	const char *text, *hint;
+
+	if (!json_is_string(v))
+		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(v));
+	text = json_string_value(v);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = (int)i;
+			return true;
+		}
+	}
+	hint = sw_pol_suggest(text, names, n);
+	if (hint)
+		return sw_pol_err(c, "unknown value %s; did you mean %s?", sw_pol_quote(&q, text),
+				  sw_pol_quote(&s, hint));
+	return sw_pol_err(c, "unknown value %s", sw_pol_quote(&q, text));
+}
+
+bool sw_pol_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++) {
+		char ch = *s;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.' || ch == ':'))
+			return false;
+	}
+	return n > 0 && n <= SW_POL_MAX_TEXT;
+}
+
+bool sw_pol_strdup(struct sw_pol_ctx *c, char **dst, const char *src)
+{
+	*dst = strdup(src);
+	if (!*dst)
+		c->nomem = true;
+	return *dst != NULL;
+}
+
+void *sw_pol_calloc(struct sw_pol_ctx *c, size_t n, size_t size)
+{
+	void *nv;
+
+	if (n == 0)
+		n = 1;
+	nv = calloc(n, size);
+	if (!nv) {
+		c->nomem = true;
+		return NULL;
+	}
+	return nv;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_POLICY_INTERNAL_H
+#define SW_POLICY_INTERNAL_H
+
+/*
+ * Private to src/policy. The parser walks the document once, keeping a
+ * JSON Pointer of where it is; every problem is queued as a diagnostic and
+ * the walk goes on, so one run reports every error. After the walk the
+ * checker (check.c) looks at the IR as a whole: never-matching and
+ * shadowed rules.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <segwatch/policy.h>
+
+#define SW_POL_PTR_MAX 384
+#define SW_POL_MAX_TEXT 256	/* longest group or rule name, label, pattern */
+
+struct sw_pol_ptr {
+	char buf[SW_POL_PTR_MAX];
+	size_t len;
+};
+
+struct sw_pol_ctx {
+	struct sw_pol_diags *diags;
+	struct sw_pol_ptr ptr;
+	struct sw_policy *pol;
+	bool nomem;
+};
+
+/* diag.c: pointer, diagnostics, quoting, suggestions */
+size_t sw_pol_ptr_key(struct sw_pol_ptr *p, const char *key);
+size_t sw_pol_ptr_index(struct sw_pol_ptr *p, size_t i);
+void sw_pol_ptr_pop(struct sw_pol_ptr *p, size_t mark);
+
+/* sw_pol_err/_warn - queue a diagnostic at the current pointer; err returns false. */
+bool sw_pol_err(struct sw_pol_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sw_pol_warn(struct sw_pol_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* sw_pol_warn_at - a warning at pointer @where (for the checker). */
+void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
+		     const char *where, const char *msg);
+
+struct sw_pol_q {
+	char s[80];
+};
+/* sw_pol_quote - "text", escaped and cut for messages. */
+const char *sw_pol_quote(struct sw_pol_q *b, const char *text);
+
+const char *sw_pol_type_name(const json_t *v);
+
+/* sw_pol_suggest - the entry of @known closest to @word when a likely misspelling, else NULL. */
+const char *sw_pol_suggest(const char *word, const char *const *known, size_t n);
+
+/*
+ * sw_pol_keys_check - report members of @obj not in @known (with a
+ * suggestion); returns false when there was one.
+ */
+bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,
+		       size_t n);
+
+/* sw_pol_enum - @v must be a string among @names; *@out gets its index. */
+bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names, size_t n,
+		 int *out);
+
+/* sw_pol_name_ok - a group or rule name: 1..SW_POL_MAX_TEXT of [A-Za-z0-9_.:-]. */
+bool sw_pol_name_ok(const char *s);
+
+/* parse.c / parse_group.c / parse_rule.c */
+bool sw_pol_parse_groups(struct sw_pol_ctx *c, const json_t *groups);
+bool sw_pol_parse_rules(struct sw_pol_ctx *c, const json_t *rules);
+bool sw_pol_parse_cidr(const char *text, struct sw_pol_cidr *out, bool *host_bits);
+void sw_pol_cidr_format(const struct sw_pol_cidr *cidr, char *buf, size_t size);
+
+/* names.c: ICMP type names */
+bool sw_pol_icmp_type_lookup(enum sw_pol_proto proto, const char *name, uint8_t *type);
+const char *sw_pol_icmp_type_suggest(enum sw_pol_proto proto, const char *name);
+
+/* check.c: whole-policy warnings */
+void sw_pol_check(struct sw_pol_ctx *c);
+
+/* helpers shared by the parsers */
+bool sw_pol_strdup(struct sw_pol_ctx *c, char **dst, const char *src);
+/* sw_pol_calloc - zeroed array of @n (at least one) elements; marks out of memory. */
+void *sw_pol_calloc(struct sw_pol_ctx *c, size_t n, size_t size);
+
+#endif
