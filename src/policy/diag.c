@@ -121,6 +121,7 @@ nomem:
 	return false;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void sw_pol_vdiag(struct sw_pol_ctx *c, enum sw_pol_severity sev, const char *where,
 			 const char *fmt, va_list ap)
 {
@@ -166,10 +167,10 @@ const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, ch
 
 	if (size == 0)
 		return buf;
-	if (d->line > 0)
-		snprintf(buf, size, "%s:%d:%d: %s: %s", file, d->line, d->column, sev, d->msg);
-	else if (d->where)
+	if (d->where)
 		snprintf(buf, size, "%s: %s: %s: %s", file, d->where, sev, d->msg);
+	else if (d->line > 0)
+		snprintf(buf, size, "%s:%d:%d: %s: %s", file, d->line, d->column, sev, d->msg);
 	else
 		snprintf(buf, size, "%s: %s: %s", file, sev, d->msg);
 	return buf;
@@ -298,6 +299,20 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 	return ok;
 }
 
+/* "a", "b" or "c" (short lists only: the enumerations of the language). */
+static const char *sw_pol_choices(const char *const *names, size_t n, struct sw_pol_q *b)
+{
+	size_t o = 0;
+
+	b->s[0] = '\0';
+	for (size_t i = 0; i < n && o < sizeof(b->s); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+
+		o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "%s\"%s\"", sep, names[i]);
+	}
+	return b->s;
+}
+
 bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names, size_t n,
 		 int *out)
 {
@@ -317,7 +332,8 @@ bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names
 	if (hint)
 		return sw_pol_err(c, "unknown value %s; did you mean %s?", sw_pol_quote(&q, text),
 				  sw_pol_quote(&s, hint));
-	return sw_pol_err(c, "unknown value %s", sw_pol_quote(&q, text));
+	return sw_pol_err(c, "unknown value %s; expected %s", sw_pol_quote(&q, text),
+			  sw_pol_choices(names, n, &s));
 }
 
 bool sw_pol_name_ok(const char *s)

@@ -82,6 +82,12 @@ void sw_pol_cidr_format(const struct sw_pol_cidr *cidr, char *buf, size_t size);
 bool sw_pol_icmp_type_lookup(enum sw_pol_proto proto, const char *name, uint8_t *type);
 const char *sw_pol_icmp_type_suggest(enum sw_pol_proto proto, const char *name);
 
+/*
+ * locate.c: sw_pol_locate - line and column of the value at pointer @ptr in
+ * @buf (a document jansson has accepted); false when it cannot be placed.
+ */
+bool sw_pol_locate(const char *buf, size_t len, const char *ptr, int *line, int *col);
+
 /* check.c: whole-policy warnings */
 void sw_pol_check(struct sw_pol_ctx *c);
 

@@ -228,7 +228,7 @@ bool sw_pol_parse_groups(struct sw_pol_ctx *c, const json_t *groups)
 	p->groups = sw_pol_calloc(c, json_object_size(groups), sizeof(*p->groups));
 	if (!p->groups)
 		return false;
-	json_object_foreach(groups, name, v) {
+	json_object_foreach((json_t *)groups, name, v) {
 		size_t mark = sw_pol_ptr_key(&c->ptr, name);
 
 		/* counted first so sw_policy_free sees what was half built */

@@ -152,6 +152,8 @@ static bool sw_pol_ports(struct sw_pol_ctx *c, struct sw_pol_rule *r, const json
 
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected an array of ports, got %s", sw_pol_type_name(v));
+	if (json_array_size(v) == 0)
+		return sw_pol_err(c, "no ports listed: leave \"ports\" out to mean every port");
 	if (r->proto != SW_POL_PROTO_TCP && r->proto != SW_POL_PROTO_UDP &&
 	    r->proto != SW_POL_PROTO_SCTP)
 		ok = sw_pol_err(c, "ports need proto \"tcp\", \"udp\" or \"sctp\", not \"%s\"",
@@ -207,6 +209,8 @@ static bool sw_pol_icmp_types(struct sw_pol_ctx *c, struct sw_pol_rule *r, const
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected an array of ICMP types, got %s",
 				  sw_pol_type_name(v));
+	if (json_array_size(v) == 0)
+		return sw_pol_err(c, "no types listed: leave \"icmp_types\" out to mean every type");
 	if (r->proto != SW_POL_PROTO_ICMP && r->proto != SW_POL_PROTO_ICMPV6)
 		ok = sw_pol_err(c, "icmp_types need proto \"icmp\" or \"icmpv6\", not \"%s\"",
 				sw_pol_proto_name(r->proto));
@@ -249,7 +253,7 @@ static bool sw_pol_rule_name(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_t
 		const struct sw_pol_rule *o = &c->pol->rules[i];
 
 		if (o->name && strcmp(o->name, json_string_value(v)) == 0)
-			return sw_pol_err(c, "duplicate rule name %s (also %s)",
+			return sw_pol_err(c, "duplicate rule name %s: already used by %s",
 					  sw_pol_quote(&q, o->name), o->where);
 	}
 	return sw_pol_strdup(c, &r->name, json_string_value(v));
@@ -273,11 +277,13 @@ static bool sw_pol_rule_kind(struct sw_pol_ctx *c, struct sw_pol_rule *r, const 
 		sw_pol_ptr_pop(&c->ptr, mark);
 	}
 	if (sw_pol_member(c, o, "ports", &v, &mark)) {
-		ok &= ok && sw_pol_ports(c, r, v);
+		if (ok) /* without a protocol the ports mean nothing */
+			ok = sw_pol_ports(c, r, v);
 		sw_pol_ptr_pop(&c->ptr, mark);
 	}
 	if (sw_pol_member(c, o, "icmp_types", &v, &mark)) {
-		ok &= ok && sw_pol_icmp_types(c, r, v);
+		if (ok)
+			ok = sw_pol_icmp_types(c, r, v);
 		sw_pol_ptr_pop(&c->ptr, mark);
 	}
 	if (!sw_pol_member(c, o, "action", &v, &mark)) {

@@ -35,12 +35,14 @@ cp "$seeds"/* "$work/corpus/"
 
 if [ "$replay" = 1 ]; then
 	# Given files rather than a directory, libFuzzer runs each once and exits.
-	exec "$fuzzer" -rss_limit_mb=2048 -timeout=5 "$work"/corpus/*
+	# libFuzzer's own failure code is 77, which ctest would read as "skipped"
+	exec "$fuzzer" -error_exitcode=1 -timeout_exitcode=1 -rss_limit_mb=2048 -timeout=5 \
+		"$work"/corpus/*
 fi
 # -print_final_stats shows how far it got; -detect_leaks stays on (a leak in
 # the flow table is a bug too).
 status=0
-"$fuzzer" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+"$fuzzer" -error_exitcode=1 -timeout_exitcode=1 -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
 	-artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" || status=$?
 if [ "$status" -ne 0 ]; then
 	echo "run_fuzz.sh: fuzzer failed (exit $status); artifacts:" >&2

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_POLICY_H
+#define SEGWATCH_POLICY_H
+
+/*
+ * policy - the segmentation policy language (docs/policy.md): JSON read
+ * with jansson, checked completely (every error, not only the first) and
+ * turned into an intermediate representation (IR) in which rules refer to
+ * groups by index. The IR is what src/nft compiles; the evaluation helpers
+ * below give the same answers for what-if replays and tests.
+ *
+ * Library code never prints: problems come back as diagnostics, and
+ * sw_pol_diag_format() renders one the way the CLI prints it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <segwatch/exit.h>
+#include <segwatch/workload.h>
+
+enum sw_pol_action {
+	SW_POL_DENY = 0,
+	SW_POL_ALLOW,
+};
+
+enum sw_pol_mode {
+	SW_POL_ENFORCE = 0,	/* drop what is denied */
+	SW_POL_MONITOR,		/* count and log what would be dropped, drop nothing */
+};
+
+/* Traffic between two endpoints that share a group. */
+enum sw_pol_intra {
+	SW_POL_INTRA_ALLOW = 0,	/* allowed before any rule is looked at */
+	SW_POL_INTRA_POLICY,	/* judged by the rules and the default like any other */
+};
+
+/* Protocols a rule can name; values are not IPPROTO numbers (sw_pol_proto_number). */
+enum sw_pol_proto {
+	SW_POL_PROTO_ANY = 0,
+	SW_POL_PROTO_TCP,
+	SW_POL_PROTO_UDP,
+	SW_POL_PROTO_SCTP,
+	SW_POL_PROTO_ICMP,
+	SW_POL_PROTO_ICMPV6,
+	SW_POL_PROTO_MAX
+};
+
+/* A prefix in the 16-byte address form (IPv4 as IPv4-mapped IPv6, plen 96 + v4 length). */
+struct sw_pol_cidr {
+	uint8_t addr[16];	/* host bits are zero (the checker insists) */
+	uint8_t plen;		/* 0..128, in the 16-byte form */
+	bool v4;
+};
+
+struct sw_pol_group {
+	char *name;
+	char *where;		/* JSON Pointer of the group, "/groups/front" */
+	struct sw_label *labels;	/* all must match */
+	size_t n_labels;
+	char **names;		/* fnmatch(3) patterns on the workload name */
+	size_t n_names;
+	struct sw_pol_cidr *cidrs;
+	size_t n_cidrs;
+};
+
+struct sw_pol_range {
+	uint16_t lo, hi;	/* inclusive, 1 <= lo <= hi */
+};
+
+struct sw_pol_rule {
+	char *name;
+	char *where;		/* JSON Pointer of the rule, "/rules/3" */
+	size_t *from;		/* indices into sw_policy.groups */
+	size_t n_from;
+	bool from_any;		/* "any" was listed: every address */
+	size_t *to;
+	size_t n_to;
+	bool to_any;
+	enum sw_pol_proto proto;
+	struct sw_pol_range *ports;	/* destination ports; none = every port */
+	size_t n_ports;
+	uint8_t *icmp_types;	/* none = every type */
+	size_t n_icmp_types;
+	enum sw_pol_action action;
+	enum sw_pol_mode mode;	/* the rule's own, or the policy's when not given */
+	bool mode_set;		/* the rule said "mode" itself */
+};
+
+/* The IR. Everything is owned by the struct (sw_policy_free). */
+struct sw_policy {
+	int version;
+	char *name;
+	enum sw_pol_mode mode;
+	enum sw_pol_action default_action;
+	enum sw_pol_intra intra;
+	struct sw_pol_group *groups;
+	size_t n_groups;
+	struct sw_pol_rule *rules;
+	size_t n_rules;
+};
+
+void sw_policy_free(struct sw_policy *p);
+
+/* ---- diagnostics ---- */
+
+enum sw_pol_severity {
+	SW_POL_ERROR = 0,
+	SW_POL_WARNING,
+};
+
+struct sw_pol_diag {
+	enum sw_pol_severity severity;
+	int line, column;	/* of the error or the value at @where; 0 when unknown */
+	char *where;		/* JSON Pointer of the offending value (semantic), or NULL */
+	char *msg;		/* what is wrong, without the location */
+};
+
+struct sw_pol_diags {
+	struct sw_pol_diag *v;
+	size_t n, cap;
+	size_t n_errors, n_warnings;
+	bool nomem;		/* a diagnostic was lost to out of memory */
+};
+
+void sw_pol_diags_init(struct sw_pol_diags *d);
+void sw_pol_diags_clear(struct sw_pol_diags *d);
+
+/*
+ * sw_pol_diag_format - render @d for input @file into @buf:
+ *   "policy.json:12:5: error: ..."                       (syntax)
+ *   "policy.json: /rules/3/to: error: unknown group ..." (semantic)
+ *   "policy.json: error: ..."                            (whole file)
+ * A semantic diagnostic is printed with its pointer even when its line and
+ * column are known (callers may use them to show the source line).
+ * Returns @buf; the text is cut to fit.
+ */
+const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, char *buf,
+			       size_t size);
+
+/* ---- loading ---- */
+
+/**
+ * sw_policy_load_buffer - parse and check a policy held in memory
+ * @buf, @len: the document (need not be NUL-terminated)
+ * @name: input name, used only by the caller when formatting diagnostics
+ * @out: set to the IR when there is no error, NULL otherwise
+ * @diags: every error and warning found is appended (initialised by the caller)
+ *
+ * Returns SW_EXIT_OK (warnings are allowed), SW_EXIT_USAGE when the policy
+ * has errors, SW_EXIT_RUNTIME on out of memory. The caller owns *@out.
+ */
+int sw_policy_load_buffer(const char *buf, size_t len, const char *name, struct sw_policy **out,
+			  struct sw_pol_diags *diags);
+
+/* sw_policy_load_file - the same for a file; an unreadable file is SW_EXIT_RUNTIME. */
+int sw_policy_load_file(const char *path, struct sw_policy **out, struct sw_pol_diags *diags);
+
+/* ---- names ---- */
+
+const char *sw_pol_action_name(enum sw_pol_action a);
+const char *sw_pol_mode_name(enum sw_pol_mode m);
+const char *sw_pol_proto_name(enum sw_pol_proto p);
+/* sw_pol_proto_number - IPPROTO_* of @p; 0 for SW_POL_PROTO_ANY. */
+uint8_t sw_pol_proto_number(enum sw_pol_proto p);
+
+/* ---- evaluation ---- */
+
+/* Words of a group bitmap for @n_groups groups. */
+#define SW_POL_BITMAP_WORDS(n_groups) (((n_groups) + 63) / 64)
+
+/**
+ * sw_policy_group_selects - does group @g select this endpoint?
+ * @w: the workload behind the address, or NULL when unknown
+ * @addr: the address (16-byte form), or NULL to use @w's addresses
+ *
+ * True when all of the group's labels match @w, or @w's name matches one
+ * of its patterns, or the address is in one of its CIDRs.
+ */
+bool sw_policy_group_selects(const struct sw_policy *p, size_t g, const struct sw_workload *w,
+			     const uint8_t addr[16]);
+
+/* sw_policy_membership - fill @bits (SW_POL_BITMAP_WORDS(n_groups) words) with the groups selecting the endpoint. */
+void sw_policy_membership(const struct sw_policy *p, const struct sw_workload *w,
+			  const uint8_t addr[16], uint64_t *bits);
+
+/* What opened a connection: protocol and destination port or ICMP type. */
+struct sw_pol_conn {
+	uint8_t ipproto;	/* IPPROTO_TCP, ... */
+	uint16_t dport;		/* TCP, UDP, SCTP */
+	uint8_t icmp_type;	/* ICMP, ICMPv6 */
+};
+
+enum sw_pol_reason {
+	SW_POL_BY_RULE = 0,
+	SW_POL_BY_INTRA,	/* same group, intra_group "allow" */
+	SW_POL_BY_DEFAULT,
+};
+
+struct sw_pol_verdict {
+	enum sw_pol_action action;
+	enum sw_pol_reason reason;
+	size_t rule;		/* index of the matching rule when reason is SW_POL_BY_RULE */
+	enum sw_pol_mode mode;	/* of the rule, or the policy's */
+	bool drop;		/* action deny in enforce mode */
+};
+
+/* sw_policy_evaluate_sets - judge a connection from the group bitmaps of its two ends. */
+void sw_policy_evaluate_sets(const struct sw_policy *p, const uint64_t *src_bits,
+			     const uint64_t *dst_bits, const struct sw_pol_conn *c,
+			     struct sw_pol_verdict *v);
+
+/*
+ * sw_policy_evaluate - judge a connection from its two ends (workload may
+ * be NULL, address may be NULL but not both). Returns false on out of memory.
+ */
+bool sw_policy_evaluate(const struct sw_policy *p, const struct sw_workload *src_w,
+			const uint8_t src_addr[16], const struct sw_workload *dst_w,
+			const uint8_t dst_addr[16], const struct sw_pol_conn *c,
+			struct sw_pol_verdict *v);
+
+#endif
