@@ -28,6 +28,7 @@ struct sw_cmd {
 static const struct sw_cmd sw_cmds[] = {
 	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows" },
 	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from" },
+	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test or remove a segmentation policy" },
 };
 
 static void sw_usage(FILE *out)

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_COMPILE_H
+#define SEGWATCH_COMPILE_H
+
+/*
+ * compile - a checked policy and the workloads known now, to an nftables
+ * plan: one named set per group and family holding the members' addresses,
+ * rules that reference sets (so the rule count follows the policy, not the
+ * number of containers), one inet table judged in the forward hook.
+ */
+
+#include <segwatch/exit.h>
+#include <segwatch/nft.h>
+#include <segwatch/policy.h>
+#include <segwatch/workload.h>
+
+#define SW_COMPILE_TABLE "segwatch"
+#define SW_COMPILE_CHAIN "forward"
+#define SW_COMPILE_LOG_GROUP 42
+#define SW_COMPILE_PRIORITY (-10)	/* before Docker's and Podman's filter chains (0) */
+
+struct sw_compile_opts {
+	int log_group;		/* NFLOG group for denied and monitored packets */
+	int priority;
+};
+
+void sw_compile_opts_defaults(struct sw_compile_opts *o);
+
+/*
+ * sw_policy_compile - build @out (freed with sw_nft_plan_free) from @p and the
+ * workloads running in @reg (may be NULL: CIDRs only).
+ */
+int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
+		      const struct sw_compile_opts *o, struct sw_nft_plan *out, struct sw_err *err);
+
+/* Names of the sets of group @g (family 4 or 6) in a compiled plan. */
+void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, char *buf,
+			       size_t len);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_NFT_H
+#define SEGWATCH_NFT_H
+
+/*
+ * nft - segwatch's ruleset as a plan, and the two things made from the same
+ * plan: the `nft -f` script people review, and the libnftnl/libmnl batch
+ * that is committed to the kernel atomically. What is reviewed is what is
+ * applied.
+ *
+ * Only segwatch's own table is ever touched.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <segwatch/exit.h>
+
+#define SW_NFT_NAME_MAX 64
+
+/* An address or prefix; IPv4 as IPv4-mapped IPv6, plen counted in IPv6 bits (96 + v4 plen). */
+struct sw_nft_prefix {
+	uint8_t addr[16];
+	uint8_t plen;
+};
+
+/* A named set of addresses of one family (interval: prefixes allowed). */
+struct sw_nft_set {
+	char name[SW_NFT_NAME_MAX];
+	uint8_t family;			/* 4 or 6 */
+	struct sw_nft_prefix *elems;
+	size_t n_elems;
+};
+
+struct sw_nft_range {
+	uint16_t lo, hi;		/* lo == hi: a single value */
+};
+
+enum sw_nft_match_kind {
+	SW_NFT_M_SADDR_SET,		/* ip[6] saddr @set */
+	SW_NFT_M_DADDR_SET,		/* ip[6] daddr @set */
+	SW_NFT_M_L4PROTO,		/* meta l4proto N */
+	SW_NFT_M_DPORT,			/* th dport { ranges } (tcp, udp, sctp) */
+	SW_NFT_M_ICMP_TYPE,		/* icmp type / icmpv6 type { values } (ranges of one) */
+	SW_NFT_M_CT_STATE,		/* ct state { bits } */
+	SW_NFT_M_NFPROTO,		/* meta nfproto ipv4|ipv6 */
+};
+
+#define SW_NFT_CT_INVALID	0x01
+#define SW_NFT_CT_ESTABLISHED	0x02
+#define SW_NFT_CT_RELATED	0x04
+#define SW_NFT_CT_NEW		0x08
+
+struct sw_nft_match {
+	enum sw_nft_match_kind kind;
+	uint8_t family;			/* SADDR/DADDR/NFPROTO/ICMP: 4 or 6 */
+	size_t set;			/* SADDR/DADDR: index in plan->sets */
+	uint8_t proto;			/* L4PROTO */
+	struct sw_nft_range *ranges;	/* DPORT, ICMP_TYPE */
+	size_t n_ranges;
+	uint32_t ct_bits;		/* CT_STATE: SW_NFT_CT_* */
+};
+
+enum sw_nft_verdict { SW_NFT_ACCEPT, SW_NFT_DROP, SW_NFT_CONTINUE, SW_NFT_RETURN };
+
+struct sw_nft_rule {
+	struct sw_nft_match *matches;	/* all must hold */
+	size_t n_matches;
+	bool counter;
+	int log_group;			/* NFLOG group, -1: no log */
+	char log_prefix[SW_NFT_NAME_MAX];
+	enum sw_nft_verdict verdict;
+	char comment[128];		/* shown in the script and kept as the rule's userdata */
+	int origin;			/* the policy rule it comes from, -1 for plumbing */
+};
+
+struct sw_nft_chain {
+	char name[SW_NFT_NAME_MAX];
+	bool base;			/* a base chain on a hook */
+	int hook;			/* NF_INET_* when base */
+	int priority;
+	struct sw_nft_rule *rules;
+	size_t n_rules;
+};
+
+/* One table (family inet) with its sets and chains. */
+struct sw_nft_plan {
+	char table[SW_NFT_NAME_MAX];	/* "segwatch" */
+	struct sw_nft_set *sets;
+	size_t n_sets;
+	struct sw_nft_chain *chains;
+	size_t n_chains;
+};
+
+void sw_nft_plan_free(struct sw_nft_plan *p);	/* frees the arrays, not @p */
+
+/* sw_nft_render - the plan as an `nft -f` script (deterministic: golden-file friendly). */
+int sw_nft_render(const struct sw_nft_plan *p, FILE *out);
+
+/**
+ * sw_nft_apply - replace segwatch's table with @p in one atomic batch
+ *
+ * The batch deletes the old table (if any) and adds the new one; the kernel
+ * commits all of it or nothing. On failure the old ruleset is untouched and
+ * @err says which object the kernel refused and why (extack text when given).
+ */
+int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err);
+
+/* sw_nft_remove - delete segwatch's table (absent: fine). */
+int sw_nft_remove(const char *table, struct sw_err *err);
+
+/*
+ * sw_nft_set_update - add and remove elements of one set in one small batch
+ * (a container started or stopped).
+ */
+int sw_nft_set_update(const char *table, const struct sw_nft_set *set,
+		      const struct sw_nft_prefix *add, size_t n_add,
+		      const struct sw_nft_prefix *del, size_t n_del, struct sw_err *err);
+
+/* Counters of the rules of one chain, by position, from the kernel. */
+struct sw_nft_rule_counters {
+	uint64_t packets, bytes;
+	char comment[128];
+	uint64_t handle;
+};
+
+int sw_nft_read_counters(const char *table, const char *chain,
+			 struct sw_nft_rule_counters **out, size_t *n, struct sw_err *err);
+
+/* sw_nft_table_exists - whether segwatch's table is in the kernel now. */
+bool sw_nft_table_exists(const char *table);
+
+#endif

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch policy check|compile|apply|status|remove|test: the policy path,
+ * policy file -> check -> compile -> one atomic nftables batch.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <segwatch/compile.h>
+#include <segwatch/nft.h>
+#include <segwatch/policy.h>
+
+#include "cli.h"
+#include "identity.h"
+#include "policy_cmd.h"
+
+struct sw_policy_args {
+	const char *verb;
+	const char *file;
+	const char *flows;
+	bool json;
+	struct sw_identity_opts id;
+	struct sw_compile_opts copts;
+};
+
+static void sw_policy_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch policy check FILE [--json]\n"
+		"       segwatch policy compile FILE [IDENTITY OPTIONS]\n"
+		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N]\n"
+		"       segwatch policy status [--json]\n"
+		"       segwatch policy remove\n"
+		"       segwatch policy test FILE --flows FLOWS [--json]\n\n"
+		"check    report every error (file:line:col, or the JSON Pointer of the value)\n"
+		"         and warning (rules that never match or are shadowed)\n"
+		"compile  print the nftables script the policy becomes with today's workloads\n"
+		"apply    load that ruleset into the kernel as one atomic batch, in segwatch's\n"
+		"         own table (inet segwatch); a failure leaves the old ruleset in force\n"
+		"status   the applied ruleset: rules with their counters, bridged-traffic mode\n"
+		"remove   delete everything segwatch added\n"
+		"test     replay recorded flows (segwatch capture -w or --json output) against\n"
+		"         the policy and list the connections it would deny, by rule\n\n"
+		SW_IDENTITY_HELP
+		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
+		"  -j, --json             JSON output\n"
+		"  -h, --help             this text\n\n"
+		"docs/policy.md describes the language.\n"
+		"exit codes: 0 done; 1 test: some recorded connections would be denied;\n"
+		"            2 usage error or policy errors; 3 runtime failure (netlink, permissions)\n",
+		SW_COMPILE_LOG_GROUP);
+}
+
+/* Print the diagnostics; SW_EXIT_USAGE when there are errors. */
+static int sw_policy_report_diags(const char *file, const struct sw_pol_diags *d, int rc)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d->v[i], buf, sizeof(buf)));
+	if (rc == SW_EXIT_OK && d->n_errors)
+		rc = SW_EXIT_USAGE;
+	return rc;
+}
+
+static int sw_policy_load(const char *file, struct sw_policy **p)
+{
+	struct sw_pol_diags d;
+	int rc;
+
+	sw_pol_diags_init(&d);
+	rc = sw_policy_load_file(file, p, &d);
+	rc = sw_policy_report_diags(file, &d, rc);
+	if (rc != SW_EXIT_OK) {
+		sw_policy_free(*p);
+		*p = NULL;
+	}
+	sw_pol_diags_clear(&d);
+	return rc;
+}
+
+static int sw_policy_check(const struct sw_policy_args *a)
+{
+	struct sw_policy *p = NULL;
+	int rc = sw_policy_load(a->file, &p);
+
+	if (rc == SW_EXIT_OK)
+		printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", a->file, p->n_groups,
+		       p->n_rules, sw_pol_action_name(p->default_action), sw_pol_mode_name(p->mode));
+	sw_policy_free(p);
+	return rc;
+}
+
+/* Load, resolve today's workloads, compile. */
+static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
+			   struct sw_nft_plan *plan)
+{
+	struct sw_identity id;
+	struct sw_err err = { 0 };
+	int rc = sw_policy_load(a->file, p);
+
+	if (rc != SW_EXIT_OK)
+		return rc;
+	rc = sw_identity_open(&id, &a->id, &err);
+	if (rc == SW_EXIT_OK) {
+		rc = sw_policy_compile(*p, id.reg, &a->copts, plan, &err);
+		sw_identity_close(&id);
+	}
+	if (rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	return rc;
+}
+
+static int sw_policy_compile_cmd(const struct sw_policy_args *a)
+{
+	struct sw_nft_plan plan = { 0 };
+	struct sw_policy *p = NULL;
+	int rc = sw_policy_build(a, &p, &plan);
+
+	if (rc == SW_EXIT_OK)
+		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
+	sw_nft_plan_free(&plan);
+	sw_policy_free(p);
+	return rc;
+}
+
+static int sw_policy_apply(const struct sw_policy_args *a)
+{
+	struct sw_nft_plan plan = { 0 };
+	struct sw_policy *p = NULL;
+	struct sw_err err = { 0 };
+	char brnf[256];
+	struct timespec t0, t1;
+	size_t rules = 0, elems = 0;
+	int rc = sw_policy_build(a, &p, &plan);
+
+	if (rc != SW_EXIT_OK)
+		goto out;
+	sw_bridge_nf_enable(brnf, sizeof(brnf));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = sw_nft_apply(&plan, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s: not applied, the previous ruleset is still in force: %s\n",
+			a->file, err.msg);
+		goto out;
+	}
+	for (size_t c = 0; c < plan.n_chains; c++)
+		rules += plan.chains[c].n_rules;
+	for (size_t s = 0; s < plan.n_sets; s++)
+		elems += plan.sets[s].n_elems;
+	printf("applied %s (policy \"%s\", mode %s): table inet %s, %zu sets (%zu elements), %zu rules, "
+	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
+	       plan.table, plan.n_sets, elems, rules,
+	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, brnf);
+out:
+	sw_nft_plan_free(&plan);
+	sw_policy_free(p);
+	return rc;
+}
+
+static int sw_policy_status(const struct sw_policy_args *a)
+{
+	struct sw_nft_rule_counters *rc_list = NULL;
+	struct sw_err err = { 0 };
+	char brnf[256];
+	bool judged = sw_bridge_nf_state(brnf, sizeof(brnf));
+	size_t n = 0;
+	int rc;
+
+	if (!sw_nft_table_exists(SW_COMPILE_TABLE)) {
+		if (a->json)
+			printf("{\"type\":\"policy_status\",\"version\":1,\"applied\":false}\n");
+		else
+			printf("no segwatch policy is applied\n");
+		return SW_EXIT_OK;
+	}
+	rc = sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &rc_list, &n, &err);
+	if (rc != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+		return rc;
+	}
+	if (a->json) {
+		json_t *doc = json_pack("{s:s, s:i, s:b, s:s, s:b, s:s}", "type", "policy_status",
+					"version", 1, "applied", 1, "table", "inet " SW_COMPILE_TABLE,
+					"bridged_traffic_judged", judged, "bridged_traffic", brnf);
+		json_t *rules = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(rules, json_pack("{s:s, s:I, s:I, s:I}", "comment",
+				rc_list[i].comment, "packets", (json_int_t)rc_list[i].packets, "bytes",
+				(json_int_t)rc_list[i].bytes, "handle", (json_int_t)rc_list[i].handle));
+		json_object_set_new(doc, "rules", rules);
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		printf("table inet %s, chain %s: %zu rules\n%s\n\n%12s %14s  %s\n", SW_COMPILE_TABLE,
+		       SW_COMPILE_CHAIN, n, brnf, "PACKETS", "BYTES", "RULE");
+		for (size_t i = 0; i < n; i++)
+			printf("%12llu %14llu  %s\n", (unsigned long long)rc_list[i].packets,
+			       (unsigned long long)rc_list[i].bytes, rc_list[i].comment);
+	}
+	free(rc_list);
+	return SW_EXIT_OK;
+}
+
+static int sw_policy_remove(void)
+{
+	struct sw_err err = { 0 };
+	int rc = sw_nft_remove(SW_COMPILE_TABLE, &err);
+
+	if (rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	else
+		printf("removed table inet %s\n", SW_COMPILE_TABLE);
+	return rc;
+}
+
+static int sw_policy_test(const struct sw_policy_args *a)
+{
+	struct sw_policy *p = NULL;
+	int rc;
+
+	if (!a->flows) {
+		fprintf(stderr, "segwatch policy test: --flows FILE is required\n");
+		return SW_EXIT_USAGE;
+	}
+	rc = sw_policy_load(a->file, &p);
+	if (rc == SW_EXIT_OK)
+		rc = sw_policy_test_flows(p, a->flows, a->json);
+	sw_policy_free(p);
+	return rc;
+}
+
+enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP };
+
+static const struct option sw_policy_longopts[] = {
+	SW_IDENTITY_LONGOPTS,
+	{ "flows", required_argument, NULL, SW_OPT_FLOWS },
+	{ "log-group", required_argument, NULL, SW_OPT_LOG_GROUP },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
+{
+	uint32_t group;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", sw_policy_longopts, NULL)) != -1) {
+		if (c == 'j')
+			a->json = true;
+		else if (c == 'h')
+			return sw_policy_usage(stdout), SW_EXIT_OK;
+		else if (c == SW_OPT_FLOWS)
+			a->flows = optarg;
+		else if (c == SW_OPT_LOG_GROUP) {
+			if (!sw_cli_parse_u32("--log-group", optarg, 0, 65535, &group))
+				return SW_EXIT_USAGE;
+			a->copts.log_group = (int)group;
+		} else if (!sw_identity_parse_opt(&a->id, c, optarg, argc, argv))
+			return sw_policy_usage(stderr), SW_EXIT_USAGE;
+	}
+	if (optind < argc)
+		a->verb = argv[optind++];
+	if (optind < argc)
+		a->file = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "segwatch policy: unexpected argument \"%s\"\n", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int sw_cmd_policy(int argc, char **argv)
+{
+	static const char *const with_file[] = { "check", "compile", "apply", "test" };
+	struct sw_policy_args a = { .id = { .kernel = true } };
+	int rc;
+
+	sw_compile_opts_defaults(&a.copts);
+	rc = sw_policy_parse(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (!a.verb) {
+		sw_policy_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(with_file) / sizeof(with_file[0]); i++)
+		if (strcmp(a.verb, with_file[i]) == 0 && !a.file) {
+			fprintf(stderr, "segwatch policy %s: a policy FILE is required\n", a.verb);
+			return SW_EXIT_USAGE;
+		}
+	if (strcmp(a.verb, "check") == 0)
+		return sw_policy_check(&a);
+	if (strcmp(a.verb, "compile") == 0)
+		return sw_policy_compile_cmd(&a);
+	if (strcmp(a.verb, "apply") == 0)
+		return sw_policy_apply(&a);
+	if (strcmp(a.verb, "status") == 0)
+		return sw_policy_status(&a);
+	if (strcmp(a.verb, "remove") == 0)
+		return sw_policy_remove();
+	if (strcmp(a.verb, "test") == 0)
+		return sw_policy_test(&a);
+	fprintf(stderr, "segwatch policy: unknown verb \"%s\" (check, compile, apply, status, remove, test)\n",
+		a.verb);
+	return SW_EXIT_USAGE;
+}

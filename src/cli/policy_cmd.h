@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_CLI_POLICY_CMD_H
+#define SW_CLI_POLICY_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <segwatch/policy.h>
+
+/* policy_test.c: judge recorded flows; SW_EXIT_LATERAL when any would be denied. */
+int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool as_json);
+
+/* bridge_nf.c: whether bridged traffic reaches the inet forward hook; _enable tries to make it so. */
+bool sw_bridge_nf_state(char *desc, size_t len);
+bool sw_bridge_nf_enable(char *desc, size_t len);
+
+#endif

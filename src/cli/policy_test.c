@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch policy test: replay recorded flows against a candidate policy and
+ * list the connections it would deny, by rule. A gate for a team's CI.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <segwatch/policy.h>
+
+#include "policy_cmd.h"
+
+/* The identity a flow record carries for one end, as a workload to judge. */
+static bool sw_flow_end_workload(json_t *flow, const char *end, struct sw_workload *w,
+				 uint8_t addr[16])
+{
+	char key[32];
+	json_t *wl, *labels, *v;
+	const char *k;
+
+	memset(w, 0, sizeof(*w));
+	if (!sw_addr_parse(json_string_value(json_object_get(flow, end)) ?
+			   json_string_value(json_object_get(flow, end)) : "", addr))
+		return false;
+	snprintf(key, sizeof(key), "%s_workload", end);
+	wl = json_object_get(flow, key);
+	if (!json_is_object(wl))
+		return true;
+	w->name = (char *)json_string_value(json_object_get(wl, "name"));
+	labels = json_object_get(wl, "labels");
+	json_object_foreach(labels, k, v)
+		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
+			return false;
+	return sw_workload_add_addr(w, addr);
+}
+
+static void sw_end_clear(struct sw_workload *w)
+{
+	w->name = NULL; /* borrowed from the JSON */
+	sw_workload_clear(w);
+}
+
+struct sw_test_tally {
+	json_t *denied;		/* [{rule, ... , flows}] keyed by (rule, src, dst, proto, port) */
+	uint64_t flows, allowed, denied_flows, unmanaged, monitored;
+};
+
+static const char *sw_end_name(json_t *flow, const char *end)
+{
+	char key[32];
+	json_t *wl;
+
+	snprintf(key, sizeof(key), "%s_workload", end);
+	wl = json_object_get(flow, key);
+	if (json_is_object(wl) && json_is_string(json_object_get(wl, "name")))
+		return json_string_value(json_object_get(wl, "name"));
+	return json_string_value(json_object_get(flow, end));
+}
+
+/* One line per distinct connection (rule, both ends, protocol, port), flows counted. */
+static void sw_tally_denied(struct sw_test_tally *t, const struct sw_policy *p, json_t *flow,
+			    const struct sw_pol_verdict *v)
+{
+	const char *rule = v->reason == SW_POL_BY_RULE ? p->rules[v->rule].where + 1 : "default";
+	const char *src = sw_end_name(flow, "src"), *dst = sw_end_name(flow, "dst");
+	const char *proto = json_string_value(json_object_get(flow, "proto"));
+	json_int_t port = json_integer_value(json_object_get(flow, "dport"));
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(t->denied, i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "rule")), rule) == 0 &&
+		    strcmp(json_string_value(json_object_get(d, "src")), src) == 0 &&
+		    strcmp(json_string_value(json_object_get(d, "dst")), dst) == 0 &&
+		    strcmp(json_string_value(json_object_get(d, "proto")), proto) == 0 &&
+		    json_integer_value(json_object_get(d, "dport")) == port) {
+			json_object_set_new(d, "flows", json_integer(json_integer_value(
+				json_object_get(d, "flows")) + 1));
+			return;
+		}
+	}
+	d = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "rule", rule, "src", src, "dst", dst,
+		      "proto", proto, "dport", (json_int_t)port, "flows", (json_int_t)1);
+	if (v->reason == SW_POL_BY_RULE && p->rules[v->rule].name)
+		json_object_set_new(d, "rule_name", json_string(p->rules[v->rule].name));
+	json_array_append_new(t->denied, d);
+}
+
+static bool sw_bits_any(const uint64_t *b, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (b[i])
+			return true;
+	return false;
+}
+
+static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_test_tally *t)
+{
+	struct sw_workload sw, dw;
+	uint8_t sa[16], da[16];
+	struct sw_pol_conn c = { 0 };
+	struct sw_pol_verdict v;
+	bool ok, managed;
+	size_t words = SW_POL_BITMAP_WORDS(p->n_groups) + 1;
+	uint64_t sbits[words], dbits[words];
+
+	ok = sw_flow_end_workload(flow, "src", &sw, sa) && sw_flow_end_workload(flow, "dst", &dw, da);
+	if (ok) {
+		c.ipproto = (uint8_t)json_integer_value(json_object_get(flow, "proto_num"));
+		c.dport = (uint16_t)json_integer_value(json_object_get(flow, "dport"));
+		c.icmp_type = (uint8_t)json_integer_value(json_object_get(flow, "icmp_type"));
+		memset(sbits, 0, sizeof(sbits));
+		memset(dbits, 0, sizeof(dbits));
+		sw_policy_membership(p, sw.n_addrs ? &sw : NULL, sa, sbits);
+		sw_policy_membership(p, dw.n_addrs ? &dw : NULL, da, dbits);
+		managed = sw_bits_any(sbits, words) && sw_bits_any(dbits, words);
+		ok = sw_policy_evaluate(p, sw.n_addrs ? &sw : NULL, sa, dw.n_addrs ? &dw : NULL, da, &c, &v);
+	}
+	if (ok) {
+		t->flows++;
+		if (v.reason == SW_POL_BY_DEFAULT && !managed)
+			t->unmanaged++; /* the default only judges managed traffic */
+		else if (v.action == SW_POL_ALLOW)
+			t->allowed++;
+		else if (v.mode == SW_POL_MONITOR)
+			t->monitored++;
+		else {
+			t->denied_flows++;
+			sw_tally_denied(t, p, flow, &v);
+		}
+	}
+	sw_end_clear(&sw);
+	sw_end_clear(&dw);
+	return ok;
+}
+
+/* Flow records from a -w JSON-lines file or a --json capture document. */
+static json_t *sw_load_flows(const char *path, char *why, size_t why_len)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &e), *flows;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (doc && json_is_array(json_object_get(doc, "flows"))) {
+		flows = json_incref(json_object_get(doc, "flows"));
+		json_decref(doc);
+		return flows;
+	}
+	json_decref(doc);
+	if (!(f = fopen(path, "r"))) {
+		snprintf(why, why_len, "%s: cannot read: %m", path);
+		return NULL;
+	}
+	flows = json_array();
+	for (int lineno = 1; (n = getline(&line, &cap, f)) > 0; lineno++) {
+		json_t *o = json_loads(line, 0, &e);
+
+		if (!o) {
+			snprintf(why, why_len, "%s:%d:%d: error: %s", path, lineno, e.column, e.text);
+			json_decref(flows);
+			flows = NULL;
+			break;
+		}
+		if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
+			json_array_append(flows, o);
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	return flows;
+}
+
+int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool as_json)
+{
+	struct sw_test_tally t = { .denied = json_array() };
+	char why[512] = "";
+	json_t *flows = sw_load_flows(flows_path, why, sizeof(why)), *f;
+	size_t i;
+
+	if (!flows) {
+		fprintf(stderr, "segwatch: %s\n", why);
+		json_decref(t.denied);
+		return SW_EXIT_USAGE;
+	}
+	json_array_foreach(flows, i, f)
+		if (!sw_judge_flow(p, f, &t)) {
+			fprintf(stderr, "segwatch: %s: flow %zu: no usable src/dst addresses\n",
+				flows_path, i + 1);
+			json_decref(flows);
+			json_decref(t.denied);
+			return SW_EXIT_USAGE;
+		}
+	if (as_json) {
+		json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:O}", "type",
+					"policy_test", "version", 1, "flows", (json_int_t)t.flows,
+					"allowed", (json_int_t)t.allowed, "denied", (json_int_t)t.denied_flows,
+					"monitored", (json_int_t)t.monitored, "unmanaged",
+					(json_int_t)t.unmanaged, "denials", t.denied);
+
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		json_t *d;
+
+		printf("%llu flows: %llu allowed, %llu denied, %llu monitored (would be denied), %llu unmanaged\n",
+		       (unsigned long long)t.flows, (unsigned long long)t.allowed,
+		       (unsigned long long)t.denied_flows, (unsigned long long)t.monitored,
+		       (unsigned long long)t.unmanaged);
+		json_array_foreach(t.denied, i, d)
+			printf("  denied by %-16s %s -> %s %s/%lld (%lld flows)\n",
+			       json_string_value(json_object_get(d, "rule")),
+			       json_string_value(json_object_get(d, "src")),
+			       json_string_value(json_object_get(d, "dst")),
+			       json_string_value(json_object_get(d, "proto")),
+			       (long long)json_integer_value(json_object_get(d, "dport")),
+			       (long long)json_integer_value(json_object_get(d, "flows")));
+	}
+	json_decref(flows);
+	json_decref(t.denied);
+	return t.denied_flows ? SW_EXIT_LATERAL : SW_EXIT_OK;
+}

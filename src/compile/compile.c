@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Policy -> nftables plan.
+ *
+ * Chain "forward" (inet, hook forward, priority -10), in order:
+ *   1. ct state established,related accept   -- policies are about who may open
+ *      IPv6 neighbour discovery accept       -- plumbing, never judged
+ *   2. intra-group allow (if the policy says so), one rule per group and family
+ *   3. one rule per policy rule and family, first match wins:
+ *        [ip saddr @from] [ip daddr @to] [meta l4proto P] [th dport {..}] counter
+ *        allow: accept; deny: log group G + drop; monitor deny: log + accept
+ *   4. the default, for traffic between two managed addresses (selected by a
+ *      group): counter, and log + drop when it is deny
+ * Addresses no group selects are not judged ("unmanaged"): segwatch never cuts
+ * a container's other traffic.
+ *
+ * An accept here is not final for the packet (other tables, e.g. Docker's,
+ * still see it) and a drop is: our denials hold whatever their tables say.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segwatch/compile.h>
+
+#include "internal.h"
+
+void sw_compile_opts_defaults(struct sw_compile_opts *o)
+{
+	o->log_group = SW_COMPILE_LOG_GROUP;
+	o->priority = SW_COMPILE_PRIORITY;
+}
+
+/* "g2_front_end_v4": the index keeps names unique, the group's name keeps them readable. */
+void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, char *buf,
+			       size_t len)
+{
+	char clean[40];
+	const char *n = p->groups[g].name ? p->groups[g].name : "";
+	size_t i;
+
+	for (i = 0; n[i] && i < sizeof(clean) - 1; i++)
+		clean[i] = isalnum((unsigned char)n[i]) ? n[i] : '_';
+	clean[i] = '\0';
+	snprintf(buf, len, "g%zu_%s_v%d", g, clean, family);
+}
+
+static int sw_compile_sets(struct sw_compile *c)
+{
+	char name[SW_NFT_NAME_MAX];
+
+	/* sets 0 .. 2*n_groups-1: group g, v4 at 2g, v6 at 2g+1; then the managed sets */
+	for (size_t g = 0; g < c->p->n_groups; g++)
+		for (int f = 4; f <= 6; f += 2) {
+			sw_compile_group_set_name(c->p, g, f, name, sizeof(name));
+			if (sw_plan_add_set(c, name, (uint8_t)f) == SIZE_MAX)
+				return -1;
+		}
+	c->managed[0] = sw_plan_add_set(c, "managed_v4", 4);
+	c->managed[1] = sw_plan_add_set(c, "managed_v6", 6);
+	if (c->managed[0] == SIZE_MAX || c->managed[1] == SIZE_MAX)
+		return -1;
+	return sw_compile_members(c);
+}
+
+static int sw_compile_chain(struct sw_compile *c)
+{
+	struct sw_nft_chain *ch = sw_plan_add_chain(c, SW_COMPILE_CHAIN, c->o.priority);
+
+	if (!ch || sw_rule_established(c, ch) < 0 || sw_rule_neighbour_discovery(c, ch) < 0 ||
+	    sw_rules_intra(c, ch) < 0)
+		return -1;
+	for (size_t r = 0; r < c->p->n_rules; r++)
+		for (int f = 4; f <= 6; f += 2)
+			if (sw_rule_policy(c, ch, r, (uint8_t)f) < 0)
+				return -1;
+	for (int f = 4; f <= 6; f += 2)
+		if (sw_rule_default(c, ch, (uint8_t)f) < 0)
+			return -1;
+	return 0;
+}
+
+int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
+		      const struct sw_compile_opts *o, struct sw_nft_plan *out, struct sw_err *err)
+{
+	struct sw_compile c = { .p = p, .reg = reg, .plan = out };
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->table, sizeof(out->table), "%s", SW_COMPILE_TABLE);
+	if (o)
+		c.o = *o;
+	else
+		sw_compile_opts_defaults(&c.o);
+	if (sw_compile_sets(&c) < 0 || sw_compile_chain(&c) < 0) {
+		sw_nft_plan_free(out);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory while compiling the policy");
+	}
+	return SW_EXIT_OK;
+}

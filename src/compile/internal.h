@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_COMPILE_INTERNAL_H
+#define SW_COMPILE_INTERNAL_H
+
+#include <segwatch/compile.h>
+
+/* Origins of plan rules that do not come from a policy rule. */
+#define SW_ORIGIN_PLUMBING (-1)
+#define SW_ORIGIN_DEFAULT (-2)
+#define SW_ORIGIN_INTRA (-3)
+
+struct sw_compile {
+	const struct sw_policy *p;
+	const struct sw_registry *reg;
+	struct sw_compile_opts o;
+	struct sw_nft_plan *plan;
+	size_t managed[2];	/* set indices: managed_v4, managed_v6 */
+	bool nomem;
+};
+
+/* plan_build.c: growing the plan. SIZE_MAX / NULL on out of memory. */
+size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family);
+bool sw_plan_set_add(struct sw_nft_set *s, const uint8_t addr[16], uint8_t plen);
+void sw_plan_set_normalize(struct sw_nft_set *s);
+struct sw_nft_chain *sw_plan_add_chain(struct sw_compile *c, const char *name, int priority);
+struct sw_nft_rule *sw_chain_add_rule(struct sw_nft_chain *ch);
+struct sw_nft_match *sw_rule_add_match(struct sw_nft_rule *r, enum sw_nft_match_kind kind);
+bool sw_match_add_range(struct sw_nft_match *m, uint16_t lo, uint16_t hi);
+
+/* members.c: group sets filled from the registry and the groups' CIDRs. */
+int sw_compile_members(struct sw_compile *c);
+size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family);
+
+/* rules.c */
+int sw_rule_established(struct sw_compile *c, struct sw_nft_chain *ch);
+int sw_rule_neighbour_discovery(struct sw_compile *c, struct sw_nft_chain *ch);
+int sw_rules_intra(struct sw_compile *c, struct sw_nft_chain *ch);
+int sw_rule_policy(struct sw_compile *c, struct sw_nft_chain *ch, size_t r, uint8_t family);
+int sw_rule_default(struct sw_compile *c, struct sw_nft_chain *ch, uint8_t family);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Group membership: the addresses of every running workload a group selects
+ * (by labels, name patterns or CIDRs, see docs/policy.md), and the group's
+ * CIDRs themselves, each in the group's set of its family; all of them also
+ * in the "managed" sets the default rule is limited to.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static bool sw_addr_is_v4(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
+size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family)
+{
+	(void)c;
+	return 2 * g + (family == 6);
+}
+
+static bool sw_member_add(struct sw_compile *c, size_t g, const uint8_t addr[16], uint8_t plen)
+{
+	uint8_t family = sw_addr_is_v4(addr) ? 4 : 6;
+	struct sw_nft_set *gs = &c->plan->sets[sw_compile_group_set(c, g, family)];
+	struct sw_nft_set *ms = &c->plan->sets[c->managed[family == 6]];
+
+	return sw_plan_set_add(gs, addr, plen) && sw_plan_set_add(ms, addr, plen);
+}
+
+static void sw_member_visit(const struct sw_workload *w, bool running, void *arg)
+{
+	struct sw_compile *c = arg;
+
+	if (!running || c->nomem)
+		return;
+	for (size_t g = 0; g < c->p->n_groups; g++) {
+		if (!sw_policy_group_selects(c->p, g, w, NULL))
+			continue;
+		for (size_t i = 0; i < w->n_addrs; i++)
+			if (!sw_member_add(c, g, w->addrs[i], 128))
+				c->nomem = true;
+	}
+}
+
+int sw_compile_members(struct sw_compile *c)
+{
+	if (c->reg)
+		sw_registry_foreach(c->reg, sw_member_visit, c);
+	for (size_t g = 0; g < c->p->n_groups && !c->nomem; g++) {
+		const struct sw_pol_group *grp = &c->p->groups[g];
+
+		for (size_t i = 0; i < grp->n_cidrs; i++)
+			if (!sw_member_add(c, g, grp->cidrs[i].addr, grp->cidrs[i].plen))
+				c->nomem = true;
+	}
+	for (size_t s = 0; s < c->plan->n_sets; s++)
+		sw_plan_set_normalize(&c->plan->sets[s]);
+	return c->nomem ? -1 : 0;
+}

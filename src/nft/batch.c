@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * batch.c - one nfnetlink batch per change: the kernel commits all of it or
+ * nothing. Each message is recorded with what it builds, so the kernel's
+ * error for a sequence number is reported as "set X" or "rule N of chain Y".
+ */
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include "internal.h"
+
+#define ELEMS_PER_MSG	256	/* interval elements (pairs) per NEWSETELEM */
+#define MSG_ROOM	(128 * 1024)	/* the most one message may need */
+
+enum obj_kind { OBJ_BATCH, OBJ_TABLE, OBJ_SET, OBJ_ELEMS, OBJ_CHAIN, OBJ_RULE, OBJ_ANON };
+
+struct msg_obj {
+	uint8_t kind;
+	uint8_t op;		/* NFT_MSG_* */
+	uint32_t a, b;		/* set index / chain, rule */
+};
+
+struct batch {
+	char *buf;
+	size_t len, cap;
+	uint32_t seq0, seq;	/* first and next sequence number */
+	struct msg_obj *objs;	/* by seq - seq0 */
+	size_t n_objs, cap_objs;
+};
+
+static int batch_room(struct batch *b)
+{
+	if (b->len + MSG_ROOM > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 256 * 1024) + MSG_ROOM;
+		char *nb = realloc(b->buf, cap);
+
+		if (!nb)
+			return -1;
+		memset(nb + b->cap, 0, cap - b->cap);
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (b->n_objs == b->cap_objs) {
+		size_t cap = b->cap_objs ? b->cap_objs * 2 : 256;
+		struct msg_obj *no = realloc(b->objs, cap * sizeof(*no));
+
+		if (!no)
+			return -1;
+		b->objs = no;
+		b->cap_objs = cap;
+	}
+	return 0;
+}
+
+/* Start a message of @type; the caller fills its payload, then batch_done(). */
+static struct nlmsghdr *batch_msg(struct batch *b, uint16_t type, uint16_t flags,
+				  enum obj_kind kind, uint32_t x, uint32_t y)
+{
+	if (batch_room(b) < 0)
+		return NULL;
+	b->objs[b->n_objs++] = (struct msg_obj){ .kind = (uint8_t)kind, .op = (uint8_t)type, .a = x, .b = y };
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
+}
+
+static void batch_done(struct batch *b, struct nlmsghdr *nlh)
+{
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static int batch_init(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->seq0 = b->seq = (uint32_t)time(NULL) << 8;
+	if (batch_room(b) < 0)
+		return -1;
+	b->objs[b->n_objs++] = (struct msg_obj){ .kind = OBJ_BATCH };
+	batch_done(b, nftnl_batch_begin(b->buf, b->seq++));
+	return 0;
+}
+
+static int batch_end(struct batch *b)
+{
+	if (batch_room(b) < 0)
+		return -1;
+	b->objs[b->n_objs++] = (struct msg_obj){ .kind = OBJ_BATCH };
+	batch_done(b, nftnl_batch_end(b->buf + b->len, b->seq++));
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->buf);
+	free(b->objs);
+}
+
+static int table_msg(struct batch *b, const char *table, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t)
+		return -1;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = batch_msg(b, type, flags, OBJ_TABLE, 0, 0);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		batch_done(b, nlh);
+	}
+	nftnl_table_free(t);
+	return nlh ? 0 : -1;
+}
+
+/* NEWSETELEM/DELSETELEM for intervals @iv of a set, in chunks. */
+static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set *s, uint32_t id,
+		     const struct sw_nft_ival *iv, size_t n, uint16_t type, uint32_t x)
+{
+	size_t klen = sw_nft__klen(s->family);
+
+	for (size_t i = 0; i < n; i += ELEMS_PER_MSG) {
+		struct nftnl_set *ns = sw_nft__set_build(table, s, id);
+		struct nlmsghdr *nlh;
+		int ret = ns ? 0 : -1;
+
+		for (size_t k = i; !ret && k < n && k < i + ELEMS_PER_MSG; k++)
+			ret = sw_nft__set_add_ival(ns, &iv[k], klen);
+		nlh = ret ? NULL : batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+					     OBJ_ELEMS, x, (uint32_t)(i / ELEMS_PER_MSG));
+		if (nlh) {
+			nftnl_set_elems_nlmsg_build_payload(nlh, ns);
+			batch_done(b, nlh);
+		}
+		nftnl_set_free(ns);
+		if (!nlh)
+			return -1;
+	}
+	return 0;
+}
+
+/* NEWSET and NEWSETELEM of a rule's anonymous set. */
+static int anon_msgs(struct batch *b, struct nftnl_set *s, uint32_t ci, uint32_t ri)
+{
+	struct nlmsghdr *nlh = batch_msg(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, OBJ_ANON, ci, ri);
+
+	if (!nlh)
+		return -1;
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	nlh = batch_msg(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, OBJ_ANON, ci, ri);
+	if (!nlh)
+		return -1;
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	return 0;
+}
+
+static const char *op_name(uint8_t op)
+{
+	switch (op) {
+	case NFT_MSG_NEWTABLE: return "add table";
+	case NFT_MSG_DELTABLE: return "delete table";
+	case NFT_MSG_NEWSET: return "add set";
+	case NFT_MSG_NEWSETELEM: return "add elements";
+	case NFT_MSG_DELSETELEM: return "delete elements";
+	case NFT_MSG_NEWCHAIN: return "add chain";
+	case NFT_MSG_NEWRULE: return "add rule";
+	default: return "batch";
+	}
+}
+
+/* What message @o built, for the error message. */
+static void obj_desc(const struct msg_obj *o, const struct sw_nft_plan *p, const char *table,
+		     const char *set, char *buf, size_t sz)
+{
+	char rd[256];
+
+	switch (o->kind) {
+	case OBJ_TABLE:
+		snprintf(buf, sz, "%s inet %s", op_name(o->op), table);
+		break;
+	case OBJ_SET:
+		snprintf(buf, sz, "set %s", p ? p->sets[o->a].name : set);
+		break;
+	case OBJ_ELEMS:
+		snprintf(buf, sz, "%s of set %s (message %u)", op_name(o->op),
+			 p ? p->sets[o->a].name : set, o->b + 1);
+		break;
+	case OBJ_CHAIN:
+		snprintf(buf, sz, "chain %s", p->chains[o->a].name);
+		break;
+	case OBJ_RULE:
+	case OBJ_ANON:
+		sw_nft__rule_desc(p, o->a, o->b, rd, sizeof(rd));
+		snprintf(buf, sz, "%s%s", o->kind == OBJ_ANON ? "anonymous set of " : "", rd);
+		break;
+	default:
+		snprintf(buf, sz, "batch");
+	}
+}
+
+struct reply {
+	int error;		/* first error (negative errno), 0 */
+	uint32_t seq;		/* its sequence number */
+	char extack[256];
+	uint32_t seen;		/* replies read */
+	bool lost;		/* ENOBUFS: replies were dropped */
+};
+
+static void parse_error(const struct nlmsghdr *nlh, struct reply *r)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+		return;
+	r->seen++;
+	if (e->error == 0 || r->error)
+		return;
+	r->error = e->error;
+	r->seq = e->msg.nlmsg_seq;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = NLMSG_HDRLEN + sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	mnl_attr_for_each(a, nlh, off) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(r->extack, sizeof(r->extack), "%s", mnl_attr_get_str(a));
+	}
+}
+
+static struct mnl_socket *nft_socket(size_t batch_len, size_t n_msgs)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int one = 1;
+	int snd = (int)(batch_len + 65536), rcv = (int)(n_msgs * 2048 + 262144);
+
+	if (!nl)
+		return NULL;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* the whole batch goes in one sendmsg; its acks all wait in our queue */
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	return nl;
+}
+
+static const char *hint(int e)
+{
+	if (e == EPERM || e == EACCES)
+		return " (perhaps you must be root?)";
+	if (e == EPROTONOSUPPORT || e == EAFNOSUPPORT)
+		return " (is nf_tables available in this kernel?)";
+	return "";
+}
+
+/*
+ * Send the batch and read every reply. The kernel handles the batch inside
+ * sendmsg(), so when it returns all replies are queued: read until empty.
+ */
+static int batch_send(struct batch *b, const struct sw_nft_plan *p, const char *table,
+		      const char *set, struct sw_err *err)
+{
+	struct mnl_socket *nl = nft_socket(b->len, b->n_objs);
+	struct reply r = { 0 };
+	char *buf;
+	int ret = 0;
+
+	if (!nl)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: netlink socket: %s%s", strerror(errno),
+				  hint(errno));
+	buf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
+	if (!buf) {
+		mnl_socket_close(nl);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: out of memory");
+	}
+	if (mnl_socket_sendto(nl, b->buf, b->len) < 0) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: sending the batch (%zu bytes): %s%s",
+				 b->len, strerror(errno), hint(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl), buf, MNL_SOCKET_BUFFER_SIZE * 4, MSG_DONTWAIT);
+		const struct nlmsghdr *nlh;
+		int len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			r.lost = true;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				parse_error(nlh, &r);
+	}
+	if (r.error) {
+		char what[400];
+		uint32_t i = r.seq - b->seq0;
+
+		if (i < b->n_objs)
+			obj_desc(&b->objs[i], p, table, set, what, sizeof(what));
+		else
+			snprintf(what, sizeof(what), "message %u", r.seq);
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: %s%s%s%s; nothing was changed", what,
+				 strerror(-r.error), r.extack[0] ? " (" : "", r.extack,
+				 r.extack[0] ? ")" : "");
+	} else if (r.seen < b->n_objs - 2) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME,
+				 "nft: %u of %zu replies read%s; the kernel's state is unknown",
+				 r.seen, b->n_objs - 2, r.lost ? " (receive buffer overrun)" : "");
+	}
+out:
+	free(buf);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static int oom(struct sw_err *err)
+{
+	return sw_err_set(err, SW_EXIT_RUNTIME, "nft: out of memory building the batch");
+}
+
+int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
+{
+	struct batch b;
+	uint32_t next_id = (uint32_t)p->n_sets + 1;
+	int ret;
+
+	if ((ret = sw_nft__plan_check(p, err)))
+		return ret;
+	if (batch_init(&b) < 0)
+		return oom(err);
+	/* make sure it exists, delete it, add it back: replaces atomically */
+	if (table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE) < 0 ||
+	    table_msg(&b, p->table, NFT_MSG_DELTABLE, 0) < 0 ||
+	    table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0)
+		goto nomem;
+	for (size_t i = 0; i < p->n_sets; i++) {
+		struct nftnl_set *ns = sw_nft__set_build(p->table, &p->sets[i], (uint32_t)i + 1);
+		struct nlmsghdr *nlh = ns ? batch_msg(&b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+						      OBJ_SET, (uint32_t)i, 0) : NULL;
+		struct sw_nft_ival *iv;
+		size_t n;
+
+		if (nlh) {
+			nftnl_set_nlmsg_build_payload(nlh, ns);
+			batch_done(&b, nlh);
+		}
+		nftnl_set_free(ns);
+		if (!nlh)
+			goto nomem;
+		ret = sw_nft__set_ivals(&p->sets[i], &iv, &n, err, "nft: set");
+		if (ret == -1)
+			goto fail;
+		if (ret < 0)
+			goto nomem;
+		ret = elem_msgs(&b, p->table, &p->sets[i], (uint32_t)i + 1, iv, n, NFT_MSG_NEWSETELEM,
+				(uint32_t)i);
+		free(iv);
+		if (ret < 0)
+			goto nomem;
+	}
+	for (size_t c = 0; c < p->n_chains; c++) {
+		const struct sw_nft_chain *ch = &p->chains[c];
+		struct nftnl_chain *nc = nftnl_chain_alloc();
+		struct nlmsghdr *nlh;
+
+		if (!nc)
+			goto nomem;
+		nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, p->table);
+		nftnl_chain_set_str(nc, NFTNL_CHAIN_NAME, ch->name);
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+		if (ch->base) {
+			nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, (uint32_t)ch->hook);
+			nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, ch->priority);
+			nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
+			nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+		}
+		nlh = batch_msg(&b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, OBJ_CHAIN, (uint32_t)c, 0);
+		if (nlh) {
+			nftnl_chain_nlmsg_build_payload(nlh, nc);
+			batch_done(&b, nlh);
+		}
+		nftnl_chain_free(nc);
+		if (!nlh)
+			goto nomem;
+	}
+	for (size_t c = 0; c < p->n_chains; c++) {
+		for (size_t r = 0; r < p->chains[c].n_rules; r++) {
+			struct sw_nft_anon anon[64];
+			size_t n_anon = 0;
+			struct nftnl_rule *nr = nftnl_rule_alloc();
+			struct nlmsghdr *nlh = NULL;
+
+			if (!nr)
+				goto nomem;
+			ret = sw_nft__rule_build(p, c, r, nr, anon, &n_anon, 64, &next_id, err);
+			for (size_t a = 0; !ret && a < n_anon; a++)
+				if (anon_msgs(&b, anon[a].set, (uint32_t)c, (uint32_t)r) < 0)
+					ret = oom(err);
+			if (!ret) {
+				nlh = batch_msg(&b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, OBJ_RULE,
+						(uint32_t)c, (uint32_t)r);
+				if (nlh) {
+					nftnl_rule_nlmsg_build_payload(nlh, nr);
+					batch_done(&b, nlh);
+				} else {
+					ret = oom(err);
+				}
+			}
+			for (size_t a = 0; a < n_anon; a++)
+				nftnl_set_free(anon[a].set);
+			nftnl_rule_free(nr);
+			if (ret)
+				goto fail;
+		}
+	}
+	if (batch_end(&b) < 0)
+		goto nomem;
+	ret = batch_send(&b, p, p->table, NULL, err);
+	batch_free(&b);
+	return ret;
+nomem:
+	ret = oom(err);
+fail:
+	batch_free(&b);
+	return ret ? ret : SW_EXIT_RUNTIME;
+}
+
+int sw_nft_remove(const char *table, struct sw_err *err)
+{
+	struct batch b;
+	int ret;
+
+	if (batch_init(&b) < 0)
+		return oom(err);
+	/* absent is fine: make sure it exists, then delete it */
+	if (table_msg(&b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE) < 0 ||
+	    table_msg(&b, table, NFT_MSG_DELTABLE, 0) < 0 || batch_end(&b) < 0) {
+		batch_free(&b);
+		return oom(err);
+	}
+	ret = batch_send(&b, NULL, table, NULL, err);
+	batch_free(&b);
+	return ret;
+}
+
+int sw_nft_set_update(const char *table, const struct sw_nft_set *set,
+		      const struct sw_nft_prefix *add, size_t n_add,
+		      const struct sw_nft_prefix *del, size_t n_del, struct sw_err *err)
+{
+	struct sw_nft_set tmp = *set;
+	struct sw_nft_ival *iv_add = NULL, *iv_del = NULL;
+	size_t na = 0, nd = 0;
+	struct batch b;
+	int ret;
+
+	if (set->family != 4 && set->family != 6)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft: set %s: family must be 4 or 6", set->name);
+	tmp.elems = (struct sw_nft_prefix *)del;
+	tmp.n_elems = n_del;
+	if ((ret = sw_nft__set_ivals(&tmp, &iv_del, &nd, err, "nft: deleting from set")))
+		return ret == -1 ? err->code : oom(err);
+	tmp.elems = (struct sw_nft_prefix *)add;
+	tmp.n_elems = n_add;
+	if ((ret = sw_nft__set_ivals(&tmp, &iv_add, &na, err, "nft: adding to set"))) {
+		free(iv_del);
+		return ret == -1 ? err->code : oom(err);
+	}
+	if (batch_init(&b) < 0) {
+		ret = oom(err);
+		goto out;
+	}
+	/* deletions first: a workload that moved may come back with the same address */
+	if (elem_msgs(&b, table, set, 0, iv_del, nd, NFT_MSG_DELSETELEM, 0) < 0 ||
+	    elem_msgs(&b, table, set, 0, iv_add, na, NFT_MSG_NEWSETELEM, 0) < 0 || batch_end(&b) < 0)
+		ret = oom(err);
+	else
+		ret = batch_send(&b, NULL, table, set->name, err);
+	batch_free(&b);
+out:
+	free(iv_add);
+	free(iv_del);
+	return ret;
+}
+
+bool sw_nft_table_exists(const char *table)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL);
+	bool found = false;
+	ssize_t n;
+
+	if (!nl || !t || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int len = (int)n;
+		bool done = false;
+
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				done = true;	/* the ack (after NEWTABLE) or ENOENT */
+			else if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE)
+				found = true;
+		}
+		if (done)
+			break;
+	}
+out:
+	nftnl_table_free(t);
+	if (nl)
+		mnl_socket_close(nl);
+	return found;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* counters.c - the counters of one chain's rules, read with a rule dump. */
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+
+#include "internal.h"
+
+struct dump {
+	const char *chain;
+	struct sw_nft_rule_counters *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	struct sw_nft_rule_counters *c = data;
+	uint8_t len = nftnl_udata_len(attr);
+	const char *s = nftnl_udata_get(attr);
+
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len > 0 && s[len - 1] == '\0')
+		snprintf(c->comment, sizeof(c->comment), "%s", s);
+	return MNL_CB_OK;
+}
+
+static int expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct sw_nft_rule_counters *c = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") == 0) {
+		c->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		c->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	}
+	return 0;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct sw_nft_rule_counters *c;
+	const void *ud;
+	uint32_t ud_len;
+
+	if (!r) {
+		d->nomem = true;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0 ||
+	    !nftnl_rule_is_set(r, NFTNL_RULE_CHAIN) ||
+	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), d->chain) != 0)
+		goto out;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct sw_nft_rule_counters *nv = realloc(d->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			d->nomem = true;
+			nftnl_rule_free(r);
+			return MNL_CB_ERROR;
+		}
+		d->v = nv;
+		d->cap = cap;
+	}
+	c = &d->v[d->n++];
+	memset(c, 0, sizeof(*c));
+	c->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	nftnl_expr_foreach(r, expr_cb, c);
+	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &ud_len);
+	if (ud)
+		nftnl_udata_parse(ud, ud_len, comment_cb, c);
+out:
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int sw_nft_read_counters(const char *table, const char *chain,
+			 struct sw_nft_rule_counters **out, size_t *n, struct sw_err *err)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char *buf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct dump d = { .chain = chain };
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	struct nlmsghdr *nlh;
+	ssize_t len;
+	int ret = 0, cb = MNL_CB_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (!nl || !buf || !r) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: reading counters: %s", strerror(errno));
+		goto out;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: netlink bind: %s", strerror(errno));
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, seq);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: reading counters: %s", strerror(errno));
+		goto out;
+	}
+	while (cb > MNL_CB_STOP && (len = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE * 4)) > 0)
+		cb = mnl_cb_run(buf, (size_t)len, seq, portid, rule_cb, &d);
+	if (cb == MNL_CB_ERROR || d.nomem) {
+		int e = d.nomem ? ENOMEM : errno;
+
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: reading counters of chain %s in table inet %s: %s",
+				 chain, table, strerror(e));
+		free(d.v);
+		goto out;
+	}
+	*out = d.v;
+	*n = d.n;
+out:
+	nftnl_rule_free(r);
+	free(buf);
+	if (nl)
+		mnl_socket_close(nl);
+	return ret;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * expr.c - a plan's rule as nf_tables expressions, the way nft builds the
+ * same text (implicit dependencies included: `ip saddr` in an inet table
+ * needs `meta nfproto ipv4`, `icmp type` needs `meta l4proto icmp`).
+ */
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+
+#include "internal.h"
+
+static int add(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		return -1;
+	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
+	return 0;
+}
+
+static int meta_load(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return add(r, e);
+}
+
+static int payload_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	return add(r, e);
+}
+
+static int cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	return add(r, e);
+}
+
+static int lookup(struct nftnl_rule *r, const char *set, uint32_t id)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+	return add(r, e);
+}
+
+/* A value of @klen (1 or 2) bytes in network order. */
+static void put_be(uint8_t *b, unsigned v, size_t klen)
+{
+	if (klen == 2) {
+		b[0] = (uint8_t)(v >> 8);
+		b[1] = (uint8_t)v;
+	} else {
+		b[0] = (uint8_t)v;
+	}
+}
+
+/* @ranges against the value in reg 1: cmp, range, or an anonymous set. */
+static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
+			const struct sw_nft_range *ranges, size_t n, size_t klen, uint32_t key_type,
+			struct sw_nft_anon *anon, size_t *n_anon, size_t max_anon, uint32_t *next_id)
+{
+	struct sw_nft_range *v;
+	size_t k;
+	uint8_t lo[2], hi[2];
+	int ret = -1;
+
+	if (sw_nft__ranges_norm(ranges, n, &v, &k) < 0)
+		return -1;
+	if (k == 1 && v[0].lo == v[0].hi) {
+		put_be(lo, v[0].lo, klen);
+		ret = cmp(r, NFT_CMP_EQ, lo, (uint32_t)klen);
+	} else if (k == 1) {
+		struct nftnl_expr *e = nftnl_expr_alloc("range");
+
+		put_be(lo, v[0].lo, klen);
+		put_be(hi, v[0].hi, klen);
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
+			nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, lo, (uint32_t)klen);
+			nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, hi, (uint32_t)klen);
+		}
+		ret = add(r, e);
+	} else if (*n_anon < max_anon) {
+		bool interval = false;
+		struct nftnl_set *s;
+		uint32_t id = (*next_id)++;
+
+		for (size_t i = 0; i < k; i++)
+			interval |= v[i].lo != v[i].hi;
+		s = nftnl_set_alloc();
+		if (!s)
+			goto out;
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, "__set%d");
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)klen);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT |
+				  (interval ? NFT_SET_INTERVAL : 0));
+		anon[(*n_anon)++].set = s;	/* the caller frees it */
+		for (size_t i = 0; i < k; i++) {
+			struct sw_nft_ival iv = { .plen = 0 };
+			unsigned end = v[i].hi + 1u;
+
+			put_be(iv.start, v[i].lo, klen);
+			iv.end_wraps = end > (klen == 2 ? 0xffffu : 0xffu);
+			put_be(iv.end, end, klen);
+			if (!interval)
+				iv.end_wraps = true;	/* plain set: one element each */
+			if (sw_nft__set_add_ival(s, &iv, klen) < 0)
+				goto out;
+		}
+		ret = lookup(r, "__set%d", id);
+	}
+out:
+	free(v);
+	return ret;
+}
+
+int sw_nft__rule_build(const struct sw_nft_plan *p, size_t ci, size_t ri, struct nftnl_rule *r,
+		       struct sw_nft_anon *anon, size_t *n_anon, size_t max_anon,
+		       uint32_t *next_id, struct sw_err *err)
+{
+	const struct sw_nft_chain *ch = &p->chains[ci];
+	const struct sw_nft_rule *ru = &ch->rules[ri];
+	uint8_t nfproto = 0, l4 = 0;	/* what earlier matches made sure of */
+	bool l4_known = false;
+	int ret = 0;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, ch->name);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+
+	for (size_t m = 0; m < ru->n_matches && !ret; m++) {
+		const struct sw_nft_match *mt = &ru->matches[m];
+		uint8_t want, b;
+		uint32_t u;
+
+		switch (mt->kind) {
+		case SW_NFT_M_SADDR_SET:
+		case SW_NFT_M_DADDR_SET: {
+			const struct sw_nft_set *s = &p->sets[mt->set];
+			bool src = mt->kind == SW_NFT_M_SADDR_SET;
+
+			want = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+			if (nfproto != want) {
+				ret |= meta_load(r, NFT_META_NFPROTO);
+				ret |= cmp(r, NFT_CMP_EQ, &want, 1);
+				nfproto = want;
+			}
+			if (mt->family == 4)
+				ret |= payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4);
+			else
+				ret |= payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16);
+			ret |= lookup(r, s->name, (uint32_t)mt->set + 1);
+			break;
+		}
+		case SW_NFT_M_L4PROTO:
+			ret |= meta_load(r, NFT_META_L4PROTO);
+			ret |= cmp(r, NFT_CMP_EQ, &mt->proto, 1);
+			l4 = mt->proto;
+			l4_known = true;
+			break;
+		case SW_NFT_M_DPORT:
+			ret |= payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+			ret |= match_values(r, p, mt->ranges, mt->n_ranges, 2, SW_NFT_TYPE_INET_SERVICE,
+					    anon, n_anon, max_anon, next_id);
+			break;
+		case SW_NFT_M_ICMP_TYPE:
+			want = mt->family == 4 ? 1 : 58;
+			if (!l4_known || l4 != want) {
+				ret |= meta_load(r, NFT_META_L4PROTO);
+				ret |= cmp(r, NFT_CMP_EQ, &want, 1);
+				l4 = want;
+				l4_known = true;
+			}
+			ret |= payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+			ret |= match_values(r, p, mt->ranges, mt->n_ranges, 1,
+					    mt->family == 4 ? SW_NFT_TYPE_ICMP_TYPE : SW_NFT_TYPE_ICMP6_TYPE,
+					    anon, n_anon, max_anon, next_id);
+			break;
+		case SW_NFT_M_CT_STATE: {
+			struct nftnl_expr *e = nftnl_expr_alloc("ct");
+			uint32_t zero = 0;
+
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+			}
+			ret |= add(r, e);
+			e = nftnl_expr_alloc("bitwise");
+			if (e) {
+				u = mt->ct_bits;	/* SW_NFT_CT_* are the kernel's NF_CT_STATE bits */
+				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+				nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &u, 4);
+				nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+			}
+			ret |= add(r, e);
+			ret |= cmp(r, NFT_CMP_NEQ, &zero, 4);
+			break;
+		}
+		case SW_NFT_M_NFPROTO:
+			b = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+			ret |= meta_load(r, NFT_META_NFPROTO);
+			ret |= cmp(r, NFT_CMP_EQ, &b, 1);
+			nfproto = b;
+			break;
+		}
+	}
+	if (!ret && ru->counter)
+		ret |= add(r, nftnl_expr_alloc("counter"));
+	if (!ret && ru->log_group >= 0) {
+		struct nftnl_expr *e = nftnl_expr_alloc("log");
+		char buf[256];
+
+		if (e) {
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)ru->log_group);
+			if (ru->log_prefix[0]) {
+				sw_nft__quote_safe(ru->log_prefix, buf, sizeof(buf));
+				nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, buf);
+			}
+		}
+		ret |= add(r, e);
+	}
+	if (!ret) {
+		static const int verdicts[] = { NF_ACCEPT, NF_DROP, NFT_CONTINUE, NFT_RETURN };
+		struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdicts[ru->verdict]);
+		}
+		ret |= add(r, e);
+	}
+	if (!ret && ru->comment[0]) {
+		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		char buf[256];
+
+		sw_nft__quote_safe(ru->comment, buf, sizeof(buf));
+		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, buf))
+			ret = -1;
+		else
+			nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+					    nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	if (ret) {
+		char desc[256];
+
+		sw_nft__rule_desc(p, ci, ri, desc, sizeof(desc));
+		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: cannot build expressions (out of memory)",
+				  desc);
+	}
+	return 0;
+}
+
+struct nftnl_set *sw_nft__set_build(const char *table, const struct sw_nft_set *s, uint32_t id)
+{
+	struct nftnl_set *ns = nftnl_set_alloc();
+
+	if (!ns)
+		return NULL;
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(ns, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, (uint32_t)sw_nft__klen(s->family));
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE,
+			  s->family == 4 ? SW_NFT_TYPE_IPADDR : SW_NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	return ns;
+}
+
+int sw_nft__set_add_ival(struct nftnl_set *s, const struct sw_nft_ival *iv, size_t klen)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	if (!e)
+		return -1;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, iv->start, (uint32_t)klen);
+	nftnl_set_elem_add(s, e);	/* the set owns it now */
+	if (iv->end_wraps)
+		return 0;
+	e = nftnl_set_elem_alloc();
+	if (!e)
+		return -1;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, iv->end, (uint32_t)klen);
+	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+	nftnl_set_elem_add(s, e);
+	return 0;
+}

@@ -1,0 +1,107 @@
+#!/bin/bash
+# policy_enforce.sh SEGWATCH - a policy applied with `segwatch policy apply`
+# judges real packets between containers on a bridge: allowed connections
+# pass (and their return traffic), others are dropped and counted, monitor
+# mode drops nothing but counts, a bad policy leaves the ruleset in force,
+# and `remove` leaves no trace.
+set -u
+# shellcheck source=tests/ns/lib.sh
+. "$(dirname "$0")/lib.sh"
+SEGWATCH=${1:-${SEGWATCH:-}}
+
+ns_require "$SEGWATCH" nft
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+topo_up
+start_servers
+# c serves tcp 5432 (a "database" nobody but b may reach)
+ip netns exec "$NS_C" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5432)); s.listen(16)
+while True:
+    c, _ = s.accept(); c.sendall(b"db\n"); c.close()' &
+BG_PIDS="$BG_PIDS $!"
+sleep 0.3
+
+policy() { # policy MODE FILE
+	cat >"$2" <<-JSON
+	{
+	  "version": 1,
+	  "name": "enforce-test",
+	  "mode": "$1",
+	  "default": "deny",
+	  "groups": {
+	    "clients": { "names": ["$NS_A"] },
+	    "servers": { "names": ["$NS_B"] },
+	    "dbs":     { "names": ["$NS_C"] }
+	  },
+	  "rules": [
+	    { "name": "clients-to-servers", "from": "clients", "to": "servers", "proto": "tcp", "ports": [7001], "action": "allow" },
+	    { "name": "servers-to-dbs", "from": "servers", "to": "dbs", "proto": "tcp", "ports": [5432], "action": "allow" }
+	  ]
+	}
+	JSON
+}
+tcp_ok() { # tcp_ok NS ADDR PORT: a connection is answered
+	nsx "$1" python3 -c "import socket,sys; s=socket.create_connection(('$2',$3),timeout=1.5); s.close()" 2>/dev/null
+}
+sw() { nsx "$NS_H" "$SEGWATCH" "$@"; }
+
+before=$(nsx "$NS_H" nft -j list ruleset)
+policy enforce "$TMP/enforce.json"
+sw policy check "$TMP/enforce.json" || fail "policy check"
+sw policy apply "$TMP/enforce.json" --no-engine >"$TMP/apply.out" || fail "policy apply: $(cat "$TMP/apply.out")"
+cat "$TMP/apply.out"
+
+tcp_ok "$NS_A" "$SWT_B4" 7001 || fail "allowed a -> b:7001 did not pass"
+tcp_ok "$NS_B" "$SWT_C4" 5432 || fail "allowed b -> c:5432 did not pass"
+tcp_ok "$NS_A" "$SWT_C4" 5432 && fail "denied a -> c:5432 passed"
+tcp_ok "$NS_C" "$SWT_B4" 7001 && fail "denied c -> b:7001 passed"
+tcp_ok "$NS_A" "$SWT_B6" 7001 || fail "allowed a -> b:7001 over IPv6 did not pass"
+tcp_ok "$NS_A" "$SWT_C6" 5432 && fail "denied a -> c:5432 over IPv6 passed"
+echo "enforce: allowed connections pass with their answers, denied ones are dropped"
+
+sw policy status --json >"$TMP/status.json" || fail "policy status"
+python3 - "$TMP/status.json" <<'PY' || fail "counters do not show the traffic"
+import json, sys
+st = json.load(open(sys.argv[1]))
+assert st["applied"], st
+by = {}
+for r in st["rules"]:
+    by.setdefault(r["comment"].split(" ")[0], 0)
+    by[r["comment"].split(" ")[0]] += r["packets"]
+assert by.get("rules/0", 0) >= 2 and by.get("rules/1", 0) >= 1, by   # first packets of allowed connections
+assert by.get("default", 0) >= 3, by                                   # the denied SYNs (with retries)
+assert by.get("return", 0) >= 2, by                                    # established traffic
+print("counters:", by)
+PY
+
+# a bad policy: refused, and the ruleset in force stays as it was
+applied=$(nsx "$NS_H" nft list ruleset)
+echo '{"version": 1, "groups": {}, "rules": [{"from": "nope", "to": "any", "action": "allow"}]}' >"$TMP/bad.json"
+sw policy apply "$TMP/bad.json" --no-engine 2>"$TMP/bad.err" && fail "a bad policy was applied"
+grep -q 'unknown group "nope"' "$TMP/bad.err" || fail "no clear error: $(cat "$TMP/bad.err")"
+[ "$(nsx "$NS_H" nft list ruleset)" = "$applied" ] || fail "a refused policy changed the ruleset"
+echo "bad policy: refused, ruleset unchanged"
+
+# monitor mode: nothing is dropped, what would be is counted
+policy monitor "$TMP/monitor.json"
+sw policy apply "$TMP/monitor.json" --no-engine >/dev/null || fail "apply monitor"
+tcp_ok "$NS_A" "$SWT_C4" 5432 || fail "monitor mode dropped a -> c:5432"
+sw policy status --json >"$TMP/status2.json"
+python3 - "$TMP/status2.json" <<'PY' || fail "monitor mode did not count"
+import json, sys
+st = json.load(open(sys.argv[1]))
+n = sum(r["packets"] for r in st["rules"] if r["comment"].startswith("default"))
+assert n >= 1, st["rules"]
+print("monitor: passed, counted", n)
+PY
+
+sw policy remove >/dev/null || fail "policy remove"
+after=$(nsx "$NS_H" nft -j list ruleset)
+[ "$before" = "$after" ] || fail "remove left a trace: $after"
+tcp_ok "$NS_A" "$SWT_C4" 5432 || fail "after remove a -> c:5432 is still dropped"
+echo "remove: ruleset as before"
+echo "PASS"
