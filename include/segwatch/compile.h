@@ -15,7 +15,7 @@
 #include <segwatch/workload.h>
 
 #define SW_COMPILE_TABLE "segwatch"
-#define SW_COMPILE_CHAIN "forward"
+#define SW_COMPILE_CHAIN "sw_forward"
 #define SW_COMPILE_LOG_GROUP 42
 #define SW_COMPILE_PRIORITY (-10)	/* before Docker's and Podman's filter chains (0) */
 

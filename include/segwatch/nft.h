@@ -26,7 +26,14 @@ struct sw_nft_prefix {
 	uint8_t plen;
 };
 
-/* A named set of addresses of one family (interval: prefixes allowed). */
+/*
+ * A named set of addresses of one family (interval: prefixes allowed).
+ * Set and chain names: letters, digits, '_', '-', '.', not starting with a
+ * digit, '-' or '.', and containing a '_' or an upper-case letter: nft's
+ * keywords ("fwd", "log", "dns", "tcp", ...) cannot name objects in a script
+ * and nft 1.0.6 takes no quoted names (e.g. "g_web", "sw_fwd").
+ * Elements are deduplicated and prefixes inside another one dropped.
+ */
 struct sw_nft_set {
 	char name[SW_NFT_NAME_MAX];
 	uint8_t family;			/* 4 or 6 */
@@ -113,13 +120,15 @@ int sw_nft_remove(const char *table, struct sw_err *err);
 
 /*
  * sw_nft_set_update - add and remove elements of one set in one small batch
- * (a container started or stopped).
+ * (a container started or stopped). Only @set's name and family are used.
+ * Deletions go first. Removing an element that is not there, or adding one
+ * that overlaps an element in the set, fails the whole batch (nothing changes).
  */
 int sw_nft_set_update(const char *table, const struct sw_nft_set *set,
 		      const struct sw_nft_prefix *add, size_t n_add,
 		      const struct sw_nft_prefix *del, size_t n_del, struct sw_err *err);
 
-/* Counters of the rules of one chain, by position, from the kernel. */
+/* Counters of the rules of one chain, by position, from the kernel; free(*out). */
 struct sw_nft_rule_counters {
 	uint64_t packets, bytes;
 	char comment[128];

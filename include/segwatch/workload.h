@@ -104,6 +104,9 @@ void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn,
 
 size_t sw_registry_count(const struct sw_registry *reg);
 
+/* sw_registry_generation - changes whenever a workload starts, stops or changes. */
+uint64_t sw_registry_generation(const struct sw_registry *reg);
+
 /* What a flow endpoint is; names are part of the JSON interface (docs/flows.md). */
 enum sw_endpoint_kind {
 	SW_EP_NONE = 0,		/* not resolved (no identity sources) */

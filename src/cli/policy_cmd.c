@@ -23,6 +23,7 @@ struct sw_policy_args {
 	const char *file;
 	const char *flows;
 	bool json;
+	bool watch;
 	struct sw_identity_opts id;
 	struct sw_compile_opts copts;
 };
@@ -32,7 +33,7 @@ static void sw_policy_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch policy check FILE [--json]\n"
 		"       segwatch policy compile FILE [IDENTITY OPTIONS]\n"
-		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N]\n"
+		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--watch]\n"
 		"       segwatch policy status [--json]\n"
 		"       segwatch policy remove\n"
 		"       segwatch policy test FILE --flows FLOWS [--json]\n\n"
@@ -47,6 +48,8 @@ static void sw_policy_usage(FILE *out)
 		"         the policy and list the connections it would deny, by rule\n\n"
 		SW_IDENTITY_HELP
 		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
+		"      --watch            after apply, keep the group sets in step with containers\n"
+		"                         starting and stopping (small set-element batches)\n"
 		"  -j, --json             JSON output\n"
 		"  -h, --help             this text\n\n"
 		"docs/policy.md describes the language.\n"
@@ -95,21 +98,19 @@ static int sw_policy_check(const struct sw_policy_args *a)
 	return rc;
 }
 
-/* Load, resolve today's workloads, compile. */
+/* Load, resolve today's workloads (@id stays open for the caller), compile. */
 static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
-			   struct sw_nft_plan *plan)
+			   struct sw_identity *id, struct sw_nft_plan *plan)
 {
-	struct sw_identity id;
 	struct sw_err err = { 0 };
 	int rc = sw_policy_load(a->file, p);
 
+	memset(id, 0, sizeof(*id));
 	if (rc != SW_EXIT_OK)
 		return rc;
-	rc = sw_identity_open(&id, &a->id, &err);
-	if (rc == SW_EXIT_OK) {
-		rc = sw_policy_compile(*p, id.reg, &a->copts, plan, &err);
-		sw_identity_close(&id);
-	}
+	rc = sw_identity_open(id, &a->id, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_policy_compile(*p, id->reg, &a->copts, plan, &err);
 	if (rc != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", err.msg);
 	return rc;
@@ -119,11 +120,13 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 {
 	struct sw_nft_plan plan = { 0 };
 	struct sw_policy *p = NULL;
-	int rc = sw_policy_build(a, &p, &plan);
+	struct sw_identity id;
+	int rc = sw_policy_build(a, &p, &id, &plan);
 
 	if (rc == SW_EXIT_OK)
 		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 	sw_nft_plan_free(&plan);
+	sw_identity_close(&id);
 	sw_policy_free(p);
 	return rc;
 }
@@ -136,7 +139,8 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	char brnf[256];
 	struct timespec t0, t1;
 	size_t rules = 0, elems = 0;
-	int rc = sw_policy_build(a, &p, &plan);
+	struct sw_identity id;
+	int rc = sw_policy_build(a, &p, &id, &plan);
 
 	if (rc != SW_EXIT_OK)
 		goto out;
@@ -157,8 +161,12 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
 	       plan.table, plan.n_sets, elems, rules,
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, brnf);
+	fflush(stdout);
+	if (a->watch)
+		rc = sw_policy_watch(p, &id, &a->copts, &plan);
 out:
 	sw_nft_plan_free(&plan);
+	sw_identity_close(&id);
 	sw_policy_free(p);
 	return rc;
 }
@@ -237,12 +245,13 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	return rc;
 }
 
-enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP };
+enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH };
 
 static const struct option sw_policy_longopts[] = {
 	SW_IDENTITY_LONGOPTS,
 	{ "flows", required_argument, NULL, SW_OPT_FLOWS },
 	{ "log-group", required_argument, NULL, SW_OPT_LOG_GROUP },
+	{ "watch", no_argument, NULL, SW_OPT_WATCH },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -261,6 +270,8 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 			return sw_policy_usage(stdout), SW_EXIT_OK;
 		else if (c == SW_OPT_FLOWS)
 			a->flows = optarg;
+		else if (c == SW_OPT_WATCH)
+			a->watch = true;
 		else if (c == SW_OPT_LOG_GROUP) {
 			if (!sw_cli_parse_u32("--log-group", optarg, 0, 65535, &group))
 				return SW_EXIT_USAGE;

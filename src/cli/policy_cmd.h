@@ -14,4 +14,11 @@ int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool
 bool sw_bridge_nf_state(char *desc, size_t len);
 bool sw_bridge_nf_enable(char *desc, size_t len);
 
+struct sw_identity;
+struct sw_compile_opts;
+struct sw_nft_plan;
+/* policy_watch.c: keep the applied sets in step with the workloads until a signal. */
+int sw_policy_watch(const struct sw_policy *p, struct sw_identity *id,
+		    const struct sw_compile_opts *o, struct sw_nft_plan *applied);
+
 #endif

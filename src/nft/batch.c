@@ -123,7 +123,8 @@ static int table_msg(struct batch *b, const char *table, uint16_t type, uint16_t
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		batch_done(b, nlh);
 	}
-	nftnl_table_free(t);
+	if (t)
+		nftnl_table_free(t);
 	return nlh ? 0 : -1;
 }
 
@@ -146,7 +147,8 @@ static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set
 			nftnl_set_elems_nlmsg_build_payload(nlh, ns);
 			batch_done(b, nlh);
 		}
-		nftnl_set_free(ns);
+		if (ns)
+			nftnl_set_free(ns);
 		if (!nlh)
 			return -1;
 	}
@@ -377,7 +379,8 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 			nftnl_set_nlmsg_build_payload(nlh, ns);
 			batch_done(&b, nlh);
 		}
-		nftnl_set_free(ns);
+		if (ns)
+			nftnl_set_free(ns);
 		if (!nlh)
 			goto nomem;
 		ret = sw_nft__set_ivals(&p->sets[i], &iv, &n, err, "nft: set");
@@ -515,21 +518,31 @@ out:
 	return ret;
 }
 
-bool sw_nft_table_exists(const char *table)
+/* Whether a table (@chain NULL) or a chain of it exists: a GET with an ack. */
+int sw_nft__exists(const char *table, const char *chain)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t = chain ? NULL : nftnl_table_alloc();
+	struct nftnl_chain *c = chain ? nftnl_chain_alloc() : NULL;
+	uint16_t type = chain ? NFT_MSG_GETCHAIN : NFT_MSG_GETTABLE;
+	uint16_t reply = chain ? NFT_MSG_NEWCHAIN : NFT_MSG_NEWTABLE;
 	struct nlmsghdr *nlh;
 	uint32_t seq = (uint32_t)time(NULL);
-	bool found = false;
+	int found = -1;
 	ssize_t n;
 
-	if (!nl || !t || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	if (!nl || (!t && !c) || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto out;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
-	nftnl_table_nlmsg_build_payload(nlh, t);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_ACK, seq);
+	if (chain) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+	} else {
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+		nftnl_table_nlmsg_build_payload(nlh, t);
+	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
 	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
@@ -539,17 +552,30 @@ bool sw_nft_table_exists(const char *table)
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq)
 				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				done = true;	/* the ack (after NEWTABLE) or ENOENT */
-			else if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE)
-				found = true;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				done = true;	/* the ack (after the object) or an error */
+				if (found < 0)
+					found = e->error == 0 ? 1 : e->error == -ENOENT ? 0 : -1;
+			} else if ((nlh->nlmsg_type & 0xff) == reply) {
+				found = 1;
+			}
 		}
 		if (done)
 			break;
 	}
 out:
-	nftnl_table_free(t);
+	if (t)
+		nftnl_table_free(t);
+	if (c)
+		nftnl_chain_free(c);
 	if (nl)
 		mnl_socket_close(nl);
 	return found;
+}
+
+bool sw_nft_table_exists(const char *table)
+{
+	return sw_nft__exists(table, NULL) == 1;
 }

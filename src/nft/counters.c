@@ -67,7 +67,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 
 		if (!nv) {
 			d->nomem = true;
-			nftnl_rule_free(r);
+			if (r)
+				nftnl_rule_free(r);
 			return MNL_CB_ERROR;
 		}
 		d->v = nv;
@@ -81,7 +82,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	if (ud)
 		nftnl_udata_parse(ud, ud_len, comment_cb, c);
 out:
-	nftnl_rule_free(r);
+	if (r)
+		nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
@@ -126,10 +128,15 @@ int sw_nft_read_counters(const char *table, const char *chain,
 		free(d.v);
 		goto out;
 	}
+	if (d.n == 0 && sw_nft__exists(table, chain) == 0) {
+		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: no chain %s in table inet %s", chain, table);
+		goto out;
+	}
 	*out = d.v;
 	*n = d.n;
 out:
-	nftnl_rule_free(r);
+	if (r)
+		nftnl_rule_free(r);
 	free(buf);
 	if (nl)
 		mnl_socket_close(nl);

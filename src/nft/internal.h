@@ -36,6 +36,9 @@ bool sw_nft__prefix_ival(const struct sw_nft_prefix *p, uint8_t family, struct s
 int sw_nft__ranges_norm(const struct sw_nft_range *r, size_t n, struct sw_nft_range **out,
 			size_t *n_out);
 
+/* Values in one port list (its anonymous set is one netlink message). */
+#define SW_NFT_MAX_RANGES 1000
+
 /* Check a plan before building anything (indexes, families, names). */
 int sw_nft__plan_check(const struct sw_nft_plan *p, struct sw_err *err);
 
@@ -72,5 +75,8 @@ int sw_nft__rule_build(const struct sw_nft_plan *p, size_t ci, size_t ri, struct
 struct nftnl_set *sw_nft__set_build(const char *table, const struct sw_nft_set *s, uint32_t id);
 /* Add interval elements (start, and end unless it wraps) of @iv to @s. */
 int sw_nft__set_add_ival(struct nftnl_set *s, const struct sw_nft_ival *iv, size_t klen);
+
+/* 1: the table (@chain NULL) or chain exists, 0: it does not, -1: cannot tell. */
+int sw_nft__exists(const char *table, const char *chain);
 
 #endif

@@ -290,6 +290,10 @@ int sw_nft__plan_check(const struct sw_nft_plan *p, struct sw_err *err)
 				case SW_NFT_M_DPORT:
 					if (!mt->n_ranges || !mt->ranges)
 						goto empty;
+					if (mt->n_ranges > SW_NFT_MAX_RANGES)
+						return sw_err_set(err, SW_EXIT_USAGE,
+								  "nft plan: %s: match %zu: more than %d ports or ranges",
+								  desc, m + 1, SW_NFT_MAX_RANGES);
 					break;
 				case SW_NFT_M_L4PROTO:
 					break;

@@ -48,6 +48,7 @@ struct sw_registry {
 	struct sw_map addrs;
 	struct sw_map ifaces;
 	size_t running;
+	uint64_t generation;	/* bumped by every change: watchers compare it */
 };
 
 static uint64_t sw_hash_bytes(const void *p, size_t n)
@@ -349,6 +350,7 @@ bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, ui
 	e->running = true;
 	e->started_us = now_us;
 	reg->running++;
+	reg->generation++;
 	return ok;
 }
 
@@ -363,6 +365,7 @@ void sw_registry_stop(struct sw_registry *reg, enum sw_wl_source source, const c
 	e->running = false;
 	e->stopped_us = now_us;
 	reg->running--;
+	reg->generation++;
 }
 
 /* Lower is more specific: the engine knows best what runs now. */
@@ -415,4 +418,9 @@ void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn,
 size_t sw_registry_count(const struct sw_registry *reg)
 {
 	return reg->running;
+}
+
+uint64_t sw_registry_generation(const struct sw_registry *reg)
+{
+	return reg->generation;
 }

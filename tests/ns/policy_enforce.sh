@@ -8,10 +8,17 @@ set -u
 # shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 SEGWATCH=${1:-${SEGWATCH:-}}
+NS_D=swt$ID-d PD=swpd$ID SWT_D4=10.78.0.4 SWT_D6=fd00:78::4
 
 ns_require "$SEGWATCH" nft
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
+WATCH_PID=
+enforce_cleanup() {
+	[ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
+	ip netns del "$NS_D" 2>/dev/null
+	cleanup
+}
+trap enforce_cleanup EXIT
+trap 'enforce_cleanup; exit 130' INT TERM
 
 topo_up
 start_servers
@@ -33,7 +40,7 @@ policy() { # policy MODE FILE
 	  "mode": "$1",
 	  "default": "deny",
 	  "groups": {
-	    "clients": { "names": ["$NS_A"] },
+	    "clients": { "names": ["$NS_A", "$NS_D"] },
 	    "servers": { "names": ["$NS_B"] },
 	    "dbs":     { "names": ["$NS_C"] }
 	  },
@@ -98,6 +105,22 @@ n = sum(r["packets"] for r in st["rules"] if r["comment"].startswith("default"))
 assert n >= 1, st["rules"]
 print("monitor: passed, counted", n)
 PY
+
+# membership follows containers: with --watch, a client started later is let in
+sw policy apply "$TMP/enforce.json" --no-engine --watch >"$TMP/watch.out" 2>&1 &
+WATCH_PID=$!
+for _ in $(seq 50); do grep -q watching "$TMP/watch.out" && break; sleep 0.1; done
+add_container "$NS_D" "$PD" "$SWT_D4" "$SWT_D6"
+for _ in $(seq 50); do grep -q "10\|+" "$TMP/watch.out" && grep -q "^set g0_clients_v4: +1" "$TMP/watch.out" && break; sleep 0.1; done
+cat "$TMP/watch.out"
+grep -q "^set g0_clients_v4: +1 -0 elements in" "$TMP/watch.out" || fail "the new client's address was not added to its set"
+tcp_ok "$NS_D" "$SWT_B4" 7001 || fail "a new client d -> b:7001 was not let in"
+tcp_ok "$NS_D" "$SWT_C4" 5432 && fail "new client d -> c:5432 passed"
+ip netns del "$NS_D"
+for _ in $(seq 50); do grep -q "^set g0_clients_v4: +0 -1" "$TMP/watch.out" && break; sleep 0.1; done
+grep -q "^set g0_clients_v4: +0 -1" "$TMP/watch.out" || fail "the stopped client's address stayed in its set"
+kill -TERM "$WATCH_PID"; wait "$WATCH_PID"; WATCH_PID=
+echo "watch: membership changes applied as set updates"
 
 sw policy remove >/dev/null || fail "policy remove"
 after=$(nsx "$NS_H" nft -j list ruleset)

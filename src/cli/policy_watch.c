@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch policy apply --watch: after the full apply, follow containers as
+ * they start and stop (engine and kernel events) and change only the set
+ * elements that differ, in one small batch per set.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <segwatch/compile.h>
+
+#include "identity.h"
+#include "policy_cmd.h"
+
+static volatile sig_atomic_t sw_watch_stop;
+
+static void sw_watch_on_signal(int sig)
+{
+	(void)sig;
+	sw_watch_stop = 1;
+}
+
+static uint64_t sw_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static double sw_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int sw_prefix_cmp(const struct sw_nft_prefix *a, const struct sw_nft_prefix *b)
+{
+	int c = memcmp(a->addr, b->addr, 16);
+
+	return c ? c : (int)a->plen - (int)b->plen;
+}
+
+/*
+ * Elements of @old missing from @new go to @del, the reverse to @add. Both
+ * are sorted (the compiler normalizes sets), so one merge pass does it.
+ */
+static void sw_set_diff(const struct sw_nft_set *old, const struct sw_nft_set *new,
+			struct sw_nft_prefix *add, size_t *n_add, struct sw_nft_prefix *del,
+			size_t *n_del)
+{
+	size_t i = 0, j = 0;
+
+	*n_add = *n_del = 0;
+	while (i < old->n_elems || j < new->n_elems) {
+		int c = i == old->n_elems ? 1 : j == new->n_elems ? -1 :
+			sw_prefix_cmp(&old->elems[i], &new->elems[j]);
+
+		if (c < 0)
+			del[(*n_del)++] = old->elems[i++];
+		else if (c > 0)
+			add[(*n_add)++] = new->elems[j++];
+		else
+			i++, j++;
+	}
+}
+
+/* Push the differences between the applied plan and a fresh one; the fresh one becomes applied. */
+static int sw_watch_update(const struct sw_policy *p, struct sw_identity *id,
+			   const struct sw_compile_opts *o, struct sw_nft_plan *applied)
+{
+	struct sw_nft_plan fresh = { 0 };
+	struct sw_err err = { 0 };
+	int rc = sw_policy_compile(p, id->reg, o, &fresh, &err);
+
+	for (size_t s = 0; rc == SW_EXIT_OK && s < fresh.n_sets && s < applied->n_sets; s++) {
+		const struct sw_nft_set *os = &applied->sets[s], *ns = &fresh.sets[s];
+		struct sw_nft_prefix add[ns->n_elems + 1], del[os->n_elems + 1];
+		size_t n_add, n_del;
+		double t0;
+
+		sw_set_diff(os, ns, add, &n_add, del, &n_del);
+		if (!n_add && !n_del)
+			continue;
+		t0 = sw_mono_ms();
+		rc = sw_nft_set_update(applied->table, ns, add, n_add, del, n_del, &err);
+		if (rc == SW_EXIT_OK)
+			printf("set %s: +%zu -%zu elements in %.2f ms\n", ns->name, n_add, n_del,
+			       sw_mono_ms() - t0);
+	}
+	fflush(stdout);
+	if (rc != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: membership update failed: %s\n", err.msg);
+		sw_nft_plan_free(&fresh);
+		return rc;
+	}
+	sw_nft_plan_free(applied);
+	*applied = fresh;
+	return SW_EXIT_OK;
+}
+
+int sw_policy_watch(const struct sw_policy *p, struct sw_identity *id,
+		    const struct sw_compile_opts *o, struct sw_nft_plan *applied)
+{
+	uint64_t seen = sw_registry_generation(id->reg);
+	int rc = SW_EXIT_OK;
+
+	signal(SIGINT, sw_watch_on_signal);
+	signal(SIGTERM, sw_watch_on_signal);
+	printf("watching workloads; membership changes update the sets (Ctrl-C ends, the ruleset stays)\n");
+	fflush(stdout);
+	while (!sw_watch_stop && rc == SW_EXIT_OK) {
+		poll(NULL, 0, 50);
+		sw_identity_tick(NULL, sw_wall_us(), id);
+		if (sw_registry_generation(id->reg) == seen)
+			continue;
+		seen = sw_registry_generation(id->reg);
+		rc = sw_watch_update(p, id, o, applied);
+	}
+	return rc;
+}
