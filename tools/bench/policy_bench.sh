@@ -6,19 +6,24 @@
 #      `nft -f` loading the script `segwatch policy compile` prints
 #   2. one workload starting (a namespace joining a bridge): the time
 #      `policy apply --watch` takes to update the sets
-# Usage: tools/bench/policy_bench.sh   (root)
+#   3. forwarding throughput (iperf3, TCP, routed through the namespace):
+#      no policy; the large policy (the connection allowed by its last rule);
+#      the same allowance written iptables-style as one rule per address pair
+#      (10,000 rules, no conntrack shortcut), to show the per-packet cost of
+#      set lookups staying flat
+# Usage: tools/bench/policy_bench.sh   (root; installs iperf3 if missing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "policy_bench: needs root" >&2; exit 2; }
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" --target segwatch >/dev/null
 SW=$PWD/build-bench/segwatch
-NS=swpb$$ CNS=swpb$$-c
+NS=swpb$$ CNS=swpb$$-c LNS=swpb$$-l RNS=swpb$$-r
 work=$(mktemp -d /tmp/sw-polbench.XXXXXX)
 WATCH=
 cleanup() {
 	[ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null
-	ip netns del "$CNS" 2>/dev/null || true
+	for x in "$CNS" "$LNS" "$RNS"; do ip netns del "$x" 2>/dev/null || true; done
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -32,8 +37,12 @@ wl = [{"name": f"bench/w{i}", "labels": {"app": f"a{i % 100}"},
 json.dump({"version": 1, "workloads": wl}, open(f"{w}/inv.json", "w"))
 groups = {f"g{k}": {"labels": {"app": f"a{k}"}} for k in range(100)}
 groups["late"] = {"names": ["swpb*-c"]}
+groups["left"] = {"cidrs": ["10.250.1.0/24"]}
+groups["right"] = {"cidrs": ["10.250.2.0/24"]}
 rules = [{"name": f"r{r}", "from": f"g{r % 100}", "to": f"g{(r * 7 + 1) % 100}",
-          "proto": "tcp", "ports": [1000 + r], "action": "allow"} for r in range(1000)]
+          "proto": "tcp", "ports": [1000 + r], "action": "allow"} for r in range(999)]
+rules.append({"name": "iperf", "from": "left", "to": "right", "proto": "tcp", "ports": [5201],
+              "action": "allow"})
 json.dump({"version": 1, "name": "bench", "default": "deny", "intra_group": "policy",
            "groups": groups, "rules": rules}, open(f"{w}/policy.json", "w"))
 PY
@@ -72,3 +81,52 @@ ip netns exec "$CNS" ip addr add 10.200.0.9/24 dev eth0
 ip netns exec "$CNS" ip link set eth0 up
 for _ in $(seq 100); do grep -q "^set .*late" "$work/watch.out" && break; sleep 0.1; done
 grep "^set " "$work/watch.out" | sed 's/^/   /'
+
+echo "== 3. forwarding throughput (iperf3, 5 s, TCP)"
+command -v iperf3 >/dev/null || apt-get install -y -qq iperf3 >/dev/null
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null || true; WATCH=
+n nft delete table inet segwatch 2>/dev/null || true
+n sysctl -qw net.ipv4.ip_forward=1
+for side in l r; do
+	x=$([ $side = l ] && echo "$LNS" || echo "$RNS"); k=$([ $side = l ] && echo 1 || echo 2)
+	ip netns add "$x"
+	n ip link add "swpb$side" type veth peer name eth0 netns "$x"
+	n ip addr add "10.250.$k.254/24" dev "swpb$side"
+	n ip link set "swpb$side" up
+	ip netns exec "$x" ip link set lo up
+	ip netns exec "$x" ip addr add "10.250.$k.1/24" dev eth0
+	ip netns exec "$x" ip link set eth0 up
+	ip netns exec "$x" ip route add default via "10.250.$k.254"
+done
+ip netns exec "$RNS" iperf3 -s -D -1 >/dev/null 2>&1 || true
+gbps() { # one iperf3 run, Gbit/s
+	ip netns exec "$RNS" iperf3 -s -D -1 >/dev/null 2>&1 || true
+	sleep 0.3
+	ip netns exec "$LNS" iperf3 -c 10.250.2.1 -t 5 -J | python3 -c \
+		"import json,sys; print('%.2f' % (json.load(sys.stdin)['end']['sum_received']['bits_per_second'] / 1e9))"
+}
+none=$(gbps)
+n "$SW" policy apply "$work/policy.json" --inventory "$work/inv.json" --no-engine --no-kernel >/dev/null
+big=$(gbps)
+n nft delete table inet segwatch
+# iptables-style: one ACCEPT per (source, destination) pair, the iperf pair last, DROP after
+python3 - "$work/ipt.rules" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("*filter\n:FORWARD ACCEPT [0:0]\n")
+    for i in range(9999):
+        f.write(f"-A FORWARD -s 10.{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255} -d 10.101.{(i >> 8) & 255}.{i & 255} -p tcp --dport {1000 + i % 1000} -j ACCEPT\n")
+    f.write("-A FORWARD -s 10.250.1.1 -d 10.250.2.1 -p tcp --dport 5201 -j ACCEPT\n")
+    f.write("-A FORWARD -s 10.250.2.1 -d 10.250.1.1 -p tcp --sport 5201 -j ACCEPT\n")
+    f.write("-A FORWARD -j DROP\nCOMMIT\n")
+PY
+n iptables-restore "$work/ipt.rules"
+pairs=$(gbps)
+n iptables -F FORWARD
+python3 - "$none" "$big" "$pairs" <<'PY'
+import sys
+none, big, pairs = map(float, sys.argv[1:])
+print(f"   no policy:                          {none:6.2f} Gbit/s")
+print(f"   segwatch, 1,000 rules / 204 sets:   {big:6.2f} Gbit/s  ({100 * big / none:.0f}% of no policy)")
+print(f"   iptables, 10,001 rules per pair:    {pairs:6.2f} Gbit/s  ({100 * pairs / none:.0f}% of no policy)")
+PY
