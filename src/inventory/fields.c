@@ -26,17 +26,17 @@ int sw_inv_wl_append(struct sw_inv_ctx *c, struct sw_workload *w)
 int sw_inv_text(struct sw_inv_ctx *c, const char *s, const char *what, bool empty_ok)
 {
 	size_t len = strnlen(s, SW_INV_MAX_TEXT + 1);
-	struct sw_qbuf q;
+	struct sw_quote q;
 
 	if (len == 0 && !empty_ok)
 		return sw_inv_fail(c, "%s is empty", what);
 	if (len > SW_INV_MAX_TEXT)
-		return sw_inv_fail(c, "%s %s is longer than %d bytes", what, sw_inv_q(&q, s),
+		return sw_inv_fail(c, "%s %s is longer than %d bytes", what, sw_text_quote(&q, s),
 				   SW_INV_MAX_TEXT);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return sw_inv_fail(c, "%s %s contains a control character", what,
-					   sw_inv_q(&q, s));
+					   sw_text_quote(&q, s));
 	return SW_EXIT_OK;
 }
 
@@ -99,17 +99,17 @@ int sw_inv_add_ip(struct sw_inv_ctx *c, struct sw_workload *w, const char *text)
 {
 	uint8_t addr[16];
 	const char *why;
-	struct sw_qbuf q;
+	struct sw_quote q;
 
 	if (!sw_addr_parse(text, addr)) {
 		if (strchr(text, '/'))
 			return sw_inv_fail(c, "not an IP address %s: give the address without a "
-					   "prefix length", sw_inv_q(&q, text));
-		return sw_inv_fail(c, "not an IP address %s", sw_inv_q(&q, text));
+					   "prefix length", sw_text_quote(&q, text));
+		return sw_inv_fail(c, "not an IP address %s", sw_text_quote(&q, text));
 	}
 	why = sw_inv_addr_unusable(addr);
 	if (why)
-		return sw_inv_fail(c, "%s is %s, not a workload's address", sw_inv_q(&q, text), why);
+		return sw_inv_fail(c, "%s is %s, not a workload's address", sw_text_quote(&q, text), why);
 	if (!sw_workload_add_addr(w, addr))
 		return sw_inv_nomem(c);
 	return SW_EXIT_OK;

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include <segwatch/inventory.h>
+#include <segwatch/text.h>
 
 /* Longest string we accept in names, labels and the like (bytes). */
 #define SW_INV_MAX_TEXT 1024
@@ -38,11 +39,6 @@ size_t sw_jptr_push_key(struct sw_jptr *p, const char *key);
 size_t sw_jptr_push_index(struct sw_jptr *p, size_t i);
 void sw_jptr_pop(struct sw_jptr *p, size_t mark);
 
-/* A short, escaped, double-quoted rendering of user text for messages. */
-struct sw_qbuf {
-	char s[80];
-};
-const char *sw_inv_q(struct sw_qbuf *b, const char *text);
 
 struct sw_inv_ctx {
 	const char *name;	/* input name for messages and inventory uids */

@@ -33,11 +33,11 @@ static int sw_seg_unknown_key_list(struct sw_inv_ctx *c, const char *key,
 {
 	char list[128] = "";
 	size_t o = 0;
-	struct sw_qbuf q;
+	struct sw_quote q;
 
 	for (size_t i = 0; i < n_known && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", known[i]);
-	return sw_inv_fail(c, "unknown key %s (expected %s)", sw_inv_q(&q, key), list);
+	return sw_inv_fail(c, "unknown key %s (expected %s)", sw_text_quote(&q, key), list);
 }
 
 /* sw_seg_unknown_keys - fail on the first member of @o not in @known. */
@@ -45,7 +45,7 @@ static int sw_seg_unknown_keys(struct sw_inv_ctx *c, const json_t *o, const char
 			       size_t n_known)
 {
 	const char *key, *hint;
-	struct sw_qbuf q, qh;
+	struct sw_quote q, qh;
 	json_t *v;
 
 	json_object_foreach((json_t *)o, key, v) {
@@ -58,8 +58,8 @@ static int sw_seg_unknown_keys(struct sw_inv_ctx *c, const json_t *o, const char
 		sw_jptr_push_key(&c->ptr, key);
 		hint = sw_inv_suggest(key, known, n_known);
 		if (hint)
-			return sw_inv_fail(c, "unknown key %s; did you mean %s?", sw_inv_q(&q, key),
-					   sw_inv_q(&qh, hint));
+			return sw_inv_fail(c, "unknown key %s; did you mean %s?", sw_text_quote(&q, key),
+					   sw_text_quote(&qh, hint));
 		return sw_seg_unknown_key_list(c, key, known, n_known);
 	}
 	return SW_EXIT_OK;
@@ -118,30 +118,30 @@ static int sw_seg_list(struct sw_inv_ctx *c, const json_t *o, const char *key,
 static int sw_seg_ip(struct sw_inv_ctx *c, struct sw_workload *w, const char *text)
 {
 	size_t before = w->n_addrs;
-	struct sw_qbuf q;
+	struct sw_quote q;
 	int rc = sw_inv_add_ip(c, w, text);
 
 	if (rc)
 		return rc;
 	if (w->n_addrs == before)
-		return sw_inv_fail(c, "%s is listed twice in this workload", sw_inv_q(&q, text));
+		return sw_inv_fail(c, "%s is listed twice in this workload", sw_text_quote(&q, text));
 	return SW_EXIT_OK;
 }
 
 static int sw_seg_mac(struct sw_inv_ctx *c, struct sw_workload *w, const char *text)
 {
 	static const uint8_t zero[6];
-	struct sw_qbuf q;
+	struct sw_quote q;
 	uint8_t mac[6];
 
 	if (!sw_mac_parse(text, mac))
 		return sw_inv_fail(c, "not a MAC address %s (expected six hex pairs separated "
-				   "by colons, like \"02:00:00:00:00:10\")", sw_inv_q(&q, text));
+				   "by colons, like \"02:00:00:00:00:10\")", sw_text_quote(&q, text));
 	if (mac[0] & 1)
 		return sw_inv_fail(c, "%s is a multicast MAC address, not a workload's",
-				   sw_inv_q(&q, text));
+				   sw_text_quote(&q, text));
 	if (memcmp(mac, zero, sizeof(zero)) == 0)
-		return sw_inv_fail(c, "%s is not a workload's MAC address", sw_inv_q(&q, text));
+		return sw_inv_fail(c, "%s is not a workload's MAC address", sw_text_quote(&q, text));
 	if (!sw_workload_add_mac(w, mac))
 		return sw_inv_nomem(c);
 	return SW_EXIT_OK;
@@ -163,7 +163,7 @@ static bool sw_seg_ifname_ok(const char *name)
 static int sw_seg_iface(struct sw_inv_ctx *c, const json_t *o, struct sw_workload *w)
 {
 	const char *name;
-	struct sw_qbuf q;
+	struct sw_quote q;
 	int rc = sw_inv_opt_string(c, o, "interface", "interface name", &name);
 
 	if (rc || !name)
@@ -171,7 +171,7 @@ static int sw_seg_iface(struct sw_inv_ctx *c, const json_t *o, struct sw_workloa
 	if (!sw_seg_ifname_ok(name)) {
 		sw_jptr_push_key(&c->ptr, "interface");
 		return sw_inv_fail(c, "%s is not an interface name (at most %d characters, "
-				   "no \"/\", \":\" or spaces)", sw_inv_q(&q, name), IF_NAMESIZE - 1);
+				   "no \"/\", \":\" or spaces)", sw_text_quote(&q, name), IF_NAMESIZE - 1);
 	}
 	w->iface = strdup(name);
 	if (!w->iface)
@@ -210,7 +210,7 @@ static int sw_seg_strings(struct sw_inv_ctx *c, const json_t *o, struct sw_workl
 static int sw_seg_fields(struct sw_inv_ctx *c, const json_t *o, struct sw_workload *w)
 {
 	const json_t *labels = json_object_get(o, "labels");
-	struct sw_qbuf q;
+	struct sw_quote q;
 	int rc;
 
 	rc = sw_inv_expect(c, o, JSON_OBJECT);
@@ -233,7 +233,7 @@ static int sw_seg_fields(struct sw_inv_ctx *c, const json_t *o, struct sw_worklo
 		rc = sw_seg_iface(c, o, w);
 	if (!rc && w->n_addrs == 0 && w->n_macs == 0 && !w->iface)
 		rc = sw_inv_fail(c, "workload %s has no \"ips\"; give its addresses, or \"macs\" "
-				 "or \"interface\" to recognise it by", sw_inv_q(&q, w->name));
+				 "or \"interface\" to recognise it by", sw_text_quote(&q, w->name));
 	return rc;
 }
 
@@ -312,7 +312,7 @@ static int sw_seg_unique_names(struct sw_inv_ctx *c)
 {
 	struct sw_seg_ref *refs = calloc(c->n_wl ? c->n_wl : 1, sizeof(*refs));
 	const struct sw_seg_ref *dup, *orig;
-	struct sw_qbuf q;
+	struct sw_quote q;
 	int rc = SW_EXIT_OK;
 
 	if (!refs)
@@ -323,7 +323,7 @@ static int sw_seg_unique_names(struct sw_inv_ctx *c)
 		sw_jptr_push_index(&c->ptr, dup->wl);
 		sw_jptr_push_key(&c->ptr, "name");
 		rc = sw_inv_fail(c, "duplicate workload name %s (also /workloads/%zu)",
-				 sw_inv_q(&q, dup->key), orig->wl);
+				 sw_text_quote(&q, dup->key), orig->wl);
 	}
 	free(refs);
 	return rc;
@@ -344,7 +344,7 @@ static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
 	const struct sw_seg_ref *dup, *orig;
 	struct sw_seg_ref *refs;
 	size_t n = 0;
-	struct sw_qbuf q1, q2;
+	struct sw_quote q1, q2;
 	char text[INET6_ADDRSTRLEN];
 	int rc = SW_EXIT_OK;
 
@@ -363,8 +363,8 @@ static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
 		sw_jptr_push_key(&c->ptr, "ips");
 		sw_jptr_push_index(&c->ptr, dup->item);
 		rc = sw_inv_fail(c, "address %s is listed by both %s (/workloads/%zu/ips/%zu) and %s",
-				 text, sw_inv_q(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
-				 sw_inv_q(&q2, c->wl[dup->wl].name));
+				 text, sw_text_quote(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
+				 sw_text_quote(&q2, c->wl[dup->wl].name));
 	}
 	free(refs);
 	return rc;

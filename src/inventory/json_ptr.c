@@ -69,33 +69,6 @@ void sw_jptr_pop(struct sw_jptr *p, size_t mark)
 	}
 }
 
-/* sw_inv_q - "text" with quotes and control characters escaped, cut at ~60 bytes. */
-const char *sw_inv_q(struct sw_qbuf *b, const char *text)
-{
-	const size_t room = sizeof(b->s) - 6; /* closing quote, "...", NUL */
-	size_t o = 0;
-
-	b->s[o++] = '"';
-	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
-		if (o + 4 >= room) {
-			memcpy(b->s + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (*t == '"' || *t == '\\') {
-			b->s[o++] = '\\';
-			b->s[o++] = (char)*t;
-		} else if (*t < 0x20 || *t == 0x7f) {
-			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *t);
-		} else {
-			b->s[o++] = (char)*t;
-		}
-	}
-	b->s[o++] = '"';
-	b->s[o] = '\0';
-	return b->s;
-}
-
 int sw_inv_fail(struct sw_inv_ctx *c, const char *fmt, ...)
 {
 	char what[sizeof(c->err->msg)];

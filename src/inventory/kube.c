@@ -269,7 +269,7 @@ int sw_inv_parse_kube(struct sw_inv_ctx *c, const json_t *root)
 {
 	const json_t *kind;
 	const char *k;
-	struct sw_qbuf q;
+	struct sw_quote q;
 	int rc;
 
 	rc = sw_kube_member(c, root, "kind", JSON_STRING, &kind);
@@ -289,5 +289,5 @@ int sw_inv_parse_kube(struct sw_inv_ctx *c, const json_t *root)
 	}
 	sw_jptr_push_key(&c->ptr, "kind");
 	return sw_inv_fail(c, "unsupported kind %s: expected the output of "
-			   "`kubectl get pods -A -o json` (kind List) or one Pod", sw_inv_q(&q, k));
+			   "`kubectl get pods -A -o json` (kind List) or one Pod", sw_text_quote(&q, k));
 }

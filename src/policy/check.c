@@ -122,7 +122,7 @@ static bool sw_pol_rule_covers(const struct sw_pol_rule *big, const struct sw_po
 void sw_pol_check(struct sw_pol_ctx *c)
 {
 	const struct sw_policy *p = c->pol;
-	struct sw_pol_q q, s;
+	struct sw_quote q, s;
 
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sw_pol_rule *r = &p->rules[i];
@@ -130,15 +130,15 @@ void sw_pol_check(struct sw_pol_ctx *c)
 
 		if (why) {
 			sw_pol_warn_at(c, r->where, "rule %s can never match: %s",
-				       sw_pol_quote(&q, r->name), why);
+				       sw_text_quote(&q, r->name), why);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (sw_pol_never(p, &p->rules[j]) || !sw_pol_rule_covers(&p->rules[j], r))
 				continue;
 			sw_pol_warn_at(c, r->where, "rule %s is shadowed by %s (%s) and can never match",
-				       sw_pol_quote(&q, r->name), p->rules[j].where,
-				       sw_pol_quote(&s, p->rules[j].name));
+				       sw_text_quote(&q, r->name), p->rules[j].where,
+				       sw_text_quote(&s, p->rules[j].name));
 			break;
 		}
 	}

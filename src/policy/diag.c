@@ -176,32 +176,6 @@ const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, ch
 	return buf;
 }
 
-const char *sw_pol_quote(struct sw_pol_q *b, const char *text)
-{
-	const size_t room = sizeof(b->s) - 6; /* "...", closing quote, NUL */
-	size_t o = 0;
-
-	b->s[o++] = '"';
-	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
-		if (o + 4 >= room) {
-			memcpy(b->s + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (*t == '"' || *t == '\\') {
-			b->s[o++] = '\\';
-			b->s[o++] = (char)*t;
-		} else if (*t < 0x20 || *t == 0x7f) {
-			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *t);
-		} else {
-			b->s[o++] = (char)*t;
-		}
-	}
-	b->s[o++] = '"';
-	b->s[o] = '\0';
-	return b->s;
-}
-
 const char *sw_pol_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -223,53 +197,6 @@ const char *sw_pol_type_name(const json_t *v)
 	return "a value";
 }
 
-/* Optimal string alignment distance, capped: words longer than 64 bytes are never close. */
-static size_t sw_pol_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[65][65];
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t best = d[i - 1][j] + 1;
-
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < best)
-				best = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-const char *sw_pol_suggest(const char *word, const char *const *known, size_t n)
-{
-	size_t len = strlen(word), max = len <= 3 ? 1 : len <= 6 ? 2 : len / 3;
-	size_t best = (size_t)-1;
-	const char *pick = NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t dist = sw_pol_distance(word, known[i]);
-
-		if (dist <= max && dist < best) {
-			best = dist;
-			pick = known[i];
-		}
-	}
-	return pick;
-}
-
 bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,
 		       size_t n)
 {
@@ -278,7 +205,7 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 	bool ok = true;
 
 	json_object_foreach((json_t *)obj, key, val) {
-		struct sw_pol_q q, s;
+		struct sw_quote q, s;
 		const char *hint;
 		size_t i, mark;
 
@@ -287,12 +214,12 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 		if (i < n)
 			continue;
 		mark = sw_pol_ptr_key(&c->ptr, key);
-		hint = sw_pol_suggest(key, known, n);
+		hint = sw_text_suggest(key, known, n);
 		if (hint)
-			sw_pol_err(c, "unknown key %s; did you mean %s?", sw_pol_quote(&q, key),
-				   sw_pol_quote(&s, hint));
+			sw_pol_err(c, "unknown key %s; did you mean %s?", sw_text_quote(&q, key),
+				   sw_text_quote(&s, hint));
 		else
-			sw_pol_err(c, "unknown key %s", sw_pol_quote(&q, key));
+			sw_pol_err(c, "unknown key %s", sw_text_quote(&q, key));
 		sw_pol_ptr_pop(&c->ptr, mark);
 		ok = false;
 	}
@@ -300,7 +227,7 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 }
 
 /* "a", "b" or "c" (short lists only: the enumerations of the language). */
-static const char *sw_pol_choices(const char *const *names, size_t n, struct sw_pol_q *b)
+static const char *sw_pol_choices(const char *const *names, size_t n, struct sw_quote *b)
 {
 	size_t o = 0;
 
@@ -316,7 +243,7 @@ static const char *sw_pol_choices(const char *const *names, size_t n, struct sw_
 bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names, size_t n,
 		 int *out)
 {
-	struct sw_pol_q q, s;
+	struct sw_quote q, s;
 	const char *text, *hint;
 
 	if (!json_is_string(v))
@@ -328,11 +255,11 @@ bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names
 			return true;
 		}
 	}
-	hint = sw_pol_suggest(text, names, n);
+	hint = sw_text_suggest(text, names, n);
 	if (hint)
-		return sw_pol_err(c, "unknown value %s; did you mean %s?", sw_pol_quote(&q, text),
-				  sw_pol_quote(&s, hint));
-	return sw_pol_err(c, "unknown value %s; expected %s", sw_pol_quote(&q, text),
+		return sw_pol_err(c, "unknown value %s; did you mean %s?", sw_text_quote(&q, text),
+				  sw_text_quote(&s, hint));
+	return sw_pol_err(c, "unknown value %s; expected %s", sw_text_quote(&q, text),
 			  sw_pol_choices(names, n, &s));
 }
 

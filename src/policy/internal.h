@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include <segwatch/policy.h>
+#include <segwatch/text.h>
 
 #define SW_POL_PTR_MAX 384
 #define SW_POL_MAX_TEXT 256	/* longest group or rule name, label, pattern */
@@ -47,16 +48,9 @@ void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ..
 bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
 		     const char *where, const char *msg);
 
-struct sw_pol_q {
-	char s[80];
-};
-/* sw_pol_quote - "text", escaped and cut for messages. */
-const char *sw_pol_quote(struct sw_pol_q *b, const char *text);
 
 const char *sw_pol_type_name(const json_t *v);
 
-/* sw_pol_suggest - the entry of @known closest to @word when a likely misspelling, else NULL. */
-const char *sw_pol_suggest(const char *word, const char *const *known, size_t n);
 
 /*
  * sw_pol_keys_check - report members of @obj not in @known (with a

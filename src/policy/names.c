@@ -101,5 +101,5 @@ const char *sw_pol_icmp_type_suggest(enum sw_pol_proto proto, const char *name)
 
 	for (size_t i = 0; i < n; i++)
 		names[i] = t[i].name;
-	return sw_pol_suggest(name, names, n);
+	return sw_text_suggest(name, names, n);
 }

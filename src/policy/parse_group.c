@@ -134,7 +134,7 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 
 static bool sw_pol_group_cidr(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *e)
 {
-	struct sw_pol_q q, s;
+	struct sw_quote q, s;
 	struct sw_pol_cidr cidr;
 	bool host_bits;
 	char fixed[64];
@@ -143,11 +143,11 @@ static bool sw_pol_group_cidr(struct sw_pol_ctx *c, struct sw_pol_group *g, cons
 		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(e));
 	if (!sw_pol_parse_cidr(json_string_value(e), &cidr, &host_bits))
 		return sw_pol_err(c, "bad address or prefix %s",
-				  sw_pol_quote(&q, json_string_value(e)));
+				  sw_text_quote(&q, json_string_value(e)));
 	if (host_bits) {
 		sw_pol_cidr_format(&cidr, fixed, sizeof(fixed));
 		return sw_pol_err(c, "host bits set in %s; did you mean %s?",
-				  sw_pol_quote(&q, json_string_value(e)), sw_pol_quote(&s, fixed));
+				  sw_text_quote(&q, json_string_value(e)), sw_text_quote(&s, fixed));
 	}
 	g->cidrs[g->n_cidrs++] = cidr;
 	return true;
@@ -193,14 +193,14 @@ static bool sw_pol_group_field(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 static bool sw_pol_group_parse(struct sw_pol_ctx *c, struct sw_pol_group *g, const char *name,
 			       const json_t *v)
 {
-	struct sw_pol_q q;
+	struct sw_quote q;
 	bool ok = true;
 
 	if (!sw_pol_strdup(c, &g->name, name) || !sw_pol_strdup(c, &g->where, c->ptr.buf))
 		return false;
 	if (!sw_pol_name_ok(name))
 		ok = sw_pol_err(c, "bad group name %s: use 1 to %d letters, digits, '_', '-', '.' or ':'",
-				sw_pol_quote(&q, name), SW_POL_MAX_TEXT);
+				sw_text_quote(&q, name), SW_POL_MAX_TEXT);
 	else if (strcmp(name, "any") == 0)
 		ok = sw_pol_err(c, "\"any\" is reserved: it means every address");
 	if (!json_is_object(v))
@@ -211,7 +211,7 @@ static bool sw_pol_group_parse(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 	ok &= sw_pol_group_field(c, g, v, "cidrs", sw_pol_group_cidrs);
 	if (ok && g->n_labels == 0 && g->n_names == 0 && g->n_cidrs == 0)
 		sw_pol_warn(c, "group %s selects nothing (no labels, names or cidrs)",
-			    sw_pol_quote(&q, name));
+			    sw_text_quote(&q, name));
 	return ok;
 }
 

@@ -21,7 +21,7 @@ static bool sw_pol_group_ref(struct sw_pol_ctx *c, const char *name, size_t *idx
 	const struct sw_policy *p = c->pol;
 	const char **names;
 	const char *hint;
-	struct sw_pol_q q, s;
+	struct sw_quote q, s;
 
 	for (size_t g = 0; g < p->n_groups; g++) {
 		if (strcmp(p->groups[g].name, name) == 0) {
@@ -35,12 +35,12 @@ static bool sw_pol_group_ref(struct sw_pol_ctx *c, const char *name, size_t *idx
 	for (size_t g = 0; g < p->n_groups; g++)
 		names[g] = p->groups[g].name;
 	names[p->n_groups] = "any";
-	hint = sw_pol_suggest(name, names, p->n_groups + 1);
+	hint = sw_text_suggest(name, names, p->n_groups + 1);
 	if (hint)
-		sw_pol_err(c, "unknown group %s; did you mean %s?", sw_pol_quote(&q, name),
-			   sw_pol_quote(&s, hint));
+		sw_pol_err(c, "unknown group %s; did you mean %s?", sw_text_quote(&q, name),
+			   sw_text_quote(&s, hint));
 	else
-		sw_pol_err(c, "unknown group %s", sw_pol_quote(&q, name));
+		sw_pol_err(c, "unknown group %s", sw_text_quote(&q, name));
 	free(names);
 	return false;
 }
@@ -121,7 +121,7 @@ static bool sw_pol_port_bounds(struct sw_pol_ctx *c, long lo, long hi, struct sw
 
 static bool sw_pol_port(struct sw_pol_ctx *c, const json_t *e, struct sw_pol_range *r)
 {
-	struct sw_pol_q q;
+	struct sw_quote q;
 	const char *s, *dash;
 	long lo, hi;
 
@@ -142,7 +142,7 @@ static bool sw_pol_port(struct sw_pol_ctx *c, const json_t *e, struct sw_pol_ran
 	if (!sw_pol_port_text(s, dash, &lo) ||
 	    !sw_pol_port_text(*dash ? dash + 1 : s, *dash ? dash + strlen(dash) : dash, &hi))
 		return sw_pol_err(c, "bad port or range %s: expected \"8080\" or \"9000-9010\"",
-				  sw_pol_quote(&q, s));
+				  sw_text_quote(&q, s));
 	return sw_pol_port_bounds(c, lo, hi, r);
 }
 
@@ -176,7 +176,7 @@ static bool sw_pol_ports(struct sw_pol_ctx *c, struct sw_pol_rule *r, const json
 static bool sw_pol_icmp_type(struct sw_pol_ctx *c, const struct sw_pol_rule *r, const json_t *e,
 			     uint8_t *out)
 {
-	struct sw_pol_q q, s;
+	struct sw_quote q, s;
 	const char *hint;
 
 	if (json_is_integer(e)) {
@@ -196,10 +196,10 @@ static bool sw_pol_icmp_type(struct sw_pol_ctx *c, const struct sw_pol_rule *r, 
 	hint = sw_pol_icmp_type_suggest(r->proto, json_string_value(e));
 	if (hint)
 		return sw_pol_err(c, "unknown %s type %s; did you mean %s?",
-				  sw_pol_proto_name(r->proto), sw_pol_quote(&q, json_string_value(e)),
-				  sw_pol_quote(&s, hint));
+				  sw_pol_proto_name(r->proto), sw_text_quote(&q, json_string_value(e)),
+				  sw_text_quote(&s, hint));
 	return sw_pol_err(c, "unknown %s type %s", sw_pol_proto_name(r->proto),
-			  sw_pol_quote(&q, json_string_value(e)));
+			  sw_text_quote(&q, json_string_value(e)));
 }
 
 static bool sw_pol_icmp_types(struct sw_pol_ctx *c, struct sw_pol_rule *r, const json_t *v)
@@ -242,19 +242,19 @@ static bool sw_pol_member(struct sw_pol_ctx *c, const json_t *obj, const char *k
 static bool sw_pol_rule_name(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_t idx,
 			     const json_t *v)
 {
-	struct sw_pol_q q;
+	struct sw_quote q;
 
 	if (!json_is_string(v))
 		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(v));
 	if (!sw_pol_name_ok(json_string_value(v)))
 		return sw_pol_err(c, "bad rule name %s: use 1 to %d letters, digits, '_', '-', '.' or ':'",
-				  sw_pol_quote(&q, json_string_value(v)), SW_POL_MAX_TEXT);
+				  sw_text_quote(&q, json_string_value(v)), SW_POL_MAX_TEXT);
 	for (size_t i = 0; i < idx; i++) {
 		const struct sw_pol_rule *o = &c->pol->rules[i];
 
 		if (o->name && strcmp(o->name, json_string_value(v)) == 0)
 			return sw_pol_err(c, "duplicate rule name %s: already used by %s",
-					  sw_pol_quote(&q, o->name), o->where);
+					  sw_text_quote(&q, o->name), o->where);
 	}
 	return sw_pol_strdup(c, &r->name, json_string_value(v));
 }

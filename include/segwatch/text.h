@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_TEXT_H
+#define SEGWATCH_TEXT_H
+
+/* text - small helpers for messages about user input (policy, inventory files). */
+
+#include <stddef.h>
+
+struct sw_quote {
+	char s[80];
+};
+
+/* sw_text_quote - "text" with quotes, backslashes and control bytes escaped, cut near 70 bytes. */
+const char *sw_text_quote(struct sw_quote *q, const char *text);
+
+/*
+ * sw_text_suggest - the entry of @known closest to @word by edit distance
+ * (optimal string alignment), if it is close enough to be a likely typo; NULL
+ * otherwise. The threshold grows with the word's length.
+ */
+const char *sw_text_suggest(const char *word, const char *const *known, size_t n);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers for messages about user input: quoting a value safely, and the
+ * "did you mean" suggestion (the idea of nftables' misspell.c: edit distance
+ * with a threshold that grows with the word).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <segwatch/text.h>
+
+const char *sw_text_quote(struct sw_quote *b, const char *text)
+{
+	const size_t room = sizeof(b->s) - 6; /* "...", closing quote, NUL */
+	size_t o = 0;
+
+	b->s[o++] = '"';
+	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
+		if (o + 4 >= room) {
+			memcpy(b->s + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (*t == '"' || *t == '\\') {
+			b->s[o++] = '\\';
+			b->s[o++] = (char)*t;
+		} else if (*t < 0x20 || *t == 0x7f) {
+			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *t);
+		} else {
+			b->s[o++] = (char)*t;
+		}
+	}
+	b->s[o++] = '"';
+	b->s[o] = '\0';
+	return b->s;
+}
+
+/*
+ * Optimal string alignment distance, ignoring case ("ANY" is a typo of
+ * "any"), capped: words longer than 64 bytes are never close.
+ */
+static size_t sw_text_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[65][65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 &&
+			    tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *sw_text_suggest(const char *word, const char *const *known, size_t n)
+{
+	size_t len = strlen(word), max = len <= 3 ? 1 : len <= 6 ? 2 : len / 3;
+	size_t best = (size_t)-1;
+	const char *pick = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t dist = sw_text_distance(word, known[i]);
+
+		if (dist <= max && dist < best) {
+			best = dist;
+			pick = known[i];
+		}
+	}
+	return pick;
+}
+
