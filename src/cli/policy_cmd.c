@@ -3,11 +3,15 @@
  * segwatch policy check|compile|apply|status|remove|test: the policy path,
  * policy file -> check -> compile -> one atomic nftables batch.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <segwatch/compile.h>
@@ -17,6 +21,8 @@
 #include "cli.h"
 #include "identity.h"
 #include "policy_cmd.h"
+
+extern char **environ;
 
 struct sw_policy_args {
 	const char *verb;
@@ -36,7 +42,7 @@ static void sw_policy_usage(FILE *out)
 		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--watch]\n"
 		"       segwatch policy status [--json]\n"
 		"       segwatch policy remove\n"
-		"       segwatch policy test FILE --flows FLOWS [--json]\n\n"
+		"       segwatch policy test FILE --flows FLOWS|PCAP [--inventory F]... [--json]\n\n"
 		"check    report every error (file:line:col, or the JSON Pointer of the value)\n"
 		"         and warning (rules that never match or are shadowed)\n"
 		"compile  print the nftables script the policy becomes with today's workloads\n"
@@ -44,8 +50,9 @@ static void sw_policy_usage(FILE *out)
 		"         own table (inet segwatch); a failure leaves the old ruleset in force\n"
 		"status   the applied ruleset: rules with their counters, bridged-traffic mode\n"
 		"remove   delete everything segwatch added\n"
-		"test     replay recorded flows (segwatch capture -w or --json output) against\n"
-		"         the policy and list the connections it would deny, by rule\n\n"
+		"test     replay recorded flows (segwatch capture -w or --json output, or a pcap\n"
+		"         read with the same identity options) against the policy and list\n"
+		"         the connections it would deny, by rule\n\n"
 		SW_IDENTITY_HELP
 		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
 		"      --watch            after apply, keep the group sets in step with containers\n"
@@ -229,9 +236,67 @@ static int sw_policy_remove(void)
 	return rc;
 }
 
+static bool sw_is_capture_file(const char *path)
+{
+	static const uint32_t magics[] = { 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a };
+	uint32_t m = 0;
+	FILE *f = fopen(path, "rb");
+	bool yes = false;
+
+	if (f && fread(&m, sizeof(m), 1, f) == 1)
+		for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+			yes |= m == magics[i];
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/*
+ * A pcap instead of saved flows: run this very binary's capture on it (same
+ * decoder, flow table and identity options) into a temporary flows file.
+ */
+static int sw_policy_flows_from_pcap(const struct sw_policy_args *a, char *out, size_t len)
+{
+	char *argv[8 + 2 * SW_MAX_INVENTORIES];
+	posix_spawn_file_actions_t fa;
+	int argc = 0, fd, st;
+	bool ok;
+	pid_t pid;
+
+	snprintf(out, len, "/tmp/segwatch-flows.XXXXXX");
+	fd = mkstemp(out);
+	if (fd < 0)
+		return SW_EXIT_RUNTIME;
+	argv[argc++] = "segwatch";
+	argv[argc++] = "capture";
+	argv[argc++] = "-r";
+	argv[argc++] = (char *)a->flows;
+	argv[argc++] = "-q";
+	argv[argc++] = "-w";
+	argv[argc++] = out;
+	for (unsigned i = 0; i < a->id.n_inventories; i++) {
+		argv[argc++] = "--inventory";
+		argv[argc++] = (char *)a->id.inventories[i];
+	}
+	argv[argc] = NULL;
+	close(fd);
+	/* its counters would mix with our report: only its errors (stderr) are shown */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	ok = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) == 0 &&
+	     waitpid(pid, &st, 0) >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	if (!ok) {
+		unlink(out);
+		return SW_EXIT_USAGE; /* capture printed why */
+	}
+	return SW_EXIT_OK;
+}
+
 static int sw_policy_test(const struct sw_policy_args *a)
 {
 	struct sw_policy *p = NULL;
+	char tmp[64] = "";
 	int rc;
 
 	if (!a->flows) {
@@ -239,8 +304,12 @@ static int sw_policy_test(const struct sw_policy_args *a)
 		return SW_EXIT_USAGE;
 	}
 	rc = sw_policy_load(a->file, &p);
+	if (rc == SW_EXIT_OK && sw_is_capture_file(a->flows))
+		rc = sw_policy_flows_from_pcap(a, tmp, sizeof(tmp));
 	if (rc == SW_EXIT_OK)
-		rc = sw_policy_test_flows(p, a->flows, a->json);
+		rc = sw_policy_test_flows(p, tmp[0] ? tmp : a->flows, a->json);
+	if (tmp[0])
+		unlink(tmp);
 	sw_policy_free(p);
 	return rc;
 }

@@ -5,6 +5,7 @@
 set -u
 SEGWATCH=${1:?usage: policy_whatif.sh SEGWATCH}
 tmp=$(mktemp -d)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -63,4 +64,32 @@ PY
 echo '{"version":1,"rules":[{"from":"x","to":"any","action":"allow"}]}' >"$tmp/bad.json"
 err=$("$SEGWATCH" policy check "$tmp/bad.json" 2>&1); [ $? -eq 2 ] || fail "bad policy check exit"
 grep -q 'bad.json: /rules/0/from' <<<"$err" || fail "bad policy message: $err"
+# a pcap instead of saved flows, named through an inventory: web-1 opens tcp/5432
+# to db-0, which only api may reach, and api-0 does the same, which is allowed
+python3 - "$tmp/t.pcap" <<'PY'
+import struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def syn(src, dst, sport):
+    s, d = bytes(map(int, src.split("."))), bytes(map(int, dst.split(".")))
+    tcp = struct.pack("!HHIIBBHHH", sport, 5432, 1, 0, 5 << 4, 0x02, 65535, 0, 0)
+    tcp = tcp[:16] + struct.pack("!H", csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, (src, sport) in enumerate([("10.77.0.10", 41000), ("10.77.0.20", 42000)]):
+        fr = syn(src, "10.77.0.30", sport)
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr)
+PY
+out=$("$SEGWATCH" policy test "$top/policy/examples/demo.json" --flows "$tmp/t.pcap" \
+	--inventory "$top/tools/examples/inventory.json")
+rc=$?
+[ "$rc" -eq 1 ] || fail "pcap: exit $rc, want 1: $out"
+grep -q "2 flows: 1 allowed, 1 denied" <<<"$out" || fail "pcap tally: $out"
+grep -q "denied by default .*shop/web-1 -> shop/db-0 tcp/5432 (1 flows)" <<<"$out" || fail "pcap denial: $out"
 echo "policy_whatif: 1 passed, 0 failed"
