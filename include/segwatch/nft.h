@@ -138,6 +138,17 @@ struct sw_nft_rule_counters {
 int sw_nft_read_counters(const char *table, const char *chain,
 			 struct sw_nft_rule_counters **out, size_t *n, struct sw_err *err);
 
+/* A set in the kernel and how many elements (addresses or prefixes) it holds. */
+struct sw_nft_set_info {
+	char name[SW_NFT_NAME_MAX];
+	uint8_t family;
+	uint64_t elements;
+};
+
+/* sw_nft_read_sets - the sets of @table, in the kernel's order; the caller frees *out. */
+int sw_nft_read_sets(const char *table, struct sw_nft_set_info **out, size_t *n,
+		     struct sw_err *err);
+
 /* sw_nft_table_exists - whether segwatch's table is in the kernel now. */
 bool sw_nft_table_exists(const char *table);
 

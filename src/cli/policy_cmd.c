@@ -181,10 +181,11 @@ out:
 static int sw_policy_status(const struct sw_policy_args *a)
 {
 	struct sw_nft_rule_counters *rc_list = NULL;
+	struct sw_nft_set_info *sets = NULL;
 	struct sw_err err = { 0 };
 	char brnf[256];
 	bool judged = sw_bridge_nf_state(brnf, sizeof(brnf));
-	size_t n = 0;
+	size_t n = 0, n_sets = 0;
 	int rc;
 
 	if (!sw_nft_table_exists(SW_COMPILE_TABLE)) {
@@ -195,8 +196,11 @@ static int sw_policy_status(const struct sw_policy_args *a)
 		return SW_EXIT_OK;
 	}
 	rc = sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &rc_list, &n, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_nft_read_sets(SW_COMPILE_TABLE, &sets, &n_sets, &err);
 	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: %s\n", err.msg);
+		free(rc_list);
 		return rc;
 	}
 	if (a->json) {
@@ -210,6 +214,11 @@ static int sw_policy_status(const struct sw_policy_args *a)
 				rc_list[i].comment, "packets", (json_int_t)rc_list[i].packets, "bytes",
 				(json_int_t)rc_list[i].bytes, "handle", (json_int_t)rc_list[i].handle));
 		json_object_set_new(doc, "rules", rules);
+		rules = json_array();
+		for (size_t i = 0; i < n_sets; i++)
+			json_array_append_new(rules, json_pack("{s:s, s:i, s:I}", "name", sets[i].name,
+				"family", sets[i].family, "elements", (json_int_t)sets[i].elements));
+		json_object_set_new(doc, "sets", rules);
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(doc);
@@ -219,8 +228,12 @@ static int sw_policy_status(const struct sw_policy_args *a)
 		for (size_t i = 0; i < n; i++)
 			printf("%12llu %14llu  %s\n", (unsigned long long)rc_list[i].packets,
 			       (unsigned long long)rc_list[i].bytes, rc_list[i].comment);
+		printf("\n%-32s %8s\n", "SET", "ELEMENTS");
+		for (size_t i = 0; i < n_sets; i++)
+			printf("%-32s %8llu\n", sets[i].name, (unsigned long long)sets[i].elements);
 	}
 	free(rc_list);
+	free(sets);
 	return SW_EXIT_OK;
 }
 

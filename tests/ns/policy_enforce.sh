@@ -82,7 +82,9 @@ for r in st["rules"]:
 assert by.get("rules/0", 0) >= 2 and by.get("rules/1", 0) >= 1, by   # first packets of allowed connections
 assert by.get("default", 0) >= 3, by                                   # the denied SYNs (with retries)
 assert by.get("return", 0) >= 2, by                                    # established traffic
-print("counters:", by)
+sets = {s["name"]: s["elements"] for s in st["sets"]}
+assert sets["g0_clients_v4"] == 1 and sets["g2_dbs_v4"] == 1 and sets["managed_v4"] == 3, sets
+print("counters:", by, "sets:", sets)
 PY
 
 # a bad policy: refused, and the ruleset in force stays as it was
