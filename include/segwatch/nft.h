@@ -106,6 +106,12 @@ void sw_nft_plan_free(struct sw_nft_plan *p);	/* frees the arrays, not @p */
 /* sw_nft_render - the plan as an `nft -f` script (deterministic: golden-file friendly). */
 int sw_nft_render(const struct sw_nft_plan *p, FILE *out);
 
+/*
+ * sw_nft_payload - the rules' expressions as libnftnl prints them (what the
+ * batch sends), for golden files. Returns 0 or an SW_EXIT_* code with @err.
+ */
+int sw_nft_payload(const struct sw_nft_plan *p, FILE *out, struct sw_err *err);
+
 /**
  * sw_nft_apply - replace segwatch's table with @p in one atomic batch
  *

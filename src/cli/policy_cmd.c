@@ -30,6 +30,7 @@ struct sw_policy_args {
 	const char *flows;
 	bool json;
 	bool watch;
+	bool payload;	/* compile: libnftnl's view of the rules instead of the script */
 	struct sw_identity_opts id;
 	struct sw_compile_opts copts;
 };
@@ -38,7 +39,7 @@ static void sw_policy_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch policy check FILE [--json]\n"
-		"       segwatch policy compile FILE [IDENTITY OPTIONS]\n"
+		"       segwatch policy compile FILE [IDENTITY OPTIONS] [--payload]\n"
 		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--watch]\n"
 		"       segwatch policy status [--json]\n"
 		"       segwatch policy remove\n"
@@ -55,6 +56,7 @@ static void sw_policy_usage(FILE *out)
 		"         the connections it would deny, by rule\n\n"
 		SW_IDENTITY_HELP
 		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
+		"      --payload          compile: the rules as libnftnl sends them, not the script\n"
 		"      --watch            after apply, keep the group sets in step with containers\n"
 		"                         starting and stopping (small set-element batches)\n"
 		"  -j, --json             JSON output\n"
@@ -130,8 +132,15 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 	struct sw_identity id;
 	int rc = sw_policy_build(a, &p, &id, &plan);
 
-	if (rc == SW_EXIT_OK)
+	if (rc == SW_EXIT_OK && a->payload) {
+		struct sw_err err = { 0 };
+
+		rc = sw_nft_payload(&plan, stdout, &err);
+		if (rc != SW_EXIT_OK)
+			fprintf(stderr, "segwatch: %s\n", err.msg);
+	} else if (rc == SW_EXIT_OK) {
 		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
+	}
 	sw_nft_plan_free(&plan);
 	sw_identity_close(&id);
 	sw_policy_free(p);
@@ -327,13 +336,14 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	return rc;
 }
 
-enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH };
+enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD };
 
 static const struct option sw_policy_longopts[] = {
 	SW_IDENTITY_LONGOPTS,
 	{ "flows", required_argument, NULL, SW_OPT_FLOWS },
 	{ "log-group", required_argument, NULL, SW_OPT_LOG_GROUP },
 	{ "watch", no_argument, NULL, SW_OPT_WATCH },
+	{ "payload", no_argument, NULL, SW_OPT_PAYLOAD },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -354,6 +364,8 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 			a->flows = optarg;
 		else if (c == SW_OPT_WATCH)
 			a->watch = true;
+		else if (c == SW_OPT_PAYLOAD)
+			a->payload = true;
 		else if (c == SW_OPT_LOG_GROUP) {
 			if (!sw_cli_parse_u32("--log-group", optarg, 0, 65535, &group))
 				return SW_EXIT_USAGE;

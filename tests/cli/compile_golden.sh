@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compile_golden.sh SEGWATCH [-g] - `segwatch policy compile` output for the
 # example policies (with the demo lab's inventory) must equal the reviewed
-# scripts in tests/cli/golden/*.nft; -g regenerates them (review the diff).
+# scripts in tests/cli/golden/*.nft and libnftnl payload dumps in *.payload;
+# -g regenerates them (review the diff).
 set -u
 SEGWATCH=${1:?usage: compile_golden.sh SEGWATCH [-g]}
 regen=${2:-}
@@ -18,6 +19,16 @@ check() { # check NAME POLICY [ARGS...]
 		echo "regenerated $name.nft"
 	elif ! diff -u "$here/golden/$name.nft" <(printf '%s\n' "$out"); then
 		echo "FAIL: $name"
+		fails=$((fails + 1))
+		return
+	fi
+	# and what the batch sends, as libnftnl prints it
+	pl=$("$SEGWATCH" policy compile "$top/$policy" --no-engine --no-kernel --payload "$@") ||
+		{ echo "FAIL: $name: --payload exited $?"; fails=$((fails + 1)); return; }
+	if [ "$regen" = -g ]; then
+		printf '%s\n' "$pl" >"$here/golden/$name.payload"
+	elif ! diff -u "$here/golden/$name.payload" <(printf '%s\n' "$pl"); then
+		echo "FAIL: $name (payload)"
 		fails=$((fails + 1))
 		return
 	fi
