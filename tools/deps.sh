@@ -9,7 +9,7 @@ packages=(
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
 	# tests
-	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps
+	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
 	podman runc busybox-static netavark catatonit iptables curl
 )
