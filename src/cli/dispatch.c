@@ -29,6 +29,8 @@ static const struct sw_cmd sw_cmds[] = {
 	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows" },
 	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from" },
 	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test or remove a segmentation policy" },
+	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph" },
+	{ "report", NULL, sw_cmd_report, "audit flows against a policy: edges by verdict, completeness, changes" },
 };
 
 static void sw_usage(FILE *out)

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_ALERT_H
+#define SEGWATCH_ALERT_H
+
+/*
+ * alert - lateral-movement alerts (docs/alerts.md).
+ *
+ * A pure engine driven by events from the capture loop and the NFLOG reader:
+ * it does no I/O itself. Each alert is handed to a sink as a struct and as
+ * one compact JSON line. Alerts are deduplicated and rate limited per
+ * (kind, source, destination or "*"): the first event alerts at once, later
+ * ones are counted and reported in a periodic summary. Every table has a
+ * fixed size (least recently used entries are evicted), so memory is bounded
+ * whatever the traffic.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <segwatch/exit.h>
+#include <segwatch/flow.h>
+#include <segwatch/policy.h>
+#include <segwatch/workload.h>
+
+struct sw_baseline;	/* include/segwatch/learn.h */
+
+/* Names are part of the JSON interface. */
+enum sw_alert_kind {
+	SW_ALERT_POLICY_VIOLATION = 0,
+	SW_ALERT_NEW_EDGE,
+	SW_ALERT_FAN_OUT,
+	SW_ALERT_REFUSED_OR_UNANSWERED,
+	SW_ALERT_SPOOFED_SOURCE,
+	SW_ALERT_KIND_MAX
+};
+
+enum sw_alert_severity {
+	SW_ALERT_SEV_LOW = 0,
+	SW_ALERT_SEV_MEDIUM,
+	SW_ALERT_SEV_HIGH,
+};
+
+/* One end of a connection as the capture loop resolved it. */
+struct sw_alert_endpoint {
+	const struct sw_workload *wl;	/* not owned; NULL unless kind is SW_EP_WORKLOAD */
+	enum sw_endpoint_kind kind;
+	uint8_t addr[16];		/* 16-byte form (IPv4-mapped) */
+};
+
+/* A connection: the first packet of a flow, or a packet the kernel logged. */
+struct sw_alert_conn {
+	uint64_t ts_us;
+	uint8_t proto;			/* IPPROTO_* */
+	uint16_t sport, dport;		/* TCP, UDP, SCTP */
+	uint8_t icmp_type;		/* ICMP, ICMPv6 */
+	struct sw_alert_endpoint src;	/* the initiator */
+	struct sw_alert_endpoint dst;
+};
+
+/* What the kernel did with a logged packet (NFLOG prefix "sw deny ..."). */
+enum sw_alert_klog_action {
+	SW_ALERT_KLOG_DENY = 0,		/* dropped */
+	SW_ALERT_KLOG_MONITOR,		/* would be dropped, passed */
+};
+
+/* An alert as handed to a sink; valid only during the call. */
+struct sw_alert {
+	enum sw_alert_kind kind;
+	enum sw_alert_severity severity;
+	bool summary;			/* a periodic summary of suppressed events */
+	uint64_t ts_us;			/* when the alert was raised */
+	uint64_t first_us, last_us;	/* of the events under this key */
+	uint64_t count;			/* events under this key since first_us */
+	uint64_t suppressed;		/* events not alerted since the previous alert */
+	uint32_t distinct;		/* fan_out: distinct (peer, port) in the window */
+	const char *key;		/* "kind|src|dst" */
+};
+
+/* sw_alert_sink_fn - receives each alert and its JSON line (no newline). */
+typedef void (*sw_alert_sink_fn)(const struct sw_alert *a, const char *json_line, void *arg);
+
+struct sw_alert_config {
+	uint32_t fanout_distinct;	/* distinct (peer, port) that make a scan: 20 */
+	uint32_t fanout_window_ms;	/* ... within this window: 10000 */
+	uint32_t summary_interval_s;	/* min time between two alerts of one key: 60 */
+	uint32_t max_keys;		/* dedup table size: 4096 */
+	uint32_t max_sources;		/* fan-out tracker size: 4096 */
+	uint32_t max_alerts_per_min;	/* global cap, 0 = none: 600 */
+	bool enabled[SW_ALERT_KIND_MAX];	/* all true */
+	char **sensitive;		/* sensitive group names (owned) */
+	size_t n_sensitive;
+	char *group_by;			/* label key naming a group when no policy does: "app" */
+};
+
+struct sw_alert_stats {
+	uint64_t events[SW_ALERT_KIND_MAX];	/* before deduplication */
+	uint64_t alerts[SW_ALERT_KIND_MAX];	/* emitted, summaries included */
+	uint64_t suppressed;		/* events folded into a later summary */
+	uint64_t capped;		/* alerts dropped by max_alerts_per_min */
+	uint64_t keys_evicted;		/* dedup keys dropped when the table was full */
+	uint64_t nomem;			/* alerts lost to out of memory */
+};
+
+/* sw_alert_config_defaults - the documented defaults (group_by "app", no sensitive groups). */
+bool sw_alert_config_defaults(struct sw_alert_config *cfg);
+void sw_alert_config_clear(struct sw_alert_config *cfg);
+
+/**
+ * sw_alert_config_from_json - read the "alerts" section of a config file
+ * @cfg: initialised with sw_alert_config_defaults(); keys present override it
+ * @section: a jansson json_t * object (void * keeps jansson out of this header)
+ *
+ * Returns SW_EXIT_OK, or SW_EXIT_USAGE with @err naming the bad key.
+ */
+int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
+			      struct sw_err *err);
+
+struct sw_alert_engine;
+
+/**
+ * sw_alert_engine_alloc - create an engine
+ * @cfg: copied
+ * @policy: for policy_violation and group names; may be NULL; not owned, must outlive the engine
+ * @baseline: for new_edge; may be NULL (no new_edge alerts); not owned
+ * @sink: receives every alert
+ *
+ * Returns NULL on out of memory.
+ */
+struct sw_alert_engine *sw_alert_engine_alloc(const struct sw_alert_config *cfg,
+					      const struct sw_policy *policy,
+					      const struct sw_baseline *baseline,
+					      sw_alert_sink_fn sink, void *arg);
+void sw_alert_engine_free(struct sw_alert_engine *e);
+
+/* sw_alert_flow_new - a new flow began (its first packet): fan_out, policy_violation, new_edge. */
+void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+
+/* sw_alert_flow_end - a flow record ended in @state: refused_or_unanswered toward sensitive groups. */
+void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
+		       enum sw_flow_state state);
+
+/* sw_alert_spoofed - @wl sent packets from @addr, which is not its own. */
+void sw_alert_spoofed(struct sw_alert_engine *e, uint64_t ts_us, const struct sw_workload *wl,
+		      const uint8_t addr[16]);
+
+/* sw_alert_kernel_log - the kernel logged a packet: @rule is the rule index, -1 for the default. */
+void sw_alert_kernel_log(struct sw_alert_engine *e, const struct sw_alert_conn *c,
+			 enum sw_alert_klog_action action, int rule);
+
+/* sw_alert_tick - emit summaries that are due; call about once a second with the current time. */
+void sw_alert_tick(struct sw_alert_engine *e, uint64_t now_us);
+
+/* sw_alert_flush - emit every pending summary (end of capture). */
+void sw_alert_flush(struct sw_alert_engine *e);
+
+const struct sw_alert_stats *sw_alert_engine_stats(const struct sw_alert_engine *e);
+
+const char *sw_alert_kind_name(enum sw_alert_kind k);
+const char *sw_alert_severity_name(enum sw_alert_severity s);
+
+/* ---- sinks ---- */
+
+/* sw_alert_sink_file - write the line and a newline to the FILE * in @arg, then fflush. */
+void sw_alert_sink_file(const struct sw_alert *a, const char *json_line, void *arg);
+
+/*
+ * sw_alert_sink_syslog - syslog(3) the line at LOG_WARNING (high severity:
+ * LOG_ALERT... see docs/alerts.md). The caller calls openlog() once; @arg is unused.
+ */
+void sw_alert_sink_syslog(const struct sw_alert *a, const char *json_line, void *arg);
+
+#endif

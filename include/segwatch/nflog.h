@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_NFLOG_H
+#define SEGWATCH_NFLOG_H
+
+/*
+ * nflog - read the packets the policy logs (NFLOG group 42 by default,
+ * prefixes "sw deny rules/N", "sw monitor rules/N", "sw deny default";
+ * docs/policy.md) straight from NFNETLINK with libmnl.
+ *
+ * The socket is non-blocking: put sw_nflog_fd() in a poll loop and call
+ * sw_nflog_read() when it is readable. Each logged packet is decoded with
+ * sw_dissect_packet() (raw IP) into a record. Library code: nothing printed.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <segwatch/exit.h>
+
+#define SW_NFLOG_GROUP_DEFAULT 42
+#define SW_NFLOG_COPY_DEFAULT 128	/* bytes of packet: IPv6 + extension headers + L4 */
+#define SW_NFLOG_PREFIX_MAX 128
+
+enum sw_nflog_action {
+	SW_NFLOG_UNKNOWN = 0,	/* a prefix not ours */
+	SW_NFLOG_DENY,
+	SW_NFLOG_MONITOR,
+};
+
+#define SW_NFLOG_RULE_DEFAULT (-1)	/* "sw deny default" */
+#define SW_NFLOG_RULE_NONE (-2)	/* unknown prefix */
+
+struct sw_nflog_rec {
+	char prefix[SW_NFLOG_PREFIX_MAX];
+	enum sw_nflog_action action;
+	int rule;		/* index into the policy's rules, or SW_NFLOG_RULE_* */
+	uint64_t ts_us;		/* kernel timestamp, or the time of reading when absent */
+	uint32_t indev, outdev;	/* ifindex, 0 when absent */
+	bool decoded;		/* the fields below are valid */
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;
+	uint8_t src[16], dst[16];	/* 16-byte form */
+	uint16_t sport, dport;
+	uint8_t icmp_type, icmp_code;
+};
+
+struct sw_nflog_stats {
+	uint64_t messages;	/* NFULNL_MSG_PACKET messages */
+	uint64_t undecoded;	/* no payload, or sw_dissect_packet failed */
+	uint64_t invalid;	/* bad attributes */
+	uint64_t overruns;	/* ENOBUFS: the kernel dropped log messages */
+};
+
+typedef void (*sw_nflog_fn)(const struct sw_nflog_rec *r, void *arg);
+
+/*
+ * sw_nflog_prefix_parse - "sw deny rules/3" -> (deny, 3), "sw monitor rules/0"
+ * -> (monitor, 0), "sw deny default" -> (deny, SW_NFLOG_RULE_DEFAULT).
+ * Trailing blanks are ignored. False (and SW_NFLOG_UNKNOWN) for anything else.
+ */
+bool sw_nflog_prefix_parse(const char *prefix, enum sw_nflog_action *action, int *rule);
+
+/**
+ * sw_nflog_parse_msg - decode every NFLOG packet message in a netlink buffer
+ * @buf, @len: as received (several messages may be batched)
+ * @fn: called per packet message
+ * @stats: counters updated; may be NULL
+ *
+ * Returns the number of records delivered, or -1 on a malformed buffer.
+ */
+int sw_nflog_parse_msg(const void *buf, size_t len, sw_nflog_fn fn, void *arg,
+		       struct sw_nflog_stats *stats);
+
+struct sw_nflog;
+
+/**
+ * sw_nflog_open - bind NFLOG @group in copy-packet mode (@copy_bytes, 0 = default)
+ *
+ * Returns NULL with @err set (SW_EXIT_RUNTIME): permission, or the group
+ * already bound by another process (EBUSY).
+ */
+struct sw_nflog *sw_nflog_open(uint16_t group, uint32_t copy_bytes, struct sw_err *err);
+/* sw_nflog_close - unbind and close; NULL is fine. */
+void sw_nflog_close(struct sw_nflog *n);
+/* sw_nflog_fd - the non-blocking descriptor to poll for POLLIN. */
+int sw_nflog_fd(const struct sw_nflog *n);
+
+/*
+ * sw_nflog_read - read every message waiting (never blocks) and call @fn per
+ * record. Returns the number of records, or -1 with @err set. ENOBUFS is
+ * counted in overruns, not an error.
+ */
+int sw_nflog_read(struct sw_nflog *n, sw_nflog_fn fn, void *arg, struct sw_err *err);
+
+const struct sw_nflog_stats *sw_nflog_stats(const struct sw_nflog *n);
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* config.c - alert configuration: defaults and the "alerts" section of a config file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const sw_alert_kind_names[SW_ALERT_KIND_MAX] = {
+	[SW_ALERT_POLICY_VIOLATION] = "policy_violation",
+	[SW_ALERT_NEW_EDGE] = "new_edge",
+	[SW_ALERT_FAN_OUT] = "fan_out",
+	[SW_ALERT_REFUSED_OR_UNANSWERED] = "refused_or_unanswered",
+	[SW_ALERT_SPOOFED_SOURCE] = "spoofed_source",
+};
+
+const char *sw_alert_kind_name(enum sw_alert_kind k)
+{
+	return (unsigned)k < SW_ALERT_KIND_MAX ? sw_alert_kind_names[k] : "unknown";
+}
+
+const char *sw_alert_severity_name(enum sw_alert_severity s)
+{
+	static const char *const names[] = { "low", "medium", "high" };
+
+	return (unsigned)s < 3 ? names[s] : "unknown";
+}
+
+bool sw_alert_config_defaults(struct sw_alert_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->fanout_distinct = 20;
+	cfg->fanout_window_ms = 10000;
+	cfg->summary_interval_s = 30;
+	cfg->max_keys = 4096;
+	cfg->max_sources = 4096;
+	cfg->max_alerts_per_min = 600;
+	for (int k = 0; k < SW_ALERT_KIND_MAX; k++)
+		cfg->enabled[k] = true;
+	cfg->group_by = strdup("app");
+	return cfg->group_by != NULL;
+}
+
+void sw_alert_config_clear(struct sw_alert_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_sensitive; i++)
+		free(cfg->sensitive[i]);
+	free(cfg->sensitive);
+	free(cfg->group_by);
+	cfg->sensitive = NULL;
+	cfg->n_sensitive = 0;
+	cfg->group_by = NULL;
+}
+
+/* sw_alert_config_u32 - an optional positive integer at @key. */
+static int sw_alert_config_u32(json_t *obj, const char *key, const char *where, uint32_t max,
+			       uint32_t *out, struct sw_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return SW_EXIT_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s/%s: error: expected an integer 1-%u",
+				  where, key, max);
+	*out = (uint32_t)json_integer_value(v);
+	return SW_EXIT_OK;
+}
+
+static int sw_alert_config_strings(json_t *sec, struct sw_alert_config *cfg, struct sw_err *err)
+{
+	json_t *a = json_object_get(sec, "sensitive_groups"), *v;
+	json_t *g = json_object_get(sec, "group_by");
+	size_t i;
+
+	if (g) {
+		if (!json_is_string(g))
+			return sw_err_set(err, SW_EXIT_USAGE, "/alerts/group_by: error: expected a string");
+		free(cfg->group_by);
+		cfg->group_by = strdup(json_string_value(g));
+		if (!cfg->group_by)
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	if (!a)
+		return SW_EXIT_OK;
+	if (!json_is_array(a))
+		return sw_err_set(err, SW_EXIT_USAGE,
+				  "/alerts/sensitive_groups: error: expected an array of group names");
+	json_array_foreach(a, i, v) {
+		char **nv = realloc(cfg->sensitive, (cfg->n_sensitive + 1) * sizeof(*nv));
+
+		if (!json_is_string(v))
+			return sw_err_set(err, SW_EXIT_USAGE,
+					  "/alerts/sensitive_groups/%zu: error: expected a string", i);
+		if (!nv)
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		cfg->sensitive = nv;
+		nv[cfg->n_sensitive] = strdup(json_string_value(v));
+		if (!nv[cfg->n_sensitive])
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		cfg->n_sensitive++;
+	}
+	return SW_EXIT_OK;
+}
+
+static int sw_alert_config_kinds(json_t *sec, struct sw_alert_config *cfg, struct sw_err *err)
+{
+	json_t *a = json_object_get(sec, "kinds"), *v;
+	size_t i;
+
+	if (!a)
+		return SW_EXIT_OK;
+	if (!json_is_array(a))
+		return sw_err_set(err, SW_EXIT_USAGE, "/alerts/kinds: error: expected an array");
+	for (int k = 0; k < SW_ALERT_KIND_MAX; k++)
+		cfg->enabled[k] = false;
+	json_array_foreach(a, i, v) {
+		int k;
+
+		for (k = 0; k < SW_ALERT_KIND_MAX; k++)
+			if (json_is_string(v) && strcmp(json_string_value(v), sw_alert_kind_names[k]) == 0)
+				break;
+		if (k == SW_ALERT_KIND_MAX)
+			return sw_err_set(err, SW_EXIT_USAGE, "/alerts/kinds/%zu: error: unknown alert kind",
+					  i);
+		cfg->enabled[k] = true;
+	}
+	return SW_EXIT_OK;
+}
+
+int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
+			      struct sw_err *err)
+{
+	static const char *const known[] = { "fan_out", "summary_interval_s", "max_keys",
+					     "max_sources", "max_alerts_per_min",
+					     "sensitive_groups", "group_by", "kinds" };
+	json_t *sec = (json_t *)section, *fan;
+	const char *key;
+	json_t *v;
+	int ret;
+
+	if (!json_is_object(sec))
+		return sw_err_set(err, SW_EXIT_USAGE, "/alerts: error: expected an object");
+	json_object_foreach(sec, key, v) {
+		size_t i;
+
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0]))
+			return sw_err_set(err, SW_EXIT_USAGE, "/alerts/%s: error: unknown key", key);
+	}
+	fan = json_object_get(sec, "fan_out");
+	if ((ret = sw_alert_config_u32(fan, "distinct", "/alerts/fan_out", SW_ALERT_FANOUT_CAP,
+				       &cfg->fanout_distinct, err)) ||
+	    (ret = sw_alert_config_u32(fan, "window_ms", "/alerts/fan_out", 3600000,
+				       &cfg->fanout_window_ms, err)) ||
+	    (ret = sw_alert_config_u32(sec, "summary_interval_s", "/alerts", 86400,
+				       &cfg->summary_interval_s, err)) ||
+	    (ret = sw_alert_config_u32(sec, "max_keys", "/alerts", 1u << 22, &cfg->max_keys, err)) ||
+	    (ret = sw_alert_config_u32(sec, "max_sources", "/alerts", 1u << 20,
+				       &cfg->max_sources, err)) ||
+	    (ret = sw_alert_config_u32(sec, "max_alerts_per_min", "/alerts", 1u << 30,
+				       &cfg->max_alerts_per_min, err)))
+		return ret;
+	if ((ret = sw_alert_config_strings(sec, cfg, err)))
+		return ret;
+	return sw_alert_config_kinds(sec, cfg, err);
+}

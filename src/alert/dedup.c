@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dedup.c - one alert per (kind, origin, src, dst-or-*) and then at most one
+ * summary per summary_interval_s with the counts of what was folded in.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* sw_alert_cap_ok - the global max_alerts_per_min budget (fixed one-minute windows). */
+static bool sw_alert_cap_ok(struct sw_alert_engine *e, uint64_t now_us)
+{
+	if (!e->cfg.max_alerts_per_min)
+		return true;
+	if (now_us >= e->cap_window_us + 60000000u || now_us < e->cap_window_us) {
+		e->cap_window_us = now_us;
+		e->cap_count = 0;
+	}
+	if (e->cap_count >= e->cfg.max_alerts_per_min) {
+		e->stats.capped++;
+		return false;
+	}
+	e->cap_count++;
+	return true;
+}
+
+static void sw_alert_set_time(json_t *o, const char *field, uint64_t us)
+{
+	char buf[40];
+
+	sw_alert_time_text(us, buf, sizeof(buf));
+	json_object_set_new(o, field, json_string(buf));
+}
+
+void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, const char *key,
+			 uint64_t now_us, bool summary)
+{
+	struct sw_alert a = { .kind = d->kind, .severity = d->severity, .summary = summary,
+			      .ts_us = now_us, .first_us = d->first_us, .last_us = d->last_us,
+			      .count = d->count, .suppressed = d->suppressed,
+			      .distinct = d->distinct, .key = key };
+	json_t *o = json_deep_copy(d->body);
+	char *line;
+
+	d->last_alert_us = now_us;
+	d->suppressed = 0;
+	if (!sw_alert_cap_ok(e, now_us)) {
+		json_decref(o);
+		return;
+	}
+	if (!o || json_object_set_new(o, "type", json_string("alert")) < 0) {
+		json_decref(o);
+		e->stats.nomem++;
+		return;
+	}
+	sw_alert_set_time(o, "time", now_us);
+	sw_alert_set_time(o, "first_seen", d->first_us);
+	sw_alert_set_time(o, "last_seen", d->last_us);
+	json_object_set_new(o, "summary", json_boolean(summary));
+	json_object_set_new(o, "count", json_integer((json_int_t)a.count));
+	json_object_set_new(o, "suppressed", json_integer((json_int_t)a.suppressed));
+	if (d->kind == SW_ALERT_FAN_OUT)
+		json_object_set_new(o, "distinct", json_integer(d->distinct));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line) {
+		e->stats.nomem++;
+		return;
+	}
+	e->stats.alerts[d->kind]++;
+	if (e->sink)
+		e->sink(&a, line, e->arg);
+	free(line);
+}
+
+static void sw_alert_key(const struct sw_alert_event *ev, char *key, size_t size)
+{
+	char s[SW_ALERT_KEY_MAX / 2], d[SW_ALERT_KEY_MAX / 2] = "*";
+
+	sw_alert_endpoint_id(ev->src, s, sizeof(s));
+	if (ev->dst)
+		sw_alert_endpoint_id(ev->dst, d, sizeof(d));
+	snprintf(key, size, "%s|%s|%s|%s", sw_alert_kind_name(ev->kind),
+		 ev->origin ? ev->origin : "capture", s, d);
+}
+
+/* sw_alert_new_entry - a key seen for the first time: remember it and alert now. */
+static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_event *ev,
+			       const char *key)
+{
+	bool evicted;
+	uint32_t i = sw_lru_insert(&e->keys, key, &evicted);
+	struct sw_alert_dedup *d = &e->dedup[i];
+
+	if (evicted) {
+		json_decref(d->body);
+		e->stats.keys_evicted++;
+	}
+	memset(d, 0, sizeof(*d));
+	d->kind = ev->kind;
+	d->severity = ev->severity;
+	d->first_us = d->last_us = ev->ts_us;
+	d->count = 1;
+	d->distinct = ev->distinct;
+	d->body = sw_alert_body(e, ev);
+	sw_alert_emit_entry(e, d, key, ev->ts_us, false);
+}
+
+void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev)
+{
+	char key[SW_ALERT_KEY_MAX];
+	struct sw_alert_dedup *d;
+	uint32_t i;
+
+	if (!e->cfg.enabled[ev->kind])
+		return;
+	e->stats.events[ev->kind]++;
+	sw_alert_key(ev, key, sizeof(key));
+	i = sw_lru_find(&e->keys, key);
+	if (i == SW_LRU_NIL) {
+		sw_alert_new_entry(e, ev, key);
+		return;
+	}
+	d = &e->dedup[i];
+	d->count++;
+	d->suppressed++;
+	if (ev->ts_us > d->last_us)
+		d->last_us = ev->ts_us;
+	if (ev->distinct > d->distinct)
+		d->distinct = ev->distinct;
+	if (ev->severity > d->severity)
+		d->severity = ev->severity;
+	if (ev->ts_us >= d->last_alert_us + (uint64_t)e->cfg.summary_interval_s * 1000000u) {
+		json_t *body = sw_alert_body(e, ev);
+
+		if (body) {
+			json_decref(d->body);
+			d->body = body;
+		}
+		sw_alert_emit_entry(e, d, key, ev->ts_us, true);
+		return;
+	}
+	e->stats.suppressed++;
+}
+
+static void sw_alert_summaries(struct sw_alert_engine *e, uint64_t now_us, bool all)
+{
+	uint64_t iv = (uint64_t)e->cfg.summary_interval_s * 1000000u;
+
+	for (uint32_t i = 0; i < e->keys.used; i++) {
+		struct sw_alert_dedup *d = &e->dedup[i];
+
+		if (d->suppressed && (all || now_us >= d->last_alert_us + iv))
+			sw_alert_emit_entry(e, d, e->keys.slots[i].key, now_us, true);
+	}
+}
+
+void sw_alert_tick(struct sw_alert_engine *e, uint64_t now_us)
+{
+	sw_alert_summaries(e, now_us, false);
+}
+
+void sw_alert_flush(struct sw_alert_engine *e)
+{
+	uint64_t now = 0;
+
+	for (uint32_t i = 0; i < e->keys.used; i++)
+		if (e->dedup[i].last_us > now)
+			now = e->dedup[i].last_us;
+	sw_alert_summaries(e, now, true);
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* engine.c - the event hooks: what each event may raise. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <segwatch/learn.h>
+
+#include "internal.h"
+
+static bool sw_alert_config_copy(struct sw_alert_config *dst, const struct sw_alert_config *src)
+{
+	*dst = *src;
+	dst->group_by = strdup(src->group_by ? src->group_by : "app");
+	dst->sensitive = calloc(src->n_sensitive + 1, sizeof(*dst->sensitive));
+	dst->n_sensitive = 0;
+	if (!dst->group_by || !dst->sensitive)
+		return false;
+	for (size_t i = 0; i < src->n_sensitive; i++) {
+		dst->sensitive[i] = strdup(src->sensitive[i]);
+		if (!dst->sensitive[i])
+			return false;
+		dst->n_sensitive++;
+	}
+	if (dst->fanout_distinct == 0)
+		dst->fanout_distinct = 1;
+	if (dst->fanout_distinct > SW_ALERT_FANOUT_CAP)
+		dst->fanout_distinct = SW_ALERT_FANOUT_CAP;
+	return true;
+}
+
+struct sw_alert_engine *sw_alert_engine_alloc(const struct sw_alert_config *cfg,
+					      const struct sw_policy *policy,
+					      const struct sw_baseline *baseline,
+					      sw_alert_sink_fn sink, void *arg)
+{
+	struct sw_alert_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->policy = policy;
+	e->baseline = baseline;
+	e->sink = sink;
+	e->arg = arg;
+	if (!sw_alert_config_copy(&e->cfg, cfg) || !sw_lru_init(&e->keys, e->cfg.max_keys) ||
+	    !sw_lru_init(&e->sources, e->cfg.max_sources))
+		goto err;
+	e->dedup = calloc(e->keys.n, sizeof(*e->dedup));
+	e->fan = calloc(e->sources.n, sizeof(*e->fan));
+	e->targets = calloc((size_t)e->sources.n * e->cfg.fanout_distinct, sizeof(*e->targets));
+	if (!e->dedup || !e->fan || !e->targets)
+		goto err;
+	return e;
+err:
+	sw_alert_engine_free(e);
+	return NULL;
+}
+
+void sw_alert_engine_free(struct sw_alert_engine *e)
+{
+	if (!e)
+		return;
+	for (uint32_t i = 0; e->dedup && i < e->keys.used; i++)
+		json_decref(e->dedup[i].body);
+	free(e->dedup);
+	free(e->fan);
+	free(e->targets);
+	sw_lru_clear(&e->keys);
+	sw_lru_clear(&e->sources);
+	sw_alert_config_clear(&e->cfg);
+	free(e);
+}
+
+const struct sw_alert_stats *sw_alert_engine_stats(const struct sw_alert_engine *e)
+{
+	return &e->stats;
+}
+
+static void sw_alert_check_policy(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+{
+	struct sw_pol_conn pc = { .ipproto = c->proto, .dport = c->dport,
+				  .icmp_type = c->icmp_type };
+	struct sw_pol_verdict v;
+	struct sw_alert_event ev = { .kind = SW_ALERT_POLICY_VIOLATION, .ts_us = c->ts_us,
+				     .conn = c, .src = &c->src, .dst = &c->dst,
+				     .origin = "capture" };
+
+	if (!e->policy || !sw_policy_evaluate(e->policy, c->src.wl, c->src.addr, c->dst.wl,
+					      c->dst.addr, &pc, &v))
+		return;
+	if (v.action != SW_POL_DENY)
+		return;
+	ev.rule = v.reason == SW_POL_BY_RULE ? e->policy->rules[v.rule].name : "default";
+	ev.verdict_mode = sw_pol_mode_name(v.mode);
+	ev.dropped = v.drop;
+	/* Traffic that got through is worse than an attempt the kernel dropped. */
+	ev.severity = v.drop ? SW_ALERT_SEV_MEDIUM : SW_ALERT_SEV_HIGH;
+	ev.message = "connection not allowed by the policy";
+	sw_alert_raise(e, &ev);
+}
+
+static void sw_alert_check_edge(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+{
+	char from[SW_LEARN_NODE_MAX], to[SW_LEARN_NODE_MAX];
+	const char *gb;
+	uint16_t port = (c->proto == 1 || c->proto == 58) ? c->icmp_type : c->dport;
+	struct sw_alert_event ev = { .kind = SW_ALERT_NEW_EDGE, .severity = SW_ALERT_SEV_MEDIUM,
+				     .ts_us = c->ts_us, .conn = c, .src = &c->src,
+				     .dst = &c->dst, .origin = "capture", .dropped = -1,
+				     .message = "edge not in the baseline" };
+
+	if (!e->baseline)
+		return;
+	gb = sw_baseline_group_by(e->baseline);
+	sw_learn_endpoint_node(c->src.wl, c->src.addr, gb, from, sizeof(from));
+	sw_learn_endpoint_node(c->dst.wl, c->dst.addr, gb, to, sizeof(to));
+	if (!sw_baseline_has(e->baseline, from, to, c->proto, port))
+		sw_alert_raise(e, &ev);
+}
+
+void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+{
+	uint32_t n = 0;
+
+	if (e->cfg.enabled[SW_ALERT_FAN_OUT])
+		n = sw_alert_fanout_track(e, c);
+	if (n >= e->cfg.fanout_distinct) {
+		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT,
+					     .severity = SW_ALERT_SEV_HIGH, .ts_us = c->ts_us,
+					     .conn = c, .src = &c->src, .origin = "capture",
+					     .dropped = -1, .distinct = n,
+					     .message = "connections to many distinct peers or ports" };
+		sw_alert_raise(e, &ev);
+	}
+	if (e->cfg.enabled[SW_ALERT_POLICY_VIOLATION])
+		sw_alert_check_policy(e, c);
+	if (e->cfg.enabled[SW_ALERT_NEW_EDGE])
+		sw_alert_check_edge(e, c);
+}

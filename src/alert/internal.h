@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_ALERT_INTERNAL_H
+#define SW_ALERT_INTERNAL_H
+
+#include <jansson.h>
+
+#include <segwatch/alert.h>
+
+#define SW_ALERT_KEY_MAX 300
+#define SW_ALERT_FANOUT_CAP 1024	/* largest fanout_distinct accepted */
+#define SW_LRU_NIL UINT32_MAX
+
+/* A fixed pool of string-keyed slots with a hash index and LRU order. */
+struct sw_lru_slot {
+	char key[SW_ALERT_KEY_MAX];
+	uint64_t hash;
+	uint32_t hnext;		/* next in the hash chain */
+	uint32_t prev, next;	/* LRU list, head = most recent */
+};
+
+struct sw_lru {
+	struct sw_lru_slot *slots;
+	uint32_t *buckets;
+	uint32_t n, nbuckets, used, head, tail;
+};
+
+bool sw_lru_init(struct sw_lru *lru, uint32_t n);
+void sw_lru_clear(struct sw_lru *lru);
+/* sw_lru_find - slot of @key (made most recent), or SW_LRU_NIL. */
+uint32_t sw_lru_find(struct sw_lru *lru, const char *key);
+/*
+ * sw_lru_insert - a slot for @key (absent); when the pool is full the least
+ * recently used slot is reused and *@evicted says so (its payload is stale).
+ */
+uint32_t sw_lru_insert(struct sw_lru *lru, const char *key, bool *evicted);
+
+/* Dedup and rate-limit state of one (kind, src, dst) key. */
+struct sw_alert_dedup {
+	uint64_t first_us, last_us, last_alert_us;
+	uint64_t count, suppressed;
+	uint32_t distinct;
+	enum sw_alert_kind kind;
+	enum sw_alert_severity severity;
+	json_t *body;		/* the alert's fields as of its last emission */
+};
+
+/* Fan-out state of one source: the distinct targets of the window. */
+struct sw_alert_target {
+	uint64_t hash, ts_us;
+};
+
+struct sw_alert_fanout {
+	uint32_t n;
+};
+
+/* One event before deduplication. */
+struct sw_alert_event {
+	enum sw_alert_kind kind;
+	enum sw_alert_severity severity;
+	uint64_t ts_us;
+	const struct sw_alert_conn *conn;	/* may be NULL (spoofed) */
+	const struct sw_alert_endpoint *src, *dst;	/* dst may be NULL: "*" */
+	const char *origin;	/* "capture" or "kernel" */
+	const char *rule;	/* rule name, "default", or NULL */
+	const char *verdict_mode;	/* "enforce"/"monitor" or NULL */
+	int dropped;		/* -1 unknown, 0, 1 */
+	const char *state;	/* flow state name or NULL */
+	uint32_t distinct;
+	const char *message;
+};
+
+struct sw_alert_engine {
+	struct sw_alert_config cfg;
+	const struct sw_policy *policy;
+	const struct sw_baseline *baseline;
+	sw_alert_sink_fn sink;
+	void *arg;
+	struct sw_lru keys;
+	struct sw_alert_dedup *dedup;	/* parallel to keys.slots */
+	struct sw_lru sources;
+	struct sw_alert_fanout *fan;	/* parallel to sources.slots */
+	struct sw_alert_target *targets;	/* fanout_distinct per source */
+	uint64_t cap_window_us;
+	uint32_t cap_count;
+	struct sw_alert_stats stats;
+};
+
+/* sw_alert_raise - deduplicate, rate limit and maybe emit one event. */
+void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev);
+/* sw_alert_emit_entry - emit the alert of a dedup entry (summary or first). */
+void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, const char *key,
+			 uint64_t now_us, bool summary);
+
+json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_event *ev);
+void sw_alert_addr_text(const uint8_t a[16], char *buf, size_t size);
+void sw_alert_time_text(uint64_t us, char *buf, size_t size);
+/* sw_alert_endpoint_id - workload name or address text. */
+const char *sw_alert_endpoint_id(const struct sw_alert_endpoint *ep, char *buf, size_t size);
+
+/* sw_alert_fanout_track - count a new (peer, port) for @c's source; the distinct count in the window. */
+uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+
+uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h);
+
+#endif

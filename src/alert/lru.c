@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* lru.c - fixed pools of string-keyed slots, least recently used reused first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull; /* FNV-1a */
+	return h;
+}
+
+bool sw_lru_init(struct sw_lru *lru, uint32_t n)
+{
+	memset(lru, 0, sizeof(*lru));
+	lru->n = n ? n : 1;
+	lru->nbuckets = 1;
+	while (lru->nbuckets < lru->n)
+		lru->nbuckets <<= 1;
+	lru->slots = calloc(lru->n, sizeof(*lru->slots));
+	lru->buckets = malloc(lru->nbuckets * sizeof(*lru->buckets));
+	if (!lru->slots || !lru->buckets) {
+		sw_lru_clear(lru);
+		return false;
+	}
+	memset(lru->buckets, 0xff, lru->nbuckets * sizeof(*lru->buckets));
+	lru->head = lru->tail = SW_LRU_NIL;
+	return true;
+}
+
+void sw_lru_clear(struct sw_lru *lru)
+{
+	free(lru->slots);
+	free(lru->buckets);
+	memset(lru, 0, sizeof(*lru));
+}
+
+static void sw_lru_unlink(struct sw_lru *lru, uint32_t i)
+{
+	struct sw_lru_slot *s = &lru->slots[i];
+
+	if (s->prev != SW_LRU_NIL)
+		lru->slots[s->prev].next = s->next;
+	else
+		lru->head = s->next;
+	if (s->next != SW_LRU_NIL)
+		lru->slots[s->next].prev = s->prev;
+	else
+		lru->tail = s->prev;
+}
+
+static void sw_lru_push_front(struct sw_lru *lru, uint32_t i)
+{
+	struct sw_lru_slot *s = &lru->slots[i];
+
+	s->prev = SW_LRU_NIL;
+	s->next = lru->head;
+	if (lru->head != SW_LRU_NIL)
+		lru->slots[lru->head].prev = i;
+	lru->head = i;
+	if (lru->tail == SW_LRU_NIL)
+		lru->tail = i;
+}
+
+uint32_t sw_lru_find(struct sw_lru *lru, const char *key)
+{
+	uint64_t h = sw_alert_hash(key, strlen(key), 0xcbf29ce484222325ull);
+	uint32_t i = lru->buckets[h & (lru->nbuckets - 1)];
+
+	for (; i != SW_LRU_NIL; i = lru->slots[i].hnext) {
+		if (lru->slots[i].hash == h && strcmp(lru->slots[i].key, key) == 0) {
+			sw_lru_unlink(lru, i);
+			sw_lru_push_front(lru, i);
+			return i;
+		}
+	}
+	return SW_LRU_NIL;
+}
+
+static void sw_lru_unhash(struct sw_lru *lru, uint32_t i)
+{
+	uint32_t *pp = &lru->buckets[lru->slots[i].hash & (lru->nbuckets - 1)];
+
+	while (*pp != i)
+		pp = &lru->slots[*pp].hnext;
+	*pp = lru->slots[i].hnext;
+}
+
+uint32_t sw_lru_insert(struct sw_lru *lru, const char *key, bool *evicted)
+{
+	uint32_t i, *b;
+
+	*evicted = lru->used == lru->n;
+	if (*evicted) {
+		i = lru->tail;
+		sw_lru_unlink(lru, i);
+		sw_lru_unhash(lru, i);
+	} else {
+		i = lru->used++;
+	}
+	snprintf(lru->slots[i].key, sizeof(lru->slots[i].key), "%s", key);
+	lru->slots[i].hash = sw_alert_hash(lru->slots[i].key, strlen(lru->slots[i].key),
+					   0xcbf29ce484222325ull);
+	b = &lru->buckets[lru->slots[i].hash & (lru->nbuckets - 1)];
+	lru->slots[i].hnext = *b;
+	*b = i;
+	sw_lru_push_front(lru, i);
+	return i;
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * segwatch graph | graph merge | report: flow files -> the flow graph
+ * (table, JSON, dot), saved graphs merged, and the audit against a policy.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <segwatch/graph.h>
+#include <segwatch/policy.h>
+
+int sw_cmd_graph(int argc, char **argv);
+int sw_cmd_report(int argc, char **argv);
+
+struct sw_graph_args {
+	const char *policy_file, *since, *out, *format, *group_by;
+	bool help;
+	char **files;
+	int n_files;
+};
+
+static void sw_graph_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch graph FLOWS... [--group-by workload|group|LABEL] [--policy FILE]\n"
+		"                      [--json | --format table|json|dot] [-o FILE]\n"
+		"       segwatch graph merge GRAPH... [-o FILE]\n\n"
+		"FLOWS: `segwatch capture -w` JSON lines, `capture --json` documents, or saved graphs.\n"
+		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
+		"                  or the values of label KEY (\"(no KEY)\" for workloads without it)\n"
+		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
+		"  --json          the graph document (docs/graph.md); same as --format json\n"
+		"  --format dot    Graphviz: nodes coloured by group, edges by verdict\n"
+		"  -o FILE         write to FILE instead of standard output\n"
+		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n");
+}
+
+static void sw_report_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch report --policy FILE FLOWS... [--since OLD] [--group-by KEY] [--json] [-o FILE]\n\n"
+		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
+		"with how complete the capture was (kernel drops, malformed, duplicates).\n"
+		"  --since OLD  an earlier graph or flow file: new edges, vanished edges\n"
+		"Allow rules no flow used are listed. Exit 1 when there are violations.\n");
+}
+
+static const struct option sw_graph_longopts[] = {
+	{ "group-by", required_argument, NULL, 'g' },
+	{ "policy", required_argument, NULL, 'P' },
+	{ "since", required_argument, NULL, 's' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Options of both commands; -1 to go on, an exit code otherwise. */
+static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const char *cmd)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jho:", sw_graph_longopts, NULL)) != -1) {
+		if (c == 'g')
+			a->group_by = optarg;
+		else if (c == 'P')
+			a->policy_file = optarg;
+		else if (c == 's')
+			a->since = optarg;
+		else if (c == 'f')
+			a->format = optarg;
+		else if (c == 'j')
+			a->format = "json";
+		else if (c == 'o')
+			a->out = optarg;
+		else if (c == 'h')
+			a->help = true;
+		else {
+			fprintf(stderr, "segwatch %s: see segwatch %s --help\n", cmd, cmd);
+			return SW_EXIT_USAGE;
+		}
+	}
+	a->files = argv + optind;
+	a->n_files = argc - optind;
+	return -1;
+}
+
+static int sw_graph_load_policy(const char *file, struct sw_policy **p)
+{
+	struct sw_pol_diags d;
+	char buf[1024];
+	int rc;
+
+	*p = NULL;
+	if (!file)
+		return SW_EXIT_OK;
+	sw_pol_diags_init(&d);
+	rc = sw_policy_load_file(file, p, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d.v[i], buf, sizeof(buf)));
+	sw_pol_diags_clear(&d);
+	return rc;
+}
+
+static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_policy *p,
+			      struct sw_graph_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->policy = p;
+	if (!a->group_by || strcmp(a->group_by, "workload") == 0)
+		o->by = SW_GRAPH_BY_WORKLOAD;
+	else if (strcmp(a->group_by, "group") == 0)
+		o->by = SW_GRAPH_BY_GROUP;
+	else
+		o->by = SW_GRAPH_BY_LABEL, o->label = a->group_by;
+	return SW_EXIT_OK;
+}
+
+/* A graph from @files; NULL with the error printed. */
+static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char **files, int n,
+					    const char *cmd, int *rc)
+{
+	struct sw_err err = { 0 };
+	struct sw_graph *g = sw_graph_alloc(o, &err);
+
+	*rc = g ? SW_EXIT_OK : err.code;
+	for (int i = 0; g && i < n; i++)
+		if ((*rc = sw_graph_load_file(g, files[i], &err))) {
+			sw_graph_free(g);
+			g = NULL;
+		}
+	if (!g)
+		fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+	return g;
+}
+
+static FILE *sw_graph_out_open(const char *path, int *rc)
+{
+	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
+
+	*rc = SW_EXIT_OK;
+	if (!f) {
+		fprintf(stderr, "segwatch: %s: cannot write: %m\n", path);
+		*rc = SW_EXIT_RUNTIME;
+	}
+	return f;
+}
+
+static int sw_graph_out_close(FILE *f)
+{
+	if (f == stdout)
+		return fflush(f) ? SW_EXIT_RUNTIME : SW_EXIT_OK;
+	return fclose(f) ? SW_EXIT_RUNTIME : SW_EXIT_OK;
+}
+
+static int sw_json_write(json_t *doc, FILE *f)
+{
+	if (!doc) {
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
+	json_dumpf(doc, f, JSON_INDENT(2));
+	fputc('\n', f);
+	json_decref(doc);
+	return SW_EXIT_OK;
+}
+
+static int sw_graph_emit(const struct sw_graph *g, const char *format, const char *path)
+{
+	int rc;
+	FILE *f;
+
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "dot")) {
+		fprintf(stderr, "segwatch graph: unknown format \"%s\" (table, json, dot)\n", format);
+		return SW_EXIT_USAGE;
+	}
+	if (!(f = sw_graph_out_open(path, &rc)))
+		return rc;
+	if (strcmp(format, "json") == 0)
+		rc = sw_json_write(sw_graph_to_json(g), f);
+	else if (strcmp(format, "dot") == 0)
+		sw_graph_write_dot(g, f);
+	else
+		sw_graph_write_table(g, f);
+	return sw_graph_out_close(f) ?: rc;
+}
+
+int sw_cmd_graph(int argc, char **argv)
+{
+	struct sw_graph_args a = { .format = "table" };
+	struct sw_policy *p = NULL;
+	struct sw_graph_opts o;
+	struct sw_graph *g;
+	bool merge;
+	int rc = sw_graph_parse(&a, argc, argv, "graph");
+
+	if (rc >= 0)
+		return rc;
+	if (a.help)
+		return sw_graph_usage(stdout), SW_EXIT_OK;
+	merge = a.n_files > 0 && strcmp(a.files[0], "merge") == 0;
+	if (merge)
+		a.files++, a.n_files--, a.format = "json";
+	if (a.n_files == 0) {
+		sw_graph_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
+		return rc;
+	sw_graph_opts_fill(&a, p, &o);
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "graph", &rc)))
+		rc = sw_graph_emit(g, a.format, a.out);
+	sw_graph_free(g);
+	sw_policy_free(p);
+	return rc;
+}
+
+/* The report once both graphs are built; exit 1 on violations. */
+static int sw_report_emit(const struct sw_graph *g, const struct sw_graph *old,
+			  const struct sw_graph_args *a)
+{
+	json_t *r = sw_graph_report_json(g, old);
+	int rc;
+	FILE *f;
+
+	if (!r || !(f = sw_graph_out_open(a->out, &rc))) {
+		json_decref(r);
+		return r ? rc : SW_EXIT_RUNTIME;
+	}
+	if (strcmp(a->format, "json") == 0)
+		rc = sw_json_write(json_incref(r), f);
+	else
+		sw_graph_report_write(r, f);
+	json_decref(r);
+	rc = sw_graph_out_close(f) ?: rc;
+	if (rc == SW_EXIT_OK && sw_graph_count_verdict(g, SW_GV_VIOLATION))
+		rc = SW_EXIT_LATERAL;
+	return rc;
+}
+
+int sw_cmd_report(int argc, char **argv)
+{
+	struct sw_graph_args a = { .format = "table" };
+	struct sw_graph *g = NULL, *old = NULL;
+	struct sw_policy *p = NULL;
+	struct sw_graph_opts o;
+	int rc = sw_graph_parse(&a, argc, argv, "report");
+
+	if (rc >= 0)
+		return rc;
+	if (a.help)
+		return sw_report_usage(stdout), SW_EXIT_OK;
+	if (!a.policy_file || a.n_files == 0) {
+		fprintf(stderr, "segwatch report: %s\n", a.policy_file ? "no FLOWS files given" :
+			"--policy FILE is required");
+		sw_report_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
+		return rc;
+	sw_graph_opts_fill(&a, p, &o);
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "report", &rc)) &&
+	    (!a.since || (old = sw_graph_from_files(&o, (char **)&a.since, 1, "report", &rc))))
+		rc = sw_report_emit(g, old, &a);
+	sw_graph_free(old);
+	sw_graph_free(g);
+	sw_policy_free(p);
+	return rc;
+}

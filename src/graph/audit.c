@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The audit: edges by verdict, how complete the picture is, and what
+ * changed since an earlier graph.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* An edge for the report: the graph's form plus the two ends' names. */
+static json_t *sw_report_edge(const struct sw_graph *g, const struct sw_gedge *e)
+{
+	json_t *o = sw_graph_edge_json(g, e);
+
+	if (o) {
+		json_object_set_new(o, "src_name", json_string(sw_graph_node_label(g, e->src)));
+		json_object_set_new(o, "dst_name", json_string(sw_graph_node_label(g, e->dst)));
+	}
+	return o;
+}
+
+/* Edges of @a whose key @b does not have, sorted. */
+static json_t *sw_edges_missing(const struct sw_graph *a, const struct sw_graph *b)
+{
+	json_t *out = json_array();
+	size_t *o = sw_graph_order(a, true);
+	char key[1400];
+
+	for (size_t i = 0; out && o && i < a->n_edges; i++) {
+		sw_graph_edge_key(a, &a->edges[o[i]], key, sizeof(key));
+		if (!json_object_get(b->edge_index, key))
+			json_array_append_new(out, sw_report_edge(a, &a->edges[o[i]]));
+	}
+	free(o);
+	return out;
+}
+
+static json_t *sw_unused_rules(const struct sw_graph *g)
+{
+	json_t *out = json_array(), *r;
+
+	for (size_t i = 0; out && g->policy && i < g->policy->n_rules; i++) {
+		const struct sw_pol_rule *rule = &g->policy->rules[i];
+
+		if (rule->action != SW_POL_ALLOW || g->rule_hits[i])
+			continue;
+		r = json_pack("{s:s}", "rule", rule->where);
+		if (r && rule->name)
+			json_object_set_new(r, "rule_name", json_string(rule->name));
+		json_array_append_new(out, r);
+	}
+	return out;
+}
+
+json_t *sw_graph_diff(const struct sw_graph *g, const struct sw_graph *old)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "new_edges", old ? sw_edges_missing(g, old) : json_array());
+	json_object_set_new(o, "vanished_edges", old ? sw_edges_missing(old, g) : json_array());
+	json_object_set_new(o, "unused_rules", sw_unused_rules(g));
+	return o;
+}
+
+static json_t *sw_report_completeness(const struct sw_graph *g)
+{
+	const struct sw_graph_completeness *c = &g->comp;
+	bool complete = c->files_without_counters == 0 && c->kernel_drops == 0 &&
+			c->malformed == 0 && c->evicted == 0;
+
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "complete", complete,
+			 "files", (json_int_t)c->files, "files_without_counters",
+			 (json_int_t)c->files_without_counters, "packets_seen",
+			 (json_int_t)c->packets_seen, "decoded", (json_int_t)c->decoded,
+			 "duplicates", (json_int_t)c->duplicates, "malformed",
+			 (json_int_t)c->malformed, "kernel_drops", (json_int_t)c->kernel_drops,
+			 "evicted", (json_int_t)c->evicted);
+}
+
+/* Edges by verdict, worst first. */
+static json_t *sw_report_edges(const struct sw_graph *g, json_t *summary)
+{
+	json_t *by = json_object(), *list;
+	size_t *o = sw_graph_order(g, true);
+
+	for (int v = SW_GV_MAX - 1; by && o && v >= SW_GV_NONE; v--) {
+		if (v == SW_GV_NONE && !sw_graph_count_verdict(g, SW_GV_NONE))
+			continue;
+		list = json_array();
+		for (size_t i = 0; i < g->n_edges; i++)
+			if (g->edges[o[i]].verdict == (enum sw_graph_verdict)v)
+				json_array_append_new(list, sw_report_edge(g, &g->edges[o[i]]));
+		json_object_set_new(summary, sw_graph_verdict_name(v),
+				    json_integer((json_int_t)json_array_size(list)));
+		json_object_set_new(by, sw_graph_verdict_name(v), list);
+	}
+	free(o);
+	return by;
+}
+
+json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *old)
+{
+	json_t *r = json_pack("{s:s, s:i}", "type", "report", "version", 1);
+	json_t *summary = json_pack("{s:I}", "edges", (json_int_t)g->n_edges), *diff;
+
+	if (!r || !summary || !(diff = sw_graph_diff(g, old))) {
+		json_decref(r);
+		json_decref(summary);
+		return NULL;
+	}
+	if (g->policy && g->policy->name)
+		json_object_set_new(r, "policy", json_string(g->policy->name));
+	json_object_set_new(r, "edges", sw_report_edges(g, summary));
+	json_object_set_new(r, "summary", summary);
+	json_object_set_new(r, "completeness", sw_report_completeness(g));
+	json_object_set(r, "unused_rules", json_object_get(diff, "unused_rules"));
+	if (old) {
+		json_object_del(diff, "unused_rules");
+		json_object_set(r, "since", diff);
+	}
+	json_decref(diff);
+	return r;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_GRAPH_INTERNAL_H
+#define SW_GRAPH_INTERNAL_H
+
+#include <segwatch/graph.h>
+
+/* Flow states counted per edge, in the order of docs/flows.md. */
+enum sw_gstate {
+	SW_GS_ESTABLISHED = 0,
+	SW_GS_ATTEMPTED,
+	SW_GS_REFUSED,
+	SW_GS_CLOSED,
+	SW_GS_OTHER,
+	SW_GS_MAX
+};
+
+#define SW_GRAPH_TIME_LEN 40	/* RFC 3339 with microseconds fits easily */
+#define SW_GRAPH_LIST_MAX 32	/* addresses or members listed per node */
+
+struct sw_gedge {
+	size_t src, dst;		/* node indices */
+	char proto[16];			/* "tcp", ... as in the flow record */
+	uint8_t proto_num;
+	bool icmp;			/* port is the ICMP type */
+	uint16_t port;
+	uint64_t flows, state[SW_GS_MAX];
+	uint64_t fwd_packets, fwd_bytes, rev_packets, rev_bytes;
+	char first[SW_GRAPH_TIME_LEN], last[SW_GRAPH_TIME_LEN];
+	uint64_t vflows[SW_GV_MAX];	/* flows per verdict */
+	enum sw_graph_verdict verdict;	/* the worst */
+	char *rule;			/* of the worst: "/rules/2", "default", "intra_group" */
+	char *rule_name;		/* may be NULL */
+};
+
+struct sw_graph {
+	enum sw_graph_by by;
+	char *label;
+	const struct sw_policy *policy;
+	json_t *nodes;			/* array of node objects (docs/graph.md) */
+	json_t *node_index;		/* id -> index into nodes */
+	struct sw_gedge *edges;
+	size_t n_edges, cap_edges;
+	json_t *edge_index;		/* edge key -> index into edges */
+	uint64_t *rule_hits;		/* flows matched, per policy rule */
+	uint64_t *bits[2];		/* scratch group bitmaps for both ends */
+	size_t words;
+	struct sw_graph_completeness comp;
+};
+
+/* One end of a flow record, as read from it (strings borrowed from the JSON). */
+struct sw_gend {
+	const char *addr;
+	const char *kind;		/* "workload", "host", ... or NULL */
+	json_t *wl;			/* the *_workload object or NULL */
+	uint8_t addr16[16];
+	const uint64_t *bits;		/* groups selecting it (NULL without policy) */
+};
+
+/* The verdict of one flow. */
+struct sw_gjudge {
+	enum sw_graph_verdict verdict;
+	long rule;			/* index, -1 for default/intra/none */
+	const char *rule_where;		/* "/rules/2", "default", "intra_group", or NULL */
+};
+
+/* node.c */
+int sw_graph_node_for_end(struct sw_graph *g, const struct sw_gend *e, size_t *idx,
+			  struct sw_err *err);
+int sw_graph_node_merge(struct sw_graph *g, json_t *node, size_t *idx, struct sw_err *err);
+bool sw_json_list_add(json_t *obj, const char *key, const char *value);
+
+/* edge.c */
+struct sw_gedge *sw_graph_edge_get(struct sw_graph *g, size_t src, size_t dst, const char *proto,
+				   uint8_t proto_num, bool icmp, uint16_t port);
+void sw_graph_edge_key(const struct sw_graph *g, const struct sw_gedge *e, char *buf,
+		       size_t len);
+void sw_graph_edge_times(struct sw_gedge *e, const char *first, const char *last);
+bool sw_graph_edge_verdict(struct sw_gedge *e, enum sw_graph_verdict v, const char *rule,
+			   const char *rule_name);
+enum sw_gstate sw_gstate_parse(const char *s);
+const char *sw_gstate_name(enum sw_gstate s);
+enum sw_graph_verdict sw_graph_verdict_parse(const char *s);
+
+/* judge.c */
+bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which);
+void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
+		    const struct sw_gend *d, struct sw_gjudge *j);
+
+/* json.c */
+json_t *sw_graph_edge_json(const struct sw_graph *g, const struct sw_gedge *e);
+const char *sw_graph_node_id(const struct sw_graph *g, size_t idx);
+const char *sw_graph_node_label(const struct sw_graph *g, size_t idx);
+size_t *sw_graph_order(const struct sw_graph *g, bool edges);
+
+#endif

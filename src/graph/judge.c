@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Verdicts: each flow judged the way the compiled ruleset judges its first
+ * packet (docs/policy.md, "What the ruleset looks like"), the same way as
+ * `segwatch policy test`: the default applies only between two managed ends
+ * (both selected by some group); otherwise an unmatched flow is unmanaged.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* The workload a flow end names, for the policy's selectors (strings borrowed). */
+static bool sw_gend_workload(const struct sw_gend *e, struct sw_workload *w)
+{
+	json_t *labels, *v;
+	const char *k;
+
+	memset(w, 0, sizeof(*w));
+	if (!e->wl)
+		return true;
+	w->name = (char *)json_string_value(json_object_get(e->wl, "name"));
+	labels = json_object_get(e->wl, "labels");
+	json_object_foreach(labels, k, v)
+		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
+			return false;
+	return sw_workload_add_addr(w, e->addr16);
+}
+
+/* sw_graph_end_bits - the groups selecting @e, into the graph's scratch bitmap @which. */
+bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which)
+{
+	struct sw_workload w;
+	bool ok;
+
+	memset(g->bits[which], 0, g->words * sizeof(uint64_t));
+	ok = sw_gend_workload(e, &w);
+	if (ok)
+		sw_policy_membership(g->policy, w.n_addrs ? &w : NULL, e->addr16, g->bits[which]);
+	w.name = NULL; /* borrowed from the JSON */
+	sw_workload_clear(&w);
+	e->bits = g->bits[which];
+	return ok;
+}
+
+static bool sw_bits_any(const uint64_t *b, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (b[i])
+			return true;
+	return false;
+}
+
+/* sw_graph_judge - the verdict of @flow whose ends are @s and @d (bits filled). */
+void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
+		    const struct sw_gend *d, struct sw_gjudge *j)
+{
+	const struct sw_policy *p = g->policy;
+	struct sw_pol_conn c = { 0 };
+	struct sw_pol_verdict v;
+	bool managed = sw_bits_any(s->bits, g->words) && sw_bits_any(d->bits, g->words);
+
+	c.ipproto = (uint8_t)json_integer_value(json_object_get(flow, "proto_num"));
+	c.dport = (uint16_t)json_integer_value(json_object_get(flow, "dport"));
+	c.icmp_type = (uint8_t)json_integer_value(json_object_get(flow, "icmp_type"));
+	sw_policy_evaluate_sets(p, s->bits, d->bits, &c, &v);
+	j->rule = v.reason == SW_POL_BY_RULE ? (long)v.rule : -1;
+	j->rule_where = v.reason == SW_POL_BY_RULE ? p->rules[v.rule].where :
+			v.reason == SW_POL_BY_INTRA ? "intra_group" : "default";
+	if (v.reason == SW_POL_BY_DEFAULT && !managed) {
+		j->verdict = SW_GV_UNMANAGED;
+		j->rule_where = NULL;
+	} else if (v.action == SW_POL_ALLOW)
+		j->verdict = SW_GV_ALLOWED;
+	else if (v.mode == SW_POL_MONITOR)
+		j->verdict = SW_GV_MONITOR;
+	else
+		j->verdict = SW_GV_VIOLATION;
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The audit report as text, from its JSON form (one source for both).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static unsigned long long sw_ull(json_t *o, const char *key)
+{
+	return (unsigned long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *sw_s(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key)) ?: "";
+}
+
+static void sw_report_edge_line(json_t *e, FILE *out)
+{
+	char port[32];
+	json_t *t = json_object_get(e, "icmp_type");
+
+	if (t)
+		snprintf(port, sizeof(port), "%s type %lld", sw_s(e, "proto"), json_integer_value(t));
+	else
+		snprintf(port, sizeof(port), "%s/%lld", sw_s(e, "proto"),
+			 json_integer_value(json_object_get(e, "port")));
+	fprintf(out, "  %s -> %s %s (%llu flows)", sw_s(e, "src_name"), sw_s(e, "dst_name"), port,
+		sw_ull(e, "flows"));
+	if (json_object_get(e, "rule"))
+		fprintf(out, " by %s%s%s%s", sw_s(e, "rule"), json_object_get(e, "rule_name") ? " (" : "",
+			sw_s(e, "rule_name"), json_object_get(e, "rule_name") ? ")" : "");
+	fputc('\n', out);
+}
+
+static void sw_report_list(json_t *list, const char *title, FILE *out)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_array_size(list))
+		return;
+	fprintf(out, "%s (%zu):\n", title, json_array_size(list));
+	json_array_foreach(list, i, e)
+		sw_report_edge_line(e, out);
+}
+
+static void sw_report_completeness_write(json_t *c, FILE *out)
+{
+	fprintf(out, "completeness: %llu flow files, %llu packets seen, %llu kernel drops, "
+		     "%llu malformed, %llu duplicates, %llu flows evicted\n",
+		sw_ull(c, "files"), sw_ull(c, "packets_seen"), sw_ull(c, "kernel_drops"),
+		sw_ull(c, "malformed"), sw_ull(c, "duplicates"), sw_ull(c, "evicted"));
+	if (sw_ull(c, "files_without_counters"))
+		fprintf(out, "  warning: %llu files have no counters line: completeness unknown\n",
+			sw_ull(c, "files_without_counters"));
+	if (sw_ull(c, "kernel_drops"))
+		fputs("  warning: the kernel dropped packets: some flows are missing or incomplete\n", out);
+	if (sw_ull(c, "malformed"))
+		fputs("  warning: malformed packets were not counted in any flow\n", out);
+	if (sw_ull(c, "evicted"))
+		fputs("  warning: the flow table was full: flows were cut early\n", out);
+	if (json_is_true(json_object_get(c, "complete")))
+		fputs("  the picture is complete: no drops, no decode errors\n", out);
+}
+
+void sw_graph_report_write(json_t *r, FILE *out)
+{
+	json_t *s = json_object_get(r, "summary"), *edges = json_object_get(r, "edges");
+	json_t *since = json_object_get(r, "since"), *u;
+	size_t i;
+
+	fprintf(out, "policy %s: %llu edges: %llu allowed, %llu violation, %llu monitor "
+		     "(would be denied), %llu unmanaged\n", sw_s(r, "policy")[0] ? sw_s(r, "policy") : "-",
+		sw_ull(s, "edges"), sw_ull(s, "allowed"), sw_ull(s, "violation"),
+		sw_ull(s, "monitor"), sw_ull(s, "unmanaged"));
+	sw_report_list(json_object_get(edges, "violation"), "violation", out);
+	sw_report_list(json_object_get(edges, "monitor"), "monitor (would be denied)", out);
+	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", out);
+	sw_report_list(json_object_get(edges, "allowed"), "allowed", out);
+	sw_report_list(json_object_get(edges, "none"), "not judged", out);
+	sw_report_completeness_write(json_object_get(r, "completeness"), out);
+	if (since) {
+		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
+			json_array_size(json_object_get(since, "new_edges")),
+			json_array_size(json_object_get(since, "vanished_edges")));
+		sw_report_list(json_object_get(since, "new_edges"), "new", out);
+		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", out);
+	}
+	json_array_foreach(json_object_get(r, "unused_rules"), i, u)
+		fprintf(out, "%s%s%s%s%s\n", i ? "  " : "allow rules never used:\n  ", sw_s(u, "rule"),
+			json_object_get(u, "rule_name") ? " (" : "", sw_s(u, "rule_name"),
+			json_object_get(u, "rule_name") ? ")" : "");
+}

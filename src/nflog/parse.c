@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * parse.c - NFLOG packet messages (NFNL_SUBSYS_ULOG, NFULNL_MSG_PACKET;
+ * linux/netfilter/nfnetlink_log.h) into records. Attributes are read with
+ * mnl_attr_parse() + mnl_attr_validate(); unknown ones are skipped.
+ *
+ *   struct nlmsghdr | struct nfgenmsg (family, version, res_id = group) | attributes:
+ *     NFULA_PACKET_HDR  { be16 hw_protocol, u8 hook, u8 pad }
+ *     NFULA_TIMESTAMP   { be64 sec, be64 usec }
+ *     NFULA_PREFIX      NUL-terminated string
+ *     NFULA_PAYLOAD     the packet from its network header
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+
+#include <segwatch/dissect.h>
+
+#include "internal.h"
+
+struct sw_nflog_parse_ctx {
+	sw_nflog_fn fn;
+	void *arg;
+	struct sw_nflog_stats *stats;
+	int delivered;
+};
+
+uint64_t sw_nflog_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int sw_nflog_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	int ok = 0;
+
+	/* Attributes newer than our headers are skipped, not refused. */
+	if (mnl_attr_type_valid(attr, NFULA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case NFULA_PACKET_HDR:
+		ok = mnl_attr_validate2(attr, MNL_TYPE_UNSPEC, sizeof(struct nfulnl_msg_packet_hdr));
+		break;
+	case NFULA_TIMESTAMP:
+		ok = mnl_attr_validate2(attr, MNL_TYPE_UNSPEC,
+					sizeof(struct nfulnl_msg_packet_timestamp));
+		break;
+	case NFULA_IFINDEX_INDEV:
+	case NFULA_IFINDEX_OUTDEV:
+		ok = mnl_attr_validate(attr, MNL_TYPE_U32);
+		break;
+	case NFULA_PREFIX:
+		ok = mnl_attr_validate(attr, MNL_TYPE_NUL_STRING);
+		break;
+	default:
+		break;
+	}
+	if (ok < 0)
+		return MNL_CB_ERROR;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void sw_nflog_fill_pkt(struct sw_nflog_rec *r, const struct nlattr *payload,
+			      struct sw_nflog_stats *stats)
+{
+	struct sw_pkt pkt;
+	enum sw_reason why;
+	uint32_t len = payload ? mnl_attr_get_payload_len(payload) : 0;
+
+	if (!payload || sw_dissect_packet(SW_DLT_RAW_LINUX, mnl_attr_get_payload(payload), len,
+					  len, &pkt, &why) != SW_OK) {
+		if (stats)
+			stats->undecoded++;
+		return;
+	}
+	r->decoded = true;
+	r->family = pkt.family;
+	r->proto = pkt.proto;
+	memcpy(r->src, pkt.src, 16);
+	memcpy(r->dst, pkt.dst, 16);
+	r->sport = pkt.has_ports ? pkt.sport : 0;
+	r->dport = pkt.has_ports ? pkt.dport : 0;
+	r->icmp_type = pkt.icmp_type;
+	r->icmp_code = pkt.icmp_code;
+}
+
+static void sw_nflog_fill_meta(struct sw_nflog_rec *r, const struct nlattr **tb)
+{
+	if (tb[NFULA_PREFIX]) {
+		snprintf(r->prefix, sizeof(r->prefix), "%s", mnl_attr_get_str(tb[NFULA_PREFIX]));
+		sw_nflog_prefix_parse(r->prefix, &r->action, &r->rule);
+	}
+	if (tb[NFULA_TIMESTAMP]) {
+		struct nfulnl_msg_packet_timestamp t;
+
+		memcpy(&t, mnl_attr_get_payload(tb[NFULA_TIMESTAMP]), sizeof(t));
+		r->ts_us = be64toh(t.sec) * 1000000u + be64toh(t.usec);
+	}
+	if (r->ts_us == 0)
+		r->ts_us = sw_nflog_now_us();
+	if (tb[NFULA_IFINDEX_INDEV])
+		r->indev = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_INDEV]));
+	if (tb[NFULA_IFINDEX_OUTDEV])
+		r->outdev = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_OUTDEV]));
+}
+
+static int sw_nflog_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sw_nflog_parse_ctx *ctx = data;
+	const struct nlattr *tb[NFULA_MAX + 1] = { 0 };
+	struct sw_nflog_rec r;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
+		return MNL_CB_OK;
+	if (ctx->stats)
+		ctx->stats->messages++;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), sw_nflog_attr_cb, tb) < 0) {
+		if (ctx->stats)
+			ctx->stats->invalid++;
+		return MNL_CB_OK;
+	}
+	memset(&r, 0, sizeof(r));
+	r.rule = SW_NFLOG_RULE_NONE;
+	sw_nflog_fill_meta(&r, tb);
+	sw_nflog_fill_pkt(&r, tb[NFULA_PAYLOAD], ctx->stats);
+	ctx->delivered++;
+	if (ctx->fn)
+		ctx->fn(&r, ctx->arg);
+	return MNL_CB_OK;
+}
+
+int sw_nflog_parse_msg(const void *buf, size_t len, sw_nflog_fn fn, void *arg,
+		       struct sw_nflog_stats *stats)
+{
+	struct sw_nflog_parse_ctx ctx = { .fn = fn, .arg = arg, .stats = stats };
+
+	/* seq 0 and portid 0: kernel-originated messages carry neither. */
+	if (mnl_cb_run(buf, len, 0, 0, sw_nflog_msg_cb, &ctx) < 0)
+		return -1;
+	return ctx.delivered;
+}

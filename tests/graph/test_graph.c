@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of segwatch_graph: building from flow records, aggregation by
+ * label and by group, merging saved graphs, verdicts and the --since diff.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <segwatch/graph.h>
+
+static const char sw_test_policy[] =
+	"{ \"version\": 1, \"name\": \"t\", \"default\": \"deny\",\n"
+	"  \"groups\": { \"web\": { \"labels\": { \"app\": \"web\" } },\n"
+	"              \"api\": { \"labels\": { \"app\": \"api\" } },\n"
+	"              \"edge\": { \"labels\": { \"tier\": \"edge\" } },\n"
+	"              \"db\": { \"labels\": { \"app\": \"db\" } } },\n"
+	"  \"rules\": [\n"
+	"    { \"name\": \"web-api\", \"from\": \"web\", \"to\": \"api\", \"proto\": \"tcp\", \"ports\": [80], \"action\": \"allow\" },\n"
+	"    { \"name\": \"api-db\", \"from\": \"api\", \"to\": \"db\", \"proto\": \"tcp\", \"ports\": [5432], \"action\": \"deny\", \"mode\": \"monitor\" },\n"
+	"    { \"name\": \"never\", \"from\": \"db\", \"to\": \"web\", \"proto\": \"tcp\", \"ports\": [1], \"action\": \"allow\" } ] }\n";
+
+/* A flow record between two workloads (app label, optional tier) or to an external address. */
+static json_t *sw_flow(const char *src, const char *sapp, const char *dst, const char *dapp,
+		       int port, const char *state)
+{
+	json_t *f = json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:i, s:s, s:s, s:s,"
+			      " s:{s:i, s:i}, s:{s:i, s:i}}",
+			      "type", "flow", "proto", "tcp", "proto_num", 6, "src", src, "sport",
+			      40000, "dst", dst, "dport", port, "state", state, "first_seen",
+			      "2026-11-22T10:00:01.000000Z", "last_seen", "2026-11-22T10:00:02.000000Z",
+			      "fwd", "packets", 2, "bytes", 100, "rev", "packets", 1, "bytes", 50);
+	const char *apps[2] = { sapp, dapp }, *ends[2] = { "src", "dst" }, *addrs[2] = { src, dst };
+	char key[32];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), "%s_kind", ends[i]);
+		json_object_set_new(f, key, json_string(apps[i] ? "workload" : "external"));
+		if (!apps[i])
+			continue;
+		snprintf(key, sizeof(key), "%s_workload", ends[i]);
+		json_object_set_new(f, key, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", addrs[i],
+						     "id", addrs[i], "source", "inventory",
+						     "labels", "app", apps[i]));
+		if (strcmp(apps[i], "web") == 0) /* web is also in group "edge" */
+			json_object_set_new(json_object_get(json_object_get(f, key), "labels"), "tier",
+					    json_string("edge"));
+	}
+	return f;
+}
+
+static struct sw_graph *sw_build(enum sw_graph_by by, const char *label, const struct sw_policy *p)
+{
+	struct sw_graph_opts o = { .by = by, .label = label, .policy = p };
+	struct sw_err err = { 0 };
+	struct sw_graph *g = sw_graph_alloc(&o, &err);
+	json_t *flows[] = {
+		sw_flow("10.0.0.1", "web", "10.0.0.2", "api", 80, "established"),
+		sw_flow("10.0.0.1", "web", "10.0.0.2", "api", 80, "closed"),
+		sw_flow("10.0.0.2", "api", "10.0.0.3", "db", 5432, "established"),
+		sw_flow("10.0.0.1", "web", "10.0.0.3", "db", 5432, "refused"),
+		sw_flow("10.0.0.1", "web", "192.0.2.1", NULL, 443, "attempted"),
+	};
+
+	assert_non_null(g);
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		assert_int_equal(sw_graph_add_flow(g, flows[i], &err), SW_EXIT_OK);
+		json_decref(flows[i]);
+	}
+	return g;
+}
+
+static struct sw_policy *sw_load_policy(void)
+{
+	struct sw_pol_diags d;
+	struct sw_policy *p = NULL;
+
+	sw_pol_diags_init(&d);
+	assert_int_equal(sw_policy_load_buffer(sw_test_policy, strlen(sw_test_policy), "t.json", &p,
+					       &d), SW_EXIT_OK);
+	sw_pol_diags_clear(&d);
+	return p;
+}
+
+/* The edge with this id in the graph document (borrowed), or NULL. */
+static json_t *sw_edge(json_t *doc, const char *id)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(doc, "edges"), i, e)
+		if (strcmp(json_string_value(json_object_get(e, "id")), id) == 0)
+			return e;
+	return NULL;
+}
+
+static void test_build(void **state)
+{
+	struct sw_graph *g = sw_build(SW_GRAPH_BY_WORKLOAD, NULL, NULL);
+	json_t *doc = sw_graph_to_json(g), *e;
+
+	(void)state;
+	assert_int_equal(sw_graph_n_nodes(g), 4);
+	assert_int_equal(sw_graph_n_edges(g), 4);
+	e = sw_edge(doc, "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.2 tcp/80");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "flows")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "states"), "closed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "fwd"), "bytes")), 200);
+	assert_null(json_object_get(e, "verdict"));
+	assert_non_null(sw_edge(doc, "wl:inventory:10.0.0.1 -> ext:192.0.2.1 tcp/443"));
+	json_decref(doc);
+	sw_graph_free(g);
+}
+
+static void test_by_label(void **state)
+{
+	struct sw_graph *g = sw_build(SW_GRAPH_BY_LABEL, "tier", NULL);
+	json_t *doc = sw_graph_to_json(g);
+
+	(void)state;
+	/* web has tier=edge; api and db have no tier: one "(no tier)" node */
+	assert_int_equal(sw_graph_n_nodes(g), 3);
+	assert_non_null(sw_edge(doc, "label:tier=edge -> nolabel:tier tcp/80"));
+	assert_non_null(sw_edge(doc, "nolabel:tier -> nolabel:tier tcp/5432"));
+	json_decref(doc);
+	sw_graph_free(g);
+}
+
+static void test_by_group(void **state)
+{
+	struct sw_policy *p = sw_load_policy();
+	struct sw_graph *g = sw_build(SW_GRAPH_BY_GROUP, NULL, p);
+	json_t *doc = sw_graph_to_json(g);
+	struct sw_graph_opts o = { .by = SW_GRAPH_BY_GROUP };
+	struct sw_err err = { 0 };
+
+	(void)state;
+	/* a workload in two groups is one node named after both */
+	assert_non_null(sw_edge(doc, "group:web+edge -> group:api tcp/80"));
+	assert_non_null(sw_edge(doc, "group:web+edge -> ext:192.0.2.1 tcp/443"));
+	assert_null(sw_graph_alloc(&o, &err));
+	assert_int_equal(err.code, SW_EXIT_USAGE);
+	json_decref(doc);
+	sw_graph_free(g);
+	sw_policy_free(p);
+}
+
+static void test_verdicts(void **state)
+{
+	struct sw_policy *p = sw_load_policy();
+	struct sw_graph *g = sw_build(SW_GRAPH_BY_WORKLOAD, NULL, p);
+	json_t *doc = sw_graph_to_json(g), *e;
+
+	(void)state;
+	e = sw_edge(doc, "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.2 tcp/80");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "allowed");
+	assert_string_equal(json_string_value(json_object_get(e, "rule_name")), "web-api");
+	e = sw_edge(doc, "wl:inventory:10.0.0.2 -> wl:inventory:10.0.0.3 tcp/5432");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "monitor");
+	e = sw_edge(doc, "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.3 tcp/5432");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "violation");
+	assert_string_equal(json_string_value(json_object_get(e, "rule")), "default");
+	e = sw_edge(doc, "wl:inventory:10.0.0.1 -> ext:192.0.2.1 tcp/443");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "unmanaged");
+	assert_int_equal(sw_graph_count_verdict(g, SW_GV_VIOLATION), 1);
+	json_decref(doc);
+	sw_graph_free(g);
+	sw_policy_free(p);
+}
+
+static void test_merge(void **state)
+{
+	struct sw_policy *p = sw_load_policy();
+	struct sw_graph *a = sw_build(SW_GRAPH_BY_WORKLOAD, NULL, p);
+	struct sw_graph_opts o = { .by = SW_GRAPH_BY_WORKLOAD };
+	struct sw_err err = { 0 };
+	struct sw_graph *m = sw_graph_alloc(&o, &err);
+	json_t *da = sw_graph_to_json(a), *dm, *e, *bad = json_pack("{s:s}", "type", "graph");
+
+	(void)state;
+	assert_int_equal(sw_graph_merge_json(m, da, "a.json", &err), SW_EXIT_OK);
+	assert_int_equal(sw_graph_merge_json(m, da, "b.json", &err), SW_EXIT_OK);
+	dm = sw_graph_to_json(m);
+	assert_int_equal(sw_graph_n_nodes(m), 4);
+	assert_int_equal(sw_graph_n_edges(m), 4);
+	e = sw_edge(dm, "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.2 tcp/80");
+	assert_int_equal(json_integer_value(json_object_get(e, "flows")), 4);
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "allowed");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "verdicts"), "allowed")), 4);
+	assert_int_equal(sw_graph_merge_json(m, bad, "bad.json", &err), SW_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "bad.json"));
+	json_decref(bad);
+	json_decref(da);
+	json_decref(dm);
+	sw_graph_free(m);
+	sw_graph_free(a);
+	sw_policy_free(p);
+}
+
+static void test_diff(void **state)
+{
+	struct sw_policy *p = sw_load_policy();
+	struct sw_graph *g = sw_build(SW_GRAPH_BY_WORKLOAD, NULL, p);
+	struct sw_graph_opts o = { .by = SW_GRAPH_BY_WORKLOAD };
+	struct sw_err err = { 0 };
+	struct sw_graph *old = sw_graph_alloc(&o, &err);
+	json_t *f = sw_flow("10.0.0.3", "db", "10.0.0.1", "web", 22, "attempted"), *d, *r;
+
+	(void)state;
+	assert_int_equal(sw_graph_add_flow(old, f, &err), SW_EXIT_OK);
+	json_decref(f);
+	f = sw_flow("10.0.0.1", "web", "10.0.0.2", "api", 80, "closed");
+	assert_int_equal(sw_graph_add_flow(old, f, &err), SW_EXIT_OK);
+	json_decref(f);
+	d = sw_graph_diff(g, old);
+	assert_int_equal(json_array_size(json_object_get(d, "new_edges")), 3);
+	assert_int_equal(json_array_size(json_object_get(d, "vanished_edges")), 1);
+	assert_int_equal(json_array_size(json_object_get(d, "unused_rules")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(d, "unused_rules"), 0), "rule_name")), "never");
+	r = sw_graph_report_json(g, old);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "summary"), "violation")), 1);
+	assert_non_null(json_object_get(r, "since"));
+	json_decref(r);
+	json_decref(d);
+	sw_graph_free(old);
+	sw_graph_free(g);
+	sw_policy_free(p);
+}
+
+static void test_bad_flow(void **state)
+{
+	struct sw_graph_opts o = { .by = SW_GRAPH_BY_WORKLOAD };
+	struct sw_err err = { 0 };
+	struct sw_graph *g = sw_graph_alloc(&o, &err);
+	json_t *f = json_pack("{s:s, s:s}", "type", "flow", "src", "not-an-address");
+
+	(void)state;
+	assert_int_equal(sw_graph_add_flow(g, f, &err), SW_EXIT_USAGE);
+	assert_int_equal(sw_graph_n_edges(g), 0);
+	json_decref(f);
+	sw_graph_free(g);
+	sw_graph_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_by_label),
+		cmocka_unit_test(test_by_group),
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_bad_flow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
