@@ -12,6 +12,8 @@ packages=(
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
 	podman runc busybox-static netavark catatonit iptables curl
+	# the HTML graph view test (headless Chromium)
+	chromium
 )
 
 missing=()

@@ -166,8 +166,8 @@ const char *sw_alert_severity_name(enum sw_alert_severity s);
 void sw_alert_sink_file(const struct sw_alert *a, const char *json_line, void *arg);
 
 /*
- * sw_alert_sink_syslog - syslog(3) the line at LOG_WARNING (high severity:
- * LOG_ALERT... see docs/alerts.md). The caller calls openlog() once; @arg is unused.
+ * sw_alert_sink_syslog - syslog(3) the line: high at LOG_ALERT, medium at
+ * LOG_WARNING, low at LOG_NOTICE. The caller calls openlog() once; @arg is unused.
  */
 void sw_alert_sink_syslog(const struct sw_alert *a, const char *json_line, void *arg);
 

@@ -75,6 +75,18 @@ const struct sw_alert_stats *sw_alert_engine_stats(const struct sw_alert_engine 
 	return &e->stats;
 }
 
+/*
+ * sw_alert_managed - does a group select @ep? The default verdict applies only
+ * between two managed ends (docs/policy.md); the rest is "unmanaged".
+ */
+static bool sw_alert_managed(const struct sw_policy *p, const struct sw_alert_endpoint *ep)
+{
+	for (size_t g = 0; g < p->n_groups; g++)
+		if (sw_policy_group_selects(p, g, ep->wl, ep->addr))
+			return true;
+	return false;
+}
+
 static void sw_alert_check_policy(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	struct sw_pol_conn pc = { .ipproto = c->proto, .dport = c->dport,
@@ -88,6 +100,9 @@ static void sw_alert_check_policy(struct sw_alert_engine *e, const struct sw_ale
 					      c->dst.addr, &pc, &v))
 		return;
 	if (v.action != SW_POL_DENY)
+		return;
+	if (v.reason == SW_POL_BY_DEFAULT &&
+	    (!sw_alert_managed(e->policy, &c->src) || !sw_alert_managed(e->policy, &c->dst)))
 		return;
 	ev.rule = v.reason == SW_POL_BY_RULE ? e->policy->rules[v.rule].name : "default";
 	ev.verdict_mode = sw_pol_mode_name(v.mode);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <segwatch/graph.h>
+#include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
 
 int sw_cmd_graph(int argc, char **argv);
@@ -26,7 +27,7 @@ static void sw_graph_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch graph FLOWS... [--group-by workload|group|LABEL] [--policy FILE]\n"
-		"                      [--json | --format table|json|dot] [-o FILE]\n"
+		"                      [--json | --format table|json|dot|html] [-o FILE]\n"
 		"       segwatch graph merge GRAPH... [-o FILE]\n\n"
 		"FLOWS: `segwatch capture -w` JSON lines, `capture --json` documents, or saved graphs.\n"
 		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
@@ -34,6 +35,7 @@ static void sw_graph_usage(FILE *out)
 		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
 		"  --json          the graph document (docs/graph.md); same as --format json\n"
 		"  --format dot    Graphviz: nodes coloured by group, edges by verdict\n"
+		"  --format html   one self-contained page (offline): pan, zoom, details on click\n"
 		"  -o FILE         write to FILE instead of standard output\n"
 		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n");
 }
@@ -170,13 +172,28 @@ static int sw_json_write(json_t *doc, FILE *f)
 	return SW_EXIT_OK;
 }
 
+/* One self-contained page: the graph's JSON embedded in the viewer (docs/graph-html.md). */
+static int sw_graph_write_html(const struct sw_graph *g, FILE *f)
+{
+	json_t *doc = sw_graph_to_json(g);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	int rc = text && sw_graph_html_write(f, text, "segwatch flow graph") == 0 ?
+		SW_EXIT_OK : SW_EXIT_RUNTIME;
+
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
 static int sw_graph_emit(const struct sw_graph *g, const char *format, const char *path)
 {
 	int rc;
 	FILE *f;
 
-	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "dot")) {
-		fprintf(stderr, "segwatch graph: unknown format \"%s\" (table, json, dot)\n", format);
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "dot") &&
+	    strcmp(format, "html")) {
+		fprintf(stderr, "segwatch graph: unknown format \"%s\" (table, json, dot, html)\n",
+			format);
 		return SW_EXIT_USAGE;
 	}
 	if (!(f = sw_graph_out_open(path, &rc)))
@@ -185,6 +202,8 @@ static int sw_graph_emit(const struct sw_graph *g, const char *format, const cha
 		rc = sw_json_write(sw_graph_to_json(g), f);
 	else if (strcmp(format, "dot") == 0)
 		sw_graph_write_dot(g, f);
+	else if (strcmp(format, "html") == 0)
+		rc = sw_graph_write_html(g, f);
 	else
 		sw_graph_write_table(g, f);
 	return sw_graph_out_close(f) ?: rc;

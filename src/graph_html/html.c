@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "graph_html.h"
+#include <segwatch/graph_html.h>
 #include "internal.h"
 
 #define SW_DEFAULT_TITLE "segwatch flow graph"

@@ -145,7 +145,14 @@ int sw_nflog_parse_msg(const void *buf, size_t len, sw_nflog_fn fn, void *arg,
 		       struct sw_nflog_stats *stats)
 {
 	struct sw_nflog_parse_ctx ctx = { .fn = fn, .arg = arg, .stats = stats };
+	const struct nlmsghdr *nlh = buf;
+	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
+	/* mnl_cb_run() stops quietly at a cut message: refuse the buffer instead. */
+	while (mnl_nlmsg_ok(nlh, rem))
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	if (rem > 0)
+		return -1;
 	/* seq 0 and portid 0: kernel-originated messages carry neither. */
 	if (mnl_cb_run(buf, len, 0, 0, sw_nflog_msg_cb, &ctx) < 0)
 		return -1;

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_alert.c - the alert engine: fan-out, rate limiting, new_edge, sensitive groups, policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include <segwatch/alert.h>
+#include <segwatch/learn.h>
+
+#define T0 1795000000000000ull	/* µs */
+
+struct sink {
+	int n;
+	int by_kind[SW_ALERT_KIND_MAX];
+	int summaries;
+	json_t *last;
+	json_t *last_of[SW_ALERT_KIND_MAX];
+};
+
+static void sink_fn(const struct sw_alert *a, const char *line, void *arg)
+{
+	struct sink *s = arg;
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")),
+			    sw_alert_kind_name(a->kind));
+	s->n++;
+	s->by_kind[a->kind]++;
+	s->summaries += a->summary;
+	json_decref(s->last_of[a->kind]);
+	s->last_of[a->kind] = json_incref(o);
+	json_decref(s->last);
+	s->last = o;
+}
+
+static void sink_clear(struct sink *s)
+{
+	json_decref(s->last);
+	for (int k = 0; k < SW_ALERT_KIND_MAX; k++)
+		json_decref(s->last_of[k]);
+}
+
+static void v4(uint8_t a[16], uint8_t x, uint8_t y, uint8_t z, uint8_t w)
+{
+	memset(a, 0, 16);
+	a[10] = a[11] = 0xff;
+	a[12] = x, a[13] = y, a[14] = z, a[15] = w;
+}
+
+static void mkwl(struct sw_workload *w, const char *name, const char *app, uint8_t last)
+{
+	uint8_t a[16];
+
+	memset(w, 0, sizeof(*w));
+	w->name = strdup(name);
+	w->uid = strdup(name);
+	assert_true(sw_workload_add_label(w, "app", app));
+	v4(a, 10, 0, 0, last);
+	assert_true(sw_workload_add_addr(w, a));
+}
+
+static void conn(struct sw_alert_conn *c, const struct sw_workload *s,
+		 const struct sw_workload *d, uint16_t dport, uint64_t ts)
+{
+	memset(c, 0, sizeof(*c));
+	c->ts_us = ts;
+	c->proto = 6;
+	c->sport = 40000;
+	c->dport = dport;
+	c->src.wl = s;
+	c->src.kind = SW_EP_WORKLOAD;
+	memcpy(c->src.addr, s->addrs[0], 16);
+	if (d) {
+		c->dst.wl = d;
+		c->dst.kind = SW_EP_WORKLOAD;
+		memcpy(c->dst.addr, d->addrs[0], 16);
+	}
+}
+
+static struct sw_alert_engine *engine(struct sw_alert_config *cfg, const struct sw_policy *p,
+				      const struct sw_baseline *b, struct sink *s)
+{
+	struct sw_alert_engine *e = sw_alert_engine_alloc(cfg, p, b, sink_fn, s);
+
+	assert_non_null(e);
+	return e;
+}
+
+/* 200 SYNs to distinct ports within 2 s: the alert fires on the 20th, then one summary. */
+static void test_fanout_scan(void **state)
+{
+	struct sw_workload a, b;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+
+	(void)state;
+	mkwl(&a, "shop/evil", "web", 2);
+	mkwl(&b, "shop/db", "db", 3);
+	assert_true(sw_alert_config_defaults(&cfg));
+	e = engine(&cfg, NULL, NULL, &s);
+	for (int i = 0; i < 200; i++) {
+		conn(&c, &a, &b, (uint16_t)(1000 + i), T0 + (uint64_t)i * 10000);
+		sw_alert_flow_new(e, &c);
+		if (i == 18)
+			assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 0);
+		if (i == 19) {
+			assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 1);
+			assert_int_equal(json_integer_value(json_object_get(s.last, "distinct")), 20);
+			assert_int_equal(json_integer_value(json_object_get(s.last, "port")), 1019);
+			assert_string_equal(json_string_value(json_object_get(
+						    json_object_get(s.last, "src"), "name")),
+					    "shop/evil");
+		}
+	}
+	assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 1);
+	sw_alert_flush(e);
+	assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 2);
+	assert_int_equal(s.summaries, 1);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "count")), 181);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "suppressed")), 180);
+	assert_true(json_is_true(json_object_get(s.last, "summary")));
+	assert_int_equal(sw_alert_engine_stats(e)->events[SW_ALERT_FAN_OUT], 181);
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&a);
+	sw_workload_clear(&b);
+}
+
+/* Repeated connections to one port are one target: no fan-out; slow scans age out. */
+static void test_fanout_window(void **state)
+{
+	struct sw_workload a, b;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+
+	(void)state;
+	mkwl(&a, "shop/web", "web", 2);
+	mkwl(&b, "shop/api", "api", 3);
+	assert_true(sw_alert_config_defaults(&cfg));
+	e = engine(&cfg, NULL, NULL, &s);
+	for (int i = 0; i < 500; i++) {
+		conn(&c, &a, &b, 8080, T0 + (uint64_t)i * 1000);
+		sw_alert_flow_new(e, &c);
+	}
+	/* 100 ports, one per second: never 20 within 10 s. */
+	for (int i = 0; i < 100; i++) {
+		conn(&c, &a, &b, (uint16_t)(2000 + i), T0 + 1000000ull + (uint64_t)i * 1000000);
+		sw_alert_flow_new(e, &c);
+	}
+	assert_int_equal(s.n, 0);
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&a);
+	sw_workload_clear(&b);
+}
+
+/* One key: first alert, then a summary only once the interval passed; tick emits due ones. */
+static void test_rate_limit(void **state)
+{
+	struct sw_workload a;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_engine *e;
+	uint8_t forged[16];
+
+	(void)state;
+	mkwl(&a, "shop/web", "web", 2);
+	v4(forged, 10, 9, 9, 9);
+	assert_true(sw_alert_config_defaults(&cfg));
+	cfg.summary_interval_s = 10;
+	e = engine(&cfg, NULL, NULL, &s);
+	for (int i = 0; i < 1000; i++)
+		sw_alert_spoofed(e, T0 + (uint64_t)i * 1000, &a, forged); /* 1 s */
+	assert_int_equal(s.n, 1);
+	sw_alert_tick(e, T0 + 5000000);
+	assert_int_equal(s.n, 1);
+	sw_alert_tick(e, T0 + 10000000);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "suppressed")), 999);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "count")), 1000);
+	assert_true(json_is_null(json_object_get(s.last, "dst")));
+	/* nothing pending: no more summaries */
+	sw_alert_tick(e, T0 + 100000000);
+	sw_alert_flush(e);
+	assert_int_equal(s.n, 2);
+	/* an event after the interval alerts at once as a summary */
+	sw_alert_spoofed(e, T0 + 30000000, &a, forged);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "count")), 1001);
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&a);
+}
+
+/* A bounded dedup table: more keys than slots evicts, memory stays fixed. */
+static void test_bounded_keys(void **state)
+{
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_engine *e;
+	struct sw_alert_conn c;
+
+	(void)state;
+	assert_true(sw_alert_config_defaults(&cfg));
+	cfg.max_keys = 8;
+	cfg.max_sources = 8;
+	cfg.max_alerts_per_min = 0;
+	e = engine(&cfg, NULL, NULL, &s);
+	memset(&c, 0, sizeof(c));
+	c.proto = 17;
+	c.dport = 53;
+	for (int i = 0; i < 100; i++) {
+		c.ts_us = T0 + (uint64_t)i;
+		v4(c.src.addr, 10, 1, 0, (uint8_t)i);
+		sw_alert_spoofed(e, c.ts_us, NULL, c.src.addr);
+		sw_alert_flow_new(e, &c);
+	}
+	assert_int_equal(s.n, 100);
+	assert_int_equal(sw_alert_engine_stats(e)->keys_evicted, 92);
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+}
+
+static struct sw_baseline *baseline(void)
+{
+	static const char doc[] =
+		"{\"type\":\"baseline\",\"version\":1,\"group_by\":\"app\",\"edges\":["
+		"{\"from\":\"web\",\"to\":\"api\",\"proto\":\"tcp\",\"proto_num\":6,\"port\":8080}]}";
+	struct sw_baseline *b;
+	struct sw_err err;
+
+	assert_int_equal(sw_baseline_load_buffer(doc, strlen(doc), &b, &err), SW_EXIT_OK);
+	assert_int_equal(sw_baseline_count(b), 1);
+	return b;
+}
+
+static void test_new_edge(void **state)
+{
+	struct sw_workload web, api, db;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	struct sw_baseline *b = baseline();
+
+	(void)state;
+	mkwl(&web, "shop/web-1", "web", 2);
+	mkwl(&api, "shop/api-1", "api", 3);
+	mkwl(&db, "shop/db-1", "db", 4);
+	assert_true(sw_alert_config_defaults(&cfg));
+	e = engine(&cfg, NULL, b, &s);
+	conn(&c, &web, &api, 8080, T0);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.n, 0);
+	conn(&c, &web, &api, 8081, T0 + 1);
+	sw_alert_flow_new(e, &c);
+	conn(&c, &web, &db, 5432, T0 + 2);
+	sw_alert_flow_new(e, &c);
+	conn(&c, &web, &db, 5432, T0 + 3);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.by_kind[SW_ALERT_NEW_EDGE], 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "dst"),
+								 "node")), "db");
+	assert_int_equal(json_integer_value(json_object_get(s.last, "port")), 5432);
+	sw_alert_engine_free(e);
+	sw_baseline_free(b);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&web);
+	sw_workload_clear(&api);
+	sw_workload_clear(&db);
+}
+
+static void test_sensitive(void **state)
+{
+	struct sw_workload web, db;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	json_t *sec = json_pack("{s:[s],s:{s:i}}", "sensitive_groups", "db", "fan_out",
+				"distinct", 50);
+	struct sw_err err;
+
+	(void)state;
+	mkwl(&web, "shop/web-1", "web", 2);
+	mkwl(&db, "shop/db-1", "db", 4);
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_int_equal(sw_alert_config_from_json(&cfg, sec, &err), SW_EXIT_OK);
+	json_decref(sec);
+	assert_int_equal(cfg.fanout_distinct, 50);
+	e = engine(&cfg, NULL, NULL, &s);
+	conn(&c, &db, &web, 80, T0);
+	sw_alert_flow_end(e, &c, SW_FLOW_REFUSED);	/* toward web: not sensitive */
+	conn(&c, &web, &db, 5432, T0);
+	sw_alert_flow_end(e, &c, SW_FLOW_ESTABLISHED);	/* answered */
+	assert_int_equal(s.n, 0);
+	sw_alert_flow_end(e, &c, SW_FLOW_REFUSED);
+	sw_alert_flow_end(e, &c, SW_FLOW_ATTEMPTED);
+	assert_int_equal(s.by_kind[SW_ALERT_REFUSED_OR_UNANSWERED], 1);
+	assert_string_equal(json_string_value(json_object_get(s.last, "state")), "refused");
+	assert_string_equal(json_string_value(json_object_get(s.last, "severity")), "high");
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&web);
+	sw_workload_clear(&db);
+}
+
+static void test_config_errors(void **state)
+{
+	struct sw_alert_config cfg;
+	struct sw_err err;
+	json_t *bad = json_pack("{s:i}", "max_kyes", 3);
+	json_t *bad2 = json_pack("{s:[s]}", "kinds", "fan-out");
+
+	(void)state;
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_int_equal(sw_alert_config_from_json(&cfg, bad, &err), SW_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "/alerts/max_kyes"));
+	assert_int_equal(sw_alert_config_from_json(&cfg, bad2, &err), SW_EXIT_USAGE);
+	json_decref(bad);
+	json_decref(bad2);
+	sw_alert_config_clear(&cfg);
+}
+
+static struct sw_policy *policy(const char *mode)
+{
+	char doc[1024];
+	struct sw_policy *p = NULL;
+	struct sw_pol_diags d;
+
+	snprintf(doc, sizeof(doc),
+		 "{\"version\":1,\"mode\":\"%s\",\"groups\":{\"front\":{\"labels\":{\"app\":\"web\"}},"
+		 "\"dbs\":{\"labels\":{\"app\":\"db\"}},\"api\":{\"labels\":{\"app\":\"api\"}}},"
+		 "\"rules\":[{\"name\":\"web-api\",\"from\":\"front\",\"to\":\"api\",\"proto\":\"tcp\","
+		 "\"ports\":[8080],\"action\":\"allow\"},"
+		 "{\"name\":\"no-db\",\"from\":\"front\",\"to\":\"dbs\",\"action\":\"deny\"}]}",
+		 mode);
+	sw_pol_diags_init(&d);
+	assert_int_equal(sw_policy_load_buffer(doc, strlen(doc), "t", &p, &d), SW_EXIT_OK);
+	sw_pol_diags_clear(&d);
+	return p;
+}
+
+static void test_policy_violation(void **state)
+{
+	struct sw_workload web, api, db;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	struct sw_policy *p = policy("monitor");
+
+	(void)state;
+	mkwl(&web, "shop/web-1", "web", 2);
+	mkwl(&api, "shop/api-1", "api", 3);
+	mkwl(&db, "shop/db-1", "db", 4);
+	assert_true(sw_alert_config_defaults(&cfg));
+	e = engine(&cfg, p, NULL, &s);
+	conn(&c, &web, &api, 8080, T0);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.n, 0);
+	conn(&c, &web, &db, 5432, T0 + 1);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.by_kind[SW_ALERT_POLICY_VIOLATION], 1);
+	assert_string_equal(json_string_value(json_object_get(s.last, "rule")), "no-db");
+	assert_string_equal(json_string_value(json_object_get(s.last, "mode")), "monitor");
+	assert_true(json_is_false(json_object_get(s.last, "dropped")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+				    json_object_get(s.last, "dst"), "groups"), 0)), "dbs");
+	conn(&c, &api, &web, 80, T0 + 2);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.by_kind[SW_ALERT_POLICY_VIOLATION], 2);
+	assert_string_equal(json_string_value(json_object_get(s.last, "rule")), "default");
+	/* an unmanaged end (no group selects it): the default does not apply */
+	conn(&c, &api, NULL, 80, T0 + 2);
+	v4(c.dst.addr, 192, 0, 2, 1);
+	c.dst.kind = SW_EP_EXTERNAL;
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(s.by_kind[SW_ALERT_POLICY_VIOLATION], 2);
+	/* the kernel's log of the same policy: rule index -> name, its own key */
+	conn(&c, &web, &db, 5432, T0 + 3);
+	sw_alert_kernel_log(e, &c, SW_ALERT_KLOG_MONITOR, 1);
+	assert_int_equal(s.by_kind[SW_ALERT_POLICY_VIOLATION], 3);
+	assert_string_equal(json_string_value(json_object_get(s.last, "origin")), "kernel");
+	assert_string_equal(json_string_value(json_object_get(s.last, "rule")), "no-db");
+	sw_alert_kernel_log(e, &c, SW_ALERT_KLOG_MONITOR, 1);
+	assert_int_equal(s.by_kind[SW_ALERT_POLICY_VIOLATION], 3);
+	sw_alert_engine_free(e);
+	sw_policy_free(p);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&web);
+	sw_workload_clear(&api);
+	sw_workload_clear(&db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fanout_scan),   cmocka_unit_test(test_fanout_window),
+		cmocka_unit_test(test_rate_limit),    cmocka_unit_test(test_bounded_keys),
+		cmocka_unit_test(test_new_edge),      cmocka_unit_test(test_sensitive),
+		cmocka_unit_test(test_config_errors), cmocka_unit_test(test_policy_violation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Time to first complete render of the HTML flow graph in headless Chromium.
+#   tools/bench/html_bench.sh HTML_DRIVER [NODES [EDGES [RUNS]]]
+# HTML_DRIVER is build/tests/graph_html/html_driver. The graph is synthetic and
+# deterministic: NODES workloads in 40 groups, EDGES edges (mostly within and
+# between neighbouring groups, 5% violations, 3% unmanaged). The page reports
+# performance.now() after the first draw plus a pixel read-back (so the canvas
+# has really been rasterised): navigation start -> complete picture, which
+# includes parsing the JSON and the layout. Target: under 2000 ms.
+set -eu
+driver=${1:?usage: html_bench.sh HTML_DRIVER [NODES [EDGES [RUNS]]]}
+nodes=${2:-2000} edges=${3:-20000} runs=${4:-3}
+command -v chromium >/dev/null || { echo "html_bench: chromium not installed (apt-get install chromium)"; exit 77; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$nodes" "$edges" >"$work/graph.json" <<'PY'
+import json, random, sys
+n, m = int(sys.argv[1]), int(sys.argv[2])
+rnd = random.Random(5)
+groups = ["g%02d" % i for i in range(40)]
+nodes = [{"id": "w%d" % i, "name": "wl-%d" % i, "kind": "workload",
+          "labels": {"app": groups[i % 40], "idx": str(i)}, "groups": [groups[i % 40]]} for i in range(n)]
+seen, edges = set(), []
+while len(edges) < m:
+    s = rnd.randrange(n)
+    g = (s % 40 + rnd.choice((0, 0, 1, 39))) % 40   # same or neighbouring group
+    d = g + 40 * rnd.randrange(max(1, n // 40))
+    if d >= n or d == s:
+        continue
+    port = rnd.choice((80, 443, 5432, 6379, 8080, 9100))
+    if (s, d, port) in seen:
+        continue
+    seen.add((s, d, port))
+    r = rnd.random()
+    v = "violation" if r < 0.05 else "unmanaged" if r < 0.08 else "allowed"
+    edges.append({"src": "w%d" % s, "dst": "w%d" % d, "proto": "tcp", "port": port,
+                  "flows": {"established": 3, "attempted": 0, "refused": 0, "closed": 3},
+                  "packets": [30, 28], "bytes": [4000, 90000], "verdict": v})
+json.dump({"type": "graph", "version": 1, "nodes": nodes, "edges": edges}, sys.stdout)
+PY
+"$driver" "$work/graph.json" "$work/graph.html" "bench $nodes/$edges"
+echo "html_bench: $nodes nodes, $edges edges, page $(($(stat -c %s "$work/graph.html") / 1024)) KiB"
+
+times=()
+for i in $(seq "$runs"); do
+	t0=$(date +%s%N)
+	dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile$i" \
+		--window-size=1280,800 --dump-dom "file://$work/graph.html#bench" 2>/dev/null)
+	wall=$((($(date +%s%N) - t0) / 1000000))
+	status=$(grep -o '<pre id="sw-status"[^>]*>[^<]*' <<<"$dom" | sed 's/^[^>]*>//')
+	ms=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"])' "$status")
+	read -r render redraw layout iters rn re <<<"$ms"
+	echo "run $i: first complete render ${render} ms (layout ${layout} ms, redraw ${redraw} ms, ${iters} iterations; drew $rn nodes, $re edges); chromium wall ${wall} ms"
+	times+=("$render")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+verdict=PASS; [ "$median" -lt 2000 ] || verdict=FAIL
+echo "html_bench: median first complete render ${median} ms (target < 2000 ms): $verdict"
