@@ -30,6 +30,7 @@ static const struct sw_cmd sw_cmds[] = {
 	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from" },
 	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test or remove a segmentation policy" },
 	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph" },
+	{ "learn", NULL, sw_cmd_learn, "write a policy (and baseline) allowing exactly the observed traffic" },
 	{ "report", NULL, sw_cmd_report, "audit flows against a policy: edges by verdict, completeness, changes" },
 };
 

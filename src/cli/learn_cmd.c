@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch learn: from watching to enforcing. Observed flows become a policy
+ * (same language as `segwatch policy`) that allows exactly the answered
+ * connections seen, in monitor mode by default, and the baseline that
+ * new-edge alerts use.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <segwatch/learn.h>
+
+#include "cli.h"
+
+struct sw_learn_args {
+	const char *group_by;
+	const char *policy_out;
+	const char *baseline_out;
+	const char *name;
+	bool enforce;
+};
+
+static void sw_learn_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch learn FLOWS... [--group-by LABEL] [-o POLICY] [--baseline FILE]\n"
+		"                      [--name NAME] [--enforce]\n\n"
+		"Write a policy that allows exactly the answered connections in FLOWS (segwatch\n"
+		"capture -w or --json output): groups from the workloads' LABEL (default app),\n"
+		"one allow rule per observed group pair and protocol with its ports, default\n"
+		"deny, mode monitor (--enforce for enforce). Unanswered and refused attempts are\n"
+		"listed on stderr, not learned. --baseline writes the observed edges for\n"
+		"new-edge alerts.\n\n"
+		"  -o, --output FILE   the policy (default: stdout)\n"
+		"      --baseline FILE the learned baseline (docs/alerts.md)\n"
+		"      --group-by LABEL label key that names the groups (default app)\n"
+		"      --name NAME     the policy's name\n"
+		"      --enforce       mode enforce instead of monitor\n"
+		"  -h, --help\n\n"
+		"exit codes: 0 done, 2 usage error or bad flows file, 3 runtime failure\n");
+}
+
+static int sw_learn_write(const char *path, json_t *doc)
+{
+	int rc = doc && json_dump_file(doc, path, JSON_INDENT(2)) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
+
+	if (rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s: cannot write\n", path);
+	return rc;
+}
+
+static const struct option sw_learn_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "group-by", required_argument, NULL, 'g' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "enforce", no_argument, NULL, 'e' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
+{
+	struct sw_learn_policy_opts po = { .name = a->name, .enforce = a->enforce };
+	const struct sw_learn_stats *st = sw_learn_stats(l);
+	json_t *policy = sw_learn_policy_json(l, &po), *unanswered = sw_learn_unanswered_json(l);
+	int rc = SW_EXIT_OK;
+
+	if (a->policy_out)
+		rc = sw_learn_write(a->policy_out, policy);
+	else if (policy)
+		json_dumpf(policy, stdout, JSON_INDENT(2)), fputc('\n', stdout);
+	if (rc == SW_EXIT_OK && a->baseline_out)
+		rc = sw_learn_write(a->baseline_out, sw_learn_baseline_json(l));
+	fprintf(stderr, "learned from %llu flows: %llu answered, %llu unanswered or refused (not learned)\n",
+		(unsigned long long)st->flows, (unsigned long long)st->learned,
+		(unsigned long long)st->unanswered);
+	if (unanswered && json_array_size(unanswered)) {
+		char *s = json_dumps(unanswered, JSON_INDENT(2));
+
+		fprintf(stderr, "not learned:\n%s\n", s ? s : "");
+		free(s);
+	}
+	json_decref(policy);
+	json_decref(unanswered);
+	return policy ? rc : SW_EXIT_RUNTIME;
+}
+
+int sw_cmd_learn(int argc, char **argv)
+{
+	struct sw_learn_args a = { .group_by = "app" };
+	struct sw_err err = { 0 };
+	struct sw_learn *l;
+	int c, rc = SW_EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", sw_learn_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': a.policy_out = optarg; break;
+		case 'b': a.baseline_out = optarg; break;
+		case 'g': a.group_by = optarg; break;
+		case 'n': a.name = optarg; break;
+		case 'e': a.enforce = true; break;
+		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
+		default: sw_learn_usage(stderr); return SW_EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		sw_learn_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if (!(l = sw_learn_alloc(a.group_by)))
+		return SW_EXIT_RUNTIME;
+	for (int i = optind; i < argc && rc == SW_EXIT_OK; i++)
+		rc = sw_learn_load_file(l, argv[i], &err);
+	if (rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	else
+		rc = sw_learn_emit(&a, l);
+	sw_learn_free(l);
+	return rc;
+}
