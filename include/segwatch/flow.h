@@ -102,6 +102,13 @@ void sw_flow_config_defaults(struct sw_flow_config *cfg);
  */
 struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 					  sw_flow_emit_fn emit, void *arg);
+/*
+ * sw_flow_table_set_on_new - call @fn with each flow as it begins (its first
+ * packet counted, initiator decided), e.g. for alerts that must not wait for
+ * the flow to end. NULL stops it.
+ */
+void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg);
+
 /* sw_flow_table_free - free the table without emitting what is left. NULL is fine. */
 void sw_flow_table_free(struct sw_flow_table *t);
 

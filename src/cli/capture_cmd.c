@@ -14,6 +14,7 @@
 
 #include <segwatch/kernel.h>
 
+#include "alerting.h"
 #include "cli.h"
 #include "identity.h"
 
@@ -34,12 +35,20 @@ struct sw_capture_args {
 	bool kernel_set;	/* --no-kernel given */
 	char *found[SW_MAX_CLI_IFACES];	/* bridges and ports discovered (no -i, no -r) */
 	unsigned n_found;
+	struct sw_alerting_opts alerts;
+};
+
+/* What the capture's tick and the flow sink reach: identity upkeep and alerts. */
+struct sw_capture_ctx {
+	struct sw_identity *id;		/* NULL without identity sources */
+	struct sw_alerting *al;
 };
 
 /* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
 struct sw_flow_sink {
 	FILE *stream;
 	const struct sw_resolver *resolver;	/* NULL: flows carry no identities */
+	struct sw_alerting *alerting;		/* flows ending feed the alerts */
 	bool collect;
 	struct sw_flow_out *flows;
 	size_t n, cap;
@@ -68,6 +77,12 @@ static void sw_capture_usage(FILE *out)
 		"      --dedup            drop copies even on a single source\n"
 		"      --snaplen N        live snap length (default 256)\n"
 		SW_IDENTITY_HELP
+		"      --alerts DEST      lateral-movement alerts as JSON lines to DEST: a file,\n"
+		"                         - (stdout) or syslog (docs/alerts.md)\n"
+		"      --policy FILE      alert on connections this policy does not allow\n"
+		"      --baseline FILE    alert on edges not in this learned baseline\n"
+		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
+		"      --nflog [GROUP]    also read the kernel's denied packets (default 42)\n"
 		"  -h, --help             this text\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
@@ -127,7 +142,8 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 	return true;
 }
 
-enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN };
+enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
+       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_NFLOG };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -144,6 +160,11 @@ static const struct option sw_capture_longopts[] = {
 	{ "dedup", no_argument, NULL, OPT_DEDUP },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "help", no_argument, NULL, 'h' },
+	{ "alerts", required_argument, NULL, OPT_ALERTS },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "alert-config", required_argument, NULL, OPT_ALERT_CONFIG },
+	{ "nflog", optional_argument, NULL, OPT_NFLOG },
 	SW_IDENTITY_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -179,6 +200,16 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 			a->opts.snaplen = (int)snaplen;
 			break;
 		case 'h': sw_capture_usage(stdout); return SW_EXIT_OK;
+		case OPT_ALERTS: a->alerts.dest = optarg; break;
+		case OPT_POLICY: a->alerts.policy = optarg; break;
+		case OPT_BASELINE: a->alerts.baseline = optarg; break;
+		case OPT_ALERT_CONFIG: a->alerts.config = optarg; break;
+		case OPT_NFLOG:
+			a->alerts.nflog_group = 42;
+			if (optarg)
+				ok = sw_cli_parse_u32("--nflog", optarg, 0, 65535,
+						      (uint32_t *)&a->alerts.nflog_group);
+			break;
 		case SW_OPT_INVENTORY:
 		case SW_OPT_ENGINE:
 		case SW_OPT_NO_ENGINE:
@@ -193,6 +224,11 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "segwatch capture: unexpected argument \"%s\"\n", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
+	if (!a->alerts.dest && (a->alerts.policy || a->alerts.baseline || a->alerts.config ||
+				a->alerts.nflog_group >= 0)) {
+		fprintf(stderr, "segwatch capture: --policy, --baseline, --alert-config and --nflog go with --alerts\n");
 		return SW_EXIT_USAGE;
 	}
 	if (a->opts.file && (a->opts.n_ifaces || a->opts.duration_s > 0)) {
@@ -244,6 +280,8 @@ static void sw_sink_emit(const struct sw_flow *f, void *arg)
 
 	if (s->resolver)
 		sw_flow_ident_resolve(&id, s->resolver, f);
+	if (s->alerting)
+		sw_alerting_flow_end(s->alerting, f);
 	if (s->writer)
 		sw_flow_writer_push(s->writer, f, &id);
 	if (!s->collect)
@@ -369,8 +407,6 @@ static int sw_capture_open_identity(struct sw_capture_args *a, struct sw_identit
 		/* discovering bridges (no -i): follow their ports as they come and go */
 		id->follow_ports = !a->opts.file && a->opts.n_ifaces == 0;
 		a->opts.registry = id->reg;
-		a->opts.tick = sw_identity_tick;
-		a->opts.tick_arg = id;
 	}
 	if (!a->opts.file && a->opts.n_ifaces == 0)
 		return sw_capture_discover(a, with_id ? id->kernel : NULL, err);
@@ -398,11 +434,37 @@ static int sw_capture_finish(const struct sw_capture_args *a, struct sw_flow_sin
 	return sw_capture_print(a, sink, cap, t);
 }
 
+/* The capture's tick: identity upkeep (engine, kernel events) and alerts. */
+static void sw_capture_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
+{
+	struct sw_capture_ctx *ctx = arg;
+
+	if (ctx->id)
+		sw_identity_tick(cap, now_us, ctx->id);
+	if (ctx->al)
+		sw_alerting_tick(ctx->al, now_us);
+}
+
+static int sw_capture_open_alerts(struct sw_capture_args *a, struct sw_alerting *al,
+				  struct sw_flow_sink *sink, struct sw_capture_ctx *ctx,
+				  struct sw_err *err)
+{
+	int rc = sw_alerting_open(al, &a->alerts, sink->resolver, err);
+
+	if (rc != SW_EXIT_OK || !al->engine)
+		return rc;
+	sink->alerting = al;
+	ctx->al = al;
+	return SW_EXIT_OK;
+}
+
 static int sw_capture_execute(struct sw_capture_args *a)
 {
 	struct sw_flow_sink sink = { 0 };
 	struct sw_identity id = { 0 };
+	struct sw_alerting al = { 0 };
 	bool with_id = a->id.n_inventories || a->id.engine != SW_ENGINE_OFF || a->id.kernel;
+	struct sw_capture_ctx ctx = { .id = with_id ? &id : NULL };
 	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
 	struct sw_flow_table *t = NULL;
 	struct sw_capture *cap = NULL;
@@ -415,8 +477,16 @@ static int sw_capture_execute(struct sw_capture_args *a)
 		rc = sw_capture_open_output(a, &sink, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_capture_open_identity(a, &id, with_id, &sink, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_open_alerts(a, &al, &sink, &ctx, &err);
 	if (rc == SW_EXIT_OK && !(t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink)))
 		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
+	if (rc == SW_EXIT_OK && al.engine)
+		sw_flow_table_set_on_new(t, sw_alerting_flow_new, &al);
+	if (ctx.id || ctx.al) {
+		a->opts.tick = sw_capture_tick;
+		a->opts.tick_arg = &ctx;
+	}
 	if (rc == SW_EXIT_OK) {
 		signal(SIGINT, sw_on_signal);
 		signal(SIGTERM, sw_on_signal);
@@ -441,6 +511,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	sw_capture_close(cap);
 	sw_flow_table_free(t);
 	free(sink.flows);
+	sw_alerting_close(&al); /* the last summaries go out */
 	if (with_id)
 		sw_identity_close(&id);
 	return rc;
@@ -448,7 +519,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 
 int sw_cmd_capture(int argc, char **argv)
 {
-	struct sw_capture_args a = { 0 };
+	struct sw_capture_args a = { .alerts = { .nflog_group = -1 } };
 	int rc = sw_capture_parse(&a, argc, argv);
 
 	if (rc < 0)

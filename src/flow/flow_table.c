@@ -45,6 +45,8 @@ struct sw_flow_table {
 	struct sw_flow_config cfg;
 	sw_flow_emit_fn emit;
 	void *emit_arg;
+	sw_flow_emit_fn on_new;	/* optional: each flow at its first packet (alerts) */
+	void *on_new_arg;
 	uint64_t seed;
 	uint32_t *buckets;
 	uint32_t bucket_mask;
@@ -321,15 +323,12 @@ static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_rec *r, in
 	d->tcp_flags = r->tcp_flags[i];
 }
 
-static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
-			enum sw_flow_end end)
+/* The public view of a record, oriented initiator -> responder. */
+static void sw_rec_export(const struct sw_flow_rec *r, enum sw_flow_end end, struct sw_flow *out)
 {
 	struct sw_flow f;
 	int i = r->init_side;
 
-	t->stats.emitted++;
-	if (!t->emit)
-		return;
 	memset(&f, 0, sizeof(f));
 	f.family = r->key.family;
 	f.proto = r->key.proto;
@@ -345,7 +344,36 @@ static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
 	/* packets from side a travel a -> b (SW_DIR_AB == 0) */
 	sw_dir_export(&f.fwd, r, i);
 	sw_dir_export(&f.rev, r, 1 - i);
+	*out = f;
+}
+
+static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
+			enum sw_flow_end end)
+{
+	struct sw_flow f;
+
+	t->stats.emitted++;
+	if (!t->emit)
+		return;
+	sw_rec_export(r, end, &f);
 	t->emit(&f, t->emit_arg);
+}
+
+/* A flow just began (its first packet is accounted): tell the watcher, if any. */
+static void sw_rec_notify_new(struct sw_flow_table *t, const struct sw_flow_rec *r)
+{
+	struct sw_flow f;
+
+	if (!t->on_new)
+		return;
+	sw_rec_export(r, SW_END_FLUSH, &f);
+	t->on_new(&f, t->on_new_arg);
+}
+
+void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg)
+{
+	t->on_new = fn;
+	t->on_new_arg = arg;
 }
 
 /* Emit and drop a record that has already left its queue. */
@@ -597,6 +625,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 {
 	struct sw_flow_rec *r;
 	uint32_t *bucket, idx;
+	bool restarted = false;
 
 	/* before the lookup: growing moves the bucket a lookup points into */
 	if (t->stats.live > t->bucket_mask && t->bucket_mask + 1 < t->max_buckets)
@@ -615,13 +644,16 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		sw_rec_account(r, o);
 		sw_flow_rec_advance(r, o);
 		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
+		sw_rec_notify_new(t, r);
 		return;
 	}
 	r = sw_rec(t, idx);
 	if (sw_rec_idle(t, r, o->ts_us)) {
 		sw_rec_restart(t, r, o, SW_END_IDLE);
+		restarted = true;
 	} else if (sw_flow_rec_is_reuse(r, o)) {
 		sw_rec_restart(t, r, o, SW_END_REUSED);
+		restarted = true;
 	} else if (sw_rec_too_long(t, r, o)) {
 		uint8_t keep = r->flags & SW_FLOW_F_INFERRED;
 
@@ -632,6 +664,8 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 	}
 	sw_rec_account(r, o);
 	sw_flow_rec_advance(r, o);
+	if (restarted)
+		sw_rec_notify_new(t, r);
 	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
 		sw_wheel_unlink(t, idx);
 		sw_rec_schedule(t, idx);
