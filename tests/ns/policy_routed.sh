@@ -65,6 +65,12 @@ cat >"$TMP/p.json" <<JSON
   "groups": { "a": { "names": ["$A"] }, "b": { "names": ["$B"] }, "c": { "names": ["$C"] } },
   "rules": [ { "name": "a-to-b", "from": "a", "to": "b", "proto": "tcp", "ports": [7001], "action": "allow" } ] }
 JSON
+# neighbours resolved first: a SYN held back by neighbour discovery is sent
+# again a second later, and that retransmission would be judged (and counted) too
+for dst in 10.82.2.2 fd82:2::2 10.82.1.3 fd82:1::3; do
+	n "$A" ping -c 1 -W 2 "$dst" >/dev/null 2>&1
+	n "$C" ping -c 1 -W 2 "$dst" >/dev/null 2>&1
+done
 n "$H" "$SEGWATCH" policy apply "$TMP/p.json" --no-engine >/dev/null || fail "apply"
 # bridged frames reach the inet forward hook only through br_netfilter
 if [ "$(ip netns exec "$H" cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" != 1 ]; then
