@@ -177,3 +177,21 @@ void sw_alerting_close(struct sw_alerting *al)
 	sw_resolver_clear(&al->own);
 	memset(al, 0, sizeof(*al));
 }
+
+void sw_alerting_spoofers(struct sw_alerting *al, const struct sw_capture_counters *cnt,
+			  const struct sw_registry *reg)
+{
+	for (unsigned i = 0; al->engine && i < cnt->n_spoofers && i < 16; i++) {
+		const struct sw_capture_spoofer *sp = &cnt->spoofers[i];
+		const struct sw_workload *wl = NULL;
+
+		if (sp->packets == al->spoofed_seen[i])
+			continue;
+		al->spoofed_seen[i] = sp->packets;
+		/* the workload behind the interface the forged frames came from */
+		for (unsigned j = 0; reg && j < cnt->n_ifaces && !wl; j++)
+			if (strcmp(cnt->ifaces[j].name, sp->iface) == 0)
+				wl = sw_registry_lookup_ifindex(reg, cnt->ifaces[j].ifindex, sp->last_us);
+		sw_alert_spoofed(al->engine, sp->last_us, wl, sp->addr);
+	}
+}

@@ -8,6 +8,7 @@
  */
 
 #include <segwatch/alert.h>
+#include <segwatch/capture.h>
 #include <segwatch/flow.h>
 #include <segwatch/learn.h>
 #include <segwatch/nflog.h>
@@ -31,6 +32,7 @@ struct sw_alerting {
 	struct sw_resolver own;		/* when the capture has no identity sources */
 	FILE *out;
 	uint64_t last_tick_us;
+	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
 };
 
 int sw_alerting_open(struct sw_alerting *al, const struct sw_alerting_opts *o,
@@ -40,6 +42,9 @@ void sw_alerting_flow_new(const struct sw_flow *f, void *arg);
 void sw_alerting_flow_end(struct sw_alerting *al, const struct sw_flow *f);
 /* Capture tick: the kernel's log and the engine's timers. */
 void sw_alerting_tick(struct sw_alerting *al, uint64_t now_us);
+/* Spoofed sources the capture counted since the last call (@reg names the workload). */
+void sw_alerting_spoofers(struct sw_alerting *al, const struct sw_capture_counters *cnt,
+			  const struct sw_registry *reg);
 void sw_alerting_close(struct sw_alerting *al);
 
 #endif

@@ -441,8 +441,10 @@ static void sw_capture_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
 
 	if (ctx->id)
 		sw_identity_tick(cap, now_us, ctx->id);
-	if (ctx->al)
+	if (ctx->al) {
+		sw_alerting_spoofers(ctx->al, sw_capture_counters(cap), ctx->id ? ctx->id->reg : NULL);
 		sw_alerting_tick(ctx->al, now_us);
+	}
 }
 
 static int sw_capture_open_alerts(struct sw_capture_args *a, struct sw_alerting *al,

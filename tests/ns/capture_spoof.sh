@@ -13,7 +13,7 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 topo_up
-start_segwatch 4 --duration 30 --json --no-engine
+start_segwatch 4 --duration 30 --json --no-engine --alerts "$TMP/alerts.jsonl"
 # 5 UDP datagrams from a, with a forged source, through a raw socket
 nsx "$NS_A" python3 - "$FORGED" "$SWT_B4" <<'PY' || fail "could not send forged packets"
 import socket, struct, sys
@@ -41,5 +41,13 @@ assert len(c["spoofed_sources"]) == 1, c["spoofed_sources"]
 sp = c["spoofed_sources"][0]
 assert (sp["interface"], sp["workload"], sp["src"], sp["packets"]) == (pa, ns_a, forged, 5), sp
 print("5 forged datagrams reported once, on", pa, "from", ns_a)
+PY
+python3 - "$TMP/alerts.jsonl" "$NS_A" "$FORGED" <<'PY' || fail "no spoofed_source alert"
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sp = [a for a in alerts if a["kind"] == "spoofed_source"]
+assert sp and sp[0]["src"].get("name") == sys.argv[2], alerts
+assert sys.argv[3] in json.dumps(sp[0]), sp[0]
+print("spoofed_source alert:", sp[0]["src"].get("name"))
 PY
 echo "PASS"
