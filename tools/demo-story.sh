@@ -90,6 +90,9 @@ sw learn "$tmp/flows.jsonl" --name demo -o "$tmp/learned.json" 2>/dev/null || di
 sw policy check "$tmp/learned.json"
 sw policy test "$tmp/learned.json" --flows "$tmp/flows.jsonl" || die "the learned policy would deny what it learned"
 sw policy apply "$tmp/learned.json" --no-engine --inventory "$inventory" | head -1
+sw graph "$tmp/flows.jsonl" --policy "$tmp/learned.json" --format html \
+	-o "$out_dir/segwatch-demo-graph-judged.html" &&
+	say "the graph judged against it (edges coloured by verdict): $out_dir/segwatch-demo-graph-judged.html"
 
 heading "4. web is compromised: it scans its neighbours (monitor mode)"
 capture_start monitor --alerts "$tmp/alerts-monitor.jsonl" --policy "$tmp/learned.json" --nflog
