@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/compile.h>
 #include <segwatch/graph.h>
+#include <segwatch/nft.h>
 #include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
 
@@ -45,7 +47,8 @@ static void sw_report_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch report --policy FILE FLOWS... [--since OLD] [--group-by KEY] [--json] [-o FILE]\n\n"
 		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
-		"with how complete the capture was (kernel drops, malformed, duplicates).\n"
+		"with how complete the capture was (kernel drops, malformed, duplicates) and,\n"
+		"when a segwatch ruleset is applied, what its rules counted in the kernel.\n"
 		"  --since OLD  an earlier graph or flow file: new edges, vanished edges\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n");
 }
@@ -262,6 +265,31 @@ static int sw_report_emit(const struct sw_graph *g, const struct sw_graph *old,
 	return rc;
 }
 
+/*
+ * The kernel's side of the picture, when a segwatch ruleset is applied: what
+ * each rule let through or stopped (its counters), next to what the capture
+ * saw. Denied packets never reach a capture behind the drop point.
+ */
+static void sw_report_kernel(FILE *out)
+{
+	struct sw_nft_rule_counters *c = NULL;
+	struct sw_err err = { 0 };
+	size_t n = 0;
+
+	if (!sw_nft_table_exists(SW_COMPILE_TABLE))
+		return;
+	if (sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &c, &n, &err) != SW_EXIT_OK) {
+		fprintf(out, "\nkernel: cannot read the applied ruleset's counters: %s\n", err.msg);
+		return;
+	}
+	fprintf(out, "\nkernel (table inet %s, counters since it was applied):\n", SW_COMPILE_TABLE);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].packets)
+			fprintf(out, "  %10llu packets  %s\n", (unsigned long long)c[i].packets,
+				c[i].comment);
+	free(c);
+}
+
 int sw_cmd_report(int argc, char **argv)
 {
 	struct sw_graph_args a = { .format = "table" };
@@ -286,6 +314,8 @@ int sw_cmd_report(int argc, char **argv)
 	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "report", &rc)) &&
 	    (!a.since || (old = sw_graph_from_files(&o, (char **)&a.since, 1, "report", &rc))))
 		rc = sw_report_emit(g, old, &a);
+	if (g && strcmp(a.format, "table") == 0 && !a.out)
+		sw_report_kernel(stdout);
 	sw_graph_free(old);
 	sw_graph_free(g);
 	sw_policy_free(p);

@@ -33,7 +33,6 @@ nsx "$NS_C" python3 -c "import socket; socket.create_connection(('$SWT_B4', 7001
 	fail "denied c -> b passed"
 sleep 1
 wait_segwatch stop
-nsx "$NS_H" "$SEGWATCH" policy remove >/dev/null
 
 python3 - "$TMP/alerts.jsonl" "$NS_C" "$NS_B" <<'PY' || fail "the denied connection was not reported from the kernel's log"
 import json, sys
@@ -51,4 +50,8 @@ nsx "$NS_H" "$SEGWATCH" report --policy "$TMP/p.json" "$TMP/flows.jsonl" >"$TMP/
 rc=$?
 [ "$rc" -eq 1 ] || fail "report exit $rc, want 1 (a violation): $(cat "$TMP/report.txt")"
 grep -q "violation" "$TMP/report.txt" || fail "report: $(cat "$TMP/report.txt")"
+# the kernel's side: the denied SYNs (and retries) counted by the default rule
+grep -Eq "^ +[0-9]+ packets  default deny" "$TMP/report.txt" ||
+	fail "the report does not show the kernel's drops: $(cat "$TMP/report.txt")"
+nsx "$NS_H" "$SEGWATCH" policy remove >/dev/null
 echo "PASS"
