@@ -73,8 +73,12 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 		rc = sw_learn_write(a->policy_out, policy);
 	else if (policy)
 		json_dumpf(policy, stdout, JSON_INDENT(2)), fputc('\n', stdout);
-	if (rc == SW_EXIT_OK && a->baseline_out)
-		rc = sw_learn_write(a->baseline_out, sw_learn_baseline_json(l));
+	if (rc == SW_EXIT_OK && a->baseline_out) {
+		json_t *baseline = sw_learn_baseline_json(l);
+
+		rc = sw_learn_write(a->baseline_out, baseline);
+		json_decref(baseline);
+	}
 	fprintf(stderr, "learned from %llu flows: %llu answered, %llu unanswered or refused (not learned)\n",
 		(unsigned long long)st->flows, (unsigned long long)st->learned,
 		(unsigned long long)st->unanswered);
