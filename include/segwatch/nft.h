@@ -134,6 +134,17 @@ int sw_nft_set_update(const char *table, const struct sw_nft_set *set,
 		      const struct sw_nft_prefix *add, size_t n_add,
 		      const struct sw_nft_prefix *del, size_t n_del, struct sw_err *err);
 
+/* One set's changes for sw_nft_sets_update. */
+struct sw_nft_set_change {
+	const struct sw_nft_set *set;
+	const struct sw_nft_prefix *add, *del;
+	size_t n_add, n_del;
+};
+
+/* sw_nft_sets_update - the changes of several sets in one atomic batch. */
+int sw_nft_sets_update(const char *table, const struct sw_nft_set_change *ch, size_t n,
+		       struct sw_err *err);
+
 /* Counters of the rules of one chain, by position, from the kernel; free(*out). */
 struct sw_nft_rule_counters {
 	uint64_t packets, bytes;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,30 +71,51 @@ static void sw_set_diff(const struct sw_nft_set *old, const struct sw_nft_set *n
 	}
 }
 
-/* Push the differences between the applied plan and a fresh one; the fresh one becomes applied. */
+/*
+ * Push the differences between the applied plan and a fresh one, every
+ * changed set in one batch; the fresh plan becomes the applied one.
+ */
 static int sw_watch_update(const struct sw_policy *p, struct sw_identity *id,
 			   const struct sw_compile_opts *o, struct sw_nft_plan *applied)
 {
 	struct sw_nft_plan fresh = { 0 };
 	struct sw_err err = { 0 };
+	struct sw_nft_set_change *ch = NULL;
+	struct sw_nft_prefix *buf = NULL;
+	size_t n = 0, used = 0, room = 0, total_add = 0, total_del = 0;
+	double t0;
 	int rc = sw_policy_compile(p, id->reg, o, &fresh, &err);
 
+	for (size_t s = 0; rc == SW_EXIT_OK && s < fresh.n_sets && s < applied->n_sets; s++)
+		room += fresh.sets[s].n_elems + applied->sets[s].n_elems;
+	if (rc == SW_EXIT_OK && (!(ch = calloc(fresh.n_sets + 1, sizeof(*ch))) ||
+				 !(buf = calloc(room + 1, sizeof(*buf)))))
+		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
 	for (size_t s = 0; rc == SW_EXIT_OK && s < fresh.n_sets && s < applied->n_sets; s++) {
-		const struct sw_nft_set *os = &applied->sets[s], *ns = &fresh.sets[s];
-		struct sw_nft_prefix add[ns->n_elems + 1], del[os->n_elems + 1];
+		struct sw_nft_prefix *add = buf + used, *del;
 		size_t n_add, n_del;
-		double t0;
 
-		sw_set_diff(os, ns, add, &n_add, del, &n_del);
+		del = add + fresh.sets[s].n_elems;
+		sw_set_diff(&applied->sets[s], &fresh.sets[s], add, &n_add, del, &n_del);
 		if (!n_add && !n_del)
 			continue;
-		t0 = sw_mono_ms();
-		rc = sw_nft_set_update(applied->table, ns, add, n_add, del, n_del, &err);
-		if (rc == SW_EXIT_OK)
-			printf("set %s: +%zu -%zu elements in %.2f ms\n", ns->name, n_add, n_del,
-			       sw_mono_ms() - t0);
+		used += fresh.sets[s].n_elems + applied->sets[s].n_elems;
+		ch[n++] = (struct sw_nft_set_change){ &fresh.sets[s], add, del, n_add, n_del };
+		total_add += n_add;
+		total_del += n_del;
+	}
+	t0 = sw_mono_ms();
+	if (rc == SW_EXIT_OK && n)
+		rc = sw_nft_sets_update(applied->table, ch, n, &err);
+	if (rc == SW_EXIT_OK && n) {
+		printf("membership: %zu sets, +%zu -%zu elements, one batch in %.2f ms\n", n,
+		       total_add, total_del, sw_mono_ms() - t0);
+		for (size_t i = 0; i < n; i++)
+			printf("  set %s: +%zu -%zu\n", ch[i].set->name, ch[i].n_add, ch[i].n_del);
 	}
 	fflush(stdout);
+	free(ch);
+	free(buf);
 	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: membership update failed: %s\n", err.msg);
 		sw_nft_plan_free(&fresh);

@@ -579,3 +579,67 @@ bool sw_nft_table_exists(const char *table)
 {
 	return sw_nft__exists(table, NULL) == 1;
 }
+
+/*
+ * sw_nft_sets_update - several sets' changes in one batch: a workload that
+ * starts or stops touches its groups' sets and the managed sets at once, and
+ * they change together or not at all.
+ */
+int sw_nft_sets_update(const char *table, const struct sw_nft_set_change *ch, size_t n,
+		       struct sw_err *err)
+{
+	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
+	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
+	struct batch b;
+	int ret = 0;
+
+	if (!iv || !cnt) {
+		ret = oom(err);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct sw_nft_set tmp = *ch[i].set;
+
+		if (tmp.family != 4 && tmp.family != 6) {
+			ret = sw_err_set(err, SW_EXIT_USAGE, "nft: set %s: family must be 4 or 6",
+					 tmp.name);
+			break;
+		}
+		tmp.elems = (struct sw_nft_prefix *)ch[i].del;
+		tmp.n_elems = ch[i].n_del;
+		ret = sw_nft__set_ivals(&tmp, &iv[2 * i], &cnt[2 * i], err, "nft: deleting from set");
+		if (!ret) {
+			tmp.elems = (struct sw_nft_prefix *)ch[i].add;
+			tmp.n_elems = ch[i].n_add;
+			ret = sw_nft__set_ivals(&tmp, &iv[2 * i + 1], &cnt[2 * i + 1], err,
+						"nft: adding to set");
+		}
+		if (ret)
+			ret = ret == -1 ? err->code : oom(err);
+	}
+	if (ret)
+		goto out;
+	if (batch_init(&b) < 0) {
+		ret = oom(err);
+		goto out;
+	}
+	/* all deletions first: an address may move from one set to another */
+	for (size_t i = 0; i < n && !ret; i++)
+		if (elem_msgs(&b, table, ch[i].set, 0, iv[2 * i], cnt[2 * i], NFT_MSG_DELSETELEM, 0) < 0)
+			ret = oom(err);
+	for (size_t i = 0; i < n && !ret; i++)
+		if (elem_msgs(&b, table, ch[i].set, 0, iv[2 * i + 1], cnt[2 * i + 1],
+			      NFT_MSG_NEWSETELEM, 0) < 0)
+			ret = oom(err);
+	if (!ret && batch_end(&b) < 0)
+		ret = oom(err);
+	if (!ret)
+		ret = batch_send(&b, NULL, table, n ? ch[0].set->name : "", err);
+	batch_free(&b);
+out:
+	for (size_t i = 0; iv && i < 2 * n; i++)
+		free(iv[i]);
+	free(iv);
+	free(cnt);
+	return ret;
+}

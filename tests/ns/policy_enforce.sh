@@ -120,12 +120,13 @@ for _ in $(seq 50); do grep -q watching "$TMP/watch.out" && break; sleep 0.1; do
 add_container "$NS_D" "$PD" "$SWT_D4" "$SWT_D6"
 for _ in $(seq 50); do grep -q "10\|+" "$TMP/watch.out" && grep -q "^set g0_clients_v4: +1" "$TMP/watch.out" && break; sleep 0.1; done
 cat "$TMP/watch.out"
-grep -q "^set g0_clients_v4: +1 -0 elements in" "$TMP/watch.out" || fail "the new client's address was not added to its set"
+grep -q "^  set g0_clients_v4: +1 -0" "$TMP/watch.out" || fail "the new client's address was not added to its set"
+grep -q "^membership: .* one batch in" "$TMP/watch.out" || fail "no batch timing: $(cat "$TMP/watch.out")"
 tcp_ok "$NS_D" "$SWT_B4" 7001 || fail "a new client d -> b:7001 was not let in"
 tcp_ok "$NS_D" "$SWT_C4" 5432 && fail "new client d -> c:5432 passed"
 ip netns del "$NS_D"
-for _ in $(seq 50); do grep -q "^set g0_clients_v4: +0 -1" "$TMP/watch.out" && break; sleep 0.1; done
-grep -q "^set g0_clients_v4: +0 -1" "$TMP/watch.out" || fail "the stopped client's address stayed in its set"
+for _ in $(seq 50); do grep -q "^  set g0_clients_v4: +0 -1" "$TMP/watch.out" && break; sleep 0.1; done
+grep -q "^  set g0_clients_v4: +0 -1" "$TMP/watch.out" || fail "the stopped client's address stayed in its set"
 kill -TERM "$WATCH_PID"; wait "$WATCH_PID"; WATCH_PID=
 echo "watch: membership changes applied as set updates"
 

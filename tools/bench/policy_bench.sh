@@ -79,8 +79,12 @@ n ip link add swpbv type veth peer name eth0 netns "$CNS"
 n ip link set swpbv master swpbbr up
 ip netns exec "$CNS" ip addr add 10.200.0.9/24 dev eth0
 ip netns exec "$CNS" ip link set eth0 up
-for _ in $(seq 100); do grep -q "^set .*late" "$work/watch.out" && break; sleep 0.1; done
-grep "^set " "$work/watch.out" | sed 's/^/   /'
+for _ in $(seq 100); do grep -q "^  set .*late" "$work/watch.out" && break; sleep 0.1; done
+grep -E "^membership|^  set " "$work/watch.out" | sed 's/^/   /'
+echo "   and a workload stopping:"
+ip netns del "$CNS"
+for _ in $(seq 100); do grep -q "late_v4: +0 -1" "$work/watch.out" && break; sleep 0.1; done
+grep -E "^membership" "$work/watch.out" | tail -1 | sed 's/^/   /'
 
 echo "== 3. forwarding throughput (iperf3, 5 s, TCP)"
 command -v iperf3 >/dev/null || apt-get install -y -qq iperf3 >/dev/null
