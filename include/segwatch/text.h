@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct sw_quote {
 	char s[80];
 };
@@ -19,5 +21,8 @@ const char *sw_text_quote(struct sw_quote *q, const char *text);
  * otherwise. The threshold grows with the word's length.
  */
 const char *sw_text_suggest(const char *word, const char *const *known, size_t n);
+
+/* sw_text_json_type - "an object", "a string", "a number", ... for "expected X, got Y". */
+const char *sw_text_json_type(const json_t *v);
 
 #endif

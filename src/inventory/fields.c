@@ -125,7 +125,7 @@ static int sw_inv_label_value(struct sw_inv_ctx *c, const json_t *v)
 	if (json_is_boolean(v))
 		return sw_inv_fail(c, "label values are strings: write \"%s\"",
 				   json_is_true(v) ? "true" : "false");
-	return sw_inv_fail(c, "label values are strings, got %s", sw_inv_type_name(v));
+	return sw_inv_fail(c, "label values are strings, got %s", sw_text_json_type(v));
 }
 
 int sw_inv_add_labels(struct sw_inv_ctx *c, struct sw_workload *w, const json_t *labels)

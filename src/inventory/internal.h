@@ -56,8 +56,6 @@ int sw_inv_fail(struct sw_inv_ctx *c, const char *fmt, ...)
 /* sw_inv_nomem - out of memory; returns SW_EXIT_RUNTIME. */
 int sw_inv_nomem(struct sw_inv_ctx *c);
 
-/* sw_inv_type_name - "an object", "a string", ... for "expected X, got Y". */
-const char *sw_inv_type_name(const json_t *v);
 
 /* sw_inv_expect - fail unless @v (at ctx->ptr) has type @t. */
 int sw_inv_expect(struct sw_inv_ctx *c, const json_t *v, json_type t);

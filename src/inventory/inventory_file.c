@@ -76,7 +76,7 @@ static int sw_seg_version(struct sw_inv_ctx *c, const json_t *root)
 	mark = sw_jptr_push_key(&c->ptr, "version");
 	if (!json_is_integer(v))
 		return sw_inv_fail(c, "expected the integer %d, got %s", SW_INV_VERSION,
-				   sw_inv_type_name(v));
+				   sw_text_json_type(v));
 	if (json_integer_value(v) != SW_INV_VERSION)
 		return sw_inv_fail(c, "unsupported version %" JSON_INTEGER_FORMAT
 				   " (this segwatch reads inventory version %d)",

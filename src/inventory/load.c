@@ -173,7 +173,7 @@ static int sw_parse_root(struct sw_inv_ctx *c, const json_t *root)
 	if (!json_is_object(root))
 		return sw_inv_fail(c, "the top level is %s; expected an object: a segwatch "
 				   "inventory {\"version\": 1, \"workloads\": [...]} or the output "
-				   "of `kubectl get pods -A -o json`", sw_inv_type_name(root));
+				   "of `kubectl get pods -A -o json`", sw_text_json_type(root));
 	if (json_object_get(root, "kind") || json_object_get(root, "apiVersion"))
 		return sw_inv_parse_kube(c, root);
 	return sw_inv_parse_segwatch(c, root);

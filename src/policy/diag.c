@@ -176,27 +176,6 @@ const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, ch
 	return buf;
 }
 
-const char *sw_pol_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
-}
-
 bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,
 		       size_t n)
 {
@@ -247,7 +226,7 @@ bool sw_pol_enum(struct sw_pol_ctx *c, const json_t *v, const char *const *names
 	const char *text, *hint;
 
 	if (!json_is_string(v))
-		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(v));
+		return sw_pol_err(c, "expected a string, got %s", sw_text_json_type(v));
 	text = json_string_value(v);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(text, names[i]) == 0) {

@@ -49,7 +49,6 @@ bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line,
 		     const char *where, const char *msg);
 
 
-const char *sw_pol_type_name(const json_t *v);
 
 
 /*

@@ -78,7 +78,7 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 	bool ok = true;
 
 	if (!json_is_object(v))
-		return sw_pol_err(c, "expected an object of labels, got %s", sw_pol_type_name(v));
+		return sw_pol_err(c, "expected an object of labels, got %s", sw_text_json_type(v));
 	g->labels = sw_pol_calloc(c, json_object_size(v), sizeof(*g->labels));
 	if (!g->labels)
 		return false;
@@ -89,7 +89,7 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 		if (*key == '\0' || strlen(key) > SW_POL_MAX_TEXT)
 			ok = sw_pol_err(c, "a label key must have 1 to %d bytes", SW_POL_MAX_TEXT);
 		else if (!json_is_string(val))
-			ok = sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(val));
+			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(val));
 		else if (sw_pol_strdup(c, &l->key, key) &&
 			 sw_pol_strdup(c, &l->value, json_string_value(val)))
 			g->n_labels++;
@@ -109,7 +109,7 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected an array of name patterns, got %s",
-				  sw_pol_type_name(v));
+				  sw_text_json_type(v));
 	g->names = sw_pol_calloc(c, json_array_size(v), sizeof(*g->names));
 	if (!g->names)
 		return false;
@@ -118,7 +118,7 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 		size_t mark = sw_pol_ptr_index(&c->ptr, i);
 
 		if (!json_is_string(e))
-			ok = sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(e));
+			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(e));
 		else if (json_string_length(e) == 0 || json_string_length(e) > SW_POL_MAX_TEXT)
 			ok = sw_pol_err(c, "a name pattern must have 1 to %d bytes", SW_POL_MAX_TEXT);
 		else if (strlen(json_string_value(e)) != json_string_length(e))
@@ -140,7 +140,7 @@ static bool sw_pol_group_cidr(struct sw_pol_ctx *c, struct sw_pol_group *g, cons
 	char fixed[64];
 
 	if (!json_is_string(e))
-		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(e));
+		return sw_pol_err(c, "expected a string, got %s", sw_text_json_type(e));
 	if (!sw_pol_parse_cidr(json_string_value(e), &cidr, &host_bits))
 		return sw_pol_err(c, "bad address or prefix %s",
 				  sw_text_quote(&q, json_string_value(e)));
@@ -159,7 +159,7 @@ static bool sw_pol_group_cidrs(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected an array of addresses or prefixes, got %s",
-				  sw_pol_type_name(v));
+				  sw_text_json_type(v));
 	g->cidrs = sw_pol_calloc(c, json_array_size(v), sizeof(*g->cidrs));
 	if (!g->cidrs)
 		return false;
@@ -204,7 +204,7 @@ static bool sw_pol_group_parse(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 	else if (strcmp(name, "any") == 0)
 		ok = sw_pol_err(c, "\"any\" is reserved: it means every address");
 	if (!json_is_object(v))
-		return sw_pol_err(c, "expected an object, got %s", sw_pol_type_name(v));
+		return sw_pol_err(c, "expected an object, got %s", sw_text_json_type(v));
 	ok &= sw_pol_keys_check(c, v, sw_pol_group_keys, 3);
 	ok &= sw_pol_group_field(c, g, v, "labels", sw_pol_group_labels);
 	ok &= sw_pol_group_field(c, g, v, "names", sw_pol_group_names);
@@ -224,7 +224,7 @@ bool sw_pol_parse_groups(struct sw_pol_ctx *c, const json_t *groups)
 
 	if (!json_is_object(groups))
 		return sw_pol_err(c, "expected an object of groups, got %s",
-				  sw_pol_type_name(groups));
+				  sw_text_json_type(groups));
 	p->groups = sw_pol_calloc(c, json_object_size(groups), sizeof(*p->groups));
 	if (!p->groups)
 		return false;

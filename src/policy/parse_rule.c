@@ -52,7 +52,7 @@ static bool sw_pol_side_entry(struct sw_pol_ctx *c, const json_t *e, size_t *v, 
 	size_t idx;
 
 	if (!json_is_string(e))
-		return sw_pol_err(c, "expected a group name, got %s", sw_pol_type_name(e));
+		return sw_pol_err(c, "expected a group name, got %s", sw_text_json_type(e));
 	if (strcmp(json_string_value(e), "any") == 0) {
 		*any = true;
 		return true;
@@ -77,7 +77,7 @@ static bool sw_pol_side(struct sw_pol_ctx *c, const json_t *v, size_t **out, siz
 	}
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected a group name or an array of them, got %s",
-				  sw_pol_type_name(v));
+				  sw_text_json_type(v));
 	*out = sw_pol_calloc(c, json_array_size(v), sizeof(**out));
 	if (!*out)
 		return false;
@@ -134,7 +134,7 @@ static bool sw_pol_port(struct sw_pol_ctx *c, const json_t *e, struct sw_pol_ran
 	}
 	if (!json_is_string(e))
 		return sw_pol_err(c, "expected a port or a \"low-high\" range, got %s",
-				  sw_pol_type_name(e));
+				  sw_text_json_type(e));
 	s = json_string_value(e);
 	dash = strchr(s, '-');
 	if (!dash)
@@ -151,7 +151,7 @@ static bool sw_pol_ports(struct sw_pol_ctx *c, struct sw_pol_rule *r, const json
 	bool ok = true;
 
 	if (!json_is_array(v))
-		return sw_pol_err(c, "expected an array of ports, got %s", sw_pol_type_name(v));
+		return sw_pol_err(c, "expected an array of ports, got %s", sw_text_json_type(v));
 	if (json_array_size(v) == 0)
 		return sw_pol_err(c, "no ports listed: leave \"ports\" out to mean every port");
 	if (r->proto != SW_POL_PROTO_TCP && r->proto != SW_POL_PROTO_UDP &&
@@ -188,7 +188,7 @@ static bool sw_pol_icmp_type(struct sw_pol_ctx *c, const struct sw_pol_rule *r, 
 	}
 	if (!json_is_string(e))
 		return sw_pol_err(c, "expected an ICMP type name or number, got %s",
-				  sw_pol_type_name(e));
+				  sw_text_json_type(e));
 	if (r->proto != SW_POL_PROTO_ICMP && r->proto != SW_POL_PROTO_ICMPV6)
 		return false; /* already reported on icmp_types itself */
 	if (sw_pol_icmp_type_lookup(r->proto, json_string_value(e), out))
@@ -208,7 +208,7 @@ static bool sw_pol_icmp_types(struct sw_pol_ctx *c, struct sw_pol_rule *r, const
 
 	if (!json_is_array(v))
 		return sw_pol_err(c, "expected an array of ICMP types, got %s",
-				  sw_pol_type_name(v));
+				  sw_text_json_type(v));
 	if (json_array_size(v) == 0)
 		return sw_pol_err(c, "no types listed: leave \"icmp_types\" out to mean every type");
 	if (r->proto != SW_POL_PROTO_ICMP && r->proto != SW_POL_PROTO_ICMPV6)
@@ -245,7 +245,7 @@ static bool sw_pol_rule_name(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_t
 	struct sw_quote q;
 
 	if (!json_is_string(v))
-		return sw_pol_err(c, "expected a string, got %s", sw_pol_type_name(v));
+		return sw_pol_err(c, "expected a string, got %s", sw_text_json_type(v));
 	if (!sw_pol_name_ok(json_string_value(v)))
 		return sw_pol_err(c, "bad rule name %s: use 1 to %d letters, digits, '_', '-', '.' or ':'",
 				  sw_text_quote(&q, json_string_value(v)), SW_POL_MAX_TEXT);
@@ -317,7 +317,7 @@ static bool sw_pol_rule_parse(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_
 	if (!sw_pol_strdup(c, &r->where, c->ptr.buf))
 		return false;
 	if (!json_is_object(o))
-		return sw_pol_err(c, "expected a rule object, got %s", sw_pol_type_name(o));
+		return sw_pol_err(c, "expected a rule object, got %s", sw_text_json_type(o));
 	ok &= sw_pol_keys_check(c, o, sw_pol_rule_keys,
 				sizeof(sw_pol_rule_keys) / sizeof(sw_pol_rule_keys[0]));
 	if (!sw_pol_member(c, o, "name", &v, &mark)) {
@@ -348,7 +348,7 @@ bool sw_pol_parse_rules(struct sw_pol_ctx *c, const json_t *rules)
 	bool ok = true;
 
 	if (!json_is_array(rules))
-		return sw_pol_err(c, "expected an array of rules, got %s", sw_pol_type_name(rules));
+		return sw_pol_err(c, "expected an array of rules, got %s", sw_text_json_type(rules));
 	p->rules = sw_pol_calloc(c, json_array_size(rules), sizeof(*p->rules));
 	if (!p->rules)
 		return false;

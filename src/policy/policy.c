@@ -132,7 +132,7 @@ static bool sw_pol_parse_root(struct sw_pol_ctx *c, const json_t *root)
 	bool ok = true;
 
 	if (!json_is_object(root))
-		return sw_pol_err(c, "expected a policy object, got %s", sw_pol_type_name(root));
+		return sw_pol_err(c, "expected a policy object, got %s", sw_text_json_type(root));
 	ok &= sw_pol_keys_check(c, root, sw_pol_top_keys,
 				sizeof(sw_pol_top_keys) / sizeof(sw_pol_top_keys[0]));
 	ok &= sw_pol_top_header(c, root);

@@ -88,3 +88,25 @@ const char *sw_text_suggest(const char *word, const char *const *known, size_t n
 	return pick;
 }
 
+
+/* "expected an object, got a string": what kind of value @v is, for messages. */
+const char *sw_text_json_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "a value";
+}
