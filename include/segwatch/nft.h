@@ -141,9 +141,20 @@ struct sw_nft_set_change {
 	size_t n_add, n_del;
 };
 
-/* sw_nft_sets_update - the changes of several sets in one atomic batch. */
-int sw_nft_sets_update(const char *table, const struct sw_nft_set_change *ch, size_t n,
-		       struct sw_err *err);
+/*
+ * A netlink socket kept open across updates (closing one after a batch that
+ * deleted elements waits for the kernel's RCU grace period).
+ */
+struct sw_nft_conn;
+struct sw_nft_conn *sw_nft_conn_open(struct sw_err *err);
+void sw_nft_conn_close(struct sw_nft_conn *conn);
+
+/*
+ * sw_nft_sets_update - the changes of several sets in one atomic batch, sent
+ * on @conn (NULL: a socket of its own, opened and closed around the batch).
+ */
+int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
+		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err);
 
 /* Counters of the rules of one chain, by position, from the kernel; free(*out). */
 struct sw_nft_rule_counters {

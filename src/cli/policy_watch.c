@@ -76,7 +76,8 @@ static void sw_set_diff(const struct sw_nft_set *old, const struct sw_nft_set *n
  * changed set in one batch; the fresh plan becomes the applied one.
  */
 static int sw_watch_update(const struct sw_policy *p, struct sw_identity *id,
-			   const struct sw_compile_opts *o, struct sw_nft_plan *applied)
+			   const struct sw_compile_opts *o, struct sw_nft_conn *conn,
+			   struct sw_nft_plan *applied)
 {
 	struct sw_nft_plan fresh = { 0 };
 	struct sw_err err = { 0 };
@@ -106,7 +107,7 @@ static int sw_watch_update(const struct sw_policy *p, struct sw_identity *id,
 	}
 	t0 = sw_mono_ms();
 	if (rc == SW_EXIT_OK && n)
-		rc = sw_nft_sets_update(applied->table, ch, n, &err);
+		rc = sw_nft_sets_update(conn, applied->table, ch, n, &err);
 	if (rc == SW_EXIT_OK && n) {
 		printf("membership: %zu sets, +%zu -%zu elements, one batch in %.2f ms\n", n,
 		       total_add, total_del, sw_mono_ms() - t0);
@@ -130,7 +131,14 @@ int sw_policy_watch(const struct sw_policy *p, struct sw_identity *id,
 		    const struct sw_compile_opts *o, struct sw_nft_plan *applied)
 {
 	uint64_t seen = sw_registry_generation(id->reg);
+	struct sw_err err = { 0 };
+	struct sw_nft_conn *conn = sw_nft_conn_open(&err);
 	int rc = SW_EXIT_OK;
+
+	if (!conn) {
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+		return err.code;
+	}
 
 	signal(SIGINT, sw_watch_on_signal);
 	signal(SIGTERM, sw_watch_on_signal);
@@ -142,7 +150,8 @@ int sw_policy_watch(const struct sw_policy *p, struct sw_identity *id,
 		if (sw_registry_generation(id->reg) == seen)
 			continue;
 		seen = sw_registry_generation(id->reg);
-		rc = sw_watch_update(p, id, o, applied);
+		rc = sw_watch_update(p, id, o, conn, applied);
 	}
+	sw_nft_conn_close(conn);
 	return rc;
 }

@@ -249,11 +249,20 @@ static void parse_error(const struct nlmsghdr *nlh, struct reply *r)
 	}
 }
 
-static struct mnl_socket *nft_socket(size_t batch_len, size_t n_msgs)
+static const char *hint(int e)
+{
+	if (e == EPERM || e == EACCES)
+		return " (perhaps you must be root?)";
+	if (e == EPROTONOSUPPORT || e == EAFNOSUPPORT)
+		return " (is nf_tables available in this kernel?)";
+	return "";
+}
+
+/* A bound nfnetlink socket that asks for extended acks. */
+static struct mnl_socket *nft_socket(void)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int one = 1;
-	int snd = (int)(batch_len + 65536), rcv = (int)(n_msgs * 2048 + 262144);
 
 	if (!nl)
 		return NULL;
@@ -266,31 +275,60 @@ static struct mnl_socket *nft_socket(size_t batch_len, size_t n_msgs)
 	}
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	/* the whole batch goes in one sendmsg; its acks all wait in our queue */
+	return nl;
+}
+
+/* The whole batch goes in one sendmsg; its acks all wait in our queue. */
+static void nft_socket_size(struct mnl_socket *nl, size_t batch_len, size_t n_msgs)
+{
+	int snd = (int)(batch_len + 65536), rcv = (int)(n_msgs * 2048 + 262144);
+
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	return nl;
 }
 
-static const char *hint(int e)
+/*
+ * A socket kept open across batches. Closing an nfnetlink socket after a
+ * batch that deleted anything waits for the kernel to free what it deleted
+ * (an RCU grace period, 10-20 ms here), so a long-lived updater keeps one.
+ */
+struct sw_nft_conn {
+	struct mnl_socket *nl;
+};
+
+struct sw_nft_conn *sw_nft_conn_open(struct sw_err *err)
 {
-	if (e == EPERM || e == EACCES)
-		return " (perhaps you must be root?)";
-	if (e == EPROTONOSUPPORT || e == EAFNOSUPPORT)
-		return " (is nf_tables available in this kernel?)";
-	return "";
+	struct sw_nft_conn *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->nl = nft_socket())) {
+		int e = c ? errno : ENOMEM;
+
+		free(c);
+		sw_err_set(err, SW_EXIT_RUNTIME, "nft: netlink socket: %s%s", strerror(e), hint(e));
+		return NULL;
+	}
+	return c;
 }
+
+void sw_nft_conn_close(struct sw_nft_conn *c)
+{
+	if (!c)
+		return;
+	mnl_socket_close(c->nl);
+	free(c);
+}
+
 
 /*
  * Send the batch and read every reply. The kernel handles the batch inside
  * sendmsg(), so when it returns all replies are queued: read until empty.
  */
-static int batch_send(struct batch *b, const struct sw_nft_plan *p, const char *table,
-		      const char *set, struct sw_err *err)
+static int batch_send(struct batch *b, struct sw_nft_conn *conn, const struct sw_nft_plan *p,
+		      const char *table, const char *set, struct sw_err *err)
 {
-	struct mnl_socket *nl = nft_socket(b->len, b->n_objs);
+	struct mnl_socket *nl = conn ? conn->nl : nft_socket();
 	struct reply r = { 0 };
 	char *buf;
 	int ret = 0;
@@ -298,9 +336,11 @@ static int batch_send(struct batch *b, const struct sw_nft_plan *p, const char *
 	if (!nl)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: netlink socket: %s%s", strerror(errno),
 				  hint(errno));
+	nft_socket_size(nl, b->len, b->n_objs);
 	buf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
 	if (!buf) {
-		mnl_socket_close(nl);
+		if (!conn)
+			mnl_socket_close(nl);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: out of memory");
 	}
 	if (mnl_socket_sendto(nl, b->buf, b->len) < 0) {
@@ -344,7 +384,8 @@ static int batch_send(struct batch *b, const struct sw_nft_plan *p, const char *
 	}
 out:
 	free(buf);
-	mnl_socket_close(nl);
+	if (!conn)
+		mnl_socket_close(nl);
 	return ret;
 }
 
@@ -451,7 +492,7 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 	}
 	if (batch_end(&b) < 0)
 		goto nomem;
-	ret = batch_send(&b, p, p->table, NULL, err);
+	ret = batch_send(&b, NULL, p, p->table, NULL, err);
 	batch_free(&b);
 	return ret;
 nomem:
@@ -474,7 +515,7 @@ int sw_nft_remove(const char *table, struct sw_err *err)
 		batch_free(&b);
 		return oom(err);
 	}
-	ret = batch_send(&b, NULL, table, NULL, err);
+	ret = batch_send(&b, NULL, NULL, table, NULL, err);
 	batch_free(&b);
 	return ret;
 }
@@ -483,39 +524,9 @@ int sw_nft_set_update(const char *table, const struct sw_nft_set *set,
 		      const struct sw_nft_prefix *add, size_t n_add,
 		      const struct sw_nft_prefix *del, size_t n_del, struct sw_err *err)
 {
-	struct sw_nft_set tmp = *set;
-	struct sw_nft_ival *iv_add = NULL, *iv_del = NULL;
-	size_t na = 0, nd = 0;
-	struct batch b;
-	int ret;
+	struct sw_nft_set_change ch = { set, add, del, n_add, n_del };
 
-	if (set->family != 4 && set->family != 6)
-		return sw_err_set(err, SW_EXIT_USAGE, "nft: set %s: family must be 4 or 6", set->name);
-	tmp.elems = (struct sw_nft_prefix *)del;
-	tmp.n_elems = n_del;
-	if ((ret = sw_nft__set_ivals(&tmp, &iv_del, &nd, err, "nft: deleting from set")))
-		return ret == -1 ? err->code : oom(err);
-	tmp.elems = (struct sw_nft_prefix *)add;
-	tmp.n_elems = n_add;
-	if ((ret = sw_nft__set_ivals(&tmp, &iv_add, &na, err, "nft: adding to set"))) {
-		free(iv_del);
-		return ret == -1 ? err->code : oom(err);
-	}
-	if (batch_init(&b) < 0) {
-		ret = oom(err);
-		goto out;
-	}
-	/* deletions first: a workload that moved may come back with the same address */
-	if (elem_msgs(&b, table, set, 0, iv_del, nd, NFT_MSG_DELSETELEM, 0) < 0 ||
-	    elem_msgs(&b, table, set, 0, iv_add, na, NFT_MSG_NEWSETELEM, 0) < 0 || batch_end(&b) < 0)
-		ret = oom(err);
-	else
-		ret = batch_send(&b, NULL, table, set->name, err);
-	batch_free(&b);
-out:
-	free(iv_add);
-	free(iv_del);
-	return ret;
+	return sw_nft_sets_update(NULL, table, &ch, 1, err);
 }
 
 /* Whether a table (@chain NULL) or a chain of it exists: a GET with an ack. */
@@ -585,8 +596,8 @@ bool sw_nft_table_exists(const char *table)
  * starts or stops touches its groups' sets and the managed sets at once, and
  * they change together or not at all.
  */
-int sw_nft_sets_update(const char *table, const struct sw_nft_set_change *ch, size_t n,
-		       struct sw_err *err)
+int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
+		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err)
 {
 	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
 	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
@@ -634,7 +645,7 @@ int sw_nft_sets_update(const char *table, const struct sw_nft_set_change *ch, si
 	if (!ret && batch_end(&b) < 0)
 		ret = oom(err);
 	if (!ret)
-		ret = batch_send(&b, NULL, table, n ? ch[0].set->name : "", err);
+		ret = batch_send(&b, conn, NULL, table, n ? ch[0].set->name : "", err);
 	batch_free(&b);
 out:
 	for (size_t i = 0; iv && i < 2 * n; i++)
