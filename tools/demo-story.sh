@@ -114,11 +114,13 @@ heading "5. Enforce: the same policy now drops what it does not allow"
 sw learn "$tmp/flows.jsonl" --name demo --enforce -o "$tmp/enforced.json" 2>/dev/null || die "learn"
 sw policy apply "$tmp/enforced.json" --no-engine --inventory "$inventory" | head -1
 capture_start enforce --alerts "$tmp/alerts-enforce.jsonl" --policy "$tmp/enforced.json" --nflog
-"$lab" traffic "$name" >/dev/null
+"$lab" traffic "$name" normal >/dev/null
+sleep 1
+say "alerts for the normal traffic under the enforced policy: $(wc -l <"$tmp/alerts-enforce.jsonl")"
 scan
 sleep 1
 capture_stop
-say "alerts: $(wc -l <"$tmp/alerts-enforce.jsonl") (the scan, and what the kernel dropped)"
+say "alerts once web scans: $(wc -l <"$tmp/alerts-enforce.jsonl") (the scan, and what the kernel dropped)"
 python3 - "$tmp/alerts-enforce.jsonl" <<'PY'
 import json, sys
 kinds = {}

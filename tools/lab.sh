@@ -2,7 +2,10 @@
 # lab.sh - a small "container" lab for segwatch, built from network namespaces.
 #
 #   lab.sh up NAME        build the lab and start its services
-#   lab.sh traffic NAME   run one round of real traffic between the containers
+#   lab.sh traffic NAME [normal|probes]
+#                         run one round of real traffic between the containers:
+#                         the normal conversations and a few failed attempts
+#                         (closed and dropped ports); or only one of the two
 #   lab.sh down NAME      remove everything (idempotent)
 #   lab.sh status NAME    show namespaces, bridge ports and addresses
 #   lab.sh ns NAME [ROLE] print a namespace name (ROLE: host (default), web, web2, api, db, cache)
@@ -34,7 +37,7 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF "$1"; }
 
 usage() {
-	sed -n '2,9s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -266,7 +269,7 @@ step() {
 }
 
 lab_traffic() {
-	local name=$1 peer
+	local name=$1 which=${2:-all} peer
 	LAB=$name
 	peer="$RUNBASE/$name/peer.py"
 	ns_exists "$(host_ns "$name")" || die "lab '$name' is not up"
@@ -274,19 +277,26 @@ lab_traffic() {
 	api=$(role_v4 api) db=$(role_v4 db) cache=$(role_v4 cache)
 	api6=$(role_v6 api) db6=$(role_v6 db)
 
-	step web  "web -> api  tcp/8080 HTTP GET"      python3 "$peer" get "$api" 8080 /v1/items
-	step web2 "web2 -> api tcp/8080 HTTP GET"      python3 "$peer" get "$api" 8080 /v1/users
-	step api  "api -> db   tcp/5432 query"         python3 "$peer" send "$db" 5432 "SELECT 1"
-	step api  "api -> cache tcp/6379 PING"         python3 "$peer" send "$cache" 6379 PING
-	step web  "web -> cache udp/53 DNS-like"       python3 "$peer" ask "$cache" 53 "A? api" 2
-	step web  "web -> db   tcp/5499 (closed)"      python3 "$peer" try "$db" 5499 2
-	step web  "web -> db   tcp/9000 (dropped)"     python3 "$peer" try "$db" 9000 1.5
-	step web  "web -> cache udp/5300 (closed)"     python3 "$peer" ask "$cache" 5300 "hello?" 1
-	step web2 "web2 -> db  udp/9001 (dropped)"     python3 "$peer" ask "$db" 9001 "hello?" 1
-	step web  "web -> db   ping x3"                ping -c 3 -i 0.2 -W 1 "$db"
-	step web  "web -> api  IPv6 tcp/8080 HTTP GET" python3 "$peer" get "$api6" 8080 /v1/items
-	step web2 "web2 -> db  IPv6 ping x2"           ping -6 -c 2 -i 0.2 -W 1 "$db6"
-	step cache "cache -> db IPv6 tcp/5432 query"   python3 "$peer" send "$db6" 5432 "SELECT 2"
+	if [ "$which" != probes ]; then
+		step web  "web -> api  tcp/8080 HTTP GET"      python3 "$peer" get "$api" 8080 /v1/items
+		step web2 "web2 -> api tcp/8080 HTTP GET"      python3 "$peer" get "$api" 8080 /v1/users
+		step api  "api -> db   tcp/5432 query"         python3 "$peer" send "$db" 5432 "SELECT 1"
+		step api  "api -> cache tcp/6379 PING"         python3 "$peer" send "$cache" 6379 PING
+		step web  "web -> cache udp/53 DNS-like"       python3 "$peer" ask "$cache" 53 "A? api" 2
+	fi
+	# failed attempts: not conversations a learned policy should allow
+	if [ "$which" != normal ]; then
+		step web  "web -> db   tcp/5499 (closed)"      python3 "$peer" try "$db" 5499 2
+		step web  "web -> db   tcp/9000 (dropped)"     python3 "$peer" try "$db" 9000 1.5
+		step web  "web -> cache udp/5300 (closed)"     python3 "$peer" ask "$cache" 5300 "hello?" 1
+		step web2 "web2 -> db  udp/9001 (dropped)"     python3 "$peer" ask "$db" 9001 "hello?" 1
+	fi
+	if [ "$which" != probes ]; then
+		step web  "web -> db   ping x3"                ping -c 3 -i 0.2 -W 1 "$db"
+		step web  "web -> api  IPv6 tcp/8080 HTTP GET" python3 "$peer" get "$api6" 8080 /v1/items
+		step web2 "web2 -> db  IPv6 ping x2"           ping -6 -c 2 -i 0.2 -W 1 "$db6"
+		step cache "cache -> db IPv6 tcp/5432 query"   python3 "$peer" send "$db6" 5432 "SELECT 2"
+	fi
 }
 
 lab_down() {
@@ -321,7 +331,9 @@ check_name "$name"
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 case $cmd in
 up) lab_up "$name" ;;
-traffic) lab_traffic "$name" ;;
+traffic)
+	case ${3:-all} in all | normal | probes) lab_traffic "$name" "${3:-all}" ;; *) usage ;; esac
+	;;
 down) lab_down "$name" ;;
 status) lab_status "$name" ;;
 ns)
