@@ -19,6 +19,7 @@
 #include <segwatch/exit.h>
 
 #define SW_NFT_NAME_MAX 64
+#define SW_NFT_COMMENT_MAX 240	/* a table's comment: within the kernel's 256 bytes of userdata */
 
 /* An address or prefix; IPv4 as IPv4-mapped IPv6, plen counted in IPv6 bits (96 + v4 plen). */
 struct sw_nft_prefix {
@@ -99,6 +100,7 @@ struct sw_nft_plan {
 	size_t n_sets;
 	struct sw_nft_chain *chains;
 	size_t n_chains;
+	char comment[SW_NFT_COMMENT_MAX];	/* the table's comment: which policy this is */
 };
 
 void sw_nft_plan_free(struct sw_nft_plan *p);	/* frees the arrays, not @p */
@@ -161,10 +163,18 @@ struct sw_nft_rule_counters {
 	uint64_t packets, bytes;
 	char comment[128];
 	uint64_t handle;
+	char action[12];	/* "allow", "deny", "monitor" (logs, accepts) or "" */
+	uint8_t family;		/* 4 or 6 when the rule looks up an IPv4 or IPv6 set, else 0 */
 };
 
 int sw_nft_read_counters(const char *table, const char *chain,
 			 struct sw_nft_rule_counters **out, size_t *n, struct sw_err *err);
+
+/*
+ * sw_nft_read_table_comment - the comment segwatch gave its table (which
+ * policy, when, from where). Returns SW_EXIT_OK with "" when it has none.
+ */
+int sw_nft_read_table_comment(const char *table, char *out, size_t len, struct sw_err *err);
 
 /* A set in the kernel and how many elements (addresses or prefixes) it holds. */
 struct sw_nft_set_info {

@@ -147,6 +147,30 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 	return rc;
 }
 
+/*
+ * Add when and from which file to the table's comment, for status: the
+ * file's absolute path, its tail when the comment has no room for all of it.
+ */
+static void sw_apply_stamp(struct sw_nft_plan *plan, const char *file)
+{
+	char *abs = realpath(file, NULL), when[32];
+	const char *path = abs ? abs : file;
+	size_t used, room, plen = strlen(path);
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	used = strlen(plan->comment) + strlen(" applied= file=") + strlen(when);
+	room = used < sizeof(plan->comment) - 1 ? sizeof(plan->comment) - 1 - used : 0;
+	if (plen > room && room > 3)
+		snprintf(plan->comment + strlen(plan->comment), sizeof(plan->comment) - strlen(plan->comment),
+			 " applied=%s file=...%s", when, path + plen - (room - 3));
+	else if (plen <= room)
+		snprintf(plan->comment + strlen(plan->comment), sizeof(plan->comment) - strlen(plan->comment),
+			 " applied=%s file=%s", when, path);
+	free(abs);
+}
+
 static int sw_policy_apply(const struct sw_policy_args *a)
 {
 	struct sw_nft_plan plan = { 0 };
@@ -161,6 +185,7 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	if (rc != SW_EXIT_OK)
 		goto out;
 	sw_bridge_nf_enable(brnf, sizeof(brnf));
+	sw_apply_stamp(&plan, a->file);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = sw_nft_apply(&plan, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -185,65 +210,6 @@ out:
 	sw_identity_close(&id);
 	sw_policy_free(p);
 	return rc;
-}
-
-static int sw_policy_status(const struct sw_policy_args *a)
-{
-	struct sw_nft_rule_counters *rc_list = NULL;
-	struct sw_nft_set_info *sets = NULL;
-	struct sw_err err = { 0 };
-	char brnf[256];
-	bool judged = sw_bridge_nf_state(brnf, sizeof(brnf));
-	size_t n = 0, n_sets = 0;
-	int rc;
-
-	if (!sw_nft_table_exists(SW_COMPILE_TABLE)) {
-		if (a->json)
-			printf("{\"type\":\"policy_status\",\"version\":1,\"applied\":false}\n");
-		else
-			printf("no segwatch policy is applied\n");
-		return SW_EXIT_OK;
-	}
-	rc = sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &rc_list, &n, &err);
-	if (rc == SW_EXIT_OK)
-		rc = sw_nft_read_sets(SW_COMPILE_TABLE, &sets, &n_sets, &err);
-	if (rc != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s\n", err.msg);
-		free(rc_list);
-		return rc;
-	}
-	if (a->json) {
-		json_t *doc = json_pack("{s:s, s:i, s:b, s:s, s:b, s:s}", "type", "policy_status",
-					"version", 1, "applied", 1, "table", "inet " SW_COMPILE_TABLE,
-					"bridged_traffic_judged", judged, "bridged_traffic", brnf);
-		json_t *rules = json_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(rules, json_pack("{s:s, s:I, s:I, s:I}", "comment",
-				rc_list[i].comment, "packets", (json_int_t)rc_list[i].packets, "bytes",
-				(json_int_t)rc_list[i].bytes, "handle", (json_int_t)rc_list[i].handle));
-		json_object_set_new(doc, "rules", rules);
-		rules = json_array();
-		for (size_t i = 0; i < n_sets; i++)
-			json_array_append_new(rules, json_pack("{s:s, s:i, s:I}", "name", sets[i].name,
-				"family", sets[i].family, "elements", (json_int_t)sets[i].elements));
-		json_object_set_new(doc, "sets", rules);
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(doc);
-	} else {
-		printf("table inet %s, chain %s: %zu rules\n%s\n\n%12s %14s  %s\n", SW_COMPILE_TABLE,
-		       SW_COMPILE_CHAIN, n, brnf, "PACKETS", "BYTES", "RULE");
-		for (size_t i = 0; i < n; i++)
-			printf("%12llu %14llu  %s\n", (unsigned long long)rc_list[i].packets,
-			       (unsigned long long)rc_list[i].bytes, rc_list[i].comment);
-		printf("\n%-32s %8s\n", "SET", "ELEMENTS");
-		for (size_t i = 0; i < n_sets; i++)
-			printf("%-32s %8llu\n", sets[i].name, (unsigned long long)sets[i].elements);
-	}
-	free(rc_list);
-	free(sets);
-	return SW_EXIT_OK;
 }
 
 static int sw_policy_remove(void)
@@ -410,7 +376,7 @@ int sw_cmd_policy(int argc, char **argv)
 	if (strcmp(a.verb, "apply") == 0)
 		return sw_policy_apply(&a);
 	if (strcmp(a.verb, "status") == 0)
-		return sw_policy_status(&a);
+		return sw_policy_status_show(a.json);
 	if (strcmp(a.verb, "remove") == 0)
 		return sw_policy_remove();
 	if (strcmp(a.verb, "test") == 0)

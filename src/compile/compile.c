@@ -81,6 +81,26 @@ static int sw_compile_chain(struct sw_compile *c)
 	return 0;
 }
 
+/*
+ * The table's comment says which policy the ruleset is, in words status can
+ * read back: "segwatch policy=NAME mode=MODE rules=N groups=M" (the name
+ * reduced to letters, digits, '.', '_' and '-').
+ */
+static void sw_compile_comment(const struct sw_policy *p, struct sw_nft_plan *out)
+{
+	char name[65] = "";
+	size_t i;
+
+	for (i = 0; p->name && p->name[i] && i < sizeof(name) - 1; i++) {
+		char ch = p->name[i];
+
+		name[i] = (isalnum((unsigned char)ch) || ch == '.' || ch == '_' || ch == '-') ? ch : '_';
+	}
+	name[i] = '\0';
+	snprintf(out->comment, sizeof(out->comment), "segwatch policy=%s mode=%s rules=%zu groups=%zu",
+		 name[0] ? name : "-", sw_pol_mode_name(p->mode), p->n_rules, p->n_groups);
+}
+
 int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
 		      const struct sw_compile_opts *o, struct sw_nft_plan *out, struct sw_err *err)
 {
@@ -88,6 +108,7 @@ int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->table, sizeof(out->table), "%s", SW_COMPILE_TABLE);
+	sw_compile_comment(p, out);
 	if (o)
 		c.o = *o;
 	else

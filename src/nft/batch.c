@@ -22,6 +22,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 
 #include "internal.h"
 
@@ -109,22 +110,37 @@ static void batch_free(struct batch *b)
 	free(b->objs);
 }
 
-static int table_msg(struct batch *b, const char *table, uint16_t type, uint16_t flags)
+/* A table message; @comment (may be NULL) goes in its userdata, where nft shows it. */
+static int table_msg(struct batch *b, const char *table, uint16_t type, uint16_t flags,
+		     const char *comment)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_udata_buf *ud = NULL;
+	struct nlmsghdr *nlh = NULL;
 
 	if (!t)
 		return -1;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	if (comment && comment[0]) {
+		char safe[SW_NFT_COMMENT_MAX];
+
+		sw_nft__quote_safe(comment, safe, sizeof(safe));	/* as the script shows it */
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, safe))
+			goto out;
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
+				     nftnl_udata_buf_len(ud));
+	}
 	nlh = batch_msg(b, type, flags, OBJ_TABLE, 0, 0);
 	if (nlh) {
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		batch_done(b, nlh);
 	}
-	if (t)
-		nftnl_table_free(t);
+out:
+	if (ud)
+		nftnl_udata_buf_free(ud);
+	nftnl_table_free(t);
 	return nlh ? 0 : -1;
 }
 
@@ -405,9 +421,9 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 	if (batch_init(&b) < 0)
 		return oom(err);
 	/* make sure it exists, delete it, add it back: replaces atomically */
-	if (table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE) < 0 ||
-	    table_msg(&b, p->table, NFT_MSG_DELTABLE, 0) < 0 ||
-	    table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0)
+	if (table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL) < 0 ||
+	    table_msg(&b, p->table, NFT_MSG_DELTABLE, 0, NULL) < 0 ||
+	    table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, p->comment) < 0)
 		goto nomem;
 	for (size_t i = 0; i < p->n_sets; i++) {
 		struct nftnl_set *ns = sw_nft__set_build(p->table, &p->sets[i], (uint32_t)i + 1);
@@ -510,8 +526,8 @@ int sw_nft_remove(const char *table, struct sw_err *err)
 	if (batch_init(&b) < 0)
 		return oom(err);
 	/* absent is fine: make sure it exists, then delete it */
-	if (table_msg(&b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE) < 0 ||
-	    table_msg(&b, table, NFT_MSG_DELTABLE, 0) < 0 || batch_end(&b) < 0) {
+	if (table_msg(&b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL) < 0 ||
+	    table_msg(&b, table, NFT_MSG_DELTABLE, 0, NULL) < 0 || batch_end(&b) < 0) {
 		batch_free(&b);
 		return oom(err);
 	}

@@ -34,15 +34,47 @@ static int comment_cb(const struct nftnl_udata *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* What one rule does, gathered from its expressions. */
+struct rule_look {
+	struct sw_nft_rule_counters *c;
+	bool logs_monitor;	/* a log prefix "sw monitor ..." */
+	int verdict;		/* NF_ACCEPT, NF_DROP, or -1 */
+};
+
 static int expr_cb(struct nftnl_expr *e, void *data)
 {
-	struct sw_nft_rule_counters *c = data;
+	struct rule_look *l = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME), *s;
 
-	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") == 0) {
-		c->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
-		c->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	if (strcmp(name, "counter") == 0) {
+		l->c->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		l->c->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	} else if (strcmp(name, "lookup") == 0 && (s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET))) {
+		size_t len = strlen(s);
+
+		/* segwatch's address sets end in _v4 or _v6 (compile.h) */
+		if (len > 3 && strcmp(s + len - 3, "_v4") == 0)
+			l->c->family = 4;
+		else if (len > 3 && strcmp(s + len - 3, "_v6") == 0)
+			l->c->family = 6;
+	} else if (strcmp(name, "log") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_LOG_PREFIX)) {
+		l->logs_monitor = strncmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX),
+					  "sw monitor", 10) == 0;
+	} else if (strcmp(name, "immediate") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
+		l->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
 	}
 	return 0;
+}
+
+static void rule_look(struct nftnl_rule *r, struct sw_nft_rule_counters *c)
+{
+	struct rule_look l = { .c = c, .verdict = -1 };
+
+	nftnl_expr_foreach(r, expr_cb, &l);
+	if (l.verdict == NF_DROP)
+		snprintf(c->action, sizeof(c->action), "deny");
+	else if (l.verdict == NF_ACCEPT)
+		snprintf(c->action, sizeof(c->action), "%s", l.logs_monitor ? "monitor" : "allow");
 }
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
@@ -77,7 +109,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	c = &d->v[d->n++];
 	memset(c, 0, sizeof(*c));
 	c->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	nftnl_expr_foreach(r, expr_cb, c);
+	rule_look(r, c);
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &ud_len);
 	if (ud)
 		nftnl_udata_parse(ud, ud_len, comment_cb, c);

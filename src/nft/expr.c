@@ -150,143 +150,233 @@ out:
 	return ret;
 }
 
+/*
+ * One rule being built: where its expressions and anonymous sets go, and
+ * what earlier matches made sure of, so implied checks are not repeated.
+ */
+struct rule_ctx {
+	struct nftnl_rule *r;
+	const struct sw_nft_plan *p;
+	struct sw_nft_anon *anon;
+	size_t *n_anon;
+	size_t max_anon;
+	uint32_t *next_id;
+	uint8_t nfproto, l4;
+	bool l4_known;
+};
+
+static int ct_load(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	return add(r, e);
+}
+
+/* reg 1 &= @mask (4 bytes), as nft writes it: with a zero xor. */
+static int bitwise_and(struct nftnl_rule *r, uint32_t mask)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	uint32_t zero = 0;
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	return add(r, e);
+}
+
+/* ip/ip6 saddr/daddr @set, with the `meta nfproto` it implies unless already checked. */
+static int match_addr_set(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	const struct sw_nft_set *s = &c->p->sets[mt->set];
+	bool src = mt->kind == SW_NFT_M_SADDR_SET;
+	uint8_t want = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	int ret = 0;
+
+	if (c->nfproto != want) {
+		ret |= meta_load(c->r, NFT_META_NFPROTO);
+		ret |= cmp(c->r, NFT_CMP_EQ, &want, 1);
+		c->nfproto = want;
+	}
+	if (mt->family == 4)
+		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4);
+	else
+		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16);
+	ret |= lookup(c->r, s->name, (uint32_t)mt->set + 1);
+	return ret;
+}
+
+static int match_l4proto(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	int ret = meta_load(c->r, NFT_META_L4PROTO);
+
+	ret |= cmp(c->r, NFT_CMP_EQ, &mt->proto, 1);
+	c->l4 = mt->proto;
+	c->l4_known = true;
+	return ret;
+}
+
+static int match_dport(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	int ret = payload_load(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+
+	ret |= match_values(c->r, c->p, mt->ranges, mt->n_ranges, 2, SW_NFT_TYPE_INET_SERVICE,
+			    c->anon, c->n_anon, c->max_anon, c->next_id);
+	return ret;
+}
+
+/* icmp/icmpv6 type, with the `meta l4proto` it implies unless already checked. */
+static int match_icmp_type(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	uint8_t want = mt->family == 4 ? 1 : 58;
+	int ret = 0;
+
+	if (!c->l4_known || c->l4 != want) {
+		ret |= meta_load(c->r, NFT_META_L4PROTO);
+		ret |= cmp(c->r, NFT_CMP_EQ, &want, 1);
+		c->l4 = want;
+		c->l4_known = true;
+	}
+	ret |= payload_load(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	ret |= match_values(c->r, c->p, mt->ranges, mt->n_ranges, 1,
+			    mt->family == 4 ? SW_NFT_TYPE_ICMP_TYPE : SW_NFT_TYPE_ICMP6_TYPE,
+			    c->anon, c->n_anon, c->max_anon, c->next_id);
+	return ret;
+}
+
+static int match_ct_state(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	uint32_t zero = 0;
+	int ret = ct_load(c->r, NFT_CT_STATE);
+
+	ret |= bitwise_and(c->r, mt->ct_bits);	/* SW_NFT_CT_* are the kernel's NF_CT_STATE bits */
+	ret |= cmp(c->r, NFT_CMP_NEQ, &zero, 4);
+	return ret;
+}
+
+static int match_nfproto(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	uint8_t b = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	int ret = meta_load(c->r, NFT_META_NFPROTO);
+
+	ret |= cmp(c->r, NFT_CMP_EQ, &b, 1);
+	c->nfproto = b;
+	return ret;
+}
+
+/* One match's expressions; a kind it does not know adds nothing (plan_check rejects those). */
+static int match_add(struct rule_ctx *c, const struct sw_nft_match *mt)
+{
+	switch (mt->kind) {
+	case SW_NFT_M_SADDR_SET:
+	case SW_NFT_M_DADDR_SET:
+		return match_addr_set(c, mt);
+	case SW_NFT_M_L4PROTO:
+		return match_l4proto(c, mt);
+	case SW_NFT_M_DPORT:
+		return match_dport(c, mt);
+	case SW_NFT_M_ICMP_TYPE:
+		return match_icmp_type(c, mt);
+	case SW_NFT_M_CT_STATE:
+		return match_ct_state(c, mt);
+	case SW_NFT_M_NFPROTO:
+		return match_nfproto(c, mt);
+	}
+	return 0;
+}
+
+static int log_add(struct nftnl_rule *r, const struct sw_nft_rule *ru)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("log");
+	char buf[256];
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)ru->log_group);
+	if (ru->log_prefix[0]) {
+		sw_nft__quote_safe(ru->log_prefix, buf, sizeof(buf));
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, buf);
+	}
+	return add(r, e);
+}
+
+static int verdict_add(struct nftnl_rule *r, enum sw_nft_verdict verdict)
+{
+	static const int verdicts[] = { NF_ACCEPT, NF_DROP, NFT_CONTINUE, NFT_RETURN };
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdicts[verdict]);
+	return add(r, e);
+}
+
+/* The comment goes in the rule's userdata, where nft looks for it. */
+static int comment_set(struct nftnl_rule *r, const char *comment)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	char buf[256];
+	int ret = 0;
+
+	sw_nft__quote_safe(comment, buf, sizeof(buf));
+	if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, buf))
+		ret = -1;
+	else
+		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+				    nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	return ret;
+}
+
+/* What follows the matches, in nft's order: counter, log, verdict; then the comment. */
+static int stmts_add(struct nftnl_rule *r, const struct sw_nft_rule *ru)
+{
+	int ret = 0;
+
+	if (ru->counter)
+		ret = add(r, nftnl_expr_alloc("counter"));
+	if (!ret && ru->log_group >= 0)
+		ret = log_add(r, ru);
+	if (!ret)
+		ret = verdict_add(r, ru->verdict);
+	if (!ret && ru->comment[0])
+		ret = comment_set(r, ru->comment);
+	return ret;
+}
+
 int sw_nft__rule_build(const struct sw_nft_plan *p, size_t ci, size_t ri, struct nftnl_rule *r,
 		       struct sw_nft_anon *anon, size_t *n_anon, size_t max_anon,
 		       uint32_t *next_id, struct sw_err *err)
 {
 	const struct sw_nft_chain *ch = &p->chains[ci];
 	const struct sw_nft_rule *ru = &ch->rules[ri];
-	uint8_t nfproto = 0, l4 = 0;	/* what earlier matches made sure of */
-	bool l4_known = false;
+	struct rule_ctx c = {
+		.r = r, .p = p, .anon = anon, .n_anon = n_anon, .max_anon = max_anon,
+		.next_id = next_id,
+	};
+	char desc[256];
 	int ret = 0;
 
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, ch->name);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-
-	for (size_t m = 0; m < ru->n_matches && !ret; m++) {
-		const struct sw_nft_match *mt = &ru->matches[m];
-		uint8_t want, b;
-		uint32_t u;
-
-		switch (mt->kind) {
-		case SW_NFT_M_SADDR_SET:
-		case SW_NFT_M_DADDR_SET: {
-			const struct sw_nft_set *s = &p->sets[mt->set];
-			bool src = mt->kind == SW_NFT_M_SADDR_SET;
-
-			want = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-			if (nfproto != want) {
-				ret |= meta_load(r, NFT_META_NFPROTO);
-				ret |= cmp(r, NFT_CMP_EQ, &want, 1);
-				nfproto = want;
-			}
-			if (mt->family == 4)
-				ret |= payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4);
-			else
-				ret |= payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16);
-			ret |= lookup(r, s->name, (uint32_t)mt->set + 1);
-			break;
-		}
-		case SW_NFT_M_L4PROTO:
-			ret |= meta_load(r, NFT_META_L4PROTO);
-			ret |= cmp(r, NFT_CMP_EQ, &mt->proto, 1);
-			l4 = mt->proto;
-			l4_known = true;
-			break;
-		case SW_NFT_M_DPORT:
-			ret |= payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
-			ret |= match_values(r, p, mt->ranges, mt->n_ranges, 2, SW_NFT_TYPE_INET_SERVICE,
-					    anon, n_anon, max_anon, next_id);
-			break;
-		case SW_NFT_M_ICMP_TYPE:
-			want = mt->family == 4 ? 1 : 58;
-			if (!l4_known || l4 != want) {
-				ret |= meta_load(r, NFT_META_L4PROTO);
-				ret |= cmp(r, NFT_CMP_EQ, &want, 1);
-				l4 = want;
-				l4_known = true;
-			}
-			ret |= payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
-			ret |= match_values(r, p, mt->ranges, mt->n_ranges, 1,
-					    mt->family == 4 ? SW_NFT_TYPE_ICMP_TYPE : SW_NFT_TYPE_ICMP6_TYPE,
-					    anon, n_anon, max_anon, next_id);
-			break;
-		case SW_NFT_M_CT_STATE: {
-			struct nftnl_expr *e = nftnl_expr_alloc("ct");
-			uint32_t zero = 0;
-
-			if (e) {
-				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-			}
-			ret |= add(r, e);
-			e = nftnl_expr_alloc("bitwise");
-			if (e) {
-				u = mt->ct_bits;	/* SW_NFT_CT_* are the kernel's NF_CT_STATE bits */
-				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-				nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-				nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &u, 4);
-				nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-			}
-			ret |= add(r, e);
-			ret |= cmp(r, NFT_CMP_NEQ, &zero, 4);
-			break;
-		}
-		case SW_NFT_M_NFPROTO:
-			b = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-			ret |= meta_load(r, NFT_META_NFPROTO);
-			ret |= cmp(r, NFT_CMP_EQ, &b, 1);
-			nfproto = b;
-			break;
-		}
-	}
-	if (!ret && ru->counter)
-		ret |= add(r, nftnl_expr_alloc("counter"));
-	if (!ret && ru->log_group >= 0) {
-		struct nftnl_expr *e = nftnl_expr_alloc("log");
-		char buf[256];
-
-		if (e) {
-			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)ru->log_group);
-			if (ru->log_prefix[0]) {
-				sw_nft__quote_safe(ru->log_prefix, buf, sizeof(buf));
-				nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, buf);
-			}
-		}
-		ret |= add(r, e);
-	}
-	if (!ret) {
-		static const int verdicts[] = { NF_ACCEPT, NF_DROP, NFT_CONTINUE, NFT_RETURN };
-		struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdicts[ru->verdict]);
-		}
-		ret |= add(r, e);
-	}
-	if (!ret && ru->comment[0]) {
-		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-		char buf[256];
-
-		sw_nft__quote_safe(ru->comment, buf, sizeof(buf));
-		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, buf))
-			ret = -1;
-		else
-			nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
-					    nftnl_udata_buf_len(ud));
-		nftnl_udata_buf_free(ud);
-	}
-	if (ret) {
-		char desc[256];
-
-		sw_nft__rule_desc(p, ci, ri, desc, sizeof(desc));
-		return sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: cannot build expressions (out of memory)",
-				  desc);
-	}
-	return 0;
+	for (size_t m = 0; m < ru->n_matches && !ret; m++)
+		ret = match_add(&c, &ru->matches[m]);
+	if (!ret)
+		ret = stmts_add(r, ru);
+	if (!ret)
+		return 0;
+	sw_nft__rule_desc(p, ci, ri, desc, sizeof(desc));
+	return sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: cannot build expressions (out of memory)",
+			  desc);
 }
 
 struct nftnl_set *sw_nft__set_build(const char *table, const struct sw_nft_set *s, uint32_t id)

@@ -217,102 +217,145 @@ int sw_nft__ranges_norm(const struct sw_nft_range *r, size_t n, struct sw_nft_ra
 	return 0;
 }
 
+static int set_check(const struct sw_nft_set *s, size_t i, struct sw_err *err)
+{
+	if (!name_ok(s->name) || strncmp(s->name, "__", 2) == 0)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: set %zu: bad name \"%.64s\" (letters, digits, _ - .; with a _ or an upper-case letter so it is no nft keyword)",
+				  i + 1, s->name);
+	if (s->family != 4 && s->family != 6)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: set %s: family must be 4 or 6",
+				  s->name);
+	for (size_t e = 0; e < s->n_elems; e++) {
+		struct sw_nft_ival iv;
+
+		if (!sw_nft__prefix_ival(&s->elems[e], s->family, &iv))
+			return sw_err_set(err, SW_EXIT_USAGE,
+					  "nft plan: set %s: element %zu is not an IPv%u address or prefix",
+					  s->name, e + 1, s->family);
+	}
+	return 0;
+}
+
+static bool ranges_empty(const struct sw_nft_match *mt)
+{
+	return !mt->n_ranges || !mt->ranges;
+}
+
+static int match_empty(const char *desc, size_t m, struct sw_err *err)
+{
+	return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: empty list", desc, m + 1);
+}
+
+/* ip[6] saddr/daddr @set: the set exists and is of the match's family. */
+static int addr_match_check(const struct sw_nft_plan *p, const struct sw_nft_match *mt,
+			    const char *desc, size_t m, struct sw_err *err)
+{
+	if (mt->set >= p->n_sets)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: no set %zu",
+				  desc, m + 1, mt->set + 1);
+	if (mt->family != p->sets[mt->set].family)
+		return sw_err_set(err, SW_EXIT_USAGE,
+				  "nft plan: %s: match %zu: IPv%u match on IPv%u set %s",
+				  desc, m + 1, mt->family,
+				  p->sets[mt->set].family, p->sets[mt->set].name);
+	return 0;
+}
+
+/* meta nfproto and icmp[v6] type: a family; icmp types also a non-empty list of bytes. */
+static int family_match_check(const struct sw_nft_match *mt, const char *desc, size_t m,
+			      struct sw_err *err)
+{
+	if (mt->family != 4 && mt->family != 6)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: family must be 4 or 6",
+				  desc, m + 1);
+	if (mt->kind != SW_NFT_M_ICMP_TYPE)
+		return 0;
+	if (ranges_empty(mt))
+		return match_empty(desc, m, err);
+	for (size_t k = 0; k < mt->n_ranges; k++)
+		if (mt->ranges[k].lo > 255 || mt->ranges[k].hi > 255)
+			return sw_err_set(err, SW_EXIT_USAGE,
+					  "nft plan: %s: match %zu: ICMP type over 255", desc, m + 1);
+	return 0;
+}
+
+/* Match @m of the rule @desc names. */
+static int match_check(const struct sw_nft_plan *p, const struct sw_nft_match *mt,
+		       const char *desc, size_t m, struct sw_err *err)
+{
+	switch (mt->kind) {
+	case SW_NFT_M_SADDR_SET:
+	case SW_NFT_M_DADDR_SET:
+		return addr_match_check(p, mt, desc, m, err);
+	case SW_NFT_M_NFPROTO:
+	case SW_NFT_M_ICMP_TYPE:
+		return family_match_check(mt, desc, m, err);
+	case SW_NFT_M_DPORT:
+		if (ranges_empty(mt))
+			return match_empty(desc, m, err);
+		if (mt->n_ranges > SW_NFT_MAX_RANGES)
+			return sw_err_set(err, SW_EXIT_USAGE,
+					  "nft plan: %s: match %zu: more than %d ports or ranges",
+					  desc, m + 1, SW_NFT_MAX_RANGES);
+		return 0;
+	case SW_NFT_M_L4PROTO:
+		return 0;
+	case SW_NFT_M_CT_STATE:
+		if (!mt->ct_bits || (mt->ct_bits & ~0x0fu))
+			return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: bad ct state bits",
+					  desc, m + 1);
+		return 0;
+	default:
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: unknown kind",
+				  desc, m + 1);
+	}
+}
+
+static int rule_check(const struct sw_nft_plan *p, size_t c, size_t r, struct sw_err *err)
+{
+	const struct sw_nft_rule *ru = &p->chains[c].rules[r];
+	char desc[256];
+	int ret;
+
+	sw_nft__rule_desc(p, c, r, desc, sizeof(desc));
+	if (ru->verdict < SW_NFT_ACCEPT || ru->verdict > SW_NFT_RETURN)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: bad verdict", desc);
+	if (ru->log_group > 65535)
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: bad log group", desc);
+	for (size_t m = 0; m < ru->n_matches; m++)
+		if ((ret = match_check(p, &ru->matches[m], desc, m, err)))
+			return ret;
+	return 0;
+}
+
+static int chain_check(const struct sw_nft_plan *p, size_t c, struct sw_err *err)
+{
+	const struct sw_nft_chain *ch = &p->chains[c];
+	int ret;
+
+	if (!name_ok(ch->name))
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: chain %zu: bad name \"%.64s\" (letters, digits, _ - .; with a _ or an upper-case letter so it is no nft keyword)",
+				  c + 1, ch->name);
+	if (ch->base && !sw_nft__hook_name(ch->hook))
+		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: chain %s: unknown hook %d",
+				  ch->name, ch->hook);
+	for (size_t r = 0; r < ch->n_rules; r++)
+		if ((ret = rule_check(p, c, r, err)))
+			return ret;
+	return 0;
+}
+
 int sw_nft__plan_check(const struct sw_nft_plan *p, struct sw_err *err)
 {
+	int ret;
+
 	if (!name_ok(p->table) && strcmp(p->table, "segwatch") != 0)
 		return sw_err_set(err, SW_EXIT_USAGE, "nft plan: bad table name \"%.64s\"", p->table);
-	for (size_t i = 0; i < p->n_sets; i++) {
-		const struct sw_nft_set *s = &p->sets[i];
-
-		if (!name_ok(s->name) || strncmp(s->name, "__", 2) == 0)
-			return sw_err_set(err, SW_EXIT_USAGE, "nft plan: set %zu: bad name \"%.64s\" (letters, digits, _ - .; with a _ or an upper-case letter so it is no nft keyword)",
-					  i + 1, s->name);
-		if (s->family != 4 && s->family != 6)
-			return sw_err_set(err, SW_EXIT_USAGE, "nft plan: set %s: family must be 4 or 6",
-					  s->name);
-		for (size_t e = 0; e < s->n_elems; e++) {
-			struct sw_nft_ival iv;
-
-			if (!sw_nft__prefix_ival(&s->elems[e], s->family, &iv))
-				return sw_err_set(err, SW_EXIT_USAGE,
-						  "nft plan: set %s: element %zu is not an IPv%u address or prefix",
-						  s->name, e + 1, s->family);
-		}
-	}
-	for (size_t c = 0; c < p->n_chains; c++) {
-		const struct sw_nft_chain *ch = &p->chains[c];
-
-		if (!name_ok(ch->name))
-			return sw_err_set(err, SW_EXIT_USAGE, "nft plan: chain %zu: bad name \"%.64s\" (letters, digits, _ - .; with a _ or an upper-case letter so it is no nft keyword)",
-					  c + 1, ch->name);
-		if (ch->base && !sw_nft__hook_name(ch->hook))
-			return sw_err_set(err, SW_EXIT_USAGE, "nft plan: chain %s: unknown hook %d",
-					  ch->name, ch->hook);
-		for (size_t r = 0; r < ch->n_rules; r++) {
-			const struct sw_nft_rule *ru = &ch->rules[r];
-			char desc[256];
-
-			sw_nft__rule_desc(p, c, r, desc, sizeof(desc));
-			if (ru->verdict < SW_NFT_ACCEPT || ru->verdict > SW_NFT_RETURN)
-				return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: bad verdict", desc);
-			if (ru->log_group > 65535)
-				return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: bad log group", desc);
-			for (size_t m = 0; m < ru->n_matches; m++) {
-				const struct sw_nft_match *mt = &ru->matches[m];
-
-				switch (mt->kind) {
-				case SW_NFT_M_SADDR_SET:
-				case SW_NFT_M_DADDR_SET:
-					if (mt->set >= p->n_sets)
-						return sw_err_set(err, SW_EXIT_USAGE,
-								  "nft plan: %s: match %zu: no set %zu",
-								  desc, m + 1, mt->set + 1);
-					if (mt->family != p->sets[mt->set].family)
-						return sw_err_set(err, SW_EXIT_USAGE,
-								  "nft plan: %s: match %zu: IPv%u match on IPv%u set %s",
-								  desc, m + 1, mt->family,
-								  p->sets[mt->set].family, p->sets[mt->set].name);
-					break;
-				case SW_NFT_M_NFPROTO:
-				case SW_NFT_M_ICMP_TYPE:
-					if (mt->family != 4 && mt->family != 6)
-						return sw_err_set(err, SW_EXIT_USAGE,
-								  "nft plan: %s: match %zu: family must be 4 or 6",
-								  desc, m + 1);
-					if (mt->kind == SW_NFT_M_ICMP_TYPE && (!mt->n_ranges || !mt->ranges))
-						goto empty;
-					for (size_t k = 0; mt->kind == SW_NFT_M_ICMP_TYPE && k < mt->n_ranges; k++)
-						if (mt->ranges[k].lo > 255 || mt->ranges[k].hi > 255)
-							return sw_err_set(err, SW_EXIT_USAGE,
-									  "nft plan: %s: match %zu: ICMP type over 255",
-									  desc, m + 1);
-					break;
-				case SW_NFT_M_DPORT:
-					if (!mt->n_ranges || !mt->ranges)
-						goto empty;
-					if (mt->n_ranges > SW_NFT_MAX_RANGES)
-						return sw_err_set(err, SW_EXIT_USAGE,
-								  "nft plan: %s: match %zu: more than %d ports or ranges",
-								  desc, m + 1, SW_NFT_MAX_RANGES);
-					break;
-				case SW_NFT_M_L4PROTO:
-					break;
-				case SW_NFT_M_CT_STATE:
-					if (!mt->ct_bits || (mt->ct_bits & ~0x0fu))
-						return sw_err_set(err, SW_EXIT_USAGE,
-								  "nft plan: %s: match %zu: bad ct state bits",
-								  desc, m + 1);
-					break;
-				default:
-					return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: unknown kind",
-							  desc, m + 1);
-				}
-				continue;
-empty:
-				return sw_err_set(err, SW_EXIT_USAGE, "nft plan: %s: match %zu: empty list",
-						  desc, m + 1);
-			}
-		}
-	}
+	for (size_t i = 0; i < p->n_sets; i++)
+		if ((ret = set_check(&p->sets[i], i, err)))
+			return ret;
+	for (size_t c = 0; c < p->n_chains; c++)
+		if ((ret = chain_check(p, c, err)))
+			return ret;
 	return 0;
 }

@@ -89,7 +89,14 @@ assert by.get("default", 0) >= 3, by                                   # the den
 assert by.get("return", 0) >= 2, by                                    # established traffic
 sets = {s["name"]: s["elements"] for s in st["sets"]}
 assert sets["g0_clients_v4"] == 1 and sets["g2_dbs_v4"] == 1 and sets["managed_v4"] == 3, sets
-print("counters:", by, "sets:", sets)
+pol = st["policy"]   # read back from the table's comment
+assert pol["name"] == "enforce-test" and pol["mode"] == "enforce", pol
+assert pol["rules"] == 2 and pol["groups"] == 3 and pol["file"].endswith("/enforce.json"), pol
+assert pol["applied_at"].endswith("Z"), pol
+acts = {(r["comment"], r["family"]): r["action"] for r in st["rules"]}
+assert acts[("rules/0 clients-to-servers", "ip")] == "allow", acts
+assert acts[("default deny between managed addresses", "ip6")] == "deny", acts
+print("counters:", by, "sets:", sets, "policy:", pol["name"], pol["mode"])
 PY
 
 # a bad policy: refused, and the ruleset in force stays as it was
@@ -110,6 +117,8 @@ import json, sys
 st = json.load(open(sys.argv[1]))
 n = sum(r["packets"] for r in st["rules"] if r["comment"].startswith("default"))
 assert n >= 1, st["rules"]
+assert st["policy"]["mode"] == "monitor", st["policy"]
+assert all(r["action"] == "monitor" for r in st["rules"] if r["comment"].startswith("default")), st["rules"]
 print("monitor: passed, counted", n)
 PY
 
