@@ -410,6 +410,96 @@ static int oom(struct sw_err *err)
 	return sw_err_set(err, SW_EXIT_RUNTIME, "nft: out of memory building the batch");
 }
 
+/* Each set with its elements. Returns 0 or an SW_EXIT_* code with @err. */
+static int set_msgs(struct batch *b, const struct sw_nft_plan *p, struct sw_err *err)
+{
+	for (size_t i = 0; i < p->n_sets; i++) {
+		struct nftnl_set *ns = sw_nft__set_build(p->table, &p->sets[i], (uint32_t)i + 1);
+		struct nlmsghdr *nlh = ns ? batch_msg(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+						      OBJ_SET, (uint32_t)i, 0) : NULL;
+		struct sw_nft_ival *iv;
+		size_t n;
+		int ret;
+
+		if (nlh) {
+			nftnl_set_nlmsg_build_payload(nlh, ns);
+			batch_done(b, nlh);
+		}
+		if (ns)
+			nftnl_set_free(ns);
+		if (!nlh)
+			return oom(err);
+		ret = sw_nft__set_ivals(&p->sets[i], &iv, &n, err, "nft: set");
+		if (ret)
+			return ret == -1 ? err->code : oom(err);
+		ret = elem_msgs(b, p->table, &p->sets[i], (uint32_t)i + 1, iv, n, NFT_MSG_NEWSETELEM,
+				(uint32_t)i);
+		free(iv);
+		if (ret < 0)
+			return oom(err);
+	}
+	return 0;
+}
+
+/* One chain, a base chain on its hook when it is one; -1 when out of memory. */
+static int chain_msg(struct batch *b, const struct sw_nft_plan *p, size_t c)
+{
+	const struct sw_nft_chain *ch = &p->chains[c];
+	struct nftnl_chain *nc = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!nc)
+		return -1;
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, p->table);
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_NAME, ch->name);
+	nftnl_chain_set_u32(nc, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	if (ch->base) {
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, (uint32_t)ch->hook);
+		nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, ch->priority);
+		nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nlh = batch_msg(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, OBJ_CHAIN, (uint32_t)c, 0);
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, nc);
+		batch_done(b, nlh);
+	}
+	nftnl_chain_free(nc);
+	return nlh ? 0 : -1;
+}
+
+/* Rule @r of chain @c, after the anonymous sets it uses. Returns 0 or an SW_EXIT_* code. */
+static int rule_msgs(struct batch *b, const struct sw_nft_plan *p, size_t c, size_t r,
+		     uint32_t *next_id, struct sw_err *err)
+{
+	struct sw_nft_anon anon[64];
+	size_t n_anon = 0;
+	struct nftnl_rule *nr = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!nr)
+		return oom(err);
+	ret = sw_nft__rule_build(p, c, r, nr, anon, &n_anon, 64, next_id, err);
+	for (size_t a = 0; !ret && a < n_anon; a++)
+		if (anon_msgs(b, anon[a].set, (uint32_t)c, (uint32_t)r) < 0)
+			ret = oom(err);
+	if (!ret) {
+		nlh = batch_msg(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, OBJ_RULE,
+				(uint32_t)c, (uint32_t)r);
+		if (nlh) {
+			nftnl_rule_nlmsg_build_payload(nlh, nr);
+			batch_done(b, nlh);
+		} else {
+			ret = oom(err);
+		}
+	}
+	for (size_t a = 0; a < n_anon; a++)
+		nftnl_set_free(anon[a].set);
+	nftnl_rule_free(nr);
+	return ret;
+}
+
 int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 {
 	struct batch b;
@@ -424,98 +514,21 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 	if (table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL) < 0 ||
 	    table_msg(&b, p->table, NFT_MSG_DELTABLE, 0, NULL) < 0 ||
 	    table_msg(&b, p->table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, p->comment) < 0)
-		goto nomem;
-	for (size_t i = 0; i < p->n_sets; i++) {
-		struct nftnl_set *ns = sw_nft__set_build(p->table, &p->sets[i], (uint32_t)i + 1);
-		struct nlmsghdr *nlh = ns ? batch_msg(&b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
-						      OBJ_SET, (uint32_t)i, 0) : NULL;
-		struct sw_nft_ival *iv;
-		size_t n;
-
-		if (nlh) {
-			nftnl_set_nlmsg_build_payload(nlh, ns);
-			batch_done(&b, nlh);
-		}
-		if (ns)
-			nftnl_set_free(ns);
-		if (!nlh)
-			goto nomem;
-		ret = sw_nft__set_ivals(&p->sets[i], &iv, &n, err, "nft: set");
-		if (ret == -1)
-			goto fail;
-		if (ret < 0)
-			goto nomem;
-		ret = elem_msgs(&b, p->table, &p->sets[i], (uint32_t)i + 1, iv, n, NFT_MSG_NEWSETELEM,
-				(uint32_t)i);
-		free(iv);
-		if (ret < 0)
-			goto nomem;
-	}
-	for (size_t c = 0; c < p->n_chains; c++) {
-		const struct sw_nft_chain *ch = &p->chains[c];
-		struct nftnl_chain *nc = nftnl_chain_alloc();
-		struct nlmsghdr *nlh;
-
-		if (!nc)
-			goto nomem;
-		nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, p->table);
-		nftnl_chain_set_str(nc, NFTNL_CHAIN_NAME, ch->name);
-		nftnl_chain_set_u32(nc, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-		if (ch->base) {
-			nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, (uint32_t)ch->hook);
-			nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, ch->priority);
-			nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
-			nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-		}
-		nlh = batch_msg(&b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, OBJ_CHAIN, (uint32_t)c, 0);
-		if (nlh) {
-			nftnl_chain_nlmsg_build_payload(nlh, nc);
-			batch_done(&b, nlh);
-		}
-		nftnl_chain_free(nc);
-		if (!nlh)
-			goto nomem;
-	}
-	for (size_t c = 0; c < p->n_chains; c++) {
-		for (size_t r = 0; r < p->chains[c].n_rules; r++) {
-			struct sw_nft_anon anon[64];
-			size_t n_anon = 0;
-			struct nftnl_rule *nr = nftnl_rule_alloc();
-			struct nlmsghdr *nlh = NULL;
-
-			if (!nr)
-				goto nomem;
-			ret = sw_nft__rule_build(p, c, r, nr, anon, &n_anon, 64, &next_id, err);
-			for (size_t a = 0; !ret && a < n_anon; a++)
-				if (anon_msgs(&b, anon[a].set, (uint32_t)c, (uint32_t)r) < 0)
-					ret = oom(err);
-			if (!ret) {
-				nlh = batch_msg(&b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, OBJ_RULE,
-						(uint32_t)c, (uint32_t)r);
-				if (nlh) {
-					nftnl_rule_nlmsg_build_payload(nlh, nr);
-					batch_done(&b, nlh);
-				} else {
-					ret = oom(err);
-				}
-			}
-			for (size_t a = 0; a < n_anon; a++)
-				nftnl_set_free(anon[a].set);
-			nftnl_rule_free(nr);
-			if (ret)
-				goto fail;
-		}
-	}
-	if (batch_end(&b) < 0)
-		goto nomem;
-	ret = batch_send(&b, NULL, p, p->table, NULL, err);
+		ret = oom(err);
+	if (!ret)
+		ret = set_msgs(&b, p, err);
+	for (size_t c = 0; !ret && c < p->n_chains; c++)
+		if (chain_msg(&b, p, c) < 0)
+			ret = oom(err);
+	for (size_t c = 0; !ret && c < p->n_chains; c++)
+		for (size_t r = 0; !ret && r < p->chains[c].n_rules; r++)
+			ret = rule_msgs(&b, p, c, r, &next_id, err);
+	if (!ret && batch_end(&b) < 0)
+		ret = oom(err);
+	if (!ret)
+		ret = batch_send(&b, NULL, p, p->table, NULL, err);
 	batch_free(&b);
 	return ret;
-nomem:
-	ret = oom(err);
-fail:
-	batch_free(&b);
-	return ret ? ret : SW_EXIT_RUNTIME;
 }
 
 int sw_nft_remove(const char *table, struct sw_err *err)
