@@ -85,6 +85,62 @@ static void put_be(uint8_t *b, unsigned v, size_t klen)
 	}
 }
 
+/* One range [@lo_v, @hi_v] against the value in reg 1. */
+static int match_range(struct nftnl_rule *r, unsigned lo_v, unsigned hi_v, size_t klen)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("range");
+	uint8_t lo[2], hi[2];
+
+	put_be(lo, lo_v, klen);
+	put_be(hi, hi_v, klen);
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, lo, (uint32_t)klen);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, hi, (uint32_t)klen);
+	}
+	return add(r, e);
+}
+
+/*
+ * An anonymous constant set of the normalised ranges @v (an interval set
+ * when any is wider than one value); NULL when out of memory.
+ */
+static struct nftnl_set *anon_values_set(const struct sw_nft_plan *p, const struct sw_nft_range *v,
+					 size_t k, size_t klen, uint32_t key_type, uint32_t id)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	bool interval = false;
+
+	for (size_t i = 0; i < k; i++)
+		interval |= v[i].lo != v[i].hi;
+	if (!s)
+		return NULL;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "__set%d");
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)klen);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT |
+			  (interval ? NFT_SET_INTERVAL : 0));
+	for (size_t i = 0; i < k; i++) {
+		struct sw_nft_ival iv = { .plen = 0 };
+		unsigned end = v[i].hi + 1u;
+
+		put_be(iv.start, v[i].lo, klen);
+		iv.end_wraps = end > (klen == 2 ? 0xffffu : 0xffu);
+		put_be(iv.end, end, klen);
+		if (!interval)
+			iv.end_wraps = true;	/* plain set: one element each */
+		if (sw_nft__set_add_ival(s, &iv, klen) < 0) {
+			nftnl_set_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
 /* @ranges against the value in reg 1: cmp, range, or an anonymous set. */
 static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 			const struct sw_nft_range *ranges, size_t n, size_t klen, uint32_t key_type,
@@ -92,7 +148,7 @@ static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 {
 	struct sw_nft_range *v;
 	size_t k;
-	uint8_t lo[2], hi[2];
+	uint8_t lo[2];
 	int ret = -1;
 
 	if (sw_nft__ranges_norm(ranges, n, &v, &k) < 0)
@@ -101,51 +157,16 @@ static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 		put_be(lo, v[0].lo, klen);
 		ret = cmp(r, NFT_CMP_EQ, lo, (uint32_t)klen);
 	} else if (k == 1) {
-		struct nftnl_expr *e = nftnl_expr_alloc("range");
-
-		put_be(lo, v[0].lo, klen);
-		put_be(hi, v[0].hi, klen);
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
-			nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, lo, (uint32_t)klen);
-			nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, hi, (uint32_t)klen);
-		}
-		ret = add(r, e);
+		ret = match_range(r, v[0].lo, v[0].hi, klen);
 	} else if (*n_anon < max_anon) {
-		bool interval = false;
-		struct nftnl_set *s;
 		uint32_t id = (*next_id)++;
+		struct nftnl_set *s = anon_values_set(p, v, k, klen, key_type, id);
 
-		for (size_t i = 0; i < k; i++)
-			interval |= v[i].lo != v[i].hi;
-		s = nftnl_set_alloc();
-		if (!s)
-			goto out;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, "__set%d");
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)klen);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT |
-				  (interval ? NFT_SET_INTERVAL : 0));
-		anon[(*n_anon)++].set = s;	/* the caller frees it */
-		for (size_t i = 0; i < k; i++) {
-			struct sw_nft_ival iv = { .plen = 0 };
-			unsigned end = v[i].hi + 1u;
-
-			put_be(iv.start, v[i].lo, klen);
-			iv.end_wraps = end > (klen == 2 ? 0xffffu : 0xffu);
-			put_be(iv.end, end, klen);
-			if (!interval)
-				iv.end_wraps = true;	/* plain set: one element each */
-			if (sw_nft__set_add_ival(s, &iv, klen) < 0)
-				goto out;
+		if (s) {
+			anon[(*n_anon)++].set = s;	/* the caller frees it */
+			ret = lookup(r, "__set%d", id);
 		}
-		ret = lookup(r, "__set%d", id);
 	}
-out:
 	free(v);
 	return ret;
 }
