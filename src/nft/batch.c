@@ -341,6 +341,32 @@ void sw_nft_conn_close(struct sw_nft_conn *c)
  * Send the batch and read every reply. The kernel handles the batch inside
  * sendmsg(), so when it returns all replies are queued: read until empty.
  */
+/*
+ * The kernel handles the batch inside sendmsg, so every ack already waits in
+ * our queue: read until it is empty.
+ */
+static void read_acks(struct mnl_socket *nl, char *buf, size_t size, struct reply *r)
+{
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl), buf, size, MSG_DONTWAIT);
+		const struct nlmsghdr *nlh;
+		int len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			r->lost = true;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				parse_error(nlh, r);
+	}
+}
+
 static int batch_send(struct batch *b, struct sw_nft_conn *conn, const struct sw_nft_plan *p,
 		      const char *table, const char *set, struct sw_err *err)
 {
@@ -364,24 +390,7 @@ static int batch_send(struct batch *b, struct sw_nft_conn *conn, const struct sw
 				 b->len, strerror(errno), hint(errno));
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = recv(mnl_socket_get_fd(nl), buf, MNL_SOCKET_BUFFER_SIZE * 4, MSG_DONTWAIT);
-		const struct nlmsghdr *nlh;
-		int len;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOBUFS) {
-			r.lost = true;
-			continue;
-		}
-		if (n <= 0)
-			break;
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				parse_error(nlh, &r);
-	}
+	read_acks(nl, buf, MNL_SOCKET_BUFFER_SIZE * 4, &r);
 	if (r.error) {
 		char what[400];
 		uint32_t i = r.seq - b->seq0;
