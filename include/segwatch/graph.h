@@ -44,6 +44,7 @@ struct sw_graph_opts {
 	enum sw_graph_by by;
 	const char *label;		/* SW_GRAPH_BY_LABEL: the key (copied) */
 	const struct sw_policy *policy;	/* borrowed, may be NULL; must outlive the graph */
+	bool kernel_log;		/* fold "type":"kernel_log" records (report); else skipped */
 };
 
 /* How complete the picture is: the flow files' counters lines, summed. */

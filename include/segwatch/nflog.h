@@ -21,6 +21,7 @@
 #define SW_NFLOG_GROUP_DEFAULT 42
 #define SW_NFLOG_COPY_DEFAULT 128	/* bytes of packet: IPv6 + extension headers + L4 */
 #define SW_NFLOG_PREFIX_MAX 128
+#define SW_NFLOG_FLUSH_MS 100	/* the kernel sends what it batched at least this often */
 
 enum sw_nflog_action {
 	SW_NFLOG_UNKNOWN = 0,	/* a prefix not ours */
@@ -93,6 +94,68 @@ int sw_nflog_fd(const struct sw_nflog *n);
  */
 int sw_nflog_read(struct sw_nflog *n, sw_nflog_fn fn, void *arg, struct sw_err *err);
 
+/*
+ * sw_nflog_drain - read until nothing came for longer than the kernel's
+ * flush interval (at most @max_ms): the packets logged before the call.
+ */
+int sw_nflog_drain(struct sw_nflog *n, sw_nflog_fn fn, void *arg, unsigned max_ms,
+		   struct sw_err *err);
+
 const struct sw_nflog_stats *sw_nflog_stats(const struct sw_nflog *n);
+
+/*
+ * sw_nflog_agg - logged packets counted per (action, rule, source,
+ * destination, protocol, destination port or ICMP type), for the capture's
+ * kernel_log records (docs/flows.md). Bounded: a scan must not grow it
+ * without end, so once @max_keys keys exist, packets of new keys are only
+ * counted in not_aggregated.
+ */
+#define SW_NFLOG_AGG_MAX_DEFAULT 65536
+
+/* Compared with memcmp: built with sw_nflog_agg_key_fill only (padding zeroed). */
+struct sw_nflog_agg_key {
+	int32_t rule;		/* index, or SW_NFLOG_RULE_DEFAULT */
+	uint8_t action;		/* enum sw_nflog_action: DENY or MONITOR */
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;
+	uint8_t icmp;		/* port is the ICMP type */
+	uint16_t port;		/* destination port, ICMP type, or 0 */
+	uint8_t src[16], dst[16];
+};
+
+struct sw_nflog_agg_entry {
+	struct sw_nflog_agg_key key;
+	uint64_t packets, first_us, last_us;
+};
+
+struct sw_nflog_agg_stats {
+	uint64_t packets;		/* counted in an entry */
+	uint64_t not_aggregated;	/* of a new key when the table was full */
+	uint64_t foreign;		/* a prefix not ours */
+	uint64_t undecoded;		/* no addresses to key on */
+	uint32_t keys, max_keys;
+};
+
+struct sw_nflog_agg;
+
+/* sw_nflog_agg_alloc - an empty table of at most @max_keys keys (0: the default). */
+struct sw_nflog_agg *sw_nflog_agg_alloc(uint32_t max_keys);
+/* sw_nflog_agg_free - NULL is fine. */
+void sw_nflog_agg_free(struct sw_nflog_agg *a);
+/* sw_nflog_agg_key_fill - the key of @r; false when @r has none (foreign, undecoded). */
+bool sw_nflog_agg_key_fill(struct sw_nflog_agg_key *k, const struct sw_nflog_rec *r);
+/* sw_nflog_agg_add - count @r; false when it was not counted in an entry. */
+bool sw_nflog_agg_add(struct sw_nflog_agg *a, const struct sw_nflog_rec *r);
+/* sw_nflog_agg_cb - sw_nflog_agg_add as a sw_nflog_fn (@arg: the table). */
+void sw_nflog_agg_cb(const struct sw_nflog_rec *r, void *arg);
+/* sw_nflog_agg_sort - order the entries by first packet, then key: stable output. */
+void sw_nflog_agg_sort(struct sw_nflog_agg *a);
+/* sw_nflog_agg_entries - the entries (valid until the next add or sort); *@n their number. */
+const struct sw_nflog_agg_entry *sw_nflog_agg_entries(const struct sw_nflog_agg *a, size_t *n);
+const struct sw_nflog_agg_stats *sw_nflog_agg_stats(const struct sw_nflog_agg *a);
+/* sw_nflog_prefix_format - the prefix src/nft gives (action, rule): "sw deny rules/3". */
+void sw_nflog_prefix_format(char *buf, size_t len, enum sw_nflog_action action, int rule);
+/* sw_nflog_action_name - "deny", "monitor", "unknown". */
+const char *sw_nflog_action_name(enum sw_nflog_action action);
 
 #endif

@@ -29,6 +29,10 @@ struct sw_flow_ident {
 void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
 			   const struct sw_flow *f);
 
+/* sw_flow_ident_resolve_addrs - the same for two addresses at @ts_us (kernel log records). */
+void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
+				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us);
+
 /* sw_report_addr - text form of a 16-byte address (IPv4-mapped shown as IPv4). */
 void sw_report_addr(char *buf, size_t len, const uint8_t addr[16], int family);
 /* sw_report_time - RFC 3339 UTC with microseconds. */
@@ -58,6 +62,30 @@ struct sw_report_clock {
 #define SW_REPORT_FLOW_LINE_MAX 16384
 size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 			   const struct sw_flow_ident *id, char *buf, size_t len);
+
+/*
+ * One aggregated row of the kernel's log (NFLOG) during a capture: what
+ * sw_report_kernel_log_line writes as a "type":"kernel_log" record
+ * (docs/flows.md). Addresses are borrowed.
+ */
+struct sw_report_klog {
+	const char *action;		/* "deny" or "monitor" */
+	int rule;			/* policy rule index, or -1: the default */
+	const char *prefix;		/* the log prefix, "sw deny rules/3" */
+	uint8_t family, proto;
+	bool icmp;			/* port is the ICMP type */
+	uint16_t port;			/* destination port or ICMP type */
+	const uint8_t *src, *dst;	/* 16-byte form */
+	uint64_t packets, first_us, last_us;
+};
+
+/*
+ * sw_report_kernel_log_line - @k as a compact JSON object, endpoints named
+ * as in flow records (@id may be NULL). Same contract as sw_report_flow_line.
+ */
+size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_report_klog *k,
+				 const struct sw_flow_ident *id, char *buf, size_t len);
+
 /* sw_report_counters_json - new reference to the counters object. */
 json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 				const struct sw_flow_stats *fs, uint32_t max_flows);

@@ -51,12 +51,11 @@ void sw_alerting_flow_end(struct sw_alerting *al, const struct sw_flow *f)
 	sw_alert_flow_end(al->engine, &c, (enum sw_flow_state)f->state);
 }
 
-static void sw_on_nflog(const struct sw_nflog_rec *r, void *arg)
+void sw_alerting_kernel_log(struct sw_alerting *al, const struct sw_nflog_rec *r)
 {
-	struct sw_alerting *al = arg;
 	struct sw_alert_conn c = { 0 };
 
-	if (r->action == SW_NFLOG_UNKNOWN || !r->decoded)
+	if (!al->engine || r->action == SW_NFLOG_UNKNOWN || !r->decoded)
 		return;
 	c.ts_us = r->ts_us;
 	c.proto = r->proto;
@@ -71,12 +70,8 @@ static void sw_on_nflog(const struct sw_nflog_rec *r, void *arg)
 
 void sw_alerting_tick(struct sw_alerting *al, uint64_t now_us)
 {
-	struct sw_err err = { 0 };
-
 	if (!al->engine)
 		return;
-	if (al->nflog)
-		sw_nflog_read(al->nflog, sw_on_nflog, al, &err);
 	if (now_us >= al->last_tick_us + 1000000) {
 		sw_alert_tick(al->engine, now_us);
 		al->last_tick_us = now_us;
@@ -150,9 +145,6 @@ int sw_alerting_open(struct sw_alerting *al, const struct sw_alerting_opts *o,
 	rc = sw_alerting_load(al, o, &cfg, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_alerting_sink_open(al, o->dest, &fn, &arg, err);
-	if (rc == SW_EXIT_OK && o->nflog_group >= 0 &&
-	    !(al->nflog = sw_nflog_open((uint16_t)o->nflog_group, 0, err)))
-		rc = err->code ? err->code : SW_EXIT_RUNTIME;
 	if (rc == SW_EXIT_OK &&
 	    !(al->engine = sw_alert_engine_alloc(&cfg, al->policy, al->baseline, fn, arg)))
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
@@ -167,7 +159,6 @@ void sw_alerting_close(struct sw_alerting *al)
 	if (al->engine)
 		sw_alert_flush(al->engine);
 	sw_alert_engine_free(al->engine);
-	sw_nflog_close(al->nflog);
 	sw_baseline_free(al->baseline);
 	sw_policy_free(al->policy);
 	if (al->out && al->out != stdout)

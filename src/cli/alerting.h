@@ -20,14 +20,12 @@ struct sw_alerting_opts {
 	const char *policy;		/* for violations; may be NULL */
 	const char *baseline;		/* for new edges; may be NULL */
 	const char *config;		/* JSON thresholds (docs/alerts.md); may be NULL */
-	int nflog_group;		/* read the kernel's log; -1: no */
 };
 
 struct sw_alerting {
 	struct sw_alert_engine *engine;
 	struct sw_policy *policy;
 	struct sw_baseline *baseline;
-	struct sw_nflog *nflog;
 	const struct sw_resolver *resolver;
 	struct sw_resolver own;		/* when the capture has no identity sources */
 	FILE *out;
@@ -40,7 +38,9 @@ int sw_alerting_open(struct sw_alerting *al, const struct sw_alerting_opts *o,
 /* Flow-table hooks: a flow begins / ends. */
 void sw_alerting_flow_new(const struct sw_flow *f, void *arg);
 void sw_alerting_flow_end(struct sw_alerting *al, const struct sw_flow *f);
-/* Capture tick: the kernel's log and the engine's timers. */
+/* One packet of the kernel's log (read by the capture's NFLOG socket, src/cli/klog.c). */
+void sw_alerting_kernel_log(struct sw_alerting *al, const struct sw_nflog_rec *r);
+/* Capture tick: the engine's timers. */
 void sw_alerting_tick(struct sw_alerting *al, uint64_t now_us);
 /* Spoofed sources the capture counted since the last call (@reg names the workload). */
 void sw_alerting_spoofers(struct sw_alerting *al, const struct sw_capture_counters *cnt,

@@ -15,6 +15,7 @@
 #include <segwatch/kernel.h>
 
 #include "alerting.h"
+#include "klog.h"
 #include "cli.h"
 #include "identity.h"
 
@@ -36,12 +37,14 @@ struct sw_capture_args {
 	char *found[SW_MAX_CLI_IFACES];	/* bridges and ports discovered (no -i, no -r) */
 	unsigned n_found;
 	struct sw_alerting_opts alerts;
+	int nflog_group;	/* --nflog; -1: not given */
 };
 
 /* What the capture's tick and the flow sink reach: identity upkeep and alerts. */
 struct sw_capture_ctx {
 	struct sw_identity *id;		/* NULL without identity sources */
 	struct sw_alerting *al;
+	struct sw_klog *klog;		/* NULL without --nflog */
 };
 
 /* Where finished flows go: a JSON-lines stream, and/or memory for the final report. */
@@ -54,6 +57,7 @@ struct sw_flow_sink {
 	size_t n, cap;
 	bool failed;
 	struct sw_flow_writer *writer;	/* serializes -w output on its own thread */
+	struct sw_klog *klog;		/* kernel_log records, written with the flows */
 };
 
 static void sw_capture_usage(FILE *out)
@@ -82,7 +86,8 @@ static void sw_capture_usage(FILE *out)
 		"      --policy FILE      alert on connections this policy does not allow\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
-		"      --nflog [GROUP]    also read the kernel's denied packets (default 42)\n"
+		"      --nflog [GROUP]    also read the packets the policy logs (NFLOG, default\n"
+		"                         group 42): kernel_log records with the flows, and alerts\n"
 		"  -h, --help             this text\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
@@ -169,66 +174,88 @@ static const struct option sw_capture_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Returns -1 to go on, or an exit code. */
-static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
+/* Options of what to capture and how to print it; false when @c is not one of them. */
+static bool sw_capture_opt_run(struct sw_capture_args *a, int c, bool *ok)
 {
 	uint32_t snaplen;
-	int c;
 
-	sw_flow_config_defaults(&a->flow_cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts, NULL)) != -1) {
-		bool ok = true;
-
-		switch (c) {
-		case 'r': a->opts.file = optarg; break;
-		case 'i': ok = sw_add_ifaces(a, optarg); break;
-		case 'd': ok = sw_parse_duration(a, optarg); break;
-		case 'j': a->json = true; break;
-		case 'p': a->pretty = true; break;
-		case 'w': a->write_path = optarg; break;
-		case 'q': a->quiet = true; break;
-		case OPT_MAX_FLOWS:
-			ok = sw_cli_parse_u32("--max-flows", optarg, 1, 1u << 31, &a->flow_cfg.max_flows);
-			break;
-		case OPT_TIMEOUT: ok = sw_parse_timeout(&a->flow_cfg, optarg); break;
-		case OPT_FILTER: a->opts.filter = optarg; break;
-		case OPT_NO_DEDUP: a->opts.dedup = SW_DEDUP_OFF; break;
-		case OPT_DEDUP: a->opts.dedup = SW_DEDUP_ON; break;
-		case OPT_SNAPLEN:
-			ok = sw_cli_parse_u32("--snaplen", optarg, 64, 262144, &snaplen);
-			a->opts.snaplen = (int)snaplen;
-			break;
-		case 'h': sw_capture_usage(stdout); return SW_EXIT_OK;
-		case OPT_ALERTS: a->alerts.dest = optarg; break;
-		case OPT_POLICY: a->alerts.policy = optarg; break;
-		case OPT_BASELINE: a->alerts.baseline = optarg; break;
-		case OPT_ALERT_CONFIG: a->alerts.config = optarg; break;
-		case OPT_NFLOG:
-			a->alerts.nflog_group = 42;
-			if (optarg)
-				ok = sw_cli_parse_u32("--nflog", optarg, 0, 65535,
-						      (uint32_t *)&a->alerts.nflog_group);
-			break;
-		case SW_OPT_INVENTORY:
-		case SW_OPT_ENGINE:
-		case SW_OPT_NO_ENGINE:
-		case SW_OPT_NO_KERNEL:
-			a->kernel_set |= c == SW_OPT_NO_KERNEL;
-			ok = sw_identity_parse_opt(&a->id, c, optarg, argc, argv);
-			break;
-		default: sw_capture_usage(stderr); return SW_EXIT_USAGE;
-		}
-		if (!ok)
-			return SW_EXIT_USAGE;
+	switch (c) {
+	case 'r': a->opts.file = optarg; break;
+	case 'i': *ok = sw_add_ifaces(a, optarg); break;
+	case 'd': *ok = sw_parse_duration(a, optarg); break;
+	case 'j': a->json = true; break;
+	case 'p': a->pretty = true; break;
+	case 'w': a->write_path = optarg; break;
+	case 'q': a->quiet = true; break;
+	case OPT_MAX_FLOWS:
+		*ok = sw_cli_parse_u32("--max-flows", optarg, 1, 1u << 31, &a->flow_cfg.max_flows);
+		break;
+	case OPT_TIMEOUT: *ok = sw_parse_timeout(&a->flow_cfg, optarg); break;
+	case OPT_FILTER: a->opts.filter = optarg; break;
+	case OPT_NO_DEDUP: a->opts.dedup = SW_DEDUP_OFF; break;
+	case OPT_DEDUP: a->opts.dedup = SW_DEDUP_ON; break;
+	case OPT_SNAPLEN:
+		*ok = sw_cli_parse_u32("--snaplen", optarg, 64, 262144, &snaplen);
+		a->opts.snaplen = (int)snaplen;
+		break;
+	default: return false;
 	}
+	return true;
+}
+
+/* Alert options and --nflog; false when @c is not one of them. */
+static bool sw_capture_opt_alerts(struct sw_capture_args *a, int c, bool *ok)
+{
+	uint32_t group = SW_NFLOG_GROUP_DEFAULT;
+
+	switch (c) {
+	case OPT_ALERTS: a->alerts.dest = optarg; break;
+	case OPT_POLICY: a->alerts.policy = optarg; break;
+	case OPT_BASELINE: a->alerts.baseline = optarg; break;
+	case OPT_ALERT_CONFIG: a->alerts.config = optarg; break;
+	case OPT_NFLOG:
+		if (optarg)
+			*ok = sw_cli_parse_u32("--nflog", optarg, 0, 65535, &group);
+		a->nflog_group = (int)group;
+		break;
+	default: return false;
+	}
+	return true;
+}
+
+/* One option; -1 to go on, or an exit code. */
+static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **argv)
+{
+	bool ok = true;
+
+	if (c == 'h') {
+		sw_capture_usage(stdout);
+		return SW_EXIT_OK;
+	}
+	if (sw_capture_opt_run(a, c, &ok) || sw_capture_opt_alerts(a, c, &ok))
+		return ok ? -1 : SW_EXIT_USAGE;
+	switch (c) {
+	case SW_OPT_INVENTORY:
+	case SW_OPT_ENGINE:
+	case SW_OPT_NO_ENGINE:
+	case SW_OPT_NO_KERNEL:
+		a->kernel_set |= c == SW_OPT_NO_KERNEL;
+		return sw_identity_parse_opt(&a->id, c, optarg, argc, argv) ? -1 : SW_EXIT_USAGE;
+	default:
+		sw_capture_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+}
+
+/* Options that do not go together, and defaults that depend on others. */
+static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
+{
 	if (optind < argc) {
 		fprintf(stderr, "segwatch capture: unexpected argument \"%s\"\n", argv[optind]);
 		return SW_EXIT_USAGE;
 	}
-	if (!a->alerts.dest && (a->alerts.policy || a->alerts.baseline || a->alerts.config ||
-				a->alerts.nflog_group >= 0)) {
-		fprintf(stderr, "segwatch capture: --policy, --baseline, --alert-config and --nflog go with --alerts\n");
+	if (!a->alerts.dest && (a->alerts.policy || a->alerts.baseline || a->alerts.config)) {
+		fprintf(stderr, "segwatch capture: --policy, --baseline and --alert-config go with --alerts\n");
 		return SW_EXIT_USAGE;
 	}
 	if (a->opts.file && (a->opts.n_ifaces || a->opts.duration_s > 0)) {
@@ -242,6 +269,19 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 	if (a->opts.file && a->id.engine == SW_ENGINE_AUTO)
 		a->id.engine = SW_ENGINE_OFF;
 	return -1;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
+{
+	int c, rc;
+
+	sw_flow_config_defaults(&a->flow_cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts, NULL)) != -1)
+		if ((rc = sw_capture_opt(a, c, argc, argv)) >= 0)
+			return rc;
+	return sw_capture_check(a, argc, argv);
 }
 
 /*
@@ -314,13 +354,42 @@ static void sw_on_progress(const struct sw_capture_progress *p, void *arg)
 	sw_report_progress_line(stderr, p);
 }
 
+/* "kernel_log": [...] of the compact --json document (with --nflog only). */
+static void sw_capture_print_klog(const struct sw_flow_sink *sink, char *line, size_t len)
+{
+	struct sw_report_clock clk = { 0 };
+
+	if (!sink->klog || !sink->klog->nl)
+		return;
+	fputs(",\"kernel_log\":[", stdout);
+	for (size_t i = 0; i < sw_klog_n(sink->klog); i++) {
+		sw_klog_line(sink->klog, i, sink->resolver, &clk, line, len);
+		printf("%s%s", i ? ",\n" : "\n", line);
+	}
+	fputs("]", stdout);
+}
+
+/* The same as an array, for the indented document; NULL without --nflog. */
+static json_t *sw_capture_klog_json(const struct sw_flow_sink *sink, char *line, size_t len)
+{
+	struct sw_report_clock clk = { 0 };
+	json_t *a;
+
+	if (!sink->klog || !sink->klog->nl || !(a = json_array()))
+		return NULL;
+	for (size_t i = 0; i < sw_klog_n(sink->klog); i++)
+		if (sw_klog_line(sink->klog, i, sink->resolver, &clk, line, len))
+			json_array_append_new(a, json_loads(line, 0, NULL));
+	return a;
+}
+
 /* The --json document; flows are written as text, the rest through jansson. */
 static void sw_capture_print_json(const struct sw_capture_args *a, const struct sw_flow_sink *sink,
 				  json_t *counters)
 {
 	struct sw_report_clock clk = { 0 };
 	char line[SW_REPORT_FLOW_LINE_MAX];
-	json_t *doc, *flows;
+	json_t *doc, *flows, *klog;
 
 	if (!a->pretty) {
 		printf("{\"type\":\"capture\",\"version\":1");
@@ -333,6 +402,7 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 			}
 			fputs("]", stdout);
 		}
+		sw_capture_print_klog(sink, line, sizeof(line));
 		fputs(",\"counters\":", stdout);
 		json_dumpf(counters, stdout, JSON_COMPACT);
 		fputs("}\n", stdout);
@@ -346,6 +416,8 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 	}
 	if (!a->quiet)
 		json_object_set(doc, "flows", flows);
+	if ((klog = sw_capture_klog_json(sink, line, sizeof(line))))
+		json_object_set_new(doc, "kernel_log", klog);
 	json_object_set(doc, "counters", counters);
 	json_dumpf(doc, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
@@ -364,12 +436,16 @@ static int sw_capture_print(const struct sw_capture_args *a, struct sw_flow_sink
 	if (a->json) {
 		json_t *counters = sw_report_counters_json(cnt, fs, max);
 
+		if (sink->klog)
+			sw_klog_counters_add(sink->klog, counters);
 		sw_capture_print_json(a, sink, counters);
 		json_decref(counters);
 	} else {
 		if (sink->collect)
 			sw_report_flows_text(stdout, sink->flows, sink->n);
 		sw_report_counters_text(stdout, cnt, fs, max);
+		if (sink->klog)
+			sw_klog_text(sink->klog, stdout);
 	}
 	if (fflush(stdout) == EOF || sink->failed) {
 		fprintf(stderr, "segwatch: writing output failed\n");
@@ -413,6 +489,21 @@ static int sw_capture_open_identity(struct sw_capture_args *a, struct sw_identit
 	return SW_EXIT_OK;
 }
 
+/* -w: the kernel_log records, after the flows and before the counters line. */
+static void sw_capture_write_klog(struct sw_flow_sink *sink)
+{
+	struct sw_report_clock clk = { 0 };
+	char line[SW_REPORT_FLOW_LINE_MAX];
+	size_t n;
+
+	for (size_t i = 0; sink->klog && i < sw_klog_n(sink->klog); i++) {
+		n = sw_klog_line(sink->klog, i, sink->resolver, &clk, line, sizeof(line));
+		line[n] = '\n';
+		if (n == 0 || fwrite(line, 1, n + 1, sink->stream) != n + 1)
+			sink->failed = true;
+	}
+}
+
 /* End of capture: every flow out, the -w stream closed with its counters line, the report. */
 static int sw_capture_finish(const struct sw_capture_args *a, struct sw_flow_sink *sink,
 			     const struct sw_capture *cap, struct sw_flow_table *t)
@@ -421,10 +512,15 @@ static int sw_capture_finish(const struct sw_capture_args *a, struct sw_flow_sin
 	if (!sw_flow_writer_stop(sink->writer))
 		sink->failed = true;
 	sink->writer = NULL;
+	if (sink->klog)
+		sw_klog_finish(sink->klog);
 	if (sink->stream) {
 		json_t *c = sw_report_counters_json(sw_capture_counters(cap), sw_flow_table_stats(t),
 						    a->flow_cfg.max_flows);
 
+		sw_capture_write_klog(sink);
+		if (sink->klog)
+			sw_klog_counters_add(sink->klog, c);
 		json_dumpf(c, sink->stream, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fputc('\n', sink->stream);
 		json_decref(c);
@@ -434,13 +530,15 @@ static int sw_capture_finish(const struct sw_capture_args *a, struct sw_flow_sin
 	return sw_capture_print(a, sink, cap, t);
 }
 
-/* The capture's tick: identity upkeep (engine, kernel events) and alerts. */
+/* The capture's tick: identity upkeep (engine, kernel events), the kernel's log, alerts. */
 static void sw_capture_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
 {
 	struct sw_capture_ctx *ctx = arg;
 
 	if (ctx->id)
 		sw_identity_tick(cap, now_us, ctx->id);
+	if (ctx->klog)
+		sw_klog_read(ctx->klog);
 	if (ctx->al) {
 		sw_alerting_spoofers(ctx->al, sw_capture_counters(cap), ctx->id ? ctx->id->reg : NULL);
 		sw_alerting_tick(ctx->al, now_us);
@@ -460,11 +558,38 @@ static int sw_capture_open_alerts(struct sw_capture_args *a, struct sw_alerting 
 	return SW_EXIT_OK;
 }
 
+/* --nflog: one socket for the kernel_log records and, with --alerts, the alerts. */
+static int sw_capture_open_klog(struct sw_capture_args *a, struct sw_klog *k,
+				struct sw_flow_sink *sink, struct sw_capture_ctx *ctx,
+				struct sw_err *err)
+{
+	int rc = sw_klog_open(k, a->nflog_group, ctx->al, err);
+
+	if (rc != SW_EXIT_OK || !k->nl)
+		return rc;
+	sink->klog = k;
+	ctx->klog = k;
+	return SW_EXIT_OK;
+}
+
+/* Stop on SIGINT/SIGTERM, progress on a terminal, and the capture opened. */
+static int sw_capture_start(struct sw_capture_args *a, struct sw_capture **cap,
+			    struct sw_flow_table *t, struct sw_err *err)
+{
+	signal(SIGINT, sw_on_signal);
+	signal(SIGTERM, sw_on_signal);
+	a->opts.stop = &sw_capture_stop;
+	if (isatty(STDERR_FILENO))
+		a->opts.progress = sw_on_progress;
+	return sw_capture_open(cap, &a->opts, t, err);
+}
+
 static int sw_capture_execute(struct sw_capture_args *a)
 {
 	struct sw_flow_sink sink = { 0 };
 	struct sw_identity id = { 0 };
 	struct sw_alerting al = { 0 };
+	struct sw_klog klog = { 0 };
 	bool with_id = a->id.n_inventories || a->id.engine != SW_ENGINE_OFF || a->id.kernel;
 	struct sw_capture_ctx ctx = { .id = with_id ? &id : NULL };
 	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
@@ -481,22 +606,18 @@ static int sw_capture_execute(struct sw_capture_args *a)
 		rc = sw_capture_open_identity(a, &id, with_id, &sink, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_capture_open_alerts(a, &al, &sink, &ctx, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_open_klog(a, &klog, &sink, &ctx, &err);
 	if (rc == SW_EXIT_OK && !(t = sw_flow_table_alloc(&a->flow_cfg, sw_sink_emit, &sink)))
 		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
 	if (rc == SW_EXIT_OK && al.engine)
 		sw_flow_table_set_on_new(t, sw_alerting_flow_new, &al);
-	if (ctx.id || ctx.al) {
+	if (ctx.id || ctx.al || ctx.klog) {
 		a->opts.tick = sw_capture_tick;
 		a->opts.tick_arg = &ctx;
 	}
-	if (rc == SW_EXIT_OK) {
-		signal(SIGINT, sw_on_signal);
-		signal(SIGTERM, sw_on_signal);
-		a->opts.stop = &sw_capture_stop;
-		if (isatty(STDERR_FILENO))
-			a->opts.progress = sw_on_progress;
-		rc = sw_capture_open(&cap, &a->opts, t, &err);
-	}
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_start(a, &cap, t, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_capture_run(cap, &err);
 	if (a->opts.progress)
@@ -513,6 +634,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	sw_capture_close(cap);
 	sw_flow_table_free(t);
 	free(sink.flows);
+	sw_klog_close(&klog);
 	sw_alerting_close(&al); /* the last summaries go out */
 	if (with_id)
 		sw_identity_close(&id);
@@ -521,7 +643,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 
 int sw_cmd_capture(int argc, char **argv)
 {
-	struct sw_capture_args a = { .alerts = { .nflog_group = -1 } };
+	struct sw_capture_args a = { .nflog_group = -1 };
 	int rc = sw_capture_parse(&a, argc, argv);
 
 	if (rc < 0)

@@ -47,8 +47,10 @@ static void sw_report_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch report --policy FILE FLOWS... [--since OLD] [--group-by KEY] [--json] [-o FILE]\n\n"
 		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
-		"with how complete the capture was (kernel drops, malformed, duplicates) and,\n"
-		"when a segwatch ruleset is applied, what its rules counted in the kernel.\n"
+		"with how complete the capture was (kernel drops, malformed, duplicates), what\n"
+		"the kernel logged (`capture --nflog`: packets dropped, or that monitor mode\n"
+		"would have dropped, by rule and endpoint pair) and, when a segwatch ruleset\n"
+		"is applied, what its rules counted in the kernel.\n"
 		"  --since OLD  an earlier graph or flow file: new edges, vanished edges\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n");
 }
@@ -311,6 +313,7 @@ int sw_cmd_report(int argc, char **argv)
 	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
+	o.kernel_log = true; /* only the report shows the kernel's log */
 	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "report", &rc)) &&
 	    (!a.since || (old = sw_graph_from_files(&o, (char **)&a.since, 1, "report", &rc))))
 		rc = sw_report_emit(g, old, &a);

@@ -71,13 +71,14 @@ static json_t *sw_report_completeness(const struct sw_graph *g)
 	bool complete = c->files_without_counters == 0 && c->kernel_drops == 0 &&
 			c->malformed == 0 && c->evicted == 0;
 
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "complete", complete,
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "complete", complete,
 			 "files", (json_int_t)c->files, "files_without_counters",
 			 (json_int_t)c->files_without_counters, "packets_seen",
 			 (json_int_t)c->packets_seen, "decoded", (json_int_t)c->decoded,
 			 "duplicates", (json_int_t)c->duplicates, "malformed",
 			 (json_int_t)c->malformed, "kernel_drops", (json_int_t)c->kernel_drops,
-			 "evicted", (json_int_t)c->evicted);
+			 "evicted", (json_int_t)c->evicted, "nflog",
+			 g->kernel_log ? sw_graph_klog_completeness(g) : NULL);
 }
 
 /* Edges by verdict, worst first. */
@@ -116,6 +117,8 @@ json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *ol
 	json_object_set_new(r, "edges", sw_report_edges(g, summary));
 	json_object_set_new(r, "summary", summary);
 	json_object_set_new(r, "completeness", sw_report_completeness(g));
+	if (g->kernel_log)
+		json_object_set_new(r, "kernel_log", sw_graph_klog_report(g));
 	json_object_set(r, "unused_rules", json_object_get(diff, "unused_rules"));
 	if (old) {
 		json_object_del(diff, "unused_rules");

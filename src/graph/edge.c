@@ -109,13 +109,32 @@ struct sw_gedge *sw_graph_edge_get(struct sw_graph *g, size_t src, size_t dst, c
 	return e;
 }
 
+/* sw_graph_edge_find - the edge between two node ids, or NULL. */
+const struct sw_gedge *sw_graph_edge_find(const struct sw_graph *g, const char *src,
+					  const char *dst, uint8_t proto_num, bool icmp,
+					  uint16_t port)
+{
+	char key[1400];
+	json_t *at;
+
+	sw_edge_key_ids(src, dst, proto_num, icmp, port, key, sizeof(key));
+	at = json_object_get(g->edge_index, key);
+	return at ? &g->edges[json_integer_value(at)] : NULL;
+}
+
 /* Times are RFC 3339 UTC with a fixed number of digits, so text order is time order. */
+void sw_graph_times_widen(char first[SW_GRAPH_TIME_LEN], char last[SW_GRAPH_TIME_LEN],
+			  const char *f, const char *l)
+{
+	if (f && (!first[0] || strcmp(f, first) < 0))
+		snprintf(first, SW_GRAPH_TIME_LEN, "%s", f);
+	if (l && strcmp(l, last) > 0)
+		snprintf(last, SW_GRAPH_TIME_LEN, "%s", l);
+}
+
 void sw_graph_edge_times(struct sw_gedge *e, const char *first, const char *last)
 {
-	if (first && (!e->first[0] || strcmp(first, e->first) < 0))
-		snprintf(e->first, sizeof(e->first), "%s", first);
-	if (last && strcmp(last, e->last) > 0)
-		snprintf(e->last, sizeof(e->last), "%s", last);
+	sw_graph_times_widen(e->first, e->last, first, last);
 }
 
 /* sw_graph_edge_verdict - keep the worse of the edge's verdict and @v (with its rule). */

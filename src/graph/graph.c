@@ -36,6 +36,7 @@ struct sw_graph *sw_graph_alloc(const struct sw_graph_opts *o, struct sw_err *er
 		goto nomem;
 	g->by = o->by;
 	g->policy = o->policy;
+	g->kernel_log = o->kernel_log;
 	g->nodes = json_array();
 	g->node_index = json_object();
 	g->edge_index = json_object();
@@ -62,6 +63,7 @@ void sw_graph_free(struct sw_graph *g)
 		free(g->edges[i].rule_name);
 	}
 	free(g->edges);
+	sw_graph_klog_free(&g->klog);
 	json_decref(g->nodes);
 	json_decref(g->node_index);
 	json_decref(g->edge_index);
@@ -72,8 +74,8 @@ void sw_graph_free(struct sw_graph *g)
 	free(g);
 }
 
-/* Read one end of a flow record; false when its address is missing or unparsable. */
-static bool sw_gend_read(json_t *flow, const char *end, struct sw_gend *e)
+/* Read one end of a flow (or kernel_log) record; false when its address is missing or unparsable. */
+bool sw_graph_end_read(json_t *flow, const char *end, struct sw_gend *e)
 {
 	char key[32];
 
@@ -92,7 +94,7 @@ static bool sw_gend_read(json_t *flow, const char *end, struct sw_gend *e)
 	return true;
 }
 
-static uint64_t sw_json_u64(json_t *o, const char *key)
+uint64_t sw_json_u64(json_t *o, const char *key)
 {
 	json_int_t v = json_integer_value(json_object_get(o, key));
 
@@ -137,7 +139,7 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 	size_t si, di;
 	int rc;
 
-	if (!sw_gend_read(flow, "src", &s) || !sw_gend_read(flow, "dst", &d))
+	if (!sw_graph_end_read(flow, "src", &s) || !sw_graph_end_read(flow, "dst", &d))
 		return sw_err_set(err, SW_EXIT_USAGE, "flow record without usable src/dst addresses");
 	if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
@@ -167,6 +169,8 @@ void sw_graph_add_counters(struct sw_graph *g, json_t *c)
 	g->comp.malformed += sw_json_u64(c, "malformed");
 	g->comp.kernel_drops += sw_json_u64(c, "kernel_drops");
 	g->comp.evicted += sw_json_u64(json_object_get(c, "flow"), "evicted");
+	if (g->kernel_log && json_is_object(json_object_get(c, "nflog")))
+		sw_graph_klog_counters(g, json_object_get(c, "nflog"));
 }
 
 size_t sw_graph_n_nodes(const struct sw_graph *g)

@@ -32,6 +32,30 @@ struct sw_gedge {
 	char *rule_name;		/* may be NULL */
 };
 
+/* Logged packets of one (action, rule, node pair, protocol, port): kernel_log records folded. */
+struct sw_gklog_row {
+	bool monitor;			/* "monitor"; otherwise "deny" */
+	long rule;			/* index, -1 for the default */
+	char *src, *dst;		/* node ids */
+	char *src_name, *dst_name;
+	char proto[16];
+	uint8_t proto_num;
+	bool icmp;			/* port is the ICMP type */
+	uint16_t port;
+	uint64_t packets;
+	char first[SW_GRAPH_TIME_LEN], last[SW_GRAPH_TIME_LEN];
+};
+
+/* The kernel's log as the capture recorded it (report only: sw_graph_opts.kernel_log). */
+struct sw_gklog {
+	struct sw_gklog_row *rows;
+	size_t n, cap;
+	json_t *index;			/* row key -> index into rows */
+	uint64_t records;		/* kernel_log records read */
+	uint64_t files;			/* counters lines with an "nflog" object */
+	uint64_t messages, undecoded, invalid, overruns, not_aggregated;
+};
+
 struct sw_graph {
 	enum sw_graph_by by;
 	char *label;
@@ -45,6 +69,8 @@ struct sw_graph {
 	uint64_t *bits[2];		/* scratch group bitmaps for both ends */
 	size_t words;
 	struct sw_graph_completeness comp;
+	bool kernel_log;		/* fold kernel_log records into klog */
+	struct sw_gklog klog;
 };
 
 /* One end of a flow record, as read from it (strings borrowed from the JSON). */
@@ -63,7 +89,13 @@ struct sw_gjudge {
 	const char *rule_where;		/* "/rules/2", "default", "intra_group", or NULL */
 };
 
+/* graph.c */
+bool sw_graph_end_read(json_t *rec, const char *end, struct sw_gend *e);
+uint64_t sw_json_u64(json_t *o, const char *key);
+
 /* node.c */
+const char *sw_graph_node_key(const struct sw_graph *g, const struct sw_gend *e, char *id,
+			      size_t len, char *name, size_t nlen);
 int sw_graph_node_for_end(struct sw_graph *g, const struct sw_gend *e, size_t *idx,
 			  struct sw_err *err);
 int sw_graph_node_merge(struct sw_graph *g, json_t *node, size_t *idx, struct sw_err *err);
@@ -75,6 +107,11 @@ struct sw_gedge *sw_graph_edge_get(struct sw_graph *g, size_t src, size_t dst, c
 void sw_graph_edge_key(const struct sw_graph *g, const struct sw_gedge *e, char *buf,
 		       size_t len);
 void sw_graph_edge_times(struct sw_gedge *e, const char *first, const char *last);
+void sw_graph_times_widen(char first[SW_GRAPH_TIME_LEN], char last[SW_GRAPH_TIME_LEN],
+			  const char *f, const char *l);
+const struct sw_gedge *sw_graph_edge_find(const struct sw_graph *g, const char *src,
+					  const char *dst, uint8_t proto_num, bool icmp,
+					  uint16_t port);
 bool sw_graph_edge_verdict(struct sw_gedge *e, enum sw_graph_verdict v, const char *rule,
 			   const char *rule_name);
 enum sw_gstate sw_gstate_parse(const char *s);
@@ -85,6 +122,13 @@ enum sw_graph_verdict sw_graph_verdict_parse(const char *s);
 bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which);
 void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 		    const struct sw_gend *d, struct sw_gjudge *j);
+
+/* klog.c */
+int sw_graph_add_kernel_log(struct sw_graph *g, json_t *rec, struct sw_err *err);
+void sw_graph_klog_counters(struct sw_graph *g, json_t *nflog);
+void sw_graph_klog_free(struct sw_gklog *k);
+json_t *sw_graph_klog_report(const struct sw_graph *g);
+json_t *sw_graph_klog_completeness(const struct sw_graph *g);
 
 /* json.c */
 json_t *sw_graph_edge_json(const struct sw_graph *g, const struct sw_gedge *e);

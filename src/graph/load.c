@@ -9,13 +9,15 @@
 
 #include "internal.h"
 
-/* Fold one record of a flow file: a flow, the counters, or something to skip. */
+/* Fold one record of a flow file: a flow, the kernel's log, the counters, or something to skip. */
 static int sw_graph_record(struct sw_graph *g, json_t *o, bool *counters, struct sw_err *err)
 {
 	const char *type = json_string_value(json_object_get(o, "type")) ?: "";
 
 	if (strcmp(type, "flow") == 0)
 		return sw_graph_add_flow(g, o, err);
+	if (strcmp(type, "kernel_log") == 0)
+		return sw_graph_add_kernel_log(g, o, err);
 	if (strcmp(type, "counters") == 0) {
 		sw_graph_add_counters(g, o);
 		*counters = true;
@@ -27,6 +29,7 @@ static int sw_graph_capture_doc(struct sw_graph *g, json_t *doc, const char *pat
 				struct sw_err *err)
 {
 	json_t *flows = json_object_get(doc, "flows"), *c = json_object_get(doc, "counters"), *f;
+	json_t *klog = json_object_get(doc, "kernel_log");
 	char msg[sizeof(err->msg)];
 	size_t i;
 	int rc;
@@ -35,6 +38,11 @@ static int sw_graph_capture_doc(struct sw_graph *g, json_t *doc, const char *pat
 		if ((rc = sw_graph_add_flow(g, f, err))) {
 			memcpy(msg, err->msg, sizeof(msg));
 			return sw_err_set(err, rc, "%s: /flows/%zu: error: %.400s", path, i, msg);
+		}
+	json_array_foreach(klog, i, f)
+		if ((rc = sw_graph_add_kernel_log(g, f, err))) {
+			memcpy(msg, err->msg, sizeof(msg));
+			return sw_err_set(err, rc, "%s: /kernel_log/%zu: error: %.400s", path, i, msg);
 		}
 	g->comp.files++;
 	if (json_is_object(c))
@@ -51,7 +59,8 @@ static int sw_graph_doc(struct sw_graph *g, json_t *doc, const char *path, struc
 
 	if (strcmp(type, "graph") == 0)
 		return sw_graph_merge_json(g, doc, path, err);
-	if (json_is_array(json_object_get(doc, "flows")))
+	/* `capture --json -q` has no flows, but counters and maybe the kernel's log */
+	if (strcmp(type, "capture") == 0 || json_is_array(json_object_get(doc, "flows")))
 		return sw_graph_capture_doc(g, doc, path, err);
 	return -1;
 }

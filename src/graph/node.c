@@ -75,8 +75,8 @@ static const char *sw_node_plain(const struct sw_gend *e, char *id, size_t len, 
 	return e->wl ? "workload" : kind;
 }
 
-/* The id, name and kind of the node @e belongs to. */
-static const char *sw_node_key(const struct sw_graph *g, const struct sw_gend *e, char *id,
+/* sw_graph_node_key - the id, name and kind of the node @e belongs to. */
+const char *sw_graph_node_key(const struct sw_graph *g, const struct sw_gend *e, char *id,
 			       size_t len, char *name, size_t nlen)
 {
 	const char *kind, *plain, *v;
@@ -144,7 +144,7 @@ int sw_graph_node_for_end(struct sw_graph *g, const struct sw_gend *e, size_t *i
 			  struct sw_err *err)
 {
 	char id[640], name[512];
-	const char *kind = sw_node_key(g, e, id, sizeof(id), name, sizeof(name));
+	const char *kind = sw_graph_node_key(g, e, id, sizeof(id), name, sizeof(name));
 	json_t *at = json_object_get(g->node_index, id), *n;
 
 	if (at) {

@@ -46,6 +46,25 @@ static void sw_report_list(json_t *list, const char *title, FILE *out)
 		sw_report_edge_line(e, out);
 }
 
+/* The NFLOG part of the completeness: how much of the kernel's log was read. */
+static void sw_report_nflog_write(json_t *n, bool recorded, FILE *out)
+{
+	if (!recorded) {
+		fputs("  kernel log: not recorded (capture without --nflog)\n", out);
+		return;
+	}
+	fprintf(out, "  kernel log: %llu NFLOG messages read\n", sw_ull(n, "messages"));
+	if (sw_ull(n, "overruns"))
+		fprintf(out, "  warning: NFLOG overruns (%llu): the kernel dropped log messages; "
+			     "kernel log counts are low\n", sw_ull(n, "overruns"));
+	if (sw_ull(n, "undecoded") || sw_ull(n, "invalid"))
+		fprintf(out, "  warning: %llu logged packets could not be decoded, %llu messages "
+			     "were invalid\n", sw_ull(n, "undecoded"), sw_ull(n, "invalid"));
+	if (sw_ull(n, "not_aggregated"))
+		fprintf(out, "  warning: %llu logged packets did not fit in the capture's table\n",
+			sw_ull(n, "not_aggregated"));
+}
+
 static void sw_report_completeness_write(json_t *c, FILE *out)
 {
 	fprintf(out, "completeness: %llu flow files, %llu packets seen, %llu kernel drops, "
@@ -65,6 +84,46 @@ static void sw_report_completeness_write(json_t *c, FILE *out)
 		fputs("  the picture is complete: no drops, no decode errors\n", out);
 }
 
+/* "/rules/2 (name)" or "default" */
+static void sw_report_klog_rule(json_t *o, FILE *out)
+{
+	fputs(sw_s(o, "rule"), out);
+	if (json_object_get(o, "rule_name"))
+		fprintf(out, " (%s)", sw_s(o, "rule_name"));
+}
+
+/* The kernel log section: packets the kernel dropped or would have, by rule and pair. */
+static void sw_report_klog_write(json_t *k, FILE *out)
+{
+	json_t *o, *t;
+	size_t i;
+
+	if (!json_is_true(json_object_get(k, "recorded")))
+		return;
+	fprintf(out, "kernel log (NFLOG): %llu packets dropped (enforce), %llu packets monitor "
+		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_ull(k, "monitor"));
+	json_array_foreach(json_object_get(k, "by_rule"), i, o) {
+		fprintf(out, "%s    %-7s %10llu packets  ", i ? "" : "  by rule:\n", sw_s(o, "action"),
+			sw_ull(o, "packets"));
+		sw_report_klog_rule(o, out);
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(k, "pairs"), i, o) {
+		t = json_object_get(o, "icmp_type");
+		fprintf(out, "%s    %s -> %s %s%s%lld: %llu packets, %s by ",
+			i ? "" : "  top endpoint pairs:\n", sw_s(o, "src_name"), sw_s(o, "dst_name"),
+			sw_s(o, "proto"), t ? " type " : "/",
+			json_integer_value(t ? t : json_object_get(o, "port")), sw_ull(o, "packets"),
+			strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
+		sw_report_klog_rule(o, out);
+		if (json_object_get(o, "edge_verdict"))
+			fprintf(out, " [edge: %s]", sw_s(o, "edge_verdict"));
+		fputc('\n', out);
+	}
+	if (sw_ull(k, "pairs_total") > json_array_size(json_object_get(k, "pairs")))
+		fprintf(out, "  ... %llu pairs in all\n", sw_ull(k, "pairs_total"));
+}
+
 void sw_graph_report_write(json_t *r, FILE *out)
 {
 	json_t *s = json_object_get(r, "summary"), *edges = json_object_get(r, "edges");
@@ -80,7 +139,12 @@ void sw_graph_report_write(json_t *r, FILE *out)
 	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", out);
 	sw_report_list(json_object_get(edges, "allowed"), "allowed", out);
 	sw_report_list(json_object_get(edges, "none"), "not judged", out);
+	sw_report_klog_write(json_object_get(r, "kernel_log"), out);
 	sw_report_completeness_write(json_object_get(r, "completeness"), out);
+	if (json_object_get(r, "kernel_log"))
+		sw_report_nflog_write(json_object_get(json_object_get(r, "completeness"), "nflog"),
+				      json_is_true(json_object_get(json_object_get(r, "kernel_log"),
+								   "recorded")), out);
 	if (since) {
 		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
 			json_array_size(json_object_get(since, "new_edges")),

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,6 +77,9 @@ static int sw_nflog_bind(struct sw_nflog *n, uint32_t copy_bytes)
 		return ret;
 	nlh = sw_nflog_config_hdr(n, buf);
 	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
+	/* The kernel batches log messages for 1 s by default: a capture stopped
+	 * within a second of a logged packet would never see it. */
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(SW_NFLOG_FLUSH_MS / 10));
 	return sw_nflog_talk(n, nlh);
 }
 
@@ -158,6 +162,24 @@ int sw_nflog_read(struct sw_nflog *n, sw_nflog_fn fn, void *arg, struct sw_err *
 		else
 			total += got;
 	}
+}
+
+int sw_nflog_drain(struct sw_nflog *n, sw_nflog_fn fn, void *arg, unsigned max_ms,
+		   struct sw_err *err)
+{
+	struct pollfd p = { .fd = mnl_socket_get_fd(n->nl), .events = POLLIN };
+	uint64_t end = sw_nflog_now_us() + (uint64_t)max_ms * 1000u;
+	int total = 0, got;
+
+	do {
+		if ((got = sw_nflog_read(n, fn, arg, err)) < 0)
+			return -1;
+		total += got;
+		/* quiet for one flush interval and a half: the kernel held nothing back */
+	} while (poll(&p, 1, SW_NFLOG_FLUSH_MS * 3 / 2) > 0 && sw_nflog_now_us() < end);
+	if ((got = sw_nflog_read(n, fn, arg, err)) < 0)
+		return -1;
+	return total + got;
 }
 
 const struct sw_nflog_stats *sw_nflog_stats(const struct sw_nflog *n)

@@ -293,6 +293,26 @@ static void sw_put_ident(struct sw_out *o, const char *end, const struct sw_flow
 	sw_put(o, "}", 1);
 }
 
+/* Begin a record into @buf: the same buffer discipline as flow records. */
+static bool sw_out_start(struct sw_out *o, char *buf, size_t len)
+{
+	if (len == 0)
+		return false;
+	o->p = buf;
+	o->end = buf + len - 1;
+	o->overflow = false;
+	return true;
+}
+
+static size_t sw_out_finish(struct sw_out *o, char *buf)
+{
+	sw_put(o, "}", 1);
+	if (o->overflow)
+		return 0;
+	*o->p = '\0';
+	return (size_t)(o->p - buf);
+}
+
 size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 			   const struct sw_flow_ident *id, char *buf, size_t len)
 {
@@ -300,11 +320,8 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	char num[8];
 	uint64_t first = sw_report_flow_first(f), last = sw_report_flow_last(f);
 
-	if (len == 0)
+	if (!sw_out_start(&o, buf, len))
 		return 0;
-	o.p = buf;
-	o.end = buf + len - 1;
-	o.overflow = false;
 
 	sw_puts(&o, "{\"type\":\"flow\"");
 	sw_put_kv_u64(&o, "family", f->family);
@@ -335,9 +352,37 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 		sw_put_ident(&o, "src", id, 0);
 		sw_put_ident(&o, "dst", id, 1);
 	}
-	sw_put(&o, "}", 1);
-	if (o.overflow)
+	return sw_out_finish(&o, buf);
+}
+
+size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_report_klog *k,
+				 const struct sw_flow_ident *id, char *buf, size_t len)
+{
+	struct sw_out o;
+	char num[8];
+
+	if (!sw_out_start(&o, buf, len))
 		return 0;
-	*o.p = '\0';
-	return (size_t)(o.p - buf);
+	sw_puts(&o, "{\"type\":\"kernel_log\"");
+	sw_put_kv_str(&o, "action", k->action);
+	if (k->rule >= 0)
+		sw_put_kv_u64(&o, "rule", (uint64_t)k->rule);
+	else
+		sw_put_kv_str(&o, "rule", "default");
+	sw_put_key(&o, "prefix");
+	sw_put_json_str(&o, k->prefix);
+	sw_put_kv_u64(&o, "family", k->family);
+	sw_put_kv_str(&o, "proto", sw_report_proto_name(k->proto, k->family, num, sizeof(num)));
+	sw_put_kv_u64(&o, "proto_num", k->proto);
+	sw_put_kv_addr(&o, "src", k->src, k->family);
+	sw_put_kv_addr(&o, "dst", k->dst, k->family);
+	sw_put_kv_u64(&o, k->icmp ? "icmp_type" : "dport", k->port);
+	sw_put_kv_u64(&o, "packets", k->packets);
+	sw_put_kv_time(&o, clk, "first_seen", k->first_us);
+	sw_put_kv_time(&o, clk, "last_seen", k->last_us);
+	if (id && id->kind[0] != SW_EP_NONE) {
+		sw_put_ident(&o, "src", id, 0);
+		sw_put_ident(&o, "dst", id, 1);
+	}
+	return sw_out_finish(&o, buf);
 }

@@ -139,8 +139,12 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
 			   const struct sw_flow *f)
 {
-	uint64_t t = sw_report_flow_first(f);
+	sw_flow_ident_resolve_addrs(id, r, f->init_addr, f->resp_addr, sw_report_flow_first(f));
+}
 
-	id->kind[0] = (uint8_t)sw_resolve_addr(r, f->init_addr, t, &id->wl[0]);
-	id->kind[1] = (uint8_t)sw_resolve_addr(r, f->resp_addr, t, &id->wl[1]);
+void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
+				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us)
+{
+	id->kind[0] = (uint8_t)sw_resolve_addr(r, src, ts_us, &id->wl[0]);
+	id->kind[1] = (uint8_t)sw_resolve_addr(r, dst, ts_us, &id->wl[1]);
 }

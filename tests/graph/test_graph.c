@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -249,6 +251,148 @@ static void test_bad_flow(void **state)
 	sw_graph_free(NULL);
 }
 
+/* A kernel_log record as `capture --nflog -w` writes it, ends named like the flow's. */
+static json_t *sw_klog_rec(const char *action, json_t *rule, const char *src, const char *sapp,
+			   const char *dst, const char *dapp, int port, int packets)
+{
+	json_t *f = sw_flow(src, sapp, dst, dapp, port, "attempted");
+	json_t *k = json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:i, s:s, s:s, s:i, s:i, s:s, s:s}",
+			      "type", "kernel_log", "action", action, "rule", rule, "prefix", "sw",
+			      "family", 4, "proto", "tcp", "proto_num", 6, "src", src, "dst", dst,
+			      "dport", port, "packets", packets, "first_seen",
+			      "2026-11-22T10:00:01.000000Z", "last_seen", "2026-11-22T10:00:03.000000Z");
+	const char *keys[] = { "src_kind", "src_workload", "dst_kind", "dst_workload" };
+
+	for (size_t i = 0; i < 4; i++)
+		if (json_object_get(f, keys[i]))
+			json_object_set(k, keys[i], json_object_get(f, keys[i]));
+	json_decref(f);
+	return k;
+}
+
+/* A flow file: one flow, kernel_log records, a counters line with the NFLOG counters. */
+static void sw_write_klog_file(char *path)
+{
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	json_t *recs[] = {
+		sw_flow("10.0.0.1", "web", "10.0.0.3", "db", 5432, "attempted"),
+		sw_klog_rec("deny", json_string("default"), "10.0.0.1", "web", "10.0.0.3", "db", 5432, 3),
+		sw_klog_rec("monitor", json_integer(1), "10.0.0.2", "api", "10.0.0.3", "db", 5432, 2),
+		/* rule 0 of this policy is an allow: another policy's rule, left unnamed */
+		sw_klog_rec("deny", json_integer(0), "10.0.0.2", "api", "10.0.0.1", "web", 22, 1),
+		sw_klog_rec("deny", json_string("default"), "10.0.0.1", "web", "10.0.0.3", "db", 5432, 2),
+		json_pack("{s:s, s:i, s:{s:i, s:i, s:i, s:i}}", "type", "counters", "packets_seen", 4,
+			  "nflog", "group", 42, "messages", 8, "overruns", 1, "undecoded", 0),
+	};
+
+	assert_non_null(f);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		json_dumpf(recs[i], f, JSON_COMPACT);
+		fputc('\n', f);
+		json_decref(recs[i]);
+	}
+	fclose(f);
+}
+
+static json_t *sw_klog_report(const char *path, const struct sw_policy *p, bool klog,
+			      size_t *nodes)
+{
+	struct sw_graph_opts o = { .policy = p, .kernel_log = klog };
+	struct sw_err err = { 0 };
+	struct sw_graph *g = sw_graph_alloc(&o, &err);
+	json_t *r;
+
+	assert_non_null(g);
+	assert_int_equal(sw_graph_load_file(g, path, &err), SW_EXIT_OK);
+	*nodes = sw_graph_n_nodes(g);
+	r = sw_graph_report_json(g, NULL);
+	sw_graph_free(g);
+	return r;
+}
+
+static void test_kernel_log(void **state)
+{
+	char path[] = "/tmp/sw-test-klog.XXXXXX", *text = NULL;
+	struct sw_policy *p = sw_load_policy();
+	json_t *r, *k, *pair, *rule;
+	size_t nodes, len = 0;
+	FILE *out;
+
+	(void)state;
+	sw_write_klog_file(path);
+	r = sw_klog_report(path, p, true, &nodes);
+	assert_int_equal(nodes, 2); /* kernel_log records add no nodes */
+	k = json_object_get(r, "kernel_log");
+	assert_true(json_is_true(json_object_get(k, "recorded")));
+	assert_int_equal(json_integer_value(json_object_get(k, "dropped")), 6);
+	assert_int_equal(json_integer_value(json_object_get(k, "monitor")), 2);
+	assert_int_equal(json_integer_value(json_object_get(k, "pairs_total")), 3);
+	pair = json_array_get(json_object_get(k, "pairs"), 0);	/* most packets first */
+	assert_int_equal(json_integer_value(json_object_get(pair, "packets")), 5);
+	assert_string_equal(json_string_value(json_object_get(pair, "edge_verdict")), "violation");
+	assert_string_equal(json_string_value(json_object_get(pair, "rule")), "default");
+	assert_string_equal(json_string_value(json_object_get(pair, "edge")),
+			    "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.3 tcp/5432");
+	rule = json_array_get(json_object_get(k, "by_rule"), 1);
+	assert_string_equal(json_string_value(json_object_get(rule, "rule")), "/rules/1");
+	assert_string_equal(json_string_value(json_object_get(rule, "rule_name")), "api-db");
+	rule = json_array_get(json_object_get(k, "by_rule"), 2);
+	assert_int_equal(json_integer_value(json_object_get(rule, "rule_index")), 0);
+	assert_null(json_object_get(rule, "rule_name"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 r, "completeness"), "nflog"), "overruns")), 1);
+	out = open_memstream(&text, &len);
+	sw_graph_report_write(r, out);
+	fclose(out);
+	assert_non_null(strstr(text, "kernel log (NFLOG): 6 packets dropped"));
+	assert_non_null(strstr(text, "warning: NFLOG overruns (1)"));
+	free(text);
+	json_decref(r);
+	/* `graph` skips them: no kernel_log member, no error */
+	r = sw_klog_report(path, p, false, &nodes);
+	assert_null(json_object_get(r, "kernel_log"));
+	json_decref(r);
+	unlink(path);
+	sw_policy_free(p);
+}
+
+static void test_kernel_log_absent(void **state)
+{
+	struct sw_graph_opts o = { .kernel_log = true };
+	struct sw_err err = { 0 };
+	struct sw_graph *g = sw_graph_alloc(&o, &err);
+	json_t *bad = json_pack("{s:s, s:s, s:s}", "type", "kernel_log", "action", "deny", "rule",
+				"default");
+	json_t *r, *doc;
+	char *text = NULL, path[] = "/tmp/sw-test-klog.XXXXXX";
+	size_t len = 0;
+	FILE *out;
+	int fd;
+
+	(void)state;
+	r = sw_graph_report_json(g, NULL);
+	assert_false(json_is_true(json_object_get(json_object_get(r, "kernel_log"), "recorded")));
+	out = open_memstream(&text, &len);
+	sw_graph_report_write(r, out);
+	fclose(out);
+	assert_non_null(strstr(text, "kernel log: not recorded (capture without --nflog)"));
+	free(text);
+	json_decref(r);
+	/* a capture --json document: kernel_log is an array member; a record without ends is refused */
+	doc = json_pack("{s:s, s:i, s:[o], s:{s:s}}", "type", "capture", "version", 1, "kernel_log",
+			bad, "counters", "type", "counters");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(json_dumpfd(doc, fd, 0), 0);
+	close(fd);
+	assert_int_equal(sw_graph_load_file(g, path, &err), SW_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "/kernel_log/0: error: kernel_log record without usable src/dst"));
+	unlink(path);
+	json_decref(doc);
+	sw_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_bad_flow),
+		cmocka_unit_test(test_kernel_log),
+		cmocka_unit_test(test_kernel_log_absent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
