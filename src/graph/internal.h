@@ -107,6 +107,10 @@ struct sw_gedge *sw_graph_edge_get(struct sw_graph *g, size_t src, size_t dst, c
 void sw_graph_edge_key(const struct sw_graph *g, const struct sw_gedge *e, char *buf,
 		       size_t len);
 void sw_graph_edge_times(struct sw_gedge *e, const char *first, const char *last);
+/* klog.c: a kernel-log row's action and rule as the report names them, into @o. */
+void sw_graph_klog_rule_json(const struct sw_graph *g, bool monitor, long rule, json_t *o);
+/* klog_peers.c: the rows folded per (action, rule, source, destination), most packets first. */
+json_t *sw_graph_klog_peers(const struct sw_graph *g, size_t *n_total);
 void sw_graph_times_widen(char first[SW_GRAPH_TIME_LEN], char last[SW_GRAPH_TIME_LEN],
 			  const char *f, const char *l);
 const struct sw_gedge *sw_graph_edge_find(const struct sw_graph *g, const char *src,

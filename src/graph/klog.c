@@ -144,7 +144,7 @@ int sw_graph_add_kernel_log(struct sw_graph *g, json_t *rec, struct sw_err *err)
 }
 
 /* A row's rule as the report names it; the policy's name when the index matches it. */
-static void sw_klog_rule_json(const struct sw_graph *g, bool monitor, long rule, json_t *o)
+void sw_graph_klog_rule_json(const struct sw_graph *g, bool monitor, long rule, json_t *o)
 {
 	const struct sw_pol_rule *pr = NULL;
 	char where[32];
@@ -203,7 +203,7 @@ static json_t *sw_klog_by_rule(const struct sw_graph *g)
 		qsort(v, n, sizeof(*v), sw_klog_sum_cmp);
 	for (size_t i = 0; v && out && i < n; i++) {
 		o = json_object();
-		sw_klog_rule_json(g, v[i].monitor, v[i].rule, o);
+		sw_graph_klog_rule_json(g, v[i].monitor, v[i].rule, o);
 		json_object_set_new(o, "packets", json_integer((json_int_t)v[i].packets));
 		json_object_set_new(o, "pairs", json_integer((json_int_t)v[i].pairs));
 		json_array_append_new(out, o);
@@ -237,7 +237,7 @@ static json_t *sw_klog_pair_json(const struct sw_graph *g, const struct sw_gklog
 
 	if (!o)
 		return NULL;
-	sw_klog_rule_json(g, r->monitor, r->rule, o);
+	sw_graph_klog_rule_json(g, r->monitor, r->rule, o);
 	snprintf(id, sizeof(id), "%s -> %s %s/%s%u", r->src, r->dst, r->proto, r->icmp ? "type " : "",
 		 r->port);
 	json_object_set_new(o, "edge", json_string(id));
@@ -289,7 +289,11 @@ json_t *sw_graph_klog_report(const struct sw_graph *g)
 		      "dropped", (json_int_t)dropped, "monitor", (json_int_t)monitor, "pairs_total",
 		      (json_int_t)g->klog.n);
 	if (o) {
+		size_t peers_total;
+
 		json_object_set_new(o, "by_rule", sw_klog_by_rule(g));
+		json_object_set_new(o, "peers", sw_graph_klog_peers(g, &peers_total));
+		json_object_set_new(o, "peers_total", json_integer((json_int_t)peers_total));
 		json_object_set_new(o, "pairs", sw_klog_pairs(g));
 	}
 	return o;

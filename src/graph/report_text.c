@@ -92,10 +92,25 @@ static void sw_report_klog_rule(json_t *o, FILE *out)
 		fprintf(out, " (%s)", sw_s(o, "rule_name"));
 }
 
+/* "1 port (tcp/5432)", "200 ports (tcp 1-200)", "3 ICMP types" */
+static void sw_report_klog_targets(json_t *o, FILE *out)
+{
+	unsigned long long n = sw_ull(o, "ports"), lo = sw_ull(o, "port_min"), hi = sw_ull(o, "port_max");
+	json_t *protos = json_object_get(o, "protos"), *p;
+	size_t i;
+
+	fprintf(out, "%llu port%s (", n, n == 1 ? "" : "s");
+	json_array_foreach(protos, i, p)
+		fprintf(out, "%s%s", i ? "+" : "", json_string_value(p));
+	if (json_object_get(o, "port_min"))
+		fprintf(out, lo == hi ? " %llu" : " %llu-%llu", lo, hi);
+	fputc(')', out);
+}
+
 /* The kernel log section: packets the kernel dropped or would have, by rule and pair. */
 static void sw_report_klog_write(json_t *k, FILE *out)
 {
-	json_t *o, *t;
+	json_t *o;
 	size_t i;
 
 	if (!json_is_true(json_object_get(k, "recorded")))
@@ -108,20 +123,16 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 		sw_report_klog_rule(o, out);
 		fputc('\n', out);
 	}
-	json_array_foreach(json_object_get(k, "pairs"), i, o) {
-		t = json_object_get(o, "icmp_type");
-		fprintf(out, "%s    %s -> %s %s%s%lld: %llu packets, %s by ",
-			i ? "" : "  top endpoint pairs:\n", sw_s(o, "src_name"), sw_s(o, "dst_name"),
-			sw_s(o, "proto"), t ? " type " : "/",
-			json_integer_value(t ? t : json_object_get(o, "port")), sw_ull(o, "packets"),
-			strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
+	json_array_foreach(json_object_get(k, "peers"), i, o) {
+		fprintf(out, "%s    %s -> %s: %llu packets, ", i ? "" : "  top endpoint pairs:\n",
+			sw_s(o, "src_name"), sw_s(o, "dst_name"), sw_ull(o, "packets"));
+		sw_report_klog_targets(o, out);
+		fprintf(out, ", %s by ", strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
 		sw_report_klog_rule(o, out);
-		if (json_object_get(o, "edge_verdict"))
-			fprintf(out, " [edge: %s]", sw_s(o, "edge_verdict"));
 		fputc('\n', out);
 	}
-	if (sw_ull(k, "pairs_total") > json_array_size(json_object_get(k, "pairs")))
-		fprintf(out, "  ... %llu pairs in all\n", sw_ull(k, "pairs_total"));
+	if (sw_ull(k, "peers_total") > json_array_size(json_object_get(k, "peers")))
+		fprintf(out, "  ... %llu endpoint pairs in all\n", sw_ull(k, "peers_total"));
 }
 
 void sw_graph_report_write(json_t *r, FILE *out)

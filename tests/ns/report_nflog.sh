@@ -125,12 +125,15 @@ assert all(p["action"] == "deny" and p["rule"] == "default" and p["port"] == 543
 assert not [p for p in k["pairs"] if p["dst_name"] == api], f"allowed traffic logged: {k['pairs']}"
 assert any(b["action"] == "deny" and b["rule"] == "default" and b["packets"] >= n
            for b in k["by_rule"]), k["by_rule"]
+peers = [p for p in k["peers"] if p["src_name"] == client and p["dst_name"] == db]
+assert len(peers) == 1 and peers[0]["ports"] == 1 and peers[0]["protos"] == ["tcp"], k["peers"]
+assert peers[0]["port_min"] == peers[0]["port_max"] == 5432 and peers[0]["packets"] >= n, peers
 assert r["completeness"]["nflog"]["files"] == 1, r["completeness"]
 d = json.load(open(f"{tmp}/report-doc-enforce.json"))
 assert d["kernel_log"]["dropped"] == k["dropped"], (d["kernel_log"], k)
 print(f"enforce: {k['dropped']} packets dropped, logged for {client} -> {db}")
 PY
-grep -Eq "^    .+ -> .+ tcp/5432: [0-9]+ packets, dropped by default \[edge: violation\]" \
+grep -Eq "^    .+ -> .+: [0-9]+ packets, 1 port \(tcp 5432\), dropped by default$" \
 	"$TMP/report-enforce.txt" || fail "enforce: text report: $(cat "$TMP/report-enforce.txt")"
 
 run monitor
