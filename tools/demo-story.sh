@@ -105,15 +105,17 @@ import json, sys
 for l in open(sys.argv[1]):
     a = json.loads(l)
     end = lambda e: (e or {}).get("name") or (e or {}).get("address") or "*"
-    print("   %-17s %-6s %s -> %s  count %s" % (a["kind"], a.get("severity", ""), end(a.get("src")),
-          end(a.get("dst")), a.get("count", 1)))
+    print("   %-17s %-6s %-8s %s -> %s  count %s%s" % (a["kind"], a.get("severity", ""),
+          a.get("origin", ""), end(a.get("src")), end(a.get("dst")), a.get("count", 1),
+          " (summary)" if a.get("summary") else ""))
 PY
 sw policy status | sed -n '1,3p;/default/p'
 
 heading "5. Enforce: the same policy now drops what it does not allow"
 sw learn "$tmp/flows.jsonl" --name demo --enforce -o "$tmp/enforced.json" 2>/dev/null || die "learn"
 sw policy apply "$tmp/enforced.json" --no-engine --inventory "$inventory" | head -1
-capture_start enforce --alerts "$tmp/alerts-enforce.jsonl" --policy "$tmp/enforced.json" --nflog
+capture_start enforce --alerts "$tmp/alerts-enforce.jsonl" --policy "$tmp/enforced.json" --nflog \
+	-w "$tmp/flows-enforce.jsonl"
 "$lab" traffic "$name" normal >/dev/null
 sleep 1
 say "alerts for the normal traffic under the enforced policy: $(wc -l <"$tmp/alerts-enforce.jsonl")"
@@ -132,5 +134,11 @@ PY
 sw policy status | sed -n '/PACKETS/,/^$/p' | grep -E "PACKETS|default|rules/0 "
 say "the normal traffic still flows: its rules count; the scan meets the default and is dropped"
 
-heading "6. Cleaning up"
+heading "6. The audit: every edge judged, and what the kernel dropped (NFLOG)"
+status=0
+sw report --policy "$tmp/enforced.json" "$tmp/flows-enforce.jsonl" >"$tmp/report.txt" || status=$?
+sed 's/^/   /' "$tmp/report.txt" | head -40
+say "report exit code $status (1: violations found)"
+
+heading "7. Cleaning up"
 sw policy remove

@@ -16,6 +16,14 @@ static const char *sw_s(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key)) ?: "";
 }
 
+static void sw_report_rule(json_t *e, FILE *out)
+{
+	if (json_object_get(e, "rule"))
+		fprintf(out, " by %s%s%s%s", sw_s(e, "rule"), json_object_get(e, "rule_name") ? " (" : "",
+			sw_s(e, "rule_name"), json_object_get(e, "rule_name") ? ")" : "");
+	fputc('\n', out);
+}
+
 static void sw_report_edge_line(json_t *e, FILE *out)
 {
 	char port[32];
@@ -28,22 +36,58 @@ static void sw_report_edge_line(json_t *e, FILE *out)
 			 json_integer_value(json_object_get(e, "port")));
 	fprintf(out, "  %s -> %s %s (%llu flows)", sw_s(e, "src_name"), sw_s(e, "dst_name"), port,
 		sw_ull(e, "flows"));
-	if (json_object_get(e, "rule"))
-		fprintf(out, " by %s%s%s%s", sw_s(e, "rule"), json_object_get(e, "rule_name") ? " (" : "",
-			sw_s(e, "rule_name"), json_object_get(e, "rule_name") ? ")" : "");
-	fputc('\n', out);
+	sw_report_rule(e, out);
 }
+
+/* Whether @a and @b differ only by port: same ends, protocol (not ICMP) and rule. */
+static bool sw_report_same_but_port(json_t *a, json_t *b)
+{
+	return !json_object_get(a, "icmp_type") && !json_object_get(b, "icmp_type") &&
+	       strcmp(sw_s(a, "src"), sw_s(b, "src")) == 0 && strcmp(sw_s(a, "dst"), sw_s(b, "dst")) == 0 &&
+	       strcmp(sw_s(a, "proto"), sw_s(b, "proto")) == 0 &&
+	       strcmp(sw_s(a, "rule"), sw_s(b, "rule")) == 0;
+}
+
+/* Edges [@from, @to) of @list that differ only by port, as one line: a scan reads as one. */
+static void sw_report_port_run(json_t *list, size_t from, size_t to, FILE *out)
+{
+	unsigned long long flows = 0, lo = 65535, hi = 0;
+	json_t *e = json_array_get(list, from);
+
+	for (size_t i = from; i < to; i++) {
+		json_t *x = json_array_get(list, i);
+		unsigned long long port = sw_ull(x, "port");
+
+		flows += sw_ull(x, "flows");
+		lo = port < lo ? port : lo;
+		hi = port > hi ? port : hi;
+	}
+	fprintf(out, "  %s -> %s %s, %zu ports %llu-%llu (%llu flows)", sw_s(e, "src_name"),
+		sw_s(e, "dst_name"), sw_s(e, "proto"), to - from, lo, hi, flows);
+	sw_report_rule(e, out);
+}
+
+#define SW_REPORT_RUN_MIN 4	/* this many edges to one peer's ports become one line */
 
 static void sw_report_list(json_t *list, const char *title, FILE *out)
 {
-	size_t i;
-	json_t *e;
+	size_t n = json_array_size(list), i = 0, j;
 
-	if (!json_array_size(list))
+	if (!n)
 		return;
-	fprintf(out, "%s (%zu):\n", title, json_array_size(list));
-	json_array_foreach(list, i, e)
-		sw_report_edge_line(e, out);
+	fprintf(out, "%s (%zu):\n", title, n);
+	while (i < n) {
+		for (j = i + 1; j < n && sw_report_same_but_port(json_array_get(list, i),
+								  json_array_get(list, j)); j++)
+			;
+		if (j - i >= SW_REPORT_RUN_MIN) {
+			sw_report_port_run(list, i, j, out);
+		} else {
+			for (; i < j; i++)
+				sw_report_edge_line(json_array_get(list, i), out);
+		}
+		i = j;
+	}
 }
 
 /* The NFLOG part of the completeness: how much of the kernel's log was read. */
