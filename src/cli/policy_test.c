@@ -44,6 +44,7 @@ static void sw_end_clear(struct sw_workload *w)
 
 struct sw_test_tally {
 	json_t *denied;		/* [{rule, ... , flows}] keyed by (rule, src, dst, proto, port) */
+	json_t *index;		/* that key -> the entry in denied: a scan has many */
 	uint64_t flows, allowed, denied_flows, unmanaged, monitored;
 };
 
@@ -65,26 +66,25 @@ static void sw_tally_denied(struct sw_test_tally *t, const struct sw_policy *p, 
 {
 	const char *rule = v->reason == SW_POL_BY_RULE ? p->rules[v->rule].where + 1 : "default";
 	const char *src = sw_end_name(flow, "src"), *dst = sw_end_name(flow, "dst");
-	const char *proto = json_string_value(json_object_get(flow, "proto"));
+	const char *proto = json_string_value(json_object_get(flow, "proto")) ?: "";
 	json_int_t port = json_integer_value(json_object_get(flow, "dport"));
-	size_t i;
+	char key[1024];
 	json_t *d;
 
-	json_array_foreach(t->denied, i, d) {
-		if (strcmp(json_string_value(json_object_get(d, "rule")), rule) == 0 &&
-		    strcmp(json_string_value(json_object_get(d, "src")), src) == 0 &&
-		    strcmp(json_string_value(json_object_get(d, "dst")), dst) == 0 &&
-		    strcmp(json_string_value(json_object_get(d, "proto")), proto) == 0 &&
-		    json_integer_value(json_object_get(d, "dport")) == port) {
-			json_object_set_new(d, "flows", json_integer(json_integer_value(
-				json_object_get(d, "flows")) + 1));
-			return;
-		}
+	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s\x1f%lld", rule, src ?: "", dst ?: "", proto,
+		 (long long)port);
+	if ((d = json_object_get(t->index, key))) {
+		json_object_set_new(d, "flows", json_integer(json_integer_value(
+			json_object_get(d, "flows")) + 1));
+		return;
 	}
-	d = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "rule", rule, "src", src, "dst", dst,
+	d = json_pack("{s:s, s:s?, s:s?, s:s, s:I, s:I}", "rule", rule, "src", src, "dst", dst,
 		      "proto", proto, "dport", (json_int_t)port, "flows", (json_int_t)1);
+	if (!d)
+		return;
 	if (v->reason == SW_POL_BY_RULE && p->rules[v->rule].name)
 		json_object_set_new(d, "rule_name", json_string(p->rules[v->rule].name));
+	json_object_set(t->index, key, d);
 	json_array_append_new(t->denied, d);
 }
 
@@ -136,65 +136,72 @@ static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_tes
 	return ok;
 }
 
-/* Flow records from a -w JSON-lines file or a --json capture document. */
-static json_t *sw_load_flows(const char *path, char *why, size_t why_len)
+/* Judge one record; false (with @why) when it is a flow without usable addresses. */
+static bool sw_judge_record(const struct sw_policy *p, json_t *o, struct sw_test_tally *t,
+			    const char *path, size_t nth, char *why, size_t why_len)
+{
+	if (strcmp(json_string_value(json_object_get(o, "type")) ?: "flow", "flow") != 0)
+		return true;	/* counters, kernel_log: not connections */
+	if (sw_judge_flow(p, o, t))
+		return true;
+	snprintf(why, why_len, "%s: flow %zu: no usable src/dst addresses", path, nth);
+	return false;
+}
+
+/*
+ * Judge the flow records of a -w JSON-lines file (one line at a time: files
+ * of millions of flows fit in little memory) or of a --json capture document.
+ */
+static bool sw_judge_file(const struct sw_policy *p, const char *path, struct sw_test_tally *t,
+			  char *why, size_t why_len)
 {
 	json_error_t e;
-	json_t *doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &e), *flows;
+	json_t *doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &e), *o;
 	FILE *f;
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, nth = 0, i;
 	ssize_t n;
+	bool ok = true;
 
 	if (doc && json_is_array(json_object_get(doc, "flows"))) {
-		flows = json_incref(json_object_get(doc, "flows"));
+		json_array_foreach(json_object_get(doc, "flows"), i, o)
+			if (!(ok = sw_judge_record(p, o, t, path, i + 1, why, why_len)))
+				break;
 		json_decref(doc);
-		return flows;
+		return ok;
 	}
 	json_decref(doc);
 	if (!(f = fopen(path, "r"))) {
 		snprintf(why, why_len, "%s: cannot read: %m", path);
-		return NULL;
+		return false;
 	}
-	flows = json_array();
-	for (int lineno = 1; (n = getline(&line, &cap, f)) > 0; lineno++) {
-		json_t *o = json_loads(line, 0, &e);
-
-		if (!o) {
+	for (int lineno = 1; ok && (n = getline(&line, &cap, f)) > 0; lineno++) {
+		if (!(o = json_loads(line, 0, &e))) {
 			snprintf(why, why_len, "%s:%d:%d: error: %s", path, lineno, e.column, e.text);
-			json_decref(flows);
-			flows = NULL;
+			ok = false;
 			break;
 		}
 		if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
-			json_array_append(flows, o);
+			ok = sw_judge_record(p, o, t, path, ++nth, why, why_len);
 		json_decref(o);
 	}
 	free(line);
 	fclose(f);
-	return flows;
+	return ok;
 }
 
 int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool as_json)
 {
-	struct sw_test_tally t = { .denied = json_array() };
+	struct sw_test_tally t = { .denied = json_array(), .index = json_object() };
 	char why[512] = "";
-	json_t *flows = sw_load_flows(flows_path, why, sizeof(why)), *f;
 	size_t i;
 
-	if (!flows) {
-		fprintf(stderr, "segwatch: %s\n", why);
+	if (!t.denied || !t.index || !sw_judge_file(p, flows_path, &t, why, sizeof(why))) {
+		fprintf(stderr, "segwatch: %s\n", why[0] ? why : "out of memory");
 		json_decref(t.denied);
+		json_decref(t.index);
 		return SW_EXIT_USAGE;
 	}
-	json_array_foreach(flows, i, f)
-		if (!sw_judge_flow(p, f, &t)) {
-			fprintf(stderr, "segwatch: %s: flow %zu: no usable src/dst addresses\n",
-				flows_path, i + 1);
-			json_decref(flows);
-			json_decref(t.denied);
-			return SW_EXIT_USAGE;
-		}
 	if (as_json) {
 		json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:O}", "type",
 					"policy_test", "version", 1, "flows", (json_int_t)t.flows,
@@ -221,7 +228,7 @@ int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool
 			       (long long)json_integer_value(json_object_get(d, "dport")),
 			       (long long)json_integer_value(json_object_get(d, "flows")));
 	}
-	json_decref(flows);
 	json_decref(t.denied);
+	json_decref(t.index);
 	return t.denied_flows ? SW_EXIT_LATERAL : SW_EXIT_OK;
 }
