@@ -25,4 +25,16 @@ const char *sw_text_suggest(const char *word, const char *const *known, size_t n
 /* sw_text_json_type - "an object", "a string", "a number", ... for "expected X, got Y". */
 const char *sw_text_json_type(const json_t *v);
 
+/* Room for jansson's error text with every byte escaped. */
+struct sw_json_err_text {
+	char s[4 * JSON_ERROR_TEXT_LENGTH + 1];
+};
+
+/*
+ * sw_text_json_error - jansson's error text with control bytes escaped as
+ * \xNN: jansson quotes the input near a syntax error, and a message may end
+ * up on a terminal.
+ */
+const char *sw_text_json_error(struct sw_json_err_text *b, const json_error_t *e);
+
 #endif

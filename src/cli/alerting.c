@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <segwatch/report.h>
+#include <segwatch/text.h>
 
 #include "alerting.h"
 
@@ -83,6 +84,7 @@ static int sw_alerting_load(struct sw_alerting *al, const struct sw_alerting_opt
 {
 	struct sw_pol_diags d;
 	json_error_t je;
+	struct sw_json_err_text text;
 	json_t *doc;
 	int rc = SW_EXIT_OK;
 
@@ -102,7 +104,7 @@ static int sw_alerting_load(struct sw_alerting *al, const struct sw_alerting_opt
 		doc = json_load_file(o->config, 0, &je);
 		if (!doc)
 			return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", o->config, je.line,
-					  je.column, je.text);
+					  je.column, sw_text_json_error(&text, &je));
 		rc = sw_alert_config_from_json(cfg, doc, err);
 		json_decref(doc);
 	}

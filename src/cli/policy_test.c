@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <segwatch/policy.h>
+#include <segwatch/text.h>
 
 #include "policy_cmd.h"
 
@@ -156,6 +157,7 @@ static bool sw_judge_file(const struct sw_policy *p, const char *path, struct sw
 			  char *why, size_t why_len)
 {
 	json_error_t e;
+	struct sw_json_err_text text;
 	json_t *doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &e), *o;
 	FILE *f;
 	char *line = NULL;
@@ -177,7 +179,8 @@ static bool sw_judge_file(const struct sw_policy *p, const char *path, struct sw
 	}
 	for (int lineno = 1; ok && (n = getline(&line, &cap, f)) > 0; lineno++) {
 		if (!(o = json_loads(line, 0, &e))) {
-			snprintf(why, why_len, "%s:%d:%d: error: %s", path, lineno, e.column, e.text);
+			snprintf(why, why_len, "%s:%d:%d: error: %s", path, lineno, e.column,
+				 sw_text_json_error(&text, &e));
 			ok = false;
 			break;
 		}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <segwatch/text.h>
+
 #include "internal.h"
 
 #define SW_QUOTE_MAX 64
@@ -27,10 +29,11 @@ json_t *sw_jctx_load(struct sw_jctx *c, const char *json, size_t len)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	struct sw_json_err_text text;
 
 	if (!root)
 		sw_err_set(c->err, SW_EXIT_USAGE, "engine: %s: %d:%d: error: %s", c->doc, jerr.line,
-			   jerr.column, jerr.text);
+			   jerr.column, sw_text_json_error(&text, &jerr));
 	return root;
 }
 

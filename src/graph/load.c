@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/text.h>
+
 #include "internal.h"
 
 /* Fold one record of a flow file: a flow, the kernel's log, the counters, or something to skip. */
@@ -70,6 +72,7 @@ static int sw_graph_line(struct sw_graph *g, const char *path, int lineno, const
 {
 	char msg[sizeof(err->msg)];
 	json_error_t e;
+	struct sw_json_err_text text;
 	json_t *o;
 	int rc;
 
@@ -77,7 +80,7 @@ static int sw_graph_line(struct sw_graph *g, const char *path, int lineno, const
 		return SW_EXIT_OK;
 	if (!(o = json_loads(line, 0, &e)))
 		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", path, lineno, e.column,
-				  e.text);
+				  sw_text_json_error(&text, &e));
 	rc = sw_graph_record(g, o, counters, err);
 	json_decref(o);
 	if (rc) {

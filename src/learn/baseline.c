@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/text.h>
 
 #include "internal.h"
 
@@ -101,6 +102,7 @@ int sw_baseline_load_buffer(const char *buf, size_t len, struct sw_baseline **ou
 			    struct sw_err *err)
 {
 	json_error_t jerr;
+	struct sw_json_err_text text;
 	json_t *doc = json_loadb(buf, len, 0, &jerr);
 	struct sw_baseline *b;
 	int ret;
@@ -108,7 +110,7 @@ int sw_baseline_load_buffer(const char *buf, size_t len, struct sw_baseline **ou
 	*out = NULL;
 	if (!doc)
 		return sw_err_set(err, SW_EXIT_USAGE, "%d:%d: error: %s", jerr.line, jerr.column,
-				  jerr.text);
+				  sw_text_json_error(&text, &jerr));
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		json_decref(doc);
@@ -127,6 +129,7 @@ int sw_baseline_load_buffer(const char *buf, size_t len, struct sw_baseline **ou
 int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_err *err)
 {
 	json_error_t jerr;
+	struct sw_json_err_text why;
 	json_t *doc = json_load_file(path, 0, &jerr);
 	char *text;
 	int ret;
@@ -134,7 +137,8 @@ int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_
 	*out = NULL;
 	if (!doc)
 		return sw_err_set(err, errno == ENOENT ? SW_EXIT_RUNTIME : SW_EXIT_USAGE,
-				  "%s:%d:%d: error: %s", path, jerr.line, jerr.column, jerr.text);
+				  "%s:%d:%d: error: %s", path, jerr.line, jerr.column,
+				  sw_text_json_error(&why, &jerr));
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	if (!text)

@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/text.h>
 
 #include "internal.h"
 
-/* sw_learn_endpoint - node of one end ("src" or "dst") of a flow record. */
+/* sw_learn_endpoint - node of one end ("src" or "dst") of a flow record; SIZE_MAX - 1 when unusable. */
 static size_t sw_learn_endpoint(struct sw_learn *l, json_t *flow, const char *side)
 {
 	char key[32], name[SW_LEARN_NODE_MAX];
 	const char *addr, *kind, *wl_name = NULL, *label = NULL;
+	uint8_t a16[16];
 	json_t *wl;
 
 	addr = json_string_value(json_object_get(flow, side));
@@ -29,6 +31,9 @@ static size_t sw_learn_endpoint(struct sw_learn *l, json_t *flow, const char *si
 			json_object_get(json_object_get(wl, "labels"), l->group_by));
 	}
 	if (!wl_name) {
+		/* the policy names this end by address (a CIDR): text that is none cannot be */
+		if (!sw_addr_parse(addr, a16))
+			return SIZE_MAX - 1;
 		sw_learn_node_name(NULL, NULL, addr, name, sizeof(name));
 		return sw_learn_node_get(l, name, addr, SW_LEARN_SEL_CIDR);
 	}
@@ -83,7 +88,7 @@ int sw_learn_add_flow(struct sw_learn *l, const void *flow_v, struct sw_err *err
 	from = sw_learn_endpoint(l, flow, "src");
 	to = sw_learn_endpoint(l, flow, "dst");
 	if (from == SIZE_MAX - 1 || to == SIZE_MAX - 1)
-		return sw_err_set(err, SW_EXIT_USAGE, "flow record without src or dst");
+		return sw_err_set(err, SW_EXIT_USAGE, "flow record without usable src or dst");
 	if (from == SIZE_MAX || to == SIZE_MAX)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	ei = sw_learn_edge_get(l, from, to, (uint8_t)proto, sw_learn_port(flow, (uint8_t)proto));
@@ -128,6 +133,7 @@ int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct
 	/* One document, or JSON lines: decode one value at a time. */
 	while (off < len && ret == SW_EXIT_OK) {
 		json_error_t jerr;
+		struct sw_json_err_text text;
 		json_t *doc;
 
 		while (off < len && strchr(" \t\r\n", buf[off]) && buf[off])
@@ -137,7 +143,7 @@ int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct
 		doc = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK, &jerr);
 		if (!doc)
 			return sw_err_set(err, SW_EXIT_USAGE, "%d:%d: error: %s", jerr.line,
-					  jerr.column, jerr.text);
+					  jerr.column, sw_text_json_error(&text, &jerr));
 		off += jerr.position;
 		ret = sw_learn_add_doc(l, doc, err);
 		json_decref(doc);

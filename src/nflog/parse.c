@@ -141,17 +141,39 @@ static int sw_nflog_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * sw_nflog_buf_ok - every message of @buf lies within it. mnl_cb_run() stops
+ * quietly at a cut message, and mnl_nlmsg_ok() compares nlmsg_len as an int,
+ * so a length of 2 GiB or more passes it and mnl_nlmsg_next() then jumps out
+ * of the buffer: check the lengths as unsigned here first.
+ */
+static bool sw_nflog_buf_ok(const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t rem = len, step;
+
+	if (len > INT32_MAX)
+		return false;
+	while (rem > 0) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+
+		if (rem < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > rem)
+			return false;
+		step = MNL_ALIGN(nlh->nlmsg_len);
+		if (step >= rem)	/* the last message: its padding may be left out */
+			break;
+		p += step;
+		rem -= step;
+	}
+	return true;
+}
+
 int sw_nflog_parse_msg(const void *buf, size_t len, sw_nflog_fn fn, void *arg,
 		       struct sw_nflog_stats *stats)
 {
 	struct sw_nflog_parse_ctx ctx = { .fn = fn, .arg = arg, .stats = stats };
-	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	/* mnl_cb_run() stops quietly at a cut message: refuse the buffer instead. */
-	while (mnl_nlmsg_ok(nlh, rem))
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	if (rem > 0)
+	if (!sw_nflog_buf_ok(buf, len))
 		return -1;
 	/* seq 0 and portid 0: kernel-originated messages carry neither. */
 	if (mnl_cb_run(buf, len, 0, 0, sw_nflog_msg_cb, &ctx) < 0)

@@ -159,20 +159,6 @@ static int sw_pol_result(struct sw_pol_ctx *c, struct sw_policy **out)
 	return SW_EXIT_OK;
 }
 
-/* jansson quotes input near a syntax error: escape control bytes so the message is safe to print. */
-static void sw_pol_clean_text(const char *in, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	out[o] = '\0';
-}
-
 /* Give diagnostics from @first on the line and column of their pointer. */
 static void sw_pol_place(const char *buf, size_t len, struct sw_pol_diags *diags, size_t first)
 {
@@ -199,10 +185,9 @@ int sw_policy_load_buffer(const char *buf, size_t len, const char *name, struct 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!root) {
 		int line = je.line > 0 ? je.line : 1, col = je.column > 0 ? je.column : 1;
-		char text[4 * JSON_ERROR_TEXT_LENGTH + 8];
+		struct sw_json_err_text text;
 
-		sw_pol_clean_text(je.text, text, sizeof(text));
-		sw_pol_diag_add(diags, SW_POL_ERROR, line, col, NULL, text);
+		sw_pol_diag_add(diags, SW_POL_ERROR, line, col, NULL, sw_text_json_error(&text, &je));
 		return diags->nomem ? SW_EXIT_RUNTIME : SW_EXIT_USAGE;
 	}
 	c.pol = calloc(1, sizeof(*c.pol));

@@ -110,3 +110,17 @@ const char *sw_text_json_type(const json_t *v)
 	}
 	return "a value";
 }
+
+const char *sw_text_json_error(struct sw_json_err_text *b, const json_error_t *e)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)e->text; *p && o + 5 < sizeof(b->s); p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *p);
+		else
+			b->s[o++] = (char)*p;
+	}
+	b->s[o] = '\0';
+	return b->s;
+}
