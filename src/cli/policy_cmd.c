@@ -30,6 +30,7 @@ struct sw_policy_args {
 	const char *flows;
 	bool json;
 	bool watch;
+	bool cut;	/* apply: end open connections the policy denies */
 	bool payload;	/* compile: libnftnl's view of the rules instead of the script */
 	struct sw_identity_opts id;
 	struct sw_compile_opts copts;
@@ -40,7 +41,7 @@ static void sw_policy_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch policy check FILE [--json]\n"
 		"       segwatch policy compile FILE [IDENTITY OPTIONS] [--payload]\n"
-		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--watch]\n"
+		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--cut] [--watch]\n"
 		"       segwatch policy status [--json]\n"
 		"       segwatch policy remove\n"
 		"       segwatch policy test FILE --flows FLOWS|PCAP [--inventory F]... [--json]\n\n"
@@ -58,6 +59,10 @@ static void sw_policy_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
 		"      --payload          compile: the rules as libnftnl sends them, not the script\n"
+		"      --cut              after apply, end the connections opened before it that\n"
+		"                         it denies (their conntrack entries): answers of an\n"
+		"                         allowed connection pass as established, so without\n"
+		"                         this they live on until they close\n"
 		"      --watch            after apply, keep the group sets in step with containers\n"
 		"                         starting and stopping (small set-element batches)\n"
 		"  -j, --json             JSON output\n"
@@ -203,8 +208,10 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
 	       plan.table, plan.n_sets, elems, rules,
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, brnf);
+	if (a->cut)
+		rc = sw_policy_cut(p, id.reg);
 	fflush(stdout);
-	if (a->watch)
+	if (a->watch && rc == SW_EXIT_OK)
 		rc = sw_policy_watch(p, &id, &a->copts, &plan);
 out:
 	sw_nft_plan_free(&plan);
@@ -303,13 +310,14 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	return rc;
 }
 
-enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD };
+enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD, SW_OPT_CUT };
 
 static const struct option sw_policy_longopts[] = {
 	SW_IDENTITY_LONGOPTS,
 	{ "flows", required_argument, NULL, SW_OPT_FLOWS },
 	{ "log-group", required_argument, NULL, SW_OPT_LOG_GROUP },
 	{ "watch", no_argument, NULL, SW_OPT_WATCH },
+	{ "cut", no_argument, NULL, SW_OPT_CUT },
 	{ "payload", no_argument, NULL, SW_OPT_PAYLOAD },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -331,6 +339,8 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 			a->flows = optarg;
 		else if (c == SW_OPT_WATCH)
 			a->watch = true;
+		else if (c == SW_OPT_CUT)
+			a->cut = true;
 		else if (c == SW_OPT_PAYLOAD)
 			a->payload = true;
 		else if (c == SW_OPT_LOG_GROUP) {

@@ -14,6 +14,10 @@ int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool
 bool sw_bridge_nf_state(char *desc, size_t len);
 bool sw_bridge_nf_enable(char *desc, size_t len);
 
+/* policy_cut.c: end the tracked connections @p denies (apply --cut). */
+struct sw_registry;
+int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg);
+
 /* policy_status.c: the applied ruleset as the kernel holds it. */
 int sw_policy_status_show(bool as_json);
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy apply --cut: end the connections that were open before the policy
+ * and that it denies. The ruleset lets answers through as "established", so
+ * without this an attacker's shell opened before the policy would outlive
+ * it. Each tracked connection is judged from its initiator's side, like its
+ * first packet would be (the default only between managed ends, as the
+ * kernel's default rule); the entries of those the policy drops are deleted,
+ * and their next packet is a new one that meets the ruleset.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <segwatch/conntrack.h>
+#include <segwatch/policy.h>
+#include <segwatch/workload.h>
+
+#include "policy_cmd.h"
+
+struct sw_cut_ctx {
+	const struct sw_policy *p;
+	const struct sw_registry *reg;
+	uint64_t now_us;
+};
+
+static bool sw_cut_any(const uint64_t *bits, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (bits[i])
+			return true;
+	return false;
+}
+
+static bool sw_cut_judge(const struct sw_ct_conn *c, void *arg)
+{
+	const struct sw_cut_ctx *x = arg;
+	size_t words = SW_POL_BITMAP_WORDS(x->p->n_groups) + 1;
+	uint64_t sbits[words], dbits[words];
+	struct sw_pol_conn conn = { .ipproto = c->proto, .dport = c->dport,
+				    .icmp_type = c->icmp_type };
+	struct sw_pol_verdict v;
+
+	memset(sbits, 0, sizeof(sbits));
+	memset(dbits, 0, sizeof(dbits));
+	sw_policy_membership(x->p, sw_registry_lookup_addr(x->reg, c->src, x->now_us), c->src, sbits);
+	sw_policy_membership(x->p, sw_registry_lookup_addr(x->reg, c->dst, x->now_us), c->dst, dbits);
+	sw_policy_evaluate_sets(x->p, sbits, dbits, &conn, &v);
+	if (!v.drop)
+		return false;
+	/* the default rule only judges traffic between managed addresses */
+	return v.reason != SW_POL_BY_DEFAULT ||
+	       (sw_cut_any(sbits, words) && sw_cut_any(dbits, words));
+}
+
+int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg)
+{
+	struct timespec ts;
+	struct sw_cut_ctx x = { .p = p, .reg = reg };
+	struct sw_ct_sweep_stats st;
+	struct sw_err err = { 0 };
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x.now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	rc = sw_ct_sweep(sw_cut_judge, &x, &st, &err);
+	if (rc != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: the policy is applied, but open connections it denies "
+				"were not ended: %s\n", err.msg);
+		return rc;
+	}
+	printf("cut %llu open connections the policy denies (%llu tracked, %llu ended on their own)\n",
+	       (unsigned long long)st.deleted, (unsigned long long)st.seen,
+	       (unsigned long long)(st.judged_out - st.deleted));
+	return SW_EXIT_OK;
+}
