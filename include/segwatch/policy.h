@@ -211,6 +211,23 @@ void sw_policy_evaluate_sets(const struct sw_policy *p, const uint64_t *src_bits
 			     const uint64_t *dst_bits, const struct sw_pol_conn *c,
 			     struct sw_pol_verdict *v);
 
+/* What the compiled ruleset does with the first packet of a connection. */
+enum sw_pol_outcome {
+	SW_POL_OUT_ALLOWED = 0,
+	SW_POL_OUT_DENIED,	/* dropped: a deny in enforce mode */
+	SW_POL_OUT_MONITORED,	/* would be dropped: a deny in monitor mode */
+	SW_POL_OUT_UNMANAGED,	/* left alone: the default with an end no group selects */
+};
+
+/*
+ * sw_policy_outcome - sw_policy_evaluate_sets (verdict in @v), then as the
+ * kernel applies it: the default only judges traffic between two managed
+ * ends (selected by some group).
+ */
+enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t *src_bits,
+				      const uint64_t *dst_bits, const struct sw_pol_conn *c,
+				      struct sw_pol_verdict *v);
+
 /*
  * sw_policy_evaluate - judge a connection from its two ends (workload may
  * be NULL, address may be NULL but not both). Returns false on out of memory.

@@ -75,18 +75,6 @@ const struct sw_alert_stats *sw_alert_engine_stats(const struct sw_alert_engine 
 	return &e->stats;
 }
 
-/*
- * sw_alert_managed - does a group select @ep? The default verdict applies only
- * between two managed ends (docs/policy.md); the rest is "unmanaged".
- */
-static bool sw_alert_managed(const struct sw_policy *p, const struct sw_alert_endpoint *ep)
-{
-	for (size_t g = 0; g < p->n_groups; g++)
-		if (sw_policy_group_selects(p, g, ep->wl, ep->addr))
-			return true;
-	return false;
-}
-
 static void sw_alert_check_policy(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	struct sw_pol_conn pc = { .ipproto = c->proto, .dport = c->dport,
@@ -95,14 +83,17 @@ static void sw_alert_check_policy(struct sw_alert_engine *e, const struct sw_ale
 	struct sw_alert_event ev = { .kind = SW_ALERT_POLICY_VIOLATION, .ts_us = c->ts_us,
 				     .conn = c, .src = &c->src, .dst = &c->dst,
 				     .origin = "capture" };
+	size_t words = e->policy ? SW_POL_BITMAP_WORDS(e->policy->n_groups) + 1 : 1;
+	uint64_t sbits[words], dbits[words];
+	enum sw_pol_outcome out;
 
-	if (!e->policy || !sw_policy_evaluate(e->policy, c->src.wl, c->src.addr, c->dst.wl,
-					      c->dst.addr, &pc, &v))
+	if (!e->policy)
 		return;
-	if (v.action != SW_POL_DENY)
-		return;
-	if (v.reason == SW_POL_BY_DEFAULT &&
-	    (!sw_alert_managed(e->policy, &c->src) || !sw_alert_managed(e->policy, &c->dst)))
+	sw_policy_membership(e->policy, c->src.wl, c->src.addr, sbits);
+	sw_policy_membership(e->policy, c->dst.wl, c->dst.addr, dbits);
+	/* the ruleset's view: allowed, or the default between ends it does not manage */
+	out = sw_policy_outcome(e->policy, sbits, dbits, &pc, &v);
+	if (out == SW_POL_OUT_ALLOWED || out == SW_POL_OUT_UNMANAGED)
 		return;
 	ev.rule = v.reason == SW_POL_BY_RULE ? e->policy->rules[v.rule].name : "default";
 	ev.verdict_mode = sw_pol_mode_name(v.mode);

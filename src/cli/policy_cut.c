@@ -24,14 +24,6 @@ struct sw_cut_ctx {
 	uint64_t now_us;
 };
 
-static bool sw_cut_any(const uint64_t *bits, size_t words)
-{
-	for (size_t i = 0; i < words; i++)
-		if (bits[i])
-			return true;
-	return false;
-}
-
 static bool sw_cut_judge(const struct sw_ct_conn *c, void *arg)
 {
 	const struct sw_cut_ctx *x = arg;
@@ -45,12 +37,7 @@ static bool sw_cut_judge(const struct sw_ct_conn *c, void *arg)
 	memset(dbits, 0, sizeof(dbits));
 	sw_policy_membership(x->p, sw_registry_lookup_addr(x->reg, c->src, x->now_us), c->src, sbits);
 	sw_policy_membership(x->p, sw_registry_lookup_addr(x->reg, c->dst, x->now_us), c->dst, dbits);
-	sw_policy_evaluate_sets(x->p, sbits, dbits, &conn, &v);
-	if (!v.drop)
-		return false;
-	/* the default rule only judges traffic between managed addresses */
-	return v.reason != SW_POL_BY_DEFAULT ||
-	       (sw_cut_any(sbits, words) && sw_cut_any(dbits, words));
+	return sw_policy_outcome(x->p, sbits, dbits, &conn, &v) == SW_POL_OUT_DENIED;
 }
 
 int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg)

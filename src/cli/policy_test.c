@@ -89,21 +89,14 @@ static void sw_tally_denied(struct sw_test_tally *t, const struct sw_policy *p, 
 	json_array_append_new(t->denied, d);
 }
 
-static bool sw_bits_any(const uint64_t *b, size_t words)
-{
-	for (size_t i = 0; i < words; i++)
-		if (b[i])
-			return true;
-	return false;
-}
-
 static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_test_tally *t)
 {
 	struct sw_workload sw, dw;
 	uint8_t sa[16], da[16];
 	struct sw_pol_conn c = { 0 };
 	struct sw_pol_verdict v;
-	bool ok, managed;
+	enum sw_pol_outcome out = SW_POL_OUT_UNMANAGED;
+	bool ok;
 	size_t words = SW_POL_BITMAP_WORDS(p->n_groups) + 1;
 	uint64_t sbits[words], dbits[words];
 
@@ -116,16 +109,15 @@ static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_tes
 		memset(dbits, 0, sizeof(dbits));
 		sw_policy_membership(p, sw.n_addrs ? &sw : NULL, sa, sbits);
 		sw_policy_membership(p, dw.n_addrs ? &dw : NULL, da, dbits);
-		managed = sw_bits_any(sbits, words) && sw_bits_any(dbits, words);
-		ok = sw_policy_evaluate(p, sw.n_addrs ? &sw : NULL, sa, dw.n_addrs ? &dw : NULL, da, &c, &v);
+		out = sw_policy_outcome(p, sbits, dbits, &c, &v);
 	}
 	if (ok) {
 		t->flows++;
-		if (v.reason == SW_POL_BY_DEFAULT && !managed)
-			t->unmanaged++; /* the default only judges managed traffic */
-		else if (v.action == SW_POL_ALLOW)
+		if (out == SW_POL_OUT_UNMANAGED)
+			t->unmanaged++;
+		else if (out == SW_POL_OUT_ALLOWED)
 			t->allowed++;
-		else if (v.mode == SW_POL_MONITOR)
+		else if (out == SW_POL_OUT_MONITORED)
 			t->monitored++;
 		else {
 			t->denied_flows++;

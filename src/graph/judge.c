@@ -42,14 +42,6 @@ bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which)
 	return ok;
 }
 
-static bool sw_bits_any(const uint64_t *b, size_t words)
-{
-	for (size_t i = 0; i < words; i++)
-		if (b[i])
-			return true;
-	return false;
-}
-
 /* sw_graph_judge - the verdict of @flow whose ends are @s and @d (bits filled). */
 void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 		    const struct sw_gend *d, struct sw_gjudge *j)
@@ -57,21 +49,21 @@ void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 	const struct sw_policy *p = g->policy;
 	struct sw_pol_conn c = { 0 };
 	struct sw_pol_verdict v;
-	bool managed = sw_bits_any(s->bits, g->words) && sw_bits_any(d->bits, g->words);
+	enum sw_pol_outcome out;
 
 	c.ipproto = (uint8_t)json_integer_value(json_object_get(flow, "proto_num"));
 	c.dport = (uint16_t)json_integer_value(json_object_get(flow, "dport"));
 	c.icmp_type = (uint8_t)json_integer_value(json_object_get(flow, "icmp_type"));
-	sw_policy_evaluate_sets(p, s->bits, d->bits, &c, &v);
+	out = sw_policy_outcome(p, s->bits, d->bits, &c, &v);
 	j->rule = v.reason == SW_POL_BY_RULE ? (long)v.rule : -1;
 	j->rule_where = v.reason == SW_POL_BY_RULE ? p->rules[v.rule].where :
 			v.reason == SW_POL_BY_INTRA ? "intra_group" : "default";
-	if (v.reason == SW_POL_BY_DEFAULT && !managed) {
+	if (out == SW_POL_OUT_UNMANAGED) {
 		j->verdict = SW_GV_UNMANAGED;
 		j->rule_where = NULL;
-	} else if (v.action == SW_POL_ALLOW)
+	} else if (out == SW_POL_OUT_ALLOWED)
 		j->verdict = SW_GV_ALLOWED;
-	else if (v.mode == SW_POL_MONITOR)
+	else if (out == SW_POL_OUT_MONITORED)
 		j->verdict = SW_GV_MONITOR;
 	else
 		j->verdict = SW_GV_VIOLATION;

@@ -162,3 +162,24 @@ bool sw_policy_evaluate(const struct sw_policy *p, const struct sw_workload *src
 	free(bits);
 	return true;
 }
+
+static bool sw_pol_managed(const struct sw_policy *p, const uint64_t *bits)
+{
+	for (size_t i = 0; i < SW_POL_BITMAP_WORDS(p->n_groups); i++)
+		if (bits[i])
+			return true;
+	return false;
+}
+
+enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t *src_bits,
+				      const uint64_t *dst_bits, const struct sw_pol_conn *c,
+				      struct sw_pol_verdict *v)
+{
+	sw_policy_evaluate_sets(p, src_bits, dst_bits, c, v);
+	if (v->reason == SW_POL_BY_DEFAULT &&
+	    !(sw_pol_managed(p, src_bits) && sw_pol_managed(p, dst_bits)))
+		return SW_POL_OUT_UNMANAGED;
+	if (v->action == SW_POL_ALLOW)
+		return SW_POL_OUT_ALLOWED;
+	return v->mode == SW_POL_MONITOR ? SW_POL_OUT_MONITORED : SW_POL_OUT_DENIED;
+}
