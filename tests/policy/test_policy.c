@@ -317,6 +317,46 @@ static void sw_teval(const struct sw_policy *p, const uint8_t *src, const uint8_
 	assert_true(sw_policy_evaluate(p, NULL, src, NULL, dst, &c, v));
 }
 
+/* What the ruleset does: the outcome of sw_teval's connection. */
+static enum sw_pol_outcome sw_toutcome(const struct sw_policy *p, const uint8_t *src,
+				       const uint8_t *dst, uint8_t proto, uint16_t port)
+{
+	struct sw_pol_conn c = { .ipproto = proto, .dport = port, .icmp_type = (uint8_t)port };
+	uint64_t sbits[SW_POL_BITMAP_WORDS(64) + 1], dbits[SW_POL_BITMAP_WORDS(64) + 1];
+	struct sw_pol_verdict v;
+
+	assert_true(p->n_groups <= 64);
+	sw_policy_membership(p, NULL, src, sbits);
+	sw_policy_membership(p, NULL, dst, dbits);
+	return sw_policy_outcome(p, sbits, dbits, &c, &v);
+}
+
+static void test_outcome(void **state)
+{
+	struct sw_tload t;
+	uint8_t web[16], api[16], out[16];
+
+	(void)state;
+	sw_tload(&t, SW_TEST_HEAD "\"mode\":\"enforce\",\"default\":\"deny\","
+		     "\"groups\":{\"web\":{\"cidrs\":[\"10.0.1.0/24\"]},\"api\":{\"cidrs\":[\"10.0.2.0/24\"]}},"
+		     "\"rules\":["
+		     "{\"name\":\"w2a\",\"from\":[\"web\"],\"to\":[\"api\"],\"proto\":\"tcp\",\"ports\":[80],\"action\":\"allow\"},"
+		     "{\"name\":\"w2a-dns\",\"from\":[\"web\"],\"to\":[\"api\"],\"proto\":\"udp\",\"ports\":[53],\"action\":\"deny\",\"mode\":\"monitor\"},"
+		     "{\"name\":\"out\",\"from\":\"any\",\"to\":\"any\",\"proto\":\"tcp\",\"ports\":[22],\"action\":\"deny\"}]}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	sw_addr4(web, 10, 0, 1, 5);
+	sw_addr4(api, 10, 0, 2, 5);
+	sw_addr4(out, 192, 0, 2, 1);
+	assert_int_equal(sw_toutcome(t.p, web, api, 6, 80), SW_POL_OUT_ALLOWED);
+	assert_int_equal(sw_toutcome(t.p, web, api, 17, 53), SW_POL_OUT_MONITORED);
+	assert_int_equal(sw_toutcome(t.p, web, api, 6, 443), SW_POL_OUT_DENIED);	/* default */
+	/* the default leaves an end no group selects alone; a rule does not */
+	assert_int_equal(sw_toutcome(t.p, web, out, 6, 443), SW_POL_OUT_UNMANAGED);
+	assert_int_equal(sw_toutcome(t.p, out, api, 6, 443), SW_POL_OUT_UNMANAGED);
+	assert_int_equal(sw_toutcome(t.p, out, api, 6, 22), SW_POL_OUT_DENIED);
+	sw_tload_done(&t);
+}
+
 static void test_evaluate(void **state)
 {
 	struct sw_tload t;
@@ -406,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_group_selects),
 		cmocka_unit_test(test_evaluate),
+		cmocka_unit_test(test_outcome),
 		cmocka_unit_test(test_file_and_format),
 	};
 
