@@ -91,6 +91,9 @@ struct sw_alert_config {
 	bool enabled[SW_ALERT_KIND_MAX];	/* all true */
 	char **sensitive;		/* sensitive group names (owned) */
 	size_t n_sensitive;
+	char **fanout_exempt;		/* group or node names whose sources never make a
+					 * fan_out (monitoring agents, proxies); owned */
+	size_t n_fanout_exempt;
 	char *group_by;			/* label key naming a group when no policy does: "app" */
 };
 

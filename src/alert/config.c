@@ -40,15 +40,49 @@ bool sw_alert_config_defaults(struct sw_alert_config *cfg)
 	return cfg->group_by != NULL;
 }
 
+static void sw_alert_names_free(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 void sw_alert_config_clear(struct sw_alert_config *cfg)
 {
-	for (size_t i = 0; i < cfg->n_sensitive; i++)
-		free(cfg->sensitive[i]);
-	free(cfg->sensitive);
+	sw_alert_names_free(&cfg->sensitive, &cfg->n_sensitive);
+	sw_alert_names_free(&cfg->fanout_exempt, &cfg->n_fanout_exempt);
 	free(cfg->group_by);
-	cfg->sensitive = NULL;
-	cfg->n_sensitive = 0;
 	cfg->group_by = NULL;
+}
+
+/* A list of group or node names at @where (absent: nothing added), appended to @v. */
+static int sw_alert_config_names(json_t *a, const char *where, char ***v, size_t *n,
+				 struct sw_err *err)
+{
+	json_t *s;
+	size_t i;
+
+	if (!a)
+		return SW_EXIT_OK;
+	if (!json_is_array(a))
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: error: expected an array of group names",
+				  where);
+	json_array_foreach(a, i, s) {
+		char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+		if (!json_is_string(s))
+			return sw_err_set(err, SW_EXIT_USAGE, "%s/%zu: error: expected a string",
+					  where, i);
+		if (!nv)
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		*v = nv;
+		if (!(nv[*n] = strdup(json_string_value(s))))
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		(*n)++;
+	}
+	return SW_EXIT_OK;
 }
 
 /* sw_alert_config_u32 - an optional positive integer at @key. */
@@ -68,9 +102,7 @@ static int sw_alert_config_u32(json_t *obj, const char *key, const char *where, 
 
 static int sw_alert_config_strings(json_t *sec, struct sw_alert_config *cfg, struct sw_err *err)
 {
-	json_t *a = json_object_get(sec, "sensitive_groups"), *v;
 	json_t *g = json_object_get(sec, "group_by");
-	size_t i;
 
 	if (g) {
 		if (!json_is_string(g))
@@ -80,26 +112,9 @@ static int sw_alert_config_strings(json_t *sec, struct sw_alert_config *cfg, str
 		if (!cfg->group_by)
 			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	}
-	if (!a)
-		return SW_EXIT_OK;
-	if (!json_is_array(a))
-		return sw_err_set(err, SW_EXIT_USAGE,
-				  "/alerts/sensitive_groups: error: expected an array of group names");
-	json_array_foreach(a, i, v) {
-		char **nv = realloc(cfg->sensitive, (cfg->n_sensitive + 1) * sizeof(*nv));
-
-		if (!json_is_string(v))
-			return sw_err_set(err, SW_EXIT_USAGE,
-					  "/alerts/sensitive_groups/%zu: error: expected a string", i);
-		if (!nv)
-			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-		cfg->sensitive = nv;
-		nv[cfg->n_sensitive] = strdup(json_string_value(v));
-		if (!nv[cfg->n_sensitive])
-			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-		cfg->n_sensitive++;
-	}
-	return SW_EXIT_OK;
+	return sw_alert_config_names(json_object_get(sec, "sensitive_groups"),
+				     "/alerts/sensitive_groups", &cfg->sensitive, &cfg->n_sensitive,
+				     err);
 }
 
 static int sw_alert_config_kinds(json_t *sec, struct sw_alert_config *cfg, struct sw_err *err)
@@ -162,7 +177,9 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 	    (ret = sw_alert_config_u32(sec, "max_alerts_per_min", "/alerts", 1u << 30,
 				       &cfg->max_alerts_per_min, err)))
 		return ret;
-	if ((ret = sw_alert_config_strings(sec, cfg, err)))
+	if ((ret = sw_alert_config_strings(sec, cfg, err)) ||
+	    (ret = sw_alert_config_names(json_object_get(fan, "exempt"), "/alerts/fan_out/exempt",
+					 &cfg->fanout_exempt, &cfg->n_fanout_exempt, err)))
 		return ret;
 	return sw_alert_config_kinds(sec, cfg, err);
 }

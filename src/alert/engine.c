@@ -7,20 +7,32 @@
 
 #include "internal.h"
 
+/* A copy of a name list; *@n counts what was copied, so a partial copy frees cleanly. */
+static bool sw_alert_names_copy(char ***dst, size_t *n, char *const *src, size_t n_src)
+{
+	*n = 0;
+	if (!(*dst = calloc(n_src + 1, sizeof(**dst))))
+		return false;
+	for (size_t i = 0; i < n_src; i++) {
+		if (!((*dst)[i] = strdup(src[i])))
+			return false;
+		(*n)++;
+	}
+	return true;
+}
+
 static bool sw_alert_config_copy(struct sw_alert_config *dst, const struct sw_alert_config *src)
 {
 	*dst = *src;
+	dst->sensitive = dst->fanout_exempt = NULL;
+	dst->n_sensitive = dst->n_fanout_exempt = 0;
 	dst->group_by = strdup(src->group_by ? src->group_by : "app");
-	dst->sensitive = calloc(src->n_sensitive + 1, sizeof(*dst->sensitive));
-	dst->n_sensitive = 0;
-	if (!dst->group_by || !dst->sensitive)
+	if (!dst->group_by ||
+	    !sw_alert_names_copy(&dst->sensitive, &dst->n_sensitive, src->sensitive,
+				 src->n_sensitive) ||
+	    !sw_alert_names_copy(&dst->fanout_exempt, &dst->n_fanout_exempt, src->fanout_exempt,
+				 src->n_fanout_exempt))
 		return false;
-	for (size_t i = 0; i < src->n_sensitive; i++) {
-		dst->sensitive[i] = strdup(src->sensitive[i]);
-		if (!dst->sensitive[i])
-			return false;
-		dst->n_sensitive++;
-	}
 	if (dst->fanout_distinct == 0)
 		dst->fanout_distinct = 1;
 	if (dst->fanout_distinct > SW_ALERT_FANOUT_CAP)
@@ -127,7 +139,8 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	uint32_t n = 0;
 
-	if (e->cfg.enabled[SW_ALERT_FAN_OUT])
+	if (e->cfg.enabled[SW_ALERT_FAN_OUT] &&
+	    !sw_alert_endpoint_named(e, &c->src, e->cfg.fanout_exempt, e->cfg.n_fanout_exempt))
 		n = sw_alert_fanout_track(e, c);
 	if (n >= e->cfg.fanout_distinct) {
 		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT,

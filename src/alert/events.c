@@ -8,10 +8,28 @@
 
 #include "internal.h"
 
-static bool sw_alert_is_sensitive_name(const struct sw_alert_engine *e, const char *name)
+static bool sw_alert_name_listed(char *const *names, size_t n, const char *name)
 {
-	for (size_t i = 0; i < e->cfg.n_sensitive; i++)
-		if (strcmp(e->cfg.sensitive[i], name) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool sw_alert_endpoint_named(const struct sw_alert_engine *e, const struct sw_alert_endpoint *ep,
+			     char *const *names, size_t n)
+{
+	char node[SW_LEARN_NODE_MAX];
+	const struct sw_policy *p = e->policy;
+
+	if (!n)
+		return false;
+	sw_learn_endpoint_node(ep->wl, ep->addr, e->cfg.group_by, node, sizeof(node));
+	if (sw_alert_name_listed(names, n, node))
+		return true;
+	for (size_t g = 0; p && g < p->n_groups; g++)
+		if (sw_alert_name_listed(names, n, p->groups[g].name) &&
+		    sw_policy_group_selects(p, g, ep->wl, ep->addr))
 			return true;
 	return false;
 }
@@ -20,19 +38,7 @@ static bool sw_alert_is_sensitive_name(const struct sw_alert_engine *e, const ch
 static bool sw_alert_is_sensitive(const struct sw_alert_engine *e,
 				  const struct sw_alert_endpoint *ep)
 {
-	char node[SW_LEARN_NODE_MAX];
-	const struct sw_policy *p = e->policy;
-
-	if (!e->cfg.n_sensitive)
-		return false;
-	sw_learn_endpoint_node(ep->wl, ep->addr, e->cfg.group_by, node, sizeof(node));
-	if (sw_alert_is_sensitive_name(e, node))
-		return true;
-	for (size_t g = 0; p && g < p->n_groups; g++)
-		if (sw_alert_is_sensitive_name(e, p->groups[g].name) &&
-		    sw_policy_group_selects(p, g, ep->wl, ep->addr))
-			return true;
-	return false;
+	return sw_alert_endpoint_named(e, ep, e->cfg.sensitive, e->cfg.n_sensitive);
 }
 
 void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,

@@ -97,6 +97,13 @@ void sw_alert_time_text(uint64_t us, char *buf, size_t size);
 /* sw_alert_endpoint_id - workload name or address text. */
 const char *sw_alert_endpoint_id(const struct sw_alert_endpoint *ep, char *buf, size_t size);
 
+/*
+ * sw_alert_endpoint_named - @ep's group_by node, or a policy group selecting
+ * it, is one of @names (sensitive groups, fan-out exemptions).
+ */
+bool sw_alert_endpoint_named(const struct sw_alert_engine *e, const struct sw_alert_endpoint *ep,
+			     char *const *names, size_t n);
+
 /* sw_alert_fanout_track - count a new (peer, port) for @c's source; the distinct count in the window. */
 uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c);
 

@@ -137,6 +137,50 @@ static void test_fanout_scan(void **state)
 	sw_workload_clear(&b);
 }
 
+/* A source named in fan_out.exempt (here by its node, app=monitor) never makes a fan_out. */
+static void test_fanout_exempt(void **state)
+{
+	struct sw_workload mon, evil, b;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	struct sw_err err = { 0 };
+	json_t *sec = json_pack("{s:{s:[s]}}", "fan_out", "exempt", "monitor");
+
+	(void)state;
+	mkwl(&mon, "ops/prometheus", "monitor", 2);
+	mkwl(&evil, "shop/evil", "web", 4);
+	mkwl(&b, "shop/db", "db", 3);
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_int_equal(sw_alert_config_from_json(&cfg, sec, &err), SW_EXIT_OK);
+	assert_int_equal(cfg.n_fanout_exempt, 1);
+	e = engine(&cfg, NULL, NULL, &s);
+	for (int i = 0; i < 100; i++) {
+		conn(&c, &mon, &b, (uint16_t)(1000 + i), T0 + (uint64_t)i * 10000);
+		sw_alert_flow_new(e, &c);
+	}
+	assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 0);
+	for (int i = 0; i < 100; i++) {
+		conn(&c, &evil, &b, (uint16_t)(1000 + i), T0 + (uint64_t)i * 10000);
+		sw_alert_flow_new(e, &c);
+	}
+	assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 1);	/* the others are still watched */
+	sw_alert_engine_free(e);
+	sw_alert_config_clear(&cfg);
+	json_decref(sec);
+	sec = json_pack("{s:{s:s}}", "fan_out", "exempt", "monitor");
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_int_equal(sw_alert_config_from_json(&cfg, sec, &err), SW_EXIT_USAGE);
+	assert_string_equal(err.msg, "/alerts/fan_out/exempt: error: expected an array of group names");
+	sw_alert_config_clear(&cfg);
+	json_decref(sec);
+	sink_clear(&s);
+	sw_workload_clear(&mon);
+	sw_workload_clear(&evil);
+	sw_workload_clear(&b);
+}
+
 /* Repeated connections to one port are one target: no fan-out; slow scans age out. */
 static void test_fanout_window(void **state)
 {
@@ -416,6 +460,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fanout_scan),   cmocka_unit_test(test_fanout_window),
+		cmocka_unit_test(test_fanout_exempt),
 		cmocka_unit_test(test_rate_limit),    cmocka_unit_test(test_bounded_keys),
 		cmocka_unit_test(test_new_edge),      cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_config_errors), cmocka_unit_test(test_policy_violation),
