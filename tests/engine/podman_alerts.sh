@@ -7,34 +7,13 @@
 # that shows the scan's packets as dropped by the kernel.
 set -u
 SEGWATCH=${1:?usage: podman_alerts.sh SEGWATCH}
-LAB=$(cd "$(dirname "$0")/../../tools" && pwd)/podman-lab.sh
-export SW_PODMAN_DIR=/tmp/sw-palert-$$ SW_PODMAN_NETNS=sw-palert-$$
-TMP=$(mktemp -d /tmp/sw-palert-out.XXXXXX)
+# shellcheck source=tests/engine/podman_lib.sh
+. "$(dirname "$0")/podman_lib.sh" palert
+LOG=$TMP/cap.err
 CAP_PID=
-
-cleanup() {
-	[ -n "$CAP_PID" ] && kill "$CAP_PID" 2>/dev/null
-	[ -e "/run/netns/$SW_PODMAN_NETNS" ] &&
-		nsenter --net="/run/netns/$SW_PODMAN_NETNS" nft delete table inet segwatch 2>/dev/null
-	"$LAB" down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-fail() { echo "FAIL: $*"; tail -5 "$TMP/cap.err" 2>/dev/null; exit 1; }
-ok() { echo "ok: $*"; }
 sw() { "$LAB" exec "$SEGWATCH" "$@"; }
+podman_up
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-"$LAB" deps || exit $?
-"$LAB" up || exit $?
-ip_of() { "$LAB" podman inspect -f '{{(index .NetworkSettings.Networks "swlab").IPAddress}}' "$1"; }
-get() { # get FROM ADDRESS: an HTTP GET to port 80, 0 when the page came back
-	"$LAB" podman exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $2 80" 2>/dev/null |
-		grep -q "200 OK"
-}
-
-SERVE='mkdir -p /srv && echo ok >/srv/index.html && exec httpd -f -p 80 -h /srv'
 "$LAB" run db1 --label app=db -- sh -c "$SERVE" >/dev/null || fail "run db1"
 "$LAB" run web1 --label app=web -- sleep 600 >/dev/null || fail "run web1"
 "$LAB" run intruder --label app=web -- sleep 600 >/dev/null || fail "run intruder"
@@ -54,6 +33,7 @@ nsenter --net="/run/netns/$SW_PODMAN_NETNS" "$SEGWATCH" capture --engine "$SW_PO
 	--duration 120 -q -w "$TMP/flows.jsonl" \
 	--alerts "$TMP/alerts.jsonl" --policy "$TMP/policy.json" --nflog >"$TMP/cap.out" 2>"$TMP/cap.err" &
 CAP_PID=$!
+BG_PIDS="$BG_PIDS $CAP_PID"
 for _ in $(seq 50); do
 	n=$(nsenter --net="/run/netns/$SW_PODMAN_NETNS" cat /proc/net/packet | tail -n +2 | wc -l)
 	[ "$n" -ge 4 ] && break
@@ -63,8 +43,8 @@ done
 sleep 0.5
 
 # normal traffic: web1 and intruder fetch the page, as their group may
-get web1 "$DB" || fail "web1 -> db1:80 should pass"
-get intruder "$DB" || fail "intruder -> db1:80 should pass"
+reach web1 "$DB" || fail "web1 -> db1:80 should pass"
+reach intruder "$DB" || fail "intruder -> db1:80 should pass"
 sleep 1
 [ -s "$TMP/alerts.jsonl" ] && fail "normal traffic raised alerts: $(cat "$TMP/alerts.jsonl")"
 ok "normal traffic between containers: no alert"

@@ -11,39 +11,14 @@
 #     netavark's rules as they were
 set -u
 SEGWATCH=${1:?usage: podman_policy.sh SEGWATCH}
-LAB=$(cd "$(dirname "$0")/../../tools" && pwd)/podman-lab.sh
-export SW_PODMAN_DIR=/tmp/sw-ppol-$$ SW_PODMAN_NETNS=sw-ppol-$$
-TMP=$(mktemp -d /tmp/sw-ppol-out.XXXXXX)
+# shellcheck source=tests/engine/podman_lib.sh
+. "$(dirname "$0")/podman_lib.sh" ppol
+LOG=$TMP/watch.out
 WATCH_PID=
-
-cleanup() {
-	[ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
-	[ -e "/run/netns/$SW_PODMAN_NETNS" ] &&
-		nsenter --net="/run/netns/$SW_PODMAN_NETNS" nft delete table inet segwatch 2>/dev/null
-	"$LAB" down >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-fail() { echo "FAIL: $*"; tail -5 "$TMP/watch.out" 2>/dev/null; exit 1; }
-ok() { echo "ok: $*"; }
-in_ns() { nsenter --net="/run/netns/$SW_PODMAN_NETNS" "$@"; }
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-"$LAB" deps || exit $?
-"$LAB" up || exit $?
-ip_of() { "$LAB" podman inspect -f "{{(index .NetworkSettings.Networks \"swlab\").$2}}" "$1"; }
-# reach FROM ADDRESS: an HTTP GET to port 80 with a 2 s limit; 0 when the page came back
-# (nc, not wget: the static busybox's wget crashes in these containers)
-reach() {
-	"$LAB" podman exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $2 80" 2>/dev/null |
-		grep -q "200 OK"
-}
+podman_up
 must_pass() { reach "$1" "$2" || fail "$1 -> $2 should pass"; }
 must_drop() { reach "$1" "$2" && fail "$1 -> $2 should be dropped"; return 0; }
 
-# a web server with a page to fetch (busybox httpd answers 404 without one)
-SERVE='mkdir -p /srv && echo ok >/srv/index.html && exec httpd -f -p 80 -h /srv'
 "$LAB" run api1 --label app=api -- sh -c "$SERVE" >/dev/null || fail "run api1"
 "$LAB" run db1 --label app=db -- sh -c "$SERVE" >/dev/null || fail "run db1"
 "$LAB" run web1 --label app=web -- sleep 600 >/dev/null || fail "run web1"
@@ -73,6 +48,7 @@ EOF
 "$LAB" exec "$SEGWATCH" policy apply "$TMP/policy.json" --engine "$SW_PODMAN_DIR/podman.sock" \
 	--watch >"$TMP/watch.out" 2>&1 &
 WATCH_PID=$!
+BG_PIDS="$BG_PIDS $WATCH_PID"
 for _ in $(seq 100); do grep -q watching "$TMP/watch.out" && break; sleep 0.1; done
 grep -q watching "$TMP/watch.out" || fail "apply --watch did not start"
 in_ns nft list set inet segwatch g1_api_v4 | grep -qF "$API" || fail "api1 is not in the api set"
