@@ -129,12 +129,10 @@ static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_tes
 	return ok;
 }
 
-/* Judge one record; false (with @why) when it is a flow without usable addresses. */
+/* Judge one flow record; false (with @why) when it has no usable addresses. */
 static bool sw_judge_record(const struct sw_policy *p, json_t *o, struct sw_test_tally *t,
 			    const char *path, size_t nth, char *why, size_t why_len)
 {
-	if (strcmp(json_string_value(json_object_get(o, "type")) ?: "flow", "flow") != 0)
-		return true;	/* counters, kernel_log: not connections */
 	if (sw_judge_flow(p, o, t))
 		return true;
 	snprintf(why, why_len, "%s: flow %zu: no usable src/dst addresses", path, nth);
