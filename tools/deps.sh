@@ -8,10 +8,14 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
+	# the agent: compressed history, systemd notify and journal, capabilities
+	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
 	podman runc busybox-static netavark catatonit iptables curl
+	# the Docker engine tests (tests/engine/docker_*.sh)
+	docker.io
 	# the HTML graph view test (headless Chromium)
 	chromium
 )

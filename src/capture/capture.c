@@ -58,17 +58,6 @@ struct sw_capture {
 	size_t batch_n;
 };
 
-int sw_err_set(struct sw_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static uint64_t sw_wall_us(void)
 {
 	struct timespec ts;
