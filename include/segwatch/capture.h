@@ -81,6 +81,8 @@ struct sw_capture_opts {
 	void *tick_arg;
 	/* workloads, for the spoofing check on container interfaces; may be NULL */
 	const struct sw_registry *registry;
+	/* live with no interface yet: run the tick until some are added (an agent on an empty host) */
+	bool wait_for_ifaces;
 };
 
 struct sw_capture;

@@ -137,4 +137,8 @@ const struct sw_flow_stats *sw_flow_table_stats(const struct sw_flow_table *t);
 const char *sw_flow_state_name(enum sw_flow_state s);
 const char *sw_flow_end_name(enum sw_flow_end e);
 
+/* First and last packet of a flow, either direction. */
+uint64_t sw_flow_first_us(const struct sw_flow *f);
+uint64_t sw_flow_last_us(const struct sw_flow *f);
+
 #endif

@@ -15,24 +15,6 @@
 #include <segwatch/flow.h>
 #include <segwatch/workload.h>
 
-/*
- * Who the two ends of a flow are: [0] the initiator, [1] the responder.
- * Workload pointers come from the registry, whose entries are never changed
- * or freed while it lives (new versions are added instead).
- */
-struct sw_flow_ident {
-	uint8_t kind[2];			/* enum sw_endpoint_kind; SW_EP_NONE = not resolved */
-	const struct sw_workload *wl[2];
-};
-
-/* sw_flow_ident_resolve - resolve both ends at the flow's first packet. */
-void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
-			   const struct sw_flow *f);
-
-/* sw_flow_ident_resolve_addrs - the same for two addresses at @ts_us (kernel log records). */
-void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
-				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us);
-
 /* sw_report_addr - text form of a 16-byte address (IPv4-mapped shown as IPv4). */
 void sw_report_addr(char *buf, size_t len, const uint8_t addr[16], int family);
 /* sw_report_time - RFC 3339 UTC with microseconds. */
@@ -41,10 +23,6 @@ void sw_report_time(char *buf, size_t len, uint64_t us);
 const char *sw_report_proto_name(uint8_t proto, int family, char *buf, size_t len);
 /* sw_report_tcp_flags - letters FSRPAUEC for the flags set. @buf holds at least 9 bytes. */
 const char *sw_report_tcp_flags(uint8_t flags, char *buf);
-
-/* First and last packet of a flow, either direction. */
-uint64_t sw_report_flow_first(const struct sw_flow *f);
-uint64_t sw_report_flow_last(const struct sw_flow *f);
 
 /* Caches the formatted date of the last second printed (see flow_line.c). */
 struct sw_report_clock {
@@ -98,19 +76,14 @@ json_t *sw_report_counters_json(const struct sw_capture_counters *c,
  */
 struct sw_flow_writer;
 struct sw_flow_writer *sw_flow_writer_start(FILE *out);
-void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f,
-			 const struct sw_flow_ident *id);
+void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow_rec *rec);
+/* sw_flow_writer_push_line - a record already formatted (@len bytes, no newline), in order. */
+void sw_flow_writer_push_line(struct sw_flow_writer *w, const char *line, size_t len);
 bool sw_flow_writer_stop(struct sw_flow_writer *w);
 
 /* sw_report_flows_sort - order by first packet, then tuple: stable output. */
-/* A flow with its endpoints' identities, as the table and --json keep them. */
-struct sw_flow_out {
-	struct sw_flow f;
-	struct sw_flow_ident id;
-};
-
-void sw_report_flows_sort(struct sw_flow_out *flows, size_t n);
-void sw_report_flows_text(FILE *out, const struct sw_flow_out *flows, size_t n);
+void sw_report_flows_sort(struct sw_flow_rec *flows, size_t n);
+void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n);
 void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 			     const struct sw_flow_stats *fs, uint32_t max_flows);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <segwatch/exit.h>
+#include <segwatch/flow.h>
 
 /* Where an identity came from; names are part of the JSON interface. */
 enum sw_wl_source {
@@ -133,5 +134,31 @@ bool sw_resolver_add_host_addr(struct sw_resolver *r, const uint8_t addr[16]);
 enum sw_endpoint_kind sw_resolve_addr(const struct sw_resolver *r, const uint8_t addr[16],
 				      uint64_t ts_us, const struct sw_workload **wl);
 const char *sw_endpoint_kind_name(enum sw_endpoint_kind k);
+
+/*
+ * Who the two ends of a flow are: [0] the initiator, [1] the responder.
+ * Workload pointers come from the registry, whose entries are never changed
+ * or freed while it lives (new versions are added instead).
+ */
+struct sw_flow_ident {
+	uint8_t kind[2];			/* enum sw_endpoint_kind; SW_EP_NONE = not resolved */
+	const struct sw_workload *wl[2];
+};
+
+/* sw_flow_ident_resolve_addrs - the same for two addresses at @ts_us (kernel log records). */
+void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
+				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us);
+
+/*
+ * A flow resolved once: the record every sink receives (the writer, the
+ * history, alerts, the in-memory table of `capture`).
+ */
+struct sw_flow_rec {
+	struct sw_flow f;
+	struct sw_flow_ident id;
+};
+
+/* sw_flow_rec_resolve - @f copied into @rec, both ends resolved at its first packet; @r may be NULL. */
+void sw_flow_rec_resolve(struct sw_flow_rec *rec, const struct sw_resolver *r, const struct sw_flow *f);
 
 #endif

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <segwatch/clock.h>
+
 #include "internal.h"
 
 #define SW_DEFAULT_SNAPLEN 256
@@ -49,6 +51,7 @@ struct sw_capture {
 	uint64_t start_us;
 	uint64_t next_progress_us;
 	unsigned cur_src;	/* source of the frames being dispatched */
+	uint64_t retired_drops;	/* kernel drops of sources whose slot was reused */
 	struct sw_pcap_map map;	/* the file, mapped, when it is a classic pcap */
 	struct bpf_program filter; /* --filter for mapped reading */
 	bool has_filter;
@@ -57,14 +60,6 @@ struct sw_capture {
 	uint64_t batch_ts[SW_FLOW_BATCH_MAX];
 	size_t batch_n;
 };
-
-static uint64_t sw_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap)
 {
@@ -250,18 +245,45 @@ static void sw_capture_reorder_cb(u_char *arg, const struct pcap_pkthdr *h, cons
 
 /* ---- opening ---- */
 
-static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *name,
-				 struct sw_err *err)
+/*
+ * A slot for one more source: the next one, or, once all are taken, one
+ * whose interface went away (an agent sees thousands of veths come and go;
+ * their drops are kept in retired_drops). -1: every slot is in use.
+ */
+static int sw_capture_free_slot(struct sw_capture *cap)
 {
-	struct sw_source *s = &cap->src[cap->n_src];
-	struct sw_capture_iface *ifc = &cap->cnt.ifaces[cap->n_src];
+	if (cap->n_src < SW_CAPTURE_MAX_IFACES)
+		return (int)cap->n_src++;
+	for (unsigned i = 0; i < cap->n_src; i++)
+		if (cap->src[i].dead && !cap->src[i].pcap) {
+			cap->retired_drops += cap->cnt.ifaces[i].kernel_drops;
+			memset(&cap->src[i], 0, sizeof(cap->src[i]));
+			memset(&cap->cnt.ifaces[i], 0, sizeof(cap->cnt.ifaces[i]));
+			return (int)i;
+		}
+	return -1;
+}
 
+static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *name,
+				 unsigned *slot, struct sw_err *err)
+{
+	int i = sw_capture_free_slot(cap);
+	struct sw_source *s;
+	struct sw_capture_iface *ifc;
+
+	if (i < 0) {
+		pcap_close(p);
+		return sw_err_set(err, SW_EXIT_USAGE, "too many interfaces (at most %d)",
+				  SW_CAPTURE_MAX_IFACES);
+	}
+	*slot = (unsigned)i;
+	s = &cap->src[i];
+	ifc = &cap->cnt.ifaces[i];
 	s->pcap = p;
 	s->dlt = pcap_datalink(p);
 	s->fd = -1;
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->ifindex = cap->live ? (int)if_nametoindex(name) : 0;
-	cap->n_src++;
 	cap->cnt.n_ifaces = cap->n_src;
 	if (!sw_dissect_dlt_ok(s->dlt))
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: link type %s (%d) is not supported",
@@ -287,6 +309,7 @@ static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	const char *name = cap->opts.file;
 	struct stat st;
+	unsigned slot;
 	pcap_t *p;
 	int rc;
 
@@ -295,7 +318,7 @@ static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, errbuf);
 	if (strcmp(name, "-") != 0 && stat(name, &st) == 0)
 		cap->file_size = st.st_size;
-	rc = sw_capture_add_source(cap, p, name, err);
+	rc = sw_capture_add_source(cap, p, name, &slot, err);
 	if (rc != SW_EXIT_OK || strcmp(name, "-") == 0 || !sw_pcap_map_open(&cap->map, name))
 		return rc;
 	if (cap->opts.filter) {
@@ -327,12 +350,10 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	int snaplen = cap->opts.snaplen > 0 ? cap->opts.snaplen : SW_DEFAULT_SNAPLEN;
+	unsigned slot = 0;
 	pcap_t *p;
 	int rc;
 
-	if (cap->n_src == SW_CAPTURE_MAX_IFACES)
-		return sw_err_set(err, SW_EXIT_USAGE, "too many interfaces (at most %d)",
-				  SW_CAPTURE_MAX_IFACES);
 	p = pcap_create(name, errbuf);
 	if (!p)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
@@ -350,13 +371,20 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 	/* on "any", ask for cooked v2: it carries the interface index */
 	if (pcap_datalink(p) == SW_DLT_LINUX_SLL)
 		pcap_set_datalink(p, SW_DLT_LINUX_SLL2);
-	rc = sw_capture_add_source(cap, p, name, err);
-	if (rc != SW_EXIT_OK)
-		return rc;
-	if (pcap_setnonblock(p, 1, errbuf) < 0)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
-	cap->src[cap->n_src - 1].fd = pcap_get_selectable_fd(p);
-	return SW_EXIT_OK;
+	rc = sw_capture_add_source(cap, p, name, &slot, err);
+	if (rc == SW_EXIT_OK && pcap_setnonblock(p, 1, errbuf) < 0)
+		rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
+	if (rc == SW_EXIT_OK) {
+		cap->src[slot].fd = pcap_get_selectable_fd(p);
+		return SW_EXIT_OK;
+	}
+	/* a failed source stays in the table, dead, so indices remain stable */
+	if (cap->src[slot].pcap == p) {
+		pcap_close(p);
+		cap->src[slot].pcap = NULL;
+		cap->src[slot].dead = true;
+	}
+	return rc;
 }
 
 static int sw_capture_need_reorder(struct sw_capture *cap, struct sw_err *err)
@@ -387,16 +415,8 @@ int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err
 		if (!cap->src[i].dead && strcmp(cap->cnt.ifaces[i].name, name) == 0)
 			return SW_EXIT_OK;
 	rc = sw_capture_open_iface(cap, name, err);
-	if (rc != SW_EXIT_OK) {
-		/* a failed source stays in the table, dead, so indices remain stable */
-		if (cap->n_src && cap->src[cap->n_src - 1].pcap &&
-		    strcmp(cap->cnt.ifaces[cap->n_src - 1].name, name) == 0) {
-			pcap_close(cap->src[cap->n_src - 1].pcap);
-			cap->src[cap->n_src - 1].pcap = NULL;
-			cap->src[cap->n_src - 1].dead = true;
-		}
+	if (rc != SW_EXIT_OK)
 		return rc;
-	}
 	return sw_capture_need_reorder(cap, err);
 }
 
@@ -417,7 +437,7 @@ static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
 	int rc = SW_EXIT_OK;
 
 	cap->live = true;
-	if (cap->opts.n_ifaces == 0)
+	if (cap->opts.n_ifaces == 0 && !cap->opts.wait_for_ifaces)
 		return sw_err_set(err, SW_EXIT_USAGE, "no interface to capture on");
 	for (unsigned i = 0; i < cap->opts.n_ifaces && rc == SW_EXIT_OK; i++)
 		rc = sw_capture_open_iface(cap, cap->opts.ifaces[i], err);
@@ -428,8 +448,8 @@ static bool sw_capture_wants_dedup(const struct sw_capture *cap)
 {
 	if (cap->opts.dedup != SW_DEDUP_AUTO)
 		return cap->opts.dedup == SW_DEDUP_ON;
-	if (cap->n_src > 1)
-		return true;
+	if (cap->n_src != 1)
+		return cap->n_src > 1;
 	return cap->src[0].dlt == SW_DLT_LINUX_SLL2;
 }
 
@@ -527,7 +547,7 @@ static int sw_capture_run_mapped(struct sw_capture *cap, struct sw_err *err)
 			if (cap->opts.stop && *cap->opts.stop)
 				break;
 			if (cap->opts.progress)
-				sw_capture_report_progress(cap, sw_wall_us());
+				sw_capture_report_progress(cap, sw_clock_wall_us());
 		}
 	}
 	sw_capture_flush_batch(cap);
@@ -551,7 +571,7 @@ static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
 		if (cap->opts.stop && *cap->opts.stop)
 			break;
 		if (cap->opts.progress)
-			sw_capture_report_progress(cap, sw_wall_us());
+			sw_capture_report_progress(cap, sw_clock_wall_us());
 	}
 	sw_capture_flush_batch(cap);
 	if (rc == PCAP_ERROR)
@@ -571,7 +591,7 @@ static void sw_capture_read_stats(struct sw_capture *cap, unsigned i)
 
 static void sw_capture_sum_drops(struct sw_capture *cap)
 {
-	cap->cnt.kernel_drops = 0;
+	cap->cnt.kernel_drops = cap->retired_drops;
 	for (unsigned i = 0; i < cap->n_src; i++) {
 		sw_capture_read_stats(cap, i);
 		cap->cnt.kernel_drops += cap->cnt.ifaces[i].kernel_drops;
@@ -628,7 +648,7 @@ static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 				break;
 			poll(NULL, 0, 100);
 		}
-		now = sw_wall_us();
+		now = sw_clock_wall_us();
 		if (cap->reorder)
 			sw_capture_release(cap, now - SW_REORDER_HOLD_US);
 		sw_capture_flush_batch(cap);
@@ -649,7 +669,7 @@ int sw_capture_run(struct sw_capture *cap, struct sw_err *err)
 {
 	int rc;
 
-	cap->start_us = sw_wall_us();
+	cap->start_us = sw_clock_wall_us();
 	cap->next_progress_us = cap->start_us + SW_PROGRESS_US;
 	rc = cap->live ? sw_capture_run_live(cap, err) : sw_capture_run_file(cap, err);
 	if (cap->live)

@@ -8,21 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <segwatch/compile.h>
+#include <segwatch/enforce.h>
 #include <segwatch/nft.h>
 #include <segwatch/policy.h>
 
 #include "cli.h"
 #include "identity.h"
 #include "policy_cmd.h"
-
-extern char **environ;
 
 struct sw_policy_args {
 	const char *verb;
@@ -115,17 +112,17 @@ static int sw_policy_check(const struct sw_policy_args *a)
 
 /* Load, resolve today's workloads (@id stays open for the caller), compile. */
 static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
-			   struct sw_identity *id, struct sw_nft_plan *plan)
+			   struct sw_identity **id, struct sw_nft_plan *plan)
 {
 	struct sw_err err = { 0 };
 	int rc = sw_policy_load(a->file, p);
 
-	memset(id, 0, sizeof(*id));
+	*id = NULL;
 	if (rc != SW_EXIT_OK)
 		return rc;
 	rc = sw_identity_open(id, &a->id, &err);
 	if (rc == SW_EXIT_OK)
-		rc = sw_policy_compile(*p, id->reg, &a->copts, plan, &err);
+		rc = sw_policy_compile(*p, sw_identity_registry(*id), &a->copts, plan, &err);
 	if (rc != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", err.msg);
 	return rc;
@@ -135,7 +132,7 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 {
 	struct sw_nft_plan plan = { 0 };
 	struct sw_policy *p = NULL;
-	struct sw_identity id;
+	struct sw_identity *id = NULL;
 	int rc = sw_policy_build(a, &p, &id, &plan);
 
 	if (rc == SW_EXIT_OK && a->payload) {
@@ -148,74 +145,47 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 	}
 	sw_nft_plan_free(&plan);
-	sw_identity_close(&id);
+	sw_identity_close(id);
 	sw_policy_free(p);
 	return rc;
 }
 
-/*
- * Add when and from which file to the table's comment, for status: the
- * file's absolute path, its tail when the comment has no room for all of it.
- */
-static void sw_apply_stamp(struct sw_nft_plan *plan, const char *file)
-{
-	char *abs = realpath(file, NULL), when[32];
-	const char *path = abs ? abs : file;
-	size_t used, room, plen = strlen(path);
-	time_t now = time(NULL);
-	struct tm tm;
-
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	used = strlen(plan->comment) + strlen(" applied= file=") + strlen(when);
-	room = used < sizeof(plan->comment) - 1 ? sizeof(plan->comment) - 1 - used : 0;
-	if (plen > room && room > 3)
-		snprintf(plan->comment + strlen(plan->comment), sizeof(plan->comment) - strlen(plan->comment),
-			 " applied=%s file=...%s", when, path + plen - (room - 3));
-	else if (plen <= room)
-		snprintf(plan->comment + strlen(plan->comment), sizeof(plan->comment) - strlen(plan->comment),
-			 " applied=%s file=%s", when, path);
-	free(abs);
-}
-
 static int sw_policy_apply(const struct sw_policy_args *a)
 {
-	struct sw_nft_plan plan = { 0 };
+	struct sw_enforce_report rep;
+	struct sw_enforcer *e = NULL;
+	struct sw_identity *id = NULL;
 	struct sw_policy *p = NULL;
 	struct sw_err err = { 0 };
 	char brnf[256];
-	struct timespec t0, t1;
-	size_t rules = 0, elems = 0;
-	struct sw_identity id;
-	int rc = sw_policy_build(a, &p, &id, &plan);
+	int rc = sw_policy_load(a->file, &p);
 
+	if (rc == SW_EXIT_OK)
+		rc = sw_identity_open(&id, &a->id, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_enforcer_open(&e, &a->copts, &err);
+	if (rc == SW_EXIT_OK) {
+		sw_bridge_nf_enable(brnf, sizeof(brnf));
+		rc = sw_enforcer_apply(e, p, a->file, sw_identity_registry(id), &rep, &err);
+		if (rc != SW_EXIT_OK)
+			fprintf(stderr, "segwatch: %s: not applied, the previous ruleset is still in force: %s\n",
+				a->file, err.msg);
+	} else if (err.msg[0]) {
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	}
 	if (rc != SW_EXIT_OK)
 		goto out;
-	sw_bridge_nf_enable(brnf, sizeof(brnf));
-	sw_apply_stamp(&plan, a->file);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = sw_nft_apply(&plan, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s: not applied, the previous ruleset is still in force: %s\n",
-			a->file, err.msg);
-		goto out;
-	}
-	for (size_t c = 0; c < plan.n_chains; c++)
-		rules += plan.chains[c].n_rules;
-	for (size_t s = 0; s < plan.n_sets; s++)
-		elems += plan.sets[s].n_elems;
 	printf("applied %s (policy \"%s\", mode %s): table inet %s, %zu sets (%zu elements), %zu rules, "
 	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
-	       plan.table, plan.n_sets, elems, rules,
-	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, brnf);
+	       sw_enforcer_plan(e)->table, rep.sets, rep.elements, rep.rules, rep.ms, brnf);
 	if (a->cut)
-		rc = sw_policy_cut(p, id.reg);
+		rc = sw_policy_cut(p, sw_identity_registry(id));
 	fflush(stdout);
 	if (a->watch && rc == SW_EXIT_OK)
-		rc = sw_policy_watch(p, &id, &a->copts, &plan);
+		rc = sw_policy_watch(e, id);
 out:
-	sw_nft_plan_free(&plan);
-	sw_identity_close(&id);
+	sw_enforcer_close(e);
+	sw_identity_close(id);
 	sw_policy_free(p);
 	return rc;
 }
@@ -247,52 +217,9 @@ static bool sw_is_capture_file(const char *path)
 	return yes;
 }
 
-/*
- * A pcap instead of saved flows: run this very binary's capture on it (same
- * decoder, flow table and identity options) into a temporary flows file.
- */
-static int sw_policy_flows_from_pcap(const struct sw_policy_args *a, char *out, size_t len)
-{
-	char *argv[8 + 2 * SW_MAX_INVENTORIES];
-	posix_spawn_file_actions_t fa;
-	int argc = 0, fd, st;
-	bool ok;
-	pid_t pid;
-
-	snprintf(out, len, "/tmp/segwatch-flows.XXXXXX");
-	fd = mkstemp(out);
-	if (fd < 0)
-		return SW_EXIT_RUNTIME;
-	argv[argc++] = "segwatch";
-	argv[argc++] = "capture";
-	argv[argc++] = "-r";
-	argv[argc++] = (char *)a->flows;
-	argv[argc++] = "-q";
-	argv[argc++] = "-w";
-	argv[argc++] = out;
-	for (unsigned i = 0; i < a->id.n_inventories; i++) {
-		argv[argc++] = "--inventory";
-		argv[argc++] = (char *)a->id.inventories[i];
-	}
-	argv[argc] = NULL;
-	close(fd);
-	/* its counters would mix with our report: only its errors (stderr) are shown */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	ok = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) == 0 &&
-	     waitpid(pid, &st, 0) >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-	posix_spawn_file_actions_destroy(&fa);
-	if (!ok) {
-		unlink(out);
-		return SW_EXIT_USAGE; /* capture printed why */
-	}
-	return SW_EXIT_OK;
-}
-
 static int sw_policy_test(const struct sw_policy_args *a)
 {
 	struct sw_policy *p = NULL;
-	char tmp[64] = "";
 	int rc;
 
 	if (!a->flows) {
@@ -300,12 +227,8 @@ static int sw_policy_test(const struct sw_policy_args *a)
 		return SW_EXIT_USAGE;
 	}
 	rc = sw_policy_load(a->file, &p);
-	if (rc == SW_EXIT_OK && sw_is_capture_file(a->flows))
-		rc = sw_policy_flows_from_pcap(a, tmp, sizeof(tmp));
 	if (rc == SW_EXIT_OK)
-		rc = sw_policy_test_flows(p, tmp[0] ? tmp : a->flows, a->json);
-	if (tmp[0])
-		unlink(tmp);
+		rc = sw_policy_test_flows(p, a->flows, sw_is_capture_file(a->flows), &a->id, a->json);
 	sw_policy_free(p);
 	return rc;
 }

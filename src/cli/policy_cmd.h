@@ -7,8 +7,13 @@
 
 #include <segwatch/policy.h>
 
-/* policy_test.c: judge recorded flows; SW_EXIT_LATERAL when any would be denied. */
-int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool as_json);
+/*
+ * policy_test.c: judge recorded flows (a flows file, or a capture file read
+ * in this process with @id's inventories); SW_EXIT_LATERAL when any would be denied.
+ */
+struct sw_identity_opts;
+int sw_policy_test_flows(const struct sw_policy *p, const char *path, bool is_capture,
+			 const struct sw_identity_opts *id, bool as_json);
 
 /* bridge_nf.c: whether bridged traffic reaches the inet forward hook; _enable tries to make it so. */
 bool sw_bridge_nf_state(char *desc, size_t len);
@@ -22,10 +27,8 @@ int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg);
 int sw_policy_status_show(bool as_json);
 
 struct sw_identity;
-struct sw_compile_opts;
-struct sw_nft_plan;
+struct sw_enforcer;
 /* policy_watch.c: keep the applied sets in step with the workloads until a signal. */
-int sw_policy_watch(const struct sw_policy *p, struct sw_identity *id,
-		    const struct sw_compile_opts *o, struct sw_nft_plan *applied);
+int sw_policy_watch(struct sw_enforcer *e, struct sw_identity *id);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <segwatch/clock.h>
 #include <segwatch/conntrack.h>
 #include <segwatch/policy.h>
 #include <segwatch/workload.h>
@@ -42,14 +43,11 @@ static bool sw_cut_judge(const struct sw_ct_conn *c, void *arg)
 
 int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg)
 {
-	struct timespec ts;
-	struct sw_cut_ctx x = { .p = p, .reg = reg };
+	struct sw_cut_ctx x = { .p = p, .reg = reg, .now_us = sw_clock_wall_us() };
 	struct sw_ct_sweep_stats st;
 	struct sw_err err = { 0 };
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	x.now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	rc = sw_ct_sweep(sw_cut_judge, &x, &st, &err);
 	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: the policy is applied, but open connections it denies "

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/pipeline.h>
 #include <segwatch/policy.h>
+#include <segwatch/report.h>
 #include <segwatch/text.h>
 
 #include "policy_cmd.h"
@@ -183,44 +185,127 @@ static bool sw_judge_file(const struct sw_policy *p, const char *path, struct sw
 	return ok;
 }
 
-int sw_policy_test_flows(const struct sw_policy *p, const char *flows_path, bool as_json)
+/*
+ * A capture file: the same decoder, flow table and identity as `capture`,
+ * in this process; each flow judged as it ends, as its JSON record.
+ */
+struct sw_test_pcap {
+	const struct sw_policy *p;
+	struct sw_test_tally *t;
+	struct sw_report_clock clk;
+	char line[SW_REPORT_FLOW_LINE_MAX];
+	uint64_t nth;
+	bool failed;
+};
+
+static void sw_test_flow_end(void *priv, const struct sw_flow_rec *r)
+{
+	struct sw_test_pcap *x = priv;
+	json_t *o;
+	char why[256];
+
+	if (!sw_report_flow_line(&x->clk, &r->f, &r->id, x->line, sizeof(x->line)) ||
+	    !(o = json_loads(x->line, 0, NULL))) {
+		x->failed = true;
+		return;
+	}
+	if (!sw_judge_record(x->p, o, x->t, "capture", ++x->nth, why, sizeof(why)))
+		x->failed = true;
+	json_decref(o);
+}
+
+static int sw_test_sink_open(struct sw_pipeline *p, const void *opts, void **priv,
+			     struct sw_err *err)
+{
+	(void)p;
+	(void)err;
+	*priv = (void *)opts;
+	return SW_EXIT_OK;
+}
+
+static const struct sw_sink_ops sw_test_sink_ops = {
+	.name = "policy-test",
+	.open = sw_test_sink_open,
+	.flow_end = sw_test_flow_end,
+};
+
+static bool sw_judge_pcap(const struct sw_policy *p, const char *pcap,
+			  const struct sw_identity_opts *id, struct sw_test_tally *t, char *why,
+			  size_t why_len)
+{
+	struct sw_pipeline_opts o = { .capture.file = pcap, .identity = *id, .nflog_group = -1 };
+	struct sw_test_pcap x = { .p = p, .t = t };
+	struct sw_pipeline *pl = NULL;
+	struct sw_err err = { 0 };
+	int rc;
+
+	sw_flow_config_defaults(&o.flow);
+	o.identity.kernel = false; /* a file is the past: only inventories name it */
+	o.identity.engine = SW_ENGINE_OFF;
+	o.with_identity = id->n_inventories > 0;
+	rc = sw_pipeline_open(&pl, &o, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_pipeline_sink_add_ops(pl, &sw_test_sink_ops, &x, NULL, &err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_pipeline_run(pl, &err);
+	if (rc == SW_EXIT_OK)
+		sw_pipeline_finish(pl);
+	sw_pipeline_close(pl);
+	if (rc != SW_EXIT_OK)
+		snprintf(why, why_len, "%s", err.msg);
+	else if (x.failed)
+		snprintf(why, why_len, "%s: a flow could not be judged (out of memory)", pcap);
+	return rc == SW_EXIT_OK && !x.failed;
+}
+
+static void sw_test_print(const struct sw_test_tally *t, bool as_json)
+{
+	size_t i;
+	json_t *d;
+
+	if (as_json) {
+		json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:O}", "type",
+					"policy_test", "version", 1, "flows", (json_int_t)t->flows,
+					"allowed", (json_int_t)t->allowed, "denied", (json_int_t)t->denied_flows,
+					"monitored", (json_int_t)t->monitored, "unmanaged",
+					(json_int_t)t->unmanaged, "denials", t->denied);
+
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(doc);
+		return;
+	}
+	printf("%llu flows: %llu allowed, %llu denied, %llu monitored (would be denied), %llu unmanaged\n",
+	       (unsigned long long)t->flows, (unsigned long long)t->allowed,
+	       (unsigned long long)t->denied_flows, (unsigned long long)t->monitored,
+	       (unsigned long long)t->unmanaged);
+	json_array_foreach(t->denied, i, d)
+		printf("  denied by %-16s %s -> %s %s/%lld (%lld flows)\n",
+		       json_string_value(json_object_get(d, "rule")),
+		       json_string_value(json_object_get(d, "src")),
+		       json_string_value(json_object_get(d, "dst")),
+		       json_string_value(json_object_get(d, "proto")),
+		       (long long)json_integer_value(json_object_get(d, "dport")),
+		       (long long)json_integer_value(json_object_get(d, "flows")));
+}
+
+int sw_policy_test_flows(const struct sw_policy *p, const char *path, bool is_capture,
+			 const struct sw_identity_opts *id, bool as_json)
 {
 	struct sw_test_tally t = { .denied = json_array(), .index = json_object() };
 	char why[512] = "";
-	size_t i;
+	bool ok = t.denied && t.index;
 
-	if (!t.denied || !t.index || !sw_judge_file(p, flows_path, &t, why, sizeof(why))) {
+	if (ok)
+		ok = is_capture ? sw_judge_pcap(p, path, id, &t, why, sizeof(why)) :
+				  sw_judge_file(p, path, &t, why, sizeof(why));
+	if (!ok) {
 		fprintf(stderr, "segwatch: %s\n", why[0] ? why : "out of memory");
 		json_decref(t.denied);
 		json_decref(t.index);
 		return SW_EXIT_USAGE;
 	}
-	if (as_json) {
-		json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:O}", "type",
-					"policy_test", "version", 1, "flows", (json_int_t)t.flows,
-					"allowed", (json_int_t)t.allowed, "denied", (json_int_t)t.denied_flows,
-					"monitored", (json_int_t)t.monitored, "unmanaged",
-					(json_int_t)t.unmanaged, "denials", t.denied);
-
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(doc);
-	} else {
-		json_t *d;
-
-		printf("%llu flows: %llu allowed, %llu denied, %llu monitored (would be denied), %llu unmanaged\n",
-		       (unsigned long long)t.flows, (unsigned long long)t.allowed,
-		       (unsigned long long)t.denied_flows, (unsigned long long)t.monitored,
-		       (unsigned long long)t.unmanaged);
-		json_array_foreach(t.denied, i, d)
-			printf("  denied by %-16s %s -> %s %s/%lld (%lld flows)\n",
-			       json_string_value(json_object_get(d, "rule")),
-			       json_string_value(json_object_get(d, "src")),
-			       json_string_value(json_object_get(d, "dst")),
-			       json_string_value(json_object_get(d, "proto")),
-			       (long long)json_integer_value(json_object_get(d, "dport")),
-			       (long long)json_integer_value(json_object_get(d, "flows")));
-	}
+	sw_test_print(&t, as_json);
 	json_decref(t.denied);
 	json_decref(t.index);
 	return t.denied_flows ? SW_EXIT_LATERAL : SW_EXIT_OK;

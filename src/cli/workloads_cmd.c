@@ -9,6 +9,8 @@
 #include <segwatch/report.h>
 
 #include "cli.h"
+#include <segwatch/engine.h>
+
 #include "identity.h"
 
 struct sw_workloads_args {
@@ -133,7 +135,8 @@ static const struct option sw_workloads_longopts[] = {
 int sw_cmd_workloads(int argc, char **argv)
 {
 	struct sw_workloads_args a = { .id = { .kernel = true } };
-	struct sw_identity id;
+	struct sw_identity *id = NULL;
+	struct sw_identity_stats st;
 	struct sw_err err = { 0 };
 	json_t *list;
 	int c, rc;
@@ -157,23 +160,24 @@ int sw_cmd_workloads(int argc, char **argv)
 		return rc;
 	}
 	list = json_array();
-	sw_registry_foreach(id.reg, sw_collect_running, list);
+	sw_registry_foreach(sw_identity_registry(id), sw_collect_running, list);
+	sw_identity_stats(id, &st);
 	list = sw_sorted(list);
 	if (a.json) {
 		json_t *doc = json_pack("{s:s, s:i, s:o}", "type", "workloads", "version", 1,
 					"workloads", list);
 
-		json_object_set_new(doc, "engine", id.engine ?
-			json_string(sw_engine_socket(id.engine)) : json_null());
+		json_object_set_new(doc, "engine", sw_identity_engine(id) ?
+			json_string(sw_engine_socket(sw_identity_engine(id))) : json_null());
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(doc);
 	} else {
 		sw_workloads_text(list);
-		if (!id.engine && id.engine_error[0])
-			fprintf(stderr, "note: no container engine: %s\n", id.engine_error);
+		if (!st.engine_connected && st.engine_error[0])
+			fprintf(stderr, "note: no container engine: %s\n", st.engine_error);
 		json_decref(list);
 	}
-	sw_identity_close(&id);
+	sw_identity_close(id);
 	return SW_EXIT_OK;
 }

@@ -173,3 +173,17 @@ bool sw_flow_rec_is_reuse(const struct sw_flow_rec *r, const struct sw_flow_obs 
 	return r->key.proto == 6 && (o->tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN &&
 	       (r->state == SW_FLOW_CLOSED || r->state == SW_FLOW_REFUSED);
 }
+
+uint64_t sw_flow_first_us(const struct sw_flow *f)
+{
+	if (!f->rev.packets)
+		return f->fwd.first_us;
+	if (!f->fwd.packets)
+		return f->rev.first_us;
+	return f->fwd.first_us < f->rev.first_us ? f->fwd.first_us : f->rev.first_us;
+}
+
+uint64_t sw_flow_last_us(const struct sw_flow *f)
+{
+	return f->fwd.last_us > f->rev.last_us ? f->fwd.last_us : f->rev.last_us;
+}

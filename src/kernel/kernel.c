@@ -13,6 +13,8 @@
 
 #include <netlink/msg.h>
 
+#include <segwatch/clock.h>
+
 #include "internal.h"
 
 /* Cap on datagrams thrown away after an overrun (the receive buffer holds fewer). */
@@ -164,11 +166,8 @@ const struct sw_kernel_stats *sw_kernel_stats(const struct sw_kernel *k)
 static void sw_kernel_ctx_set(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us,
 			      const struct sw_kernel_hooks *hooks, void *arg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	k->ctx = (struct sw_kctx){ .reg = reg, .now_us = now_us, .hooks = hooks, .arg = arg };
-	k->ctx.mono_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	k->ctx.mono_us = sw_clock_mono_us();
 }
 
 /*

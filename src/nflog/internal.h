@@ -4,7 +4,6 @@
 
 #include <segwatch/nflog.h>
 
-/* sw_nflog_now_us - CLOCK_REALTIME in µs, for records without a kernel timestamp. */
-uint64_t sw_nflog_now_us(void);
+#include <segwatch/clock.h>
 
 #endif

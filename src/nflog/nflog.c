@@ -168,7 +168,7 @@ int sw_nflog_drain(struct sw_nflog *n, sw_nflog_fn fn, void *arg, unsigned max_m
 		   struct sw_err *err)
 {
 	struct pollfd p = { .fd = mnl_socket_get_fd(n->nl), .events = POLLIN };
-	uint64_t end = sw_nflog_now_us() + (uint64_t)max_ms * 1000u;
+	uint64_t end = sw_clock_mono_us() + (uint64_t)max_ms * 1000u;
 	int total = 0, got;
 
 	do {
@@ -176,7 +176,7 @@ int sw_nflog_drain(struct sw_nflog *n, sw_nflog_fn fn, void *arg, unsigned max_m
 			return -1;
 		total += got;
 		/* quiet for one flush interval and a half: the kernel held nothing back */
-	} while (poll(&p, 1, SW_NFLOG_FLUSH_MS * 3 / 2) > 0 && sw_nflog_now_us() < end);
+	} while (poll(&p, 1, SW_NFLOG_FLUSH_MS * 3 / 2) > 0 && sw_clock_mono_us() < end);
 	if ((got = sw_nflog_read(n, fn, arg, err)) < 0)
 		return -1;
 	return total + got;

@@ -31,14 +31,6 @@ struct sw_nflog_parse_ctx {
 	int delivered;
 };
 
-uint64_t sw_nflog_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int sw_nflog_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -109,7 +101,7 @@ static void sw_nflog_fill_meta(struct sw_nflog_rec *r, const struct nlattr **tb)
 		r->ts_us = be64toh(t.sec) * 1000000u + be64toh(t.usec);
 	}
 	if (r->ts_us == 0)
-		r->ts_us = sw_nflog_now_us();
+		r->ts_us = sw_clock_wall_us();
 	if (tb[NFULA_IFINDEX_INDEV])
 		r->indev = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_INDEV]));
 	if (tb[NFULA_IFINDEX_OUTDEV])

@@ -52,20 +52,6 @@ const char *sw_report_tcp_flags(uint8_t flags, char *buf)
 	return buf;
 }
 
-uint64_t sw_report_flow_first(const struct sw_flow *f)
-{
-	if (!f->rev.packets)
-		return f->fwd.first_us;
-	if (!f->fwd.packets)
-		return f->rev.first_us;
-	return f->fwd.first_us < f->rev.first_us ? f->fwd.first_us : f->rev.first_us;
-}
-
-uint64_t sw_report_flow_last(const struct sw_flow *f)
-{
-	return f->fwd.last_us > f->rev.last_us ? f->fwd.last_us : f->rev.last_us;
-}
-
 static json_t *sw_reasons_json(const struct sw_capture_counters *c, bool malformed)
 {
 	json_t *o = json_object();

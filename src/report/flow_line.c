@@ -318,7 +318,7 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 {
 	struct sw_out o;
 	char num[8];
-	uint64_t first = sw_report_flow_first(f), last = sw_report_flow_last(f);
+	uint64_t first = sw_flow_first_us(f), last = sw_flow_last_us(f);
 
 	if (!sw_out_start(&o, buf, len))
 		return 0;

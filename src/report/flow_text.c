@@ -9,9 +9,9 @@
 
 static int sw_flow_cmp(const void *pa, const void *pb)
 {
-	const struct sw_flow *a = &((const struct sw_flow_out *)pa)->f;
-	const struct sw_flow *b = &((const struct sw_flow_out *)pb)->f;
-	uint64_t ta = sw_report_flow_first(a), tb = sw_report_flow_first(b);
+	const struct sw_flow *a = &((const struct sw_flow_rec *)pa)->f;
+	const struct sw_flow *b = &((const struct sw_flow_rec *)pb)->f;
+	uint64_t ta = sw_flow_first_us(a), tb = sw_flow_first_us(b);
 	int c;
 
 	if (ta != tb)
@@ -29,7 +29,7 @@ static int sw_flow_cmp(const void *pa, const void *pb)
 	return (int)a->resp_port - (int)b->resp_port;
 }
 
-void sw_report_flows_sort(struct sw_flow_out *flows, size_t n)
+void sw_report_flows_sort(struct sw_flow_rec *flows, size_t n)
 {
 	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
 		qsort(flows, n, sizeof(*flows), sw_flow_cmp);
@@ -62,7 +62,7 @@ static bool sw_has_ports(const struct sw_flow *f)
 	return f->proto == 6 || f->proto == 17 || f->proto == 132 || f->proto == 136;
 }
 
-void sw_report_flows_text(FILE *out, const struct sw_flow_out *flows, size_t n)
+void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n)
 {
 	fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9s\n", "PROTO", "INITIATOR",
 		"RESPONDER", "STATE", "INIT", "PACKETS (>/<)", "BYTES (>/<)", "SECONDS");
@@ -86,7 +86,7 @@ void sw_report_flows_text(FILE *out, const struct sw_flow_out *flows, size_t n)
 				 sw_report_proto_name(f->proto, f->family, num, sizeof(num)));
 		fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
 			sw_flow_state_name(f->state), f->flags & SW_FLOW_F_INFERRED ? "inf" : "obs",
-			pk, by, (double)(last - sw_report_flow_first(f)) / 1e6);
+			pk, by, (double)(last - sw_flow_first_us(f)) / 1e6);
 	}
 }
 
@@ -136,15 +136,3 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 			c->kernel_drops);
 }
 
-void sw_flow_ident_resolve(struct sw_flow_ident *id, const struct sw_resolver *r,
-			   const struct sw_flow *f)
-{
-	sw_flow_ident_resolve_addrs(id, r, f->init_addr, f->resp_addr, sw_report_flow_first(f));
-}
-
-void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
-				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us)
-{
-	id->kind[0] = (uint8_t)sw_resolve_addr(r, src, ts_us, &id->wl[0]);
-	id->kind[1] = (uint8_t)sw_resolve_addr(r, dst, ts_us, &id->wl[1]);
-}

@@ -20,17 +20,30 @@ struct sw_flow_writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty, not_full;
-	struct sw_flow_out ring[SW_WRITER_RING];
+	struct sw_writer_slot {
+		struct sw_flow_rec rec;
+		char *line;	/* a record already written (kernel_log, counters), or NULL */
+		size_t len;
+	} ring[SW_WRITER_RING];
 	uint64_t head, tail;	/* head: next to fill; tail: next to write */
 	bool done, failed, consumer_waits, producer_waits;
 	struct sw_report_clock clock;
 	char line[SW_REPORT_FLOW_LINE_MAX + 1];
 };
 
-static bool sw_writer_write(struct sw_flow_writer *w, const struct sw_flow_out *fo)
+static bool sw_writer_write(struct sw_flow_writer *w, struct sw_writer_slot *s)
 {
-	size_t n = sw_report_flow_line(&w->clock, &fo->f, &fo->id, w->line, sizeof(w->line) - 1);
+	size_t n;
 
+	if (s->line) {
+		bool ok = fwrite_unlocked(s->line, 1, s->len, w->out) == s->len &&
+			  fputc_unlocked('\n', w->out) != EOF;
+
+		free(s->line);
+		s->line = NULL;
+		return ok;
+	}
+	n = sw_report_flow_line(&w->clock, &s->rec.f, &s->rec.id, w->line, sizeof(w->line) - 1);
 	if (n == 0)
 		return false;
 	w->line[n] = '\n';
@@ -63,7 +76,7 @@ static void *sw_writer_main(void *arg)
 		if (w->producer_waits)
 			pthread_cond_signal(&w->not_full);
 	}
-	w->failed = !ok;
+	w->failed |= !ok;
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
@@ -89,23 +102,46 @@ struct sw_flow_writer *sw_flow_writer_start(FILE *out)
 	return w;
 }
 
-void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow *f,
-			 const struct sw_flow_ident *id)
+/* The next free slot, waiting while the ring is full; called with the lock held. */
+static struct sw_writer_slot *sw_writer_slot_claim(struct sw_flow_writer *w)
 {
-	struct sw_flow_out *slot;
-
-	pthread_mutex_lock(&w->lock);
 	while (w->head - w->tail == SW_WRITER_RING) {
 		w->producer_waits = true;
 		pthread_cond_wait(&w->not_full, &w->lock);
 		w->producer_waits = false;
 	}
-	slot = &w->ring[w->head % SW_WRITER_RING];
-	slot->f = *f;
-	if (id)
-		slot->id = *id;
-	else
-		memset(&slot->id, 0, sizeof(slot->id));
+	return &w->ring[w->head % SW_WRITER_RING];
+}
+
+void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow_rec *rec)
+{
+	struct sw_writer_slot *slot;
+
+	pthread_mutex_lock(&w->lock);
+	slot = sw_writer_slot_claim(w);
+	slot->rec = *rec;
+	slot->line = NULL;
+	w->head++;
+	if (w->consumer_waits)
+		pthread_cond_signal(&w->not_empty);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void sw_flow_writer_push_line(struct sw_flow_writer *w, const char *line, size_t len)
+{
+	struct sw_writer_slot *slot;
+	char *copy = malloc(len + 1);
+
+	pthread_mutex_lock(&w->lock);
+	if (!copy) {
+		w->failed = true;
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	memcpy(copy, line, len);
+	slot = sw_writer_slot_claim(w);
+	slot->line = copy;
+	slot->len = len;
 	w->head++;
 	if (w->consumer_waits)
 		pthread_cond_signal(&w->not_empty);

@@ -115,3 +115,18 @@ const char *sw_endpoint_kind_name(enum sw_endpoint_kind k)
 
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "unknown";
 }
+
+void sw_flow_rec_resolve(struct sw_flow_rec *rec, const struct sw_resolver *r, const struct sw_flow *f)
+{
+	rec->f = *f;
+	memset(&rec->id, 0, sizeof(rec->id));
+	if (r)
+		sw_flow_ident_resolve_addrs(&rec->id, r, f->init_addr, f->resp_addr, sw_flow_first_us(f));
+}
+
+void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resolver *r,
+				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us)
+{
+	id->kind[0] = (uint8_t)sw_resolve_addr(r, src, ts_us, &id->wl[0]);
+	id->kind[1] = (uint8_t)sw_resolve_addr(r, dst, ts_us, &id->wl[1]);
+}

@@ -1,42 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Identity sources of a command, and their upkeep while a capture runs. */
-#include <getopt.h>
+/*
+ * The identity sources (inventory files, the container engine, the
+ * kernel's view) feeding one registry, the resolver that names flow
+ * endpoints from it, and their upkeep while a capture runs: new bridge
+ * ports are handed to the capture from here.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/engine.h>
 #include <segwatch/inventory.h>
 #include <segwatch/kernel.h>
 
-#include "identity.h"
+#include "internal.h"
 
-bool sw_identity_parse_opt(struct sw_identity_opts *o, int opt, const char *arg, int argc,
-			   char **argv)
-{
-	switch (opt) {
-	case SW_OPT_INVENTORY:
-		if (o->n_inventories == SW_MAX_INVENTORIES) {
-			fprintf(stderr, "segwatch: --inventory: at most %d files\n", SW_MAX_INVENTORIES);
-			return false;
-		}
-		o->inventories[o->n_inventories++] = arg;
-		return true;
-	case SW_OPT_ENGINE:
-		o->engine = SW_ENGINE_ON;
-		/* "--engine SOCKET" as well as "--engine=SOCKET": a path follows */
-		if (!arg && optind < argc && argv[optind][0] == '/')
-			arg = argv[optind++];
-		o->engine_socket = arg;
-		return true;
-	case SW_OPT_NO_ENGINE:
-		o->engine = SW_ENGINE_OFF;
-		return true;
-	case SW_OPT_NO_KERNEL:
-		o->kernel = false;
-		return true;
-	default:
-		return false;
-	}
-}
+struct sw_identity {
+	struct sw_registry *reg;
+	struct sw_resolver resolver;
+	struct sw_engine *engine;
+	struct sw_kernel *kernel;
+	struct sw_capture *cap;		/* during a poll: where new ports go */
+	bool follow_ports;		/* capture on ports as they join a bridge */
+	struct sw_identity_stats st;
+};
 
 static int sw_identity_load_inventories(struct sw_identity *id, const struct sw_identity_opts *o,
 					struct sw_err *err)
@@ -55,7 +42,7 @@ static int sw_identity_load_inventories(struct sw_identity *id, const struct sw_
 				sw_inventory_free(wl, n);
 				return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 			}
-		id->inventory_workloads += n;
+		id->st.inventory_workloads += n;
 		sw_inventory_free(wl, n);
 	}
 	return SW_EXIT_OK;
@@ -77,7 +64,7 @@ static int sw_identity_open_engine(struct sw_identity *id, const struct sw_ident
 		*err = e2;
 		return rc;
 	}
-	snprintf(id->engine_error, sizeof(id->engine_error), "%s", e2.msg);
+	snprintf(id->st.engine_error, sizeof(id->st.engine_error), "%s", e2.msg);
 	return SW_EXIT_OK; /* auto: no engine here is fine */
 }
 
@@ -103,7 +90,7 @@ static void sw_on_port_added(const char *ifname, int ifindex, int bridge_ifindex
 	(void)ifindex;
 	(void)bridge_ifindex;
 	if (id->cap && id->follow_ports && sw_capture_add_iface(id->cap, ifname, &err) != SW_EXIT_OK)
-		id->port_errors++;
+		id->st.port_errors++;
 }
 
 static void sw_on_port_removed(const char *ifname, int ifindex, void *arg)
@@ -127,14 +114,17 @@ static void sw_identity_poll_kernel(struct sw_identity *id, uint64_t now_us)
 		sw_kernel_poll(id->kernel, id->reg, now_us, &hooks, id, &err);
 }
 
-int sw_identity_open(struct sw_identity *id, const struct sw_identity_opts *o, struct sw_err *err)
+int sw_identity_open(struct sw_identity **out, const struct sw_identity_opts *o,
+		     struct sw_err *err)
 {
+	struct sw_identity *id = calloc(1, sizeof(*id));
 	int rc;
 
-	memset(id, 0, sizeof(*id));
-	id->reg = sw_registry_alloc();
-	if (!id->reg)
+	*out = NULL;
+	if (!id || !(id->reg = sw_registry_alloc())) {
+		free(id);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
 	sw_resolver_init(&id->resolver, id->reg);
 	sw_resolver_load_host_addrs(&id->resolver);
 	rc = sw_identity_load_inventories(id, o, err);
@@ -142,27 +132,63 @@ int sw_identity_open(struct sw_identity *id, const struct sw_identity_opts *o, s
 		rc = sw_identity_open_engine(id, o, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_identity_open_kernel(id, o, err);
-	if (rc != SW_EXIT_OK)
+	if (rc != SW_EXIT_OK) {
 		sw_identity_close(id);
-	return rc;
+		return rc;
+	}
+	*out = id;
+	return SW_EXIT_OK;
 }
 
-void sw_identity_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
+void sw_identity_poll(struct sw_identity *id, struct sw_capture *cap, uint64_t now_us)
 {
-	struct sw_identity *id = arg;
 	struct sw_err err = { 0 };
 
 	id->cap = cap;
 	if (id->engine)
 		sw_engine_poll(id->engine, now_us, &err); /* problems are counted in its stats */
 	sw_identity_poll_kernel(id, now_us);
+	id->cap = NULL;
+}
+
+struct sw_registry *sw_identity_registry(struct sw_identity *id)
+{
+	return id->reg;
+}
+
+const struct sw_resolver *sw_identity_resolver(const struct sw_identity *id)
+{
+	return &id->resolver;
+}
+
+struct sw_engine *sw_identity_engine(struct sw_identity *id)
+{
+	return id->engine;
+}
+
+struct sw_kernel *sw_identity_kernel(struct sw_identity *id)
+{
+	return id->kernel;
+}
+
+void sw_identity_follow_ports(struct sw_identity *id, bool follow)
+{
+	id->follow_ports = follow;
+}
+
+void sw_identity_stats(const struct sw_identity *id, struct sw_identity_stats *out)
+{
+	*out = id->st;
+	out->engine_connected = id->engine != NULL;
 }
 
 void sw_identity_close(struct sw_identity *id)
 {
+	if (!id)
+		return;
 	sw_engine_close(id->engine);
 	sw_kernel_close(id->kernel);
 	sw_resolver_clear(&id->resolver);
 	sw_registry_free(id->reg);
-	memset(id, 0, sizeof(*id));
+	free(id);
 }

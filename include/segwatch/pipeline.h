@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SEGWATCH_PIPELINE_H
+#define SEGWATCH_PIPELINE_H
+
+/*
+ * pipeline - the whole flow path as one library call:
+ *
+ *   sources (a pcap file; live bridges and their ports, followed as they come
+ *   and go; the kernel's log over NFLOG)
+ *     -> decode -> flow table -> one resolved record per flow -> sinks
+ *   identity (inventories, the container engine, the kernel's view)
+ *     -> one workload registry, read by the resolver
+ *
+ * Sinks register in a table (src/pipeline/sinks.c), the way libnftnl lists
+ * its expression types: each has a name and a struct sw_sink_ops. A sink
+ * receives the same struct sw_flow_rec as every other sink; adding one
+ * touches none of the others. `capture`, `policy test` and the agent are
+ * thin users of this header.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <segwatch/capture.h>
+#include <segwatch/exit.h>
+#include <segwatch/flow.h>
+#include <segwatch/nflog.h>
+#include <segwatch/workload.h>
+
+/* ---- identity: the sources that name workloads ---- */
+
+#define SW_MAX_INVENTORIES 16
+
+enum sw_engine_mode { SW_ENGINE_AUTO = 0, SW_ENGINE_ON, SW_ENGINE_OFF };
+
+struct sw_identity_opts {
+	const char *inventories[SW_MAX_INVENTORIES];
+	unsigned n_inventories;
+	enum sw_engine_mode engine;	/* AUTO: use a detected socket, silently skip if none */
+	const char *engine_socket;	/* NULL: detect */
+	bool kernel;			/* the netlink view of namespaces and veths */
+};
+
+struct sw_identity_stats {
+	uint64_t inventory_workloads;	/* loaded at open */
+	uint64_t port_errors;		/* ports that could not be captured on */
+	bool engine_connected;
+	char engine_error[512];		/* why an AUTO engine is not in use */
+};
+
+struct sw_identity;
+
+/* sw_identity_open - load inventories, connect the engine, scan the kernel. */
+int sw_identity_open(struct sw_identity **out, const struct sw_identity_opts *o,
+		     struct sw_err *err);
+/* sw_identity_poll - engine and link events, without blocking; @cap gets new ports (may be NULL). */
+void sw_identity_poll(struct sw_identity *id, struct sw_capture *cap, uint64_t now_us);
+struct sw_registry *sw_identity_registry(struct sw_identity *id);
+const struct sw_resolver *sw_identity_resolver(const struct sw_identity *id);
+struct sw_engine *sw_identity_engine(struct sw_identity *id);	/* NULL: none */
+struct sw_kernel *sw_identity_kernel(struct sw_identity *id);	/* NULL: none */
+/* sw_identity_follow_ports - capture on bridge ports as they appear (discovery mode). */
+void sw_identity_follow_ports(struct sw_identity *id, bool follow);
+void sw_identity_stats(const struct sw_identity *id, struct sw_identity_stats *out);
+/* sw_identity_close - NULL is fine. */
+void sw_identity_close(struct sw_identity *id);
+
+/* ---- sinks ---- */
+
+struct sw_pipeline;
+struct sw_sink;
+
+/* A packet the kernel logged, its ends resolved at that packet. */
+struct sw_klog_event {
+	const struct sw_nflog_rec *rec;
+	struct sw_flow_ident id;
+};
+
+/*
+ * What a sink does; every hook but open is optional. @priv is what open
+ * returned. Hooks run on the capture thread and must not block: a sink that
+ * writes to disk hands the work to a thread of its own.
+ */
+struct sw_sink_ops {
+	const char *name;
+	/* open - @opts is the sink's own options struct (below), or NULL for its defaults */
+	int (*open)(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err);
+	void (*flow_new)(void *priv, const struct sw_flow_rec *r);	/* first packet */
+	void (*flow_end)(void *priv, const struct sw_flow_rec *r);	/* expired, evicted or flushed */
+	void (*klog)(void *priv, const struct sw_klog_event *e);
+	/* line - a record that is not a flow (kernel_log, counters), already JSON */
+	void (*line)(void *priv, uint64_t first_us, uint64_t last_us, const char *line, size_t len);
+	void (*tick)(void *priv, uint64_t now_us);			/* about every 100 ms live */
+	/* finish - end of input: hand over what is held (before close, in registration order) */
+	void (*finish)(void *priv);
+	void (*counters)(void *priv, json_t *counters);		/* add to the counters object */
+	/* close - flush and free; false when something was lost (a write failed) */
+	bool (*close)(void *priv);
+};
+
+/* sw_sink_ops_find - the registered sink called @name, or NULL. */
+const struct sw_sink_ops *sw_sink_ops_find(const char *name);
+
+/* Options of the built-in sinks (the @opts of open). */
+struct sw_sink_jsonl_opts {
+	FILE *out;			/* not closed */
+};
+
+struct sw_sink_alerts_opts {
+	const char *dest;		/* "-" stdout, "stderr", "syslog", or a file (appended) */
+	const char *policy;		/* for violations; may be NULL */
+	const char *baseline;		/* for new edges; may be NULL */
+	const char *config;		/* JSON thresholds (docs/alerts.md); may be NULL */
+};
+
+struct sw_sink_klog_opts {
+	uint32_t max_records;		/* 0: SW_NFLOG_AGG_MAX_DEFAULT */
+	uint64_t flush_every_us;	/* hand records to line sinks this often; 0: at finish only */
+};
+
+/* ---- the pipeline ---- */
+
+struct sw_pipeline_opts {
+	/*
+	 * What to read: capture.file, or capture.ifaces; neither: every bridge
+	 * and its ports, followed as they come and go. capture.tick and
+	 * capture.registry are the pipeline's: leave them NULL.
+	 */
+	struct sw_capture_opts capture;
+	struct sw_flow_config flow;
+	struct sw_identity_opts identity;
+	bool with_identity;		/* open the identity sources above */
+	int nflog_group;		/* the kernel's log (NFLOG); -1: not read */
+	/* live, no interface to capture on yet: wait for bridges instead of failing */
+	bool wait_for_ifaces;
+	/* the user's own work on the capture thread, after the pipeline's; may be NULL */
+	void (*tick)(struct sw_pipeline *p, uint64_t now_us, void *arg);
+	void *tick_arg;
+};
+
+/*
+ * sw_pipeline_open - identity, NFLOG and the flow table, ready for sinks.
+ * Returns SW_EXIT_OK, SW_EXIT_USAGE or SW_EXIT_RUNTIME with @err.
+ */
+int sw_pipeline_open(struct sw_pipeline **out, const struct sw_pipeline_opts *o,
+		     struct sw_err *err);
+
+/*
+ * sw_pipeline_sink_add - open the sink called @name with @opts and register
+ * it; *@sink (may be NULL) is its handle. Call before sw_pipeline_run.
+ */
+int sw_pipeline_sink_add(struct sw_pipeline *p, const char *name, const void *opts,
+			 struct sw_sink **sink, struct sw_err *err);
+
+/* sw_pipeline_sink_add_ops - the same for a sink of the caller's own, not in the table. */
+int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *ops,
+			     const void *opts, struct sw_sink **sink, struct sw_err *err);
+
+/* sw_pipeline_sink_priv - what the sink's open returned (for its own accessors). */
+void *sw_pipeline_sink_priv(struct sw_sink *sink);
+
+/* sw_pipeline_run - read until the end of the file, the duration, or *opts.capture.stop. */
+int sw_pipeline_run(struct sw_pipeline *p, struct sw_err *err);
+
+/*
+ * sw_pipeline_finish - every live flow out to the sinks, the kernel's log
+ * drained, sinks finished, then the counters record to the line sinks.
+ */
+void sw_pipeline_finish(struct sw_pipeline *p);
+
+/* sw_pipeline_flush_flows - every live flow out now (the agent stopping or rotating). */
+void sw_pipeline_flush_flows(struct sw_pipeline *p);
+
+/* sw_pipeline_put_line - hand a non-flow record to every sink with a line hook. */
+void sw_pipeline_put_line(struct sw_pipeline *p, uint64_t first_us, uint64_t last_us,
+			  const char *line, size_t len);
+
+/* sw_pipeline_counters_json - new reference: capture, flow table and every sink's counters. */
+json_t *sw_pipeline_counters_json(struct sw_pipeline *p);
+
+struct sw_capture *sw_pipeline_capture(struct sw_pipeline *p);	/* NULL before run */
+struct sw_flow_table *sw_pipeline_flow_table(struct sw_pipeline *p);
+struct sw_identity *sw_pipeline_identity(struct sw_pipeline *p);	/* NULL without identity */
+const struct sw_resolver *sw_pipeline_resolver(const struct sw_pipeline *p); /* NULL without */
+const struct sw_pipeline_opts *sw_pipeline_opts(const struct sw_pipeline *p);
+/* sw_pipeline_nflog - the NFLOG socket, or NULL (counters). */
+struct sw_nflog *sw_pipeline_nflog(struct sw_pipeline *p);
+
+/*
+ * sw_pipeline_close - close every sink (in reverse order) and source; false
+ * when a sink lost something. NULL is fine.
+ */
+bool sw_pipeline_close(struct sw_pipeline *p);
+
+/* ---- accessors of built-in sinks ---- */
+
+/* The "collect" sink keeps every flow in memory (capture's table and --json). */
+struct sw_flow_rec *sw_sink_collect_flows(struct sw_sink *sink, size_t *n);
+bool sw_sink_collect_failed(struct sw_sink *sink);
+
+/* The "klog" sink: its aggregated records, for the --json document and the text summary. */
+size_t sw_sink_klog_n(struct sw_sink *sink);
+size_t sw_sink_klog_line(struct sw_sink *sink, size_t i, char *buf, size_t len);
+void sw_sink_klog_text(struct sw_sink *sink, FILE *out);
+
+#endif

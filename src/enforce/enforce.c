@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A policy kept in force. The plan last applied is kept, so that a change
+ * of workloads sends only the elements that differ, and a deleted table
+ * can be put back exactly as it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <segwatch/clock.h>
+
+#include "internal.h"
+
+struct sw_enforcer {
+	struct sw_compile_opts opts;
+	struct sw_nft_conn *conn;
+	const struct sw_policy *policy;	/* borrowed; NULL before the first apply */
+	struct sw_nft_plan applied;
+	uint64_t generation;		/* of the registry the sets were built from */
+	struct sw_enforce_set_change *last;	/* what the last sync changed */
+	size_t n_last;
+};
+
+int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
+		     struct sw_err *err)
+{
+	struct sw_enforcer *e = calloc(1, sizeof(*e));
+
+	*out = NULL;
+	if (!e)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	e->opts = *o;
+	if (!(e->conn = sw_nft_conn_open(err))) {
+		free(e);
+		return err->code ? err->code : SW_EXIT_RUNTIME;
+	}
+	*out = e;
+	return SW_EXIT_OK;
+}
+
+/*
+ * Add when and from which file to the table's comment, for status: the
+ * file's absolute path, its tail when the comment has no room for all of it.
+ */
+static void sw_enforce_stamp(struct sw_nft_plan *plan, const char *file)
+{
+	char *abs = realpath(file, NULL), when[32];
+	const char *path = abs ? abs : file;
+	size_t used, room, plen = strlen(path), have = strlen(plan->comment);
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	used = have + strlen(" applied= file=") + strlen(when);
+	room = used < sizeof(plan->comment) - 1 ? sizeof(plan->comment) - 1 - used : 0;
+	if (plen > room && room > 3)
+		snprintf(plan->comment + have, sizeof(plan->comment) - have,
+			 " applied=%s file=...%s", when, path + plen - (room - 3));
+	else if (plen <= room)
+		snprintf(plan->comment + have, sizeof(plan->comment) - have,
+			 " applied=%s file=%s", when, path);
+	free(abs);
+}
+
+static void sw_enforce_plan_size(const struct sw_nft_plan *plan, struct sw_enforce_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->sets = plan->n_sets;
+	for (size_t c = 0; c < plan->n_chains; c++)
+		rep->rules += plan->chains[c].n_rules;
+	for (size_t s = 0; s < plan->n_sets; s++)
+		rep->elements += plan->sets[s].n_elems;
+}
+
+int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const char *file,
+		      const struct sw_registry *reg, struct sw_enforce_report *rep,
+		      struct sw_err *err)
+{
+	struct sw_nft_plan plan = { 0 };
+	double t0;
+	int rc = sw_policy_compile(p, reg, &e->opts, &plan, err);
+
+	if (rc != SW_EXIT_OK)
+		return rc;
+	sw_enforce_stamp(&plan, file);
+	t0 = sw_clock_mono_ms();
+	rc = sw_nft_apply(&plan, err);
+	if (rc != SW_EXIT_OK) {
+		sw_nft_plan_free(&plan);
+		return rc;
+	}
+	sw_enforce_plan_size(&plan, rep);
+	rep->ms = sw_clock_mono_ms() - t0;
+	sw_nft_plan_free(&e->applied);
+	e->applied = plan;
+	e->policy = p;
+	e->generation = reg ? sw_registry_generation(reg) : 0;
+	return SW_EXIT_OK;
+}
+
+/* The names and sizes of @ch, for sw_enforcer_last_changes (before @ch's plan is freed). */
+static void sw_enforce_keep_changes(struct sw_enforcer *e, const struct sw_nft_set_change *ch,
+				    size_t n)
+{
+	struct sw_enforce_set_change *last = n ? calloc(n, sizeof(*last)) : NULL;
+
+	free(e->last);
+	e->last = last;
+	e->n_last = last ? n : 0;
+	for (size_t i = 0; i < e->n_last; i++) {
+		snprintf(last[i].set, sizeof(last[i].set), "%s", ch[i].set->name);
+		last[i].added = ch[i].n_add;
+		last[i].removed = ch[i].n_del;
+	}
+}
+
+const struct sw_enforce_set_change *sw_enforcer_last_changes(const struct sw_enforcer *e,
+							     size_t *n)
+{
+	*n = e->n_last;
+	return e->last;
+}
+
+int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool *changed,
+		     struct sw_enforce_report *rep, struct sw_err *err)
+{
+	struct sw_nft_plan fresh = { 0 };
+	struct sw_nft_set_change *ch = NULL;
+	size_t n = 0;
+	double t0;
+	int rc;
+
+	*changed = false;
+	memset(rep, 0, sizeof(*rep));
+	if (!e->policy || !reg || sw_registry_generation(reg) == e->generation)
+		return SW_EXIT_OK;
+	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_enforce_plan_diff(&e->applied, &fresh, &ch, &n, &rep->added, &rep->removed,
+					  err);
+	t0 = sw_clock_mono_ms();
+	if (rc == SW_EXIT_OK && n)
+		rc = sw_nft_sets_update(e->conn, e->applied.table, ch, n, err);
+	if (rc != SW_EXIT_OK) {
+		free(ch);
+		sw_nft_plan_free(&fresh);
+		return rc;
+	}
+	rep->ms = sw_clock_mono_ms() - t0;
+	rep->sets_changed = n;
+	*changed = n > 0;
+	sw_enforce_keep_changes(e, ch, n);
+	/* the fresh plan is what the kernel holds now; its comment stays the applied one's */
+	memcpy(fresh.comment, e->applied.comment, sizeof(fresh.comment));
+	free(ch);
+	sw_nft_plan_free(&e->applied);
+	e->applied = fresh;
+	e->generation = sw_registry_generation(reg);
+	return SW_EXIT_OK;
+}
+
+bool sw_enforcer_table_present(struct sw_enforcer *e)
+{
+	return e->policy && sw_nft_table_exists(e->applied.table);
+}
+
+const struct sw_nft_plan *sw_enforcer_plan(const struct sw_enforcer *e)
+{
+	return e->policy ? &e->applied : NULL;
+}
+
+const struct sw_policy *sw_enforcer_policy(const struct sw_enforcer *e)
+{
+	return e->policy;
+}
+
+int sw_enforcer_remove(struct sw_enforcer *e, struct sw_err *err)
+{
+	const char *table = e->policy ? e->applied.table : SW_COMPILE_TABLE;
+
+	return sw_nft_remove(table, err);
+}
+
+void sw_enforcer_close(struct sw_enforcer *e)
+{
+	if (!e)
+		return;
+	sw_nft_conn_close(e->conn);
+	sw_nft_plan_free(&e->applied);
+	free(e->last);
+	free(e);
+}

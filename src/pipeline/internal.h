@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_PIPELINE_INTERNAL_H
+#define SW_PIPELINE_INTERNAL_H
+
+#include <segwatch/pipeline.h>
+
+#define SW_PIPELINE_MAX_SINKS 16
+
+struct sw_sink {
+	const struct sw_sink_ops *ops;
+	void *priv;
+};
+
+struct sw_pipeline {
+	struct sw_pipeline_opts opts;
+	struct sw_identity *id;			/* NULL without identity sources */
+	struct sw_flow_table *table;
+	struct sw_capture *cap;			/* from run on */
+	struct sw_nflog *nflog;			/* NULL without --nflog */
+	struct sw_sink sinks[SW_PIPELINE_MAX_SINKS];
+	unsigned n_sinks;
+	bool any_flow_new;			/* some sink wants flows as they begin */
+	bool finished;
+	/* bridges and ports found when no interface was named */
+	char *found[SW_CAPTURE_MAX_IFACES];
+	const char *ifaces[SW_CAPTURE_MAX_IFACES];
+	unsigned n_found;
+};
+
+/* The built-in sinks (sinks.c lists them). */
+extern const struct sw_sink_ops sw_sink_jsonl_ops;
+extern const struct sw_sink_ops sw_sink_collect_ops;
+extern const struct sw_sink_ops sw_sink_alerts_ops;
+extern const struct sw_sink_ops sw_sink_klog_ops;
+
+#endif

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline: sources -> flow table -> one resolved record -> sinks, with
+ * identity upkeep and the kernel's log on the capture's tick.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <segwatch/kernel.h>
+#include <segwatch/report.h>
+
+#include "internal.h"
+
+static void sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
+{
+	struct sw_pipeline *p = arg;
+	struct sw_flow_rec rec;
+
+	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->flow_new)
+			p->sinks[i].ops->flow_new(p->sinks[i].priv, &rec);
+}
+
+/* A flow ended: resolved once, the same record to every sink. */
+static void sw_pipeline_on_flow_end(const struct sw_flow *f, void *arg)
+{
+	struct sw_pipeline *p = arg;
+	struct sw_flow_rec rec;
+
+	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->flow_end)
+			p->sinks[i].ops->flow_end(p->sinks[i].priv, &rec);
+}
+
+static void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg)
+{
+	struct sw_pipeline *p = arg;
+	struct sw_klog_event e = { .rec = r };
+	const struct sw_resolver *res = sw_pipeline_resolver(p);
+
+	if (res && r->decoded)
+		sw_flow_ident_resolve_addrs(&e.id, res, r->src, r->dst, r->ts_us);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->klog)
+			p->sinks[i].ops->klog(p->sinks[i].priv, &e);
+}
+
+static void sw_pipeline_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
+{
+	struct sw_pipeline *p = arg;
+	struct sw_err err = { 0 };
+
+	p->cap = cap;
+	if (p->id)
+		sw_identity_poll(p->id, cap, now_us);
+	/* a failed read loses log lines, not the capture: counted by the socket */
+	if (p->nflog)
+		sw_nflog_read(p->nflog, sw_pipeline_on_klog, p, &err);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->tick)
+			p->sinks[i].ops->tick(p->sinks[i].priv, now_us);
+	if (p->opts.tick)
+		p->opts.tick(p, now_us, p->opts.tick_arg);
+}
+
+/*
+ * Nothing named: every bridge that is up and its ports, from the kernel's
+ * view (the identity's, or one opened just for this).
+ */
+static int sw_pipeline_discover(struct sw_pipeline *p, struct sw_err *err)
+{
+	struct sw_kernel *k = p->id ? sw_identity_kernel(p->id) : NULL, *own = NULL;
+	int rc;
+
+	if (!k) {
+		rc = sw_kernel_open(&own, err);
+		if (rc != SW_EXIT_OK)
+			return rc;
+		k = own;
+	}
+	rc = sw_kernel_capture_ifaces(k, p->found, SW_CAPTURE_MAX_IFACES, &p->n_found, err);
+	sw_kernel_close(own);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	if (p->n_found == 0 && !p->opts.wait_for_ifaces)
+		return sw_err_set(err, SW_EXIT_RUNTIME,
+				  "no Linux bridge found to capture on; name interfaces with -i");
+	for (unsigned i = 0; i < p->n_found; i++)
+		p->ifaces[i] = p->found[i];
+	p->opts.capture.ifaces = p->ifaces;
+	p->opts.capture.n_ifaces = p->n_found;
+	return SW_EXIT_OK;
+}
+
+static int sw_pipeline_open_sources(struct sw_pipeline *p, struct sw_err *err)
+{
+	bool discover = !p->opts.capture.file && p->opts.capture.n_ifaces == 0;
+	int rc = SW_EXIT_OK;
+
+	if (p->opts.with_identity) {
+		rc = sw_identity_open(&p->id, &p->opts.identity, err);
+		if (rc != SW_EXIT_OK)
+			return rc;
+		/* discovering bridges: follow their ports as they come and go */
+		sw_identity_follow_ports(p->id, discover);
+		p->opts.capture.registry = sw_identity_registry(p->id);
+	}
+	if (p->opts.nflog_group >= 0 &&
+	    !(p->nflog = sw_nflog_open((uint16_t)p->opts.nflog_group, 0, err)))
+		return err->code ? err->code : SW_EXIT_RUNTIME;
+	if (discover)
+		rc = sw_pipeline_discover(p, err);
+	return rc;
+}
+
+int sw_pipeline_open(struct sw_pipeline **out, const struct sw_pipeline_opts *o,
+		     struct sw_err *err)
+{
+	struct sw_pipeline *p = calloc(1, sizeof(*p));
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	p->opts = *o;
+	p->opts.capture.tick = sw_pipeline_tick;
+	p->opts.capture.tick_arg = p;
+	p->opts.capture.wait_for_ifaces = o->wait_for_ifaces;
+	rc = sw_pipeline_open_sources(p, err);
+	if (rc == SW_EXIT_OK &&
+	    !(p->table = sw_flow_table_alloc(&p->opts.flow, sw_pipeline_on_flow_end, p)))
+		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	if (rc != SW_EXIT_OK) {
+		sw_pipeline_close(p);
+		return rc;
+	}
+	*out = p;
+	return SW_EXIT_OK;
+}
+
+int sw_pipeline_sink_add(struct sw_pipeline *p, const char *name, const void *opts,
+			 struct sw_sink **sink, struct sw_err *err)
+{
+	const struct sw_sink_ops *ops = sw_sink_ops_find(name);
+
+	if (!ops)
+		return sw_err_set(err, SW_EXIT_USAGE, "no sink called \"%s\"", name);
+	return sw_pipeline_sink_add_ops(p, ops, opts, sink, err);
+}
+
+int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *ops,
+			     const void *opts, struct sw_sink **sink, struct sw_err *err)
+{
+	struct sw_sink *s;
+	int rc;
+
+	if (p->n_sinks == SW_PIPELINE_MAX_SINKS)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "too many sinks");
+	s = &p->sinks[p->n_sinks];
+	s->ops = ops;
+	s->priv = NULL;
+	rc = ops->open(p, opts, &s->priv, err);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	p->n_sinks++;
+	if (ops->flow_new && !p->any_flow_new) {
+		p->any_flow_new = true;
+		sw_flow_table_set_on_new(p->table, sw_pipeline_on_flow_new, p);
+	}
+	if (sink)
+		*sink = s;
+	return SW_EXIT_OK;
+}
+
+void *sw_pipeline_sink_priv(struct sw_sink *sink)
+{
+	return sink->priv;
+}
+
+int sw_pipeline_run(struct sw_pipeline *p, struct sw_err *err)
+{
+	int rc = SW_EXIT_OK;
+
+	if (!p->cap)
+		rc = sw_capture_open(&p->cap, &p->opts.capture, p->table, err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_capture_run(p->cap, err);
+	return rc;
+}
+
+void sw_pipeline_flush_flows(struct sw_pipeline *p)
+{
+	sw_flow_table_flush(p->table);
+}
+
+void sw_pipeline_put_line(struct sw_pipeline *p, uint64_t first_us, uint64_t last_us,
+			  const char *line, size_t len)
+{
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->line)
+			p->sinks[i].ops->line(p->sinks[i].priv, first_us, last_us, line, len);
+}
+
+json_t *sw_pipeline_counters_json(struct sw_pipeline *p)
+{
+	static const struct sw_capture_counters none;
+	json_t *c = sw_report_counters_json(p->cap ? sw_capture_counters(p->cap) : &none,
+					    sw_flow_table_stats(p->table), p->opts.flow.max_flows);
+
+	for (unsigned i = 0; c && i < p->n_sinks; i++)
+		if (p->sinks[i].ops->counters)
+			p->sinks[i].ops->counters(p->sinks[i].priv, c);
+	return c;
+}
+
+void sw_pipeline_finish(struct sw_pipeline *p)
+{
+	struct sw_err err = { 0 };
+	json_t *c;
+	char *text;
+
+	if (p->finished)
+		return;
+	p->finished = true;
+	sw_flow_table_flush(p->table);
+	/* what was logged before the capture stopped, even if the kernel still holds it */
+	if (p->nflog)
+		sw_nflog_drain(p->nflog, sw_pipeline_on_klog, p, 1000, &err);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->finish)
+			p->sinks[i].ops->finish(p->sinks[i].priv);
+	/* the counters close the record stream (docs/flows.md) */
+	c = sw_pipeline_counters_json(p);
+	text = c ? json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		sw_pipeline_put_line(p, 0, 0, text, strlen(text));
+	free(text);
+	json_decref(c);
+}
+
+struct sw_capture *sw_pipeline_capture(struct sw_pipeline *p)
+{
+	return p->cap;
+}
+
+struct sw_flow_table *sw_pipeline_flow_table(struct sw_pipeline *p)
+{
+	return p->table;
+}
+
+struct sw_identity *sw_pipeline_identity(struct sw_pipeline *p)
+{
+	return p->id;
+}
+
+const struct sw_resolver *sw_pipeline_resolver(const struct sw_pipeline *p)
+{
+	return p->id ? sw_identity_resolver(p->id) : NULL;
+}
+
+const struct sw_pipeline_opts *sw_pipeline_opts(const struct sw_pipeline *p)
+{
+	return &p->opts;
+}
+
+struct sw_nflog *sw_pipeline_nflog(struct sw_pipeline *p)
+{
+	return p->nflog;
+}
+
+bool sw_pipeline_close(struct sw_pipeline *p)
+{
+	bool ok = true;
+
+	if (!p)
+		return true;
+	/* sinks first (they may still read the registry), newest first */
+	for (unsigned i = p->n_sinks; i-- > 0;)
+		if (p->sinks[i].ops->close && !p->sinks[i].ops->close(p->sinks[i].priv))
+			ok = false;
+	sw_capture_close(p->cap);
+	sw_flow_table_free(p->table);
+	sw_nflog_close(p->nflog);
+	sw_identity_close(p->id);
+	for (unsigned i = 0; i < p->n_found; i++)
+		free(p->found[i]);
+	free(p);
+	return ok;
+}

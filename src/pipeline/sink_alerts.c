@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The "alerts" sink: flows as they begin and end, the kernel's logged
+ * packets and spoofed sources, fed to the alert engine (src/alert,
+ * docs/alerts.md), whose alerts go to a file, stdout, stderr or syslog.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <jansson.h>
+#include <segwatch/alert.h>
+#include <segwatch/learn.h>
+#include <segwatch/policy.h>
+#include <segwatch/text.h>
+
+#include "internal.h"
+
+struct sw_sink_alerts {
+	struct sw_pipeline *p;
+	struct sw_alert_engine *engine;
+	struct sw_policy *policy;
+	struct sw_baseline *baseline;
+	/* without identity sources: still host, external or multicast */
+	struct sw_resolver own;
+	FILE *out;
+	bool syslog;
+	uint64_t last_tick_us;
+	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
+};
+
+static void sw_conn_end(struct sw_alert_endpoint *e, const uint8_t addr[16], uint8_t kind,
+			const struct sw_workload *wl)
+{
+	memcpy(e->addr, addr, 16);
+	e->kind = (enum sw_endpoint_kind)kind;
+	e->wl = wl;
+}
+
+/* The connection of a resolved flow; its ends are resolved again only without identity. */
+static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
+			     const struct sw_flow_rec *r)
+{
+	struct sw_flow_ident own;
+	const struct sw_flow_ident *id = &r->id;
+
+	memset(c, 0, sizeof(*c));
+	c->ts_us = sw_flow_first_us(&r->f);
+	c->proto = r->f.proto;
+	c->sport = r->f.init_port;
+	c->dport = r->f.resp_port;
+	c->icmp_type = r->f.icmp_type;
+	if (!sw_pipeline_resolver(a->p)) {
+		sw_flow_ident_resolve_addrs(&own, &a->own, r->f.init_addr, r->f.resp_addr, c->ts_us);
+		id = &own;
+	}
+	sw_conn_end(&c->src, r->f.init_addr, id->kind[0], id->wl[0]);
+	sw_conn_end(&c->dst, r->f.resp_addr, id->kind[1], id->wl[1]);
+}
+
+static void sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
+{
+	struct sw_sink_alerts *a = priv;
+	struct sw_alert_conn c;
+
+	sw_conn_from_rec(a, &c, r);
+	sw_alert_flow_new(a->engine, &c);
+}
+
+static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
+{
+	struct sw_sink_alerts *a = priv;
+	struct sw_alert_conn c;
+
+	sw_conn_from_rec(a, &c, r);
+	sw_alert_flow_end(a->engine, &c, (enum sw_flow_state)r->f.state);
+}
+
+static void sw_alerts_klog(void *priv, const struct sw_klog_event *e)
+{
+	struct sw_sink_alerts *a = priv;
+	const struct sw_nflog_rec *r = e->rec;
+	struct sw_flow_ident own;
+	const struct sw_flow_ident *id = &e->id;
+	struct sw_alert_conn c = { 0 };
+
+	if (r->action == SW_NFLOG_UNKNOWN || !r->decoded)
+		return;
+	c.ts_us = r->ts_us;
+	c.proto = r->proto;
+	c.sport = r->sport;
+	c.dport = r->dport;
+	c.icmp_type = r->icmp_type;
+	if (!sw_pipeline_resolver(a->p)) {
+		sw_flow_ident_resolve_addrs(&own, &a->own, r->src, r->dst, r->ts_us);
+		id = &own;
+	}
+	sw_conn_end(&c.src, r->src, id->kind[0], id->wl[0]);
+	sw_conn_end(&c.dst, r->dst, id->kind[1], id->wl[1]);
+	sw_alert_kernel_log(a->engine, &c, r->action == SW_NFLOG_DENY ? SW_ALERT_KLOG_DENY :
+			    SW_ALERT_KLOG_MONITOR, r->rule);
+}
+
+/* Spoofed sources the capture counted since the last tick, named by their interface. */
+static void sw_alerts_spoofers(struct sw_sink_alerts *a)
+{
+	struct sw_capture *cap = sw_pipeline_capture(a->p);
+	struct sw_identity *id = sw_pipeline_identity(a->p);
+	const struct sw_registry *reg = id ? sw_identity_registry(id) : NULL;
+	const struct sw_capture_counters *cnt;
+
+	if (!cap)
+		return;
+	cnt = sw_capture_counters(cap);
+	for (unsigned i = 0; i < cnt->n_spoofers && i < 16; i++) {
+		const struct sw_capture_spoofer *sp = &cnt->spoofers[i];
+		const struct sw_workload *wl = NULL;
+
+		if (sp->packets == a->spoofed_seen[i])
+			continue;
+		a->spoofed_seen[i] = sp->packets;
+		for (unsigned j = 0; reg && j < cnt->n_ifaces && !wl; j++)
+			if (strcmp(cnt->ifaces[j].name, sp->iface) == 0)
+				wl = sw_registry_lookup_ifindex(reg, cnt->ifaces[j].ifindex, sp->last_us);
+		sw_alert_spoofed(a->engine, sp->last_us, wl, sp->addr);
+	}
+}
+
+static void sw_alerts_tick(void *priv, uint64_t now_us)
+{
+	struct sw_sink_alerts *a = priv;
+
+	sw_alerts_spoofers(a);
+	if (now_us >= a->last_tick_us + 1000000) {
+		sw_alert_tick(a->engine, now_us);
+		a->last_tick_us = now_us;
+	}
+}
+
+static void sw_alerts_finish(void *priv)
+{
+	struct sw_sink_alerts *a = priv;
+
+	sw_alerts_spoofers(a);
+	sw_alert_flush(a->engine); /* the last summaries go out */
+}
+
+static int sw_alerts_load_config(const char *path, struct sw_alert_config *cfg,
+				 struct sw_err *err)
+{
+	struct sw_json_err_text text;
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je);
+	int rc;
+
+	if (!doc)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", path, je.line,
+				  je.column, sw_text_json_error(&text, &je));
+	rc = sw_alert_config_from_json(cfg, doc, err);
+	json_decref(doc);
+	return rc;
+}
+
+static int sw_alerts_load(struct sw_sink_alerts *a, const struct sw_sink_alerts_opts *o,
+			  struct sw_alert_config *cfg, struct sw_err *err)
+{
+	struct sw_pol_diags d;
+	int rc = SW_EXIT_OK;
+
+	if (o->policy) {
+		sw_pol_diags_init(&d);
+		rc = sw_policy_load_file(o->policy, &a->policy, &d);
+		if (rc == SW_EXIT_OK && d.n_errors)
+			rc = SW_EXIT_USAGE;
+		if (rc != SW_EXIT_OK)
+			sw_err_set(err, rc, "%s: not a usable policy (segwatch policy check %s)",
+				   o->policy, o->policy);
+		sw_pol_diags_clear(&d);
+	}
+	if (rc == SW_EXIT_OK && o->baseline)
+		rc = sw_baseline_load_file(o->baseline, &a->baseline, err);
+	if (rc == SW_EXIT_OK && o->config)
+		rc = sw_alerts_load_config(o->config, cfg, err);
+	return rc;
+}
+
+static int sw_alerts_dest_open(struct sw_sink_alerts *a, const char *dest, sw_alert_sink_fn *fn,
+			       void **arg, struct sw_err *err)
+{
+	if (strcmp(dest, "syslog") == 0) {
+		openlog("segwatch", LOG_PID, LOG_DAEMON);
+		a->syslog = true;
+		*fn = sw_alert_sink_syslog;
+		*arg = NULL;
+		return SW_EXIT_OK;
+	}
+	if (strcmp(dest, "-") == 0)
+		a->out = stdout;
+	else if (strcmp(dest, "stderr") == 0)
+		a->out = stderr;
+	else
+		a->out = fopen(dest, "a");
+	if (!a->out)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot write: %m", dest);
+	setvbuf(a->out, NULL, _IOLBF, 0); /* one alert, one line, at once */
+	*fn = sw_alert_sink_file;
+	*arg = a->out;
+	return SW_EXIT_OK;
+}
+
+static bool sw_alerts_close(void *priv)
+{
+	struct sw_sink_alerts *a = priv;
+	bool ok = true;
+
+	if (!a)
+		return true;
+	if (a->engine)
+		sw_alert_flush(a->engine); /* a run that failed still says what it had */
+	sw_alert_engine_free(a->engine);
+	sw_baseline_free(a->baseline);
+	sw_policy_free(a->policy);
+	if (a->out && a->out != stdout && a->out != stderr)
+		ok = fclose(a->out) == 0;
+	else if (a->out)
+		ok = fflush(a->out) == 0;
+	sw_resolver_clear(&a->own);
+	free(a);
+	return ok;
+}
+
+static int sw_alerts_open(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err)
+{
+	const struct sw_sink_alerts_opts *o = opts;
+	struct sw_sink_alerts *a = calloc(1, sizeof(*a));
+	struct sw_alert_config cfg;
+	sw_alert_sink_fn fn = NULL;
+	void *arg = NULL;
+	int rc;
+
+	if (!a || !sw_alert_config_defaults(&cfg)) {
+		free(a);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	a->p = p;
+	sw_resolver_init(&a->own, NULL);
+	rc = sw_alerts_load(a, o, &cfg, err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_alerts_dest_open(a, o->dest ? o->dest : "-", &fn, &arg, err);
+	if (rc == SW_EXIT_OK &&
+	    !(a->engine = sw_alert_engine_alloc(&cfg, a->policy, a->baseline, fn, arg)))
+		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	sw_alert_config_clear(&cfg);
+	if (rc != SW_EXIT_OK) {
+		sw_alerts_close(a);
+		return rc;
+	}
+	*priv = a;
+	return SW_EXIT_OK;
+}
+
+const struct sw_sink_ops sw_sink_alerts_ops = {
+	.name = "alerts",
+	.open = sw_alerts_open,
+	.flow_new = sw_alerts_flow_new,
+	.flow_end = sw_alerts_flow_end,
+	.klog = sw_alerts_klog,
+	.tick = sw_alerts_tick,
+	.finish = sw_alerts_finish,
+	.close = sw_alerts_close,
+};
