@@ -214,8 +214,12 @@ static void sw_hist_flush(struct sw_history *h, bool force)
 	size_t done, keep;
 	int e;
 
-	if (h->blen == 0 || (!force && h->retry_after && now < h->retry_after))
+	if (h->blen == 0)
 		return;
+	if (!force && h->retry_after && now < h->retry_after) {
+		h->flush_due = h->retry_after; /* not before: no spinning on a failing disk */
+		return;
+	}
 	if (h->fd < 0 && !sw_hist_file_create(h)) {
 		pthread_mutex_lock(&h->mu);
 		h->st.dropped_write_error += lost;
@@ -310,6 +314,8 @@ static void sw_hist_file_close(struct sw_history *h, bool force)
 		return;
 	}
 	sw_hist_file_finish(h, open_name);
+	h->file_bytes = h->file_records = 0;
+	h->file_span = (struct sw_hist_span){ 0 };
 	sw_hist_retain(h);
 }
 
@@ -335,7 +341,7 @@ static void sw_hist_append(struct sw_history *h, const struct sw_hist_rec *r)
 {
 	size_t need = r->len + 1;
 
-	if (h->fd >= 0 && h->file_records + h->brecs > 0 &&
+	if (h->file_records + h->brecs > 0 &&
 	    h->file_bytes + h->blen + need > h->o.rotate_bytes)
 		sw_hist_file_close(h, false);
 	if (h->blen > 0 && h->blen + need > SW_HIST_BUF)
