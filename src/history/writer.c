@@ -459,6 +459,9 @@ bool sw_history_push(struct sw_history *h, uint64_t first_us, uint64_t last_us, 
 	}
 	*r = (struct sw_hist_rec){ .first_us = first_us, .last_us = last_us, .len = len };
 	memcpy(r->line, line, len);
+	/* one record, one line: a raw newline is not valid inside a JSON string anyway */
+	for (char *p = r->line; (p = memchr(p, '\n', (size_t)(r->line + len - p))); p++)
+		*p = ' ';
 	pthread_mutex_lock(&h->mu);
 	if (h->queued >= h->o.queue_max || h->stopping) {
 		h->st.dropped_queue_full++;

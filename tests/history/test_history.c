@@ -332,15 +332,22 @@ static void test_rotate_age(void **state)
 static void test_span_name(void **state)
 {
 	char *dir = tmpdir_make();
+	const char *paths[] = { dir };
 	struct sw_history *h;
+	struct lines l;
 
 	(void)state;
 	h = writer_open(dir, 0, 0, false);
 	sw_history_push(h, T0 + 50, T0 + 60, "{}", 2);
 	sw_history_push(h, T0 + 10, T0 + 20, "{}", 2);
-	sw_history_push(h, T0 + 30, T0 + 90, "{}", 2);
+	sw_history_push(h, T0 + 30, T0 + 90, "{\n}", 3);
 	assert_true(sw_history_close(h));
 	assert_true(file_exists(dir, closed_name(T0 + 10, T0 + 90, 1, SW_HIST_PLAIN)));
+	/* a newline inside a record does not split it */
+	assert_int_equal(read_all(paths, 1, 0, 0, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[2], "{ }");
+	lines_free(&l);
 	tmpdir_remove(dir);
 }
 
