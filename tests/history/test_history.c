@@ -302,6 +302,18 @@ static void test_rotate_size(void **state)
 	tmpdir_remove(dir);
 }
 
+/* Wait (5 s at most) for @count closed files and no open one. */
+static void wait_closed(const char *dir, int count)
+{
+	uint64_t end = sw_clock_mono_us() + 5 * SEC;
+
+	while ((count_kind(dir, SW_HIST_OPEN, NULL) != 0 ||
+		count_kind(dir, SW_HIST_PLAIN, NULL) != count) && sw_clock_mono_us() < end)
+		sleep_ms(20);
+	assert_int_equal(count_kind(dir, SW_HIST_OPEN, NULL), 0);
+	assert_int_equal(count_kind(dir, SW_HIST_PLAIN, NULL), count);
+}
+
 static void test_rotate_age(void **state)
 {
 	char *dir = tmpdir_make();
@@ -313,11 +325,10 @@ static void test_rotate_age(void **state)
 	(void)state;
 	h = writer_open(dir, 300000, 0, false); /* 300 ms */
 	push_n(h, 0, 5, 10);
-	sleep_ms(800); /* the file is closed while idle, not only at the next record */
-	assert_int_equal(count_kind(dir, SW_HIST_OPEN, NULL), 0);
-	assert_int_equal(count_kind(dir, SW_HIST_PLAIN, NULL), 1);
+	/* the file is closed while idle, not only at the next record */
+	wait_closed(dir, 1);
 	push_n(h, 5, 10, 10);
-	sleep_ms(800);
+	wait_closed(dir, 2);
 	push_n(h, 10, 15, 10);
 	assert_true(sw_history_close(h));
 	assert_int_equal(count_kind(dir, SW_HIST_PLAIN, NULL), 3);
