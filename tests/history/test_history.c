@@ -775,6 +775,59 @@ static void test_follow_rotation_age(void **state)
 	follow_run(true, 150000);
 }
 
+/*
+ * A writer died with a torn last line; a reader follows the directory; a new
+ * writer recovers the file (cuts the torn line, renames it) and goes on. The
+ * reader continues in the renamed file and then the new one: no record
+ * twice, the torn one never.
+ */
+static void test_follow_recovery(void **state)
+{
+	char *dir = tmpdir_make();
+	struct follower f = { .dir = dir, .expect = 6 };
+	struct sw_hist_name n = { .kind = SW_HIST_OPEN, .first_us = T0, .seq = 1 };
+	char name[SW_HIST_NAME_MAX], text[1024];
+	struct sw_history_stats st;
+	struct sw_history *h;
+	uint64_t end;
+	pthread_t t;
+	int len = 0;
+
+	(void)state;
+	f.seen = calloc(f.expect, sizeof(unsigned));
+	for (unsigned i = 0; i < 3; i++) {
+		len += rec_line(text + len, sizeof(text) - (size_t)len, i, 5);
+		text[len++] = '\n';
+	}
+	len += rec_line(text + len, sizeof(text) - (size_t)len, 3, 5) - 4; /* torn */
+	sw_hist_name_format(&n, name, sizeof(name));
+	file_write(dir, name, text, (size_t)len);
+	assert_int_equal(pthread_create(&t, NULL, follow_thread, &f), 0);
+	end = sw_clock_mono_us() + 5 * SEC;
+	while (f.count < 3 && sw_clock_mono_us() < end)
+		sleep_ms(20);
+	assert_int_equal(f.count, 3);
+	h = writer_open(dir, 0, 0, true);
+	sw_history_stats(h, &st);
+	assert_int_equal(st.files_recovered, 1);
+	assert_int_equal(st.lines_truncated, 1);
+	push_n(h, 3, 6, 5);
+	assert_true(sw_history_close(h));
+	end = sw_clock_mono_us() + 5 * SEC;
+	while (f.count < f.expect && sw_clock_mono_us() < end)
+		sleep_ms(20);
+	sleep_ms(500);
+	f.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(f.rc, 0);
+	for (unsigned i = 0; i < f.expect; i++)
+		if (f.seen[i] != 1)
+			fail_msg("record %u seen %u times", i, f.seen[i]);
+	assert_true(f.order_ok);
+	free(f.seen);
+	tmpdir_remove(dir);
+}
+
 /* ---- a failing disk ---- */
 
 static void set_fsize(rlim_t soft)
@@ -875,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_follow_rotation),
 		cmocka_unit_test(test_follow_rotation_zst),
 		cmocka_unit_test(test_follow_rotation_age),
+		cmocka_unit_test(test_follow_recovery),
 		cmocka_unit_test(test_write_error),
 	};
 
