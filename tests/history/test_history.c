@@ -2,8 +2,9 @@
 /*
  * test_history.c - the flow history (src/history): names, rotation by size
  * and age, retention by age and size, zstd round trip, crash recovery,
- * window skipping, queue-full drops, follow across rotations, and a disk
- * that fails (RLIMIT_FSIZE: writes fail with EFBIG) and comes back.
+ * window skipping, queue-full drops, follow across rotations and crash
+ * recovery, and a disk that fails and comes back (RLIMIT_FSIZE: EFBIG; a
+ * full tmpfs in a private mount namespace: ENOSPC, skipped without root).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -908,6 +912,92 @@ static void test_write_error(void **state)
 	tmpdir_remove(dir);
 }
 
+/*
+ * The disk fills up for real: a 512 KiB tmpfs in a private mount namespace
+ * (in a child process; skipped without the privilege), a filler file, a
+ * writer with compression and small files. Then the filler goes and the
+ * writer must go on by itself. The child's exit code says which check failed.
+ */
+#define ENOSPC_CHECK(n, cond)                                                  \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			_exit(n);                                              \
+	} while (0)
+
+static void enospc_child(const char *mnt)
+{
+	char dir[4096], filler[4096], big[400 * 1024];
+	struct sw_history_stats st, st2;
+	struct sw_history *h;
+	struct lines l;
+	unsigned i = 0;
+	uint64_t end;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("sw-history-test", mnt, "tmpfs", 0, "size=512k") < 0)
+		_exit(77);
+	snprintf(dir, sizeof(dir), "%s/h", mnt);
+	snprintf(filler, sizeof(filler), "%s/filler.bin", mnt);
+	memset(big, 'f', sizeof(big));
+	file_write(mnt, "filler.bin", big, sizeof(big));
+	h = writer_open(dir, 0, 32768, true);
+	end = sw_clock_mono_us() + 10 * SEC;
+	do {
+		push_n(h, i, i + 50, 150);
+		i += 50;
+		sleep_ms(20);
+		sw_history_stats(h, &st);
+	} while (!st.failing && sw_clock_mono_us() < end);
+	ENOSPC_CHECK(10, st.failing);
+	ENOSPC_CHECK(11, st.write_errors > 0 && st.dropped_write_error > 0);
+	ENOSPC_CHECK(12, strstr(st.last_error, "No space left on device") != NULL);
+	ENOSPC_CHECK(13, unlink(filler) == 0); /* space comes back */
+	end = sw_clock_mono_us() + 10 * SEC;
+	do {
+		push_n(h, i, i + 10, 150);
+		i += 10;
+		sleep_ms(100);
+		sw_history_stats(h, &st2);
+	} while (st2.failing && sw_clock_mono_us() < end);
+	ENOSPC_CHECK(14, !st2.failing && st2.records > st.records);
+	sw_history_close(h);
+	{
+		const char *paths[] = { dir };
+
+		ENOSPC_CHECK(15, read_all(paths, 1, 0, 0, &l) == 0);
+	}
+	ENOSPC_CHECK(16, l.n >= st2.records && l.n < i);
+	for (size_t k = 0; k < l.n; k++) {
+		unsigned n;
+		char tail[8];
+
+		ENOSPC_CHECK(17, sscanf(l.v[k], "{\"n\":%u,\"pad\":\"%*[x]%7s", &n, tail) == 2 &&
+					 strcmp(tail, "\"}") == 0);
+	}
+	_exit(0);
+}
+
+static void test_enospc(void **state)
+{
+	char *mnt = tmpdir_make();
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		enospc_child(mnt);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(mnt); /* the tmpfs went with the child's namespace */
+	free(mnt);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_follow_rotation_age),
 		cmocka_unit_test(test_follow_recovery),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_enospc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
