@@ -40,6 +40,8 @@ struct sw_history_stats {
 	uint64_t write_errors;		/* failed writes, opens, renames, compressions */
 	bool failing;			/* the last write failed (the disk is full now) */
 	char last_error[256];
+	uint64_t files_recovered;	/* left open by a writer that died, closed at open */
+	uint64_t lines_truncated;	/* torn last lines cut from those files */
 };
 
 struct sw_history;
@@ -56,9 +58,10 @@ struct sw_history;
 int sw_history_open(struct sw_history **out, const struct sw_history_opts *o, struct sw_err *err);
 
 /*
- * sw_history_push - queue one record (@line, @len bytes, no newline) spanning
- * [@first_us, @last_us]; copied. Never blocks: false when the queue is full
- * (counted in dropped_queue_full).
+ * sw_history_push - queue one record (@line, @len bytes, no newline: one
+ * inside is written as a space) spanning [@first_us, @last_us]; copied.
+ * Never blocks: false when the queue is full (counted in dropped_queue_full).
+ * Safe to call from any thread.
  */
 bool sw_history_push(struct sw_history *h, uint64_t first_us, uint64_t last_us, const char *line,
 		     size_t len);
@@ -105,6 +108,9 @@ int sw_history_reader_next(struct sw_history_reader *r, const char **line, size_
 
 /* sw_history_reader_skipped - lines skipped for being too long. */
 uint64_t sw_history_reader_skipped(const struct sw_history_reader *r);
+
+/* sw_history_reader_files_read - files opened so far (those outside the window are not). */
+uint64_t sw_history_reader_files_read(const struct sw_history_reader *r);
 
 void sw_history_reader_close(struct sw_history_reader *r);
 
