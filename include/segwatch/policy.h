@@ -128,6 +128,15 @@ void sw_pol_diags_init(struct sw_pol_diags *d);
 void sw_pol_diags_clear(struct sw_pol_diags *d);
 
 /*
+ * sw_pol_diag_add - append a diagnostic (@where and @msg are copied; @where
+ * may be NULL). Counted in n_errors/n_warnings even when the record is lost
+ * to out of memory (then nomem is set and false returned). Other readers of
+ * JSON input (the agent's config) queue their diagnostics here too.
+ */
+bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
+		     const char *where, const char *msg);
+
+/*
  * sw_pol_diag_format - render @d for input @file into @buf:
  *   "policy.json:12:5: error: ..."                       (syntax)
  *   "policy.json: /rules/3/to: error: unknown group ..." (semantic)

@@ -1,68 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Diagnostics: the list of errors and warnings a load produces, the JSON
- * Pointer that places semantic ones, and "did you mean" suggestions (edit
- * distance with a threshold that grows with the word, the idea behind
- * nftables src/misspell.c).
+ * Diagnostics: the list of errors and warnings a load produces (semantic
+ * ones placed by a JSON Pointer, src/util/jsonptr.c), and "did you mean"
+ * suggestions (edit distance with a threshold that grows with the word, the
+ * idea behind nftables src/misspell.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-#define SW_POL_PTR_KEY_MAX 64
-
-static void sw_pol_ptr_putc(struct sw_pol_ptr *p, char ch)
-{
-	if (p->len + 1 < sizeof(p->buf))
-		p->buf[p->len++] = ch;
-	p->buf[p->len] = '\0';
-}
-
-size_t sw_pol_ptr_key(struct sw_pol_ptr *p, const char *key)
-{
-	size_t mark = p->len, n = 0;
-
-	sw_pol_ptr_putc(p, '/');
-	for (const unsigned char *k = (const unsigned char *)key; *k; k++, n++) {
-		if (n >= SW_POL_PTR_KEY_MAX) {
-			sw_pol_ptr_putc(p, '.');
-			sw_pol_ptr_putc(p, '.');
-			sw_pol_ptr_putc(p, '.');
-			break;
-		}
-		if (*k == '~') {
-			sw_pol_ptr_putc(p, '~');
-			sw_pol_ptr_putc(p, '0');
-		} else if (*k == '/') {
-			sw_pol_ptr_putc(p, '~');
-			sw_pol_ptr_putc(p, '1');
-		} else {
-			sw_pol_ptr_putc(p, (*k < 0x20 || *k == 0x7f) ? '?' : (char)*k);
-		}
-	}
-	return mark;
-}
-
-size_t sw_pol_ptr_index(struct sw_pol_ptr *p, size_t i)
-{
-	size_t mark = p->len;
-	char num[24];
-
-	snprintf(num, sizeof(num), "/%zu", i);
-	for (const char *s = num; *s; s++)
-		sw_pol_ptr_putc(p, *s);
-	return mark;
-}
-
-void sw_pol_ptr_pop(struct sw_pol_ptr *p, size_t mark)
-{
-	if (mark < p->len) {
-		p->len = mark;
-		p->buf[mark] = '\0';
-	}
-}
 
 void sw_pol_diags_init(struct sw_pol_diags *d)
 {
@@ -192,14 +139,14 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 			;
 		if (i < n)
 			continue;
-		mark = sw_pol_ptr_key(&c->ptr, key);
+		mark = sw_jsonptr_key(&c->ptr, key);
 		hint = sw_text_suggest(key, known, n);
 		if (hint)
 			sw_pol_err(c, "unknown key %s; did you mean %s?", sw_text_quote(&q, key),
 				   sw_text_quote(&s, hint));
 		else
 			sw_pol_err(c, "unknown key %s", sw_text_quote(&q, key));
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		ok = false;
 	}
 	return ok;
