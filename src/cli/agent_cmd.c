@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -100,20 +101,28 @@ static size_t sw_agent_check_alert_config(const char *path)
 	return rc != SW_EXIT_OK;
 }
 
-/* The contents of the files that can be read (those that cannot were reported). */
+/* A regular file this user can read (the others were reported by the file checks). */
+static bool sw_agent_readable(const char *path)
+{
+	struct stat st;
+
+	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+/* The contents of the files that can be read. */
 static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
 {
 	const struct sw_agent_identity_cfg *id = &cfg->identity;
 	struct sw_err err = { 0 };
 	size_t errors = 0;
 
-	if (cfg->policy.file && access(cfg->policy.file, R_OK) == 0)
+	if (sw_agent_readable(cfg->policy.file))
 		errors += sw_agent_check_policy(cfg->policy.file);
 	for (unsigned i = 0; i < id->n_inventories; i++) {
 		struct sw_workload *wl = NULL;
 		size_t n = 0;
 
-		if (access(id->inventories[i], R_OK) != 0)
+		if (!sw_agent_readable(id->inventories[i]))
 			continue;
 		if (sw_inventory_load(id->inventories[i], &wl, &n, NULL, &err) != SW_EXIT_OK) {
 			fprintf(stderr, "%s\n", err.msg);
@@ -121,7 +130,7 @@ static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
 		}
 		sw_inventory_free(wl, n);
 	}
-	if (cfg->alerts.baseline && access(cfg->alerts.baseline, R_OK) == 0) {
+	if (sw_agent_readable(cfg->alerts.baseline)) {
 		struct sw_baseline *b = NULL;
 
 		if (sw_baseline_load_file(cfg->alerts.baseline, &b, &err) != SW_EXIT_OK) {
@@ -130,20 +139,12 @@ static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
 		}
 		sw_baseline_free(b);
 	}
-	if (cfg->alerts.config && access(cfg->alerts.config, R_OK) == 0)
+	if (sw_agent_readable(cfg->alerts.config))
 		errors += sw_agent_check_alert_config(cfg->alerts.config);
 	return errors;
 }
 
-/* A string member of @o, or @none when it is null. */
-static const char *sw_agent_str(const json_t *o, const char *key, const char *none)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : none;
-}
-
-static void sw_agent_summary_policy(const struct sw_agent_config *cfg, const json_t *p)
+static void sw_agent_summary_policy(const struct sw_agent_config *cfg)
 {
 	const struct sw_agent_policy_cfg *pc = &cfg->policy;
 	struct sw_quote q;
@@ -152,30 +153,47 @@ static void sw_agent_summary_policy(const struct sw_agent_config *cfg, const jso
 		printf("  policy    none: flows are not judged\n");
 		return;
 	}
-	printf("  policy    %s, %s", sw_text_quote(&q, pc->file), sw_agent_str(p, "mode", "?"));
-	if (pc->mode == SW_AGENT_POLICY_ENFORCE) {
-		printf(", %s when the agent stops",
-		       pc->on_stop == SW_AGENT_ON_STOP_KEEP ? "kept in force" : "removed");
+	printf("  policy    %s, ", sw_text_quote(&q, pc->file));
+	if (pc->mode == SW_AGENT_POLICY_JUDGE) {
+		printf("judged only (no ruleset)");
+	} else {
+		printf("enforced, the ruleset %s when the agent stops",
+		       pc->on_stop == SW_AGENT_ON_STOP_KEEP ? "kept" : "removed");
 		if (pc->nflog_group >= 0)
 			printf(", denied packets read from NFLOG group %d", pc->nflog_group);
 	}
 	printf("%s\n", pc->watch_file ? ", reloaded when it changes" : "");
 }
 
+/* Member @key of @o as written in the effective config: "1h", "64MiB", 1000000. */
+static const char *sw_agent_text(const json_t *o, const char *key, char *buf, size_t size)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		snprintf(buf, size, "%lld bytes", (long long)json_integer_value(v));
+	else
+		snprintf(buf, size, "%s", json_is_string(v) ? json_string_value(v) : "?");
+	return buf;
+}
+
 static void sw_agent_summary_history(const struct sw_agent_config *cfg, const json_t *h)
 {
+	const struct sw_history_opts *o = &cfg->history.opts;
+	char every[32], size[32], keep_for[32], keep_size[32];
 	struct sw_quote q;
 
 	if (!cfg->history.enabled) {
 		printf("  history   off\n");
 		return;
 	}
-	printf("  history   %s: a new file every %s or %s, kept %s and %s at most%s\n",
-	       sw_text_quote(&q, cfg->history.opts.dir), sw_agent_str(h, "rotate_every", "?"),
-	       json_is_integer(json_object_get(h, "rotate_size")) ? "some bytes"
-								   : sw_agent_str(h, "rotate_size", "?"),
-	       sw_agent_str(h, "keep_for", "forever"), sw_agent_str(h, "keep_size", "no bound"),
-	       cfg->history.opts.compress ? ", compressed (zstd)" : "");
+	printf("  history   %s: a new file every %s or %s%s; kept %s%s, %s%s\n",
+	       sw_text_quote(&q, o->dir), sw_agent_text(h, "rotate_every", every, sizeof(every)),
+	       sw_agent_text(h, "rotate_size", size, sizeof(size)),
+	       o->compress ? ", compressed (zstd)" : "", o->keep_us ? "for " : "with no age limit",
+	       o->keep_us ? sw_agent_text(h, "keep_for", keep_for, sizeof(keep_for)) : "",
+	       o->keep_bytes ? "up to " : "with no size limit",
+	       o->keep_bytes ? sw_agent_text(h, "keep_size", keep_size, sizeof(keep_size)) : "");
 }
 
 static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg, const json_t *j)
@@ -191,11 +209,12 @@ static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg
 		printf("  capture   every bridge and its ports");
 	printf(", snaplen %d, %u flows at most, dedup %s%s\n", c->opts.snaplen, c->flow.max_flows,
 	       sw_agent_dedup_name(c->opts.dedup), c->opts.filter ? ", filtered" : "");
-	printf("  identity  engine %s, %s, %u inventories\n",
+	printf("  identity  engine %s, %s, %u inventor%s\n",
 	       id->engine == SW_AGENT_ENGINE_SOCKET ? sw_text_quote(&q, id->engine_socket)
 	       : id->engine == SW_AGENT_ENGINE_OFF ? "off" : "auto",
-	       id->kernel ? "kernel view" : "no kernel view", id->n_inventories);
-	sw_agent_summary_policy(cfg, json_object_get(j, "policy"));
+	       id->kernel ? "kernel view" : "no kernel view", id->n_inventories,
+	       id->n_inventories == 1 ? "y" : "ies");
+	sw_agent_summary_policy(cfg);
 	if (cfg->alerts.output)
 		printf("  alerts    to %s%s%s\n", sw_text_quote(&q, cfg->alerts.output),
 		       cfg->alerts.baseline ? ", new edges against a baseline" : "",
@@ -247,11 +266,11 @@ static int sw_agent_check(const char *file, bool json, size_t flags)
 		rc = sw_agent_config_load(file, &cfg, &d);
 	else
 		sw_agent_config_defaults(&cfg);
-	/* with errors in the config, what did parse is still worth checking */
-	if (rc != SW_EXIT_RUNTIME)
+	/* the files it names once the config itself is right */
+	if (rc == SW_EXIT_OK)
 		sw_agent_config_check_files(&cfg, &d);
 	errors = sw_agent_print_diags(name, &d);
-	if (rc != SW_EXIT_RUNTIME)
+	if (rc == SW_EXIT_OK)
 		errors += sw_agent_check_contents(&cfg);
 	if (rc == SW_EXIT_OK && errors)
 		rc = SW_EXIT_USAGE;
