@@ -207,8 +207,9 @@ static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg
 		printf("  capture   %u interfaces", c->opts.n_ifaces);
 	else
 		printf("  capture   every bridge and its ports");
-	printf(", snaplen %d, %u flows at most, dedup %s%s\n", c->opts.snaplen, c->flow.max_flows,
-	       sw_agent_dedup_name(c->opts.dedup), c->opts.filter ? ", filtered" : "");
+	printf(", snaplen %d, %u flows at most, dedup %s%s%s\n", c->opts.snaplen,
+	       c->flow.max_flows, sw_agent_dedup_name(c->opts.dedup),
+	       c->opts.filter ? ", filter " : "", c->opts.filter ? sw_text_quote(&q, c->opts.filter) : "");
 	printf("  identity  engine %s, %s, %u inventor%s\n",
 	       id->engine == SW_AGENT_ENGINE_SOCKET ? sw_text_quote(&q, id->engine_socket)
 	       : id->engine == SW_AGENT_ENGINE_OFF ? "off" : "auto",
