@@ -106,6 +106,10 @@ struct sw_agent_limits_cfg {
 	uint32_t kernel_log_records;	/* keys of the kernel-log table (sw_nflog_agg_alloc) */
 };
 
+/*
+ * The whole configuration. It owns its strings: pass it by pointer, never
+ * copy it by value (two copies would free them twice).
+ */
 struct sw_agent_config {
 	struct sw_agent_capture_cfg capture;
 	struct sw_agent_identity_cfg identity;

@@ -248,9 +248,22 @@ static bool sw_acfg_identity(struct sw_acfg_ctx *c, const json_t *v)
 
 /* ---- policy, alerts ---- */
 
+/* "enforce" or "judge"; "monitor" is the policy file's own mode, a likely mix-up. */
+static bool sw_acfg_policy_mode(struct sw_acfg_ctx *c, const json_t *v)
+{
+	static const struct sw_acfg_key k = { SW_ACFG_KEY("mode", SW_ACFG_ENUM, policy.mode),
+					      SW_ACFG_ENUM_OF(sw_acfg_mode_names) };
+
+	if (json_is_string(v) && strcmp(json_string_value(v), "monitor") == 0)
+		return sw_acfg_err(c, "unknown value \"monitor\": a policy monitors or enforces by "
+				      "its own \"mode\" (in the policy file); here \"enforce\" "
+				      "loads its ruleset, \"judge\" does not");
+	return sw_acfg_value(c, &k, v);
+}
+
 static const struct sw_acfg_key sw_acfg_policy_keys[] = {
 	{ SW_ACFG_KEY("file", SW_ACFG_PATH, policy.file), .nullable = true },
-	{ SW_ACFG_KEY("mode", SW_ACFG_ENUM, policy.mode), SW_ACFG_ENUM_OF(sw_acfg_mode_names) },
+	{ SW_ACFG_FN("mode", sw_acfg_policy_mode) },
 	{ SW_ACFG_KEY("on_stop", SW_ACFG_ENUM, policy.on_stop),
 	  SW_ACFG_ENUM_OF(sw_acfg_on_stop_names) },
 	{ SW_ACFG_KEY("nflog_group", SW_ACFG_INT, policy.nflog_group),
