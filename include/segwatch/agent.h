@@ -17,7 +17,7 @@
 #include <segwatch/flow.h>
 #include <segwatch/history.h>
 
-struct sw_pol_diags;
+struct sw_diags;
 
 /* ======================================================================
  * Configuration (docs/agent.md "Configuration"): a JSON file, every key
@@ -135,7 +135,7 @@ void sw_agent_config_defaults(struct sw_agent_config *cfg);
 /**
  * sw_agent_config_load - defaults, then the keys of the config file @path
  * @cfg: filled (never read); free with sw_agent_config_clear() whatever the result
- * @diags: every error and warning is appended (sw_pol_diag_format(@path, ...))
+ * @diags: every error and warning is appended (sw_diag_format(@path, ...))
  *
  * Relative paths in the file are taken from the file's directory. Returns
  * SW_EXIT_OK (warnings allowed), SW_EXIT_USAGE when the file has errors (then
@@ -143,7 +143,7 @@ void sw_agent_config_defaults(struct sw_agent_config *cfg);
  * runs out. Files the config names are not opened (sw_agent_config_check_files).
  */
 int sw_agent_config_load(const char *path, struct sw_agent_config *cfg,
-			 struct sw_pol_diags *diags);
+			 struct sw_diags *diags);
 
 /*
  * sw_agent_config_load_buffer - the same from @len bytes at @buf (need not
@@ -151,7 +151,7 @@ int sw_agent_config_load(const char *path, struct sw_agent_config *cfg,
  * (NULL or "": kept as written).
  */
 int sw_agent_config_load_buffer(const char *buf, size_t len, const char *base_dir,
-				struct sw_agent_config *cfg, struct sw_pol_diags *diags);
+				struct sw_agent_config *cfg, struct sw_diags *diags);
 
 /* sw_agent_config_clear - free what a load allocated; the defaults remain. */
 void sw_agent_config_clear(struct sw_agent_config *cfg);
@@ -164,7 +164,7 @@ void sw_agent_config_clear(struct sw_agent_config *cfg);
  * is often run as another user) are warnings. Each is placed at its key
  * ("/policy/file"). Contents are not read (their own loaders do that).
  */
-void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_pol_diags *diags);
+void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_diags *diags);
 
 /*
  * sw_agent_config_json - the effective configuration as a JSON document

@@ -405,14 +405,14 @@ static int sw_acfg_result(struct sw_acfg_ctx *c, size_t errors_before)
 {
 	if (c->nomem || c->diags->nomem) {
 		c->diags->nomem = true;
-		sw_pol_diag_add(c->diags, SW_POL_ERROR, 0, 0, NULL, "out of memory");
+		sw_diags_add(c->diags, SW_DIAG_ERROR, 0, 0, NULL, "out of memory");
 		return SW_EXIT_RUNTIME;
 	}
 	return c->diags->n_errors > errors_before ? SW_EXIT_USAGE : SW_EXIT_OK;
 }
 
 int sw_agent_config_load_buffer(const char *buf, size_t len, const char *base_dir,
-				struct sw_agent_config *cfg, struct sw_pol_diags *diags)
+				struct sw_agent_config *cfg, struct sw_diags *diags)
 {
 	struct sw_acfg_ctx c = { .diags = diags, .cfg = cfg, .base_dir = base_dir };
 	size_t errors_before = diags->n_errors;
@@ -422,7 +422,7 @@ int sw_agent_config_load_buffer(const char *buf, size_t len, const char *base_di
 	sw_agent_config_defaults(cfg);
 	sw_jsonptr_init(&c.ptr);
 	if (len > SW_AGENT_CONFIG_MAX_BYTES) {
-		sw_pol_diag_add(diags, SW_POL_ERROR, 0, 0, NULL,
+		sw_diags_add(diags, SW_DIAG_ERROR, 0, 0, NULL,
 				"larger than 1 MiB: not a config file");
 		return diags->nomem ? SW_EXIT_RUNTIME : SW_EXIT_USAGE;
 	}
@@ -430,7 +430,7 @@ int sw_agent_config_load_buffer(const char *buf, size_t len, const char *base_di
 	if (!root) {
 		struct sw_json_err_text text;
 
-		sw_pol_diag_add(diags, SW_POL_ERROR, je.line > 0 ? je.line : 1,
+		sw_diags_add(diags, SW_DIAG_ERROR, je.line > 0 ? je.line : 1,
 				je.column > 0 ? je.column : 1, NULL, sw_text_json_error(&text, &je));
 		return diags->nomem ? SW_EXIT_RUNTIME : SW_EXIT_USAGE;
 	}
@@ -465,7 +465,7 @@ static char *sw_acfg_read(const char *path, size_t *len)
 }
 
 int sw_agent_config_load(const char *path, struct sw_agent_config *cfg,
-			 struct sw_pol_diags *diags)
+			 struct sw_diags *diags)
 {
 	const char *slash = strrchr(path, '/');
 	char *buf, *dir = NULL, msg[300];
@@ -476,12 +476,12 @@ int sw_agent_config_load(const char *path, struct sw_agent_config *cfg,
 	buf = sw_acfg_read(path, &len);
 	if (!buf) {
 		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
-		sw_pol_diag_add(diags, SW_POL_ERROR, 0, 0, NULL, msg);
+		sw_diags_add(diags, SW_DIAG_ERROR, 0, 0, NULL, msg);
 		return SW_EXIT_RUNTIME;
 	}
 	if (slash && !(dir = strndup(path, slash == path ? 1 : (size_t)(slash - path)))) {
 		free(buf);
-		sw_pol_diag_add(diags, SW_POL_ERROR, 0, 0, NULL, "out of memory");
+		sw_diags_add(diags, SW_DIAG_ERROR, 0, 0, NULL, "out of memory");
 		return SW_EXIT_RUNTIME;
 	}
 	rc = sw_agent_config_load_buffer(buf, len, dir, cfg, diags);

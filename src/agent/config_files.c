@@ -19,7 +19,7 @@
 #include "internal.h"
 
 __attribute__((format(printf, 4, 5)))
-static void sw_acfg_file_diag(struct sw_pol_diags *d, enum sw_pol_severity sev, const char *where,
+static void sw_acfg_file_diag(struct sw_diags *d, enum sw_diag_severity sev, const char *where,
 			      const char *fmt, ...)
 {
 	char msg[600];
@@ -28,11 +28,11 @@ static void sw_acfg_file_diag(struct sw_pol_diags *d, enum sw_pol_severity sev, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sw_pol_diag_add(d, sev, 0, 0, where, msg);
+	sw_diags_add(d, sev, 0, 0, where, msg);
 }
 
 /* A file the agent reads: it must open for reading and be a regular file. */
-static void sw_acfg_file_readable(struct sw_pol_diags *d, const char *where, const char *path)
+static void sw_acfg_file_readable(struct sw_diags *d, const char *where, const char *path)
 {
 	struct sw_quote q;
 	struct stat st;
@@ -42,12 +42,12 @@ static void sw_acfg_file_readable(struct sw_pol_diags *d, const char *where, con
 		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		sw_acfg_file_diag(d, SW_POL_ERROR, where, "cannot read %s: %s",
+		sw_acfg_file_diag(d, SW_DIAG_ERROR, where, "cannot read %s: %s",
 				  sw_text_quote(&q, path), strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
-		sw_acfg_file_diag(d, SW_POL_ERROR, where, "%s is not a regular file",
+		sw_acfg_file_diag(d, SW_DIAG_ERROR, where, "%s is not a regular file",
 				  sw_text_quote(&q, path));
 	close(fd);
 }
@@ -66,7 +66,7 @@ static void sw_acfg_parent(const char *path, char *buf, size_t size)
 }
 
 /* A file or directory the agent creates or writes: @dir says which is wanted. */
-static void sw_acfg_file_writable(struct sw_pol_diags *d, const char *where, const char *path,
+static void sw_acfg_file_writable(struct sw_diags *d, const char *where, const char *path,
 				  bool dir)
 {
 	char parent[4096];
@@ -75,48 +75,48 @@ static void sw_acfg_file_writable(struct sw_pol_diags *d, const char *where, con
 
 	if (stat(path, &st) == 0) {
 		if (dir != !!S_ISDIR(st.st_mode))
-			sw_acfg_file_diag(d, SW_POL_ERROR, where, "%s is not a %s",
+			sw_acfg_file_diag(d, SW_DIAG_ERROR, where, "%s is not a %s",
 					  sw_text_quote(&q, path), dir ? "directory" : "regular file");
 		else if (access(path, W_OK) != 0)
-			sw_acfg_file_diag(d, SW_POL_WARNING, where, "this user cannot write %s: %s",
+			sw_acfg_file_diag(d, SW_DIAG_WARNING, where, "this user cannot write %s: %s",
 					  sw_text_quote(&q, path), strerror(errno));
 		return;
 	}
 	if (errno != ENOENT) {
-		sw_acfg_file_diag(d, SW_POL_ERROR, where, "%s: %s", sw_text_quote(&q, path),
+		sw_acfg_file_diag(d, SW_DIAG_ERROR, where, "%s: %s", sw_text_quote(&q, path),
 				  strerror(errno));
 		return;
 	}
 	sw_acfg_parent(path, parent, sizeof(parent));
 	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		if (dir)
-			sw_acfg_file_diag(d, SW_POL_WARNING, where,
+			sw_acfg_file_diag(d, SW_DIAG_WARNING, where,
 					  "neither %s nor %s exists yet", sw_text_quote(&q, path),
 					  sw_text_quote(&p, parent));
 		else
-			sw_acfg_file_diag(d, SW_POL_ERROR, where, "cannot create %s: no directory %s",
+			sw_acfg_file_diag(d, SW_DIAG_ERROR, where, "cannot create %s: no directory %s",
 					  sw_text_quote(&q, path), sw_text_quote(&p, parent));
 	}
 	else if (access(parent, W_OK) != 0)
-		sw_acfg_file_diag(d, SW_POL_WARNING, where, "this user cannot create %s: %s",
+		sw_acfg_file_diag(d, SW_DIAG_WARNING, where, "this user cannot create %s: %s",
 				  sw_text_quote(&q, path), strerror(errno));
 }
 
-static void sw_acfg_socket(struct sw_pol_diags *d, const char *path)
+static void sw_acfg_socket(struct sw_diags *d, const char *path)
 {
 	struct sw_quote q;
 	struct stat st;
 
 	if (stat(path, &st) != 0)
-		sw_acfg_file_diag(d, SW_POL_WARNING, "/identity/engine",
+		sw_acfg_file_diag(d, SW_DIAG_WARNING, "/identity/engine",
 				  "no engine socket at %s now: %s", sw_text_quote(&q, path),
 				  strerror(errno));
 	else if (!S_ISSOCK(st.st_mode))
-		sw_acfg_file_diag(d, SW_POL_ERROR, "/identity/engine", "%s is not a socket",
+		sw_acfg_file_diag(d, SW_DIAG_ERROR, "/identity/engine", "%s is not a socket",
 				  sw_text_quote(&q, path));
 }
 
-void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_pol_diags *diags)
+void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_diags *diags)
 {
 	const struct sw_agent_alerts_cfg *a = &cfg->alerts;
 	char where[64];

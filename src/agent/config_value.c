@@ -19,13 +19,13 @@
 #define SW_ACFG_TEXT_MAX 4096	/* longest string value (a path) */
 
 __attribute__((format(printf, 3, 0)))
-static void sw_acfg_vdiag(struct sw_acfg_ctx *c, enum sw_pol_severity sev, const char *fmt,
+static void sw_acfg_vdiag(struct sw_acfg_ctx *c, enum sw_diag_severity sev, const char *fmt,
 			  va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (!sw_pol_diag_add(c->diags, sev, 0, 0, c->ptr.buf, msg))
+	if (!sw_diags_add(c->diags, sev, 0, 0, c->ptr.buf, msg))
 		c->nomem = true;
 }
 
@@ -34,7 +34,7 @@ bool sw_acfg_err(struct sw_acfg_ctx *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	sw_acfg_vdiag(c, SW_POL_ERROR, fmt, ap);
+	sw_acfg_vdiag(c, SW_DIAG_ERROR, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -44,7 +44,7 @@ void sw_acfg_warn(struct sw_acfg_ctx *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	sw_acfg_vdiag(c, SW_POL_WARNING, fmt, ap);
+	sw_acfg_vdiag(c, SW_DIAG_WARNING, fmt, ap);
 	va_end(ap);
 }
 

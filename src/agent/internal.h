@@ -17,13 +17,13 @@
 #include <jansson.h>
 
 #include <segwatch/agent.h>
+#include <segwatch/diag.h>
 #include <segwatch/jsonptr.h>
-#include <segwatch/policy.h>
 
 #define SW_US 1000000ull
 
 struct sw_acfg_ctx {
-	struct sw_pol_diags *diags;
+	struct sw_diags *diags;
 	struct sw_jsonptr ptr;
 	struct sw_agent_config *cfg;
 	const char *base_dir;		/* prefix of relative paths; NULL: none */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <segwatch/agent.h>
 #include <segwatch/alert.h>
+#include <segwatch/diag.h>
 #include <segwatch/inventory.h>
 #include <segwatch/learn.h>
 #include <segwatch/policy.h>
@@ -49,12 +50,12 @@ static void sw_agent_print_err(const char *file, const char *msg)
 	fprintf(stderr, "%s:%s%s\n", file, isdigit((unsigned char)msg[0]) ? "" : " ", msg);
 }
 
-static size_t sw_agent_print_diags(const char *file, const struct sw_pol_diags *d)
+static size_t sw_agent_print_diags(const char *file, const struct sw_diags *d)
 {
 	char buf[1024];
 
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d->v[i], buf, sizeof(buf)));
+		fprintf(stderr, "%s\n", sw_diag_format(file, &d->v[i], buf, sizeof(buf)));
 	return d->n_errors;
 }
 
@@ -258,11 +259,11 @@ static int sw_agent_check(const char *file, bool json, size_t flags)
 {
 	const char *name = file ? file : "defaults";
 	struct sw_agent_config cfg;
-	struct sw_pol_diags d;
+	struct sw_diags d;
 	size_t errors;
 	int rc = SW_EXIT_OK;
 
-	sw_pol_diags_init(&d);
+	sw_diags_init(&d);
 	if (file)
 		rc = sw_agent_config_load(file, &cfg, &d);
 	else
@@ -278,7 +279,7 @@ static int sw_agent_check(const char *file, bool json, size_t flags)
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_print_config(name, &cfg, json, flags);
 	sw_agent_config_clear(&cfg);
-	sw_pol_diags_clear(&d);
+	sw_diags_clear(&d);
 	return rc;
 }
 

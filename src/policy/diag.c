@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Diagnostics: the list of errors and warnings a load produces (semantic
- * ones placed by a JSON Pointer, src/util/jsonptr.c), and "did you mean"
+ * Diagnostics: errors and warnings queued on the load's list (src/util/diag.c),
+ * semantic ones placed by a JSON Pointer (src/util/jsonptr.c), and "did you mean"
  * suggestions (edit distance with a threshold that grows with the word, the
  * idea behind nftables src/misspell.c).
  */
@@ -10,63 +10,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-void sw_pol_diags_init(struct sw_pol_diags *d)
-{
-	memset(d, 0, sizeof(*d));
-}
-
-void sw_pol_diags_clear(struct sw_pol_diags *d)
-{
-	if (!d)
-		return;
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->v[i].where);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	sw_pol_diags_init(d);
-}
-
-bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
-		     const char *where, const char *msg)
-{
-	struct sw_pol_diag *nd;
-
-	if (sev == SW_POL_ERROR)
-		d->n_errors++; /* counted even if the record is lost */
-	else
-		d->n_warnings++;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct sw_pol_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			goto nomem;
-		d->v = v;
-		d->cap = cap;
-	}
-	nd = &d->v[d->n];
-	memset(nd, 0, sizeof(*nd));
-	nd->severity = sev;
-	nd->line = line;
-	nd->column = col;
-	nd->msg = strdup(msg);
-	if (!nd->msg)
-		goto nomem;
-	if (where && *where) {
-		nd->where = strdup(where);
-		if (!nd->where) {
-			free(nd->msg);
-			goto nomem;
-		}
-	}
-	d->n++;
-	return true;
-nomem:
-	d->nomem = true;
-	return false;
-}
 
 __attribute__((format(printf, 4, 0)))
 static void sw_pol_vdiag(struct sw_pol_ctx *c, enum sw_pol_severity sev, const char *where,
@@ -105,22 +48,6 @@ void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ..
 	va_start(ap, fmt);
 	sw_pol_vdiag(c, SW_POL_WARNING, where, fmt, ap);
 	va_end(ap);
-}
-
-const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, char *buf,
-			       size_t size)
-{
-	const char *sev = d->severity == SW_POL_ERROR ? "error" : "warning";
-
-	if (size == 0)
-		return buf;
-	if (d->where)
-		snprintf(buf, size, "%s: %s: %s: %s", file, d->where, sev, d->msg);
-	else if (d->line > 0)
-		snprintf(buf, size, "%s:%d:%d: %s: %s", file, d->line, d->column, sev, d->msg);
-	else
-		snprintf(buf, size, "%s: %s: %s", file, sev, d->msg);
-	return buf;
 }
 
 bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include <segwatch/agent.h>
-#include <segwatch/policy.h>
+#include <segwatch/diag.h>
 
 int main(int argc, char **argv)
 {
@@ -16,16 +16,16 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		struct sw_agent_config cfg;
-		struct sw_pol_diags d;
+		struct sw_diags d;
 		char buf[1024];
 		int rc;
 
-		sw_pol_diags_init(&d);
+		sw_diags_init(&d);
 		rc = sw_agent_config_load(argv[i], &cfg, &d);
 		for (size_t k = 0; k < d.n; k++)
-			printf("%s\n", sw_pol_diag_format(argv[i], &d.v[k], buf, sizeof(buf)));
+			printf("%s\n", sw_diag_format(argv[i], &d.v[k], buf, sizeof(buf)));
 		sw_agent_config_clear(&cfg);
-		sw_pol_diags_clear(&d);
+		sw_diags_clear(&d);
 		if (rc > worst)
 			worst = rc;
 	}

@@ -21,33 +21,33 @@
 
 #include <segwatch/agent.h>
 #include <segwatch/nflog.h>
-#include <segwatch/policy.h>
+#include <segwatch/diag.h>
 
 #define SW_US 1000000ull
 
 struct sw_tcfg {
 	struct sw_agent_config cfg;
-	struct sw_pol_diags d;
+	struct sw_diags d;
 	int rc;
 };
 
 static void sw_tload(struct sw_tcfg *t, const char *text)
 {
-	sw_pol_diags_init(&t->d);
+	sw_diags_init(&t->d);
 	t->rc = sw_agent_config_load_buffer(text, strlen(text), NULL, &t->cfg, &t->d);
 }
 
 static void sw_tdone(struct sw_tcfg *t)
 {
 	sw_agent_config_clear(&t->cfg);
-	sw_pol_diags_clear(&t->d);
+	sw_diags_clear(&t->d);
 }
 
 /* Diagnostic @i as printed for "a.json". */
 static const char *sw_tdiag(const struct sw_tcfg *t, size_t i, char *buf, size_t size)
 {
 	assert_true(i < t->d.n);
-	return sw_pol_diag_format("a.json", &t->d.v[i], buf, size);
+	return sw_diag_format("a.json", &t->d.v[i], buf, size);
 }
 
 static bool sw_thas(const struct sw_tcfg *t, const char *needle)
@@ -195,7 +195,7 @@ static void test_every_key(void **state)
 	sw_tdone(&t);
 
 	/* relative paths are taken from the config's directory */
-	sw_pol_diags_init(&t.d);
+	sw_diags_init(&t.d);
 	t.rc = sw_agent_config_load_buffer(sw_full, strlen(sw_full), "/etc/segwatch", &t.cfg, &t.d);
 	assert_int_equal(t.rc, SW_EXIT_OK);
 	sw_tcheck_full(&t.cfg, "/etc/segwatch");
@@ -220,7 +220,7 @@ static void test_special_values(void **state)
 	assert_string_equal(t.cfg.alerts.output, "syslog");
 	sw_tdone(&t);
 
-	sw_pol_diags_init(&t.d);
+	sw_diags_init(&t.d);
 	t.rc = sw_agent_config_load_buffer(stderr_text, strlen(stderr_text), "/x", &t.cfg, &t.d);
 	assert_int_equal(t.rc, SW_EXIT_OK);
 	assert_string_equal(t.cfg.alerts.output, "stderr"); /* not a path under /x */
@@ -403,7 +403,7 @@ static void test_syntax_and_size(void **state)
 	sw_tdone(&t);
 	free(big);
 
-	sw_pol_diags_init(&t.d);
+	sw_diags_init(&t.d);
 	assert_int_equal(sw_agent_config_load("/nonexistent/agent.json", &t.cfg, &t.d),
 			 SW_EXIT_RUNTIME);
 	assert_string_equal(sw_tdiag(&t, 0, buf, sizeof(buf)),
@@ -460,7 +460,7 @@ static void test_check_files(void **state)
 		 " [\"missing.json\"], \"engine\": \"%s/no.sock\"}, \"alerts\": {\"output\":"
 		 " \"nodir/alerts.jsonl\", \"config\": \"%s\"}, \"history\": {\"dir\": \"policy.json\"}}",
 		 dir, dir);
-	sw_pol_diags_init(&t.d);
+	sw_diags_init(&t.d);
 	t.rc = sw_agent_config_load_buffer(cfgtext, strlen(cfgtext), dir, &t.cfg, &t.d);
 	assert_int_equal(t.rc, SW_EXIT_OK);
 	sw_agent_config_check_files(&t.cfg, &t.d);

@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 #include <segwatch/agent.h>
-#include <segwatch/policy.h>
+#include <segwatch/diag.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,13 +56,13 @@ static void sw_fuzz_check_ranges(const struct sw_agent_config *c)
 static void sw_fuzz_roundtrip(const struct sw_agent_config *c)
 {
 	struct sw_agent_config again;
-	struct sw_pol_diags d;
+	struct sw_diags d;
 	char *text, *text2;
 
 	text = sw_agent_config_json(c, JSON_COMPACT);
 	if (!text)
 		return;
-	sw_pol_diags_init(&d);
+	sw_diags_init(&d);
 	SW_FUZZ_CHECK(sw_agent_config_load_buffer(text, strlen(text), NULL, &again, &d) ==
 			      SW_EXIT_OK ||
 		      d.nomem);
@@ -72,17 +72,17 @@ static void sw_fuzz_roundtrip(const struct sw_agent_config *c)
 	free(text);
 	free(text2);
 	sw_agent_config_clear(&again);
-	sw_pol_diags_clear(&d);
+	sw_diags_clear(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sw_agent_config cfg;
-	struct sw_pol_diags d;
+	struct sw_diags d;
 	char buf[1024];
 	int rc;
 
-	sw_pol_diags_init(&d);
+	sw_diags_init(&d);
 	rc = sw_agent_config_load_buffer((const char *)data, size, "/etc/segwatch", &cfg, &d);
 	if (rc == SW_EXIT_OK)
 		SW_FUZZ_CHECK(d.n_errors == 0);
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		SW_FUZZ_CHECK(rc == SW_EXIT_RUNTIME && d.nomem);
 	for (size_t i = 0; i < d.n; i++) {
-		sw_pol_diag_format("fuzz.json", &d.v[i], buf, sizeof(buf));
+		sw_diag_format("fuzz.json", &d.v[i], buf, sizeof(buf));
 		for (const unsigned char *s = (const unsigned char *)buf; *s; s++)
 			SW_FUZZ_CHECK(*s >= 0x20 && *s != 0x7f);
 	}
@@ -100,6 +100,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sw_fuzz_roundtrip(&cfg);
 	}
 	sw_agent_config_clear(&cfg);
-	sw_pol_diags_clear(&d);
+	sw_diags_clear(&d);
 	return 0;
 }
