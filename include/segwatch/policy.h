@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <segwatch/diag.h>
 #include <segwatch/exit.h>
 #include <segwatch/workload.h>
 
@@ -105,39 +106,19 @@ void sw_policy_free(struct sw_policy *p);
 
 /* ---- diagnostics ---- */
 
-enum sw_pol_severity {
-	SW_POL_ERROR = 0,
-	SW_POL_WARNING,
-};
-
-struct sw_pol_diag {
-	enum sw_pol_severity severity;
-	int line, column;	/* of the error or the value at @where; 0 when unknown */
-	char *where;		/* JSON Pointer of the offending value (semantic), or NULL */
-	char *msg;		/* what is wrong, without the location */
-};
-
-struct sw_pol_diags {
-	struct sw_pol_diag *v;
-	size_t n, cap;
-	size_t n_errors, n_warnings;
-	bool nomem;		/* a diagnostic was lost to out of memory */
-};
-
-void sw_pol_diags_init(struct sw_pol_diags *d);
-void sw_pol_diags_clear(struct sw_pol_diags *d);
-
 /*
- * sw_pol_diag_format - render @d for input @file into @buf:
- *   "policy.json:12:5: error: ..."                       (syntax)
- *   "policy.json: /rules/3/to: error: unknown group ..." (semantic)
- *   "policy.json: error: ..."                            (whole file)
- * A semantic diagnostic is printed with its pointer even when its line and
- * column are known (callers may use them to show the source line).
- * Returns @buf; the text is cut to fit.
+ * The policy's diagnostics are the shared ones of include/segwatch/diag.h;
+ * these names stay for the code written against them.
  */
-const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, char *buf,
-			       size_t size);
+#define sw_pol_severity sw_diag_severity
+#define SW_POL_ERROR SW_DIAG_ERROR
+#define SW_POL_WARNING SW_DIAG_WARNING
+#define sw_pol_diag sw_diag
+#define sw_pol_diags sw_diags
+#define sw_pol_diags_init sw_diags_init
+#define sw_pol_diags_clear sw_diags_clear
+#define sw_pol_diag_add sw_diags_add
+#define sw_pol_diag_format sw_diag_format
 
 /* ---- loading ---- */
 

@@ -1,125 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Diagnostics: the list of errors and warnings a load produces, the JSON
- * Pointer that places semantic ones, and "did you mean" suggestions (edit
- * distance with a threshold that grows with the word, the idea behind
- * nftables src/misspell.c).
+ * Diagnostics: errors and warnings queued on the load's list (src/util/diag.c),
+ * semantic ones placed by a JSON Pointer (src/util/jsonptr.c), and "did you mean"
+ * suggestions (edit distance with a threshold that grows with the word, the
+ * idea behind nftables src/misspell.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-#define SW_POL_PTR_KEY_MAX 64
-
-static void sw_pol_ptr_putc(struct sw_pol_ptr *p, char ch)
-{
-	if (p->len + 1 < sizeof(p->buf))
-		p->buf[p->len++] = ch;
-	p->buf[p->len] = '\0';
-}
-
-size_t sw_pol_ptr_key(struct sw_pol_ptr *p, const char *key)
-{
-	size_t mark = p->len, n = 0;
-
-	sw_pol_ptr_putc(p, '/');
-	for (const unsigned char *k = (const unsigned char *)key; *k; k++, n++) {
-		if (n >= SW_POL_PTR_KEY_MAX) {
-			sw_pol_ptr_putc(p, '.');
-			sw_pol_ptr_putc(p, '.');
-			sw_pol_ptr_putc(p, '.');
-			break;
-		}
-		if (*k == '~') {
-			sw_pol_ptr_putc(p, '~');
-			sw_pol_ptr_putc(p, '0');
-		} else if (*k == '/') {
-			sw_pol_ptr_putc(p, '~');
-			sw_pol_ptr_putc(p, '1');
-		} else {
-			sw_pol_ptr_putc(p, (*k < 0x20 || *k == 0x7f) ? '?' : (char)*k);
-		}
-	}
-	return mark;
-}
-
-size_t sw_pol_ptr_index(struct sw_pol_ptr *p, size_t i)
-{
-	size_t mark = p->len;
-	char num[24];
-
-	snprintf(num, sizeof(num), "/%zu", i);
-	for (const char *s = num; *s; s++)
-		sw_pol_ptr_putc(p, *s);
-	return mark;
-}
-
-void sw_pol_ptr_pop(struct sw_pol_ptr *p, size_t mark)
-{
-	if (mark < p->len) {
-		p->len = mark;
-		p->buf[mark] = '\0';
-	}
-}
-
-void sw_pol_diags_init(struct sw_pol_diags *d)
-{
-	memset(d, 0, sizeof(*d));
-}
-
-void sw_pol_diags_clear(struct sw_pol_diags *d)
-{
-	if (!d)
-		return;
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->v[i].where);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	sw_pol_diags_init(d);
-}
-
-bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
-		     const char *where, const char *msg)
-{
-	struct sw_pol_diag *nd;
-
-	if (sev == SW_POL_ERROR)
-		d->n_errors++; /* counted even if the record is lost */
-	else
-		d->n_warnings++;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct sw_pol_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			goto nomem;
-		d->v = v;
-		d->cap = cap;
-	}
-	nd = &d->v[d->n];
-	memset(nd, 0, sizeof(*nd));
-	nd->severity = sev;
-	nd->line = line;
-	nd->column = col;
-	nd->msg = strdup(msg);
-	if (!nd->msg)
-		goto nomem;
-	if (where && *where) {
-		nd->where = strdup(where);
-		if (!nd->where) {
-			free(nd->msg);
-			goto nomem;
-		}
-	}
-	d->n++;
-	return true;
-nomem:
-	d->nomem = true;
-	return false;
-}
 
 __attribute__((format(printf, 4, 0)))
 static void sw_pol_vdiag(struct sw_pol_ctx *c, enum sw_pol_severity sev, const char *where,
@@ -160,22 +50,6 @@ void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ..
 	va_end(ap);
 }
 
-const char *sw_pol_diag_format(const char *file, const struct sw_pol_diag *d, char *buf,
-			       size_t size)
-{
-	const char *sev = d->severity == SW_POL_ERROR ? "error" : "warning";
-
-	if (size == 0)
-		return buf;
-	if (d->where)
-		snprintf(buf, size, "%s: %s: %s: %s", file, d->where, sev, d->msg);
-	else if (d->line > 0)
-		snprintf(buf, size, "%s:%d:%d: %s: %s", file, d->line, d->column, sev, d->msg);
-	else
-		snprintf(buf, size, "%s: %s: %s", file, sev, d->msg);
-	return buf;
-}
-
 bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *const *known,
 		       size_t n)
 {
@@ -192,14 +66,14 @@ bool sw_pol_keys_check(struct sw_pol_ctx *c, const json_t *obj, const char *cons
 			;
 		if (i < n)
 			continue;
-		mark = sw_pol_ptr_key(&c->ptr, key);
+		mark = sw_jsonptr_key(&c->ptr, key);
 		hint = sw_text_suggest(key, known, n);
 		if (hint)
 			sw_pol_err(c, "unknown key %s; did you mean %s?", sw_text_quote(&q, key),
 				   sw_text_quote(&s, hint));
 		else
 			sw_pol_err(c, "unknown key %s", sw_text_quote(&q, key));
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		ok = false;
 	}
 	return ok;

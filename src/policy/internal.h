@@ -16,28 +16,20 @@
 
 #include <jansson.h>
 
+#include <segwatch/jsonptr.h>
 #include <segwatch/policy.h>
 #include <segwatch/text.h>
 
-#define SW_POL_PTR_MAX 384
 #define SW_POL_MAX_TEXT 256	/* longest group or rule name, label, pattern */
-
-struct sw_pol_ptr {
-	char buf[SW_POL_PTR_MAX];
-	size_t len;
-};
 
 struct sw_pol_ctx {
 	struct sw_pol_diags *diags;
-	struct sw_pol_ptr ptr;
+	struct sw_jsonptr ptr;
 	struct sw_policy *pol;
 	bool nomem;
 };
 
-/* diag.c: pointer, diagnostics, quoting, suggestions */
-size_t sw_pol_ptr_key(struct sw_pol_ptr *p, const char *key);
-size_t sw_pol_ptr_index(struct sw_pol_ptr *p, size_t i);
-void sw_pol_ptr_pop(struct sw_pol_ptr *p, size_t mark);
+/* diag.c: diagnostics, quoting, suggestions */
 
 /* sw_pol_err/_warn - queue a diagnostic at the current pointer; err returns false. */
 bool sw_pol_err(struct sw_pol_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -45,8 +37,6 @@ void sw_pol_warn(struct sw_pol_ctx *c, const char *fmt, ...) __attribute__((form
 /* sw_pol_warn_at - a warning at pointer @where (for the checker). */
 void sw_pol_warn_at(struct sw_pol_ctx *c, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-bool sw_pol_diag_add(struct sw_pol_diags *d, enum sw_pol_severity sev, int line, int col,
-		     const char *where, const char *msg);
 
 
 

@@ -135,20 +135,19 @@ static void sw_pol_scan_key(struct sw_pol_scan *s, char *buf, size_t size)
 		s->p++;
 }
 
-/* Into member @seg (a pointer segment, as sw_pol_ptr_key renders keys) of the object at s->p. */
+/* Into member @seg (a pointer segment, as sw_jsonptr_key renders keys) of the object at s->p. */
 static bool sw_pol_scan_member(struct sw_pol_scan *s, const char *seg, size_t seg_len)
 {
 	char key[1024];
-	struct sw_pol_ptr kp;
+	struct sw_jsonptr kp;
 
 	for (s->p++;;) {
 		sw_pol_scan_ws(s);
 		if (s->p >= s->end || *s->p != '"')
 			return false;
 		sw_pol_scan_key(s, key, sizeof(key));
-		kp.len = 0;
-		kp.buf[0] = '\0';
-		sw_pol_ptr_key(&kp, key);
+		sw_jsonptr_init(&kp);
+		sw_jsonptr_key(&kp, key);
 		sw_pol_scan_ws(s);
 		if (s->p >= s->end || *s->p != ':')
 			return false;

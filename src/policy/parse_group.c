@@ -83,7 +83,7 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 	if (!g->labels)
 		return false;
 	json_object_foreach((json_t *)v, key, val) {
-		size_t mark = sw_pol_ptr_key(&c->ptr, key);
+		size_t mark = sw_jsonptr_key(&c->ptr, key);
 		struct sw_label *l = &g->labels[g->n_labels];
 
 		if (*key == '\0' || strlen(key) > SW_POL_MAX_TEXT)
@@ -93,7 +93,7 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 		else if (sw_pol_strdup(c, &l->key, key) &&
 			 sw_pol_strdup(c, &l->value, json_string_value(val)))
 			g->n_labels++;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		if (c->nomem) {
 			free(l->key); /* the half-built label is not counted */
 			l->key = NULL;
@@ -115,7 +115,7 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 		return false;
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const json_t *e = json_array_get(v, i);
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		if (!json_is_string(e))
 			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(e));
@@ -125,7 +125,7 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 			ok = sw_pol_err(c, "a name pattern cannot contain NUL");
 		else if (sw_pol_strdup(c, &g->names[g->n_names], json_string_value(e)))
 			g->n_names++;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		if (c->nomem)
 			return false;
 	}
@@ -164,11 +164,11 @@ static bool sw_pol_group_cidrs(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 	if (!g->cidrs)
 		return false;
 	for (size_t i = 0; i < json_array_size(v); i++) {
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		if (!sw_pol_group_cidr(c, g, json_array_get(v, i)))
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return ok;
 }
@@ -184,9 +184,9 @@ static bool sw_pol_group_field(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 
 	if (!v)
 		return true;
-	mark = sw_pol_ptr_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	ok = fn(c, g, v);
-	sw_pol_ptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	return ok;
 }
 
@@ -229,12 +229,12 @@ bool sw_pol_parse_groups(struct sw_pol_ctx *c, const json_t *groups)
 	if (!p->groups)
 		return false;
 	json_object_foreach((json_t *)groups, name, v) {
-		size_t mark = sw_pol_ptr_key(&c->ptr, name);
+		size_t mark = sw_jsonptr_key(&c->ptr, name);
 
 		/* counted first so sw_policy_free sees what was half built */
 		if (!sw_pol_group_parse(c, &p->groups[p->n_groups++], name, v))
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		if (c->nomem)
 			return false;
 	}

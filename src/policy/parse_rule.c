@@ -82,10 +82,10 @@ static bool sw_pol_side(struct sw_pol_ctx *c, const json_t *v, size_t **out, siz
 	if (!*out)
 		return false;
 	for (size_t i = 0; i < json_array_size(v); i++) {
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		ok &= sw_pol_side_entry(c, json_array_get(v, i), *out, n, any);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return ok;
 }
@@ -162,13 +162,13 @@ static bool sw_pol_ports(struct sw_pol_ctx *c, struct sw_pol_rule *r, const json
 	if (!r->ports)
 		return false;
 	for (size_t i = 0; i < json_array_size(v); i++) {
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		if (sw_pol_port(c, json_array_get(v, i), &r->ports[r->n_ports]))
 			r->n_ports++;
 		else
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return ok;
 }
@@ -218,13 +218,13 @@ static bool sw_pol_icmp_types(struct sw_pol_ctx *c, struct sw_pol_rule *r, const
 	if (!r->icmp_types)
 		return false;
 	for (size_t i = 0; i < json_array_size(v); i++) {
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		if (sw_pol_icmp_type(c, r, json_array_get(v, i), &r->icmp_types[r->n_icmp_types]))
 			r->n_icmp_types++;
 		else
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return ok;
 }
@@ -235,7 +235,7 @@ static bool sw_pol_member(struct sw_pol_ctx *c, const json_t *obj, const char *k
 {
 	*v = json_object_get(obj, key);
 	if (*v)
-		*mark = sw_pol_ptr_key(&c->ptr, key);
+		*mark = sw_jsonptr_key(&c->ptr, key);
 	return *v != NULL;
 }
 
@@ -274,17 +274,17 @@ static bool sw_pol_rule_kind(struct sw_pol_ctx *c, struct sw_pol_rule *r, const 
 			r->proto = (enum sw_pol_proto)e;
 		else
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (sw_pol_member(c, o, "ports", &v, &mark)) {
 		if (ok) /* without a protocol the ports mean nothing */
 			ok = sw_pol_ports(c, r, v);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (sw_pol_member(c, o, "icmp_types", &v, &mark)) {
 		if (ok)
 			ok = sw_pol_icmp_types(c, r, v);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (!sw_pol_member(c, o, "action", &v, &mark)) {
 		ok = sw_pol_err(c, "missing \"action\" (\"allow\" or \"deny\")");
@@ -293,7 +293,7 @@ static bool sw_pol_rule_kind(struct sw_pol_ctx *c, struct sw_pol_rule *r, const 
 			r->action = (enum sw_pol_action)e;
 		else
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (sw_pol_member(c, o, "mode", &v, &mark)) {
 		if (sw_pol_enum(c, v, sw_pol_mode_names, 2, &e)) {
@@ -302,7 +302,7 @@ static bool sw_pol_rule_kind(struct sw_pol_ctx *c, struct sw_pol_rule *r, const 
 		} else {
 			ok = false;
 		}
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return ok;
 }
@@ -324,19 +324,19 @@ static bool sw_pol_rule_parse(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_
 		ok = sw_pol_err(c, "missing \"name\"");
 	} else {
 		ok &= sw_pol_rule_name(c, r, idx, v);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (!sw_pol_member(c, o, "from", &v, &mark)) {
 		ok = sw_pol_err(c, "missing \"from\" (group names, or \"any\")");
 	} else {
 		ok &= sw_pol_side(c, v, &r->from, &r->n_from, &r->from_any);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (!sw_pol_member(c, o, "to", &v, &mark)) {
 		ok = sw_pol_err(c, "missing \"to\" (group names, or \"any\")");
 	} else {
 		ok &= sw_pol_side(c, v, &r->to, &r->n_to, &r->to_any);
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	ok &= sw_pol_rule_kind(c, r, o);
 	return ok;
@@ -353,11 +353,11 @@ bool sw_pol_parse_rules(struct sw_pol_ctx *c, const json_t *rules)
 	if (!p->rules)
 		return false;
 	for (size_t i = 0; i < json_array_size(rules); i++) {
-		size_t mark = sw_pol_ptr_index(&c->ptr, i);
+		size_t mark = sw_jsonptr_index(&c->ptr, i);
 
 		if (!sw_pol_rule_parse(c, &p->rules[p->n_rules++], i, json_array_get(rules, i)))
 			ok = false;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		if (c->nomem)
 			return false;
 	}

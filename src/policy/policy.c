@@ -69,9 +69,9 @@ static bool sw_pol_top_enum(struct sw_pol_ctx *c, const json_t *root, const char
 
 	if (!v)
 		return true;
-	mark = sw_pol_ptr_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	ok = sw_pol_enum(c, v, names, n, out);
-	sw_pol_ptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	return ok;
 }
 
@@ -86,21 +86,21 @@ static bool sw_pol_top_header(struct sw_pol_ctx *c, const json_t *root)
 	if (!v) {
 		ok = sw_pol_err(c, "missing \"version\" (1)");
 	} else {
-		mark = sw_pol_ptr_key(&c->ptr, "version");
+		mark = sw_jsonptr_key(&c->ptr, "version");
 		if (!json_is_integer(v) || json_integer_value(v) != 1)
 			ok = sw_pol_err(c, "unsupported version: this segwatch reads version 1");
 		p->version = 1;
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	v = json_object_get(root, "name");
 	if (v) {
-		mark = sw_pol_ptr_key(&c->ptr, "name");
+		mark = sw_jsonptr_key(&c->ptr, "name");
 		if (!json_is_string(v) || !sw_pol_name_ok(json_string_value(v)))
 			ok = sw_pol_err(c, "expected a name of 1 to %d letters, digits, '_', '-', '.' or ':'",
 					SW_POL_MAX_TEXT);
 		else
 			ok &= sw_pol_strdup(c, &p->name, json_string_value(v));
-		sw_pol_ptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	ok &= sw_pol_top_enum(c, root, "mode", sw_pol_mode_names, 2, &mode);
 	ok &= sw_pol_top_enum(c, root, "default", sw_pol_default_names, 2, &def);
@@ -121,9 +121,9 @@ static bool sw_pol_top_part(struct sw_pol_ctx *c, const json_t *root, const char
 
 	if (!v)
 		return sw_pol_err(c, "missing \"%s\"", key);
-	mark = sw_pol_ptr_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	ok = fn(c, v);
-	sw_pol_ptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	return ok;
 }
 

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch agent check: the agent's config file (docs/agent.md) and the
+ * files it names, checked before the agent is started with it.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <segwatch/agent.h>
+#include <segwatch/alert.h>
+#include <segwatch/diag.h>
+#include <segwatch/inventory.h>
+#include <segwatch/learn.h>
+#include <segwatch/policy.h>
+#include <segwatch/text.h>
+
+#include "cli.h"
+
+static void sw_agent_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch agent [--config FILE]\n"
+		"       segwatch agent check [FILE] [--json [--pretty]]\n\n"
+		"agent    the per-host service: capture on every bridge and its ports, name\n"
+		"         endpoints (container engine, inventories, the kernel), judge or\n"
+		"         enforce a policy, raise alerts, keep a flow history; without\n"
+		"         --config, the defaults of docs/agent.md\n"
+		"check    read FILE as the agent would and report every error (file:line:col,\n"
+		"         or the JSON Pointer of the value), then check the files it names:\n"
+		"         the policy with the policy checker, inventories, baseline and alert\n"
+		"         config, where alerts and history go. Prints \"FILE: ok\" and a summary\n"
+		"         of the effective configuration; without FILE, the defaults\n\n"
+		"  -j, --json             check: the effective configuration as JSON, every\n"
+		"                         default explicit (itself a valid config file)\n"
+		"  -p, --pretty           indent the JSON\n"
+		"  -h, --help             this text\n\n"
+		"exit codes: 0 ok (warnings allowed); 2 usage error or errors in the config\n"
+		"            or the files it names; 3 the config cannot be read\n");
+}
+
+/* "FILE: MSG", or "FILE:MSG" when MSG starts with "line:col:". */
+static void sw_agent_print_err(const char *file, const char *msg)
+{
+	fprintf(stderr, "%s:%s%s\n", file, isdigit((unsigned char)msg[0]) ? "" : " ", msg);
+}
+
+static size_t sw_agent_print_diags(const char *file, const struct sw_diags *d)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", sw_diag_format(file, &d->v[i], buf, sizeof(buf)));
+	return d->n_errors;
+}
+
+/* The policy with the policy checker, its diagnostics under its own name. */
+static size_t sw_agent_check_policy(const char *path)
+{
+	struct sw_pol_diags d;
+	struct sw_policy *p = NULL;
+	size_t errors;
+
+	sw_pol_diags_init(&d);
+	sw_policy_load_file(path, &p, &d);
+	errors = sw_agent_print_diags(path, &d);
+	sw_policy_free(p);
+	sw_pol_diags_clear(&d);
+	return errors;
+}
+
+static size_t sw_agent_check_alert_config(const char *path)
+{
+	struct sw_alert_config cfg;
+	struct sw_err err = { 0 };
+	json_error_t je;
+	json_t *doc;
+	int rc;
+
+	if (!(doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je))) {
+		struct sw_json_err_text text;
+
+		fprintf(stderr, "%s:%d:%d: error: %s\n", path, je.line, je.column,
+			sw_text_json_error(&text, &je));
+		return 1;
+	}
+	if (!sw_alert_config_defaults(&cfg)) {
+		json_decref(doc);
+		fprintf(stderr, "segwatch: out of memory\n");
+		return 1;
+	}
+	rc = sw_alert_config_from_json(&cfg, doc, &err);
+	if (rc != SW_EXIT_OK)
+		sw_agent_print_err(path, err.msg);
+	sw_alert_config_clear(&cfg);
+	json_decref(doc);
+	return rc != SW_EXIT_OK;
+}
+
+/* A regular file this user can read (the others were reported by the file checks). */
+static bool sw_agent_readable(const char *path)
+{
+	struct stat st;
+
+	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+/* The contents of the files that can be read. */
+static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
+{
+	const struct sw_agent_identity_cfg *id = &cfg->identity;
+	struct sw_err err = { 0 };
+	size_t errors = 0;
+
+	if (sw_agent_readable(cfg->policy.file))
+		errors += sw_agent_check_policy(cfg->policy.file);
+	for (unsigned i = 0; i < id->n_inventories; i++) {
+		struct sw_workload *wl = NULL;
+		size_t n = 0;
+
+		if (!sw_agent_readable(id->inventories[i]))
+			continue;
+		if (sw_inventory_load(id->inventories[i], &wl, &n, NULL, &err) != SW_EXIT_OK) {
+			fprintf(stderr, "%s\n", err.msg);
+			errors++;
+		}
+		sw_inventory_free(wl, n);
+	}
+	if (sw_agent_readable(cfg->alerts.baseline)) {
+		struct sw_baseline *b = NULL;
+
+		if (sw_baseline_load_file(cfg->alerts.baseline, &b, &err) != SW_EXIT_OK) {
+			sw_agent_print_err(cfg->alerts.baseline, err.msg);
+			errors++;
+		}
+		sw_baseline_free(b);
+	}
+	if (sw_agent_readable(cfg->alerts.config))
+		errors += sw_agent_check_alert_config(cfg->alerts.config);
+	return errors;
+}
+
+static void sw_agent_summary_policy(const struct sw_agent_config *cfg)
+{
+	const struct sw_agent_policy_cfg *pc = &cfg->policy;
+	struct sw_quote q;
+
+	if (!pc->file) {
+		printf("  policy    none: flows are not judged\n");
+		return;
+	}
+	printf("  policy    %s, ", sw_text_quote(&q, pc->file));
+	if (pc->mode == SW_AGENT_POLICY_JUDGE) {
+		printf("judged only (no ruleset)");
+	} else {
+		printf("enforced, the ruleset %s when the agent stops",
+		       pc->on_stop == SW_AGENT_ON_STOP_KEEP ? "kept" : "removed");
+		if (pc->nflog_group >= 0)
+			printf(", denied packets read from NFLOG group %d", pc->nflog_group);
+	}
+	printf("%s\n", pc->watch_file ? ", reloaded when it changes" : "");
+}
+
+/* Member @key of @o as written in the effective config: "1h", "64MiB", 1000000. */
+static const char *sw_agent_text(const json_t *o, const char *key, char *buf, size_t size)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		snprintf(buf, size, "%lld bytes", (long long)json_integer_value(v));
+	else
+		snprintf(buf, size, "%s", json_is_string(v) ? json_string_value(v) : "?");
+	return buf;
+}
+
+static void sw_agent_summary_history(const struct sw_agent_config *cfg, const json_t *h)
+{
+	const struct sw_history_opts *o = &cfg->history.opts;
+	char every[32], size[32], keep_for[32], keep_size[32];
+	struct sw_quote q;
+
+	if (!cfg->history.enabled) {
+		printf("  history   off\n");
+		return;
+	}
+	printf("  history   %s: a new file every %s or %s%s; kept %s%s, %s%s\n",
+	       sw_text_quote(&q, o->dir), sw_agent_text(h, "rotate_every", every, sizeof(every)),
+	       sw_agent_text(h, "rotate_size", size, sizeof(size)),
+	       o->compress ? ", compressed (zstd)" : "", o->keep_us ? "for " : "with no age limit",
+	       o->keep_us ? sw_agent_text(h, "keep_for", keep_for, sizeof(keep_for)) : "",
+	       o->keep_bytes ? "up to " : "with no size limit",
+	       o->keep_bytes ? sw_agent_text(h, "keep_size", keep_size, sizeof(keep_size)) : "");
+}
+
+static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg, const json_t *j)
+{
+	const struct sw_agent_identity_cfg *id = &cfg->identity;
+	const struct sw_agent_capture_cfg *c = &cfg->capture;
+	struct sw_quote q;
+
+	printf("%s: ok\n", name);
+	if (c->opts.n_ifaces)
+		printf("  capture   %u interfaces", c->opts.n_ifaces);
+	else
+		printf("  capture   every bridge and its ports");
+	printf(", snaplen %d, %u flows at most, dedup %s%s%s\n", c->opts.snaplen,
+	       c->flow.max_flows, sw_agent_dedup_name(c->opts.dedup),
+	       c->opts.filter ? ", filter " : "", c->opts.filter ? sw_text_quote(&q, c->opts.filter) : "");
+	printf("  identity  engine %s, %s, %u inventor%s\n",
+	       id->engine == SW_AGENT_ENGINE_SOCKET ? sw_text_quote(&q, id->engine_socket)
+	       : id->engine == SW_AGENT_ENGINE_OFF ? "off" : "auto",
+	       id->kernel ? "kernel view" : "no kernel view", id->n_inventories,
+	       id->n_inventories == 1 ? "y" : "ies");
+	sw_agent_summary_policy(cfg);
+	if (cfg->alerts.output)
+		printf("  alerts    to %s%s%s\n", sw_text_quote(&q, cfg->alerts.output),
+		       cfg->alerts.baseline ? ", new edges against a baseline" : "",
+		       cfg->alerts.config ? ", own thresholds" : "");
+	else
+		printf("  alerts    off\n");
+	sw_agent_summary_history(cfg, json_object_get(j, "history"));
+	printf("  log       %s and above, to %s\n", sw_agent_log_level_name(cfg->log.level),
+	       sw_agent_log_target_name(cfg->log.target));
+}
+
+/* Print the effective configuration: a summary, or JSON with @flags. */
+static int sw_agent_print_config(const char *name, const struct sw_agent_config *cfg, bool json,
+				 size_t flags)
+{
+	char *text = sw_agent_config_json(cfg, flags);
+	json_t *j;
+
+	if (!text) {
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
+	if (json) {
+		printf("%s\n", text);
+		free(text);
+		return SW_EXIT_OK;
+	}
+	j = json_loads(text, 0, NULL);
+	free(text);
+	if (!j) {
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
+	sw_agent_summary(name, cfg, j);
+	json_decref(j);
+	return SW_EXIT_OK;
+}
+
+static int sw_agent_check(const char *file, bool json, size_t flags)
+{
+	const char *name = file ? file : "defaults";
+	struct sw_agent_config cfg;
+	struct sw_diags d;
+	size_t errors;
+	int rc = SW_EXIT_OK;
+
+	sw_diags_init(&d);
+	if (file)
+		rc = sw_agent_config_load(file, &cfg, &d);
+	else
+		sw_agent_config_defaults(&cfg);
+	/* the files it names once the config itself is right */
+	if (rc == SW_EXIT_OK)
+		sw_agent_config_check_files(&cfg, &d);
+	errors = sw_agent_print_diags(name, &d);
+	if (rc == SW_EXIT_OK)
+		errors += sw_agent_check_contents(&cfg);
+	if (rc == SW_EXIT_OK && errors)
+		rc = SW_EXIT_USAGE;
+	if (rc == SW_EXIT_OK)
+		rc = sw_agent_print_config(name, &cfg, json, flags);
+	sw_agent_config_clear(&cfg);
+	sw_diags_clear(&d);
+	return rc;
+}
+
+static const struct option sw_agent_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int sw_cmd_agent(int argc, char **argv)
+{
+	size_t flags = JSON_COMPACT;
+	bool json = false;
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		sw_agent_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SW_EXIT_USAGE : SW_EXIT_OK;
+	}
+	if (strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "segwatch agent: unknown verb \"%s\" (check; see segwatch agent "
+				"--help)\n", argv[1]);
+		return SW_EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "jph", sw_agent_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'p': flags = JSON_INDENT(2); break;
+		case 'h': sw_agent_usage(stdout); return SW_EXIT_OK;
+		default: sw_agent_usage(stderr); return SW_EXIT_USAGE;
+		}
+	}
+	if (argc - 1 - optind > 1) {
+		fprintf(stderr, "segwatch agent check: one FILE at most\n");
+		return SW_EXIT_USAGE;
+	}
+	return sw_agent_check(optind < argc - 1 ? argv[1 + optind] : NULL, json, flags);
+}
