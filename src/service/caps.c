@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 
 #include <cap-ng.h>
+#include <linux/capability.h>
 
 #include "internal.h"
 
@@ -74,8 +75,29 @@ static size_t sw_caps_list(const struct sw_service_caps_want *w, int *caps)
 	return n;
 }
 
-/* Whether we hold what is wanted, and CAP_SETPCAP to shrink the bounding set. */
-static int sw_caps_check(const int *caps, size_t n, struct sw_err *err)
+static bool sw_caps_listed(const int *caps, size_t n, int cap)
+{
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] == cap)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the bounding set holds nothing but @caps already, as it does under
+ * systemd's CapabilityBoundingSet= (tools/systemd/segwatch-agent.service),
+ * which leaves no CAP_SETPCAP to shrink it with.
+ */
+static bool sw_caps_bounded(const int *caps, size_t n)
+{
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		if (capng_have_capability(CAPNG_BOUNDING_SET, (unsigned)c) && !sw_caps_listed(caps, n, c))
+			return false;
+	return true;
+}
+
+/* Whether we hold what is wanted; @bounded: the bounding set needs no change. */
+static int sw_caps_check(const int *caps, size_t n, bool *bounded, struct sw_err *err)
 {
 	unsigned threads = sw_caps_threads();
 
@@ -90,7 +112,8 @@ static int sw_caps_check(const int *caps, size_t n, struct sw_err *err)
 			return sw_err_set(err, SW_EXIT_RUNTIME,
 					  "cannot keep CAP_%s: we do not have it (run as root)",
 					  capng_capability_to_name((unsigned)caps[i]));
-	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+	*bounded = sw_caps_bounded(caps, n);
+	if (!*bounded && !capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
 		return sw_err_set(err, SW_EXIT_RUNTIME,
 				  "dropping capabilities: CAP_SETPCAP is needed to shrink the bounding set");
 	return 0;
@@ -100,8 +123,9 @@ int sw_service_caps_drop(const struct sw_service_caps_want *w, struct sw_err *er
 {
 	int caps[8], rc;
 	size_t n = sw_caps_list(w, caps);
+	bool bounded;
 
-	if ((rc = sw_caps_check(caps, n, err)) != 0)
+	if ((rc = sw_caps_check(caps, n, &bounded, err)) != 0)
 		return rc;
 	/* everything cleared: effective, permitted, inheritable, bounding, ambient */
 	capng_clear(CAPNG_SELECT_ALL);
@@ -111,7 +135,8 @@ int sw_service_caps_drop(const struct sw_service_caps_want *w, struct sw_err *er
 			return sw_err_set(err, SW_EXIT_RUNTIME, "capability %d unknown to libcap-ng",
 					  caps[i]);
 	/* the bounding set first (it needs CAP_SETPCAP, which the capset then drops) */
-	rc = capng_apply(CAPNG_SELECT_ALL);
+	rc = capng_apply(bounded ? (capng_select_t)(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT)
+			         : CAPNG_SELECT_ALL);
 	if (rc < 0)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "dropping capabilities: capng_apply: %d (%s)",
 				  rc, strerror(errno));

@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include <cap-ng.h>
+
 #include <segwatch/service.h>
 
 /* CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21 */
@@ -155,7 +157,29 @@ static void child_checks(FILE *out)
 	}
 }
 
-static void child(const struct sw_service_caps_want *w, bool twice, int fd)
+enum mode {
+	PLAIN,		/* root with every capability: `segwatch agent` by hand */
+	TWICE,		/* then drop again, asking for more */
+	UNIT,		/* as systemd starts it: bounding set already the agent's, no CAP_SETPCAP */
+	UNIT_WIDE,	/* the same with CAP_CHOWN left in the bounding set */
+};
+
+/* What CapabilityBoundingSet= in the unit leaves us, roughly. */
+static int systemd_like(bool wide)
+{
+	capng_get_caps_process();
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	capng_updatev(CAPNG_ADD, CAPNG_BOUNDING_SET, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN,
+		      CAP_SYS_PTRACE, -1);
+	if (wide)
+		capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET, CAP_CHOWN);
+	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+		return -1;
+	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SETPCAP);
+	return capng_apply(CAPNG_SELECT_CAPS);
+}
+
+static void child(const struct sw_service_caps_want *w, enum mode mode, int fd)
 {
 	FILE *out = fdopen(fd, "w");
 	struct sw_err err = { 0 };
@@ -164,13 +188,15 @@ static void child(const struct sw_service_caps_want *w, bool twice, int fd)
 	/* a namespace of our own, so the netfilter dump lists nothing of the host's */
 	if (!out || unshare(CLONE_NEWNET) < 0)
 		_exit(2);
+	if ((mode == UNIT || mode == UNIT_WIDE) && systemd_like(mode == UNIT_WIDE) < 0)
+		_exit(3);
 	if (sw_service_caps_drop(w, &err) != 0) {
 		fprintf(out, "drop %s\n", err.msg);
 		fclose(out);
 		_exit(0);
 	}
 	fprintf(out, "drop ok\n");
-	if (twice) {
+	if (mode == TWICE) {
 		sw_service_caps_agent(&all);
 		fprintf(out, "again %s\n", sw_service_caps_drop(&all, &err) ? err.msg : "ok");
 	}
@@ -185,7 +211,7 @@ struct report {
 	char text[8192];
 };
 
-static void run(const struct sw_service_caps_want *w, bool twice, struct report *r)
+static void run(const struct sw_service_caps_want *w, enum mode mode, struct report *r)
 {
 	int p[2], status;
 	size_t o = 0;
@@ -197,7 +223,7 @@ static void run(const struct sw_service_caps_want *w, bool twice, struct report 
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);
-		child(w, twice, p[1]);
+		child(w, mode, p[1]);
 	}
 	close(p[1]);
 	while ((n = read(p[0], r->text + o, sizeof(r->text) - 1 - o)) > 0)
@@ -239,7 +265,7 @@ static void test_agent_set(void **state)
 
 	(void)state;
 	sw_service_caps_agent(&w);
-	run(&w, false, &r);
+	run(&w, PLAIN, &r);
 	assert_string_equal(get(&r, "drop"), "ok");
 	/* exactly these, everywhere */
 	assert_string_equal(get(&r, "CapEff"), AGENT_MASK);
@@ -274,7 +300,7 @@ static void test_without_ptrace(void **state)
 	(void)state;
 	sw_service_caps_agent(&w);
 	w.sys_ptrace = false;
-	run(&w, false, &r);
+	run(&w, PLAIN, &r);
 	assert_string_equal(get(&r, "CapEff"), NO_PTRACE_MASK);
 	want_errno(&r, "nsopen", EACCES);
 	want_errno(&r, "packet", 0);
@@ -287,7 +313,7 @@ static void test_without_net(void **state)
 	struct report r;
 
 	(void)state;
-	run(&w, false, &r);
+	run(&w, PLAIN, &r);
 	assert_string_equal(get(&r, "CapEff"), "0000000000200000");
 	want_errno(&r, "nft", EPERM);
 	want_errno(&r, "packet", EPERM);
@@ -300,10 +326,32 @@ static void test_twice(void **state)
 	struct report r;
 
 	(void)state;
-	run(&w, true, &r);
+	run(&w, TWICE, &r);
 	assert_string_equal(get(&r, "drop"), "ok");
 	assert_non_null(strstr(get(&r, "again"), "CAP_"));
 	assert_string_equal(get(&r, "CapEff"), "0000000000002000");
+}
+
+/* Under the unit there is no CAP_SETPCAP, and the bounding set needs none. */
+static void test_under_unit(void **state)
+{
+	struct sw_service_caps_want w;
+	struct report r;
+
+	(void)state;
+	sw_service_caps_agent(&w);
+	run(&w, UNIT, &r);
+	assert_string_equal(get(&r, "drop"), "ok");
+	assert_string_equal(get(&r, "CapEff"), AGENT_MASK);
+	assert_string_equal(get(&r, "CapPrm"), AGENT_MASK);
+	assert_string_equal(get(&r, "CapBnd"), AGENT_MASK);
+	assert_string_equal(get(&r, "NoNewPrivs"), "1");
+	want_errno(&r, "nft", 0);
+	want_errno(&r, "chown", EPERM);
+
+	/* a wider bounding set without CAP_SETPCAP: refused, and said why */
+	run(&w, UNIT_WIDE, &r);
+	assert_non_null(strstr(get(&r, "drop"), "CAP_SETPCAP"));
 }
 
 static int world_setup(void **state)
@@ -351,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_without_ptrace),
 		cmocka_unit_test(test_without_net),
 		cmocka_unit_test(test_twice),
+		cmocka_unit_test(test_under_unit),
 	};
 
 	if (geteuid() != 0) {
