@@ -153,7 +153,7 @@ static bool sw_field_name_ok(const char *s)
 static size_t sw_line_prefix(const struct sw_log *lg, enum sw_log_level level, char *b, size_t size)
 {
 	const char *name = sw_log_level_name(level);
-	char ts[40] = "";
+	char ts[80] = "";
 
 	if (lg->style == SW_LOG_STYLE_JOURNAL)
 		return (size_t)snprintf(b, size, "<%d>%s: ", (int)level, name);
@@ -285,6 +285,7 @@ static bool sw_ratelimit_pass(struct sw_log *lg, enum sw_log_level level, const 
 {
 	uint64_t now = lg->mono_us(), hash = sw_key_hash(level, key);
 	struct sw_log_slot *s = sw_slot_get(lg, hash);
+	size_t len;
 
 	if (s->hash != hash || now - s->start_us >= lg->window_us) {
 		if (s->hash == hash)
@@ -295,7 +296,10 @@ static bool sw_ratelimit_pass(struct sw_log *lg, enum sw_log_level level, const 
 		s->level = level;
 	}
 	s->last_us = now;
-	snprintf(s->text, sizeof(s->text), "%s", text);	/* the latest text (raw, cut), for the summary */
+	/* the latest text (raw, cut), for the summary */
+	len = strnlen(text, sizeof(s->text) - 1);
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
 	if (++s->count <= lg->burst)
 		return true;
 	s->suppressed++;

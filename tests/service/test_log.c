@@ -28,15 +28,15 @@ static uint64_t fake_wall_us(void) { return 1796166605123456ull; }
 
 #define JMAX 16
 static char jfields[JMAX][2048];
-static int jn, jcalls, jfail;
+static int jcount, jcalls, jfail;
 
 static int fake_sendv(const struct iovec *iov, int n)
 {
 	jcalls++;
 	if (jfail)
 		return -1;
-	jn = n < JMAX ? n : JMAX;
-	for (int i = 0; i < jn; i++)
+	jcount = n < JMAX ? n : JMAX;
+	for (int i = 0; i < jcount; i++)
 		snprintf(jfields[i], sizeof(jfields[i]), "%.*s", (int)iov[i].iov_len,
 			 (const char *)iov[i].iov_base);
 	return 0;
@@ -64,7 +64,7 @@ static void rig_open(struct rig *r, enum sw_log_target target, unsigned burst)
 	r->lg->wall_us = fake_wall_us;
 	r->lg->journal_sendv = fake_sendv;
 	fake_mono = 1000000;
-	jn = jcalls = jfail = 0;
+	jcount = jcalls = jfail = 0;
 }
 
 /* Everything written so far. */
@@ -223,7 +223,7 @@ static void test_journal_fields(void **state)
 	assert_int_equal(sw_log_target_get(r.lg), SW_LOG_TARGET_JOURNAL);
 	sw_log_event(r.lg, SW_LOG_ERR, "engine-lost", f, 3, "engine \x1b[31m lost");
 	assert_int_equal(jcalls, 1);
-	assert_int_equal(jn, 5);
+	assert_int_equal(jcount, 5);
 	assert_string_equal(jfields[0], "MESSAGE=engine \\x1b[31m lost");
 	assert_string_equal(jfields[1], "PRIORITY=3");
 	assert_string_equal(jfields[2], "SYSLOG_IDENTIFIER=segwatch");

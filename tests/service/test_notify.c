@@ -21,8 +21,8 @@
 #include "service/internal.h"
 
 struct nsock {
-	char dir[64];
-	char path[128];
+	char dir[48];
+	char path[96];
 	int fd;
 };
 
