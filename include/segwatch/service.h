@@ -50,7 +50,7 @@ struct sw_log_field {
 struct sw_log;
 
 /**
- * sw_log_open - a logger
+ * sw_log_open - a logger, which the agent's threads may share
  * @opts: NULL for the defaults (auto target, info, stderr, 10 per minute)
  *
  * Returns the logger (free with sw_log_close()) or NULL with @err set.

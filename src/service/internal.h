@@ -2,6 +2,7 @@
 #ifndef SEGWATCH_SERVICE_INTERNAL_H
 #define SEGWATCH_SERVICE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #define SW_LOG_KEEP 160		/* bytes of the text kept for the "suppressed" line */
 #define SW_LOG_MSG_MAX 2048	/* a formatted message is cut there */
 #define SW_LOG_FIELDS_MAX 16	/* structured fields per message */
+#define SW_LOG_FIELD_MAX 512	/* NAME=value, cut there */
 
 struct sw_log_slot {
 	uint64_t hash;		/* 0: free */
@@ -40,6 +42,7 @@ enum sw_log_style {
 };
 
 struct sw_log {
+	pthread_mutex_t lock;		/* the slots, and one line at a time */
 	enum sw_log_target target;	/* resolved: never AUTO */
 	enum sw_log_style style;
 	enum sw_log_level level;

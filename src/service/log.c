@@ -18,6 +18,9 @@
  * Every message is escaped (log_escape.c) and rate-limited by key: at most
  * `burst` lines per key per window, then one "suppressed K" line when the
  * window is over, so a flapping engine or link cannot flood the log.
+ *
+ * One logger may be shared by the agent's threads: a mutex guards the
+ * rate-limit slots and keeps lines whole.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -116,6 +119,7 @@ struct sw_log *sw_log_open(const struct sw_log_opts *opts, struct sw_err *err)
 	lg->mono_us = sw_clock_mono_us;
 	lg->wall_us = sw_clock_wall_us;
 	lg->journal_sendv = sw_journal_sendv;
+	pthread_mutex_init(&lg->lock, NULL);
 	journal = sw_log_fd_is_journal(lg->fd);
 	lg->target = opts->target;
 	if (lg->target == SW_LOG_TARGET_AUTO)
@@ -133,7 +137,7 @@ enum sw_log_target sw_log_target_get(const struct sw_log *lg)
 void sw_log_level_set(struct sw_log *lg, enum sw_log_level level)
 {
 	if (level >= SW_LOG_ERR && level <= SW_LOG_DEBUG)
-		lg->level = level;
+		__atomic_store_n(&lg->level, level, __ATOMIC_RELAXED);	/* read without the lock */
 }
 
 /* Field names journald accepts: A-Z, 0-9 and '_', not starting with '_' (trusted) or a digit. */
@@ -198,7 +202,7 @@ static void sw_emit_journal(struct sw_log *lg, enum sw_log_level level, const ch
 			    const struct sw_log_field *f, size_t n)
 {
 	char msg[SW_LOG_MSG_MAX * 4 + 16], prio[16];
-	char fields[SW_LOG_FIELDS_MAX][SW_LOG_MSG_MAX];
+	char fields[SW_LOG_FIELDS_MAX][SW_LOG_FIELD_MAX];
 	struct iovec iov[3 + SW_LOG_FIELDS_MAX];
 	int k = 0;
 
@@ -312,12 +316,13 @@ static void sw_log_v(struct sw_log *lg, enum sw_log_level level, const char *key
 {
 	char raw[SW_LOG_MSG_MAX];
 
-	if (!lg || level > lg->level)
+	if (!lg || level > __atomic_load_n(&lg->level, __ATOMIC_RELAXED))
 		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	if (!sw_ratelimit_pass(lg, level, key ? key : raw, raw))
-		return;
-	sw_emit(lg, level, raw, f, n);
+	pthread_mutex_lock(&lg->lock);
+	if (sw_ratelimit_pass(lg, level, key ? key : raw, raw))
+		sw_emit(lg, level, raw, f, n);
+	pthread_mutex_unlock(&lg->lock);
 }
 
 void sw_log_write(struct sw_log *lg, enum sw_log_level level, const char *fmt, ...)
@@ -345,6 +350,7 @@ void sw_log_flush(struct sw_log *lg)
 
 	if (!lg)
 		return;
+	pthread_mutex_lock(&lg->lock);
 	now = lg->mono_us();
 	for (size_t i = 0; i < SW_LOG_SLOTS; i++) {
 		struct sw_log_slot *s = &lg->slots[i];
@@ -354,6 +360,7 @@ void sw_log_flush(struct sw_log *lg)
 			memset(s, 0, sizeof(*s));
 		}
 	}
+	pthread_mutex_unlock(&lg->lock);
 }
 
 void sw_log_close(struct sw_log *lg)
@@ -362,5 +369,6 @@ void sw_log_close(struct sw_log *lg)
 		return;
 	for (size_t i = 0; i < SW_LOG_SLOTS; i++)
 		sw_slot_summarise(lg, &lg->slots[i]);
+	pthread_mutex_destroy(&lg->lock);
 	free(lg);
 }

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE	/* pipe2 */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -371,6 +372,36 @@ static void test_ratelimit_many_keys(void **state)
 	rig_close(&r);
 }
 
+static void *log_many(void *arg)
+{
+	struct sw_log *lg = arg;
+
+	for (int i = 0; i < 100; i++)
+		sw_log_write(lg, SW_LOG_INFO, "thread %lu line %d", (unsigned long)pthread_self() % 1000, i);
+	return NULL;
+}
+
+/* Threads sharing one logger: every line whole, none lost. */
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+	struct rig r;
+	const char *out;
+
+	(void)state;
+	rig_open(&r, SW_LOG_TARGET_STDERR, 0);
+	r.lg->style = SW_LOG_STYLE_JOURNAL;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, log_many, r.lg), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	out = rig_read(&r);
+	assert_int_equal(count_lines(out), 400);
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1)
+		assert_int_equal(strncmp(l, "<6>info: thread ", 16), 0);
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_ratelimit_key),
 		cmocka_unit_test(test_ratelimit_many_keys),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
