@@ -124,8 +124,8 @@ show() { systemctl show -p "$1" --value "$u"; }
 	echo "active4 $(systemctl is-active "$u")"
 	# the real binary in the same sandbox
 	systemctl start --no-block sw-capture.service
-	sleep 1
-	ping -c 3 -i 0.2 127.0.0.1 > /dev/null
+	sleep 0.5
+	ping -c 8 -i 0.25 127.0.0.1 > /dev/null	# 2 s of it, inside the 3 s capture
 	for _ in $(seq 100); do
 		case $(systemctl is-active sw-capture.service) in inactive|failed) break ;; esac
 		sleep 0.1
