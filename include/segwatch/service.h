@@ -82,7 +82,7 @@ void sw_log_write(struct sw_log *lg, enum sw_log_level level, const char *fmt, .
  *       per window reach the log, then one "suppressed K" line when the
  *       window is over.
  * @fields: @n fields sent to the journal as NAME=value (and appended to a
- *          stderr line as name=value, escaped); SYSLOG_IDENTIFIER=segwatch,
+ *           stderr line as NAME=value, escaped); SYSLOG_IDENTIFIER=segwatch,
  *          PRIORITY and MESSAGE are always sent.
  */
 void sw_log_event(struct sw_log *lg, enum sw_log_level level, const char *key,
