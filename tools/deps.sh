@@ -10,6 +10,8 @@ packages=(
 	libcurl4-openssl-dev
 	# the agent: compressed history, systemd notify and journal, capabilities
 	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
+	# the agent's unit booted under a real systemd (tests/service/unit_boot.sh)
+	systemd-container
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
