@@ -33,15 +33,25 @@ static int sw_q_nomem(struct sw_err *err)
 }
 
 /*
- * Meant as an address: any ':' (container and pod names never have one), or
- * only digits, dots and '/' with a dot ("10.1.2.0/24", and the typo "10.1.2/24").
+ * Meant as an address: any ':' (container and pod names never have one), an
+ * address before a '/' ("10.0.0.0/8x" is a bad prefix, not a name), or only
+ * digits, dots and '/' with a dot ("10.1.2.0/24", and the typo "10.1.2/24").
  */
 static bool sw_q_looks_like_addr(const char *t)
 {
+	const char *slash = strchr(t, '/');
+	uint8_t a[16];
+	char head[64];
 	bool dot = false;
 
 	if (strchr(t, ':'))
 		return true;
+	if (slash && (size_t)(slash - t) < sizeof(head)) {
+		memcpy(head, t, (size_t)(slash - t));
+		head[slash - t] = '\0';
+		if (sw_addr_parse(head, a))
+			return true;
+	}
 	for (; *t; t++) {
 		if (*t == '.')
 			dot = true;

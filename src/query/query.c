@@ -73,7 +73,12 @@ static int sw_q_pick(const char *opt, const char *what, const char *word,
 		if (o >= sizeof(list))
 			o = sizeof(list) - 1;
 	}
-	if ((hint = sw_text_suggest(word, known, n)))
+	/* a typo, or a word cut short ("estab"): a hint, never taken as the word */
+	hint = sw_text_suggest(word, known, n);
+	for (size_t i = 0; !hint && i < n; i++)
+		if (strncmp(word, known[i], strlen(word)) == 0)
+			hint = known[i];
+	if (hint)
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: unknown %s %s; did you mean %s?", opt,
 				  what, sw_text_quote(&q1, word), sw_text_quote(&q2, hint));
 	return sw_err_set(err, SW_EXIT_USAGE, "%s: unknown %s %s (one of %s)", opt, what,
