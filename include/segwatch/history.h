@@ -40,6 +40,8 @@ struct sw_history_stats {
 	uint64_t write_errors;		/* failed writes, opens, renames, compressions */
 	bool failing;			/* the last write failed (the disk is full now) */
 	char last_error[256];
+	uint64_t files_recovered;	/* left open by a writer that died, closed at open */
+	uint64_t lines_truncated;	/* torn last lines cut from those files */
 };
 
 struct sw_history;
@@ -105,6 +107,9 @@ int sw_history_reader_next(struct sw_history_reader *r, const char **line, size_
 
 /* sw_history_reader_skipped - lines skipped for being too long. */
 uint64_t sw_history_reader_skipped(const struct sw_history_reader *r);
+
+/* sw_history_reader_files_read - files opened so far (those outside the window are not). */
+uint64_t sw_history_reader_files_read(const struct sw_history_reader *r);
 
 void sw_history_reader_close(struct sw_history_reader *r);
 
