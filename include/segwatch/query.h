@@ -43,8 +43,9 @@ enum sw_query_opt {
  *                    digits and dots, or with a ':', must be one
  *   SELECTOR         text with '=': comma-separated terms, all must hold:
  *                    key=value, key==value, key!=value, key, !key
- *   GLOB             anything else: fnmatch(3) on the workload's name, and on
- *                    "namespace/name" when it has a namespace
+ *   GLOB             anything else: fnmatch(3) on the workload's name; with a
+ *                    namespace also on the name without its "namespace/"
+ *                    prefix, or with it when the name lacks it
  */
 
 struct sw_query;

@@ -254,16 +254,25 @@ void sw_q_end_read(struct sw_q_end *e, const json_t *rec, const char *end)
 		e->labels = NULL;
 }
 
+/*
+ * The name as recorded, and with or without its namespace: engines and pod
+ * lists name workloads "shop/db-0" with namespace "shop", so "db-*" matches
+ * it; a name recorded without its namespace matches "shop/db-*" too.
+ */
 static bool sw_q_name_match(const char *glob, const struct sw_q_end *e)
 {
+	size_t ns = e->namespace ? strlen(e->namespace) : 0;
 	char full[1024];
 
 	if (!e->name)
 		return false;
 	if (fnmatch(glob, e->name, 0) == 0)
 		return true;
-	if (!e->namespace || !*e->namespace ||
-	    (size_t)snprintf(full, sizeof(full), "%s/%s", e->namespace, e->name) >= sizeof(full))
+	if (!ns)
+		return false;
+	if (strncmp(e->name, e->namespace, ns) == 0 && e->name[ns] == '/')
+		return fnmatch(glob, e->name + ns + 1, 0) == 0;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", e->namespace, e->name) >= sizeof(full))
 		return false;
 	return fnmatch(glob, full, 0) == 0;
 }

@@ -221,6 +221,13 @@ static void test_names(void **state)
 	assert_false(SW_TMATCH(sw_t_flow, "to=other/*"));
 	assert_false(SW_TMATCH(sw_t_flow, "from=shop/*")); /* web-1 has no namespace */
 	assert_true(SW_TMATCH(sw_t_flow, "from=[vw]eb-[0-9]"));
+	/* a name that carries its namespace matches without it */
+	assert_true(SW_TMATCH("{\"type\":\"flow\",\"src_workload\":{\"name\":\"shop/web-1\","
+			      "\"namespace\":\"shop\"}}", "from=web-*"));
+	assert_true(SW_TMATCH("{\"type\":\"flow\",\"src_workload\":{\"name\":\"shop/web-1\","
+			      "\"namespace\":\"shop\"}}", "from=shop/web-*"));
+	assert_false(SW_TMATCH("{\"type\":\"flow\",\"src_workload\":{\"name\":\"shop/web-1\"}}",
+			       "from=web-*"));
 	/* "*" is any workload; an end without one has no name */
 	assert_true(SW_TMATCH(sw_t_flow, "to=*"));
 	assert_false(SW_TMATCH(sw_t_flow6, "from=*"));
