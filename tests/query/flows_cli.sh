@@ -50,10 +50,10 @@ cat "$tmp"/{tcp_handshake_close,tcp_refused,udp_request_response,icmp_echo,ipv6_
 	>"$tmp/cap.jsonl"
 grep -q '"src_workload":{"name":"shop/web-1"' "$tmp/cap.jsonl" || fail "the inventory did not name the flows"
 
-# synthetic: a recent flow (relative --since), a hostile name, a kernel_log record
+# synthetic: a recent flow (relative --since; minutes of margin for slow runs), a hostile name, a kernel_log record
 now=$(date +%s)
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.000000Z; }
-recent_first=$(iso $((now - 400))) recent_last=$(iso $((now - 300)))
+recent_first=$(iso $((now - 4000))) recent_last=$(iso $((now - 3000)))
 {
 	printf '{"type":"flow","family":4,"proto":"tcp","proto_num":6,"src":"10.9.0.1","sport":41000,"dst":"10.9.0.2","dport":8080,"state":"attempted","first_seen":"%s","last_seen":"%s","fwd":{"packets":3,"bytes":180},"rev":{"packets":0,"bytes":0},"src_kind":"workload","src_workload":{"name":"evil\\u001b]0;owned\\u0007\\u001b[2J","labels":{"app":"api","canary":"yes"}},"dst_kind":"external"}\n' \
 		"$recent_first" "$recent_last"
@@ -132,10 +132,10 @@ count name_prefix 0 --from 'name:10.77.0.2'
 count since_abs 8 --since 2026-11-22T13:52:03Z
 count since_abs_edge 4 --since 2026-11-22T13:52:03.010000Z
 count until_abs 5 --until 2026-11-22T13:52:03Z
-count since_epoch 1 --since @$((now - 3600))
-count since_rel 1 --since 10m
-count since_rel_none 0 --since 4m
-count until_rel 7 --until 7m
+count since_epoch 1 --since @$((now - 7200))
+count since_rel 1 --since 1h
+count since_rel_none 0 --since 40m
+count until_rel 7 --until 70m
 count window 2 --since 2026-11-22T13:52:04Z --until 2026-11-22T13:52:06Z
 
 # ---- a policy: groups, verdicts, the VERDICT column ----

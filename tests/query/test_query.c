@@ -17,6 +17,7 @@
 
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 /* 2026-11-22T10:15:00Z: "now" for relative times */
 #define SW_T_NOW 1795342500000000ULL
@@ -554,6 +555,30 @@ static void test_any_json(void **state)
 	sw_policy_free(p);
 }
 
+/* sw_text_escape: what `segwatch flows` puts in table cells. */
+static void test_escape(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(sw_text_escape(b, sizeof(b), "shop/web-1"), "shop/web-1");
+	assert_string_equal(sw_text_escape(b, sizeof(b), "a\x1b[2Jb\x07\\"), "a\\x1b[2Jb\\x07\\x5c");
+	assert_string_equal(sw_text_escape(b, sizeof(b), "caf\xc3\xa9 \xe6\x97\xa5"), "caf\xc3\xa9 \xe6\x97\xa5");
+	/* C1 CSI (U+009B), right-to-left override (U+202E), isolates (U+2066) */
+	assert_string_equal(sw_text_escape(b, sizeof(b), "x\xc2\x9by"), "x\\xc2\\x9by");
+	assert_string_equal(sw_text_escape(b, sizeof(b), "\xe2\x80\xae" "evil"), "\\xe2\\x80\\xae" "evil");
+	assert_string_equal(sw_text_escape(b, sizeof(b), "\xe2\x81\xa6"), "\\xe2\\x81\\xa6");
+	/* not UTF-8: a lone continuation byte, a cut sequence, an overlong form, 0xff */
+	assert_string_equal(sw_text_escape(b, sizeof(b), "\x80\xe6\x97"), "\\x80\\xe6\\x97");
+	assert_string_equal(sw_text_escape(b, sizeof(b), "\xc0\xaf\xff"), "\\xc0\\xaf\\xff");
+	/* cut to fit, never in the middle of an escape or a character */
+	sw_text_escape(b, 16, "\x1b\x1b\x1b\x1b\x1b");
+	assert_string_equal(b, "\\x1b\\x1b\\x1b...");
+	sw_text_escape(b, 12, "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5");
+	assert_string_equal(b, "\xe6\x97\xa5\xe6\x97\xa5...");
+	assert_string_equal(sw_text_escape(b, 4, "abc"), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_groups_verdicts),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_any_json),
+		cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
