@@ -531,6 +531,10 @@ int sw_cmd_flows(int argc, char **argv)
 		rc = sw_flows_read(&run, &a);
 		if (rc == SW_EXIT_OK && a.count)
 			printf("%llu\n", (unsigned long long)run.printed);
+		if ((fflush(stdout) != 0 || ferror(stdout)) && rc == SW_EXIT_OK) {
+			fprintf(stderr, "segwatch: writing the output failed\n");
+			rc = SW_EXIT_RUNTIME;
+		}
 	}
 	sw_query_free(run.q);
 	sw_policy_free(p);
