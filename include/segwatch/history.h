@@ -58,9 +58,10 @@ struct sw_history;
 int sw_history_open(struct sw_history **out, const struct sw_history_opts *o, struct sw_err *err);
 
 /*
- * sw_history_push - queue one record (@line, @len bytes, no newline) spanning
- * [@first_us, @last_us]; copied. Never blocks: false when the queue is full
- * (counted in dropped_queue_full).
+ * sw_history_push - queue one record (@line, @len bytes, no newline: one
+ * inside is written as a space) spanning [@first_us, @last_us]; copied.
+ * Never blocks: false when the queue is full (counted in dropped_queue_full).
+ * Safe to call from any thread.
  */
 bool sw_history_push(struct sw_history *h, uint64_t first_us, uint64_t last_us, const char *line,
 		     size_t len);

@@ -162,12 +162,20 @@ static int sw_hist_rd_entry(struct sw_history_reader *r, const struct sw_hist_en
 	rc = sw_hist_rd_open(r, e->path, e->dir, e->named ? &e->n : NULL, 0, 0, err);
 	if (rc != -1)
 		return rc;
-	/* gone since the listing: renamed (closed, compressed) or deleted by retention */
-	rc = sw_hist_rd_resolve(r, e->dir, e->n.seq, &f, &found, err);
-	if (rc != SW_EXIT_OK || !found)
-		return rc;
-	rc = sw_hist_rd_open_in(r, e->dir, f.name, &f.n, 0, 0, err);
-	return rc == -1 ? SW_EXIT_OK : rc;
+	/*
+	 * Gone since the listing: renamed (closed, then compressed) or deleted
+	 * by retention. A closed file can go once more (its plain self
+	 * compressed), hence a few tries.
+	 */
+	for (int tries = 0; tries < 3; tries++) {
+		rc = sw_hist_rd_resolve(r, e->dir, e->n.seq, &f, &found, err);
+		if (rc != SW_EXIT_OK || !found)
+			return rc;
+		rc = sw_hist_rd_open_in(r, e->dir, f.name, &f.n, 0, 0, err);
+		if (rc != -1)
+			return rc;
+	}
+	return SW_EXIT_OK;
 }
 
 /* Following @d's open file: reopen it if it grew, or its closed self if it was renamed. */
@@ -188,12 +196,14 @@ static int sw_hist_follow_tail(struct sw_history_reader *r, int dir, struct sw_e
 	}
 	if ((rc = sw_hist_rd_resolve(r, dir, d->seq, &f, &found, err)) != SW_EXIT_OK)
 		return rc;
-	d->tail = false;
-	if (!found)
-		return 0; /* deleted already: go on with newer files */
+	if (!found) {
+		d->tail = false; /* deleted already: go on with newer files */
+		return 0;
+	}
 	if (f.n.kind == SW_HIST_OPEN) /* listed while being renamed: look again next time */
-		return d->tail = true, 0;
+		return 0;
 	rc = sw_hist_rd_open_in(r, dir, f.name, &f.n, d->off, d->lineno, err);
+	/* gone again (the plain file compressed meanwhile): look again next time */
 	return rc == SW_EXIT_OK ? 1 : rc == -1 ? 0 : rc;
 }
 
@@ -218,10 +228,14 @@ static int sw_hist_follow_scan(struct sw_history_reader *r, int dir, struct sw_e
 	free(f);
 	if (!have)
 		return 0;
-	d->seq = pick.n.seq;
-	if (sw_hist_outside(&r->o, &pick.n))
+	if (sw_hist_outside(&r->o, &pick.n)) {
+		d->seq = pick.n.seq;
 		return 1;
+	}
 	rc = sw_hist_rd_open_in(r, dir, pick.name, &pick.n, 0, 0, err);
+	if (rc == SW_EXIT_OK)
+		d->seq = pick.n.seq;
+	/* gone since the listing (renamed, compressed): list again */
 	return rc == SW_EXIT_OK || rc == -1 ? 1 : rc;
 }
 

@@ -66,6 +66,7 @@ struct sw_history {
 	struct sw_hist_rec *head, *tail;
 	size_t queued;
 	bool stopping;
+	bool idle;			/* the thread waits for a first record: wake it */
 	struct sw_history_stats st;
 	/* the thread's own */
 	int fd;				/* the open file, or -1 */
@@ -214,8 +215,12 @@ static void sw_hist_flush(struct sw_history *h, bool force)
 	size_t done, keep;
 	int e;
 
-	if (h->blen == 0 || (!force && h->retry_after && now < h->retry_after))
+	if (h->blen == 0)
 		return;
+	if (!force && h->retry_after && now < h->retry_after) {
+		h->flush_due = h->retry_after; /* not before: no spinning on a failing disk */
+		return;
+	}
 	if (h->fd < 0 && !sw_hist_file_create(h)) {
 		pthread_mutex_lock(&h->mu);
 		h->st.dropped_write_error += lost;
@@ -310,6 +315,8 @@ static void sw_hist_file_close(struct sw_history *h, bool force)
 		return;
 	}
 	sw_hist_file_finish(h, open_name);
+	h->file_bytes = h->file_records = 0;
+	h->file_span = (struct sw_hist_span){ 0 };
 	sw_hist_retain(h);
 }
 
@@ -335,7 +342,7 @@ static void sw_hist_append(struct sw_history *h, const struct sw_hist_rec *r)
 {
 	size_t need = r->len + 1;
 
-	if (h->fd >= 0 && h->file_records + h->brecs > 0 &&
+	if (h->file_records + h->brecs > 0 &&
 	    h->file_bytes + h->blen + need > h->o.rotate_bytes)
 		sw_hist_file_close(h, false);
 	if (h->blen > 0 && h->blen + need > SW_HIST_BUF)
@@ -372,6 +379,11 @@ static void sw_hist_tick(struct sw_history *h)
 		sw_hist_retain(h);
 }
 
+static size_t sw_hist_half(const struct sw_history *h)
+{
+	return h->o.queue_max > 1 ? h->o.queue_max / 2 : 1;
+}
+
 /* The next time the thread must wake up with nothing queued (monotonic). */
 static uint64_t sw_hist_next_due(const struct sw_history *h)
 {
@@ -388,16 +400,23 @@ static uint64_t sw_hist_next_due(const struct sw_history *h)
 	return due;
 }
 
-/* Under h->mu: wait for records or the next timer. */
+/*
+ * Under h->mu: wait for work. With nothing buffered, the first record wakes
+ * the thread; with records buffered (a flush is due within SW_HIST_FLUSH_US)
+ * only a half-full queue or a timer does, so a busy writer wakes a few
+ * times a second instead of once per record.
+ */
 static void sw_hist_wait(struct sw_history *h)
 {
 	uint64_t due = sw_hist_next_due(h);
 	struct timespec ts = { .tv_sec = (time_t)(due / 1000000),
 			       .tv_nsec = (long)(due % 1000000) * 1000 };
 
-	while (!h->head && !h->stopping)
+	h->idle = h->blen == 0;
+	while (!h->stopping && !(h->head && (h->idle || h->queued >= sw_hist_half(h))))
 		if (pthread_cond_timedwait(&h->cond, &h->mu, &ts) == ETIMEDOUT)
 			break;
+	h->idle = false;
 }
 
 static void *sw_hist_thread(void *arg)
@@ -409,7 +428,7 @@ static void *sw_hist_thread(void *arg)
 		struct sw_hist_rec *r, *next;
 
 		pthread_mutex_lock(&h->mu);
-		if (!h->head && !h->stopping)
+		if (!h->stopping)
 			sw_hist_wait(h);
 		r = h->head;
 		h->head = h->tail = NULL;
@@ -453,6 +472,9 @@ bool sw_history_push(struct sw_history *h, uint64_t first_us, uint64_t last_us, 
 	}
 	*r = (struct sw_hist_rec){ .first_us = first_us, .last_us = last_us, .len = len };
 	memcpy(r->line, line, len);
+	/* one record, one line: a raw newline is not valid inside a JSON string anyway */
+	for (char *p = r->line; (p = memchr(p, '\n', (size_t)(r->line + len - p))); p++)
+		*p = ' ';
 	pthread_mutex_lock(&h->mu);
 	if (h->queued >= h->o.queue_max || h->stopping) {
 		h->st.dropped_queue_full++;
@@ -465,7 +487,7 @@ bool sw_history_push(struct sw_history *h, uint64_t first_us, uint64_t last_us, 
 	else
 		h->head = r;
 	h->tail = r;
-	if (h->queued++ == 0)
+	if ((++h->queued == 1 && h->idle) || h->queued == sw_hist_half(h))
 		pthread_cond_signal(&h->cond);
 	pthread_mutex_unlock(&h->mu);
 	return true;
