@@ -37,11 +37,12 @@ enum sw_query_opt {
 /*
  * Endpoint values (--from, --to, --peer), tried in this order:
  *   group:NAME       a group of the policy given to sw_query_compile
- *   label:SELECTOR   labels, as below (needed for a selector without '=')
+ *   label:SELECTOR   labels, as below (needed for a lone "key")
  *   name:GLOB        workload name (explicit, for names that look like other forms)
  *   ADDR, ADDR/LEN   an IPv4 or IPv6 address or prefix; text made only of
  *                    digits and dots, or with a ':', must be one
- *   SELECTOR         text with '=': comma-separated terms, all must hold:
+ *   SELECTOR         text with '=' or ',', or starting with '!': comma-separated
+ *                    terms, all must hold:
  *                    key=value, key==value, key!=value, key, !key
  *   GLOB             anything else: fnmatch(3) on the workload's name; with a
  *                    namespace also on the name without its "namespace/"

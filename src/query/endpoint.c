@@ -216,7 +216,8 @@ static int sw_q_ep_parse_kind(struct sw_q_ep *ep, const char *opt, const char *t
 	}
 	if (sw_q_looks_like_addr(text))
 		return sw_q_cidr_parse(ep, opt, text, err);
-	if (strchr(text, '='))
+	/* names never hold '=' or ',' nor start with '!': those are selectors */
+	if (strchr(text, '=') || strchr(text, ',') || text[0] == '!')
 		return sw_q_selector_parse(ep, opt, text, err);
 	ep->kind = SW_Q_EP_NAME;
 	return (ep->text = strdup(text)) ? SW_EXIT_OK : sw_q_nomem(err);

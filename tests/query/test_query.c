@@ -259,6 +259,11 @@ static void test_selectors(void **state)
 	assert_true(SW_TMATCH(sw_t_flow, "from=label:tier"));
 	assert_false(SW_TMATCH(sw_t_flow, "to=label:tier"));
 	assert_true(SW_TMATCH(sw_t_flow, "to=label:!tier"));
+	/* '!' first or a ',' is a selector without the prefix too */
+	assert_true(SW_TMATCH(sw_t_flow, "to=!tier"));
+	assert_false(SW_TMATCH(sw_t_flow, "from=!tier"));
+	assert_true(SW_TMATCH(sw_t_flow, "from=app,tier"));
+	assert_false(SW_TMATCH(sw_t_flow, "to=app,tier"));
 	/* an empty value is a value */
 	assert_true(SW_TMATCH("{\"type\":\"flow\",\"src_workload\":{\"labels\":{\"x\":\"\"}}}",
 			      "from=x="));
