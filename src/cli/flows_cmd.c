@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <segwatch/clock.h>
 #include <segwatch/history.h>
+#include <segwatch/proto.h>
 #include <segwatch/query.h>
 #include <segwatch/text.h>
 
@@ -165,7 +166,7 @@ static void sw_flows_row(const json_t *rec, const struct sw_query_result *res, b
 	bool flow = type && strcmp(type, "flow") == 0;
 	json_t *fwd = json_object_get(rec, "fwd"), *rev = json_object_get(rec, "rev");
 	long long pnum = sw_flows_int(rec, "proto_num");
-	bool ports = pnum == 6 || pnum == 17 || pnum == 132 || pnum == 136;
+	bool ports = pnum >= 0 && pnum <= 255 && sw_proto_has_ports((uint8_t)pnum);
 	char when[40], src[200], dst[200], pr[48], state[48], pk[48], by[48], t[40];
 
 	sw_flows_time(when, sizeof(when), rec);
