@@ -209,6 +209,33 @@ enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t 
 				      const uint64_t *dst_bits, const struct sw_pol_conn *c,
 				      struct sw_pol_verdict *v);
 
+/* sw_pol_outcome_name - "allowed", "denied", "monitored", "unmanaged". */
+const char *sw_pol_outcome_name(enum sw_pol_outcome o);
+
+/* ---- recorded flows (record.c) ---- */
+
+struct json_t;
+
+/**
+ * sw_policy_record_membership - the groups selecting one end of a record
+ * @rec: a flow or kernel_log record as read from a JSON line (docs/flows.md)
+ * @end: "src" or "dst": the address in rec[@end], the workload in rec[@end_workload]
+ * @bits: SW_POL_BITMAP_WORDS(n_groups) words, filled
+ *
+ * Any JSON is accepted. False when the end has no usable address (or on out
+ * of memory); @bits is then left as it was.
+ */
+bool sw_policy_record_membership(const struct sw_policy *p, const struct json_t *rec,
+				 const char *end, uint64_t *bits);
+
+/*
+ * sw_policy_record_outcome - sw_policy_outcome for @rec (proto_num, dport,
+ * icmp_type read from it) whose ends are in @src_bits and @dst_bits.
+ */
+enum sw_pol_outcome sw_policy_record_outcome(const struct sw_policy *p, const struct json_t *rec,
+					     const uint64_t *src_bits, const uint64_t *dst_bits,
+					     struct sw_pol_verdict *v);
+
 /*
  * sw_policy_evaluate - judge a connection from its two ends (workload may
  * be NULL, address may be NULL but not both). Returns false on out of memory.

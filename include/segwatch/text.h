@@ -16,6 +16,15 @@ struct sw_quote {
 const char *sw_text_quote(struct sw_quote *q, const char *text);
 
 /*
+ * sw_text_escape - @text as it may go on a terminal, unquoted (a table cell):
+ * control bytes, DEL, backslash, the C1 controls (U+0080-U+009F), the
+ * bidirectional overrides (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and
+ * bytes that are not UTF-8 are written as \xNN; other UTF-8 is kept, so names
+ * in any script stay readable. Cut with "..." to fit @size. Returns @buf.
+ */
+const char *sw_text_escape(char *buf, size_t size, const char *text);
+
+/*
  * sw_text_suggest - the entry of @known closest to @word by edit distance
  * (optimal string alignment), if it is close enough to be a likely typo; NULL
  * otherwise. The threshold grows with the word's length.

@@ -13,6 +13,7 @@ int sw_cmd_graph(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 int sw_cmd_learn(int argc, char **argv);
 int sw_cmd_agent(int argc, char **argv);
+int sw_cmd_flows(int argc, char **argv);
 
 /* sw_cli_run - dispatch argv[1] through the command table (dispatch.c). */
 int sw_cli_run(int argc, char **argv);

@@ -32,6 +32,7 @@ static const struct sw_cmd sw_cmds[] = {
 	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph" },
 	{ "learn", NULL, sw_cmd_learn, "write a policy (and baseline) allowing exactly the observed traffic" },
 	{ "report", NULL, sw_cmd_report, "audit flows against a policy: edges by verdict, completeness, changes" },
+	{ "flows", NULL, sw_cmd_flows, "query recorded flows: by time, endpoint, port, state, verdict" },
 	{ "agent", NULL, sw_cmd_agent, "the per-host service; check its config file" },
 };
 

@@ -15,36 +15,6 @@
 
 #include "policy_cmd.h"
 
-/* The identity a flow record carries for one end, as a workload to judge. */
-static bool sw_flow_end_workload(json_t *flow, const char *end, struct sw_workload *w,
-				 uint8_t addr[16])
-{
-	char key[32];
-	json_t *wl, *labels, *v;
-	const char *k;
-
-	memset(w, 0, sizeof(*w));
-	if (!sw_addr_parse(json_string_value(json_object_get(flow, end)) ?
-			   json_string_value(json_object_get(flow, end)) : "", addr))
-		return false;
-	snprintf(key, sizeof(key), "%s_workload", end);
-	wl = json_object_get(flow, key);
-	if (!json_is_object(wl))
-		return true;
-	w->name = (char *)json_string_value(json_object_get(wl, "name"));
-	labels = json_object_get(wl, "labels");
-	json_object_foreach(labels, k, v)
-		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
-			return false;
-	return sw_workload_add_addr(w, addr);
-}
-
-static void sw_end_clear(struct sw_workload *w)
-{
-	w->name = NULL; /* borrowed from the JSON */
-	sw_workload_clear(w);
-}
-
 struct sw_test_tally {
 	json_t *denied;		/* [{rule, ... , flows}] keyed by (rule, src, dst, proto, port) */
 	json_t *index;		/* that key -> the entry in denied: a scan has many */
@@ -93,42 +63,29 @@ static void sw_tally_denied(struct sw_test_tally *t, const struct sw_policy *p, 
 
 static bool sw_judge_flow(const struct sw_policy *p, json_t *flow, struct sw_test_tally *t)
 {
-	struct sw_workload sw, dw;
-	uint8_t sa[16], da[16];
-	struct sw_pol_conn c = { 0 };
 	struct sw_pol_verdict v;
-	enum sw_pol_outcome out = SW_POL_OUT_UNMANAGED;
-	bool ok;
+	enum sw_pol_outcome out;
 	size_t words = SW_POL_BITMAP_WORDS(p->n_groups) + 1;
 	uint64_t sbits[words], dbits[words];
 
-	ok = sw_flow_end_workload(flow, "src", &sw, sa) && sw_flow_end_workload(flow, "dst", &dw, da);
-	if (ok) {
-		c.ipproto = (uint8_t)json_integer_value(json_object_get(flow, "proto_num"));
-		c.dport = (uint16_t)json_integer_value(json_object_get(flow, "dport"));
-		c.icmp_type = (uint8_t)json_integer_value(json_object_get(flow, "icmp_type"));
-		memset(sbits, 0, sizeof(sbits));
-		memset(dbits, 0, sizeof(dbits));
-		sw_policy_membership(p, sw.n_addrs ? &sw : NULL, sa, sbits);
-		sw_policy_membership(p, dw.n_addrs ? &dw : NULL, da, dbits);
-		out = sw_policy_outcome(p, sbits, dbits, &c, &v);
+	memset(sbits, 0, sizeof(sbits));
+	memset(dbits, 0, sizeof(dbits));
+	if (!sw_policy_record_membership(p, flow, "src", sbits) ||
+	    !sw_policy_record_membership(p, flow, "dst", dbits))
+		return false;
+	out = sw_policy_record_outcome(p, flow, sbits, dbits, &v);
+	t->flows++;
+	if (out == SW_POL_OUT_UNMANAGED)
+		t->unmanaged++;
+	else if (out == SW_POL_OUT_ALLOWED)
+		t->allowed++;
+	else if (out == SW_POL_OUT_MONITORED)
+		t->monitored++;
+	else {
+		t->denied_flows++;
+		sw_tally_denied(t, p, flow, &v);
 	}
-	if (ok) {
-		t->flows++;
-		if (out == SW_POL_OUT_UNMANAGED)
-			t->unmanaged++;
-		else if (out == SW_POL_OUT_ALLOWED)
-			t->allowed++;
-		else if (out == SW_POL_OUT_MONITORED)
-			t->monitored++;
-		else {
-			t->denied_flows++;
-			sw_tally_denied(t, p, flow, &v);
-		}
-	}
-	sw_end_clear(&sw);
-	sw_end_clear(&dw);
-	return ok;
+	return true;
 }
 
 /* Judge one flow record; false (with @why) when it has no usable addresses. */

@@ -5,6 +5,7 @@
  * with a threshold that grows with the word).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,63 @@ const char *sw_text_quote(struct sw_quote *b, const char *text)
 	b->s[o++] = '"';
 	b->s[o] = '\0';
 	return b->s;
+}
+
+/* Length of the UTF-8 sequence at @t (1-4), or 0 when it is not one. */
+static size_t sw_text_utf8_len(const unsigned char *t)
+{
+	size_t n = *t < 0x80 ? 1 : *t < 0xc2 ? 0 : *t < 0xe0 ? 2 : *t < 0xf0 ? 3 : *t < 0xf5 ? 4 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((t[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && *t == 0xe0 && t[1] < 0xa0) || (n == 3 && *t == 0xed && t[1] >= 0xa0) ||
+	    (n == 4 && *t == 0xf0 && t[1] < 0x90) || (n == 4 && *t == 0xf4 && t[1] >= 0x90))
+		return 0; /* overlong, surrogate, beyond U+10FFFF */
+	return n;
+}
+
+/* A byte or sequence a terminal could act on rather than show. */
+static bool sw_text_is_control(const unsigned char *t, size_t n)
+{
+	if (n == 1)
+		return *t < 0x20 || *t == 0x7f || *t == '\\';
+	if (n == 2)
+		return t[0] == 0xc2 && t[1] < 0xa0;
+	return n == 3 && t[0] == 0xe2 &&
+	       ((t[1] == 0x80 && (t[2] == 0x8e || t[2] == 0x8f || (t[2] >= 0xaa && t[2] <= 0xae))) ||
+		(t[1] == 0x81 && t[2] >= 0xa6 && t[2] <= 0xa9));
+}
+
+const char *sw_text_escape(char *buf, size_t size, const char *text)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t o = 0;
+
+	if (size < 8) {
+		if (size)
+			buf[0] = '\0';
+		return buf;
+	}
+	while (*t) {
+		size_t n = sw_text_utf8_len(t), need = n == 0 ? 4 : sw_text_is_control(t, n) ? 4 * n : n;
+
+		if (o + need + 4 > size) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (n == 0 || sw_text_is_control(t, n)) {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				o += (size_t)snprintf(buf + o, size - o, "\\x%02x", t[i]);
+		} else {
+			memcpy(buf + o, t, n);
+			o += n;
+		}
+		t += n ? n : 1;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 /*

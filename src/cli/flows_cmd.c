@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * segwatch flows: query the flow history (the agent's history directory, or
+ * files written by `segwatch capture -w`), like `hubble observe`. The history
+ * reader gives lines in time order with one file open at a time; each line is
+ * parsed, matched against the filter (src/query) and printed as a table row
+ * or as the line itself. Memory is bounded: --last N keeps N lines.
+ * docs/flows-query.md is the interface.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <segwatch/clock.h>
+#include <segwatch/history.h>
+#include <segwatch/proto.h>
+#include <segwatch/query.h>
+#include <segwatch/text.h>
+
+#include "cli.h"
+
+#define SW_FLOWS_DEFAULT_DIR "/var/lib/segwatch/flows"
+#define SW_FLOWS_LAST_MAX 1000000u	/* --last keeps this many lines at most */
+#define SW_FLOWS_FOLLOW_LAST 10		/* --follow alone: the last 10, like tail -f */
+
+struct sw_flows_args {
+	const char *policy_path;
+	bool json, count, follow;
+	bool has_limit, has_last;
+	uint32_t limit, last;
+	const char *const *paths;
+	size_t n_paths;
+};
+
+/* The last N matching lines, oldest first from @head. */
+struct sw_flows_ring {
+	char **line;
+	size_t cap, n, head;
+};
+
+struct sw_flows_run {
+	const struct sw_flows_args *a;
+	struct sw_query *q;
+	bool verdicts;			/* a policy was given: the VERDICT column */
+	struct sw_flows_ring ring;
+	bool ringing;			/* lines go to the ring, not out */
+	bool header_done;
+	uint64_t read, matched, printed, bad;
+	char bad_first[640];
+};
+
+static volatile sig_atomic_t sw_flows_stop, sw_flows_interrupted;
+
+static void sw_flows_on_signal(int sig)
+{
+	(void)sig;
+	sw_flows_interrupted = 1;
+	sw_flows_stop = 1;
+}
+
+static void sw_flows_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch flows [OPTIONS] [DIR|FILE...]\n\n"
+		"Query recorded flows: the agent's history directory (default "
+		SW_FLOWS_DEFAULT_DIR ")\n"
+		"or JSON-lines files from `segwatch capture -w`, in time order. Options of\n"
+		"different kinds must all hold; several values of one option are alternatives.\n\n"
+		"filters:\n"
+		"      --since T        flows still going at or after T: 10m, 2h, 7d (ago),\n"
+		"                       2026-12-01T14:00:00Z, 2026-12-01, @1764597600, now\n"
+		"      --until T        flows that began at or before T\n"
+		"      --from X         the initiator is X (repeatable)\n"
+		"      --to X           the responder is X (repeatable)\n"
+		"      --peer X         either end is X (repeatable)\n"
+		"                       X: web-*  shop/db-?  (workload name glob)\n"
+		"                          app=web,tier!=db  (labels: k=v, k!=v, k, !k)\n"
+		"                          group:NAME  (a group of --policy)\n"
+		"                          10.0.0.0/24  fd00::5  (address or prefix)\n"
+		"                          label:KEY, name:TEXT  (when the forms collide)\n"
+		"      --port N[-M]     destination port or range (repeatable, or N,M,...)\n"
+		"      --proto P        tcp, udp, sctp, icmp, icmpv6 or a number\n"
+		"      --state S        attempted, refused, established, closed\n"
+		"      --verdict V      allowed, denied, monitored, unmanaged (needs --policy)\n"
+		"      --type T         flow (default), kernel_log, counters, all\n"
+		"      --policy FILE    judge each flow: the VERDICT column, --verdict, group:\n\n"
+		"output:\n"
+		"  -j, --json           the matching records as JSON lines, unchanged\n"
+		"      --count          only the number of matching records\n"
+		"      --limit N        stop after N records\n"
+		"      --last N         only the last N records\n"
+		"  -f, --follow         go on printing flows as they end (Ctrl-C ends); without\n"
+		"                       --since or --last, starts with the last %d\n"
+		"  -h, --help\n\n"
+		"examples:\n"
+		"  segwatch flows --since 10m --state refused\n"
+		"  segwatch flows --from 'app=web' --to 'shop/db-*' --port 5432 --last 20\n"
+		"  segwatch flows --policy shop.json --verdict denied,monitored --since 1d\n"
+		"  segwatch flows --peer 10.77.0.0/24 --proto udp --json flows.jsonl\n"
+		"  segwatch flows -f --to group:dbs --policy shop.json\n"
+		"  segwatch flows --count --since 2026-12-01 --until 2026-12-02\n\n"
+		"exit codes: 0 done (also when nothing matched), 2 usage error, bad filter or\n"
+		"missing path, 3 runtime failure (unreadable file)\n", SW_FLOWS_FOLLOW_LAST);
+}
+
+/* ---- the table ---- */
+
+static const char *sw_flows_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static long long sw_flows_int(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* "web-1:5432", "10.0.0.1:40000", "[fd00::1]:53", or without a port. */
+static void sw_flows_endpoint(char *buf, size_t len, const json_t *rec, const char *end,
+			      const char *port_key, bool ports)
+{
+	char key[32], text[160];
+	const char *name, *addr = sw_flows_str(rec, end);
+	json_t *port = json_object_get(rec, port_key);
+
+	snprintf(key, sizeof(key), "%s_workload", end);
+	name = sw_flows_str(json_object_get(rec, key), "name");
+	sw_text_escape(text, sizeof(text), name ? name : addr ? addr : "-");
+	if (!ports || !json_is_integer(port))
+		snprintf(buf, len, "%s", text);
+	else if (!name && addr && strchr(addr, ':'))
+		snprintf(buf, len, "[%s]:%lld", text, (long long)json_integer_value(port));
+	else
+		snprintf(buf, len, "%s:%lld", text, (long long)json_integer_value(port));
+}
+
+/* "2026-11-22T13:52:03.123Z" from the record's first_seen (microseconds cut). */
+static void sw_flows_time(char *buf, size_t len, const json_t *rec)
+{
+	const char *t = sw_flows_str(rec, "first_seen");
+	char cut[32];
+
+	if (!t) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (strlen(t) == 27 && t[19] == '.' && t[26] == 'Z') {
+		snprintf(cut, sizeof(cut), "%.23sZ", t);
+		t = cut;
+	}
+	sw_text_escape(buf, len, t);
+}
+
+static void sw_flows_header(const struct sw_flows_run *run)
+{
+	printf("%-24s %-32s %-32s %-10s %-11s %15s %19s%s\n", "TIME", "SOURCE", "DESTINATION",
+	       "PROTO", "STATE", "PACKETS (>/<)", "BYTES (>/<)", run->verdicts ? " VERDICT" : "");
+}
+
+static void sw_flows_row(const json_t *rec, const struct sw_query_result *res, bool verdicts)
+{
+	const char *type = sw_flows_str(rec, "type"), *proto = sw_flows_str(rec, "proto");
+	bool flow = type && strcmp(type, "flow") == 0;
+	json_t *fwd = json_object_get(rec, "fwd"), *rev = json_object_get(rec, "rev");
+	long long pnum = sw_flows_int(rec, "proto_num");
+	bool ports = pnum >= 0 && pnum <= 255 && sw_proto_has_ports((uint8_t)pnum);
+	char when[40], src[200], dst[200], pr[48], state[48], pk[48], by[48], t[40];
+
+	sw_flows_time(when, sizeof(when), rec);
+	sw_flows_endpoint(src, sizeof(src), rec, "src", "sport", ports && flow);
+	sw_flows_endpoint(dst, sizeof(dst), rec, "dst", "dport", ports);
+	sw_text_escape(t, sizeof(t), proto ? proto : "-");
+	if (json_is_integer(json_object_get(rec, "icmp_type")))
+		snprintf(pr, sizeof(pr), "%s/%lld", t, sw_flows_int(rec, "icmp_type"));
+	else
+		snprintf(pr, sizeof(pr), "%s", t);
+	if (flow) {
+		sw_text_escape(state, sizeof(state), sw_flows_str(rec, "state") ?: "-");
+		snprintf(pk, sizeof(pk), "%lld/%lld", sw_flows_int(fwd, "packets"),
+			 sw_flows_int(rev, "packets"));
+		snprintf(by, sizeof(by), "%lld/%lld", sw_flows_int(fwd, "bytes"),
+			 sw_flows_int(rev, "bytes"));
+	} else { /* kernel_log: what the ruleset did with logged packets; others: their type */
+		sw_text_escape(t, sizeof(t), sw_flows_str(rec, "action") ?: type ?: "-");
+		snprintf(state, sizeof(state), "log/%s", t);
+		if (!json_object_get(rec, "action"))
+			sw_text_escape(state, sizeof(state), type ?: "-");
+		snprintf(pk, sizeof(pk), "%lld/-", sw_flows_int(rec, "packets"));
+		snprintf(by, sizeof(by), "-");
+	}
+	printf("%-24s %-32s %-32s %-10s %-11s %15s %19s", when, src, dst, pr, state, pk, by);
+	if (verdicts)
+		printf(" %s", res->judged ? sw_pol_outcome_name(res->outcome) : "-");
+	putchar('\n');
+}
+
+/* ---- records ---- */
+
+static void sw_flows_out(struct sw_flows_run *run, const char *line, size_t len, const json_t *rec,
+			 const struct sw_query_result *res)
+{
+	if (run->a->count)
+		return;
+	if (run->a->json) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	} else {
+		if (!run->header_done)
+			sw_flows_header(run);
+		run->header_done = true;
+		sw_flows_row(rec, res, run->verdicts);
+	}
+	if (run->a->follow)
+		fflush(stdout);
+}
+
+/* Keep @line among the last N; false on out of memory. */
+static bool sw_flows_ring_push(struct sw_flows_ring *r, const char *line, size_t len)
+{
+	char *copy;
+
+	if (r->cap == 0)
+		return true;
+	if (!(copy = malloc(len + 1)))
+		return false;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (r->n == r->cap) {
+		free(r->line[r->head]);
+		r->line[r->head] = copy;
+		r->head = (r->head + 1) % r->cap;
+	} else {
+		r->line[(r->head + r->n++) % r->cap] = copy;
+	}
+	return true;
+}
+
+static void sw_flows_ring_free(struct sw_flows_ring *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->line[(r->head + i) % r->cap]);
+	free(r->line);
+	memset(r, 0, sizeof(*r));
+}
+
+static bool sw_flows_limit_hit(const struct sw_flows_run *run)
+{
+	return run->a->has_limit && run->printed >= run->a->limit;
+}
+
+/*
+ * One line: parsed, matched, printed or kept. Lines that are not JSON are
+ * counted and the first one is remembered: a history may hold a torn line.
+ */
+static int sw_flows_line(struct sw_flows_run *run, const char *line, size_t len, const char *path,
+			 uint64_t lineno)
+{
+	struct sw_query_result res;
+	struct sw_json_err_text et;
+	json_error_t e;
+	json_t *rec;
+	char p[256];
+
+	if (len == 0)
+		return SW_EXIT_OK;
+	run->read++;
+	if (!(rec = json_loadb(line, len, 0, &e))) {
+		if (run->bad++ == 0)
+			snprintf(run->bad_first, sizeof(run->bad_first), "%s:%llu:%d: %s",
+				 sw_text_escape(p, sizeof(p), path), (unsigned long long)lineno,
+				 e.column, sw_text_json_error(&et, &e));
+		return SW_EXIT_OK;
+	}
+	if (sw_query_match(run->q, rec, &res)) {
+		run->matched++;
+		if (run->ringing) {
+			if (!sw_flows_ring_push(&run->ring, line, len)) {
+				json_decref(rec);
+				return SW_EXIT_RUNTIME;
+			}
+		} else if (!sw_flows_limit_hit(run)) {
+			run->printed++;
+			sw_flows_out(run, line, len, rec, &res);
+		}
+	}
+	json_decref(rec);
+	return SW_EXIT_OK;
+}
+
+/* The kept lines, oldest first (parsed again: the ring holds text only). */
+static void sw_flows_ring_flush(struct sw_flows_run *run)
+{
+	struct sw_flows_ring *r = &run->ring;
+
+	run->ringing = false;
+	for (size_t i = 0; i < r->n && !sw_flows_limit_hit(run); i++) {
+		const char *line = r->line[(r->head + i) % r->cap];
+		json_t *rec = json_loads(line, 0, NULL);
+		struct sw_query_result res;
+
+		if (!rec)
+			continue;
+		sw_query_match(run->q, rec, &res); /* for the verdict column */
+		run->printed++;
+		sw_flows_out(run, line, strlen(line), rec, &res);
+		json_decref(rec);
+	}
+	sw_flows_ring_free(r);
+}
+
+/* Read until the reader ends (or, following, until stopped). */
+static int sw_flows_drain(struct sw_flows_run *run, struct sw_history_reader *r)
+{
+	struct sw_err err = { 0 };
+	const char *line, *path;
+	uint64_t lineno;
+	size_t len;
+	int rc;
+
+	while (!sw_flows_limit_hit(run) && !sw_flows_interrupted) {
+		rc = sw_history_reader_next(r, &line, &len, &path, &lineno, &err);
+		if (rc == 0)
+			return SW_EXIT_OK;
+		if (rc != 1) {
+			fprintf(stderr, "segwatch: %s\n", err.msg);
+			return rc;
+		}
+		if ((rc = sw_flows_line(run, line, len, path, lineno)) != SW_EXIT_OK) {
+			fprintf(stderr, "segwatch: out of memory\n");
+			return rc;
+		}
+	}
+	return SW_EXIT_OK;
+}
+
+/* The warnings of a finished read; SW_EXIT_USAGE when no line was a record at all. */
+static int sw_flows_warn(const struct sw_flows_run *run, const struct sw_history_reader *r)
+{
+	uint64_t skipped = sw_history_reader_skipped(r);
+
+	if (run->bad && run->bad == run->read) {
+		fprintf(stderr, "segwatch: no line read is a JSON record (flows are JSON lines: "
+			"segwatch capture -w, or the agent's history): %s\n", run->bad_first);
+		return SW_EXIT_USAGE;
+	}
+	if (run->bad)
+		fprintf(stderr, "segwatch: warning: %llu lines are not JSON and were skipped; the "
+			"first: %s\n", (unsigned long long)run->bad, run->bad_first);
+	if (skipped)
+		fprintf(stderr, "segwatch: warning: %llu lines over 1 MiB were skipped\n",
+			(unsigned long long)skipped);
+	return SW_EXIT_OK;
+}
+
+static int sw_flows_open(const struct sw_flows_args *a, struct sw_query *q,
+			 struct sw_history_reader **r)
+{
+	static const char *const def[] = { SW_FLOWS_DEFAULT_DIR };
+	struct sw_history_read_opts o = { .follow = a->follow, .stop = &sw_flows_stop };
+	struct sw_err err = { 0 };
+	int rc;
+
+	sw_query_window(q, &o.since_us, &o.until_us);
+	rc = sw_history_reader_open(r, a->n_paths ? a->paths : def, a->n_paths ? a->n_paths : 1, &o,
+				    &err);
+	if (rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s%s\n", err.msg, a->n_paths ? "" :
+			" (the agent's history directory; name the files or directories to read)");
+	return rc;
+}
+
+static int sw_flows_read(struct sw_flows_run *run, const struct sw_flows_args *a)
+{
+	struct sw_history_reader *r;
+	struct sigaction sa = { .sa_handler = sw_flows_on_signal };
+	uint64_t since, until;
+	int rc;
+
+	if ((rc = sw_flows_open(a, run->q, &r)) != SW_EXIT_OK)
+		return rc;
+	run->ring.cap = a->has_last ? a->last : 0;
+	sw_query_window(run->q, &since, &until);
+	if (a->follow && !a->has_last && !since)
+		run->ring.cap = SW_FLOWS_FOLLOW_LAST;
+	run->ringing = a->has_last || run->ring.cap;
+	if (run->ring.cap && !(run->ring.line = calloc(run->ring.cap, sizeof(char *)))) {
+		sw_history_reader_close(r);
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
+	if (a->follow) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		/*
+		 * What is there now, then what comes: with *stop set the reader ends
+		 * at the end of what exists; cleared, the next call follows on.
+		 */
+		sw_flows_stop = 1;
+	}
+	rc = sw_flows_drain(run, r);
+	sw_flows_ring_flush(run);
+	fflush(stdout);
+	if (a->follow && rc == SW_EXIT_OK) {
+		sw_flows_stop = sw_flows_interrupted;
+		rc = sw_flows_drain(run, r);
+	}
+	if (rc == SW_EXIT_OK)
+		rc = sw_flows_warn(run, r);
+	sw_history_reader_close(r);
+	return rc;
+}
+
+/* ---- options ---- */
+
+enum {
+	SW_FLOWS_OPT_FILTER = 0x100,	/* + enum sw_query_opt */
+	SW_FLOWS_OPT_POLICY = 0x200,
+	SW_FLOWS_OPT_COUNT,
+	SW_FLOWS_OPT_LIMIT,
+	SW_FLOWS_OPT_LAST,
+};
+
+static const struct option sw_flows_longopts[] = {
+	{ "since", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_SINCE },
+	{ "until", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_UNTIL },
+	{ "from", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_FROM },
+	{ "to", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_TO },
+	{ "peer", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PEER },
+	{ "port", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PORT },
+	{ "proto", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PROTO },
+	{ "state", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_STATE },
+	{ "verdict", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_VERDICT },
+	{ "type", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_TYPE },
+	{ "policy", required_argument, NULL, SW_FLOWS_OPT_POLICY },
+	{ "json", no_argument, NULL, 'j' },
+	{ "count", no_argument, NULL, SW_FLOWS_OPT_COUNT },
+	{ "limit", required_argument, NULL, SW_FLOWS_OPT_LIMIT },
+	{ "last", required_argument, NULL, SW_FLOWS_OPT_LAST },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option; SW_EXIT_OK, an exit code, or -1 for --help (printed). */
+static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint64_t now_us)
+{
+	struct sw_err err = { 0 };
+	int rc;
+
+	if (c >= SW_FLOWS_OPT_FILTER && c < SW_FLOWS_OPT_FILTER + SW_QUERY_OPT_MAX) {
+		rc = sw_query_add(q, (enum sw_query_opt)(c - SW_FLOWS_OPT_FILTER), optarg, now_us,
+				  &err);
+		if (rc != SW_EXIT_OK)
+			fprintf(stderr, "segwatch: %s\n", err.msg);
+		return rc;
+	}
+	switch (c) {
+	case SW_FLOWS_OPT_POLICY: a->policy_path = optarg; return SW_EXIT_OK;
+	case 'j': a->json = true; return SW_EXIT_OK;
+	case SW_FLOWS_OPT_COUNT: a->count = true; return SW_EXIT_OK;
+	case 'f': a->follow = true; return SW_EXIT_OK;
+	case SW_FLOWS_OPT_LIMIT:
+		a->has_limit = true;
+		return sw_cli_parse_u32("--limit", optarg, 1, UINT32_MAX, &a->limit) ?
+		       SW_EXIT_OK : SW_EXIT_USAGE;
+	case SW_FLOWS_OPT_LAST:
+		a->has_last = true;
+		return sw_cli_parse_u32("--last", optarg, 0, SW_FLOWS_LAST_MAX, &a->last) ?
+		       SW_EXIT_OK : SW_EXIT_USAGE;
+	case 'h': sw_flows_usage(stdout); return -1;
+	default: sw_flows_usage(stderr); return SW_EXIT_USAGE;
+	}
+}
+
+static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, struct sw_query *q)
+{
+	uint64_t now = sw_clock_wall_us();
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jfh", sw_flows_longopts, NULL)) != -1)
+		if ((rc = sw_flows_opt(c, a, q, now)) != SW_EXIT_OK)
+			return rc;
+	if (a->json && a->count) {
+		fprintf(stderr, "segwatch: --json and --count: choose one\n");
+		return SW_EXIT_USAGE;
+	}
+	a->paths = (const char *const *)argv + optind;
+	a->n_paths = (size_t)(argc - optind);
+	return SW_EXIT_OK;
+}
+
+static int sw_flows_policy(const char *file, struct sw_policy **p)
+{
+	struct sw_pol_diags d;
+	char buf[1024];
+	int rc;
+
+	*p = NULL;
+	if (!file)
+		return SW_EXIT_OK;
+	sw_pol_diags_init(&d);
+	rc = sw_policy_load_file(file, p, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d.v[i], buf, sizeof(buf)));
+	sw_pol_diags_clear(&d);
+	return rc;
+}
+
+int sw_cmd_flows(int argc, char **argv)
+{
+	struct sw_flows_args a = { 0 };
+	struct sw_flows_run run = { .a = &a };
+	struct sw_policy *p = NULL;
+	struct sw_err err = { 0 };
+	int rc;
+
+	if (!(run.q = sw_query_alloc())) {
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
+	rc = sw_flows_args_parse(argc, argv, &a, run.q);
+	if (rc == SW_EXIT_OK)
+		rc = sw_flows_policy(a.policy_path, &p);
+	if (rc == SW_EXIT_OK && (rc = sw_query_compile(run.q, p, a.policy_path, &err)) != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s\n", err.msg);
+	if (rc == SW_EXIT_OK) {
+		run.verdicts = p != NULL;
+		rc = sw_flows_read(&run, &a);
+		if (rc == SW_EXIT_OK && a.count)
+			printf("%llu\n", (unsigned long long)run.printed);
+		if ((fflush(stdout) != 0 || ferror(stdout)) && rc == SW_EXIT_OK) {
+			fprintf(stderr, "segwatch: writing the output failed\n");
+			rc = SW_EXIT_RUNTIME;
+		}
+	}
+	sw_query_free(run.q);
+	sw_policy_free(p);
+	return rc < 0 ? SW_EXIT_OK : rc;
+}
