@@ -200,6 +200,10 @@ bool sw_pipeline_close(struct sw_pipeline *p);
 struct sw_flow_rec *sw_sink_collect_flows(struct sw_sink *sink, size_t *n);
 bool sw_sink_collect_failed(struct sw_sink *sink);
 
+/* The "history" sink (opts: struct sw_history_opts): its counters. */
+struct sw_history_stats;
+void sw_sink_history_stats(struct sw_sink *sink, struct sw_history_stats *out);
+
 /* The "klog" sink: its aggregated records, for the --json document and the text summary. */
 size_t sw_sink_klog_n(struct sw_sink *sink);
 size_t sw_sink_klog_line(struct sw_sink *sink, size_t i, char *buf, size_t len);

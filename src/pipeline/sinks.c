@@ -13,6 +13,7 @@ static const struct sw_sink_ops *const sw_sinks[] = {
 	&sw_sink_collect_ops,
 	&sw_sink_alerts_ops,
 	&sw_sink_klog_ops,
+	&sw_sink_history_ops,
 };
 
 const struct sw_sink_ops *sw_sink_ops_find(const char *name)
