@@ -28,6 +28,14 @@ struct sw_enforce_report {
 
 struct sw_enforcer;
 
+/*
+ * sw_bridge_nf_state - whether bridged traffic reaches the inet forward hook
+ * (br_netfilter loaded, bridge-nf-call-ip(6)tables = 1); @desc says so in words.
+ * sw_bridge_nf_enable - try to make it so (modprobe, sysctls); same result.
+ */
+bool sw_bridge_nf_state(char *desc, size_t len);
+bool sw_bridge_nf_enable(char *desc, size_t len);
+
 /* sw_enforcer_open - an enforcer with its netlink socket; nothing applied yet. */
 int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
 		     struct sw_err *err);

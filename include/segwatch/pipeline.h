@@ -158,6 +158,14 @@ int sw_pipeline_sink_add(struct sw_pipeline *p, const char *name, const void *op
 int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *ops,
 			     const void *opts, struct sw_sink **sink, struct sw_err *err);
 
+/*
+ * sw_pipeline_sink_replace - open the same kind of sink with @opts (a reload:
+ * a new policy for the alerts); only when that worked is the old one finished
+ * and closed, and @sink now stands for the new one. On failure nothing changed.
+ */
+int sw_pipeline_sink_replace(struct sw_pipeline *p, struct sw_sink *sink, const void *opts,
+			     struct sw_err *err);
+
 /* sw_pipeline_sink_priv - what the sink's open returned (for its own accessors). */
 void *sw_pipeline_sink_priv(struct sw_sink *sink);
 

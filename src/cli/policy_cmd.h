@@ -15,9 +15,6 @@ struct sw_identity_opts;
 int sw_policy_test_flows(const struct sw_policy *p, const char *path, bool is_capture,
 			 const struct sw_identity_opts *id, bool as_json);
 
-/* bridge_nf.c: whether bridged traffic reaches the inet forward hook; _enable tries to make it so. */
-bool sw_bridge_nf_state(char *desc, size_t len);
-bool sw_bridge_nf_enable(char *desc, size_t len);
 
 /* policy_cut.c: end the tracked connections @p denies (apply --cut). */
 struct sw_registry;

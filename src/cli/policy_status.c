@@ -15,6 +15,8 @@
 #include <segwatch/compile.h>
 #include <segwatch/nft.h>
 
+#include <segwatch/enforce.h>
+
 #include "policy_cmd.h"
 
 /* The table comment's words (compile.c and apply): all "" when absent. */

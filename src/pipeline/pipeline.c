@@ -174,6 +174,22 @@ int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *op
 	return SW_EXIT_OK;
 }
 
+int sw_pipeline_sink_replace(struct sw_pipeline *p, struct sw_sink *sink, const void *opts,
+			     struct sw_err *err)
+{
+	void *fresh = NULL, *old = sink->priv;
+	int rc = sink->ops->open(p, opts, &fresh, err);
+
+	if (rc != SW_EXIT_OK)
+		return rc;
+	sink->priv = fresh;
+	if (sink->ops->finish)
+		sink->ops->finish(old);
+	if (sink->ops->close)
+		sink->ops->close(old);
+	return SW_EXIT_OK;
+}
+
 void *sw_pipeline_sink_priv(struct sw_sink *sink)
 {
 	return sink->priv;

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "policy_cmd.h"
+#include "internal.h"
 
 #define SW_BRNF_V4 "/proc/sys/net/bridge/bridge-nf-call-iptables"
 #define SW_BRNF_V6 "/proc/sys/net/bridge/bridge-nf-call-ip6tables"
