@@ -33,6 +33,7 @@ enum sw_alert_kind {
 	SW_ALERT_FAN_OUT,
 	SW_ALERT_REFUSED_OR_UNANSWERED,
 	SW_ALERT_SPOOFED_SOURCE,
+	SW_ALERT_AGENT_HEALTH,		/* the agent itself cannot do its job */
 	SW_ALERT_KIND_MAX
 };
 
@@ -75,6 +76,7 @@ struct sw_alert {
 	uint64_t count;			/* events under this key since first_us */
 	uint64_t suppressed;		/* events not alerted since the previous alert */
 	uint32_t distinct;		/* fan_out: distinct (peer, port) in the window */
+	uint64_t value_total;		/* agent_health: sum of @count under this key */
 	const char *key;		/* "kind|src|dst" */
 };
 
@@ -151,6 +153,23 @@ void sw_alert_spoofed(struct sw_alert_engine *e, uint64_t ts_us, const struct sw
 /* sw_alert_kernel_log - the kernel logged a packet: @rule is the rule index, -1 for the default. */
 void sw_alert_kernel_log(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 			 enum sw_alert_klog_action action, int rule);
+
+/*
+ * sw_alert_health - the agent itself: @event is a short stable name
+ * ("ruleset_deleted", "history_loss", "table_full", "engine_lost",
+ * "engine_back", "reload_refused", ...), @detail free text (may hold
+ * hostile bytes: container names; escape as the rest of the body does),
+ * @count a number that goes with it (records lost, ...; 0 when none).
+ *
+ * Keyed by (agent_health, @event): the first alerts at once, repeats within
+ * summary_interval_s go into the summary. @count is what this occurrence
+ * lost (a delta, not a running total): the alert carries it as "value" and
+ * the sum under the key as "value_total" ("count" is the envelope's number
+ * of events). @event and @detail are escaped (sw_text_escape()) and cut;
+ * @detail may be NULL.
+ */
+void sw_alert_health(struct sw_alert_engine *e, uint64_t ts_us, const char *event,
+		     enum sw_alert_severity sev, const char *detail, uint64_t count);
 
 /* sw_alert_tick - emit summaries that are due; call about once a second with the current time. */
 void sw_alert_tick(struct sw_alert_engine *e, uint64_t now_us);

@@ -109,12 +109,14 @@ static void sw_alert_body_conn(json_t *o, const struct sw_alert_conn *c)
 
 json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_event *ev)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:o}", "kind", sw_alert_kind_name(ev->kind),
-			      "severity", sw_alert_severity_name(ev->severity), "origin",
-			      ev->origin ? ev->origin : "capture", "src",
-			      sw_alert_endpoint_json(e, ev->src), "dst",
-			      sw_alert_endpoint_json(e, ev->dst));
+	json_t *o;
 
+	if (ev->kind == SW_ALERT_AGENT_HEALTH)
+		return sw_alert_health_body(ev);
+	o = json_pack("{s:s,s:s,s:s,s:o,s:o}", "kind", sw_alert_kind_name(ev->kind),
+		      "severity", sw_alert_severity_name(ev->severity), "origin",
+		      ev->origin ? ev->origin : "capture", "src", sw_alert_endpoint_json(e, ev->src),
+		      "dst", sw_alert_endpoint_json(e, ev->dst));
 	if (!o)
 		return NULL;
 	if (ev->conn)

@@ -25,6 +25,12 @@ static bool sw_alert_cap_ok(struct sw_alert_engine *e, uint64_t now_us)
 	return true;
 }
 
+/* sw_alert_json_u64 - @v as a JSON integer (jansson's are signed: saturated). */
+static json_int_t sw_alert_json_u64(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)v;
+}
+
 static void sw_alert_set_time(json_t *o, const char *field, uint64_t us)
 {
 	char buf[40];
@@ -39,7 +45,8 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 	struct sw_alert a = { .kind = d->kind, .severity = d->severity, .summary = summary,
 			      .ts_us = now_us, .first_us = d->first_us, .last_us = d->last_us,
 			      .count = d->count, .suppressed = d->suppressed,
-			      .distinct = d->distinct, .key = key };
+			      .distinct = d->distinct, .value_total = d->value_total,
+			      .key = key };
 	json_t *o = json_deep_copy(d->body);
 	char *line;
 
@@ -62,6 +69,8 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 	json_object_set_new(o, "suppressed", json_integer((json_int_t)a.suppressed));
 	if (d->kind == SW_ALERT_FAN_OUT)
 		json_object_set_new(o, "distinct", json_integer(d->distinct));
+	if (d->kind == SW_ALERT_AGENT_HEALTH)
+		json_object_set_new(o, "value_total", json_integer(sw_alert_json_u64(d->value_total)));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line) {
@@ -77,6 +86,11 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 static void sw_alert_key(const struct sw_alert_event *ev, char *key, size_t size)
 {
 	char s[SW_ALERT_KEY_MAX / 2], d[SW_ALERT_KEY_MAX / 2] = "*";
+
+	if (ev->kind == SW_ALERT_AGENT_HEALTH) { /* the agent itself: one key per event name */
+		snprintf(key, size, "%s|agent|%s", sw_alert_kind_name(ev->kind), ev->event);
+		return;
+	}
 
 	sw_alert_endpoint_id(ev->src, s, sizeof(s));
 	if (ev->dst)
@@ -103,6 +117,7 @@ static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_
 	d->first_us = d->last_us = ev->ts_us;
 	d->count = 1;
 	d->distinct = ev->distinct;
+	d->value_total = ev->value;
 	d->body = sw_alert_body(e, ev);
 	sw_alert_emit_entry(e, d, key, ev->ts_us, false);
 }
@@ -129,6 +144,8 @@ void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev)
 		d->last_us = ev->ts_us;
 	if (ev->distinct > d->distinct)
 		d->distinct = ev->distinct;
+	d->value_total = ev->value > UINT64_MAX - d->value_total ? UINT64_MAX
+								 : d->value_total + ev->value;
 	if (ev->severity > d->severity)
 		d->severity = ev->severity;
 	if (ev->ts_us >= d->last_alert_us + (uint64_t)e->cfg.summary_interval_s * 1000000u) {

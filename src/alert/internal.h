@@ -39,6 +39,7 @@ struct sw_alert_dedup {
 	uint64_t first_us, last_us, last_alert_us;
 	uint64_t count, suppressed;
 	uint32_t distinct;
+	uint64_t value_total;	/* agent_health: sum of the events' values */
 	enum sw_alert_kind kind;
 	enum sw_alert_severity severity;
 	json_t *body;		/* the alert's fields as of its last emission */
@@ -67,6 +68,9 @@ struct sw_alert_event {
 	const char *state;	/* flow state name or NULL */
 	uint32_t distinct;
 	const char *message;
+	const char *event;	/* agent_health: the event name (escaped) */
+	const char *detail;	/* agent_health: escaped, or NULL */
+	uint64_t value;		/* agent_health: the number given with the event */
 };
 
 struct sw_alert_engine {
@@ -92,6 +96,8 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 			 uint64_t now_us, bool summary);
 
 json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_event *ev);
+/* sw_alert_health_body - the fields of an agent_health alert (no endpoints). */
+json_t *sw_alert_health_body(const struct sw_alert_event *ev);
 void sw_alert_addr_text(const uint8_t a[16], char *buf, size_t size);
 void sw_alert_time_text(uint64_t us, char *buf, size_t size);
 /* sw_alert_endpoint_id - workload name or address text. */
