@@ -108,6 +108,65 @@ size_t sw_registry_count(const struct sw_registry *reg);
 /* sw_registry_generation - changes whenever a workload starts, stops or changes. */
 uint64_t sw_registry_generation(const struct sw_registry *reg);
 
+/*
+ * Bounds. A version of a workload that stopped (or was superseded by a
+ * changed version) is kept so that flows seen while it ran are still
+ * attributed to it; these bound how many are kept.
+ */
+
+/**
+ * sw_registry_set_max_versions - bindings kept per address (default 16)
+ *
+ * Past @n, the oldest closed bindings of an address are dropped when a new
+ * one is made (counted in versions_dropped): lookups at those times then
+ * find nothing. Open bindings (workloads holding the address now) are never
+ * dropped. @n below 1 counts as 1. Applies to addresses bound from then on;
+ * the agent sets it from its config's limits.identity_versions.
+ */
+void sw_registry_set_max_versions(struct sw_registry *reg, size_t n);
+
+/**
+ * sw_registry_set_max_stopped - stopped versions kept at most (default 65536)
+ *
+ * Past @n, the versions that stopped first are freed at once, however
+ * recently they stopped (counted in forced_pruned). This breaks the promise
+ * below for them: a reader still holding a pointer to one would read freed
+ * memory, so set @n well above what stops within the prune horizon. Lowering
+ * it frees the excess now. @n below 1 counts as 1.
+ */
+void sw_registry_set_max_stopped(struct sw_registry *reg, size_t n);
+
+/**
+ * sw_registry_prune - free the versions that stopped before @before_us
+ *
+ * Frees every version of a workload that stopped, or was superseded by a
+ * changed version, at a time before @before_us, and every binding of an
+ * address or interface to it: lookups at times it was bound then find
+ * nothing (or another workload). Running workloads (their current
+ * versions) are never freed. Returns how many versions were freed.
+ *
+ * The caller must not hold, nor let any other thread hold, a pointer to a
+ * workload that stopped before @before_us: take @before_us as now minus the
+ * longest a record holding such pointers can live (for flows: the active
+ * timeout plus the largest idle timeout, plus the writers' queues) minus a
+ * margin. Versions are freed in the order they stopped; if the times given
+ * to sw_registry_stop/upsert went backwards, the older ones wait for the
+ * newer ones. Costs O(versions freed); O(1) when there is nothing to free.
+ */
+size_t sw_registry_prune(struct sw_registry *reg, uint64_t before_us);
+
+struct sw_registry_stats {
+	uint64_t entries_running;	/* versions of running workloads (gauge) */
+	uint64_t entries_stopped;	/* versions kept after they stopped (gauge) */
+	uint64_t bindings;		/* address and interface bindings (gauge) */
+	uint64_t pruned;		/* versions freed by sw_registry_prune */
+	uint64_t forced_pruned;		/* versions freed early, past max_stopped */
+	uint64_t versions_dropped;	/* bindings dropped, past max_versions */
+};
+
+/* sw_registry_stats - the registry's gauges and counters (counters since alloc). */
+void sw_registry_stats(const struct sw_registry *reg, struct sw_registry_stats *st);
+
 /* What a flow endpoint is; names are part of the JSON interface (docs/flows.md). */
 enum sw_endpoint_kind {
 	SW_EP_NONE = 0,		/* not resolved (no identity sources) */
@@ -138,7 +197,10 @@ const char *sw_endpoint_kind_name(enum sw_endpoint_kind k);
 /*
  * Who the two ends of a flow are: [0] the initiator, [1] the responder.
  * Workload pointers come from the registry, whose entries are never changed
- * or freed while it lives (new versions are added instead).
+ * (new versions are added instead) and are freed only by
+ * sw_registry_prune (versions that stopped before its horizon, which a
+ * record must not outlive), past sw_registry_set_max_stopped, or with the
+ * registry.
  */
 struct sw_flow_ident {
 	uint8_t kind[2];			/* enum sw_endpoint_kind; SW_EP_NONE = not resolved */

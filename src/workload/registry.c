@@ -4,22 +4,39 @@
  * and host-side interface the history of who held it when.
  *
  * Bindings are kept newest first; a lookup walks the (short) history of one
- * address. Each address keeps at most SW_HISTORY_MAX bindings, so a host
- * that churns containers does not grow without bound.
+ * address. Each address keeps at most max_versions closed bindings past its
+ * newest ones (SW_REG_VERSIONS by default).
+ *
+ * Memory stays bounded on a host that churns containers for months: running
+ * entries sit on one list, stopped (or superseded) entries on another in the
+ * order they stopped. sw_registry_prune frees the head of the stopped list up
+ * to a horizon given by the caller (who knows how long readers keep
+ * pointers), and past max_stopped entries the oldest are freed at once
+ * (forced). Freeing an entry frees its bindings, and an address (slot) left
+ * with no binding is freed too.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <segwatch/workload.h>
 
-#define SW_HISTORY_MAX 16
+#define SW_REG_VERSIONS 16
+#define SW_REG_STOPPED 65536
 #define SW_OPEN UINT64_MAX
 
 struct sw_wl_entry {
 	struct sw_workload w;
 	bool running;
+	bool keyed;			/* the current version of (source, uid): in by_key */
 	uint64_t started_us, stopped_us;
 	struct sw_wl_entry *next_key;	/* hash chain on (source, uid) */
+	struct sw_wl_entry *prev, *next;	/* on the running or the stopped list */
+};
+
+/* Entries in a doubly linked list; the stopped list is in the order they stopped. */
+struct sw_wl_list {
+	struct sw_wl_entry *head, *tail;
+	size_t n;
 };
 
 struct sw_binding {
@@ -41,13 +58,14 @@ struct sw_map {
 };
 
 struct sw_registry {
-	struct sw_wl_entry **entries;	/* every entry ever, stable pointers */
-	size_t n_entries, cap_entries;
+	struct sw_wl_list running;	/* entries are never moved: pointers stay valid */
+	struct sw_wl_list stopped;	/* oldest stop first */
 	struct sw_wl_entry **by_key;
-	size_t key_mask;
+	size_t key_mask, n_keyed;
 	struct sw_map addrs;
 	struct sw_map ifaces;
-	size_t running;
+	size_t max_versions, max_stopped;
+	struct sw_registry_stats st;	/* the counters; gauges are filled in by sw_registry_stats */
 	uint64_t generation;	/* bumped by every change: watchers compare it */
 };
 
@@ -144,10 +162,50 @@ static struct sw_slot *sw_map_get(struct sw_map *m, const uint8_t key[16])
 	return s;
 }
 
+/* Free slot @s, whose history is empty. */
+static void sw_map_remove(struct sw_map *m, struct sw_slot *s)
+{
+	struct sw_slot **pp = &m->b[sw_hash_bytes(s->key, 16) & m->mask];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = s->next;
+		m->count--;
+	}
+	free(s);
+}
+
 static void sw_ifindex_key(uint8_t key[16], int ifindex)
 {
 	memset(key, 0, 16);
 	memcpy(key, &ifindex, sizeof(ifindex));
+}
+
+static void sw_list_push(struct sw_wl_list *l, struct sw_wl_entry *e)
+{
+	e->prev = l->tail;
+	e->next = NULL;
+	if (l->tail)
+		l->tail->next = e;
+	else
+		l->head = e;
+	l->tail = e;
+	l->n++;
+}
+
+static void sw_list_remove(struct sw_wl_list *l, struct sw_wl_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		l->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NULL;
+	l->n--;
 }
 
 struct sw_registry *sw_registry_alloc(void)
@@ -157,6 +215,8 @@ struct sw_registry *sw_registry_alloc(void)
 	if (!reg)
 		return NULL;
 	reg->key_mask = 1023;
+	reg->max_versions = SW_REG_VERSIONS;
+	reg->max_stopped = SW_REG_STOPPED;
 	reg->by_key = calloc(reg->key_mask + 1, sizeof(*reg->by_key));
 	if (!reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256)) {
 		sw_registry_free(reg);
@@ -165,42 +225,115 @@ struct sw_registry *sw_registry_alloc(void)
 	return reg;
 }
 
+static void sw_list_free(struct sw_wl_list *l)
+{
+	struct sw_wl_entry *e = l->head;
+
+	while (e) {
+		struct sw_wl_entry *next = e->next;
+
+		sw_workload_clear(&e->w);
+		free(e);
+		e = next;
+	}
+	l->head = l->tail = NULL;
+	l->n = 0;
+}
+
 void sw_registry_free(struct sw_registry *reg)
 {
 	if (!reg)
 		return;
-	for (size_t i = 0; i < reg->n_entries; i++) {
-		sw_workload_clear(&reg->entries[i]->w);
-		free(reg->entries[i]);
-	}
-	free(reg->entries);
+	sw_list_free(&reg->running);
+	sw_list_free(&reg->stopped);
 	free(reg->by_key);
 	sw_map_free(&reg->addrs);
 	sw_map_free(&reg->ifaces);
 	free(reg);
 }
 
-static size_t sw_key_hash(const struct sw_registry *reg, enum sw_wl_source source, const char *uid)
+static uint64_t sw_key_hash(enum sw_wl_source source, const char *uid)
 {
-	return (sw_hash_bytes(uid, strlen(uid)) ^ (uint64_t)source) & reg->key_mask;
+	return sw_hash_bytes(uid, strlen(uid)) ^ (uint64_t)source;
 }
 
 static struct sw_wl_entry *sw_registry_find(const struct sw_registry *reg,
 					    enum sw_wl_source source, const char *uid)
 {
-	struct sw_wl_entry *e = reg->by_key[sw_key_hash(reg, source, uid)];
+	struct sw_wl_entry *e = reg->by_key[sw_key_hash(source, uid) & reg->key_mask];
 
 	while (e && !(e->w.source == source && strcmp(e->w.uid, uid) == 0))
 		e = e->next_key;
 	return e;
 }
 
+/* Double the (source, uid) table; on out of memory chains just get longer. */
+static void sw_keys_grow(struct sw_registry *reg)
+{
+	size_t n = (reg->key_mask + 1) * 2;
+	struct sw_wl_entry **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i <= reg->key_mask; i++) {
+		struct sw_wl_entry *e = reg->by_key[i];
+
+		while (e) {
+			struct sw_wl_entry *next = e->next_key;
+			size_t h = sw_key_hash(e->w.source, e->w.uid) & (n - 1);
+
+			e->next_key = b[h];
+			b[h] = e;
+			e = next;
+		}
+	}
+	free(reg->by_key);
+	reg->by_key = b;
+	reg->key_mask = n - 1;
+}
+
+static void sw_registry_unlink_key(struct sw_registry *reg, struct sw_wl_entry *e)
+{
+	struct sw_wl_entry **pp = &reg->by_key[sw_key_hash(e->w.source, e->w.uid) & reg->key_mask];
+
+	if (!e->keyed)
+		return;
+	while (*pp && *pp != e)
+		pp = &(*pp)->next_key;
+	if (*pp)
+		*pp = e->next_key;
+	e->next_key = NULL;
+	e->keyed = false;
+	reg->n_keyed--;
+}
+
+/* Keep at most max_versions bindings in @s, newest first; open ones always stay. */
+static void sw_hist_trim(struct sw_registry *reg, struct sw_slot *s)
+{
+	struct sw_binding **pp = &s->hist;
+	size_t n = 0;
+
+	while (*pp) {
+		struct sw_binding *b = *pp;
+
+		if (n >= reg->max_versions && b->to_us != SW_OPEN) {
+			*pp = b->next;
+			free(b);
+			reg->st.bindings--;
+			reg->st.versions_dropped++;
+			continue;
+		}
+		pp = &b->next;
+		n++;
+	}
+}
+
 /* Open a binding of @key to @e from @now, unless it is already open; trim old history. */
-static bool sw_bind(struct sw_map *m, const uint8_t key[16], struct sw_wl_entry *e, uint64_t now)
+static bool sw_bind(struct sw_registry *reg, struct sw_map *m, const uint8_t key[16],
+		    struct sw_wl_entry *e, uint64_t now)
 {
 	struct sw_slot *s = sw_map_get(m, key);
-	struct sw_binding *b, **pp;
-	int n = 0;
+	struct sw_binding *b;
 
 	if (!s)
 		return false;
@@ -208,23 +341,18 @@ static bool sw_bind(struct sw_map *m, const uint8_t key[16], struct sw_wl_entry 
 		if (b->entry == e && b->to_us == SW_OPEN)
 			return true;
 	b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!b) {
+		if (!s->hist)
+			sw_map_remove(m, s);
 		return false;
+	}
 	b->entry = e;
 	b->from_us = now;
 	b->to_us = SW_OPEN;
 	b->next = s->hist;
 	s->hist = b;
-	for (pp = &s->hist; *pp; n++) {
-		if (n >= SW_HISTORY_MAX && (*pp)->to_us != SW_OPEN) {
-			struct sw_binding *old = *pp;
-
-			*pp = old->next;
-			free(old);
-			continue;
-		}
-		pp = &(*pp)->next;
-	}
+	reg->st.bindings++;
+	sw_hist_trim(reg, s);
 	return true;
 }
 
@@ -239,20 +367,33 @@ static void sw_unbind(struct sw_map *m, const uint8_t key[16], const struct sw_w
 			b->to_us = now > b->from_us ? now : b->from_us + 1;
 }
 
+/* Free every binding of @key to @e, and the slot when none is left. */
+static void sw_unbind_all(struct sw_registry *reg, struct sw_map *m, const uint8_t key[16],
+			  const struct sw_wl_entry *e)
+{
+	struct sw_slot *s = sw_map_find(m, key);
+	struct sw_binding **pp;
+
+	if (!s)
+		return;
+	for (pp = &s->hist; *pp;) {
+		struct sw_binding *b = *pp;
+
+		if (b->entry != e) {
+			pp = &b->next;
+			continue;
+		}
+		*pp = b->next;
+		free(b);
+		reg->st.bindings--;
+	}
+	if (!s->hist)
+		sw_map_remove(m, s);
+}
+
 static bool sw_str_eq(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-static void sw_registry_unlink_key(struct sw_registry *reg, struct sw_wl_entry *e)
-{
-	struct sw_wl_entry **pp = &reg->by_key[sw_key_hash(reg, e->w.source, e->w.uid)];
-
-	while (*pp && *pp != e)
-		pp = &(*pp)->next_key;
-	if (*pp)
-		*pp = e->next_key;
-	e->next_key = NULL;
 }
 
 static void sw_release_all(struct sw_registry *reg, struct sw_wl_entry *e, uint64_t now)
@@ -267,27 +408,59 @@ static void sw_release_all(struct sw_registry *reg, struct sw_wl_entry *e, uint6
 	}
 }
 
+/* A running entry stopped (or was superseded) at @now: to the tail of the stopped list. */
+static void sw_registry_retire(struct sw_registry *reg, struct sw_wl_entry *e, uint64_t now)
+{
+	sw_release_all(reg, e, now);
+	e->running = false;
+	e->stopped_us = now;
+	sw_list_remove(&reg->running, e);
+	sw_list_push(&reg->stopped, e);
+}
+
+/* Free stopped entry @e, its bindings, and the slots left empty. */
+static void sw_registry_free_entry(struct sw_registry *reg, struct sw_wl_entry *e)
+{
+	uint8_t key[16];
+
+	sw_list_remove(&reg->stopped, e);
+	sw_registry_unlink_key(reg, e);
+	for (size_t i = 0; i < e->w.n_addrs; i++)
+		sw_unbind_all(reg, &reg->addrs, e->w.addrs[i], e);
+	if (e->w.ifindex) {
+		sw_ifindex_key(key, e->w.ifindex);
+		sw_unbind_all(reg, &reg->ifaces, key, e);
+	}
+	sw_workload_clear(&e->w);
+	free(e);
+}
+
+/* Past max_stopped: free the entries that stopped first. */
+static void sw_registry_force_prune(struct sw_registry *reg)
+{
+	while (reg->stopped.n > reg->max_stopped) {
+		sw_registry_free_entry(reg, reg->stopped.head);
+		reg->st.forced_pruned++;
+	}
+}
+
+/* A new running entry for @w (its workload is filled in by the caller), the current one of its key. */
 static struct sw_wl_entry *sw_registry_new_entry(struct sw_registry *reg, const struct sw_workload *w)
 {
 	struct sw_wl_entry *e;
 	size_t h;
 
-	if (reg->n_entries == reg->cap_entries) {
-		size_t cap = reg->cap_entries ? reg->cap_entries * 2 : 64;
-		struct sw_wl_entry **p = realloc(reg->entries, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		reg->entries = p;
-		reg->cap_entries = cap;
-	}
+	if (reg->n_keyed > reg->key_mask)
+		sw_keys_grow(reg);
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	h = sw_key_hash(reg, w->source, w->uid);
+	h = sw_key_hash(w->source, w->uid) & reg->key_mask;
 	e->next_key = reg->by_key[h];
 	reg->by_key[h] = e;
-	reg->entries[reg->n_entries++] = e;
+	e->keyed = true;
+	reg->n_keyed++;
+	sw_list_push(&reg->running, e);
 	return e;
 }
 
@@ -334,23 +507,19 @@ bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, ui
 	e->w = copy;
 	if (old) {
 		sw_registry_unlink_key(reg, old);
-		if (old->running) {
-			sw_release_all(reg, old, now_us);
-			old->running = false;
-			old->stopped_us = now_us;
-			reg->running--;
-		}
+		if (old->running)
+			sw_registry_retire(reg, old, now_us);
 	}
 	for (size_t i = 0; ok && i < e->w.n_addrs; i++)
-		ok = sw_bind(&reg->addrs, e->w.addrs[i], e, now_us);
+		ok = sw_bind(reg, &reg->addrs, e->w.addrs[i], e, now_us);
 	if (ok && e->w.ifindex) {
 		sw_ifindex_key(key, e->w.ifindex);
-		ok = sw_bind(&reg->ifaces, key, e, now_us);
+		ok = sw_bind(reg, &reg->ifaces, key, e, now_us);
 	}
 	e->running = true;
 	e->started_us = now_us;
-	reg->running++;
 	reg->generation++;
+	sw_registry_force_prune(reg);
 	return ok;
 }
 
@@ -361,12 +530,41 @@ void sw_registry_stop(struct sw_registry *reg, enum sw_wl_source source, const c
 
 	if (!e || !e->running)
 		return;
-	sw_release_all(reg, e, now_us);
-	e->running = false;
-	e->stopped_us = now_us;
-	reg->running--;
+	sw_registry_retire(reg, e, now_us);
 	reg->generation++;
+	sw_registry_force_prune(reg);
 }
+
+size_t sw_registry_prune(struct sw_registry *reg, uint64_t before_us)
+{
+	size_t n = 0;
+
+	while (reg->stopped.head && reg->stopped.head->stopped_us < before_us) {
+		sw_registry_free_entry(reg, reg->stopped.head);
+		n++;
+	}
+	reg->st.pruned += n;
+	return n;
+}
+
+void sw_registry_set_max_versions(struct sw_registry *reg, size_t n)
+{
+	reg->max_versions = n ? n : 1;
+}
+
+void sw_registry_set_max_stopped(struct sw_registry *reg, size_t n)
+{
+	reg->max_stopped = n ? n : 1;
+	sw_registry_force_prune(reg);
+}
+
+void sw_registry_stats(const struct sw_registry *reg, struct sw_registry_stats *st)
+{
+	*st = reg->st;
+	st->entries_running = reg->running.n;
+	st->entries_stopped = reg->stopped.n;
+}
+
 
 /* Lower is more specific: the engine knows best what runs now. */
 static int sw_source_rank(enum sw_wl_source s)
@@ -409,15 +607,18 @@ const struct sw_workload *sw_registry_lookup_ifindex(const struct sw_registry *r
 	return sw_lookup(&reg->ifaces, key, ts_us);
 }
 
+/* Running entries first, then the stopped ones still kept, oldest stop first. */
 void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn, void *arg)
 {
-	for (size_t i = 0; i < reg->n_entries; i++)
-		fn(&reg->entries[i]->w, reg->entries[i]->running, arg);
+	for (const struct sw_wl_entry *e = reg->running.head; e; e = e->next)
+		fn(&e->w, true, arg);
+	for (const struct sw_wl_entry *e = reg->stopped.head; e; e = e->next)
+		fn(&e->w, false, arg);
 }
 
 size_t sw_registry_count(const struct sw_registry *reg)
 {
-	return reg->running;
+	return reg->running.n;
 }
 
 uint64_t sw_registry_generation(const struct sw_registry *reg)

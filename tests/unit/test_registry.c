@@ -153,6 +153,338 @@ static void test_many_workloads(void **state)
 	sw_registry_free(reg);
 }
 
+static struct sw_registry_stats stats_of(const struct sw_registry *reg)
+{
+	struct sw_registry_stats st;
+
+	sw_registry_stats(reg, &st);
+	return st;
+}
+
+static void test_prune_frees_stopped(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_registry_stats st;
+	struct sw_workload w;
+
+	(void)state;
+	wl_make(&w, SW_WL_SRC_ENGINE, "c1", "web-1", "10.0.0.5");
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	sw_workload_clear(&w);
+	sw_registry_stop(reg, SW_WL_SRC_ENGINE, "c1", 200);
+	wl_make(&w, SW_WL_SRC_ENGINE, "c2", "db-1", "10.0.0.5");
+	assert_true(sw_registry_upsert(reg, &w, 300));
+	sw_workload_clear(&w);
+	st = stats_of(reg);
+	assert_int_equal(st.entries_running, 1);
+	assert_int_equal(st.entries_stopped, 1);
+	assert_int_equal(st.bindings, 2);
+
+	/* stopped at 200: not before 200 */
+	assert_int_equal(sw_registry_prune(reg, 200), 0);
+	assert_string_equal(name_at(reg, "10.0.0.5", 150), "web-1");
+	assert_int_equal(sw_registry_prune(reg, 201), 1);
+	assert_null(name_at(reg, "10.0.0.5", 150));
+	assert_string_equal(name_at(reg, "10.0.0.5", 350), "db-1");
+	/* nothing left to free, and a running workload is never freed */
+	assert_int_equal(sw_registry_prune(reg, UINT64_MAX), 0);
+	assert_string_equal(name_at(reg, "10.0.0.5", 350), "db-1");
+	assert_int_equal(sw_registry_count(reg), 1);
+	st = stats_of(reg);
+	assert_int_equal(st.entries_running, 1);
+	assert_int_equal(st.entries_stopped, 0);
+	assert_int_equal(st.bindings, 1);
+	assert_int_equal(st.pruned, 1);
+	assert_int_equal(st.forced_pruned, 0);
+
+	/* a restart under the same uid after its entry was freed */
+	wl_make(&w, SW_WL_SRC_ENGINE, "c1", "web-1", "10.0.0.6");
+	assert_true(sw_registry_upsert(reg, &w, 400));
+	sw_workload_clear(&w);
+	assert_string_equal(name_at(reg, "10.0.0.6", 450), "web-1");
+	assert_int_equal(sw_registry_count(reg), 2);
+	sw_registry_free(reg);
+}
+
+static void test_prune_superseded_versions(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	const struct sw_workload *v2;
+	struct sw_registry_stats st;
+	struct sw_workload w;
+	uint8_t a[16];
+
+	(void)state;
+	wl_make(&w, SW_WL_SRC_ENGINE, "c1", "web-1", "10.0.0.5");
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	assert_true(sw_workload_add_label(&w, "app", "web"));
+	assert_true(sw_registry_upsert(reg, &w, 200));
+	sw_workload_clear(&w);
+	assert_int_equal(sw_registry_prune(reg, 150), 0);
+	assert_string_equal(name_at(reg, "10.0.0.5", 150), "web-1");
+	/* the first version was superseded at 200 */
+	assert_int_equal(sw_registry_prune(reg, 201), 1);
+	assert_null(name_at(reg, "10.0.0.5", 150));
+	sw_addr_parse("10.0.0.5", a);
+	v2 = sw_registry_lookup_addr(reg, a, 250);
+	assert_non_null(v2);
+	assert_string_equal(sw_workload_label(v2, "app"), "web");
+	/* the current version of a running workload stays, whatever the horizon */
+	assert_int_equal(sw_registry_prune(reg, UINT64_MAX), 0);
+	assert_ptr_equal(sw_registry_lookup_addr(reg, a, 250), v2);
+
+	/* an interface binding goes with its entry */
+	wl_make(&w, SW_WL_SRC_KERNEL, "netns:9", "ns9", "10.0.0.9");
+	w.ifindex = 42;
+	assert_true(sw_registry_upsert(reg, &w, 200));
+	sw_workload_clear(&w);
+	sw_registry_stop(reg, SW_WL_SRC_ENGINE, "c1", 300);
+	sw_registry_stop(reg, SW_WL_SRC_KERNEL, "netns:9", 310);
+	assert_string_equal(sw_registry_lookup_ifindex(reg, 42, 250)->name, "ns9");
+	assert_int_equal(sw_registry_prune(reg, 305), 1);
+	assert_string_equal(sw_registry_lookup_ifindex(reg, 42, 250)->name, "ns9");
+	assert_null(name_at(reg, "10.0.0.5", 250));
+	assert_int_equal(sw_registry_prune(reg, 311), 1);
+	assert_null(sw_registry_lookup_ifindex(reg, 42, 250));
+	assert_null(name_at(reg, "10.0.0.9", 250));
+	st = stats_of(reg);
+	assert_int_equal(st.entries_running + st.entries_stopped + st.bindings, 0);
+	assert_int_equal(st.pruned, 3);
+	sw_registry_free(reg);
+}
+
+/* Ten workloads in turn on one address, three bindings kept. */
+static void test_max_versions(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_registry_stats st;
+	char uid[16];
+
+	(void)state;
+	sw_registry_set_max_versions(reg, 3);
+	for (int i = 0; i < 10; i++) {
+		struct sw_workload w;
+
+		snprintf(uid, sizeof(uid), "c%d", i);
+		wl_make(&w, SW_WL_SRC_ENGINE, uid, uid, "10.0.0.5");
+		assert_true(sw_registry_upsert(reg, &w, (uint64_t)i * 10));
+		sw_workload_clear(&w);
+		sw_registry_stop(reg, SW_WL_SRC_ENGINE, uid, (uint64_t)i * 10 + 5);
+	}
+	for (int i = 0; i < 10; i++) {
+		snprintf(uid, sizeof(uid), "c%d", i);
+		if (i < 7)
+			assert_null(name_at(reg, "10.0.0.5", (uint64_t)i * 10 + 1));
+		else
+			assert_string_equal(name_at(reg, "10.0.0.5", (uint64_t)i * 10 + 1), uid);
+	}
+	st = stats_of(reg);
+	assert_int_equal(st.bindings, 3);
+	assert_int_equal(st.versions_dropped, 7);
+	assert_int_equal(st.entries_stopped, 10); /* entries wait for the horizon */
+	assert_int_equal(st.pruned + st.forced_pruned, 0);
+	assert_int_equal(sw_registry_prune(reg, 1000), 10);
+	st = stats_of(reg);
+	assert_int_equal(st.bindings + st.entries_stopped, 0);
+	sw_registry_free(reg);
+}
+
+static void test_forced_prune(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_registry_stats st;
+	char uid[16], ip[32];
+
+	(void)state;
+	sw_registry_set_max_stopped(reg, 4);
+	for (int i = 0; i < 10; i++) {
+		struct sw_workload w;
+
+		snprintf(uid, sizeof(uid), "c%d", i);
+		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
+		wl_make(&w, SW_WL_SRC_ENGINE, uid, uid, ip);
+		assert_true(sw_registry_upsert(reg, &w, (uint64_t)i * 10));
+		sw_workload_clear(&w);
+		sw_registry_stop(reg, SW_WL_SRC_ENGINE, uid, (uint64_t)i * 10 + 5);
+		assert_true(stats_of(reg).entries_stopped <= 4);
+	}
+	st = stats_of(reg);
+	assert_int_equal(st.entries_stopped, 4);
+	assert_int_equal(st.forced_pruned, 6);
+	assert_int_equal(st.pruned, 0);
+	assert_int_equal(st.bindings, 4);
+	for (int i = 0; i < 10; i++) {
+		snprintf(uid, sizeof(uid), "c%d", i);
+		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
+		if (i < 6)
+			assert_null(name_at(reg, ip, (uint64_t)i * 10 + 1));
+		else
+			assert_string_equal(name_at(reg, ip, (uint64_t)i * 10 + 1), uid);
+	}
+	/* lowering the bound frees the excess now, oldest first */
+	sw_registry_set_max_stopped(reg, 2);
+	st = stats_of(reg);
+	assert_int_equal(st.entries_stopped, 2);
+	assert_int_equal(st.forced_pruned, 8);
+	assert_null(name_at(reg, "10.0.1.7", 71));
+	assert_string_equal(name_at(reg, "10.0.1.8", 81), "c8");
+	/* a running workload is not counted against the bound, nor freed */
+	{
+		struct sw_workload w;
+
+		wl_make(&w, SW_WL_SRC_ENGINE, "r", "running", "10.0.2.1");
+		assert_true(sw_registry_upsert(reg, &w, 200));
+		sw_workload_clear(&w);
+	}
+	sw_registry_set_max_stopped(reg, 1);
+	assert_string_equal(name_at(reg, "10.0.2.1", 300), "running");
+	assert_int_equal(sw_registry_prune(reg, UINT64_MAX), 1);
+	st = stats_of(reg);
+	assert_int_equal(st.pruned, 1);
+	assert_int_equal(st.forced_pruned, 9);
+	assert_int_equal(st.entries_running, 1);
+	assert_int_equal(st.entries_stopped, 0);
+	sw_registry_free(reg);
+}
+
+/*
+ * Months of churn in miniature: 100,000 containers, each running CHURN_LIVE
+ * steps on one of CHURN_ADDRS addresses (reused), some changing midway (a
+ * new version). Flow records hold workload pointers for up to CHURN_HOLD
+ * steps; the registry is pruned every CHURN_EVERY steps with a horizon past
+ * that. Every held pointer is read after each prune (ASan catches a freed
+ * one), lookups give the right workload or NULL, and the gauges stay under
+ * their bounds.
+ */
+#define CHURN_N 100000
+#define CHURN_ADDRS 256
+#define CHURN_LIVE 50
+#define CHURN_HOLD 100
+#define CHURN_EVERY 64
+#define CHURN_STEP 1000
+#define CHURN_VERSIONS 8
+
+struct churn_rec {
+	const struct sw_workload *wl;
+	int who;
+	uint64_t at;
+};
+
+static void churn_ip(char *ip, size_t n, int i)
+{
+	snprintf(ip, n, "10.9.0.%d", i % CHURN_ADDRS);
+}
+
+static void churn_start(struct sw_registry *reg, int i, bool changed, uint64_t now)
+{
+	struct sw_workload w;
+	char uid[16], ip[32];
+
+	snprintf(uid, sizeof(uid), "c%d", i);
+	churn_ip(ip, sizeof(ip), i);
+	wl_make(&w, SW_WL_SRC_ENGINE, uid, uid, ip);
+	if (changed)
+		assert_true(sw_workload_add_label(&w, "v", "2"));
+	assert_true(sw_registry_upsert(reg, &w, now));
+	sw_workload_clear(&w);
+}
+
+/* Who held container @j's address at @ts (while @j ran): @j, or nothing once pruned. */
+static void churn_check_past(const struct sw_registry *reg, int j, uint64_t ts, bool kept)
+{
+	char uid[16], ip[32];
+	const char *got;
+
+	snprintf(uid, sizeof(uid), "c%d", j);
+	churn_ip(ip, sizeof(ip), j);
+	got = name_at(reg, ip, ts);
+	if (kept) {
+		assert_non_null(got);
+		assert_string_equal(got, uid);
+	} else {
+		assert_null(got);
+	}
+}
+
+static void churn_prune(struct sw_registry *reg, struct churn_rec *held, int i, uint64_t now)
+{
+	uint64_t keep = (CHURN_HOLD + 10) * CHURN_STEP;
+	uint64_t horizon = now > keep ? now - keep : 0;
+	struct sw_registry_stats st;
+	char uid[16];
+
+	sw_registry_prune(reg, horizon);
+	for (int k = 0; k < CHURN_HOLD; k++) {
+		if (!held[k].wl || held[k].at + CHURN_HOLD * CHURN_STEP < now)
+			continue;
+		snprintf(uid, sizeof(uid), "c%d", held[k].who);
+		assert_string_equal(held[k].wl->name, uid);
+		assert_string_equal(held[k].wl->uid, uid);
+	}
+	st = stats_of(reg);
+	assert_int_equal(st.entries_running, i + 1 < CHURN_LIVE ? i + 1 : CHURN_LIVE);
+	/* what stopped within the horizon and the prune interval, versions included */
+	assert_true(st.entries_stopped <= 2 * (CHURN_HOLD + 10 + CHURN_EVERY));
+	assert_true(st.bindings <= CHURN_ADDRS * CHURN_VERSIONS);
+	assert_int_equal(st.forced_pruned, 0);
+	/* stopped long before the horizon: gone; stopped just after it: still there */
+	if (i >= 400) {
+		int old = i - 400, young = i - CHURN_LIVE - CHURN_HOLD;
+
+		churn_check_past(reg, old, (uint64_t)(old + 1) * CHURN_STEP + 1, false);
+		/* just before it stopped, and just after it started: every 7th changed
+		 * 25 steps in, and that first version was superseded before the horizon */
+		churn_check_past(reg, young, (uint64_t)(young + CHURN_LIVE + 1) * CHURN_STEP, true);
+		churn_check_past(reg, young, (uint64_t)(young + 1) * CHURN_STEP + 1, young % 7 != 0);
+	}
+}
+
+static void test_churn_bounded(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct churn_rec held[CHURN_HOLD] = { { 0 } };
+	struct sw_registry_stats st;
+	char uid[16], ip[32];
+	uint8_t a[16];
+
+	(void)state;
+	sw_registry_set_max_versions(reg, CHURN_VERSIONS);
+	for (int i = 0; i < CHURN_N; i++) {
+		uint64_t now = (uint64_t)(i + 1) * CHURN_STEP;
+		int j = i - CHURN_LIVE;
+
+		churn_start(reg, i, false, now);
+		if (i >= CHURN_LIVE / 2 && (i - CHURN_LIVE / 2) % 7 == 0)
+			churn_start(reg, i - CHURN_LIVE / 2, true, now);	/* a new version */
+		if (j >= 0) {
+			snprintf(uid, sizeof(uid), "c%d", j);
+			sw_registry_stop(reg, SW_WL_SRC_ENGINE, uid, now + CHURN_STEP / 2);
+		}
+		/* a flow of a container started 10 steps ago, resolved now */
+		if (i >= 10) {
+			churn_ip(ip, sizeof(ip), i - 10);
+			assert_true(sw_addr_parse(ip, a));
+			held[i % CHURN_HOLD].wl = sw_registry_lookup_addr(reg, a, now);
+			held[i % CHURN_HOLD].who = i - 10;
+			held[i % CHURN_HOLD].at = now;
+			assert_non_null(held[i % CHURN_HOLD].wl);
+		}
+		if (i % CHURN_EVERY == 0)
+			churn_prune(reg, held, i, now);
+	}
+	st = stats_of(reg);
+	assert_int_equal(sw_registry_count(reg), CHURN_LIVE);
+	assert_true(st.pruned > CHURN_N - 2 * (CHURN_HOLD + 10 + CHURN_EVERY) - CHURN_LIVE);
+	assert_int_equal(st.versions_dropped, 0);
+	/* at the end: everything stopped goes, the running stay */
+	sw_registry_prune(reg, UINT64_MAX);
+	st = stats_of(reg);
+	assert_int_equal(st.entries_stopped, 0);
+	assert_int_equal(st.entries_running, CHURN_LIVE);
+	assert_int_equal(st.bindings, CHURN_LIVE);
+	sw_registry_free(reg);
+}
+
 static void test_parse(void **state)
 {
 	uint8_t a[16], m[6];
@@ -179,6 +511,11 @@ int main(void)
 		cmocka_unit_test(test_sources_ranked),
 		cmocka_unit_test(test_ifindex_lookup),
 		cmocka_unit_test(test_many_workloads),
+		cmocka_unit_test(test_prune_frees_stopped),
+		cmocka_unit_test(test_prune_superseded_versions),
+		cmocka_unit_test(test_max_versions),
+		cmocka_unit_test(test_forced_prune),
+		cmocka_unit_test(test_churn_bounded),
 		cmocka_unit_test(test_parse),
 	};
 
