@@ -8,6 +8,7 @@
  * keep a flow history (docs/agent.md).
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -182,5 +183,25 @@ const char *sw_agent_log_level_name(int level);
 const char *sw_agent_dedup_name(enum sw_dedup_mode d);
 
 /* ======================== end of configuration ======================== */
+
+/* ======================================================================
+ * Running (docs/agent.md "Running"): the pipeline with the sinks the
+ * config asks for, the policy kept in force, reloads, health.
+ * ====================================================================== */
+
+/* What the agent's owner (the command) turns signals into. */
+struct sw_agent_signals {
+	volatile sig_atomic_t *stop;	/* SIGTERM, SIGINT: write every live flow, then exit */
+	volatile sig_atomic_t *reload;	/* SIGHUP: reload the config and the policy */
+};
+
+/**
+ * sw_agent_run - run until *@sig->stop
+ * @config_path: the config file (NULL: the defaults); read again on reload
+ *
+ * Returns SW_EXIT_OK when stopped, SW_EXIT_USAGE when the config or the
+ * policy is bad at start (errors logged), SW_EXIT_RUNTIME when it cannot run.
+ */
+int sw_agent_run(const char *config_path, const struct sw_agent_signals *sig);
 
 #endif

@@ -41,13 +41,21 @@ struct sw_identity_opts {
 	enum sw_engine_mode engine;	/* AUTO: use a detected socket, silently skip if none */
 	const char *engine_socket;	/* NULL: detect */
 	bool kernel;			/* the netlink view of namespaces and veths */
+	/* an engine that does not answer at open is asked again every 10 s (an agent) */
+	bool engine_retry;
+	size_t max_versions;		/* bindings kept per address; 0: the registry's default */
 };
 
 struct sw_identity_stats {
 	uint64_t inventory_workloads;	/* loaded at open */
 	uint64_t port_errors;		/* ports that could not be captured on */
-	bool engine_connected;
+	bool engine_connected;		/* its events stream is open now */
+	uint64_t engine_opened;		/* engines found after open (it came later) */
 	char engine_error[512];		/* why an AUTO engine is not in use */
+	uint64_t inventory_reloads;	/* inventory files read again after a rewrite */
+	uint64_t inventory_errors;	/* ... that did not load (the old contents stay) */
+	char inventory_error[512];	/* the last such error */
+	uint64_t pruned;		/* stopped workloads forgotten (sw_identity_prune) */
 };
 
 struct sw_identity;
@@ -61,6 +69,17 @@ struct sw_registry *sw_identity_registry(struct sw_identity *id);
 const struct sw_resolver *sw_identity_resolver(const struct sw_identity *id);
 struct sw_engine *sw_identity_engine(struct sw_identity *id);	/* NULL: none */
 struct sw_kernel *sw_identity_kernel(struct sw_identity *id);	/* NULL: none */
+/*
+ * sw_identity_inventories_refresh - inventory files rewritten since they
+ * were read are read again: what they list is bound from @now_us, what they
+ * no longer list is released. A file that does not load changes nothing.
+ */
+void sw_identity_inventories_refresh(struct sw_identity *id, uint64_t now_us);
+/*
+ * sw_identity_prune - forget workloads that stopped more than @horizon_us
+ * before @now_us (no flow record still being written can name them).
+ */
+void sw_identity_prune(struct sw_identity *id, uint64_t now_us, uint64_t horizon_us);
 /* sw_identity_follow_ports - capture on bridge ports as they appear (discovery mode). */
 void sw_identity_follow_ports(struct sw_identity *id, bool follow);
 void sw_identity_stats(const struct sw_identity *id, struct sw_identity_stats *out);
@@ -207,6 +226,13 @@ bool sw_pipeline_close(struct sw_pipeline *p);
 /* The "collect" sink keeps every flow in memory (capture's table and --json). */
 struct sw_flow_rec *sw_sink_collect_flows(struct sw_sink *sink, size_t *n);
 bool sw_sink_collect_failed(struct sw_sink *sink);
+
+/*
+ * The "alerts" sink: an agent_health alert (docs/alerts.md) about the agent
+ * itself; @severity is enum sw_alert_severity (0 low, 1 medium, 2 high).
+ */
+void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *event, int severity,
+			   const char *detail, uint64_t count);
 
 /* The "history" sink (opts: struct sw_history_opts): its counters. */
 struct sw_history_stats;

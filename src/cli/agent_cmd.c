@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 static void sw_agent_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch agent [--config FILE]\n"
+		"usage: segwatch agent [-c|--config FILE]\n"
 		"       segwatch agent check [FILE] [--json [--pretty]]\n\n"
 		"agent    the per-host service: capture on every bridge and its ports, name\n"
 		"         endpoints (container engine, inventories, the kernel), judge or\n"
@@ -36,12 +37,24 @@ static void sw_agent_usage(FILE *out)
 		"         the policy with the policy checker, inventories, baseline and alert\n"
 		"         config, where alerts and history go. Prints \"FILE: ok\" and a summary\n"
 		"         of the effective configuration; without FILE, the defaults\n\n"
+		"  -c, --config FILE      agent: the config file (docs/agent.md); read again\n"
+		"                         on SIGHUP and when the policy file changes\n"
 		"  -j, --json             check: the effective configuration as JSON, every\n"
 		"                         default explicit (itself a valid config file)\n"
 		"  -p, --pretty           indent the JSON\n"
 		"  -h, --help             this text\n\n"
-		"exit codes: 0 ok (warnings allowed); 2 usage error or errors in the config\n"
-		"            or the files it names; 3 the config cannot be read\n");
+		"Signals: SIGTERM/SIGINT write every live flow to the history and stop (the\n"
+		"ruleset stays in force unless policy.on_stop is \"remove\"); SIGHUP reloads the\n"
+		"config and the policy: a bad file is refused and the running one stays.\n\n"
+		"examples:\n"
+		"  segwatch agent check /etc/segwatch/agent.json\n"
+		"  segwatch agent --config /etc/segwatch/agent.json\n"
+		"  segwatch agent                  # defaults: every bridge, engine, history in\n"
+		"                                  # /var/lib/segwatch/flows\n"
+		"  systemctl enable --now segwatch-agent   # tools/systemd/segwatch-agent.service\n\n"
+		"exit codes: 0 ok, or stopped (warnings allowed); 2 usage error or errors in the\n"
+		"            config, the policy or the files they name; 3 the config cannot be\n"
+		"            read, or the agent cannot run (no permission, netlink)\n");
 }
 
 /* "FILE: MSG", or "FILE:MSG" when MSG starts with "line:col:". */
@@ -290,16 +303,72 @@ static const struct option sw_agent_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Signal handlers can only talk through globals; these are the agent's. */
+static volatile sig_atomic_t sw_agent_stop_flag, sw_agent_reload_flag;
+
+static void sw_agent_on_stop(int sig)
+{
+	(void)sig;
+	sw_agent_stop_flag = 1;
+}
+
+static void sw_agent_on_hup(int sig)
+{
+	(void)sig;
+	sw_agent_reload_flag = 1;
+}
+
+/* segwatch agent [--config FILE]: run until SIGTERM or SIGINT; SIGHUP reloads. */
+static int sw_agent_run_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sw_agent_signals sig = { &sw_agent_stop_flag, &sw_agent_reload_flag };
+	struct sigaction sa = { .sa_handler = sw_agent_on_stop };
+	char *config = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return sw_agent_usage(stdout), SW_EXIT_OK;
+		if (c != 'c')
+			return sw_agent_usage(stderr), SW_EXIT_USAGE;
+		free(config);
+		/* the agent reads it again on reload, wherever its cwd is then */
+		if (!(config = realpath(optarg, NULL))) {
+			fprintf(stderr, "segwatch agent: %s: %m\n", optarg);
+			return SW_EXIT_RUNTIME;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "segwatch agent: unexpected argument \"%s\"\n", argv[optind]);
+		free(config);
+		return SW_EXIT_USAGE;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = sw_agent_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = sw_agent_run(config, &sig);
+	free(config);
+	return rc;
+}
+
 int sw_cmd_agent(int argc, char **argv)
 {
 	size_t flags = JSON_COMPACT;
 	bool json = false;
 	int c;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		sw_agent_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SW_EXIT_USAGE : SW_EXIT_OK;
-	}
+	if (argc < 2 || argv[1][0] == '-')
+		return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ?
+			       (sw_agent_usage(stdout), SW_EXIT_OK) : sw_agent_run_cmd(argc, argv);
 	if (strcmp(argv[1], "check") != 0) {
 		fprintf(stderr, "segwatch agent: unknown verb \"%s\" (check; see segwatch agent "
 				"--help)\n", argv[1]);

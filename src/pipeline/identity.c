@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <segwatch/engine.h>
 #include <segwatch/inventory.h>
@@ -15,8 +16,25 @@
 
 #include "internal.h"
 
+/* An inventory file followed while the agent runs: rewritten, it is read again. */
+struct sw_inventory_file {
+	char *path;
+	struct stat st;
+	char **uids;		/* workloads it bound, to release those it no longer lists */
+	size_t n_uids;
+	enum sw_wl_source *sources;
+};
+
+#define SW_ENGINE_RETRY_US 10000000ull	/* no engine yet: ask again this often */
+
 struct sw_identity {
 	struct sw_registry *reg;
+	struct sw_inventory_file inv[SW_MAX_INVENTORIES];
+	unsigned n_inv;
+	enum sw_engine_mode engine_mode;
+	bool engine_retry;
+	char *engine_socket;		/* NULL: detect */
+	uint64_t next_engine_try_us;
 	struct sw_resolver resolver;
 	struct sw_engine *engine;
 	struct sw_kernel *kernel;
@@ -25,27 +43,110 @@ struct sw_identity {
 	struct sw_identity_stats st;
 };
 
+static void sw_inventory_file_forget(struct sw_inventory_file *f)
+{
+	for (size_t i = 0; i < f->n_uids; i++)
+		free(f->uids[i]);
+	free(f->uids);
+	free(f->sources);
+	f->uids = NULL;
+	f->sources = NULL;
+	f->n_uids = 0;
+}
+
+/* Who @wl (@n of them) binds, kept to release those a rewritten file no longer lists. */
+static bool sw_inventory_file_remember(struct sw_inventory_file *f, const struct sw_workload *wl,
+				       size_t n)
+{
+	sw_inventory_file_forget(f);
+	f->uids = calloc(n + 1, sizeof(*f->uids));
+	f->sources = calloc(n + 1, sizeof(*f->sources));
+	if (!f->uids || !f->sources)
+		return false;
+	for (size_t i = 0; i < n; i++, f->n_uids++) {
+		if (!(f->uids[i] = strdup(wl[i].uid ? wl[i].uid : "")))
+			return false;
+		f->sources[i] = wl[i].source;
+	}
+	return true;
+}
+
+static bool sw_inventory_lists(const struct sw_workload *wl, size_t n, const char *uid,
+			       enum sw_wl_source source)
+{
+	for (size_t i = 0; i < n; i++)
+		if (wl[i].source == source && strcmp(wl[i].uid ? wl[i].uid : "", uid) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Read @f and bind what it lists from @now_us (0 at open: an inventory says
+ * who holds an address, not since when); what it listed before and no
+ * longer does is released at @now_us. A file that does not load changes nothing.
+ */
+static int sw_inventory_file_load(struct sw_identity *id, struct sw_inventory_file *f,
+				  uint64_t now_us, struct sw_err *err)
+{
+	struct sw_inventory_stats st;
+	struct sw_workload *wl = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (stat(f->path, &f->st) != 0)
+		memset(&f->st, 0, sizeof(f->st));
+	rc = sw_inventory_load(f->path, &wl, &n, &st, err);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	for (size_t i = 0; i < f->n_uids; i++)
+		if (!sw_inventory_lists(wl, n, f->uids[i], f->sources[i]))
+			sw_registry_stop(id->reg, f->sources[i], f->uids[i], now_us);
+	for (size_t j = 0; j < n && rc == SW_EXIT_OK; j++)
+		if (!sw_registry_upsert(id->reg, &wl[j], now_us))
+			rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	if (rc == SW_EXIT_OK && !sw_inventory_file_remember(f, wl, n))
+		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	if (rc == SW_EXIT_OK)
+		id->st.inventory_workloads = n;
+	sw_inventory_free(wl, n);
+	return rc;
+}
+
 static int sw_identity_load_inventories(struct sw_identity *id, const struct sw_identity_opts *o,
 					struct sw_err *err)
 {
-	for (unsigned i = 0; i < o->n_inventories; i++) {
-		struct sw_inventory_stats st;
-		struct sw_workload *wl = NULL;
-		size_t n = 0;
-		int rc = sw_inventory_load(o->inventories[i], &wl, &n, &st, err);
+	int rc = SW_EXIT_OK;
 
-		if (rc != SW_EXIT_OK)
-			return rc;
-		/* an inventory says who holds an address, not since when: from the start */
-		for (size_t j = 0; j < n; j++)
-			if (!sw_registry_upsert(id->reg, &wl[j], 0)) {
-				sw_inventory_free(wl, n);
-				return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-			}
-		id->st.inventory_workloads += n;
-		sw_inventory_free(wl, n);
+	for (unsigned i = 0; i < o->n_inventories && rc == SW_EXIT_OK; i++) {
+		struct sw_inventory_file *f = &id->inv[id->n_inv];
+
+		if (!(f->path = strdup(o->inventories[i])))
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		id->n_inv++;
+		rc = sw_inventory_file_load(id, f, 0, err);
 	}
-	return SW_EXIT_OK;
+	return rc;
+}
+
+void sw_identity_inventories_refresh(struct sw_identity *id, uint64_t now_us)
+{
+	for (unsigned i = 0; i < id->n_inv; i++) {
+		struct sw_inventory_file *f = &id->inv[i];
+		struct sw_err err = { 0 };
+		struct stat now;
+
+		if (stat(f->path, &now) != 0 ||
+		    (now.st_ino == f->st.st_ino && now.st_size == f->st.st_size &&
+		     now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
+		     now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec))
+			continue; /* gone (being rewritten?) or the same: keep what we have */
+		if (sw_inventory_file_load(id, f, now_us, &err) == SW_EXIT_OK) {
+			id->st.inventory_reloads++;
+		} else {
+			id->st.inventory_errors++;
+			snprintf(id->st.inventory_error, sizeof(id->st.inventory_error), "%s", err.msg);
+		}
+	}
 }
 
 static int sw_identity_open_engine(struct sw_identity *id, const struct sw_identity_opts *o,
@@ -54,18 +155,40 @@ static int sw_identity_open_engine(struct sw_identity *id, const struct sw_ident
 	struct sw_err e2 = { 0 };
 	int rc;
 
+	id->engine_mode = o->engine;
+	id->engine_retry = o->engine_retry;
 	if (o->engine == SW_ENGINE_OFF)
 		return SW_EXIT_OK;
-	rc = sw_engine_open(&id->engine, o->engine_socket, id->reg, &e2);
+	if (o->engine_socket && !(id->engine_socket = strdup(o->engine_socket)))
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	rc = sw_engine_open(&id->engine, id->engine_socket, id->reg, &e2);
 	if (rc == SW_EXIT_OK)
 		return SW_EXIT_OK;
 	id->engine = NULL;
-	if (o->engine == SW_ENGINE_ON) {
+	if (o->engine == SW_ENGINE_ON && !o->engine_retry) {
 		*err = e2;
 		return rc;
 	}
 	snprintf(id->st.engine_error, sizeof(id->st.engine_error), "%s", e2.msg);
-	return SW_EXIT_OK; /* auto: no engine here is fine */
+	return SW_EXIT_OK; /* auto: no engine here is fine; retry: it may come later */
+}
+
+/* An engine that was not there at open (or could not be reached): ask again now and then. */
+static void sw_identity_engine_retry(struct sw_identity *id, uint64_t now_us)
+{
+	struct sw_err err = { 0 };
+
+	if (id->engine || !id->engine_retry || id->engine_mode == SW_ENGINE_OFF ||
+	    now_us < id->next_engine_try_us)
+		return;
+	id->next_engine_try_us = now_us + SW_ENGINE_RETRY_US;
+	if (sw_engine_open(&id->engine, id->engine_socket, id->reg, &err) == SW_EXIT_OK) {
+		id->st.engine_error[0] = '\0';
+		id->st.engine_opened++;
+	} else {
+		id->engine = NULL;
+		snprintf(id->st.engine_error, sizeof(id->st.engine_error), "%s", err.msg);
+	}
 }
 
 static int sw_identity_open_kernel(struct sw_identity *id, const struct sw_identity_opts *o,
@@ -125,6 +248,8 @@ int sw_identity_open(struct sw_identity **out, const struct sw_identity_opts *o,
 		free(id);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	}
+	if (o->max_versions)
+		sw_registry_set_max_versions(id->reg, o->max_versions);
 	sw_resolver_init(&id->resolver, id->reg);
 	sw_resolver_load_host_addrs(&id->resolver);
 	rc = sw_identity_load_inventories(id, o, err);
@@ -145,6 +270,7 @@ void sw_identity_poll(struct sw_identity *id, struct sw_capture *cap, uint64_t n
 	struct sw_err err = { 0 };
 
 	id->cap = cap;
+	sw_identity_engine_retry(id, now_us);
 	if (id->engine)
 		sw_engine_poll(id->engine, now_us, &err); /* problems are counted in its stats */
 	sw_identity_poll_kernel(id, now_us);
@@ -171,6 +297,12 @@ struct sw_kernel *sw_identity_kernel(struct sw_identity *id)
 	return id->kernel;
 }
 
+void sw_identity_prune(struct sw_identity *id, uint64_t now_us, uint64_t horizon_us)
+{
+	if (now_us > horizon_us)
+		id->st.pruned += sw_registry_prune(id->reg, now_us - horizon_us);
+}
+
 void sw_identity_follow_ports(struct sw_identity *id, bool follow)
 {
 	id->follow_ports = follow;
@@ -178,8 +310,14 @@ void sw_identity_follow_ports(struct sw_identity *id, bool follow)
 
 void sw_identity_stats(const struct sw_identity *id, struct sw_identity_stats *out)
 {
+	struct sw_engine_stats es;
+
 	*out = id->st;
-	out->engine_connected = id->engine != NULL;
+	out->engine_connected = false;
+	if (id->engine) {
+		sw_engine_get_stats(id->engine, &es);
+		out->engine_connected = es.connected;
+	}
 }
 
 void sw_identity_close(struct sw_identity *id)
@@ -190,5 +328,10 @@ void sw_identity_close(struct sw_identity *id)
 	sw_kernel_close(id->kernel);
 	sw_resolver_clear(&id->resolver);
 	sw_registry_free(id->reg);
+	for (unsigned i = 0; i < id->n_inv; i++) {
+		sw_inventory_file_forget(&id->inv[i]);
+		free(id->inv[i].path);
+	}
+	free(id->engine_socket);
 	free(id);
 }

@@ -21,7 +21,9 @@ struct sw_pipeline {
 	unsigned n_sinks;
 	bool any_flow_new;			/* some sink wants flows as they begin */
 	bool finished;
-	/* bridges and ports found when no interface was named */
+	/* the strings of opts.capture, copied: the caller's may go (an agent's reload) */
+	char *own_file, *own_filter;
+	/* interfaces named, or bridges and ports found when none was */
 	char *found[SW_CAPTURE_MAX_IFACES];
 	const char *ifaces[SW_CAPTURE_MAX_IFACES];
 	unsigned n_found;

@@ -115,6 +115,27 @@ static int sw_pipeline_open_sources(struct sw_pipeline *p, struct sw_err *err)
 	return rc;
 }
 
+/* Copies of the capture's strings, owned by the pipeline. */
+static int sw_pipeline_own_strings(struct sw_pipeline *p, struct sw_err *err)
+{
+	struct sw_capture_opts *c = &p->opts.capture;
+
+	if ((c->file && !(p->own_file = strdup(c->file))) ||
+	    (c->filter && !(p->own_filter = strdup(c->filter))))
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	c->file = p->own_file;
+	c->filter = p->own_filter;
+	if (c->n_ifaces > SW_CAPTURE_MAX_IFACES)
+		return sw_err_set(err, SW_EXIT_USAGE, "at most %d interfaces", SW_CAPTURE_MAX_IFACES);
+	for (unsigned i = 0; i < c->n_ifaces; i++, p->n_found++)
+		if (!(p->found[i] = strdup(c->ifaces[i])))
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	for (unsigned i = 0; i < p->n_found; i++)
+		p->ifaces[i] = p->found[i];
+	c->ifaces = c->n_ifaces ? p->ifaces : NULL;
+	return SW_EXIT_OK;
+}
+
 int sw_pipeline_open(struct sw_pipeline **out, const struct sw_pipeline_opts *o,
 		     struct sw_err *err)
 {
@@ -128,7 +149,9 @@ int sw_pipeline_open(struct sw_pipeline **out, const struct sw_pipeline_opts *o,
 	p->opts.capture.tick = sw_pipeline_tick;
 	p->opts.capture.tick_arg = p;
 	p->opts.capture.wait_for_ifaces = o->wait_for_ifaces;
-	rc = sw_pipeline_open_sources(p, err);
+	rc = sw_pipeline_own_strings(p, err);
+	if (rc == SW_EXIT_OK)
+		rc = sw_pipeline_open_sources(p, err);
 	if (rc == SW_EXIT_OK &&
 	    !(p->table = sw_flow_table_alloc(&p->opts.flow, sw_pipeline_on_flow_end, p)))
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
@@ -302,6 +325,8 @@ bool sw_pipeline_close(struct sw_pipeline *p)
 	sw_identity_close(p->id);
 	for (unsigned i = 0; i < p->n_found; i++)
 		free(p->found[i]);
+	free(p->own_file);
+	free(p->own_filter);
 	free(p);
 	return ok;
 }

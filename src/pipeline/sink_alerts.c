@@ -260,6 +260,14 @@ static int sw_alerts_open(struct sw_pipeline *p, const void *opts, void **priv, 
 	return SW_EXIT_OK;
 }
 
+void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *event, int severity,
+			   const char *detail, uint64_t count)
+{
+	struct sw_sink_alerts *a = sw_pipeline_sink_priv(sink);
+
+	sw_alert_health(a->engine, ts_us, event, (enum sw_alert_severity)severity, detail, count);
+}
+
 const struct sw_sink_ops sw_sink_alerts_ops = {
 	.name = "alerts",
 	.open = sw_alerts_open,

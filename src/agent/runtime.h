@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SW_AGENT_RUNTIME_H
+#define SW_AGENT_RUNTIME_H
+
+/*
+ * Private to the agent's run loop (run.c), its tick (tick.c) and reloads
+ * (reload.c). One struct sw_agent holds everything the agent keeps: no
+ * global state but the signal flags its owner passes in.
+ */
+
+#include <sys/stat.h>
+
+#include <segwatch/agent.h>
+#include <segwatch/enforce.h>
+#include <segwatch/pipeline.h>
+#include <segwatch/policy.h>
+#include <segwatch/service.h>
+
+#define SW_AGENT_FILE_CHECK_US 1000000ull	/* policy and inventory files: changed? */
+#define SW_AGENT_TABLE_CHECK_US 2000000ull	/* segwatch's table still there? */
+#define SW_AGENT_HEALTH_US 10000000ull	/* counters compared, tables pruned */
+#define SW_AGENT_STATUS_US 5000000ull	/* systemd STATUS= */
+#define SW_AGENT_COUNTERS_US 60000000ull	/* a counters record into the history */
+#define SW_AGENT_KLOG_FLUSH_US 60000000ull	/* kernel_log records into the history */
+
+/* What the last health check saw, to report only what is new. */
+struct sw_agent_seen {
+	uint64_t history_lost;		/* queue full + write errors */
+	uint64_t evictions;		/* flows forced out of a full table */
+	uint64_t klog_not_aggregated;
+	uint64_t port_errors;
+	bool engine_connected;
+};
+
+struct sw_agent {
+	const char *config_path;	/* NULL: defaults */
+	const struct sw_agent_signals *sig;
+	struct sw_agent_config cfg;	/* in force */
+	bool cfg_loaded;
+	struct sw_log *log;
+	struct sw_service svc;
+	struct sw_policy *policy;	/* in force; NULL: none */
+	struct stat policy_st;		/* to notice the file changing */
+	struct sw_enforcer *enf;	/* NULL: the ruleset is not ours to keep */
+	struct sw_pipeline *pl;
+	struct sw_sink *history, *alerts, *klog;
+	volatile sig_atomic_t pl_stop;	/* the capture loop ends: stop, or restart */
+	bool restart;			/* after a reload the pipeline is rebuilt */
+	bool ready;			/* READY=1 sent */
+	bool announce;			/* the pipeline runs: say so at its first tick */
+	uint64_t started_us;
+	uint64_t next_file_check, next_table_check, next_health, next_status, next_counters;
+	struct sw_agent_seen seen;
+	uint64_t reloads, reloads_refused, ruleset_restored;
+};
+
+/* run.c */
+int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err);
+void sw_agent_pipeline_close(struct sw_agent *a);
+/* sw_agent_enforce - apply the policy in force over the pipeline's workloads. */
+int sw_agent_enforce(struct sw_agent *a, const char *why);
+/* sw_agent_health_alert - an agent_health alert (when alerts are on) and a log line. */
+void sw_agent_health_alert(struct sw_agent *a, int level, const char *event, uint64_t count,
+			   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* tick.c: the pipeline's tick, on the capture thread. */
+void sw_agent_tick(struct sw_pipeline *p, uint64_t now_us, void *arg);
+/* sw_agent_status - one line of what the agent does now (STATUS=, logs). */
+void sw_agent_status(struct sw_agent *a, char *buf, size_t len);
+
+/* reload.c */
+/* sw_agent_policy_load - the policy file of @cfg (NULL when it has none); errors logged. */
+int sw_agent_policy_load(struct sw_agent *a, const struct sw_agent_config *cfg,
+			 struct sw_policy **out, struct stat *st);
+/* sw_agent_reload - SIGHUP or a changed file: all of it, or nothing (the old stays in force). */
+void sw_agent_reload(struct sw_agent *a, const char *why);
+/* sw_agent_file_changed - whether @path differs from @st (and @st is updated). */
+bool sw_agent_file_changed(const char *path, struct stat *st);
+
+#endif
