@@ -14,7 +14,7 @@
 /*
  * sw_proto_name - "tcp", "udp", "sctp", "udplite", "icmp" (IPv4 only),
  * "icmpv6" (IPv6 only), or NULL for a protocol without a name here. @family
- * is 4, 6, or 0 when unknown (ICMP then named by its number alone).
+ * is 4 or 6, or 0 when unknown (then both ICMPs are named).
  */
 const char *sw_proto_name(uint8_t proto, int family);
 /* sw_proto_name_or_num - the name, or the number written into @buf (>= 4 bytes). */

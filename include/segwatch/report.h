@@ -19,8 +19,6 @@
 void sw_report_addr(char *buf, size_t len, const uint8_t addr[16], int family);
 /* sw_report_time - RFC 3339 UTC with microseconds. */
 void sw_report_time(char *buf, size_t len, uint64_t us);
-/* sw_report_proto_name - "tcp", "udp", ... or the number. @buf holds at least 8 bytes. */
-const char *sw_report_proto_name(uint8_t proto, int family, char *buf, size_t len);
 /* sw_report_tcp_flags - letters FSRPAUEC for the flags set. @buf holds at least 9 bytes. */
 const char *sw_report_tcp_flags(uint8_t flags, char *buf);
 

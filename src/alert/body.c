@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <segwatch/learn.h>
+#include <segwatch/proto.h>
 
 #include "internal.h"
 
@@ -84,23 +85,11 @@ static json_t *sw_alert_endpoint_json(const struct sw_alert_engine *e,
 	return o;
 }
 
-static const char *sw_alert_proto_name(uint8_t proto, char *buf, size_t size)
-{
-	switch (proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 132: return "sctp";
-	case 1: return "icmp";
-	case 58: return "icmpv6";
-	default: snprintf(buf, size, "%u", proto); return buf;
-	}
-}
-
 static void sw_alert_body_conn(json_t *o, const struct sw_alert_conn *c)
 {
 	char pbuf[8];
 
-	json_object_set_new(o, "proto", json_string(sw_alert_proto_name(c->proto, pbuf, sizeof(pbuf))));
+	json_object_set_new(o, "proto", json_string(sw_proto_name_or_num(c->proto, 0, pbuf, sizeof(pbuf))));
 	if (c->proto == 1 || c->proto == 58)
 		json_object_set_new(o, "icmp_type", json_integer(c->icmp_type));
 	else

@@ -117,7 +117,7 @@ static bool sw_sender_initiates(const struct sw_flow_obs *o, bool *inferred)
 	return true;
 }
 
-void sw_flow_rec_begin(struct sw_flow_rec *r, const struct sw_flow_obs *o)
+void sw_flow_live_begin(struct sw_flow_live *r, const struct sw_flow_obs *o)
 {
 	bool inferred;
 	bool from_init = sw_sender_initiates(o, &inferred);
@@ -133,7 +133,7 @@ void sw_flow_rec_begin(struct sw_flow_rec *r, const struct sw_flow_obs *o)
 	}
 }
 
-static void sw_tcp_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o, bool from_init)
+static void sw_tcp_advance(struct sw_flow_live *r, const struct sw_flow_obs *o, bool from_init)
 {
 	uint8_t f = o->tcp_flags;
 
@@ -154,7 +154,7 @@ static void sw_tcp_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o, b
 		r->state = SW_FLOW_CLOSED;
 }
 
-void sw_flow_rec_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o)
+void sw_flow_live_advance(struct sw_flow_live *r, const struct sw_flow_obs *o)
 {
 	int sender_side = o->dir == SW_DIR_AB ? 0 : 1;
 	bool from_init = sender_side == r->init_side;
@@ -168,7 +168,7 @@ void sw_flow_rec_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o)
 }
 
 /* A fresh SYN on a tuple whose connection is over starts a new flow. */
-bool sw_flow_rec_is_reuse(const struct sw_flow_rec *r, const struct sw_flow_obs *o)
+bool sw_flow_live_is_reuse(const struct sw_flow_live *r, const struct sw_flow_obs *o)
 {
 	return r->key.proto == 6 && (o->tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN &&
 	       (r->state == SW_FLOW_CLOSED || r->state == SW_FLOW_REFUSED);

@@ -35,7 +35,7 @@
 #define SW_WHEEL_SLOTS 4096u
 
 /* Memory per flow is a product figure (docs/benchmarks.md): keep an eye on it. */
-_Static_assert(sizeof(struct sw_flow_rec) == 112, "flow record grew");
+_Static_assert(sizeof(struct sw_flow_live) == 112, "flow record grew");
 
 struct sw_flow_queue {
 	uint32_t head, tail;
@@ -51,7 +51,7 @@ struct sw_flow_table {
 	uint32_t *buckets;
 	uint32_t bucket_mask;
 	uint32_t max_buckets;
-	struct sw_flow_rec **chunks;
+	struct sw_flow_live **chunks;
 	uint32_t n_chunks;	/* allocated so far */
 	uint32_t max_chunks;
 	uint32_t next_unused;	/* records never used yet (1-based) */
@@ -77,7 +77,7 @@ void sw_flow_config_defaults(struct sw_flow_config *cfg)
 	cfg->active_s = 1800;
 }
 
-static inline struct sw_flow_rec *sw_rec(const struct sw_flow_table *t, uint32_t idx)
+static inline struct sw_flow_live *sw_rec(const struct sw_flow_table *t, uint32_t idx)
 {
 	idx--;
 	return &t->chunks[idx >> SW_CHUNK_SHIFT][idx & (SW_CHUNK_RECS - 1)];
@@ -184,7 +184,7 @@ static uint32_t sw_rec_alloc(struct sw_flow_table *t)
 	if (t->next_unused >= t->n_chunks * SW_CHUNK_RECS) {
 		/* a small table (--max-flows below one chunk) gets a small chunk */
 		size_t recs = t->cfg.max_flows < SW_CHUNK_RECS ? t->cfg.max_flows : SW_CHUNK_RECS;
-		struct sw_flow_rec *c;
+		struct sw_flow_live *c;
 
 		if (t->n_chunks == t->max_chunks)
 			return 0;
@@ -204,7 +204,7 @@ static void sw_rec_release(struct sw_flow_table *t, uint32_t idx)
 
 static void sw_hash_unlink(struct sw_flow_table *t, uint32_t idx)
 {
-	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_live *r = sw_rec(t, idx);
 	uint32_t *pp = &t->buckets[sw_flow_hash(t, &r->key) & t->bucket_mask];
 
 	while (*pp && *pp != idx)
@@ -220,7 +220,7 @@ static uint32_t sw_now_s(const struct sw_flow_table *t, uint64_t us)
 
 static void sw_wheel_unlink(struct sw_flow_table *t, uint32_t idx)
 {
-	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_live *r = sw_rec(t, idx);
 	struct sw_flow_queue *q = &t->wheel[r->due_s % SW_WHEEL_SLOTS];
 
 	if (r->qprev)
@@ -235,7 +235,7 @@ static void sw_wheel_unlink(struct sw_flow_table *t, uint32_t idx)
 
 static void sw_wheel_insert(struct sw_flow_table *t, uint32_t idx, uint32_t due_s)
 {
-	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_live *r = sw_rec(t, idx);
 	struct sw_flow_queue *q;
 
 	if (due_s <= t->wheel_s)
@@ -255,7 +255,7 @@ static void sw_wheel_insert(struct sw_flow_table *t, uint32_t idx, uint32_t due_
 	q->tail = idx;
 }
 
-static int sw_rec_class(const struct sw_flow_rec *r)
+static int sw_rec_class(const struct sw_flow_live *r)
 {
 	switch (r->key.proto) {
 	case 6:
@@ -272,12 +272,12 @@ static int sw_rec_class(const struct sw_flow_rec *r)
 	}
 }
 
-static uint64_t sw_rec_first(const struct sw_flow_rec *r)
+static uint64_t sw_rec_first(const struct sw_flow_live *r)
 {
 	return r->base_us; /* the earliest packet either way, by construction */
 }
 
-static uint64_t sw_rec_last(const struct sw_flow_rec *r)
+static uint64_t sw_rec_last(const struct sw_flow_live *r)
 {
 	uint32_t a = r->packets[0] ? r->last_off[0] : 0;
 	uint32_t b = r->packets[1] ? r->last_off[1] : 0;
@@ -285,7 +285,7 @@ static uint64_t sw_rec_last(const struct sw_flow_rec *r)
 	return r->base_us + (a > b ? a : b);
 }
 
-static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_rec *r,
+static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_live *r,
 			uint64_t now_us)
 {
 	uint64_t last = sw_rec_last(r);
@@ -294,7 +294,7 @@ static bool sw_rec_idle(const struct sw_flow_table *t, const struct sw_flow_rec 
 }
 
 /* The second (relative to the epoch) at which a record's idle timeout ends, rounded up. */
-static uint32_t sw_rec_deadline(const struct sw_flow_table *t, const struct sw_flow_rec *r)
+static uint32_t sw_rec_deadline(const struct sw_flow_table *t, const struct sw_flow_live *r)
 {
 	uint64_t end = sw_rec_last(r) + (uint64_t)t->idle_s[sw_rec_class(r)] * 1000000;
 
@@ -306,7 +306,7 @@ static uint32_t sw_rec_deadline(const struct sw_flow_table *t, const struct sw_f
 
 static void sw_rec_schedule(struct sw_flow_table *t, uint32_t idx)
 {
-	struct sw_flow_rec *r = sw_rec(t, idx);
+	struct sw_flow_live *r = sw_rec(t, idx);
 
 	r->qclass = (uint8_t)sw_rec_class(r);
 	sw_wheel_insert(t, idx, sw_rec_deadline(t, r));
@@ -314,7 +314,7 @@ static void sw_rec_schedule(struct sw_flow_table *t, uint32_t idx)
 
 /* ---- emitting ---- */
 
-static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_rec *r, int i)
+static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_live *r, int i)
 {
 	d->bytes = r->bytes[i];
 	d->packets = r->packets[i];
@@ -324,7 +324,7 @@ static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_rec *r, in
 }
 
 /* The public view of a record, oriented initiator -> responder. */
-static void sw_rec_export(const struct sw_flow_rec *r, enum sw_flow_end end, struct sw_flow *out)
+static void sw_rec_export(const struct sw_flow_live *r, enum sw_flow_end end, struct sw_flow *out)
 {
 	struct sw_flow f;
 	int i = r->init_side;
@@ -347,7 +347,7 @@ static void sw_rec_export(const struct sw_flow_rec *r, enum sw_flow_end end, str
 	*out = f;
 }
 
-static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
+static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_live *r,
 			enum sw_flow_end end)
 {
 	struct sw_flow f;
@@ -360,7 +360,7 @@ static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_rec *r,
 }
 
 /* A flow just began (its first packet is accounted): tell the watcher, if any. */
-static void sw_rec_notify_new(struct sw_flow_table *t, const struct sw_flow_rec *r)
+static void sw_rec_notify_new(struct sw_flow_table *t, const struct sw_flow_live *r)
 {
 	struct sw_flow f;
 
@@ -386,7 +386,7 @@ static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_en
 }
 
 /* Forget the counters of a record, keeping key, queue and hash links. */
-static void sw_rec_reset(struct sw_flow_rec *r)
+static void sw_rec_reset(struct sw_flow_live *r)
 {
 	r->base_us = 0;
 	memset(r->first_off, 0, sizeof(r->first_off));
@@ -407,7 +407,7 @@ static void sw_wheel_run_slot(struct sw_flow_table *t, uint32_t slot_s, uint64_t
 
 	q->head = q->tail = 0;
 	while (idx) {
-		struct sw_flow_rec *r = sw_rec(t, idx);
+		struct sw_flow_live *r = sw_rec(t, idx);
 		uint32_t next = r->qnext;
 
 		if (next) /* records of a slot are scattered: start the next load now */
@@ -490,7 +490,7 @@ static uint32_t sw_flow_find_hashed(const struct sw_flow_table *t, const struct 
 
 	*bucket = b;
 	while (idx) {
-		struct sw_flow_rec *r = sw_rec(t, idx);
+		struct sw_flow_live *r = sw_rec(t, idx);
 
 		if (memcmp(&r->key, k, sizeof(*k)) == 0)
 			return idx;
@@ -508,7 +508,7 @@ static uint32_t sw_flow_find(const struct sw_flow_table *t, const struct sw_flow
 static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs *o,
 			       uint32_t *bucket)
 {
-	struct sw_flow_rec *r;
+	struct sw_flow_live *r;
 	uint32_t idx;
 
 	if (t->stats.live >= t->cfg.max_flows)
@@ -519,7 +519,7 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 	r = sw_rec(t, idx);
 	memset(r, 0, sizeof(*r));
 	r->key = o->key;
-	sw_flow_rec_begin(r, o);
+	sw_flow_live_begin(r, o);
 	/* eviction may have unlinked from this bucket: the pointer is still valid */
 	r->hnext = *bucket;
 	*bucket = idx;
@@ -530,7 +530,7 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 }
 
 /* Move base_us back to @ts_us (a packet older than the record's first). */
-static void sw_rec_rebase(struct sw_flow_rec *r, uint64_t ts_us)
+static void sw_rec_rebase(struct sw_flow_live *r, uint64_t ts_us)
 {
 	uint32_t shift = (uint32_t)(r->base_us - ts_us);
 
@@ -542,14 +542,14 @@ static void sw_rec_rebase(struct sw_flow_rec *r, uint64_t ts_us)
 }
 
 /* Offset of @ts_us from the record's base; sw_rec_too_long keeps it in range. */
-static uint32_t sw_rec_off(const struct sw_flow_rec *r, uint64_t ts_us)
+static uint32_t sw_rec_off(const struct sw_flow_live *r, uint64_t ts_us)
 {
 	uint64_t off = ts_us > r->base_us ? ts_us - r->base_us : 0;
 
 	return off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
 }
 
-static void sw_rec_account(struct sw_flow_rec *r, const struct sw_flow_obs *o)
+static void sw_rec_account(struct sw_flow_live *r, const struct sw_flow_obs *o)
 {
 	int d = o->dir;
 	uint64_t first = o->first_us ? o->first_us : o->ts_us;
@@ -573,16 +573,16 @@ static void sw_rec_account(struct sw_flow_rec *r, const struct sw_flow_obs *o)
  * Start a new record in place of a finished one with the same key: the old
  * one is emitted, the slot keeps its hash and queue links.
  */
-static void sw_rec_restart(struct sw_flow_table *t, struct sw_flow_rec *r,
+static void sw_rec_restart(struct sw_flow_table *t, struct sw_flow_live *r,
 			   const struct sw_flow_obs *o, enum sw_flow_end end)
 {
 	sw_rec_emit(t, r, end);
 	sw_rec_reset(r);
-	sw_flow_rec_begin(r, o);
+	sw_flow_live_begin(r, o);
 	t->stats.created++;
 }
 
-static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_rec *r,
+static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_live *r,
 			    const struct sw_flow_obs *o)
 {
 	uint64_t first = sw_rec_first(r);
@@ -606,7 +606,7 @@ static void sw_flow_grow_buckets(struct sw_flow_table *t)
 		uint32_t idx = t->buckets[i];
 
 		while (idx) {
-			struct sw_flow_rec *r = sw_rec(t, idx);
+			struct sw_flow_live *r = sw_rec(t, idx);
 			uint32_t next = r->hnext;
 			uint32_t *b = &nb[sw_flow_hash(t, &r->key) & (n - 1)];
 
@@ -623,7 +623,7 @@ static void sw_flow_grow_buckets(struct sw_flow_table *t)
 static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow_obs *o,
 				   uint64_t hash)
 {
-	struct sw_flow_rec *r;
+	struct sw_flow_live *r;
 	uint32_t *bucket, idx;
 	bool restarted = false;
 
@@ -642,7 +642,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 			return; /* out of memory: counted as not created */
 		r = sw_rec(t, idx);
 		sw_rec_account(r, o);
-		sw_flow_rec_advance(r, o);
+		sw_flow_live_advance(r, o);
 		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
 		sw_rec_notify_new(t, r);
 		return;
@@ -651,7 +651,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 	if (sw_rec_idle(t, r, o->ts_us)) {
 		sw_rec_restart(t, r, o, SW_END_IDLE);
 		restarted = true;
-	} else if (sw_flow_rec_is_reuse(r, o)) {
+	} else if (sw_flow_live_is_reuse(r, o)) {
 		sw_rec_restart(t, r, o, SW_END_REUSED);
 		restarted = true;
 	} else if (sw_rec_too_long(t, r, o)) {
@@ -663,7 +663,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		t->stats.active_cuts++;
 	}
 	sw_rec_account(r, o);
-	sw_flow_rec_advance(r, o);
+	sw_flow_live_advance(r, o);
 	if (restarted)
 		sw_rec_notify_new(t, r);
 	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
@@ -682,7 +682,7 @@ bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
 {
 	const struct sw_pkt_inner *in = &pkt->inner;
 	struct sw_flow_obs o = { 0 };
-	struct sw_flow_rec *r;
+	struct sw_flow_live *r;
 	uint32_t *bucket, idx;
 	int orig_dir;
 

@@ -29,7 +29,7 @@ enum { SW_DIR_AB = 0, SW_DIR_BA = 1 };
 enum sw_qclass { SW_Q_TCP, SW_Q_TCP_CLOSED, SW_Q_UDP, SW_Q_ICMP, SW_Q_OTHER, SW_Q_MAX };
 
 /* One live flow, in canonical orientation (see struct sw_flow_key). */
-struct sw_flow_rec {
+struct sw_flow_live {
 	struct sw_flow_key key;
 	uint32_t hnext;		/* next in hash chain, or in the free list */
 	uint32_t qnext;		/* next and previous in its timer wheel slot */
@@ -97,9 +97,9 @@ void sw_frag_expire(struct sw_frag_table *ft, struct sw_flow_table *t, uint64_t 
 		    bool all);
 
 /* flow_state.c: initiator and state, pure functions of a record and a packet. */
-void sw_flow_rec_begin(struct sw_flow_rec *r, const struct sw_flow_obs *o);
-void sw_flow_rec_advance(struct sw_flow_rec *r, const struct sw_flow_obs *o);
-bool sw_flow_rec_is_reuse(const struct sw_flow_rec *r, const struct sw_flow_obs *o);
+void sw_flow_live_begin(struct sw_flow_live *r, const struct sw_flow_obs *o);
+void sw_flow_live_advance(struct sw_flow_live *r, const struct sw_flow_obs *o);
+bool sw_flow_live_is_reuse(const struct sw_flow_live *r, const struct sw_flow_obs *o);
 bool sw_flow_icmp_is_refusal(int family, uint8_t type, uint8_t code);
 
 /* Counters the fragment tracker bumps in the table's stats. */

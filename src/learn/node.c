@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <segwatch/proto.h>
+
 #include "internal.h"
 
 #define SW_LEARN_NAME_CUT 120
@@ -77,16 +79,10 @@ uint64_t sw_learn_hash(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
+/* The protocols a policy rule can name (udplite has no name in the policy language). */
 const char *sw_learn_proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 132: return "sctp";
-	case 1: return "icmp";
-	case 58: return "icmpv6";
-	default: return NULL;
-	}
+	return proto == 136 ? NULL : sw_proto_name(proto, 0);
 }
 
 bool sw_learn_proto_ok(uint8_t proto)

@@ -14,6 +14,7 @@ static void put_addr(FILE *out, uint8_t family, const uint8_t *key)
 	fputs(buf, out);
 }
 
+/* nft's own keywords for `meta l4proto` (its grammar, not our names: "ipv6-icmp"). */
 static const char *l4_name(uint8_t proto)
 {
 	switch (proto) {

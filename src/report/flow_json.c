@@ -25,21 +25,6 @@ void sw_report_time(char *buf, size_t len, uint64_t us)
 	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(us % 1000000));
 }
 
-const char *sw_report_proto_name(uint8_t proto, int family, char *buf, size_t len)
-{
-	switch (proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	case 1: return family == 4 ? "icmp" : "1";
-	case 58: return family == 6 ? "icmpv6" : "58";
-	default:
-		snprintf(buf, len, "%u", proto);
-		return buf;
-	}
-}
-
 const char *sw_report_tcp_flags(uint8_t flags, char *buf)
 {
 	static const char letters[] = "FSRPAUEC";

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <segwatch/proto.h>
 #include <segwatch/report.h>
 
 struct sw_out {
@@ -325,7 +326,7 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 
 	sw_puts(&o, "{\"type\":\"flow\"");
 	sw_put_kv_u64(&o, "family", f->family);
-	sw_put_kv_str(&o, "proto", sw_report_proto_name(f->proto, f->family, num, sizeof(num)));
+	sw_put_kv_str(&o, "proto", sw_proto_name_or_num(f->proto, f->family, num, sizeof(num)));
 	sw_put_kv_u64(&o, "proto_num", f->proto);
 	sw_put_kv_addr(&o, "src", f->init_addr, f->family);
 	sw_put_kv_u64(&o, "sport", f->init_port);
@@ -372,7 +373,7 @@ size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_re
 	sw_put_key(&o, "prefix");
 	sw_put_json_str(&o, k->prefix);
 	sw_put_kv_u64(&o, "family", k->family);
-	sw_put_kv_str(&o, "proto", sw_report_proto_name(k->proto, k->family, num, sizeof(num)));
+	sw_put_kv_str(&o, "proto", sw_proto_name_or_num(k->proto, k->family, num, sizeof(num)));
 	sw_put_kv_u64(&o, "proto_num", k->proto);
 	sw_put_kv_addr(&o, "src", k->src, k->family);
 	sw_put_kv_addr(&o, "dst", k->dst, k->family);

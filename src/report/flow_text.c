@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/proto.h>
 #include <segwatch/report.h>
 
 static int sw_flow_cmp(const void *pa, const void *pb)
@@ -80,10 +81,10 @@ void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n)
 		snprintf(by, sizeof(by), "%" PRIu64 "/%" PRIu64, f->fwd.bytes, f->rev.bytes);
 		if ((f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58))
 			snprintf(proto, sizeof(proto), "%s/%u",
-				 sw_report_proto_name(f->proto, f->family, num, sizeof(num)), f->icmp_type);
+				 sw_proto_name_or_num(f->proto, f->family, num, sizeof(num)), f->icmp_type);
 		else
 			snprintf(proto, sizeof(proto), "%s",
-				 sw_report_proto_name(f->proto, f->family, num, sizeof(num)));
+				 sw_proto_name_or_num(f->proto, f->family, num, sizeof(num)));
 		fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
 			sw_flow_state_name(f->state), f->flags & SW_FLOW_F_INFERRED ? "inf" : "obs",
 			pk, by, (double)(last - sw_flow_first_us(f)) / 1e6);

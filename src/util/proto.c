@@ -23,7 +23,7 @@ const char *sw_proto_name(uint8_t proto, int family)
 {
 	for (size_t i = 0; i < sizeof(sw_protos) / sizeof(sw_protos[0]); i++)
 		if (sw_protos[i].num == proto &&
-		    (!sw_protos[i].family || sw_protos[i].family == family))
+		    (!sw_protos[i].family || !family || sw_protos[i].family == family))
 			return sw_protos[i].name;
 	return NULL;
 }

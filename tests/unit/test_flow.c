@@ -356,7 +356,7 @@ static void test_tcp_midstream(void **state)
 }
 
 /*
- * POSSIBLE BUG (src/flow/flow_state.c, sw_flow_rec_begin): docs/flows.md
+ * POSSIBLE BUG (src/flow/flow_state.c, sw_flow_live_begin): docs/flows.md
  * defines "established" for TCP as "SYN answered by SYN-ACK, or data both
  * ways when picked up mid-stream". A single mid-stream data packet that is
  * never answered is data one way only, so it must not be "established".
