@@ -23,6 +23,11 @@ const char *sw_text_quote(struct sw_quote *q, const char *text);
  * in any script stay readable. Cut with "..." to fit @size. Returns @buf.
  */
 const char *sw_text_escape(char *buf, size_t size, const char *text);
+/*
+ * sw_text_escape_len - the same escaping with no "..." (a log line): as many
+ * whole characters as fit, @buf always terminated; returns the length written.
+ */
+size_t sw_text_escape_len(char *buf, size_t size, const char *text);
 
 /*
  * sw_text_suggest - the entry of @known closest to @word by edit distance

@@ -57,13 +57,8 @@ struct sw_log {
 	struct sw_log_slot slots[SW_LOG_SLOTS];
 };
 
-/*
- * sw_log_escape - @src as printable text in @dst (always terminated): control
- * bytes, DEL, backslash, invalid UTF-8, C1 controls and bidirectional
- * overrides become \xNN per byte. Cut on a whole character when @dst is full.
- * Returns the length written.
- */
-size_t sw_log_escape(char *dst, size_t size, const char *src);
+/* Hostile text (container names) is escaped with sw_text_escape_len (include/segwatch/text.h). */
+#include <segwatch/text.h>
 
 /* sw_log_fd_is_journal - whether @fd is the stream $JOURNAL_STREAM names (dev:inode). */
 bool sw_log_fd_is_journal(int fd);

@@ -181,7 +181,7 @@ static void sw_emit_stderr(struct sw_log *lg, enum sw_log_level level, const cha
 	size_t o = sw_line_prefix(lg, level, line, sizeof(line));
 	const size_t room = sizeof(line) - 1;	/* for the newline */
 
-	o += sw_log_escape(line + o, room - o, text);
+	o += sw_text_escape_len(line + o, room - o, text);
 	for (size_t i = 0; i < n && o + 2 < room; i++) {
 		if (!sw_field_name_ok(f[i].name) || !f[i].value)
 			continue;
@@ -190,7 +190,7 @@ static void sw_emit_stderr(struct sw_log *lg, enum sw_log_level level, const cha
 			o = room - 1;
 			break;
 		}
-		o += sw_log_escape(line + o, room - o, f[i].value);
+		o += sw_text_escape_len(line + o, room - o, f[i].value);
 	}
 	line[o++] = '\n';
 	/* one write: lines from threads or processes sharing the fd stay whole */
@@ -207,7 +207,7 @@ static void sw_emit_journal(struct sw_log *lg, enum sw_log_level level, const ch
 	int k = 0;
 
 	strcpy(msg, "MESSAGE=");
-	sw_log_escape(msg + 8, sizeof(msg) - 8, text);
+	sw_text_escape_len(msg + 8, sizeof(msg) - 8, text);
 	snprintf(prio, sizeof(prio), "PRIORITY=%d", (int)level);
 	iov[k++] = (struct iovec){ msg, strlen(msg) };
 	iov[k++] = (struct iovec){ prio, strlen(prio) };

@@ -63,7 +63,7 @@ int sw_service_notify_status(struct sw_service *s, struct sw_err *err, const cha
 	va_end(ap);
 	/* a newline would end the assignment and start one of the text's choosing */
 	memcpy(msg, "STATUS=", 7);
-	sw_log_escape(msg + 7, sizeof(msg) - 7, raw);
+	sw_text_escape_len(msg + 7, sizeof(msg) - 7, raw);
 	return sw_notify_send(s, msg, err);
 }
 

@@ -63,22 +63,23 @@ static bool sw_text_is_control(const unsigned char *t, size_t n)
 		(t[1] == 0x81 && t[2] >= 0xa6 && t[2] <= 0xa9));
 }
 
-const char *sw_text_escape(char *buf, size_t size, const char *text)
+/*
+ * Escape @text into @buf while a character and @reserve more bytes fit;
+ * whole characters only. Returns the length written; *@cut says whether
+ * text was left over.
+ */
+static size_t sw_text_escape_core(char *buf, size_t size, const char *text, size_t reserve,
+				  bool *cut)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	size_t o = 0;
 
-	if (size < 8) {
-		if (size)
-			buf[0] = '\0';
-		return buf;
-	}
+	*cut = false;
 	while (*t) {
 		size_t n = sw_text_utf8_len(t), need = n == 0 ? 4 : sw_text_is_control(t, n) ? 4 * n : n;
 
-		if (o + need + 4 > size) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
+		if (o + need + reserve + 1 > size) {
+			*cut = true;
 			break;
 		}
 		if (n == 0 || sw_text_is_control(t, n)) {
@@ -91,7 +92,32 @@ const char *sw_text_escape(char *buf, size_t size, const char *text)
 		t += n ? n : 1;
 	}
 	buf[o] = '\0';
+	return o;
+}
+
+const char *sw_text_escape(char *buf, size_t size, const char *text)
+{
+	bool cut;
+	size_t o;
+
+	if (size < 8) {
+		if (size)
+			buf[0] = '\0';
+		return buf;
+	}
+	o = sw_text_escape_core(buf, size, text, 3, &cut);
+	if (cut)
+		memcpy(buf + o, "...", 4);
 	return buf;
+}
+
+size_t sw_text_escape_len(char *buf, size_t size, const char *text)
+{
+	bool cut;
+
+	if (size == 0)
+		return 0;
+	return sw_text_escape_core(buf, size, text, 0, &cut);
 }
 
 /*

@@ -118,7 +118,7 @@ static void check_escape(const char *in, const char *want)
 {
 	char out[256];
 
-	sw_log_escape(out, sizeof(out), in);
+	sw_text_escape_len(out, sizeof(out), in);
 	assert_string_equal(out, want);
 }
 
@@ -145,10 +145,10 @@ static void test_escape_cut(void **state)
 
 	(void)state;
 	/* "ab" fits, the escape of \x01 (4 bytes) does not: cut before it, never in it */
-	assert_int_equal(sw_log_escape(out, 6, "ab\x01" "cd"), 2);
+	assert_int_equal(sw_text_escape_len(out, 6, "ab\x01" "cd"), 2);
 	assert_string_equal(out, "ab");
 	/* a two-byte character is not split */
-	assert_int_equal(sw_log_escape(out, 4, "ab\xc3\xa9"), 2);
+	assert_int_equal(sw_text_escape_len(out, 4, "ab\xc3\xa9"), 2);
 	assert_string_equal(out, "ab");
 }
 
