@@ -72,6 +72,12 @@ for c in inspect:
 PY
 	fail "segwatch workloads does not list Docker's containers as docker inspect shows them"
 ok "workloads: 4 running containers as Docker sees them, the stopped one not listed"
+DOCKER_HOST=unix://$DK_SOCK in_ns "$SEGWATCH" workloads --json >"$TMP/detected.json" 2>&1 ||
+	fail "segwatch workloads with DOCKER_HOST: $(tail -2 "$TMP/detected.json")"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["engine"] == sys.argv[2], d["engine"]
+assert any(w["name"] == "web1" and w["source"] == "engine" for w in d["workloads"])' \
+	"$TMP/detected.json" "$DK_SOCK" || fail "DOCKER_HOST=unix://$DK_SOCK was not used"
+ok "the engine socket is found through \$DOCKER_HOST"
 
 echo "== segwatch capture --engine -i $BR"
 # nsenter itself, not in_ns: $! must be segwatch (nsenter execs it) for kill -TERM
@@ -166,8 +172,8 @@ c = doc["counters"]
 assert c["kernel_drops"] == 0 and c["malformed"] == 0, c
 for f in sorted(flows, key=lambda f: f["first_seen"]):
     s, d = f["src_workload"], f["dst_workload"]
-    print(f"ok: {f['proto']:6} {s['name']} {s['labels']} -> {d['name']} {d['labels']} "
-          (f"port {f['dport']}" if f["proto"] in ("tcp", "udp") else ""))
+    port = f" port {f['dport']}" if f["proto"] in ("tcp", "udp") else ""
+    print(f"ok: {f['proto']:6} {s['name']} {s['labels']} -> {d['name']} {d['labels']}{port}")
 PY
 	fail "flows are not named as expected"
 ok "every flow between containers names both ends; late1 named; old1 and new1 told apart on $REUSED"
