@@ -23,7 +23,6 @@
 #     the shims), killed by pid
 # The host's own network namespace, tables and bridges are never touched.
 
-DK_TAG=$1
 DK_DIR=$(mktemp -d "/tmp/sw-dk-$1.XXXXXX")
 DK_NETNS=sw-dk-$1-$$
 DK_SOCK=$DK_DIR/docker.sock
@@ -62,6 +61,7 @@ dk_stop_daemon() {
 	[ -n "$DK_PID" ] || return 0
 	if [ -S "$DK_SOCK" ]; then
 		# containers first: their namespaces and mounts are released in order
+		# shellcheck disable=SC2046 # ids, one word each
 		timeout 30 "$DOCKER" -H "unix://$DK_SOCK" rm -f -v \
 			$(timeout 10 "$DOCKER" -H "unix://$DK_SOCK" ps -aq 2>/dev/null) >/dev/null 2>&1
 		for n in $DK_NETS; do
@@ -191,6 +191,7 @@ ip_of() {
 }
 
 # A web server with a page to fetch (busybox httpd answers 404 without one).
+# shellcheck disable=SC2034 # used by the tests that source this
 SERVE='exec httpd -f -p 80 -h /srv'
 
 # reach FROM ADDRESS: an HTTP GET to port 80 with a 2 s limit; 0 when the page came back

@@ -40,7 +40,7 @@ dk_run db1 "$NET" --label app=db -- sh -c "$SERVE" || fail "run db1"
 dk_run web1 "$NET" --label app=web -- sleep 600 || fail "run web1"
 API=$(ip_of api1 "$NET") DB=$(ip_of db1 "$NET")
 API6=$(ip_of api1 "$NET" GlobalIPv6Address) DB6=$(ip_of db1 "$NET" GlobalIPv6Address)
-[ -n "$API6" ] && [ -n "$DB6" ] || fail "no IPv6 addresses ($API6, $DB6)"
+{ [ -n "$API6" ] && [ -n "$DB6" ]; } || fail "no IPv6 addresses ($API6, $DB6)"
 must_pass web1 "$DB"	# before the policy: everyone reaches everyone
 must_pass web1 "$DB6"
 
