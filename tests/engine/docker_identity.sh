@@ -15,9 +15,16 @@
 #      its MAC: Docker derives it from the IPv4 address) is not taken for the
 #      first: each flow is named after the container that held the address
 #      when the flow began, even though both flows end only at the final flush
+#   5. with engine_probe (PROBE, optional): containers started while it
+#      watches are known within 1 s of their start, with the addresses docker
+#      inspect gives, bound from their StartedAt although Docker's first
+#      event about them is the network's connect, up to a second earlier;
+#      a stop and a removal release them; no document failed to parse
 # Exit: 0 pass, 1 fail, 77 skip (not root, or dockerd cannot run here).
 set -u
-SEGWATCH=${1:?usage: docker_identity.sh SEGWATCH}
+SEGWATCH=${1:?usage: docker_identity.sh SEGWATCH [ENGINE_PROBE]}
+PROBE=${2:-}
+LATENCY_LIMIT_MS=1000
 # shellcheck source=tests/engine/docker_lib.sh
 . "$(dirname "$0")/docker_lib.sh" ident
 NET=swdk-ident
@@ -177,4 +184,33 @@ for f in sorted(flows, key=lambda f: f["first_seen"]):
 PY
 	fail "flows are not named as expected"
 ok "every flow between containers names both ends; late1 named; old1 and new1 told apart on $REUSED"
+if [ -n "$PROBE" ]; then
+	echo "== engine_probe: start and stop events"
+	[ -x "$PROBE" ] || fail "no engine_probe at $PROBE"
+	CHECK="python3 $(dirname "$0")/probe_check.py"
+	LOG=$TMP/probe.err
+	nsenter --net="/run/netns/$DK_NETNS" "$PROBE" --socket "$DK_SOCK" --watch 120 \
+		>"$TMP/probe.out" 2>"$TMP/probe.err" &
+	PROBE_PID=$!
+	BG_PIDS="$BG_PIDS $PROBE_PID"
+	$CHECK ready "$TMP/probe.out" 30 || fail "engine_probe is not ready"
+	max=0
+	for n in 1 2 3; do
+		dk_run "ev$n" "$NET" --label app=ev --label seq="$n" -- sleep 600 || fail "run ev$n"
+		dk inspect "ev$n" >"$TMP/inspect-ev.json"
+		ms=$($CHECK change "$TMP/probe.out" start "ev$n" 10 "$TMP/inspect-ev.json") || fail "ev$n"
+		echo "  ev$n: known $ms ms after it started (limit $LATENCY_LIMIT_MS ms)"
+		[ "$ms" -lt "$LATENCY_LIMIT_MS" ] || fail "ev$n known only after $ms ms"
+		if ((ms > max)); then max=$ms; fi
+	done
+	dk stop -t 0 ev1 >/dev/null || fail "stop ev1"
+	$CHECK change "$TMP/probe.out" stop ev1 10 >/dev/null || fail "ev1 not released at its stop"
+	dk rm -f ev2 >/dev/null || fail "rm ev2"
+	$CHECK change "$TMP/probe.out" stop ev2 10 >/dev/null || fail "ev2 not released at its removal"
+	kill -TERM "$PROBE_PID"
+	wait "$PROBE_PID" || fail "engine_probe exited with $? (sanitizer report in its stderr?)"
+	BG_PIDS=
+	$CHECK stats "$TMP/probe.out" 0 || fail "engine_probe stats"
+	ok "start events applied within $max ms at most; a stop and a removal released"
+fi
 echo "PASS: docker identity ($(dk version -f '{{.Server.Version}}'))"
