@@ -20,7 +20,7 @@
 #     containerd create whatever they are told: removed when they did not
 #     exist before and are empty after
 #   - the processes whose command line names DK_DIR (dockerd, its containerd,
-#     the shims), killed by pid
+#     the shims) and those in its cgroups (containers), killed by pid
 # The host's own network namespace, tables and bridges are never touched.
 
 DK_DIR=$(mktemp -d "/tmp/sw-dk-$1.XXXXXX")
@@ -57,9 +57,9 @@ dk_own_pids() {
 }
 
 dk_stop_daemon() {
-	local pid n _
-	[ -n "$DK_PID" ] || return 0
-	if [ -S "$DK_SOCK" ]; then
+	local pid n
+	[ -n "$DK_PID" ] || [ -n "$(dk_own_pids)" ] || return 0
+	if [ -n "$DK_PID" ] && [ -S "$DK_SOCK" ]; then
 		# containers first: their namespaces and mounts are released in order
 		# shellcheck disable=SC2046 # ids, one word each
 		timeout 30 "$DOCKER" -H "unix://$DK_SOCK" rm -f -v \
@@ -68,11 +68,7 @@ dk_stop_daemon() {
 			timeout 10 "$DOCKER" -H "unix://$DK_SOCK" network rm "$n" >/dev/null 2>&1
 		done
 	fi
-	kill -TERM "$DK_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.2; done
-	kill -KILL "$DK_PID" 2>/dev/null
-	wait "$DK_PID" 2>/dev/null
-	DK_PID=
+	dk_daemon_stop
 	# its containerd and shims, should they outlive it
 	for pid in $(dk_own_pids); do kill -TERM "$pid" 2>/dev/null; done
 	sleep 0.2
@@ -94,6 +90,10 @@ docker_cleanup() {
 	dk_stop_daemon
 	dk_unmount
 	[ -e "/run/netns/$DK_NETNS" ] && ip netns del "$DK_NETNS" 2>/dev/null
+	# container processes left when dockerd could not remove them: in our cgroups
+	for pid in $(sort -u /sys/fs/cgroup/*/"$DK_CGROUP"/*/cgroup.procs 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null
+	done
 	for c in /sys/fs/cgroup/*/"$DK_CGROUP"; do
 		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
@@ -126,6 +126,35 @@ dk_image() {
 	rm -rf "$rootfs"
 }
 
+# dk_daemon_start: dockerd in DK_NETNS (DK_PID), answering within 30 s; 1 when it does not.
+# No default bridge (docker0): the tests make their own networks. --live-restore:
+# containers outlive a restart of dockerd (dk_daemon_restart).
+dk_daemon_start() {
+	setsid nsenter --net="/run/netns/$DK_NETNS" dockerd --data-root "$DK_DIR/data" \
+		--exec-root "$DK_DIR/exec" --pidfile "$DK_DIR/dockerd.pid" -H "unix://$DK_SOCK" \
+		--config-file "$DK_DIR/daemon.json" \
+		--cgroup-parent "/$DK_CGROUP" --bridge=none --iptables=true --experimental \
+		--ip6tables --userland-proxy=false --live-restore \
+		--storage-driver "$(dk_storage_driver)" --log-level warn \
+		>>"$DK_DIR/dockerd.log" 2>&1 </dev/null &
+	DK_PID=$!
+	for _ in $(seq 150); do
+		dk_ping && return 0
+		kill -0 "$DK_PID" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# dk_daemon_stop: dockerd ends (its containers run on: --live-restore).
+dk_daemon_stop() {
+	kill -TERM "$DK_PID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.2; done
+	kill -KILL "$DK_PID" 2>/dev/null
+	wait "$DK_PID" 2>/dev/null
+	DK_PID=
+}
+
 # docker_up: root, the tools, the namespace, dockerd answering, the image, a container that runs.
 docker_up() {
 	local t
@@ -141,24 +170,10 @@ docker_up() {
 	in_ns ip link set lo up
 	# its trust key here, not in /etc/docker (no command-line flag for it in 20.10)
 	printf '{"deprecated-key-path": "%s/key.json"}\n' "$DK_DIR" >"$DK_DIR/daemon.json"
-	# no default bridge (docker0): the tests make their own networks
-	setsid nsenter --net="/run/netns/$DK_NETNS" dockerd --data-root "$DK_DIR/data" \
-		--exec-root "$DK_DIR/exec" --pidfile "$DK_DIR/dockerd.pid" -H "unix://$DK_SOCK" \
-		--config-file "$DK_DIR/daemon.json" \
-		--cgroup-parent "/$DK_CGROUP" --bridge=none --iptables=true --experimental \
-		--ip6tables --userland-proxy=false \
-		--storage-driver "$(dk_storage_driver)" --log-level warn \
-		>"$DK_DIR/dockerd.log" 2>&1 </dev/null &
-	DK_PID=$!
-	for _ in $(seq 150); do
-		dk_ping && break
-		kill -0 "$DK_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	if ! dk_ping; then
+	dk_daemon_start || {
 		tail -3 "$DK_DIR/dockerd.log"
 		skip "dockerd does not start here (its log is above)"
-	fi
+	}
 	dk_image || fail "docker import of the busybox image"
 	t=$(dk run --rm --network none "$DK_IMAGE" echo alive 2>&1) ||
 		skip "dockerd cannot run a container here: $(echo "$t" | tail -1)"
