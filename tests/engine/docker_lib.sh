@@ -91,9 +91,8 @@ docker_cleanup() {
 	dk_unmount
 	[ -e "/run/netns/$DK_NETNS" ] && ip netns del "$DK_NETNS" 2>/dev/null
 	# container processes left when dockerd could not remove them: in our cgroups
-	for pid in $(sort -u /sys/fs/cgroup/*/"$DK_CGROUP"/*/cgroup.procs 2>/dev/null); do
-		kill -KILL "$pid" 2>/dev/null
-	done
+	sort -u /sys/fs/cgroup/*/"$DK_CGROUP"/*/cgroup.procs 2>/dev/null |
+		while read -r pid; do kill -KILL "$pid" 2>/dev/null; done
 	for c in /sys/fs/cgroup/*/"$DK_CGROUP"; do
 		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
