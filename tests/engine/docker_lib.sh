@@ -88,11 +88,12 @@ docker_cleanup() {
 	for pid in $BG_PIDS; do kill "$pid" 2>/dev/null; done
 	for pid in $BG_PIDS; do wait "$pid" 2>/dev/null; done
 	dk_stop_daemon
-	dk_unmount
-	[ -e "/run/netns/$DK_NETNS" ] && ip netns del "$DK_NETNS" 2>/dev/null
 	# container processes left when dockerd could not remove them: in our cgroups
 	sort -u /sys/fs/cgroup/*/"$DK_CGROUP"/*/cgroup.procs 2>/dev/null |
 		while read -r pid; do kill -KILL "$pid" 2>/dev/null; done
+	sleep 0.2	# for them to leave the cgroups
+	dk_unmount
+	[ -e "/run/netns/$DK_NETNS" ] && ip netns del "$DK_NETNS" 2>/dev/null
 	for c in /sys/fs/cgroup/*/"$DK_CGROUP"; do
 		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
