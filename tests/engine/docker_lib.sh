@@ -12,7 +12,7 @@
 #     from or written to /etc/docker), the log
 #   - the network namespace DK_NETNS: dockerd runs in it (nsenter, so /sys and
 #     its cgroups stay visible), so the bridges, veths, ip_forward, br_netfilter
-#     sysctls and the iptables-nft tables it writes (ip nat, ip filter) are all
+#     sysctls and the iptables-nft tables it writes (ip/ip6 nat and filter) are all
 #     in there and go with it; the namespace has no interface to the outside,
 #     so container traffic never leaves it
 #   - the cgroups under /sys/fs/cgroup/*/DK_CGROUP (--cgroup-parent)
