@@ -115,7 +115,9 @@ struct sw_engine_change {
 	const char *uid;
 	const char *name;		/* may be NULL for a stop */
 	const struct sw_workload *w;	/* START: what was bound; NULL for STOP */
-	uint64_t event_us;		/* when the engine says it happened (0: initial sync) */
+	uint64_t event_us;		/* when the engine says it happened: the event's time,
+					 * or StartedAt when the container started after
+					 * it (Docker's connect precedes the start); 0: sync */
 	uint64_t applied_us;		/* when the registry learnt it (wall clock) */
 };
 

@@ -72,13 +72,18 @@ static void sw_engine_release(struct sw_engine *e, const char *id, uint64_t t_us
 	free(name);
 }
 
-/* When the addresses became this container's. */
+/*
+ * When the addresses became this container's: the event that asked, unless
+ * the container started after it. Docker sends a network's connect before
+ * its container's start, and the inspect that connect asks for waits for the
+ * start to finish: its addresses served nobody before State.StartedAt.
+ */
 static uint64_t sw_job_bind_time(const struct sw_engine *e, const struct sw_job *j)
 {
 	uint64_t started = j->ctr.started_us;
 
 	if (j->event_us)
-		return j->event_us;
+		return started > j->event_us && started <= e->now_us ? started : j->event_us;
 	if (sw_idset_find(&e->running, j->id))
 		return e->now_us;	/* a resync: keep what is bound as it is */
 	return started && started <= e->now_us ? started : e->now_us;
@@ -148,7 +153,7 @@ static void sw_job_apply(struct sw_engine *e, struct sw_job *j)
 		e->st.upserts++;
 		if (!known)
 			e->st.containers++;
-		sw_engine_notify(e, SW_ENGINE_EV_START, j->id, w->name, w, j->event_us);
+		sw_engine_notify(e, SW_ENGINE_EV_START, j->id, w->name, w, j->event_us ? t : 0);
 	}
 	if (j->stop_us)
 		sw_engine_release(e, j->id, j->stop_us);

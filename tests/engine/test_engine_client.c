@@ -423,6 +423,61 @@ static void test_docker_events(void **state)
 	assert_non_null(lookup(v->reg, "172.17.0.2", now_us()));
 }
 
+/* An RFC 3339 UTC time with microseconds, as the engines write StartedAt. */
+static void rfc3339(uint64_t us, char *buf, size_t size)
+{
+	time_t t = (time_t)(us / 1000000u);
+	struct tm tm;
+	char sec[32];
+
+	gmtime_r(&t, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06uZ", sec, (unsigned)(us % 1000000u));
+}
+
+static void on_change(const struct sw_engine_change *c, void *arg)
+{
+	if (c->kind == SW_ENGINE_EV_START)
+		*(uint64_t *)arg = c->event_us;
+}
+
+/*
+ * Docker's order: the network's connect names the container before its
+ * start; the inspect that asks may already see it running. Its addresses
+ * are bound from StartedAt, not from the connect, and the change says so.
+ */
+static void test_docker_connect_before_start(void **state)
+{
+	struct env *v = *state;
+	uint64_t t_connect = now_us() - 2000000u, t_started = t_connect + 900000u, notified = 0;
+	char started[64], line[512], *late = fixture("docker_inspect_bridge.json");
+	struct sw_err err;
+
+	rfc3339(t_started, started, sizeof(started));
+	late = replace(late, CACHE_ID, LATE_ID);
+	late = replace(late, "172.17.0.2", "172.17.0.9");
+	late = replace(late, "2026-11-21T17:03:10.64423+01:00", started);
+	route(v->f, "/v1.41/containers/" LATE_ID "/json", 200, late);
+	sw_engine_set_notify(v->e, on_change, &notified);
+	snprintf(line, sizeof(line), "E{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":"
+		 "{\"ID\":\"7ea29fc1412292a2\",\"Attributes\":{\"container\":\"" LATE_ID "\","
+		 "\"name\":\"bridge\",\"type\":\"bridge\"}},\"time\":%llu,\"timeNano\":%llu000}\n",
+		 (unsigned long long)(t_connect / 1000000u), (unsigned long long)t_connect);
+	ctl(v->f, line);
+	assert_true(poll_until(v->e, v->reg, ip_known, "172.17.0.9", 2000, &err));
+	assert_null(lookup(v->reg, "172.17.0.9", t_connect));
+	assert_null(lookup(v->reg, "172.17.0.9", t_started - 1));
+	assert_string_equal(lookup(v->reg, "172.17.0.9", t_started)->name, "cache");
+	assert_int_equal(notified, t_started);
+	/* the start event that follows changes nothing */
+	notified = 0;
+	send_event(v->f, "start", LATE_ID, t_started + 1000u);
+	poll_until(v->e, v->reg, ip_gone, "172.17.0.9", 300, &err);
+	assert_int_equal(notified, 0);
+	assert_null(lookup(v->reg, "172.17.0.9", t_started - 1));
+	sw_engine_set_notify(v->e, NULL, NULL);
+}
+
 static void test_docker_malformed(void **state)
 {
 	struct env *v = *state;
@@ -566,6 +621,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_docker_sync, setup_docker, teardown),
 		cmocka_unit_test_setup_teardown(test_docker_events, setup_docker, teardown),
+		cmocka_unit_test_setup_teardown(test_docker_connect_before_start, setup_docker,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_docker_malformed, setup_docker, teardown),
 		cmocka_unit_test_setup_teardown(test_docker_reconnect, setup_docker, teardown),
 		cmocka_unit_test_setup_teardown(test_inspect_retry, setup_docker, teardown),

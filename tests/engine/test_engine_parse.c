@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Engine JSON parsers: real Podman 4.3 answers (recorded from `podman system
- * service` on Debian 12) and Docker answers written from the Engine API
- * reference, then malformed documents and the exact messages they give.
+ * service` on Debian 12), real Docker 20.10 answers (docker_20_10_*: recorded
+ * from Debian's dockerd as tests/engine/docker_lib.sh runs it), Docker answers
+ * written from the Engine API reference, then malformed documents and the
+ * exact messages they give.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,6 +199,53 @@ static void test_docker_bridge(void **state)
 	sw_engine_container_clear(&c);
 }
 
+/*
+ * Docker 20.10 on a user-defined network: the top-level IPAddress,
+ * GlobalIPv6Address and MacAddress are all "", everything is in Networks.
+ */
+static void test_docker_20_10_user_net(void **state)
+{
+	struct sw_engine_container c;
+
+	(void)state;
+	sw_parse_fixture("docker_20_10_inspect_user_net.json", &c);
+	assert_string_equal(c.w.uid, "22a648202326f4cf645a4db4d7705dce6639b9e59b5de6cb83d9e6e1afa2cc13");
+	assert_string_equal(c.w.name, "web1");
+	assert_true(c.running);
+	assert_int_equal(c.pid, 23047);
+	assert_null(c.pod_id);
+	assert_null(c.w.namespace);
+	assert_int_equal(c.w.n_labels, 2);
+	assert_string_equal(sw_workload_label(&c.w, "app"), "web");
+	assert_string_equal(sw_workload_label(&c.w, "tier"), "front");
+	assert_int_equal(c.w.n_addrs, 2);
+	assert_true(sw_has_addr_text(&c.w, "10.213.40.2"));
+	assert_true(sw_has_addr_text(&c.w, "fd42:213:40::2"));
+	assert_int_equal(c.w.n_macs, 1);
+	assert_true(sw_has_mac_text(&c.w, "02:42:0a:d5:28:02"));
+	/* 2026-12-01T23:07:05.12908958Z; FinishedAt "0001-01-01T00:00:00Z" is no time */
+	assert_int_equal(c.started_us, 1796166425129089ULL);
+	assert_int_equal(c.finished_us, 0);
+	sw_engine_container_clear(&c);
+}
+
+/* Docker 20.10, a stopped container: its network entry stays, every address "". */
+static void test_docker_20_10_stopped(void **state)
+{
+	struct sw_engine_container c;
+
+	(void)state;
+	sw_parse_fixture("docker_20_10_inspect_stopped.json", &c);
+	assert_string_equal(c.w.name, "late1");
+	assert_false(c.running);
+	assert_int_equal(c.pid, 0);
+	assert_int_equal(c.w.n_addrs, 0);
+	assert_int_equal(c.w.n_macs, 0);
+	/* 2026-12-01T23:13:57.190947905Z */
+	assert_int_equal(c.finished_us, 1796166837190947ULL);
+	sw_engine_container_clear(&c);
+}
+
 /* --- inspect, malformed --- */
 
 struct sw_bad_doc {
@@ -368,6 +417,43 @@ static void test_docker_events(void **state)
 	assert_int_equal(ev[8].time_us, 1795166010000000ULL);
 }
 
+/*
+ * Docker 20.10 as it really speaks: a network's connect comes before its
+ * container's start (the inspect it asks for sees a container not running
+ * yet), a stop is die, disconnect, stop, and a removal die, disconnect, destroy.
+ */
+static void test_docker_20_10_events(void **state)
+{
+	static const enum sw_engine_ev_kind want[] = {
+		SW_ENGINE_EV_IGNORE, SW_ENGINE_EV_IGNORE,	/* network create, web1 create */
+		SW_ENGINE_EV_CHANGE, SW_ENGINE_EV_START,	/* network connect, web1 start */
+		SW_ENGINE_EV_IGNORE, SW_ENGINE_EV_IGNORE, SW_ENGINE_EV_IGNORE,	/* exec_* */
+		SW_ENGINE_EV_IGNORE, SW_ENGINE_EV_IGNORE,	/* late1 kill kill */
+		SW_ENGINE_EV_STOP, SW_ENGINE_EV_CHANGE, SW_ENGINE_EV_STOP,	/* die disconnect stop */
+		SW_ENGINE_EV_IGNORE, SW_ENGINE_EV_STOP,		/* wb1 kill die */
+		SW_ENGINE_EV_CHANGE, SW_ENGINE_EV_STOP,		/* disconnect destroy */
+	};
+	struct sw_engine_event ev[32];
+	size_t n;
+
+	(void)state;
+	sw_parse_lines("docker_20_10_events.jsonl", ev, 32, &n);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind != want[i])
+			fail_msg("event %zu (%s %s): %s, want %s", i + 1, ev[i].type, ev[i].action,
+				 sw_engine_ev_kind_name(ev[i].kind), sw_engine_ev_kind_name(want[i]));
+	/* the connect names web1 in Actor.Attributes.container, the network in Actor.ID */
+	assert_string_equal(ev[2].id, "22a648202326f4cf645a4db4d7705dce6639b9e59b5de6cb83d9e6e1afa2cc13");
+	assert_string_equal(ev[2].name, "");
+	assert_string_equal(ev[3].id, ev[2].id);
+	assert_string_equal(ev[3].name, "web1");
+	assert_true(ev[2].time_us < ev[3].time_us);
+	assert_int_equal(ev[3].time_us, 1796166425132252ULL);
+	assert_string_equal(ev[10].id, ev[9].id);	/* late1's disconnect */
+	assert_string_equal(ev[15].action, "destroy");
+}
+
 static void test_events_malformed(void **state)
 {
 	static const struct sw_bad_doc bad[] = {
@@ -424,6 +510,11 @@ static void test_list(void **state)
 	sw_expect_error(sw_engine_parse_list(bad, strlen(bad), "/containers/json", &ids, &n, &err),
 			&err, "engine: /containers/json: /1: error: missing \"Id\"");
 	assert_null(ids);
+	json = sw_fixture("docker_20_10_containers_list.json", &len);
+	assert_int_equal(sw_engine_parse_list(json, len, "/containers/json", &ids, &n, &err), 0);
+	assert_int_equal(n, 5);
+	sw_engine_ids_free(ids, n);
+	free(json);
 	sw_expect_error(sw_engine_parse_list("{}", 2, "/containers/json", &ids, &n, &err), &err,
 			"engine: /containers/json: top level: error: expected an array, got an object");
 }
@@ -449,6 +540,13 @@ static void test_version(void **state)
 	assert_false(v.podman);
 	assert_string_equal(v.api, "1.43");
 	assert_string_equal(v.server, "Docker Engine 24.0.7");
+	free(json);
+	json = sw_fixture("docker_20_10_version.json", &len);
+	assert_int_equal(sw_engine_parse_version(json, len, &v, &err), 0);
+	assert_false(v.podman);
+	assert_string_equal(v.api, "1.41");
+	assert_string_equal(v.min_api, "1.12");
+	assert_string_equal(v.server, "Docker Engine 20.10.24+dfsg1");
 	free(json);
 	sw_expect_error(sw_engine_parse_version(bad, strlen(bad), &v, &err), &err,
 			"engine: /version: top level: error: not an API version \"latest\"");
@@ -584,10 +682,13 @@ int main(void)
 		cmocka_unit_test(test_podman_compat),
 		cmocka_unit_test(test_docker_compose),
 		cmocka_unit_test(test_docker_bridge),
+		cmocka_unit_test(test_docker_20_10_user_net),
+		cmocka_unit_test(test_docker_20_10_stopped),
 		cmocka_unit_test(test_inspect_malformed),
 		cmocka_unit_test(test_inspect_minimal),
 		cmocka_unit_test(test_podman_events),
 		cmocka_unit_test(test_docker_events),
+		cmocka_unit_test(test_docker_20_10_events),
 		cmocka_unit_test(test_events_malformed),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_version),
