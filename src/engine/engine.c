@@ -269,11 +269,11 @@ static int sw_engine_check_socket(const char *path, struct sw_err *err)
 static int sw_engine_hello(struct sw_engine *e, struct sw_err *err)
 {
 	struct sw_version_wait w = { 0 };
-	uint64_t deadline = sw_wall_us() + SW_ENGINE_OPEN_MS * 1000ull;
+	uint64_t deadline = sw_clock_wall_us() + SW_ENGINE_OPEN_MS * 1000ull;
 
 	if (!sw_http_get(e->http, "/version", false, sw_engine_version_done, &w))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
-	while (!w.done && sw_wall_us() < deadline)
+	while (!w.done && sw_clock_wall_us() < deadline)
 		sw_http_drive(e->http, 100);
 	if (!w.done)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: %s: no answer to GET /version "
@@ -290,14 +290,14 @@ static int sw_engine_hello(struct sw_engine *e, struct sw_err *err)
 /* Start the stream, list, and wait for the inspects (bounded). */
 static int sw_engine_sync(struct sw_engine *e, struct sw_err *err)
 {
-	uint64_t deadline = sw_wall_us() + SW_ENGINE_SYNC_MS * 1000ull;
+	uint64_t deadline = sw_clock_wall_us() + SW_ENGINE_SYNC_MS * 1000ull;
 
-	e->now_us = sw_wall_us();
+	e->now_us = sw_clock_wall_us();
 	if (!sw_engine_stream_start(e) || !sw_engine_list_start(e))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
 	while (e->sync_pending && e->now_us < deadline) {
 		sw_engine_step(e, 100);
-		e->now_us = sw_wall_us();
+		e->now_us = sw_clock_wall_us();
 	}
 	if (e->sync_pending && e->list)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: %s: no answer to GET "

@@ -21,14 +21,6 @@
 #define SW_ENGINE_MAX_PODS 4096	/* pod names cached */
 #define SW_ENGINE_TRIES 3	/* inspects of one container failing in a row before giving up */
 
-uint64_t sw_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 void sw_engine_problem(struct sw_engine *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -48,7 +40,7 @@ static void sw_engine_notify(struct sw_engine *e, enum sw_engine_ev_kind kind, c
 {
 	struct sw_engine_change c = {
 		.kind = kind, .uid = uid, .name = name, .w = w, .event_us = event_us,
-		.applied_us = sw_wall_us(),
+		.applied_us = sw_clock_wall_us(),
 	};
 
 	if (e->notify)

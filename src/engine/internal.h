@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include <segwatch/clock.h>
 #include <segwatch/engine.h>
 
 /* --- engine_json.c: typed access to a jansson tree, errors with a JSON Pointer --- */
@@ -217,6 +218,4 @@ void sw_engine_want(struct sw_engine *e, const char *id, uint64_t event_us, bool
 void sw_engine_stop_event(struct sw_engine *e, const char *id, uint64_t t_us);
 /* sw_engine_jobs_free - drop every job (the requests are the HTTP client's). */
 void sw_engine_jobs_free(struct sw_engine *e);
-uint64_t sw_wall_us(void);
-
 #endif
