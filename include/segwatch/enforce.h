@@ -78,6 +78,15 @@ const struct sw_policy *sw_enforcer_policy(const struct sw_enforcer *e);
 /* sw_enforcer_remove - delete the table (the ruleset no longer enforced). */
 int sw_enforcer_remove(struct sw_enforcer *e, struct sw_err *err);
 
+/*
+ * sw_enforce_cut - end the tracked connections @p denies (judged from their
+ * initiator's side, the workloads of @reg now): their conntrack entries are
+ * deleted so their next packet meets the ruleset (`policy apply --cut`).
+ */
+struct sw_ct_sweep_stats;
+int sw_enforce_cut(const struct sw_policy *p, const struct sw_registry *reg,
+		   struct sw_ct_sweep_stats *st, struct sw_err *err);
+
 /* sw_enforcer_close - the ruleset stays as it is; NULL is fine. */
 void sw_enforcer_close(struct sw_enforcer *e);
 
