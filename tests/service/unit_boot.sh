@@ -146,11 +146,19 @@ EOT
 cat > "$tmp/probe/drive.sh" <<'EOT'
 #!/bin/bash
 exec > /out/drive 2>&1
+date +%s.%N > /out/t_drive
 u=segwatch-agent.service p=sw-probe.service
 show() { systemctl show -p "$1" --value "${2:-$u}"; }
 nsx() { local ns=$1; shift; nsenter --net="$ns" "$@"; }
-tcp() { # NS ADDR PORT: 0 if a connection is answered within 3 s (a loaded machine)
+tcp() { # NS ADDR PORT: 0 if a connection is answered within 3 s, else 1
 	nsx "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && echo 0 || echo 1
+}
+allow() { # NS ADDR PORT: as tcp, 3 tries (a loaded machine can be slow to start bash)
+	local i
+	for i in 1 2 3; do
+		[ "$(tcp "$@")" = 0 ] && { echo 0; [ "$i" = 1 ] || echo "note: $* took $i tries" >&2; return; }
+	done
+	echo 1
 }
 brnf=/proc/sys/net/bridge/bridge-nf-call
 # the lab
@@ -178,7 +186,7 @@ done
 nsx "$B" python3 /probe/srv.py > /run/srv.log 2>&1 &
 srv=$!
 for _ in $(seq 50); do grep -q ready /run/srv.log && break; sleep 0.1; done
-echo "lab_7002 $(tcp "$A" 10.78.0.2 7002)"	# open before the policy
+echo "lab_7002 $(allow "$A" 10.78.0.2 7002)"	# open before the policy
 # the agent turns these on itself (the sysctls are per namespace; the module is the host's)
 echo 0 > ${brnf}-iptables; echo 0 > ${brnf}-ip6tables
 echo "brnf_before $(cat ${brnf}-iptables ${brnf}-ip6tables | tr '\n' ' ')"
@@ -199,8 +207,8 @@ for k in CapEff CapPrm CapBnd CapAmb NoNewPrivs; do
 done
 echo "brnf $(cat ${brnf}-iptables ${brnf}-ip6tables | tr '\n' ' ')"
 echo "table $(nft list table inet segwatch > /dev/null 2>&1 && echo yes || echo no)"
-echo "allow_a $(tcp "$A" 10.78.0.2 7001)"
-echo "allow_c $(tcp "$C" 10.78.0.2 7001)"
+echo "allow_a $(allow "$A" 10.78.0.2 7001)"
+echo "allow_c $(allow "$C" 10.78.0.2 7001)"
 echo "deny_a $(tcp "$A" 10.78.0.2 7002)"
 # the table deleted under it: it comes back (checked every 2 s), with a health event
 nft delete table inet segwatch
@@ -209,7 +217,7 @@ echo "table_back $(nft list table inet segwatch > /dev/null 2>&1 && echo yes || 
 systemctl reload "$u"
 echo "reload_rc $?"
 echo "active2 $(systemctl is-active "$u")"
-echo "allow_a2 $(tcp "$A" 10.78.0.2 7001)"
+echo "allow_a2 $(allow "$A" 10.78.0.2 7001)"
 nft list table inet segwatch > /out/nft.txt 2>&1
 # more than twice WatchdogSec in all: only the pings keep it alive
 while [ $((SECONDS - t0)) -lt 7 ]; do sleep 0.5; done
@@ -248,10 +256,12 @@ nft delete table inet segwatch 2> /dev/null
 kill "$srv" "$cpid" 2> /dev/null
 ip netns del swa; ip netns del swb; ip link del swbr0
 echo "done"
+date +%s.%N >> /out/t_drive
 systemctl poweroff
 EOT
 chmod 0755 "$tmp/probe/drive.sh"
 
+t_boot=$(date +%s.%N)
 (
 	for cg in "${cgroups[@]}"; do echo "$BASHPID" > "$cg/cgroup.procs"; done
 	exec timeout 80 systemd-nspawn -D / --volatile=yes -b --register=no --keep-unit -q --console=pipe \
@@ -260,6 +270,14 @@ chmod 0755 "$tmp/probe/drive.sh"
 	systemd.firstboot=off </dev/null > "$tmp/boot.log" 2>&1
 )
 rc=$?
+t_end=$(date +%s.%N)
+if [ -s "$tmp/out/t_drive" ]; then
+	{ read -r t0; read -r t1; } < "$tmp/out/t_drive"
+	python3 -c "import sys; b, d0, d1, e = map(float, sys.argv[1:5])
+print('times: boot %.1f s, driver %.1f s, power-off %.1f s' % (d0 - b, d1 - d0, e - d1) if d1 else
+      'times: boot %.1f s, the driver did not finish' % (d0 - b))" \
+		"$t_boot" "$t0" "${t1:-0}" "$t_end"
+fi
 if [ ! -s "$tmp/out/drive" ]; then
 	sed 's/\x1b\[[0-9;]*m//g' "$tmp/boot.log" | tail -40
 	if grep -q "Failed to create\|Failed to mount\|not supported" "$tmp/boot.log" && [ "$rc" -ne 0 ]; then
@@ -318,58 +336,85 @@ else
 	echo "note: no br_netfilter on this host (modprobe failed): bridged traffic is not judged, its checks left out"
 fi
 
-# the journal: the agent's own lines, systemd's around them
-python3 - "$tmp/out/journal.json" "$(val mainpid "$d")" "$brnf_host" <<'EOT' || fail "journal: the agent's lines"
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-pid = sys.argv[2]
-ours = [r for r in recs if r.get("SYSLOG_IDENTIFIER") == "segwatch"]
-msgs = [r.get("MESSAGE", "") for r in ours]
-def has(prefix, what):
-    assert any(m.startswith(prefix) for m in msgs), "no '%s' (%s)" % (prefix, what)
-has("started: capturing on 4 interfaces", "READY")
-has("/etc/segwatch/policy.json: applied (start): policy \"lab\"", "the first apply")
-has("reloading: SIGHUP", "reload")
-has("reloaded", "reload")
-has("stopped: the ruleset stays in force (on_stop keep)", "stop")
-assert all(r.get("_PID") == pid for r in ours), "a segwatch line from another pid than MainPID " + pid
-assert all("PRIORITY" in r for r in ours)
-ev = [r for r in ours if r.get("SEGWATCH_EVENT") == "ruleset_deleted"]
-assert ev and ev[0]["PRIORITY"] in ("3", "4"), "no SEGWATCH_EVENT=ruleset_deleted"
-bad = [m for m in msgs if ("NOT judged" in m and sys.argv[3] == "yes") or "not dropped" in m
-       or "failed" in m]
-assert not bad, bad
-sysd = [r.get("MESSAGE", "") for r in recs if r.get("SYSLOG_IDENTIFIER") == "systemd"]
-assert any(m.startswith("Reloading ") for m in sysd) and any(m.startswith("Reloaded ") for m in sysd), sysd
-assert not any("atchdog" in m for m in sysd), "a watchdog timeout"
-print("journal: %d agent lines from pid %s, ruleset_deleted event, reloading/reloaded, clean stop" %
-      (len(ours), pid))
-EOT
-
-# the history: capture and naming (from inside each namespace: setns) worked
-python3 - "$tmp/out/flows" <<'EOT' || fail "history: the lab's flows"
+# the journals and the history, in one python (each start is slow on a loaded machine)
+python3 - "$tmp/out" "$(val mainpid "$d")" "$brnf_host" <<'EOT' || fail "journal or history: see above"
 import json, os, subprocess, sys
-d = sys.argv[1]
-files = sorted(f for f in os.listdir(d) if ".jsonl" in f)
-assert files and all(f.endswith(".jsonl.zst") for f in files), files
-out = subprocess.run(["zstdcat"] + [os.path.join(d, f) for f in files],
-                     capture_output=True, text=True, check=True).stdout
-recs = [json.loads(l) for l in out.splitlines() if l.strip()]
-flows = [r for r in recs if r.get("type") == "flow" and r.get("proto") == "tcp"]
-def name(r, end):
-    return (r.get(end + "_workload") or {}).get("name", "")
-def find(src, dport):
-    return [r for r in flows if r["src"] == src and r["dst"] == "10.78.0.2" and r["dport"] == dport]
-a = find("10.78.0.1", 7001)
-assert a and a[0]["state"] in ("established", "closed"), a
-assert name(a[0], "src") == "swa" and name(a[0], "dst") == "swb", a[0]
-c = find("10.78.0.3", 7001)
-assert c and c[0]["state"] in ("established", "closed"), c
-assert name(c[0], "src").startswith("pid:") and name(c[0], "src").endswith("/sleep"), c[0]
-x = find("10.78.0.1", 7002)
-assert x and all(r["state"] in ("attempted", "refused") for r in x), x
-print("history: %d files, %d records; swa and %s to swb:7001 established, swa to swb:7002 attempted (dropped)"
-      % (len(files), len(recs), name(c[0], "src")))
+out, pid, brnf = sys.argv[1:4]
+failed = 0
+
+def jrecs(name):
+    return [json.loads(l) for l in open(os.path.join(out, name)) if l.strip()]
+
+def journal():
+    """the agent's own lines, systemd's around them"""
+    recs = jrecs("journal.json")
+    ours = [r for r in recs if r.get("SYSLOG_IDENTIFIER") == "segwatch"]
+    msgs = [r.get("MESSAGE", "") for r in ours]
+    for prefix in ("started: capturing on 4 interfaces",
+                   "/etc/segwatch/policy.json: applied (start): policy \"lab\"",
+                   "reloading: SIGHUP", "reloaded",
+                   "stopped: the ruleset stays in force (on_stop keep)"):
+        assert any(m.startswith(prefix) for m in msgs), "no '%s'" % prefix
+    assert all(r.get("_PID") == pid for r in ours), "a segwatch line from another pid than " + pid
+    assert all("PRIORITY" in r for r in ours)
+    ev = [r for r in ours if r.get("SEGWATCH_EVENT") == "ruleset_deleted"]
+    assert ev and ev[0]["PRIORITY"] in ("3", "4"), "no SEGWATCH_EVENT=ruleset_deleted"
+    bad = [m for m in msgs if ("NOT judged" in m and brnf == "yes") or "not dropped" in m
+           or "failed" in m]
+    assert not bad, bad
+    sysd = [r.get("MESSAGE", "") for r in recs if r.get("SYSLOG_IDENTIFIER") == "systemd"]
+    assert any(m.startswith("Reloading ") for m in sysd), "systemd: no Reloading"
+    assert any(m.startswith("Reloaded ") for m in sysd), "systemd: no Reloaded"
+    assert not any("atchdog" in m for m in sysd), "a watchdog timeout"
+    return "%d agent lines from pid %s, ruleset_deleted event, reloading/reloaded, clean stop" % (
+        len(ours), pid)
+
+def history():
+    """capture, and names from inside each namespace (setns)"""
+    d = os.path.join(out, "flows")
+    files = sorted(f for f in os.listdir(d) if ".jsonl" in f)
+    assert files and all(f.endswith(".jsonl.zst") for f in files), files
+    text = subprocess.run(["zstdcat"] + [os.path.join(d, f) for f in files],
+                          capture_output=True, text=True, check=True).stdout
+    recs = [json.loads(l) for l in text.splitlines() if l.strip()]
+    flows = [r for r in recs if r.get("type") == "flow" and r.get("proto") == "tcp"]
+    def name(r, end):
+        return (r.get(end + "_workload") or {}).get("name", "")
+    def find(src, dport, states):
+        return [r for r in flows if r["src"] == src and r["dst"] == "10.78.0.2"
+                and r["dport"] == dport and r["state"] in states]
+    ok = ("established", "closed")
+    a = find("10.78.0.1", 7001, ok)
+    assert a and name(a[0], "src") == "swa" and name(a[0], "dst") == "swb", a or flows
+    late = find("10.78.0.1", 7001, ("attempted", "refused"))
+    if late:	# a try that timed out on a loaded machine; dropped would be every try
+        print("note: swa to swb:7001 unanswered %d times" % len(late))
+    c = find("10.78.0.3", 7001, ok)
+    assert c and name(c[0], "src").startswith("pid:") and name(c[0], "src").endswith("/sleep"), \
+        c or flows
+    x = find("10.78.0.1", 7002, ("attempted", "refused"))
+    assert x and not find("10.78.0.1", 7002, ok), flows
+    return ("%d files, %d records; swa and %s to swb:7001 established, swa to swb:7002 dropped"
+            % (len(files), len(recs), name(c[0], "src")))
+
+def probe():
+    """the stand-in's journal: its first line as sent, the watchdog"""
+    recs = jrecs("probe.json")
+    hit = [r for r in recs if r.get("SEGWATCH_EVENT") == "probe-start"]
+    assert hit, "no SEGWATCH_EVENT=probe-start"
+    r = hit[0]
+    assert r["MESSAGE"] == "probe starting \\x1b[31m red", r["MESSAGE"]
+    assert r["PRIORITY"] == "5" and r["SYSLOG_IDENTIFIER"] == "segwatch", r
+    assert any("atchdog timeout" in x.get("MESSAGE", "") for x in recs), "no 'Watchdog timeout'"
+    return "watchdog timeout, restart; its first line as sent"
+
+for check in (journal, history, probe):
+    try:
+        print("%s: %s" % (check.__name__, check()))
+    except (AssertionError, OSError, ValueError, KeyError, subprocess.CalledProcessError) as e:
+        print("FAIL: %s (%s): %s" % (check.__name__, check.__doc__, e))
+        failed += 1
+sys.exit(1 if failed else 0)
 EOT
 
 # the stand-in: the watchdog, and what the sandbox refuses
@@ -399,17 +444,6 @@ want "$r" setns0 1
 want "$r" setns 0
 [ "$(grep -c '^start$' "$r")" -eq 2 ] || fail "report: want 2 starts (the restart after the watchdog)"
 [ "$(grep -c '^stopped$' "$r")" -eq 1 ] || fail "report: want 1 clean stop"
-python3 - "$tmp/out/probe.json" <<'EOT' || fail "journal: the probe's first message is not as sent"
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-hit = [r for r in recs if r.get("SEGWATCH_EVENT") == "probe-start"]
-assert hit, "no SEGWATCH_EVENT=probe-start"
-r = hit[0]
-assert r["MESSAGE"] == "probe starting \\x1b[31m red", r["MESSAGE"]
-assert r["PRIORITY"] == "5" and r["SYSLOG_IDENTIFIER"] == "segwatch", r
-assert any("atchdog timeout" in x.get("MESSAGE", "") for x in recs), "no 'Watchdog timeout'"
-print("probe: watchdog timeout, restart; its journal line as sent")
-EOT
 
 if [ "$failed" -gt 0 ]; then
 	sed 's/\x1b\[[0-9;]*m//g' "$tmp/out/journal.txt" | tail -30
