@@ -10,6 +10,7 @@
 
 #include <segwatch/clock.h>
 #include <segwatch/history.h>
+#include <segwatch/report.h>
 
 #include "runtime.h"
 
@@ -147,11 +148,39 @@ static void sw_agent_health(struct sw_agent *a, uint64_t mono, uint64_t now_us)
 		sw_identity_prune(sw_pipeline_identity(a->pl), now_us, sw_agent_prune_horizon(a));
 }
 
+/* The agent's own part of the counters record: identity and its bounds, reloads, the ruleset. */
+static void sw_agent_counters_add(struct sw_agent *a, json_t *c)
+{
+	struct sw_identity *id = sw_pipeline_identity(a->pl);
+	struct sw_registry_stats rs;
+	struct sw_identity_stats is;
+
+	if (id) {
+		sw_registry_stats(sw_identity_registry(id), &rs);
+		sw_identity_stats(id, &is);
+		json_object_set_new(c, "identity", json_pack(
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
+			"running", (json_int_t)rs.entries_running,
+			"stopped", (json_int_t)rs.entries_stopped,
+			"bindings", (json_int_t)rs.bindings, "pruned", (json_int_t)rs.pruned,
+			"forced_pruned", (json_int_t)rs.forced_pruned,
+			"versions_dropped", (json_int_t)rs.versions_dropped,
+			"engine_connected", is.engine_connected,
+			"inventory_reloads", (json_int_t)is.inventory_reloads,
+			"inventory_errors", (json_int_t)is.inventory_errors));
+	}
+	json_object_set_new(c, "agent", json_pack(
+		"{s:I, s:I, s:I, s:I}", "uptime_s",
+		(json_int_t)((sw_clock_mono_us() - a->started_us) / 1000000u),
+		"reloads", (json_int_t)a->reloads, "reloads_refused", (json_int_t)a->reloads_refused,
+		"ruleset_restored", (json_int_t)a->ruleset_restored));
+}
+
 /* A counters record into the history now and then: what a reader of it needs to trust it. */
 static void sw_agent_counters(struct sw_agent *a, uint64_t mono, uint64_t now_us)
 {
+	char *text, when[40];
 	json_t *c;
-	char *text;
 
 	if (mono < a->next_counters)
 		return;
@@ -162,7 +191,9 @@ static void sw_agent_counters(struct sw_agent *a, uint64_t mono, uint64_t now_us
 	a->next_counters = mono + SW_AGENT_COUNTERS_US;
 	if (!a->history || !(c = sw_pipeline_counters_json(a->pl)))
 		return;
-	json_object_set_new(c, "ts", json_integer((json_int_t)now_us));
+	sw_report_time(when, sizeof(when), now_us);
+	json_object_set_new(c, "time", json_string(when));
+	sw_agent_counters_add(a, c);
 	if ((text = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER)))
 		sw_pipeline_put_line(a->pl, now_us, now_us, text, strlen(text));
 	free(text);
