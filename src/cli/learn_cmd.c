@@ -31,9 +31,9 @@ static void sw_learn_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch learn FLOWS... [--since T] [--until T] [--group-by LABEL] [-o POLICY]\n"
 		"                      [--baseline FILE] [--name NAME] [--enforce]\n\n"
-		"Write a policy that allows exactly the answered connections in FLOWS (the agent's\n"
-		"history directory or its .zst files, segwatch capture -w or --json output):\n"
-		"groups from the workloads' LABEL (default app),\n"
+		"Write a policy that allows exactly the answered connections in FLOWS (the\n"
+		"agent's history directory or its .zst files, segwatch capture -w or --json\n"
+		"output, in the order given): groups from the workloads' LABEL (default app),\n"
 		"one allow rule per observed group pair and protocol with its ports, default\n"
 		"deny, mode monitor (--enforce for enforce). Unanswered and refused attempts are\n"
 		"listed on stderr, not learned. --baseline writes the observed edges for\n"
