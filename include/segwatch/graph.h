@@ -85,6 +85,15 @@ int sw_graph_merge_json(struct sw_graph *g, json_t *doc, const char *name, struc
  */
 int sw_graph_load_file(struct sw_graph *g, const char *path, struct sw_err *err);
 
+/**
+ * sw_graph_load_window - read @paths (@n, in order) as sw_graph_load_file
+ * does, plus history directories and .zst files (docs/history.md), keeping
+ * the flows and kernel_log records whose span meets [@since_us, @until_us]
+ * (0: open). Graph documents are merged whole. Same errors.
+ */
+int sw_graph_load_window(struct sw_graph *g, const char *const *paths, size_t n,
+			 uint64_t since_us, uint64_t until_us, struct sw_err *err);
+
 size_t sw_graph_n_nodes(const struct sw_graph *g);
 size_t sw_graph_n_edges(const struct sw_graph *g);
 const struct sw_graph_completeness *sw_graph_completeness(const struct sw_graph *g);

@@ -53,7 +53,17 @@ int sw_learn_add_flow(struct sw_learn *l, const void *flow, struct sw_err *err);
  * Returns SW_EXIT_OK, SW_EXIT_USAGE (bad input, @err says where) or SW_EXIT_RUNTIME.
  */
 int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct sw_err *err);
+/* sw_learn_load_file - one path, as sw_learn_load_window with no window. */
 int sw_learn_load_file(struct sw_learn *l, const char *path, struct sw_err *err);
+
+/*
+ * sw_learn_load_window - fold the flows of @paths (@n, in order: flow files,
+ * .zst files, history directories, capture documents) whose span meets
+ * [@since_us, @until_us] (0: open). Errors as sw_learn_load_buffer, with
+ * "PATH:LINE:COL" (include/segwatch/query.h: sw_query_records_next).
+ */
+int sw_learn_load_window(struct sw_learn *l, const char *const *paths, size_t n,
+			 uint64_t since_us, uint64_t until_us, struct sw_err *err);
 
 struct sw_learn_stats {
 	uint64_t flows;		/* flow records read */

@@ -14,6 +14,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -103,5 +104,75 @@ struct sw_query_result {
  * scratch space in @q: one thread at a time.
  */
 bool sw_query_match(struct sw_query *q, const json_t *rec, struct sw_query_result *res);
+
+/*
+ * Reading records: what `segwatch graph`, `report`, `learn` and `policy test`
+ * read their flows from. Each path is, in the order given, a history
+ * directory (every history file in it), a JSON-lines file (.zst or not), or
+ * a whole-file JSON document (`capture --json`, a saved graph), read through
+ * the history reader (include/segwatch/history.h) one file at a time. Line
+ * records are parsed here and those outside the window dropped; a document
+ * is handed over whole (its records are the caller's to window, with
+ * sw_query_span_meets). Records without a time span (counters) are kept.
+ */
+struct sw_query_records;
+
+/* Where the record sw_query_records_next returned comes from. */
+struct sw_query_rec_where {
+	const char *path;	/* the file (inside a directory: the directory's path/name) */
+	uint64_t lineno;	/* its line; 0 for a document */
+	bool document;		/* a whole-file document: the caller walks its records */
+	size_t input;		/* which of the paths given */
+};
+
+/**
+ * sw_query_records_open - read @paths (@n of them; borrowed: they must
+ * outlive the reader) with the window [@since_us, @until_us] (0: open)
+ *
+ * Paths are checked as they are reached, by sw_query_records_next.
+ * SW_EXIT_RUNTIME on out of memory.
+ */
+int sw_query_records_open(struct sw_query_records **out, const char *const *paths, size_t n,
+			  uint64_t since_us, uint64_t until_us, struct sw_err *err);
+
+/**
+ * sw_query_records_next - the next record in the window
+ * @rec: the parsed record (or document), owned by the reader: valid until
+ *	the next call (json_incref to keep it)
+ * @w: where it comes from
+ *
+ * Blank lines are skipped. Returns 1 with a record, 0 at the end, or an exit
+ * code with @err: SW_EXIT_RUNTIME "PATH: cannot read: ..." (a path that is
+ * not there, a read error), SW_EXIT_USAGE "PATH:LINE:COL: error: ..." (a
+ * line that is not JSON; for a broken multi-line document, where the
+ * document breaks). Memory: one file open, one line (or one document) parsed.
+ */
+int sw_query_records_next(struct sw_query_records *r, json_t **rec, struct sw_query_rec_where *w,
+			  struct sw_err *err);
+
+/* sw_query_records_files - files opened so far (a document is one; files outside the window are not). */
+uint64_t sw_query_records_files(const struct sw_query_records *r);
+
+/* sw_query_records_skipped - lines skipped for being over 1 MiB. */
+uint64_t sw_query_records_skipped(const struct sw_query_records *r);
+
+/* sw_query_records_close - NULL is fine. */
+void sw_query_records_close(struct sw_query_records *r);
+
+/*
+ * sw_query_span_meets - does @rec's span [first_seen, last_seen] meet
+ * [@since_us, @until_us] (0: open; ends included)? A record without both
+ * times (counters) is kept: true.
+ */
+bool sw_query_span_meets(const json_t *rec, uint64_t since_us, uint64_t until_us);
+
+/**
+ * sw_query_window_parse - --since @since and --until @until (either may be
+ * NULL) as `segwatch flows` takes them (sw_units_time_parse, relative to
+ * @now_us) into microseconds, 0 where open. SW_EXIT_USAGE with @err naming
+ * the option for a bad time or --since later than --until.
+ */
+int sw_query_window_parse(const char *since, const char *until, uint64_t now_us,
+			  uint64_t *since_us, uint64_t *until_us, struct sw_err *err);
 
 #endif

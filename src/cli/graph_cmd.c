@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * segwatch graph | graph merge | report: flow files -> the flow graph
+ * segwatch graph | graph merge | report: flow files and the agent's history
+ * (src/query's record reader, a --since/--until window) -> the flow graph
  * (table, JSON, dot), saved graphs merged, and the audit against a policy.
  */
 #include <getopt.h>
@@ -8,18 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <jansson.h>
+#include <segwatch/clock.h>
 #include <segwatch/compile.h>
 #include <segwatch/graph.h>
 #include <segwatch/nft.h>
 #include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
+#include <segwatch/query.h>
 
 int sw_cmd_graph(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 
 struct sw_graph_args {
-	const char *policy_file, *since, *out, *format, *group_by;
+	const char *policy_file, *since, *until, *diff, *out, *format, *group_by;
+	uint64_t since_us, until_us;	/* the window of FLOWS; 0: open */
 	bool help;
 	char **files;
 	int n_files;
@@ -28,10 +34,14 @@ struct sw_graph_args {
 static void sw_graph_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch graph FLOWS... [--group-by workload|group|LABEL] [--policy FILE]\n"
-		"                      [--json | --format table|json|dot|html] [-o FILE]\n"
+		"usage: segwatch graph FLOWS... [--since T] [--until T] [--group-by workload|group|LABEL]\n"
+		"                      [--policy FILE] [--json | --format table|json|dot|html] [-o FILE]\n"
 		"       segwatch graph merge GRAPH... [-o FILE]\n\n"
-		"FLOWS: `segwatch capture -w` JSON lines, `capture --json` documents, or saved graphs.\n"
+		"FLOWS: the agent's history directory (or its .zst files), `segwatch capture -w`\n"
+		"JSON lines, `capture --json` documents, or saved graphs; read in the order given.\n"
+		"  --since T       only flows still going at or after T: 10m, 2h, 7d (ago),\n"
+		"                  2026-12-01T14:00:00Z, 2026-12-01, @1764597600 (as segwatch flows)\n"
+		"  --until T       only flows that began at or before T\n"
 		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
 		"                  or the values of label KEY (\"(no KEY)\" for workloads without it)\n"
 		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
@@ -39,26 +49,39 @@ static void sw_graph_usage(FILE *out)
 		"  --format dot    Graphviz: nodes coloured by group, edges by verdict\n"
 		"  --format html   one self-contained page (offline): pan, zoom, details on click\n"
 		"  -o FILE         write to FILE instead of standard output\n"
-		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n");
+		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n\n"
+		"example: the last two hours of the agent's history, as a page\n"
+		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n");
 }
 
 static void sw_report_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch report --policy FILE FLOWS... [--since OLD] [--group-by KEY] [--json] [-o FILE]\n\n"
+		"usage: segwatch report --policy FILE FLOWS... [--since T] [--until T] [--diff OLD]\n"
+		"                       [--group-by KEY] [--json] [-o FILE]\n\n"
 		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
 		"with how complete the capture was (kernel drops, malformed, duplicates), what\n"
 		"the kernel logged (`capture --nflog`: packets dropped, or that monitor mode\n"
 		"would have dropped, by rule and endpoint pair) and, when a segwatch ruleset\n"
 		"is applied, what its rules counted in the kernel.\n"
-		"  --since OLD  an earlier graph or flow file: new edges, vanished edges\n"
-		"Allow rules no flow used are listed. Exit 1 when there are violations.\n");
+		"FLOWS: the agent's history directory (or its .zst files), `segwatch capture -w`\n"
+		"JSON lines, `capture --json` documents, or saved graphs.\n"
+		"  --since T    only flows (and kernel log records) still going at or after T:\n"
+		"               10m, 2h, 7d (ago), 2026-12-01T14:00:00Z, @1764597600 (as segwatch flows)\n"
+		"  --until T    only those that began at or before T\n"
+		"  --diff OLD   an earlier graph or flow file: new edges, vanished edges\n"
+		"               (--since OLD, naming an existing file, still means this)\n"
+		"Allow rules no flow used are listed. Exit 1 when there are violations.\n\n"
+		"example: the last two hours of the agent's history against a policy\n"
+		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n");
 }
 
 static const struct option sw_graph_longopts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "policy", required_argument, NULL, 'P' },
 	{ "since", required_argument, NULL, 's' },
+	{ "until", required_argument, NULL, 'U' },
+	{ "diff", required_argument, NULL, 'D' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "output", required_argument, NULL, 'o' },
@@ -79,6 +102,10 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 			a->policy_file = optarg;
 		else if (c == 's')
 			a->since = optarg;
+		else if (c == 'U')
+			a->until = optarg;
+		else if (c == 'D')
+			a->diff = optarg;
 		else if (c == 'f')
 			a->format = optarg;
 		else if (c == 'j')
@@ -95,6 +122,26 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 	a->files = argv + optind;
 	a->n_files = argc - optind;
 	return -1;
+}
+
+/*
+ * --since and --until into the window. For report, --since naming a file
+ * that exists is the earlier graph (--diff), as it was before the window.
+ */
+static int sw_graph_window(struct sw_graph_args *a, const char *cmd, bool since_file)
+{
+	struct sw_err err = { 0 };
+	struct stat st;
+
+	if (since_file && a->since && !a->diff && stat(a->since, &st) == 0) {
+		a->diff = a->since;
+		a->since = NULL;
+	}
+	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &a->since_us,
+				  &a->until_us, &err) == SW_EXIT_OK)
+		return -1;
+	fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+	return err.code;
 }
 
 static int sw_graph_load_policy(const char *file, struct sw_policy **p)
@@ -128,19 +175,19 @@ static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_pol
 	return SW_EXIT_OK;
 }
 
-/* A graph from @files; NULL with the error printed. */
+/* A graph from @files, flows in the window [@win[0], @win[1]]; NULL with the error printed. */
 static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char **files, int n,
-					    const char *cmd, int *rc)
+					    const uint64_t win[2], const char *cmd, int *rc)
 {
 	struct sw_err err = { 0 };
 	struct sw_graph *g = sw_graph_alloc(o, &err);
 
 	*rc = g ? SW_EXIT_OK : err.code;
-	for (int i = 0; g && i < n; i++)
-		if ((*rc = sw_graph_load_file(g, files[i], &err))) {
-			sw_graph_free(g);
-			g = NULL;
-		}
+	if (g && (*rc = sw_graph_load_window(g, (const char *const *)files, (size_t)n, win[0],
+					     win[1], &err))) {
+		sw_graph_free(g);
+		g = NULL;
+	}
 	if (!g)
 		fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
 	return g;
@@ -234,10 +281,13 @@ int sw_cmd_graph(int argc, char **argv)
 		sw_graph_usage(stderr);
 		return SW_EXIT_USAGE;
 	}
+	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
+		return rc;
 	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
-	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "graph", &rc)))
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
+				     "graph", &rc)))
 		rc = sw_graph_emit(g, a.format, a.out);
 	sw_graph_free(g);
 	sw_policy_free(p);
@@ -310,12 +360,16 @@ int sw_cmd_report(int argc, char **argv)
 		sw_report_usage(stderr);
 		return SW_EXIT_USAGE;
 	}
+	if ((rc = sw_graph_window(&a, "report", true)) >= 0)
+		return rc;
 	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
 	o.kernel_log = true; /* only the report shows the kernel's log */
-	if ((g = sw_graph_from_files(&o, a.files, a.n_files, "report", &rc)) &&
-	    (!a.since || (old = sw_graph_from_files(&o, (char **)&a.since, 1, "report", &rc))))
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
+				     "report", &rc)) &&
+	    (!a.diff || (old = sw_graph_from_files(&o, (char **)&a.diff, 1, (uint64_t[2]){ 0, 0 },
+						   "report", &rc))))
 		rc = sw_report_emit(g, old, &a);
 	if (g && strcmp(a.format, "table") == 0 && !a.out)
 		sw_report_kernel(stdout);

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/clock.h>
 #include <segwatch/learn.h>
+#include <segwatch/query.h>
 
 #include "cli.h"
 
@@ -20,26 +22,33 @@ struct sw_learn_args {
 	const char *policy_out;
 	const char *baseline_out;
 	const char *name;
+	const char *since, *until;	/* the window of FLOWS */
 	bool enforce;
 };
 
 static void sw_learn_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch learn FLOWS... [--group-by LABEL] [-o POLICY] [--baseline FILE]\n"
-		"                      [--name NAME] [--enforce]\n\n"
-		"Write a policy that allows exactly the answered connections in FLOWS (segwatch\n"
-		"capture -w or --json output): groups from the workloads' LABEL (default app),\n"
+		"usage: segwatch learn FLOWS... [--since T] [--until T] [--group-by LABEL] [-o POLICY]\n"
+		"                      [--baseline FILE] [--name NAME] [--enforce]\n\n"
+		"Write a policy that allows exactly the answered connections in FLOWS (the\n"
+		"agent's history directory or its .zst files, segwatch capture -w or --json\n"
+		"output, in the order given): groups from the workloads' LABEL (default app),\n"
 		"one allow rule per observed group pair and protocol with its ports, default\n"
 		"deny, mode monitor (--enforce for enforce). Unanswered and refused attempts are\n"
 		"listed on stderr, not learned. --baseline writes the observed edges for\n"
 		"new-edge alerts.\n\n"
 		"  -o, --output FILE   the policy (default: stdout)\n"
 		"      --baseline FILE the learned baseline (docs/alerts.md)\n"
+		"      --since T       only flows still going at or after T: 10m, 2h, 7d (ago),\n"
+		"                      2026-12-01T14:00:00Z, @1764597600 (as segwatch flows)\n"
+		"      --until T       only flows that began at or before T\n"
 		"      --group-by LABEL label key that names the groups (default app)\n"
 		"      --name NAME     the policy's name\n"
 		"      --enforce       mode enforce instead of monitor\n"
 		"  -h, --help\n\n"
+		"example: learn from the last two hours of the agent's history\n"
+		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n\n"
 		"exit codes: 0 done, 2 usage error or bad flows file, 3 runtime failure\n");
 }
 
@@ -58,6 +67,8 @@ static const struct option sw_learn_longopts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "enforce", no_argument, NULL, 'e' },
+	{ "since", required_argument, NULL, 's' },
+	{ "until", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,6 +109,7 @@ int sw_cmd_learn(int argc, char **argv)
 	struct sw_learn_args a = { .group_by = "app" };
 	struct sw_err err = { 0 };
 	struct sw_learn *l;
+	uint64_t since_us, until_us;
 	int c, rc = SW_EXIT_OK;
 
 	optind = 1;
@@ -108,6 +120,8 @@ int sw_cmd_learn(int argc, char **argv)
 		case 'g': a.group_by = optarg; break;
 		case 'n': a.name = optarg; break;
 		case 'e': a.enforce = true; break;
+		case 's': a.since = optarg; break;
+		case 'u': a.until = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
 		default: sw_learn_usage(stderr); return SW_EXIT_USAGE;
 		}
@@ -116,10 +130,15 @@ int sw_cmd_learn(int argc, char **argv)
 		sw_learn_usage(stderr);
 		return SW_EXIT_USAGE;
 	}
+	if (sw_query_window_parse(a.since, a.until, sw_clock_wall_us(), &since_us, &until_us,
+				  &err) != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch learn: %s\n", err.msg);
+		return err.code;
+	}
 	if (!(l = sw_learn_alloc(a.group_by)))
 		return SW_EXIT_RUNTIME;
-	for (int i = optind; i < argc && rc == SW_EXIT_OK; i++)
-		rc = sw_learn_load_file(l, argv[i], &err);
+	rc = sw_learn_load_window(l, (const char *const *)argv + optind, (size_t)(argc - optind),
+				  since_us, until_us, &err);
 	if (rc != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", err.msg);
 	else

@@ -12,19 +12,25 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <segwatch/clock.h>
 #include <segwatch/compile.h>
 #include <segwatch/enforce.h>
 #include <segwatch/nft.h>
 #include <segwatch/policy.h>
+#include <segwatch/query.h>
 
 #include "cli.h"
 #include "identity.h"
 #include "policy_cmd.h"
 
+#define SW_POLICY_FLOWS_MAX 256
+
 struct sw_policy_args {
 	const char *verb;
 	const char *file;
-	const char *flows;
+	const char *flows[SW_POLICY_FLOWS_MAX];	/* --flows, repeatable */
+	size_t n_flows;
+	const char *since, *until;		/* test: the time window */
 	bool json;
 	bool watch;
 	bool cut;	/* apply: end open connections the policy denies */
@@ -41,7 +47,8 @@ static void sw_policy_usage(FILE *out)
 		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--cut] [--watch]\n"
 		"       segwatch policy status [--json]\n"
 		"       segwatch policy remove\n"
-		"       segwatch policy test FILE --flows FLOWS|PCAP [--inventory F]... [--json]\n\n"
+		"       segwatch policy test FILE --flows FLOWS|DIR|PCAP... [--since T] [--until T]\n"
+		"                            [--inventory F]... [--json]\n\n"
 		"check    report every error (file:line:col, or the JSON Pointer of the value)\n"
 		"         and warning (rules that never match or are shadowed)\n"
 		"compile  print the nftables script the policy becomes with today's workloads\n"
@@ -50,9 +57,13 @@ static void sw_policy_usage(FILE *out)
 		"status   the applied ruleset as the kernel holds it: which policy, when and\n"
 		"         from which file, rules with counters and actions, sets, bridged-traffic mode\n"
 		"remove   delete everything segwatch added\n"
-		"test     replay recorded flows (segwatch capture -w or --json output, or a pcap\n"
-		"         read with the same identity options) against the policy and list\n"
-		"         the connections it would deny, by rule\n\n"
+		"test     replay recorded flows (segwatch capture -w or --json output, the agent's\n"
+		"         history directory or its .zst files, or a pcap read with the same\n"
+		"         identity options) against the policy and list the connections it\n"
+		"         would deny, by rule. --flows is repeatable; --since T / --until T keep\n"
+		"         the flows whose span meets the window (as segwatch flows: 10m, 2h, 7d\n"
+		"         ago, 2026-12-01T14:00:00Z, @EPOCH), e.g.\n"
+		"           segwatch policy test new.json --flows /var/lib/segwatch/flows --since 2h\n\n"
 		SW_IDENTITY_HELP
 		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
 		"      --payload          compile: the rules as libnftnl sends them, not the script\n"
@@ -222,22 +233,34 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	struct sw_policy *p = NULL;
 	int rc;
 
-	if (!a->flows) {
+	struct sw_policy_test_input in = { .paths = a->flows, .n_paths = a->n_flows };
+	struct sw_err err = { 0 };
+
+	if (!a->n_flows) {
 		fprintf(stderr, "segwatch policy test: --flows FILE is required\n");
 		return SW_EXIT_USAGE;
 	}
+	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &in.since_us,
+				  &in.until_us, &err) != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch policy test: %s\n", err.msg);
+		return err.code;
+	}
+	in.is_capture = a->n_flows == 1 && sw_is_capture_file(a->flows[0]);
 	rc = sw_policy_load(a->file, &p);
 	if (rc == SW_EXIT_OK)
-		rc = sw_policy_test_flows(p, a->flows, sw_is_capture_file(a->flows), &a->id, a->json);
+		rc = sw_policy_test_flows(p, &in, &a->id, a->json);
 	sw_policy_free(p);
 	return rc;
 }
 
-enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD, SW_OPT_CUT };
+enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD, SW_OPT_CUT,
+       SW_OPT_SINCE, SW_OPT_UNTIL };
 
 static const struct option sw_policy_longopts[] = {
 	SW_IDENTITY_LONGOPTS,
 	{ "flows", required_argument, NULL, SW_OPT_FLOWS },
+	{ "since", required_argument, NULL, SW_OPT_SINCE },
+	{ "until", required_argument, NULL, SW_OPT_UNTIL },
 	{ "log-group", required_argument, NULL, SW_OPT_LOG_GROUP },
 	{ "watch", no_argument, NULL, SW_OPT_WATCH },
 	{ "cut", no_argument, NULL, SW_OPT_CUT },
@@ -258,8 +281,17 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 			a->json = true;
 		else if (c == 'h')
 			return sw_policy_usage(stdout), SW_EXIT_OK;
-		else if (c == SW_OPT_FLOWS)
-			a->flows = optarg;
+		else if (c == SW_OPT_FLOWS) {
+			if (a->n_flows == SW_POLICY_FLOWS_MAX) {
+				fprintf(stderr, "segwatch policy: at most %d --flows\n",
+					SW_POLICY_FLOWS_MAX);
+				return SW_EXIT_USAGE;
+			}
+			a->flows[a->n_flows++] = optarg;
+		} else if (c == SW_OPT_SINCE)
+			a->since = optarg;
+		else if (c == SW_OPT_UNTIL)
+			a->until = optarg;
 		else if (c == SW_OPT_WATCH)
 			a->watch = true;
 		else if (c == SW_OPT_CUT)

@@ -4,15 +4,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <segwatch/policy.h>
 
 /*
- * policy_test.c: judge recorded flows (a flows file, or a capture file read
- * in this process with @id's inventories); SW_EXIT_LATERAL when any would be denied.
+ * policy_test.c: judge recorded flows (flows files, history directories, or
+ * one capture file read in this process with @id's inventories), those whose
+ * span meets [since_us, until_us] (0: open); SW_EXIT_LATERAL when any would
+ * be denied.
  */
+struct sw_policy_test_input {
+	const char *const *paths;
+	size_t n_paths;
+	bool is_capture;		/* paths[0] is a pcap (n_paths is 1) */
+	uint64_t since_us, until_us;
+};
+
 struct sw_identity_opts;
-int sw_policy_test_flows(const struct sw_policy *p, const char *path, bool is_capture,
+int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_input *in,
 			 const struct sw_identity_opts *id, bool as_json);
 
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/policy.h>
+#include <segwatch/query.h>
 #include <segwatch/report.h>
 #include <segwatch/text.h>
 
@@ -98,48 +99,50 @@ static bool sw_judge_record(const struct sw_policy *p, json_t *o, struct sw_test
 	return false;
 }
 
-/*
- * Judge the flow records of a -w JSON-lines file (one line at a time: files
- * of millions of flows fit in little memory) or of a --json capture document.
- */
-static bool sw_judge_file(const struct sw_policy *p, const char *path, struct sw_test_tally *t,
-			  char *why, size_t why_len)
+/* The flows of a --json capture document in the window; @nth counts them from 1. */
+static bool sw_judge_doc(const struct sw_policy *p, json_t *doc, const char *path,
+			 const uint64_t win[2], struct sw_test_tally *t, char *why, size_t why_len)
 {
-	json_error_t e;
-	struct sw_json_err_text text;
-	json_t *doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &e), *o;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0, nth = 0, i;
-	ssize_t n;
-	bool ok = true;
+	json_t *o;
+	size_t i;
 
-	if (doc && json_is_array(json_object_get(doc, "flows"))) {
-		json_array_foreach(json_object_get(doc, "flows"), i, o)
-			if (!(ok = sw_judge_record(p, o, t, path, i + 1, why, why_len)))
-				break;
-		json_decref(doc);
-		return ok;
+	json_array_foreach(json_object_get(doc, "flows"), i, o)
+		if (sw_query_span_meets(o, win[0], win[1]) &&
+		    !sw_judge_record(p, o, t, path, i + 1, why, why_len))
+			return false;
+	return true;
+}
+
+/*
+ * Judge the flow records of @paths: -w JSON-lines files, the agent's history
+ * (directories, .zst files) or --json capture documents, those whose span
+ * meets [@win[0], @win[1]]. One line at a time: millions of flows fit in
+ * little memory.
+ */
+static bool sw_judge_files(const struct sw_policy *p, const char *const *paths, size_t n,
+			   const uint64_t win[2], struct sw_test_tally *t, char *why, size_t why_len)
+{
+	struct sw_query_rec_where w = { 0 };
+	struct sw_query_records *r;
+	struct sw_err err = { 0 };
+	size_t nth = 0, input = 0;
+	bool ok = true;
+	json_t *o;
+	int rc = sw_query_records_open(&r, paths, n, win[0], win[1], &err);
+
+	while (ok && rc == SW_EXIT_OK && (rc = sw_query_records_next(r, &o, &w, &err)) == 1) {
+		rc = SW_EXIT_OK;
+		if (w.input != input) /* flows are counted per FLOWS argument */
+			nth = 0, input = w.input;
+		if (w.document)
+			ok = sw_judge_doc(p, o, w.path, win, t, why, why_len);
+		else if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
+			ok = sw_judge_record(p, o, t, paths[w.input], ++nth, why, why_len);
 	}
-	json_decref(doc);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(why, why_len, "%s: cannot read: %m", path);
-		return false;
-	}
-	for (int lineno = 1; ok && (n = getline(&line, &cap, f)) > 0; lineno++) {
-		if (!(o = json_loads(line, 0, &e))) {
-			snprintf(why, why_len, "%s:%d:%d: error: %s", path, lineno, e.column,
-				 sw_text_json_error(&text, &e));
-			ok = false;
-			break;
-		}
-		if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
-			ok = sw_judge_record(p, o, t, path, ++nth, why, why_len);
-		json_decref(o);
-	}
-	free(line);
-	fclose(f);
-	return ok;
+	sw_query_records_close(r);
+	if (rc != SW_EXIT_OK)
+		snprintf(why, why_len, "%s", err.msg);
+	return ok && rc == SW_EXIT_OK;
 }
 
 /*
@@ -152,6 +155,7 @@ struct sw_test_pcap {
 	struct sw_report_clock clk;
 	char line[SW_REPORT_FLOW_LINE_MAX];
 	uint64_t nth;
+	uint64_t win[2];		/* --since, --until; 0: open */
 	bool failed;
 };
 
@@ -166,7 +170,8 @@ static void sw_test_flow_end(void *priv, const struct sw_flow_rec *r)
 		x->failed = true;
 		return;
 	}
-	if (!sw_judge_record(x->p, o, x->t, "capture", ++x->nth, why, sizeof(why)))
+	if (sw_query_span_meets(o, x->win[0], x->win[1]) &&
+	    !sw_judge_record(x->p, o, x->t, "capture", ++x->nth, why, sizeof(why)))
 		x->failed = true;
 	json_decref(o);
 }
@@ -186,12 +191,12 @@ static const struct sw_sink_ops sw_test_sink_ops = {
 	.flow_end = sw_test_flow_end,
 };
 
-static bool sw_judge_pcap(const struct sw_policy *p, const char *pcap,
+static bool sw_judge_pcap(const struct sw_policy *p, const char *pcap, const uint64_t win[2],
 			  const struct sw_identity_opts *id, struct sw_test_tally *t, char *why,
 			  size_t why_len)
 {
 	struct sw_pipeline_opts o = { .capture.file = pcap, .identity = *id, .nflog_group = -1 };
-	struct sw_test_pcap x = { .p = p, .t = t };
+	struct sw_test_pcap x = { .p = p, .t = t, .win = { win[0], win[1] } };
 	struct sw_pipeline *pl = NULL;
 	struct sw_err err = { 0 };
 	int rc;
@@ -246,16 +251,17 @@ static void sw_test_print(const struct sw_test_tally *t, bool as_json)
 		       (long long)json_integer_value(json_object_get(d, "flows")));
 }
 
-int sw_policy_test_flows(const struct sw_policy *p, const char *path, bool is_capture,
+int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_input *in,
 			 const struct sw_identity_opts *id, bool as_json)
 {
+	const uint64_t win[2] = { in->since_us, in->until_us };
 	struct sw_test_tally t = { .denied = json_array(), .index = json_object() };
 	char why[512] = "";
 	bool ok = t.denied && t.index;
 
 	if (ok)
-		ok = is_capture ? sw_judge_pcap(p, path, id, &t, why, sizeof(why)) :
-				  sw_judge_file(p, path, &t, why, sizeof(why));
+		ok = in->is_capture ? sw_judge_pcap(p, in->paths[0], win, id, &t, why, sizeof(why)) :
+				      sw_judge_files(p, in->paths, in->n_paths, win, &t, why, sizeof(why));
 	if (!ok) {
 		fprintf(stderr, "segwatch: %s\n", why[0] ? why : "out of memory");
 		json_decref(t.denied);

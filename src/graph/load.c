@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reading inputs: `capture -w` JSON lines, `capture --json` documents and
- * saved graph documents, told apart by their content.
+ * Reading inputs: `capture -w` JSON lines, the agent's history (directories,
+ * .zst files), `capture --json` documents and saved graph documents, read
+ * through the query's record reader (include/segwatch/query.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <segwatch/text.h>
+#include <segwatch/query.h>
 
 #include "internal.h"
 
@@ -27,8 +28,9 @@ static int sw_graph_record(struct sw_graph *g, json_t *o, bool *counters, struct
 	return SW_EXIT_OK;
 }
 
+/* A capture document's flows and kernel log, those in [@since, @until]. */
 static int sw_graph_capture_doc(struct sw_graph *g, json_t *doc, const char *path,
-				struct sw_err *err)
+				const uint64_t win[2], struct sw_err *err)
 {
 	json_t *flows = json_object_get(doc, "flows"), *c = json_object_get(doc, "counters"), *f;
 	json_t *klog = json_object_get(doc, "kernel_log");
@@ -37,16 +39,16 @@ static int sw_graph_capture_doc(struct sw_graph *g, json_t *doc, const char *pat
 	int rc;
 
 	json_array_foreach(flows, i, f)
-		if ((rc = sw_graph_add_flow(g, f, err))) {
+		if (sw_query_span_meets(f, win[0], win[1]) && (rc = sw_graph_add_flow(g, f, err))) {
 			memcpy(msg, err->msg, sizeof(msg));
 			return sw_err_set(err, rc, "%s: /flows/%zu: error: %.400s", path, i, msg);
 		}
 	json_array_foreach(klog, i, f)
-		if ((rc = sw_graph_add_kernel_log(g, f, err))) {
+		if (sw_query_span_meets(f, win[0], win[1]) &&
+		    (rc = sw_graph_add_kernel_log(g, f, err))) {
 			memcpy(msg, err->msg, sizeof(msg));
 			return sw_err_set(err, rc, "%s: /kernel_log/%zu: error: %.400s", path, i, msg);
 		}
-	g->comp.files++;
 	if (json_is_object(c))
 		sw_graph_add_counters(g, c);
 	else
@@ -54,89 +56,77 @@ static int sw_graph_capture_doc(struct sw_graph *g, json_t *doc, const char *pat
 	return SW_EXIT_OK;
 }
 
-/* A whole-file document: a capture (flows, counters) or a graph; -1 when it is neither. */
-static int sw_graph_doc(struct sw_graph *g, json_t *doc, const char *path, struct sw_err *err)
+/* A whole-file document: a graph (merged) or a capture (flows, counters). */
+static int sw_graph_doc(struct sw_graph *g, json_t *doc, const char *path, const uint64_t win[2],
+			struct sw_err *err)
 {
 	const char *type = json_string_value(json_object_get(doc, "type")) ?: "";
 
 	if (strcmp(type, "graph") == 0)
 		return sw_graph_merge_json(g, doc, path, err);
 	/* `capture --json -q` has no flows, but counters and maybe the kernel's log */
-	if (strcmp(type, "capture") == 0 || json_is_array(json_object_get(doc, "flows")))
-		return sw_graph_capture_doc(g, doc, path, err);
-	return -1;
+	return sw_graph_capture_doc(g, doc, path, win, err);
 }
 
-static int sw_graph_line(struct sw_graph *g, const char *path, int lineno, const char *line,
-			 bool *counters, struct sw_err *err)
+/* Files read, and of them those with a counters line (@last: the latest such file). */
+struct sw_graph_files {
+	uint64_t with_counters;
+	char *last;
+};
+
+static int sw_graph_line(struct sw_graph *g, json_t *o, const struct sw_query_rec_where *w,
+			 struct sw_graph_files *fc, struct sw_err *err)
 {
 	char msg[sizeof(err->msg)];
-	json_error_t e;
-	struct sw_json_err_text text;
-	json_t *o;
-	int rc;
+	bool counters = false;
+	int rc = sw_graph_record(g, o, &counters, err);
 
-	if (line[strspn(line, " \t\r\n")] == '\0')
-		return SW_EXIT_OK;
-	if (!(o = json_loads(line, 0, &e)))
-		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", path, lineno, e.column,
-				  sw_text_json_error(&text, &e));
-	rc = sw_graph_record(g, o, counters, err);
-	json_decref(o);
 	if (rc) {
 		memcpy(msg, err->msg, sizeof(msg));
-		return sw_err_set(err, rc, "%s:%d: error: %.400s", path, lineno, msg);
+		return sw_err_set(err, rc, "%s:%llu: error: %.400s", w->path,
+				  (unsigned long long)w->lineno, msg);
+	}
+	if (counters && (!fc->last || strcmp(fc->last, w->path) != 0)) {
+		free(fc->last);
+		if (!(fc->last = strdup(w->path)))
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		fc->with_counters++;
 	}
 	return SW_EXIT_OK;
 }
 
-/* JSON lines; @whole is the error of reading the file as one document. */
-static int sw_graph_lines(struct sw_graph *g, FILE *f, const char *path, const json_error_t *whole,
-			  struct sw_err *err)
+int sw_graph_load_window(struct sw_graph *g, const char *const *paths, size_t n,
+			 uint64_t since_us, uint64_t until_us, struct sw_err *err)
 {
-	bool counters = false;
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = SW_EXIT_OK, lineno = 1;
+	const uint64_t win[2] = { since_us, until_us };
+	struct sw_graph_files fc = { 0 };
+	struct sw_query_records *r;
+	struct sw_query_rec_where w = { 0 };
+	uint64_t docs = 0, graphs = 0, files;
+	json_t *o;
+	int rc = sw_query_records_open(&r, paths, n, since_us, until_us, err);
 
-	for (; getline(&line, &cap, f) > 0 && rc == SW_EXIT_OK; lineno++) {
-		rc = sw_graph_line(g, path, lineno, line, &counters, err);
-		if (rc && lineno == 1 && whole->line > 1) /* a document, broken further down */
-			rc = sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", path,
-					whole->line, whole->column, whole->text);
+	while (rc == SW_EXIT_OK && (rc = sw_query_records_next(r, &o, &w, err)) == 1) {
+		if (w.document) {
+			docs++;
+			graphs += strcmp(json_string_value(json_object_get(o, "type")) ?: "",
+					 "graph") == 0;
+			rc = sw_graph_doc(g, o, w.path, win, err);
+		} else {
+			rc = sw_graph_line(g, o, &w, &fc, err);
+		}
 	}
-	free(line);
-	if (ferror(f))
-		rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
 	if (rc == SW_EXIT_OK) {
-		g->comp.files++;
-		g->comp.files_without_counters += !counters;
+		files = sw_query_records_files(r);
+		g->comp.files += files - graphs; /* a graph brings its own */
+		g->comp.files_without_counters += files - docs - fc.with_counters;
 	}
+	free(fc.last);
+	sw_query_records_close(r);
 	return rc;
 }
 
 int sw_graph_load_file(struct sw_graph *g, const char *path, struct sw_err *err)
 {
-	json_error_t e;
-	json_t *doc;
-	FILE *f;
-	int rc;
-
-	if (!(f = fopen(path, "r")))
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
-	doc = json_loadf(f, 0, &e);
-	if (doc && json_is_object(doc) && (rc = sw_graph_doc(g, doc, path, err)) >= 0) {
-		json_decref(doc);
-		fclose(f);
-		return rc;
-	}
-	json_decref(doc);
-	if (!doc)
-		e.line = e.line > 0 ? e.line : 0;
-	else
-		e.line = 0;
-	rewind(f);
-	rc = sw_graph_lines(g, f, path, &e, err);
-	fclose(f);
-	return rc;
+	return sw_graph_load_window(g, &path, 1, 0, 0, err);
 }

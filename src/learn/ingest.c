@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ingest.c - flow records (docs/flows.md) into nodes and edges. */
-#include <errno.h>
+/*
+ * ingest.c - flow records (docs/flows.md) into nodes and edges: from paths
+ * (files, history directories) through the query's record reader, or from a
+ * buffer.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/query.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -105,7 +109,9 @@ int sw_learn_add_flow(struct sw_learn *l, const void *flow_v, struct sw_err *err
 	return SW_EXIT_OK;
 }
 
-static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, struct sw_err *err)
+/* A record or a document; a capture document's flows in [@win[0], @win[1]] (0: open). */
+static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, const uint64_t win[2],
+			    struct sw_err *err)
 {
 	const char *type = json_string_value(json_object_get(doc, "type"));
 	json_t *flow;
@@ -114,7 +120,9 @@ static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, struct sw_err *err)
 
 	if (type && strcmp(type, "capture") == 0) {
 		json_array_foreach(json_object_get(doc, "flows"), i, flow) {
-			ret = sw_learn_add_doc(l, flow, err);
+			if (!sw_query_span_meets(flow, win[0], win[1]))
+				continue;
+			ret = sw_learn_add_doc(l, flow, win, err);
 			if (ret != SW_EXIT_OK)
 				return ret;
 		}
@@ -127,6 +135,7 @@ static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, struct sw_err *err)
 
 int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct sw_err *err)
 {
+	static const uint64_t open_win[2];
 	size_t off = 0;
 	int ret = SW_EXIT_OK;
 
@@ -145,42 +154,37 @@ int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct
 			return sw_err_set(err, SW_EXIT_USAGE, "%d:%d: error: %s", jerr.line,
 					  jerr.column, sw_text_json_error(&text, &jerr));
 		off += jerr.position;
-		ret = sw_learn_add_doc(l, doc, err);
+		ret = sw_learn_add_doc(l, doc, open_win, err);
 		json_decref(doc);
 	}
 	return ret;
 }
 
+int sw_learn_load_window(struct sw_learn *l, const char *const *paths, size_t n,
+			 uint64_t since_us, uint64_t until_us, struct sw_err *err)
+{
+	const uint64_t win[2] = { since_us, until_us };
+	char msg[sizeof(err->msg)];
+	struct sw_query_records *r;
+	struct sw_query_rec_where w = { 0 };
+	json_t *rec;
+	int ret = sw_query_records_open(&r, paths, n, since_us, until_us, err);
+
+	while (ret == SW_EXIT_OK && (ret = sw_query_records_next(r, &rec, &w, err)) == 1) {
+		if ((ret = sw_learn_add_doc(l, rec, win, err)) == SW_EXIT_OK)
+			continue;
+		memcpy(msg, err->msg, sizeof(msg));
+		if (w.document)
+			sw_err_set(err, ret, "%s: error: %.400s", w.path, msg);
+		else
+			sw_err_set(err, ret, "%s:%llu: error: %.400s", w.path,
+				   (unsigned long long)w.lineno, msg);
+	}
+	sw_query_records_close(r);
+	return ret;
+}
+
 int sw_learn_load_file(struct sw_learn *l, const char *path, struct sw_err *err)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t size = 0;
-	ssize_t n;
-	int ret;
-
-	if (!f)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", path, strerror(errno));
-	{
-		FILE *mem = open_memstream(&buf, &size);
-		char chunk[65536];
-		size_t got;
-
-		if (!mem) {
-			fclose(f);
-			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-		}
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, got, mem);
-		n = ferror(f) ? -1 : 0;
-		fclose(mem);
-	}
-	fclose(f);
-	if (n < 0 || !buf) {
-		free(buf);
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: read error", path);
-	}
-	ret = sw_learn_load_buffer(l, buf, size, err);
-	free(buf);
-	return ret;
+	return sw_learn_load_window(l, &path, 1, 0, 0, err);
 }
