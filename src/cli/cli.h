@@ -18,6 +18,15 @@ int sw_cmd_flows(int argc, char **argv);
 /* sw_cli_run - dispatch argv[1] through the command table (dispatch.c). */
 int sw_cli_run(int argc, char **argv);
 
+/*
+ * sw_cli_policy_load - load @file, print its diagnostics (file:line:col or
+ * JSON Pointer); SW_EXIT_USAGE when it has errors (then *@p is NULL).
+ * sw_cli_policy_load_opt - the same, and nothing to do when @file is NULL.
+ */
+struct sw_policy;
+int sw_cli_policy_load(const char *file, struct sw_policy **p);
+int sw_cli_policy_load_opt(const char *file, struct sw_policy **p);
+
 /* sw_cli_parse_u32 - a whole number in [min, max]; false with a message on stderr otherwise. */
 bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out);
 

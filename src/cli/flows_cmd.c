@@ -493,23 +493,6 @@ static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, s
 	return SW_EXIT_OK;
 }
 
-static int sw_flows_policy(const char *file, struct sw_policy **p)
-{
-	struct sw_pol_diags d;
-	char buf[1024];
-	int rc;
-
-	*p = NULL;
-	if (!file)
-		return SW_EXIT_OK;
-	sw_pol_diags_init(&d);
-	rc = sw_policy_load_file(file, p, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d.v[i], buf, sizeof(buf)));
-	sw_pol_diags_clear(&d);
-	return rc;
-}
-
 int sw_cmd_flows(int argc, char **argv)
 {
 	struct sw_flows_args a = { 0 };
@@ -524,7 +507,7 @@ int sw_cmd_flows(int argc, char **argv)
 	}
 	rc = sw_flows_args_parse(argc, argv, &a, run.q);
 	if (rc == SW_EXIT_OK)
-		rc = sw_flows_policy(a.policy_path, &p);
+		rc = sw_cli_policy_load_opt(a.policy_path, &p);
 	if (rc == SW_EXIT_OK && (rc = sw_query_compile(run.q, p, a.policy_path, &err)) != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", err.msg);
 	if (rc == SW_EXIT_OK) {

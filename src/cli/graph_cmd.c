@@ -20,6 +20,8 @@
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
 
+#include "cli.h"
+
 int sw_cmd_graph(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 
@@ -144,23 +146,6 @@ static int sw_graph_window(struct sw_graph_args *a, const char *cmd, bool since_
 	return err.code;
 }
 
-static int sw_graph_load_policy(const char *file, struct sw_policy **p)
-{
-	struct sw_pol_diags d;
-	char buf[1024];
-	int rc;
-
-	*p = NULL;
-	if (!file)
-		return SW_EXIT_OK;
-	sw_pol_diags_init(&d);
-	rc = sw_policy_load_file(file, p, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d.v[i], buf, sizeof(buf)));
-	sw_pol_diags_clear(&d);
-	return rc;
-}
-
 static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_policy *p,
 			      struct sw_graph_opts *o)
 {
@@ -283,7 +268,7 @@ int sw_cmd_graph(int argc, char **argv)
 	}
 	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
 		return rc;
-	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
+	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
 	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
@@ -362,7 +347,7 @@ int sw_cmd_report(int argc, char **argv)
 	}
 	if ((rc = sw_graph_window(&a, "report", true)) >= 0)
 		return rc;
-	if ((rc = sw_graph_load_policy(a.policy_file, &p)))
+	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
 	o.kernel_log = true; /* only the report shows the kernel's log */

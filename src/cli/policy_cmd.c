@@ -81,38 +81,10 @@ static void sw_policy_usage(FILE *out)
 		SW_COMPILE_LOG_GROUP);
 }
 
-/* Print the diagnostics; SW_EXIT_USAGE when there are errors. */
-static int sw_policy_report_diags(const char *file, const struct sw_pol_diags *d, int rc)
-{
-	char buf[1024];
-
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d->v[i], buf, sizeof(buf)));
-	if (rc == SW_EXIT_OK && d->n_errors)
-		rc = SW_EXIT_USAGE;
-	return rc;
-}
-
-static int sw_policy_load(const char *file, struct sw_policy **p)
-{
-	struct sw_pol_diags d;
-	int rc;
-
-	sw_pol_diags_init(&d);
-	rc = sw_policy_load_file(file, p, &d);
-	rc = sw_policy_report_diags(file, &d, rc);
-	if (rc != SW_EXIT_OK) {
-		sw_policy_free(*p);
-		*p = NULL;
-	}
-	sw_pol_diags_clear(&d);
-	return rc;
-}
-
 static int sw_policy_check(const struct sw_policy_args *a)
 {
 	struct sw_policy *p = NULL;
-	int rc = sw_policy_load(a->file, &p);
+	int rc = sw_cli_policy_load(a->file, &p);
 
 	if (rc == SW_EXIT_OK)
 		printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", a->file, p->n_groups,
@@ -126,7 +98,7 @@ static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
 			   struct sw_identity **id, struct sw_nft_plan *plan)
 {
 	struct sw_err err = { 0 };
-	int rc = sw_policy_load(a->file, p);
+	int rc = sw_cli_policy_load(a->file, p);
 
 	*id = NULL;
 	if (rc != SW_EXIT_OK)
@@ -169,7 +141,7 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	struct sw_policy *p = NULL;
 	struct sw_err err = { 0 };
 	char brnf[256];
-	int rc = sw_policy_load(a->file, &p);
+	int rc = sw_cli_policy_load(a->file, &p);
 
 	if (rc == SW_EXIT_OK)
 		rc = sw_identity_open(&id, &a->id, &err);
@@ -246,7 +218,7 @@ static int sw_policy_test(const struct sw_policy_args *a)
 		return err.code;
 	}
 	in.is_capture = a->n_flows == 1 && sw_is_capture_file(a->flows[0]);
-	rc = sw_policy_load(a->file, &p);
+	rc = sw_cli_policy_load(a->file, &p);
 	if (rc == SW_EXIT_OK)
 		rc = sw_policy_test_flows(p, &in, &a->id, a->json);
 	sw_policy_free(p);
