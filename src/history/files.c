@@ -316,7 +316,8 @@ int sw_hist_retain_run(int dirfd, const char *dir, struct sw_hist_retain *rt)
 		rt->errors++;
 		return rc;
 	}
-	qsort(f, n, sizeof(*f), sw_hist_cmp_age);
+	if (n > 1) /* an empty directory lists f = NULL: qsort(NULL, 0) is undefined */
+		qsort(f, n, sizeof(*f), sw_hist_cmp_age);
 	for (size_t i = 0; i < n; i++) {
 		bool closed = f[i].n.kind == SW_HIST_PLAIN || f[i].n.kind == SW_HIST_ZST;
 
