@@ -30,6 +30,7 @@ struct sw_agent_seen {
 	uint64_t klog_not_aggregated;
 	uint64_t port_errors;
 	bool engine_connected;
+	char engine_error[512];		/* the last "engine not in use" logged */
 };
 
 struct sw_agent {

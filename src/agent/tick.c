@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <segwatch/clock.h>
+#include <segwatch/engine.h>
 #include <segwatch/history.h>
 #include <segwatch/report.h>
 
@@ -106,6 +107,30 @@ static void sw_agent_check_losses(struct sw_agent *a)
 	a->seen.evictions = fs->evicted;
 }
 
+/*
+ * sw_agent_log_engine - say when the engine is found, lost or found again:
+ * without it an agent that never reached its engine (or lost it) only shows
+ * it by flows and sets that lack the containers.
+ */
+static void sw_agent_log_engine(struct sw_agent *a, struct sw_identity *id,
+				const struct sw_identity_stats *st)
+{
+	struct sw_engine *e = sw_identity_engine(id);
+
+	if (st->engine_connected && !a->seen.engine_connected && e)
+		sw_log_write(a->log, SW_LOG_NOTICE, "engine: following %s (%s)", sw_engine_socket(e),
+			     sw_engine_server(e));
+	else if (!st->engine_connected && a->seen.engine_connected)
+		sw_log_write(a->log, SW_LOG_WARNING, "engine: its events stream ended; "
+			     "reconnecting with back-off, the containers listed again then");
+	if (!st->engine_connected && st->engine_error[0] &&
+	    strcmp(st->engine_error, a->seen.engine_error) != 0)
+		sw_log_write(a->log, SW_LOG_WARNING, "engine: not in use (%s); asked again every 10 s",
+			     st->engine_error);
+	a->seen.engine_connected = st->engine_connected;
+	snprintf(a->seen.engine_error, sizeof(a->seen.engine_error), "%s", st->engine_error);
+}
+
 static void sw_agent_check_engine(struct sw_agent *a)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
@@ -114,6 +139,7 @@ static void sw_agent_check_engine(struct sw_agent *a)
 	if (!id)
 		return;
 	sw_identity_stats(id, &st);
+	sw_agent_log_engine(a, id, &st);
 	if (st.port_errors > a->seen.port_errors)
 		sw_log_write(a->log, SW_LOG_WARNING, "%" PRIu64 " bridge ports could not be captured on",
 			     st.port_errors - a->seen.port_errors);
