@@ -330,7 +330,7 @@ def cmd_sample(args):
     cpu = 100.0 * (ticks - lticks) / os.sysconf("SC_CLK_TCK") / max(t - lt, 1e-3)
     paths = history_files(os.path.join(work, "history"))
     counters = None
-    for tail in (paths[-2:], paths[-4:]):
+    for tail in (paths[-2:], paths[-4:], paths[-12:]):
         for line in history_lines(tail):
             if '"counters"' in line:
                 try:
@@ -418,7 +418,7 @@ def cmd_lost(args):
         got.add(k)
         got.add((k[0], k[3], k[4], k[1], k[2]))  # either direction
     lost = sorted(want - got)
-    for k in lost[:20]:
+    for k in lost:
         print("lost: %s %s:%d -> %s:%d" % k)
     print(json.dumps({"tuples": len(want), "flow_records": records, "lost": len(lost)}))
 

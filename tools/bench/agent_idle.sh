@@ -28,7 +28,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$AGENT" ] && kill -KILL "$AGENT" 2>/dev/null
 	wait 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$P"); do ip netns del "$ns" 2>/dev/null; done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P"); do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -4,6 +4,12 @@
 # Usage: tools/bench/agent_soak.sh [MINUTES]     (root; default 30; 2 is a smoke test)
 #        SEGWATCH=path/to/segwatch to use another binary (default build/segwatch,
 #        built with tools/build.sh when missing). Takes MINUTES plus about 20 s.
+#        SOAK_ACTIVE=1m sets capture.timeouts.active (default 30m, the agent's
+#        default). The agent remembers a stopped workload for active + the
+#        longest idle timeout + 10 min (sw_agent_prune_horizon): 40.5 min by
+#        default, longer than a 30 min soak, so every workload ever seen is
+#        still held at the end; with 1m it is 11.5 min and the soak shows the
+#        plateau.
 #
 # The lab (namespaces only; traffic only between namespaces this script
 # creates; everything removed by the EXIT trap):
@@ -36,6 +42,7 @@
 set -uo pipefail
 MINUTES=${1:-30}
 MAX_RSS_MB=${SOAK_MAX_RSS_MB:-4096} GUARD=0
+ACTIVE=${SOAK_ACTIVE:-30m}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HELP=$ROOT/tools/bench/agent_bench.py
 [ "$(id -u)" -eq 0 ] || { echo "agent_soak: needs root" >&2; exit 2; }
@@ -52,7 +59,7 @@ cleanup() {
 	[ -n "$AGENT" ] && kill -KILL "$AGENT" 2>/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$P"); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P"); do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -101,7 +108,8 @@ cat >"$WORK/agent.json" <<JSON
   "alerts": { "output": "alerts.jsonl" },
   "history": { "dir": "history", "rotate_every": "1m", "rotate_size": "1MiB", "keep_size": "16MiB",
                "compress": true },
-  "capture": { "timeouts": { "tcp": "30s", "tcp_closed": "5s", "udp": "10s", "icmp": "10s" } },
+  "capture": { "timeouts": { "tcp": "30s", "tcp_closed": "5s", "udp": "10s", "icmp": "10s",
+                              "active": "$ACTIVE" } },
   "log": { "target": "stderr", "level": "info" }
 }
 JSON
