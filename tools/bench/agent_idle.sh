@@ -32,6 +32,8 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+echo "load average at start: $(cut -d" " -f1-3 /proc/loadavg) ($(nproc) cores)"
+trap 'echo "load average at end: $(cut -d" " -f1-3 /proc/loadavg)"; cleanup' EXIT
 trap 'exit 130' INT TERM
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 noipv6() { nsx "$1" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6'; }

@@ -66,6 +66,8 @@ cleanup() {
 	if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+echo "load average at start: $(cut -d" " -f1-3 /proc/loadavg) ($(nproc) cores)"
+trap 'echo "load average at end: $(cut -d" " -f1-3 /proc/loadavg)"; cleanup' EXIT
 trap 'exit 130' INT TERM
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
