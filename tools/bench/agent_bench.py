@@ -32,7 +32,6 @@
 import json
 import os
 import random
-import selectors
 import socket
 import subprocess
 import sys

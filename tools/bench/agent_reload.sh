@@ -45,7 +45,7 @@ for t in ip nft zstdcat python3; do command -v $t >/dev/null || { echo "agent_re
 ID=$$ S=$(($$ % 100000))
 P=swrl$ID- NS_H=swrl$ID-h BR=swrlbr$S NS_C=swrl$ID-cli NS_S=swrl$ID-srv
 WORK=$(mktemp -d /tmp/sw-agent-reload.XXXXXX)
-AGENT= PIDS=
+AGENT='' PIDS=''
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$AGENT" ] && kill -KILL "$AGENT" 2>/dev/null

@@ -53,7 +53,7 @@ for t in ip nft zstdcat python3; do command -v $t >/dev/null || { echo "agent_so
 ID=$$ S=$(($$ % 100000))
 P=swsk$ID- NS_H=swsk$ID-h BR=swskbr$S
 WORK=$(mktemp -d /tmp/sw-agent-soak.XXXXXX)
-AGENT= PIDS=
+AGENT='' PIDS=''
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$AGENT" ] && kill -KILL "$AGENT" 2>/dev/null
