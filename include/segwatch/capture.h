@@ -25,6 +25,7 @@ struct sw_capture_iface {
 	uint64_t received;	/* frames read from this source */
 	uint64_t kernel_drops;	/* pcap_stats ps_drop */
 	uint64_t if_drops;	/* pcap_stats ps_ifdrop */
+	bool active;		/* captured on now (false: gone, its slot free for another) */
 };
 
 struct sw_capture_counters {

@@ -41,7 +41,7 @@ struct sw_identity_opts {
 	enum sw_engine_mode engine;	/* AUTO: use a detected socket, silently skip if none */
 	const char *engine_socket;	/* NULL: detect */
 	bool kernel;			/* the netlink view of namespaces and veths */
-	/* an engine that does not answer at open is asked again every 10 s (an agent) */
+	/* an engine that does not answer at open is asked again (10 s, doubling to 1 min) */
 	bool engine_retry;
 	size_t max_versions;		/* bindings kept per address; 0: the registry's default */
 };

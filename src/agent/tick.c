@@ -27,7 +27,7 @@ void sw_agent_status(struct sw_agent *a, char *buf, size_t len)
 		const struct sw_capture_counters *c = sw_capture_counters(cap);
 
 		for (unsigned i = 0; i < c->n_ifaces; i++)
-			ifaces += c->ifaces[i].ifindex > 0;
+			ifaces += c->ifaces[i].active;
 	}
 	snprintf(buf, len, "capturing on %u interfaces, %" PRIu64 " flows live, %zu workloads; "
 		 "policy %s%s%s; history %s", ifaces, live, wl,
@@ -125,7 +125,7 @@ static void sw_agent_log_engine(struct sw_agent *a, struct sw_identity *id,
 			     "reconnecting with back-off, the containers listed again then");
 	if (!st->engine_connected && st->engine_error[0] &&
 	    strcmp(st->engine_error, a->seen.engine_error) != 0)
-		sw_log_write(a->log, SW_LOG_WARNING, "engine: not in use (%s); asked again every 10 s",
+		sw_log_write(a->log, SW_LOG_WARNING, "engine: not in use (%s); asked again in 10 s to a minute",
 			     st->engine_error);
 	a->seen.engine_connected = st->engine_connected;
 	snprintf(a->seen.engine_error, sizeof(a->seen.engine_error), "%s", st->engine_error);

@@ -68,6 +68,20 @@ const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *c
 
 static void sw_capture_read_stats(struct sw_capture *cap, unsigned i);
 
+/*
+ * Source @i is done (its interface went away, or it failed to start): its
+ * last drop counts are kept, its ring is freed and its slot can be reused.
+ */
+static void sw_capture_retire(struct sw_capture *cap, unsigned i)
+{
+	sw_capture_read_stats(cap, i);
+	if (cap->src[i].pcap)
+		pcap_close(cap->src[i].pcap);
+	cap->src[i].pcap = NULL;
+	cap->src[i].dead = true;
+	cap->cnt.ifaces[i].active = false;
+}
+
 /* ---- the per-frame pipeline ---- */
 
 /* Interface number for the duplicate filter. */
@@ -284,6 +298,7 @@ static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *
 	s->fd = -1;
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->ifindex = cap->live ? (int)if_nametoindex(name) : 0;
+	ifc->active = true;
 	cap->cnt.n_ifaces = cap->n_src;
 	if (!sw_dissect_dlt_ok(s->dlt))
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: link type %s (%d) is not supported",
@@ -379,11 +394,8 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 		return SW_EXIT_OK;
 	}
 	/* a failed source stays in the table, dead, so indices remain stable */
-	if (cap->src[slot].pcap == p) {
-		pcap_close(p);
-		cap->src[slot].pcap = NULL;
-		cap->src[slot].dead = true;
-	}
+	if (cap->src[slot].pcap == p)
+		sw_capture_retire(cap, slot);
 	return rc;
 }
 
@@ -423,12 +435,8 @@ int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err
 void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)
 {
 	for (unsigned i = 0; i < cap->n_src; i++) {
-		if (cap->src[i].dead || cap->cnt.ifaces[i].ifindex != ifindex)
-			continue;
-		sw_capture_read_stats(cap, i);
-		pcap_close(cap->src[i].pcap);
-		cap->src[i].pcap = NULL;
-		cap->src[i].dead = true;
+		if (!cap->src[i].dead && cap->cnt.ifaces[i].ifindex == ifindex)
+			sw_capture_retire(cap, i);
 	}
 }
 
@@ -618,8 +626,7 @@ static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
 		cap->cur_src = i;
 		if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    pcap_dispatch(cap->src[i].pcap, 1024, cb, (u_char *)cap) < 0) {
-			sw_capture_read_stats(cap, i);
-			cap->src[i].dead = true; /* e.g. a veth removed while capturing */
+			sw_capture_retire(cap, i); /* e.g. a veth removed while capturing */
 			continue;
 		}
 		alive++;

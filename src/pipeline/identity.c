@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <segwatch/clock.h>
 #include <segwatch/engine.h>
 #include <segwatch/inventory.h>
 #include <segwatch/kernel.h>
@@ -25,7 +26,13 @@ struct sw_inventory_file {
 	enum sw_wl_source *sources;
 };
 
-#define SW_ENGINE_RETRY_US 10000000ull	/* no engine yet: ask again this often */
+/*
+ * No engine yet: ask again after 10 s, then twice as long each time it does
+ * not answer, up to a minute: an open blocks the capture's tick while it waits
+ * for a slow engine, so a missing one must not cost that every 10 s.
+ */
+#define SW_ENGINE_RETRY_US 10000000ull
+#define SW_ENGINE_RETRY_MAX_US 60000000ull
 
 struct sw_identity {
 	struct sw_registry *reg;
@@ -35,6 +42,7 @@ struct sw_identity {
 	bool engine_retry;
 	char *engine_socket;		/* NULL: detect */
 	uint64_t next_engine_try_us;
+	uint64_t engine_retry_us;	/* the wait before the next try */
 	struct sw_resolver resolver;
 	struct sw_engine *engine;
 	struct sw_kernel *kernel;
@@ -181,14 +189,23 @@ static void sw_identity_engine_retry(struct sw_identity *id, uint64_t now_us)
 	if (id->engine || !id->engine_retry || id->engine_mode == SW_ENGINE_OFF ||
 	    now_us < id->next_engine_try_us)
 		return;
-	id->next_engine_try_us = now_us + SW_ENGINE_RETRY_US;
+	if (!id->engine_retry_us)
+		id->engine_retry_us = SW_ENGINE_RETRY_US;
+	if (!id->next_engine_try_us) {
+		id->next_engine_try_us = now_us + id->engine_retry_us;
+		return; /* open just failed: the first retry comes later */
+	}
 	if (sw_engine_open(&id->engine, id->engine_socket, id->reg, &err) == SW_EXIT_OK) {
 		id->st.engine_error[0] = '\0';
 		id->st.engine_opened++;
+		id->engine_retry_us = SW_ENGINE_RETRY_US;
 	} else {
 		id->engine = NULL;
 		snprintf(id->st.engine_error, sizeof(id->st.engine_error), "%s", err.msg);
+		id->engine_retry_us = id->engine_retry_us * 2 > SW_ENGINE_RETRY_MAX_US ?
+				      SW_ENGINE_RETRY_MAX_US : id->engine_retry_us * 2;
 	}
+	id->next_engine_try_us = sw_clock_wall_us() + id->engine_retry_us;
 }
 
 static int sw_identity_open_kernel(struct sw_identity *id, const struct sw_identity_opts *o,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/clock.h>
 #include <segwatch/kernel.h>
 #include <segwatch/report.h>
 
@@ -273,8 +274,11 @@ void sw_pipeline_finish(struct sw_pipeline *p)
 	/* the counters close the record stream (docs/flows.md) */
 	c = sw_pipeline_counters_json(p);
 	text = c ? json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (text)
-		sw_pipeline_put_line(p, 0, 0, text, strlen(text));
+	if (text) {
+		uint64_t now = sw_clock_wall_us();
+
+		sw_pipeline_put_line(p, now, now, text, strlen(text));
+	}
 	free(text);
 	json_decref(c);
 }
