@@ -158,6 +158,23 @@ void sw_nft_conn_close(struct sw_nft_conn *conn);
 int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
 		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err);
 
+/*
+ * sw_nft_plan_same_layout - whether @a and @b have the same table, sets (name
+ * and family, in order) and chains (name, hook, priority): then one can
+ * replace the other with sw_nft_apply_delta.
+ */
+bool sw_nft_plan_same_layout(const struct sw_nft_plan *a, const struct sw_nft_plan *b);
+
+/*
+ * sw_nft_apply_delta - @p replaces the plan in force, whose layout is the
+ * same, in one atomic batch on @conn: the element changes @ch (@n sets), then
+ * every chain's rules removed and @p's added. A policy whose rules changed
+ * but whose groups did not costs what its rules cost, not its elements: a
+ * full sw_nft_apply re-adds every element. The table (and its comment) stay.
+ */
+int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
+		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err);
+
 /* Counters of the rules of one chain, by position, from the kernel; free(*out). */
 struct sw_nft_rule_counters {
 	uint64_t packets, bytes;

@@ -143,9 +143,10 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 				     cfg->policy.file, err.msg);
 			return rc;
 		}
-		sw_log_write(a->log, SW_LOG_INFO, "%s: applied (reload): %zu sets (%zu elements), "
-			     "%zu rules, in %.1f ms", cfg->policy.file, rep.sets, rep.elements,
-			     rep.rules, rep.ms);
+		sw_log_write(a->log, SW_LOG_INFO, "%s: applied (reload%s): %zu sets (%zu elements), "
+			     "%zu rules, in %.1f ms", cfg->policy.file,
+			     rep.in_place ? ", rules and changed elements in place" : "", rep.sets,
+			     rep.elements, rep.rules, rep.ms);
 	} else if (a->enf) {
 		/* no policy to enforce any more: segwatch's table goes */
 		if (sw_enforcer_remove(a->enf, &err) != SW_EXIT_OK)

@@ -74,24 +74,70 @@ static void sw_enforce_plan_size(const struct sw_nft_plan *plan, struct sw_enfor
 		rep->elements += plan->sets[s].n_elems;
 }
 
+/* The table's comment as compiled, before " applied=": which policy, mode and size. */
+static size_t sw_enforce_comment_head(const char *comment)
+{
+	const char *at = strstr(comment, " applied=");
+
+	return at ? (size_t)(at - comment) : strlen(comment);
+}
+
+/*
+ * A reload of the same policy (name, mode, rule count, groups): only the
+ * rules and the elements that changed are sent, in one batch, instead of the
+ * whole ruleset; the table and its comment (when it was first applied) stay.
+ */
+static bool sw_enforce_delta_ok(struct sw_enforcer *e, const struct sw_nft_plan *fresh)
+{
+	size_t head = sw_enforce_comment_head(e->applied.comment);
+
+	return e->policy && sw_nft_plan_same_layout(&e->applied, fresh) &&
+	       head == strlen(fresh->comment) &&
+	       strncmp(e->applied.comment, fresh->comment, head) == 0 &&
+	       sw_nft_table_exists(e->applied.table);
+}
+
+static int sw_enforce_send_delta(struct sw_enforcer *e, struct sw_nft_plan *fresh,
+				 struct sw_err *err)
+{
+	struct sw_nft_set_change *ch = NULL;
+	size_t n = 0, added, removed;
+	int rc = sw_enforce_plan_diff(&e->applied, fresh, &ch, &n, &added, &removed, err);
+
+	if (rc == SW_EXIT_OK)
+		rc = sw_nft_apply_delta(e->conn, fresh, ch, n, err);
+	free(ch);
+	if (rc == SW_EXIT_OK)
+		memcpy(fresh->comment, e->applied.comment, sizeof(fresh->comment));
+	return rc;
+}
+
 int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const char *file,
 		      const struct sw_registry *reg, struct sw_enforce_report *rep,
 		      struct sw_err *err)
 {
 	struct sw_nft_plan plan = { 0 };
+	bool in_place;
 	double t0;
 	int rc = sw_policy_compile(p, reg, &e->opts, &plan, err);
 
 	if (rc != SW_EXIT_OK)
 		return rc;
-	sw_enforce_stamp(&plan, file);
 	t0 = sw_clock_mono_ms();
-	rc = sw_nft_apply(&plan, err);
+	rep->in_place = sw_enforce_delta_ok(e, &plan);
+	if (rep->in_place) {
+		rc = sw_enforce_send_delta(e, &plan, err);
+	} else {
+		sw_enforce_stamp(&plan, file);
+		rc = sw_nft_apply(&plan, err);
+	}
 	if (rc != SW_EXIT_OK) {
 		sw_nft_plan_free(&plan);
 		return rc;
 	}
+	in_place = rep->in_place;
 	sw_enforce_plan_size(&plan, rep);
+	rep->in_place = in_place;
 	rep->ms = sw_clock_mono_ms() - t0;
 	sw_nft_plan_free(&e->applied);
 	e->applied = plan;

@@ -630,30 +630,20 @@ bool sw_nft_table_exists(const char *table)
 }
 
 /*
- * sw_nft_sets_update - several sets' changes in one batch: a workload that
- * starts or stops touches its groups' sets and the managed sets at once, and
- * they change together or not at all.
+ * The elements of @ch (@n changes) as intervals: @iv[2i] to delete, @iv[2i+1]
+ * to add, @cnt their sizes. Returns 0 or an SW_EXIT_* code with @err.
  */
-int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
-		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err)
+static int changes_prepare(const struct sw_nft_set_change *ch, size_t n, struct sw_nft_ival **iv,
+			   size_t *cnt, struct sw_err *err)
 {
-	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
-	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
-	struct batch b;
 	int ret = 0;
 
-	if (!iv || !cnt) {
-		ret = oom(err);
-		goto out;
-	}
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct sw_nft_set tmp = *ch[i].set;
 
-		if (tmp.family != 4 && tmp.family != 6) {
-			ret = sw_err_set(err, SW_EXIT_USAGE, "nft: set %s: family must be 4 or 6",
-					 tmp.name);
-			break;
-		}
+		if (tmp.family != 4 && tmp.family != 6)
+			return sw_err_set(err, SW_EXIT_USAGE, "nft: set %s: family must be 4 or 6",
+					  tmp.name);
 		tmp.elems = (struct sw_nft_prefix *)ch[i].del;
 		tmp.n_elems = ch[i].n_del;
 		ret = sw_nft__set_ivals(&tmp, &iv[2 * i], &cnt[2 * i], err, "nft: deleting from set");
@@ -666,29 +656,135 @@ int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
 		if (ret)
 			ret = ret == -1 ? err->code : oom(err);
 	}
+	return ret;
+}
+
+/*
+ * The element messages of @ch: every deletion first (an address may move
+ * from one set to another). @p, when given, is the plan the sets belong to
+ * (errors then name the set). -1 when out of memory.
+ */
+static int changes_msgs(struct batch *b, const char *table, const struct sw_nft_set_change *ch,
+			size_t n, struct sw_nft_ival **iv, const size_t *cnt,
+			const struct sw_nft_plan *p)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			uint32_t x = p ? (uint32_t)(ch[i].set - p->sets) : 0;
+
+			if (elem_msgs(b, table, ch[i].set, 0, iv[2 * i + pass], cnt[2 * i + pass],
+				      pass ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, x) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static void changes_free(struct sw_nft_ival **iv, size_t *cnt, size_t n)
+{
+	for (size_t i = 0; iv && i < 2 * n; i++)
+		free(iv[i]);
+	free(iv);
+	free(cnt);
+}
+
+/*
+ * sw_nft_sets_update - several sets' changes in one batch: a workload that
+ * starts or stops touches its groups' sets and the managed sets at once, and
+ * they change together or not at all.
+ */
+int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
+		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err)
+{
+	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
+	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
+	struct batch b;
+	int ret = iv && cnt ? changes_prepare(ch, n, iv, cnt, err) : oom(err);
+
 	if (ret)
 		goto out;
 	if (batch_init(&b) < 0) {
 		ret = oom(err);
 		goto out;
 	}
-	/* all deletions first: an address may move from one set to another */
-	for (size_t i = 0; i < n && !ret; i++)
-		if (elem_msgs(&b, table, ch[i].set, 0, iv[2 * i], cnt[2 * i], NFT_MSG_DELSETELEM, 0) < 0)
-			ret = oom(err);
-	for (size_t i = 0; i < n && !ret; i++)
-		if (elem_msgs(&b, table, ch[i].set, 0, iv[2 * i + 1], cnt[2 * i + 1],
-			      NFT_MSG_NEWSETELEM, 0) < 0)
-			ret = oom(err);
-	if (!ret && batch_end(&b) < 0)
+	if (changes_msgs(&b, table, ch, n, iv, cnt, NULL) < 0 || batch_end(&b) < 0)
 		ret = oom(err);
 	if (!ret)
 		ret = batch_send(&b, conn, NULL, table, n ? ch[0].set->name : "", err);
 	batch_free(&b);
 out:
-	for (size_t i = 0; iv && i < 2 * n; i++)
-		free(iv[i]);
-	free(iv);
-	free(cnt);
+	changes_free(iv, cnt, n);
+	return ret;
+}
+
+bool sw_nft_plan_same_layout(const struct sw_nft_plan *a, const struct sw_nft_plan *b)
+{
+	if (strcmp(a->table, b->table) != 0 || a->n_sets != b->n_sets || a->n_chains != b->n_chains)
+		return false;
+	for (size_t i = 0; i < a->n_sets; i++)
+		if (strcmp(a->sets[i].name, b->sets[i].name) != 0 ||
+		    a->sets[i].family != b->sets[i].family)
+			return false;
+	for (size_t i = 0; i < a->n_chains; i++) {
+		const struct sw_nft_chain *x = &a->chains[i], *y = &b->chains[i];
+
+		if (strcmp(x->name, y->name) != 0 || x->base != y->base ||
+		    (x->base && (x->hook != y->hook || x->priority != y->priority)))
+			return false;
+	}
+	return true;
+}
+
+/* Every rule of chain @c goes: a DELRULE naming the chain and no rule. -1 when out of memory. */
+static int chain_flush_msg(struct batch *b, const struct sw_nft_plan *p, size_t c)
+{
+	struct nftnl_rule *nr = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!nr)
+		return -1;
+	nftnl_rule_set_str(nr, NFTNL_RULE_TABLE, p->table);
+	nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, p->chains[c].name);
+	nftnl_rule_set_u32(nr, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nlh = batch_msg(b, NFT_MSG_DELRULE, 0, OBJ_CHAIN, (uint32_t)c, 0);
+	if (nlh) {
+		nftnl_rule_nlmsg_build_payload(nlh, nr);
+		batch_done(b, nlh);
+	}
+	nftnl_rule_free(nr);
+	return nlh ? 0 : -1;
+}
+
+int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
+		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err)
+{
+	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
+	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
+	uint32_t next_id = (uint32_t)p->n_sets + 1;
+	struct batch b;
+	int ret = iv && cnt ? sw_nft__plan_check(p, err) : oom(err);
+
+	if (!ret)
+		ret = changes_prepare(ch, n, iv, cnt, err);
+	if (ret)
+		goto out;
+	if (batch_init(&b) < 0) {
+		ret = oom(err);
+		goto out;
+	}
+	if (changes_msgs(&b, p->table, ch, n, iv, cnt, p) < 0)
+		ret = oom(err);
+	for (size_t c = 0; !ret && c < p->n_chains; c++) {
+		if (chain_flush_msg(&b, p, c) < 0)
+			ret = oom(err);
+		for (size_t r = 0; !ret && r < p->chains[c].n_rules; r++)
+			ret = rule_msgs(&b, p, c, r, &next_id, err);
+	}
+	if (!ret && batch_end(&b) < 0)
+		ret = oom(err);
+	if (!ret)
+		ret = batch_send(&b, conn, p, p->table, NULL, err);
+	batch_free(&b);
+out:
+	changes_free(iv, cnt, n);
 	return ret;
 }

@@ -127,6 +127,25 @@ for _ in $(seq 50); do tcp_ok "$NS_A" "$SWT_C4" 5432 41009 || break; sleep 0.2; 
 tcp_ok "$NS_A" "$SWT_C4" 5432 41010 && fail "after SIGHUP with the first policy, a -> c:5432 still passes"
 echo "SIGHUP: reloaded"
 
+# the same policy with one rule changed (same groups, same number of rules):
+# only the rules are sent again, in place; the table stays
+sed 's/"to": "servers", "proto": "tcp", "ports": \[7001\]/"to": "dbs", "proto": "tcp", "ports": [5432]/' \
+	"$TMP/policy.good" >"$TMP/policy.json"
+grep -q '"dbs", "proto": "tcp", "ports": \[5432\]' "$TMP/policy.json" || fail "could not change the rule"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 50); do tcp_ok "$NS_A" "$SWT_C4" 5432 41012 && break; sleep 0.2; done
+tcp_ok "$NS_A" "$SWT_C4" 5432 41013 || fail "the changed rule (a -> c:5432) was not applied"
+tcp_ok "$NS_A" "$SWT_B4" 7001 41014 && fail "the rule it replaced (a -> b:7001) still lets a through"
+nsx "$NS_H" nft list table inet segwatch | grep -q "applied=" || fail "the table lost its comment"
+grep -q "applied (reload, rules and changed elements in place)" "$TMP/agent.err" ||
+	fail "a one-rule change was not applied in place: $(grep 'applied (reload' "$TMP/agent.err")"
+cp "$TMP/policy.good" "$TMP/policy.json"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 50); do tcp_ok "$NS_A" "$SWT_B4" 7001 41015 && break; sleep 0.2; done
+tcp_ok "$NS_A" "$SWT_B4" 7001 41016 || fail "back to the first policy: a -> b:7001 does not pass"
+tcp_ok "$NS_A" "$SWT_C4" 5432 41017 && fail "back to the first policy: a -> c:5432 passes"
+echo "one rule changed: applied in place ($(grep -o 'in place): .* ms' "$TMP/agent.err" | tail -1))"
+
 # someone deletes the table: it comes back, and the operator is told
 nsx "$NS_H" nft delete table inet segwatch
 for _ in $(seq 50); do nsx "$NS_H" nft list table inet segwatch >/dev/null 2>&1 && break; sleep 0.1; done

@@ -231,7 +231,7 @@ for line in open(log):
         continue
     if "reloading:" in line:
         start = ts(line)
-    m = re.search(r"applied \(reload\).* in ([0-9.]+) ms", line)
+    m = re.search(r"applied \(reload[^)]*\).* in ([0-9.]+) ms", line)
     if m:
         applied.append(float(m.group(1)))
     if "reloaded" in line and start is not None and ts(line) is not None:
