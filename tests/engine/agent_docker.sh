@@ -20,6 +20,8 @@ set -u
 SEGWATCH=${1:?usage: agent_docker.sh SEGWATCH}
 # shellcheck source=tests/engine/docker_lib.sh
 . "$(dirname "$0")/docker_lib.sh" agent
+# shellcheck source=tests/engine/agent_lib.sh
+. "$(dirname "$0")/agent_lib.sh"
 NET=swdk-agent
 BR=swda$$
 SUB4=10.213.43.0/24 SUB6=fd42:213:43::/64
@@ -69,30 +71,7 @@ dk_run web1 "$NET" --label app=web -- sleep 600 || fail "run web1"
 API=$(ip_of api1 "$NET") DB=$(ip_of db1 "$NET") WEB1=$(ip_of web1 "$NET")
 wait_for 10 reach web1 "$DB" || fail "before the agent: web1 -> db1 does not pass"
 
-cat >"$TMP/policy.json" <<'EOF'
-{
-  "version": 1, "name": "agent-docker", "mode": "enforce", "default": "deny",
-  "intra_group": "allow",
-  "groups": {
-    "web": { "labels": { "app": "web" } },
-    "api": { "labels": { "app": "api" } },
-    "db":  { "labels": { "app": "db" } }
-  },
-  "rules": [
-    { "name": "web-to-api", "from": "web", "to": "api", "proto": "tcp", "ports": [80], "action": "allow" }
-  ]
-}
-EOF
-cat >"$TMP/agent.json" <<EOF
-{
-  "identity": { "engine": "$DK_SOCK" },
-  "policy": { "file": "policy.json", "mode": "enforce", "on_stop": "keep", "nflog_group": 48 },
-  "alerts": { "output": "alerts.jsonl" },
-  "history": { "dir": "history", "compress": true },
-  "capture": { "timeouts": { "tcp": "15s", "tcp_closed": "1s", "udp": "3s", "icmp": "3s" } },
-  "log": { "target": "stderr", "level": "info" }
-}
-EOF
+agent_files agent-docker "$DK_SOCK" 48
 in_ns "$SEGWATCH" agent check "$TMP/agent.json" >"$TMP/check.out" 2>&1 ||
 	fail "agent check: $(cat "$TMP/check.out")"
 

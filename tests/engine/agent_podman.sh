@@ -18,6 +18,8 @@ set -u
 SEGWATCH=${1:?usage: agent_podman.sh SEGWATCH}
 # shellcheck source=tests/engine/podman_lib.sh
 . "$(dirname "$0")/podman_lib.sh" pagent
+# shellcheck source=tests/engine/agent_lib.sh
+. "$(dirname "$0")/agent_lib.sh"
 LOG=$TMP/agent.err
 AGENT_PID=
 [ -x "$SEGWATCH" ] || fail "no segwatch at $SEGWATCH"
@@ -63,30 +65,7 @@ flows_has() {
 API=$(ip_of api1) DB=$(ip_of db1) WEB1=$(ip_of web1)
 wait_for 10 reach web1 "$DB" || fail "before the agent: web1 -> db1 does not pass"
 
-cat >"$TMP/policy.json" <<'EOF'
-{
-  "version": 1, "name": "agent-podman", "mode": "enforce", "default": "deny",
-  "intra_group": "allow",
-  "groups": {
-    "web": { "labels": { "app": "web" } },
-    "api": { "labels": { "app": "api" } },
-    "db":  { "labels": { "app": "db" } }
-  },
-  "rules": [
-    { "name": "web-to-api", "from": "web", "to": "api", "proto": "tcp", "ports": [80], "action": "allow" }
-  ]
-}
-EOF
-cat >"$TMP/agent.json" <<EOF
-{
-  "identity": { "engine": "$SW_PODMAN_DIR/podman.sock" },
-  "policy": { "file": "policy.json", "mode": "enforce", "on_stop": "keep", "nflog_group": 47 },
-  "alerts": { "output": "alerts.jsonl" },
-  "history": { "dir": "history", "compress": true },
-  "capture": { "timeouts": { "tcp": "15s", "tcp_closed": "1s", "udp": "3s", "icmp": "3s" } },
-  "log": { "target": "stderr", "level": "info" }
-}
-EOF
+agent_files agent-podman "$SW_PODMAN_DIR/podman.sock" 47
 in_ns "$SEGWATCH" agent check "$TMP/agent.json" >"$TMP/check.out" 2>&1 ||
 	fail "agent check: $(cat "$TMP/check.out")"
 
