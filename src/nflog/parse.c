@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -164,11 +165,24 @@ int sw_nflog_parse_msg(const void *buf, size_t len, sw_nflog_fn fn, void *arg,
 		       struct sw_nflog_stats *stats)
 {
 	struct sw_nflog_parse_ctx ctx = { .fn = fn, .arg = arg, .stats = stats };
+	void *padded = NULL;
+	int rc;
 
 	if (!sw_nflog_buf_ok(buf, len))
 		return -1;
+	/*
+	 * A last message without its padding: libmnl reads its attributes up
+	 * to the aligned end, past the buffer. Parse a zero-padded copy.
+	 */
+	if (MNL_ALIGN(len) != len) {
+		if (!(padded = calloc(1, MNL_ALIGN(len))))
+			return -1;
+		memcpy(padded, buf, len);
+		buf = padded;
+		len = MNL_ALIGN(len);
+	}
 	/* seq 0 and portid 0: kernel-originated messages carry neither. */
-	if (mnl_cb_run(buf, len, 0, 0, sw_nflog_msg_cb, &ctx) < 0)
-		return -1;
-	return ctx.delivered;
+	rc = mnl_cb_run(buf, len, 0, 0, sw_nflog_msg_cb, &ctx);
+	free(padded);
+	return rc < 0 ? -1 : ctx.delivered;
 }
