@@ -115,6 +115,20 @@ int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err
 /* sw_capture_drop_iface - stop capturing on @ifindex (it went away); counters are kept. */
 void sw_capture_drop_iface(struct sw_capture *cap, int ifindex);
 
+/* sw_capture_drop_iface_named - stop capturing on @name (no longer wanted); counters are kept. */
+void sw_capture_drop_iface_named(struct sw_capture *cap, const char *name);
+
+/*
+ * sw_capture_set_filter - a new BPF filter (NULL: none) on every live
+ * interface and those added later; @filter must outlive the capture or the
+ * next call. All or nothing: on failure every interface keeps its filter,
+ * but for a pcap_setfilter refused halfway (SW_EXIT_RUNTIME).
+ */
+int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_err *err);
+
+/* sw_capture_set_registry - the workloads for the spoofing check from now on (may be NULL). */
+void sw_capture_set_registry(struct sw_capture *cap, const struct sw_registry *reg);
+
 /* sw_capture_close - close every source; NULL is fine. */
 void sw_capture_close(struct sw_capture *cap);
 

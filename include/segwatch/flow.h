@@ -109,6 +109,14 @@ struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
  */
 void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg);
 
+/*
+ * sw_flow_table_set_config - new timeouts and bound for a live table. A
+ * timeout applies to each flow from its next look (a packet or its expiry
+ * check); a lower bound evicts the oldest flows down to it (counted as
+ * evictions). False when memory ran out (nothing changed).
+ */
+bool sw_flow_table_set_config(struct sw_flow_table *t, const struct sw_flow_config *cfg);
+
 /* sw_flow_table_free - free the table without emitting what is left. NULL is fine. */
 void sw_flow_table_free(struct sw_flow_table *t);
 

@@ -185,6 +185,25 @@ int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *op
 int sw_pipeline_sink_replace(struct sw_pipeline *p, struct sw_sink *sink, const void *opts,
 			     struct sw_err *err);
 
+/*
+ * sw_pipeline_sink_reopen - finish and close @sink, then open it again with
+ * @opts: for a sink that must not run twice at once (the history owns its
+ * directory). When that fails it is opened with @fallback (the old options)
+ * and the error is returned; when that fails too, the sink is removed.
+ */
+int sw_pipeline_sink_reopen(struct sw_pipeline *p, struct sw_sink *sink, const void *opts,
+			    const void *fallback, struct sw_err *err);
+
+/*
+ * sw_pipeline_sink_remove - finish and close @sink; its handle stays valid
+ * but inactive, and its slot is reused by the next add. False when it lost
+ * something at close.
+ */
+bool sw_pipeline_sink_remove(struct sw_pipeline *p, struct sw_sink *sink);
+
+/* sw_pipeline_sink_active - false for NULL and for a removed sink. */
+bool sw_pipeline_sink_active(const struct sw_sink *sink);
+
 /* sw_pipeline_sink_priv - what the sink's open returned (for its own accessors). */
 void *sw_pipeline_sink_priv(struct sw_sink *sink);
 
@@ -196,6 +215,34 @@ int sw_pipeline_run(struct sw_pipeline *p, struct sw_err *err);
  * drained, sinks finished, then the counters record to the line sinks.
  */
 void sw_pipeline_finish(struct sw_pipeline *p);
+
+/*
+ * sw_pipeline_reconfigurable - whether @o can be taken by the running
+ * pipeline (sw_pipeline_reconfigure): live, opened with wait_for_ifaces, and
+ * the same snaplen, dedup and with_identity (a packet ring is sized when it
+ * opens). Otherwise the pipeline must be closed and opened again.
+ */
+bool sw_pipeline_reconfigurable(const struct sw_pipeline *p, const struct sw_pipeline_opts *o);
+
+/**
+ * sw_pipeline_reconfigure - new options for a running pipeline, from its tick
+ * @o: as for sw_pipeline_open; its identity strings must outlive the
+ *     pipeline or the next call (the identity opts are kept by reference)
+ * @err: the error; on success its msg may name interfaces that could not be
+ *       opened (code SW_EXIT_OK): they are not captured on, the rest is
+ *
+ * The capture and the flow table stay: no packet is missed, no flow split.
+ * A new identity or NFLOG group is opened beside the running one and the
+ * filter is compiled for every interface before anything is swapped, so a
+ * failure changes nothing. Then interfaces no longer wanted are dropped,
+ * new ones added, and the flow table takes the new timeouts (each flow from
+ * its next look) and bound (a lower one evicts down to it). Sinks are the
+ * caller's: sw_pipeline_sink_replace/_add.
+ * Returns SW_EXIT_OK, SW_EXIT_USAGE (not reconfigurable, bad filter) or
+ * SW_EXIT_RUNTIME.
+ */
+int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
+			    struct sw_err *err);
 
 /* sw_pipeline_flush_flows - every live flow out now (the agent stopping or rotating). */
 void sw_pipeline_flush_flows(struct sw_pipeline *p);

@@ -6,8 +6,10 @@
  * refuses, is logged and the running config and ruleset stay in force.
  *
  * What the new config changes decides what happens next: a new policy or
- * new alert settings replace the alerts sink in place; a change to what is
- * captured, who names it, or where the history goes rebuilds the pipeline.
+ * new alert settings replace the alerts sink in place; what is captured and
+ * who names it are taken by the running pipeline before the ruleset is
+ * applied (reconfigure.c), the history and kernel-log sinks follow at
+ * commit; only a new snaplen or dedup rebuilds the pipeline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,8 +167,19 @@ static bool sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 					  .config = cfg->alerts.config };
 	struct sw_err err = { 0 };
 
-	if (!a->alerts || !cfg->alerts.output)
-		return !a->alerts == !cfg->alerts.output; /* on or off: a rebuild */
+	if (!cfg->alerts.output) {
+		if (sw_pipeline_sink_active(a->alerts))
+			sw_pipeline_sink_remove(a->pl, a->alerts);
+		a->alerts = NULL;
+		return true;
+	}
+	if (!sw_pipeline_sink_active(a->alerts)) {
+		if (sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, &err) == SW_EXIT_OK)
+			return true;
+		a->alerts = NULL;
+		sw_log_write(a->log, SW_LOG_ERR, "alerts not opened: %s", err.msg);
+		return true;
+	}
 	if (sw_pipeline_sink_replace(a->pl, a->alerts, &ao, &err) == SW_EXIT_OK)
 		return true;
 	sw_log_write(a->log, SW_LOG_ERR, "alerts not reloaded, the old settings stay: %s", err.msg);
@@ -175,13 +188,14 @@ static bool sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 
 /* Everything checked and applied: the new config and policy are the ones in force. */
 static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *cfg,
-				   struct sw_policy *p, const struct stat *st)
+				   struct sw_policy *p, const struct stat *st, bool rebuild)
 {
-	bool rebuild = sw_agent_pipeline_differs(&a->cfg, cfg);
-
-	/* the alerts sink loads the policy from its file itself: same file, new contents */
-	if (!rebuild && !sw_agent_reload_alerts(a, cfg))
-		rebuild = true;
+	if (!rebuild) {
+		sw_agent_sinks_follow(a, &a->cfg, cfg);
+		/* the alerts sink loads the policy from its file itself: same file, new contents */
+		if (!sw_agent_reload_alerts(a, cfg))
+			rebuild = true;
+	}
 	sw_policy_free(a->policy);
 	a->policy = p;
 	a->policy_st = *st;
@@ -190,8 +204,8 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 	sw_log_level_set(a->log, (enum sw_log_level)a->cfg.log.level);
 	a->reloads++;
 	if (rebuild) {
-		sw_log_write(a->log, SW_LOG_NOTICE, "reloaded: what is captured changed, the pipeline "
-			     "is rebuilt (every live flow is written first)");
+		sw_log_write(a->log, SW_LOG_NOTICE, "reloaded: the capture's snaplen or dedup "
+			     "changed, the pipeline is rebuilt (every live flow is written first)");
 		a->restart = true;
 	} else {
 		sw_log_write(a->log, SW_LOG_NOTICE, "reloaded");
@@ -203,6 +217,7 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 	struct sw_agent_config cfg;
 	struct sw_policy *p = NULL;
 	struct sw_err err = { 0 };
+	bool retargeted = false, rebuild = false;
 	struct stat st;
 	int rc;
 
@@ -213,10 +228,23 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 		rc = sw_agent_policy_load(a, &cfg, &p, &st);
 	else
 		memset(&st, 0, sizeof(st));
+	/* the capture and identity first: the ruleset is compiled over what they name */
+	if (rc == SW_EXIT_OK && sw_agent_pipeline_differs(&a->cfg, &cfg)) {
+		rc = sw_agent_pipeline_retarget(a, &cfg, &rebuild);
+		retargeted = rc == SW_EXIT_OK && !rebuild;
+	}
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_reload_ruleset(a, &cfg, p);
+	if (rc != SW_EXIT_OK && retargeted) {
+		bool ignored;
+
+		/* the ruleset was refused: the pipeline goes back to the config in force */
+		if (sw_agent_pipeline_retarget(a, &a->cfg, &ignored) != SW_EXIT_OK)
+			sw_log_write(a->log, SW_LOG_ERR, "the capture keeps the refused config's "
+				     "sources: going back to the old ones failed");
+	}
 	if (rc == SW_EXIT_OK) {
-		sw_agent_reload_commit(a, &cfg, p, &st);
+		sw_agent_reload_commit(a, &cfg, p, &st, rebuild);
 	} else {
 		a->reloads_refused++;
 		/* a policy file that stays bad is not read again until it changes */

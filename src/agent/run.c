@@ -6,8 +6,9 @@
  * and capabilities are dropped before any thread exists (libcap-ng works on
  * the calling thread only); the pipeline (identity, capture, history) opens
  * next, and only then is the policy applied, over the workloads it found.
- * A reload that changes what the pipeline reads rebuilds it: every live
- * flow is written first, so none is lost, only split at that instant.
+ * A reload that changes what the pipeline reads is taken by the running
+ * pipeline (reconfigure.c); only a new snaplen or dedup rebuilds it: every
+ * live flow is written first, so none is lost, only split at that instant.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,11 +38,9 @@ void sw_agent_health_alert(struct sw_agent *a, int level, const char *event, uin
 				      text, count);
 }
 
-/* The pipeline's options from the config. */
-static void sw_agent_pipeline_opts(struct sw_agent *a, struct sw_pipeline_opts *o)
+void sw_agent_pipeline_opts(struct sw_agent *a, const struct sw_agent_config *c,
+			    struct sw_pipeline_opts *o)
 {
-	const struct sw_agent_config *c = &a->cfg;
-
 	memset(o, 0, sizeof(*o));
 	o->capture = c->capture.opts;
 	o->capture.stop = &a->pl_stop;
@@ -88,7 +87,7 @@ int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err)
 	struct sw_pipeline_opts o;
 	int rc;
 
-	sw_agent_pipeline_opts(a, &o);
+	sw_agent_pipeline_opts(a, &a->cfg, &o);
 	a->pl_stop = 0;
 	a->history = a->alerts = a->klog = NULL;
 	rc = sw_pipeline_open(&a->pl, &o, err);

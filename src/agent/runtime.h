@@ -56,6 +56,9 @@ struct sw_agent {
 };
 
 /* run.c */
+/* sw_agent_pipeline_opts - the pipeline's options from @c (its strings are referenced). */
+void sw_agent_pipeline_opts(struct sw_agent *a, const struct sw_agent_config *c,
+			    struct sw_pipeline_opts *o);
 int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err);
 void sw_agent_pipeline_close(struct sw_agent *a);
 /* sw_agent_enforce - apply the policy in force over the pipeline's workloads. */
@@ -68,6 +71,18 @@ void sw_agent_health_alert(struct sw_agent *a, int level, const char *event, uin
 void sw_agent_tick(struct sw_pipeline *p, uint64_t now_us, void *arg);
 /* sw_agent_status - one line of what the agent does now (STATUS=, logs). */
 void sw_agent_status(struct sw_agent *a, char *buf, size_t len);
+
+/* reconfigure.c: a reload taken by the running pipeline */
+/*
+ * sw_agent_pipeline_retarget - the running pipeline takes what @cfg says to
+ * capture and how to name it; *@rebuild when it cannot (snaplen, dedup): the
+ * pipeline must then be rebuilt after the reload. Nothing changed on failure.
+ */
+int sw_agent_pipeline_retarget(struct sw_agent *a, const struct sw_agent_config *cfg,
+			       bool *rebuild);
+/* sw_agent_sinks_follow - history, kernel-log and alert sinks as @cfg wants them (from @old). */
+void sw_agent_sinks_follow(struct sw_agent *a, const struct sw_agent_config *old,
+			   const struct sw_agent_config *cfg);
 
 /* reload.c */
 /* sw_agent_policy_load - the policy file of @cfg (NULL when it has none); errors logged. */

@@ -440,6 +440,54 @@ void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)
 	}
 }
 
+void sw_capture_drop_iface_named(struct sw_capture *cap, const char *name)
+{
+	for (unsigned i = 0; i < cap->n_src; i++)
+		if (!cap->src[i].dead && strcmp(cap->cnt.ifaces[i].name, name) == 0)
+			sw_capture_retire(cap, i);
+}
+
+/* Compile @filter for every live source first, so that one that fails changes none. */
+int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_err *err)
+{
+	struct bpf_program prog[SW_CAPTURE_MAX_IFACES];
+	unsigned n = 0;
+	int rc = SW_EXIT_OK;
+
+	if (!cap->live)
+		return sw_err_set(err, SW_EXIT_USAGE, "the filter of a file read is set at open");
+	for (unsigned i = 0; i < cap->n_src && rc == SW_EXIT_OK; i++, n++) {
+		if (cap->src[i].dead)
+			prog[i] = (struct bpf_program){ 0 };
+		else if (pcap_compile(cap->src[i].pcap, &prog[i], filter ? filter : "", 1,
+				      PCAP_NETMASK_UNKNOWN) < 0)
+			rc = sw_err_set(err, SW_EXIT_USAGE, "filter: %s",
+					pcap_geterr(cap->src[i].pcap));
+	}
+	if (rc != SW_EXIT_OK)
+		n--; /* the one that failed holds nothing */
+	for (unsigned i = 0; i < n; i++) {
+		if (rc == SW_EXIT_OK && !cap->src[i].dead &&
+		    pcap_setfilter(cap->src[i].pcap, &prog[i]) < 0)
+			rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot set filter: %s",
+					cap->cnt.ifaces[i].name, pcap_geterr(cap->src[i].pcap));
+		if (!cap->src[i].dead)
+			pcap_freecode(&prog[i]);
+	}
+	if (rc == SW_EXIT_OK)
+		cap->opts.filter = filter; /* for interfaces added from now on */
+	return rc;
+}
+
+void sw_capture_set_registry(struct sw_capture *cap, const struct sw_registry *reg)
+{
+	cap->opts.registry = reg;
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		cap->src[i].wl = NULL; /* looked up again in the new registry */
+		cap->src[i].wl_checked_us = 0;
+	}
+}
+
 static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
 {
 	int rc = SW_EXIT_OK;

@@ -108,6 +108,22 @@ static uint64_t sw_flow_seed(void)
 	return s | 1;
 }
 
+static uint32_t sw_flow_max_clamp(uint32_t max_flows)
+{
+	if (max_flows == 0)
+		return SW_DEFAULT_MAX_FLOWS;
+	return max_flows > (1u << 31) ? 1u << 31 : max_flows;
+}
+
+static void sw_flow_table_timeouts(struct sw_flow_table *t)
+{
+	t->idle_s[SW_Q_TCP] = t->cfg.idle_tcp_s;
+	t->idle_s[SW_Q_TCP_CLOSED] = t->cfg.idle_tcp_closed_s;
+	t->idle_s[SW_Q_UDP] = t->cfg.idle_udp_s;
+	t->idle_s[SW_Q_ICMP] = t->cfg.idle_icmp_s;
+	t->idle_s[SW_Q_OTHER] = t->cfg.idle_other_s;
+}
+
 struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 					  sw_flow_emit_fn emit, void *arg)
 {
@@ -117,10 +133,7 @@ struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 	if (!t)
 		return NULL;
 	t->cfg = *cfg;
-	if (t->cfg.max_flows == 0)
-		t->cfg.max_flows = SW_DEFAULT_MAX_FLOWS;
-	if (t->cfg.max_flows > (1u << 31))
-		t->cfg.max_flows = 1u << 31;
+	t->cfg.max_flows = sw_flow_max_clamp(cfg->max_flows);
 	t->max_buckets = nb;
 	while (t->max_buckets < t->cfg.max_flows)
 		t->max_buckets <<= 1;
@@ -138,11 +151,7 @@ struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 	t->emit = emit;
 	t->emit_arg = arg;
 	t->seed = sw_flow_seed();
-	t->idle_s[SW_Q_TCP] = t->cfg.idle_tcp_s;
-	t->idle_s[SW_Q_TCP_CLOSED] = t->cfg.idle_tcp_closed_s;
-	t->idle_s[SW_Q_UDP] = t->cfg.idle_udp_s;
-	t->idle_s[SW_Q_ICMP] = t->cfg.idle_icmp_s;
-	t->idle_s[SW_Q_OTHER] = t->cfg.idle_other_s;
+	sw_flow_table_timeouts(t);
 	return t;
 }
 
@@ -460,6 +469,58 @@ static void sw_flow_evict_one(struct sw_flow_table *t)
 			return;
 		}
 	}
+}
+
+/*
+ * A raised bound needs room for more chunks; a lowered one evicts the
+ * oldest flows down to it now (the chunks already held stay: a lowered
+ * bound caps what is live, not what the process keeps until it restarts).
+ */
+static bool sw_flow_table_rebound(struct sw_flow_table *t, uint32_t max_flows)
+{
+	uint32_t max_chunks = (max_flows + SW_CHUNK_RECS - 1) / SW_CHUNK_RECS;
+
+	if (max_chunks > t->max_chunks) {
+		struct sw_flow_live **c = realloc(t->chunks, sizeof(*c) * max_chunks);
+
+		if (!c)
+			return false;
+		memset(c + t->max_chunks, 0, sizeof(*c) * (max_chunks - t->max_chunks));
+		t->chunks = c;
+		t->max_chunks = max_chunks;
+	}
+	/* a small table's one chunk holds max_flows records, not a full chunk */
+	if (t->n_chunks && t->cfg.max_flows < SW_CHUNK_RECS && max_flows > t->cfg.max_flows) {
+		size_t recs = max_flows < SW_CHUNK_RECS ? max_flows : SW_CHUNK_RECS;
+		struct sw_flow_live *c = realloc(t->chunks[0], sizeof(*c) * recs);
+
+		if (!c)
+			return false;
+		t->chunks[0] = c;
+	}
+	t->cfg.max_flows = max_flows;
+	while (t->max_buckets < max_flows)
+		t->max_buckets <<= 1;
+	while (t->stats.live > max_flows) {
+		uint64_t before = t->stats.evicted;
+
+		sw_flow_evict_one(t);
+		if (t->stats.evicted == before)
+			break; /* nothing queued to evict: cannot happen with live records */
+	}
+	return true;
+}
+
+bool sw_flow_table_set_config(struct sw_flow_table *t, const struct sw_flow_config *cfg)
+{
+	uint32_t max_flows = sw_flow_max_clamp(cfg->max_flows);
+
+	if (max_flows != t->cfg.max_flows && !sw_flow_table_rebound(t, max_flows))
+		return false;
+	t->cfg = *cfg;
+	t->cfg.max_flows = max_flows;
+	sw_flow_table_timeouts(t);
+	return true;
 }
 
 void sw_flow_table_flush(struct sw_flow_table *t)

@@ -21,6 +21,7 @@ struct sw_pipeline {
 	unsigned n_sinks;
 	bool any_flow_new;			/* some sink wants flows as they begin */
 	bool finished;
+	bool discover;				/* no interface named: bridges and ports followed */
 	/* the strings of opts.capture, copied: the caller's may go (an agent's reload) */
 	char *own_file, *own_filter;
 	/* interfaces named, or bridges and ports found when none was */
@@ -28,6 +29,9 @@ struct sw_pipeline {
 	const char *ifaces[SW_CAPTURE_MAX_IFACES];
 	unsigned n_found;
 };
+
+/* A packet the kernel logged, to every sink (pipeline.c). */
+void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg);
 
 /* The built-in sinks (sinks.c lists them). */
 extern const struct sw_sink_ops sw_sink_jsonl_ops;

@@ -35,7 +35,7 @@ static void sw_pipeline_on_flow_end(const struct sw_flow *f, void *arg)
 			p->sinks[i].ops->flow_end(p->sinks[i].priv, &rec);
 }
 
-static void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg)
+void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg)
 {
 	struct sw_pipeline *p = arg;
 	struct sw_klog_event e = { .rec = r };
@@ -100,6 +100,7 @@ static int sw_pipeline_open_sources(struct sw_pipeline *p, struct sw_err *err)
 	bool discover = !p->opts.capture.file && p->opts.capture.n_ifaces == 0;
 	int rc = SW_EXIT_OK;
 
+	p->discover = discover;
 	if (p->opts.with_identity) {
 		rc = sw_identity_open(&p->id, &p->opts.identity, err);
 		if (rc != SW_EXIT_OK)
@@ -178,17 +179,24 @@ int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *op
 			     const void *opts, struct sw_sink **sink, struct sw_err *err)
 {
 	struct sw_sink *s;
+	void *priv = NULL;
 	int rc;
+	unsigned slot = p->n_sinks;
 
-	if (p->n_sinks == SW_PIPELINE_MAX_SINKS)
+	/* a removed sink's slot is taken again: sinks come and go with reloads */
+	for (unsigned i = 0; i < p->n_sinks && slot == p->n_sinks; i++)
+		if (!sw_pipeline_sink_active(&p->sinks[i]))
+			slot = i;
+	if (slot == SW_PIPELINE_MAX_SINKS)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "too many sinks");
-	s = &p->sinks[p->n_sinks];
-	s->ops = ops;
-	s->priv = NULL;
-	rc = ops->open(p, opts, &s->priv, err);
+	s = &p->sinks[slot];
+	rc = ops->open(p, opts, &priv, err);
 	if (rc != SW_EXIT_OK)
 		return rc;
-	p->n_sinks++;
+	s->ops = ops;
+	s->priv = priv;
+	if (slot == p->n_sinks)
+		p->n_sinks++;
 	if (ops->flow_new && !p->any_flow_new) {
 		p->any_flow_new = true;
 		sw_flow_table_set_on_new(p->table, sw_pipeline_on_flow_new, p);
@@ -212,6 +220,51 @@ int sw_pipeline_sink_replace(struct sw_pipeline *p, struct sw_sink *sink, const 
 	if (sink->ops->close)
 		sink->ops->close(old);
 	return SW_EXIT_OK;
+}
+
+/* A removed sink's slot: no hooks, so every loop over the sinks passes it by. */
+static const struct sw_sink_ops sw_sink_removed_ops = { .name = "removed" };
+
+static bool sw_sink_end(struct sw_sink *sink)
+{
+	bool ok = true;
+
+	if (sink->ops->finish)
+		sink->ops->finish(sink->priv);
+	if (sink->ops->close)
+		ok = sink->ops->close(sink->priv);
+	sink->ops = &sw_sink_removed_ops;
+	sink->priv = NULL;
+	return ok;
+}
+
+bool sw_pipeline_sink_remove(struct sw_pipeline *p, struct sw_sink *sink)
+{
+	(void)p;
+	return sw_sink_end(sink);
+}
+
+int sw_pipeline_sink_reopen(struct sw_pipeline *p, struct sw_sink *sink, const void *opts,
+			    const void *fallback, struct sw_err *err)
+{
+	const struct sw_sink_ops *ops = sink->ops;
+	struct sw_err ferr = { 0 };
+	void *fresh = NULL;
+	int rc;
+
+	if (!sw_sink_end(sink))
+		sw_err_set(err, SW_EXIT_RUNTIME, "the %s sink lost records at close", ops->name);
+	rc = ops->open(p, opts, &fresh, err);
+	if (rc != SW_EXIT_OK && ops->open(p, fallback, &fresh, &ferr) != SW_EXIT_OK)
+		return rc; /* neither opened: the slot stays removed */
+	sink->ops = ops;
+	sink->priv = fresh;
+	return rc;
+}
+
+bool sw_pipeline_sink_active(const struct sw_sink *sink)
+{
+	return sink && sink->ops != &sw_sink_removed_ops;
 }
 
 void *sw_pipeline_sink_priv(struct sw_sink *sink)

@@ -64,6 +64,7 @@ static json_t *sw_ifaces_json(const struct sw_capture_counters *c)
 		json_object_set_new(o, "received", json_integer((json_int_t)ifc->received));
 		json_object_set_new(o, "kernel_drops", json_integer((json_int_t)ifc->kernel_drops));
 		json_object_set_new(o, "interface_drops", json_integer((json_int_t)ifc->if_drops));
+		json_object_set_new(o, "active", json_boolean(ifc->active));
 		json_array_append_new(a, o);
 	}
 	return a;

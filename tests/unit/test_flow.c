@@ -1090,6 +1090,63 @@ static void test_eviction(void **state)
 	coll_free(&c);
 }
 
+/* ---- a live table takes a new bound and new timeouts ---- */
+
+static void feed_flows(struct sw_flow_table *t, unsigned from, unsigned n, uint64_t ts)
+{
+	for (unsigned i = from; i < from + n; i++) {
+		char dst[32];
+
+		snprintf(dst, sizeof(dst), "10.%u.%u.%u", i / 65536, (i / 256) % 256, i % 256);
+		feed(t, mk_udp(4, "192.168.0.1", (uint16_t)(20000 + i), dst, 53, 60), ts + i);
+	}
+}
+
+static void test_set_config(void **state)
+{
+	struct sw_flow_config cfg;
+	struct coll c;
+	struct sw_flow_table *t;
+	const struct sw_flow_stats *st;
+
+	(void)state;
+	sw_flow_config_defaults(&cfg);
+	cfg.max_flows = 10; /* a small table: its one chunk holds 10 records */
+	cfg.idle_udp_s = 60;
+	t = table_new(&cfg, &c);
+	st = sw_flow_table_stats(t);
+	feed_flows(t, 0, 10, T0);
+	assert_int_equal(st->live, 10);
+
+	/* raised: 20,000 live flows (past the first chunk), none evicted, none split */
+	cfg.max_flows = 20000;
+	assert_true(sw_flow_table_set_config(t, &cfg));
+	feed_flows(t, 10, 19990, T0);
+	assert_int_equal(st->live, 20000);
+	assert_int_equal(st->evicted, 0);
+	assert_int_equal(c.n, 0);
+
+	/* lowered: the oldest are evicted down to the bound at once */
+	cfg.max_flows = 5000;
+	assert_true(sw_flow_table_set_config(t, &cfg));
+	assert_int_equal(st->live, 5000);
+	assert_int_equal(st->evicted, 15000);
+	assert_int_equal(c.n, 15000);
+	feed_flows(t, 30000, 10, T0);
+	assert_int_equal(st->live, 5000);
+
+	/* a shorter udp timeout: every flow goes at its next look */
+	cfg.idle_udp_s = 5;
+	assert_true(sw_flow_table_set_config(t, &cfg));
+	for (unsigned s = 1; s <= 70; s++)
+		sw_flow_table_expire(t, T0 + s * SEC);
+	assert_int_equal(st->live, 0);
+	assert_int_equal(c.n, 20010);
+	assert_int_equal(coll_packets(&c), 20010);
+	sw_flow_table_free(t);
+	coll_free(&c);
+}
+
 /* ---- batch == one by one ---- */
 
 static uint64_t rng_state;
@@ -1340,6 +1397,7 @@ int main(void)
 		cmocka_unit_test(test_idle_expiry_is_timely),
 		cmocka_unit_test(test_active_timeout),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_set_config),
 		cmocka_unit_test(test_batch_equivalence),
 		cmocka_unit_test(test_reuse_after_flush),
 		cmocka_unit_test(test_names),
