@@ -50,13 +50,13 @@ int sw_inv_opt_string(struct sw_inv_ctx *c, const json_t *obj, const char *key,
 	*out = NULL;
 	if (!v)
 		return SW_EXIT_OK;
-	mark = sw_jptr_push_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	rc = sw_inv_expect(c, v, JSON_STRING);
 	if (!rc)
 		rc = sw_inv_text(c, json_string_value(v), what, false);
 	if (rc)
 		return rc;
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	*out = json_string_value(v);
 	return SW_EXIT_OK;
 }
@@ -139,7 +139,7 @@ int sw_inv_add_labels(struct sw_inv_ctx *c, struct sw_workload *w, const json_t 
 		return rc;
 	/* json_object_foreach wants a non-const object; it only reads it */
 	json_object_foreach((json_t *)labels, key, v) {
-		size_t mark = sw_jptr_push_key(&c->ptr, key);
+		size_t mark = sw_jsonptr_key(&c->ptr, key);
 
 		rc = sw_inv_text(c, key, "label name", false);
 		if (!rc)
@@ -148,7 +148,7 @@ int sw_inv_add_labels(struct sw_inv_ctx *c, struct sw_workload *w, const json_t 
 			return rc;
 		if (!sw_workload_add_label(w, key, json_string_value(v)))
 			return sw_inv_nomem(c);
-		sw_jptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	}
 	return SW_EXIT_OK;
 }

@@ -18,33 +18,17 @@
 #include <jansson.h>
 
 #include <segwatch/inventory.h>
+#include <segwatch/jsonptr.h>
 #include <segwatch/text.h>
 
 /* Longest string we accept in names, labels and the like (bytes). */
 #define SW_INV_MAX_TEXT 1024
 
-/* RFC 6901 JSON Pointer, built while walking the document. */
-#define SW_JPTR_MAX 384
-struct sw_jptr {
-	char buf[SW_JPTR_MAX];
-	size_t len;
-};
-
-/*
- * sw_jptr_push_key/_index - descend into member @key / element @i.
- * Both return a mark for sw_jptr_pop(). Long keys are shortened with "..."
- * (the pointer is for people to read) and the pointer never overflows.
- */
-size_t sw_jptr_push_key(struct sw_jptr *p, const char *key);
-size_t sw_jptr_push_index(struct sw_jptr *p, size_t i);
-void sw_jptr_pop(struct sw_jptr *p, size_t mark);
-
-
 struct sw_inv_ctx {
 	const char *name;	/* input name for messages and inventory uids */
 	unsigned flags;		/* SW_INV_* */
 	struct sw_err *err;
-	struct sw_jptr ptr;	/* where the parser is */
+	struct sw_jsonptr ptr;	/* where the parser is */
 	struct sw_workload *wl;	/* the result so far */
 	size_t n_wl, cap_wl;
 	struct sw_inventory_stats st;

@@ -55,7 +55,7 @@ static int sw_seg_unknown_keys(struct sw_inv_ctx *c, const json_t *o, const char
 			;
 		if (i < n_known)
 			continue;
-		sw_jptr_push_key(&c->ptr, key);
+		sw_jsonptr_key(&c->ptr, key);
 		hint = sw_inv_suggest(key, known, n_known);
 		if (hint)
 			return sw_inv_fail(c, "unknown key %s; did you mean %s?", sw_text_quote(&q, key),
@@ -73,7 +73,7 @@ static int sw_seg_version(struct sw_inv_ctx *c, const json_t *root)
 	if (!v)
 		return sw_inv_fail(c, "missing \"version\" (this segwatch reads inventory version %d)",
 				   SW_INV_VERSION);
-	mark = sw_jptr_push_key(&c->ptr, "version");
+	mark = sw_jsonptr_key(&c->ptr, "version");
 	if (!json_is_integer(v))
 		return sw_inv_fail(c, "expected the integer %d, got %s", SW_INV_VERSION,
 				   sw_text_json_type(v));
@@ -81,7 +81,7 @@ static int sw_seg_version(struct sw_inv_ctx *c, const json_t *root)
 		return sw_inv_fail(c, "unsupported version %" JSON_INTEGER_FORMAT
 				   " (this segwatch reads inventory version %d)",
 				   json_integer_value(v), SW_INV_VERSION);
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	return SW_EXIT_OK;
 }
 
@@ -96,21 +96,21 @@ static int sw_seg_list(struct sw_inv_ctx *c, const json_t *o, const char *key,
 
 	if (!arr)
 		return SW_EXIT_OK;
-	mark = sw_jptr_push_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	rc = sw_inv_expect(c, arr, JSON_ARRAY);
 	if (rc)
 		return rc;
 	json_array_foreach(arr, i, v) {
-		size_t m = sw_jptr_push_index(&c->ptr, i);
+		size_t m = sw_jsonptr_index(&c->ptr, i);
 
 		rc = sw_inv_expect(c, v, JSON_STRING);
 		if (!rc)
 			rc = add(c, w, json_string_value(v));
 		if (rc)
 			return rc;
-		sw_jptr_pop(&c->ptr, m);
+		sw_jsonptr_pop(&c->ptr, m);
 	}
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	return SW_EXIT_OK;
 }
 
@@ -169,7 +169,7 @@ static int sw_seg_iface(struct sw_inv_ctx *c, const json_t *o, struct sw_workloa
 	if (rc || !name)
 		return rc;
 	if (!sw_seg_ifname_ok(name)) {
-		sw_jptr_push_key(&c->ptr, "interface");
+		sw_jsonptr_key(&c->ptr, "interface");
 		return sw_inv_fail(c, "%s is not an interface name (at most %d characters, "
 				   "no \"/\", \":\" or spaces)", sw_text_quote(&q, name), IF_NAMESIZE - 1);
 	}
@@ -219,11 +219,11 @@ static int sw_seg_fields(struct sw_inv_ctx *c, const json_t *o, struct sw_worklo
 	if (!rc)
 		rc = sw_seg_strings(c, o, w);
 	if (!rc && labels) {
-		size_t mark = sw_jptr_push_key(&c->ptr, "labels");
+		size_t mark = sw_jsonptr_key(&c->ptr, "labels");
 
 		rc = sw_inv_add_labels(c, w, labels);
 		if (!rc)
-			sw_jptr_pop(&c->ptr, mark);
+			sw_jsonptr_pop(&c->ptr, mark);
 	}
 	if (!rc)
 		rc = sw_seg_list(c, o, "ips", w, sw_seg_ip);
@@ -320,8 +320,8 @@ static int sw_seg_unique_names(struct sw_inv_ctx *c)
 	for (size_t i = 0; i < c->n_wl; i++)
 		refs[i] = (struct sw_seg_ref){ .key = c->wl[i].name, .wl = i };
 	if (sw_seg_first_dup(refs, c->n_wl, sw_seg_name_cmp, &dup, &orig)) {
-		sw_jptr_push_index(&c->ptr, dup->wl);
-		sw_jptr_push_key(&c->ptr, "name");
+		sw_jsonptr_index(&c->ptr, dup->wl);
+		sw_jsonptr_key(&c->ptr, "name");
 		rc = sw_inv_fail(c, "duplicate workload name %s (also /workloads/%zu)",
 				 sw_text_quote(&q, dup->key), orig->wl);
 	}
@@ -359,9 +359,9 @@ static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
 			refs[n++] = (struct sw_seg_ref){ .key = c->wl[i].addrs[j], .wl = i, .item = j };
 	if (sw_seg_first_dup(refs, n, sw_seg_addr_cmp, &dup, &orig)) {
 		sw_seg_addr_text(dup->key, text, sizeof(text));
-		sw_jptr_push_index(&c->ptr, dup->wl);
-		sw_jptr_push_key(&c->ptr, "ips");
-		sw_jptr_push_index(&c->ptr, dup->item);
+		sw_jsonptr_index(&c->ptr, dup->wl);
+		sw_jsonptr_key(&c->ptr, "ips");
+		sw_jsonptr_index(&c->ptr, dup->item);
 		rc = sw_inv_fail(c, "address %s is listed by both %s (/workloads/%zu/ips/%zu) and %s",
 				 text, sw_text_quote(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
 				 sw_text_quote(&q2, c->wl[dup->wl].name));
@@ -378,23 +378,23 @@ static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
 
 	if (!arr)
 		return sw_inv_fail(c, "missing \"workloads\" (an array of workloads, may be empty)");
-	mark = sw_jptr_push_key(&c->ptr, "workloads");
+	mark = sw_jsonptr_key(&c->ptr, "workloads");
 	rc = sw_inv_expect(c, arr, JSON_ARRAY);
 	if (rc)
 		return rc;
 	json_array_foreach(arr, i, v) {
-		size_t m = sw_jptr_push_index(&c->ptr, i);
+		size_t m = sw_jsonptr_index(&c->ptr, i);
 
 		rc = sw_seg_workload(c, v);
 		if (rc)
 			return rc;
-		sw_jptr_pop(&c->ptr, m);
+		sw_jsonptr_pop(&c->ptr, m);
 	}
 	rc = sw_seg_unique_names(c);
 	if (!rc)
 		rc = sw_seg_unique_addrs(c);
 	if (!rc)
-		sw_jptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	return rc;
 }
 

@@ -34,11 +34,11 @@ static int sw_kube_member(struct sw_inv_ctx *c, const json_t *o, const char *key
 	*out = NULL;
 	if (!v)
 		return SW_EXIT_OK;
-	mark = sw_jptr_push_key(&c->ptr, key);
+	mark = sw_jsonptr_key(&c->ptr, key);
 	rc = sw_inv_expect(c, v, t);
 	if (rc)
 		return rc;
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	*out = v;
 	return SW_EXIT_OK;
 }
@@ -56,7 +56,7 @@ static int sw_kube_identity(struct sw_inv_ctx *c, const json_t *pod, struct sw_w
 		rc = sw_inv_fail(c, "missing \"metadata\"");
 	if (rc)
 		return rc;
-	mark = sw_jptr_push_key(&c->ptr, "metadata");
+	mark = sw_jsonptr_key(&c->ptr, "metadata");
 	rc = sw_inv_opt_string(c, meta, "name", "pod name", &name);
 	if (!rc && !name)
 		rc = sw_inv_fail(c, "missing \"name\"");
@@ -69,14 +69,14 @@ static int sw_kube_identity(struct sw_inv_ctx *c, const json_t *pod, struct sw_w
 	if (rc)
 		return rc;
 	if (labels) {
-		size_t m = sw_jptr_push_key(&c->ptr, "labels");
+		size_t m = sw_jsonptr_key(&c->ptr, "labels");
 
 		rc = sw_inv_add_labels(c, w, labels);
 		if (rc)
 			return rc;
-		sw_jptr_pop(&c->ptr, m);
+		sw_jsonptr_pop(&c->ptr, m);
 	}
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	if (!ns)
 		ns = "default"; /* what the API server assumes for a namespaced object */
 	len = strlen(ns) + 1 + strlen(name) + 1;
@@ -101,11 +101,11 @@ static int sw_kube_host_network(struct sw_inv_ctx *c, const json_t *pod, bool *h
 	rc = sw_kube_member(c, pod, "spec", JSON_OBJECT, &spec);
 	if (rc || !spec)
 		return rc;
-	mark = sw_jptr_push_key(&c->ptr, "spec");
+	mark = sw_jsonptr_key(&c->ptr, "spec");
 	rc = sw_kube_member(c, spec, "hostNetwork", JSON_TRUE, &hn);
 	if (rc)
 		return rc;
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	*host = hn && json_is_true(hn);
 	return SW_EXIT_OK;
 }
@@ -123,7 +123,7 @@ static int sw_kube_ip_item(struct sw_inv_ctx *c, const json_t *item, struct sw_w
 		rc = sw_inv_fail(c, "missing \"ip\"");
 	if (rc)
 		return rc;
-	sw_jptr_push_key(&c->ptr, "ip");
+	sw_jsonptr_key(&c->ptr, "ip");
 	return sw_inv_add_ip(c, w, json_string_value(ip));
 }
 
@@ -137,25 +137,25 @@ static int sw_kube_pod_ips(struct sw_inv_ctx *c, const json_t *status, struct sw
 	rc = sw_kube_member(c, status, "podIPs", JSON_ARRAY, &ips);
 	if (rc)
 		return rc;
-	mark = sw_jptr_push_key(&c->ptr, "podIPs");
+	mark = sw_jsonptr_key(&c->ptr, "podIPs");
 	json_array_foreach(ips, i, item) {
-		size_t m = sw_jptr_push_index(&c->ptr, i);
+		size_t m = sw_jsonptr_index(&c->ptr, i);
 
 		rc = sw_kube_ip_item(c, item, w);
 		if (rc)
 			return rc;
-		sw_jptr_pop(&c->ptr, m);
+		sw_jsonptr_pop(&c->ptr, m);
 	}
-	sw_jptr_pop(&c->ptr, mark);
+	sw_jsonptr_pop(&c->ptr, mark);
 	if (w->n_addrs)
 		return SW_EXIT_OK;
 	rc = sw_kube_member(c, status, "podIP", JSON_STRING, &one);
 	if (rc || !one || json_string_length(one) == 0)
 		return rc;
-	sw_jptr_push_key(&c->ptr, "podIP");
+	sw_jsonptr_key(&c->ptr, "podIP");
 	rc = sw_inv_add_ip(c, w, json_string_value(one));
 	if (!rc)
-		sw_jptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	return rc;
 }
 
@@ -171,19 +171,19 @@ static int sw_kube_status(struct sw_inv_ctx *c, const json_t *pod, struct sw_wor
 	rc = sw_kube_member(c, pod, "status", JSON_OBJECT, &status);
 	if (rc || !status)
 		return rc;
-	mark = sw_jptr_push_key(&c->ptr, "status");
+	mark = sw_jsonptr_key(&c->ptr, "status");
 	rc = sw_kube_member(c, status, "phase", JSON_STRING, &phase);
 	if (rc)
 		return rc;
 	if (phase && (strcmp(json_string_value(phase), "Succeeded") == 0 ||
 		      strcmp(json_string_value(phase), "Failed") == 0)) {
 		*finished = true;
-		sw_jptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 		return SW_EXIT_OK;
 	}
 	rc = sw_kube_pod_ips(c, status, w);
 	if (!rc)
-		sw_jptr_pop(&c->ptr, mark);
+		sw_jsonptr_pop(&c->ptr, mark);
 	return rc;
 }
 
@@ -252,16 +252,16 @@ static int sw_kube_items(struct sw_inv_ctx *c, const json_t *root)
 		rc = sw_inv_fail(c, "missing \"items\"");
 	if (rc)
 		return rc;
-	sw_jptr_push_key(&c->ptr, "items");
+	sw_jsonptr_key(&c->ptr, "items");
 	json_array_foreach(items, i, item) {
-		size_t m = sw_jptr_push_index(&c->ptr, i);
+		size_t m = sw_jsonptr_index(&c->ptr, i);
 
 		rc = sw_kube_pod(c, item);
 		if (rc)
 			return rc;
-		sw_jptr_pop(&c->ptr, m);
+		sw_jsonptr_pop(&c->ptr, m);
 	}
-	sw_jptr_pop(&c->ptr, 0);
+	sw_jsonptr_pop(&c->ptr, 0);
 	return SW_EXIT_OK;
 }
 
@@ -287,7 +287,7 @@ int sw_inv_parse_kube(struct sw_inv_ctx *c, const json_t *root)
 		c->st.format = SW_INV_FMT_KUBE_POD;
 		return sw_kube_pod(c, root);
 	}
-	sw_jptr_push_key(&c->ptr, "kind");
+	sw_jsonptr_key(&c->ptr, "kind");
 	return sw_inv_fail(c, "unsupported kind %s: expected the output of "
 			   "`kubectl get pods -A -o json` (kind List) or one Pod", sw_text_quote(&q, k));
 }
