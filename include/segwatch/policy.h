@@ -162,6 +162,13 @@ uint8_t sw_pol_proto_number(enum sw_pol_proto p);
 bool sw_policy_group_selects(const struct sw_policy *p, size_t g, const struct sw_workload *w,
 			     const uint8_t addr[16]);
 
+/*
+ * sw_policy_groups_same - whether @a and @b have the same groups in the same
+ * order, with the same names, labels, name patterns and CIDRs: over the same
+ * workloads they select the same addresses.
+ */
+bool sw_policy_groups_same(const struct sw_policy *a, const struct sw_policy *b);
+
 /* sw_policy_membership - fill @bits (SW_POL_BITMAP_WORDS(n_groups) words) with the groups selecting the endpoint. */
 void sw_policy_membership(const struct sw_policy *p, const struct sw_workload *w,
 			  const uint8_t addr[16], uint64_t *bits);

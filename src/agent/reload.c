@@ -113,9 +113,23 @@ static bool sw_agent_pipeline_differs(const struct sw_agent_config *a,
 	return differs || !a->policy.file != !b->policy.file;
 }
 
+/* How long each step of a reload took, in ms, for the debug log (0: not reached). */
+struct sw_reload_times {
+	double config, policy, compile, batch, alerts;
+};
+
+/* The ms since *@t; *@t moves to now. */
+static double sw_reload_lap(double *t)
+{
+	double now = sw_clock_mono_ms(), d = now - *t;
+
+	*t = now;
+	return d;
+}
+
 /* The ruleset for the new config, in one batch; on failure nothing changed. */
 static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_config *cfg,
-				   struct sw_policy *p)
+				   struct sw_policy *p, struct sw_reload_times *tm)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
 	bool enforce = p && cfg->policy.mode == SW_AGENT_POLICY_ENFORCE;
@@ -137,6 +151,8 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 	if (enforce) {
 		rc = sw_enforcer_apply(a->enf, p, cfg->policy.file,
 				       id ? sw_identity_registry(id) : NULL, &rep, &err);
+		tm->compile = rep.compile_ms;
+		tm->batch = rep.ms;
 		if (rc != SW_EXIT_OK) {
 			sw_log_write(a->log, SW_LOG_ERR,
 				     "reload refused: %s: not applied, the ruleset in force stays: %s",
@@ -144,9 +160,9 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 			return rc;
 		}
 		sw_log_write(a->log, SW_LOG_INFO, "%s: applied (reload%s): %zu sets (%zu elements), "
-			     "%zu rules, in %.1f ms", cfg->policy.file,
+			     "%zu rules, in %.1f ms (compile %.1f ms, batch %.1f ms)", cfg->policy.file,
 			     rep.in_place ? ", rules and changed elements in place" : "", rep.sets,
-			     rep.elements, rep.rules, rep.ms);
+			     rep.elements, rep.rules, rep.compile_ms + rep.ms, rep.compile_ms, rep.ms);
 	} else if (a->enf) {
 		/* no policy to enforce any more: segwatch's table goes */
 		if (sw_enforcer_remove(a->enf, &err) != SW_EXIT_OK)
@@ -203,20 +219,26 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 	struct sw_agent_config cfg;
 	struct sw_policy *p = NULL;
 	struct sw_err err = { 0 };
+	struct sw_reload_times tm = { 0 };
+	double t = sw_clock_mono_ms(), t0 = t;
 	struct stat st;
 	int rc;
 
 	sw_log_write(a->log, SW_LOG_NOTICE, "reloading: %s", why);
 	sw_service_notify_reloading(&a->svc, sw_clock_mono_us(), &err);
 	rc = sw_agent_config_reread(a, &cfg);
+	tm.config = sw_reload_lap(&t);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_policy_load(a, &cfg, &p, &st);
 	else
 		memset(&st, 0, sizeof(st));
+	tm.policy = sw_reload_lap(&t);
 	if (rc == SW_EXIT_OK)
-		rc = sw_agent_reload_ruleset(a, &cfg, p);
+		rc = sw_agent_reload_ruleset(a, &cfg, p, &tm);
+	sw_reload_lap(&t);
 	if (rc == SW_EXIT_OK) {
 		sw_agent_reload_commit(a, &cfg, p, &st);
+		tm.alerts = sw_reload_lap(&t);
 	} else {
 		a->reloads_refused++;
 		/* a policy file that stays bad is not read again until it changes */
@@ -228,5 +250,8 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 		sw_policy_free(p);
 		sw_agent_config_clear(&cfg);
 	}
+	sw_log_write(a->log, SW_LOG_DEBUG, "reload: config %.1f ms, policy %.1f ms, compile %.1f ms, "
+		     "batch %.1f ms, alerts %.1f ms; %.1f ms in all", tm.config, tm.policy,
+		     tm.compile, tm.batch, tm.alerts, sw_clock_mono_ms() - t0);
 	sw_service_notify_ready(&a->svc, &err);
 }

@@ -5,6 +5,7 @@
  * CIDRs themselves, each in the group's set of its family; all of them also
  * in the "managed" sets the default rule is limited to.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -60,4 +61,33 @@ int sw_compile_members(struct sw_compile *c)
 	for (size_t s = 0; s < c->plan->n_sets; s++)
 		sw_plan_set_normalize(&c->plan->sets[s]);
 	return c->nomem ? -1 : 0;
+}
+
+/*
+ * Every set's elements copied from c->sets_from (already normalized there):
+ * 0 done, 1 when its sets are not the plan's (compute them instead), -1 out
+ * of memory.
+ */
+int sw_compile_members_copy(struct sw_compile *c)
+{
+	const struct sw_nft_plan *from = c->sets_from;
+
+	if (from->n_sets != c->plan->n_sets)
+		return 1;
+	for (size_t s = 0; s < from->n_sets; s++)
+		if (strcmp(from->sets[s].name, c->plan->sets[s].name) != 0 ||
+		    from->sets[s].family != c->plan->sets[s].family)
+			return 1;
+	for (size_t s = 0; s < from->n_sets; s++) {
+		struct sw_nft_set *to = &c->plan->sets[s];
+		size_t n = from->sets[s].n_elems;
+
+		if (!n)
+			continue;
+		if (!(to->elems = malloc(n * sizeof(*to->elems))))
+			return -1;
+		memcpy(to->elems, from->sets[s].elems, n * sizeof(*to->elems));
+		to->n_elems = n;
+	}
+	return 0;
 }

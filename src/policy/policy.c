@@ -198,6 +198,7 @@ int sw_policy_load_buffer(const char *buf, size_t len, const char *name, struct 
 	}
 	ok = sw_pol_parse_root(&c, root);
 	json_decref(root);
+	json_decref(c.rule_names);
 	/* whole-policy warnings mean something only on a policy without errors */
 	if (ok && !c.nomem && diags->n_errors == errors_before)
 		sw_pol_check(&c);
