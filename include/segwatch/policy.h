@@ -100,9 +100,17 @@ struct sw_policy {
 	size_t n_groups;
 	struct sw_pol_rule *rules;
 	size_t n_rules;
+	unsigned refs;		/* holders besides the first (sw_policy_ref); 0 when made */
 };
 
+/* sw_policy_free - let go of @p: freed when no other holder is left (NULL is fine). */
 void sw_policy_free(struct sw_policy *p);
+
+/*
+ * sw_policy_ref - one more holder of @p (each calls sw_policy_free once):
+ * the agent and its alerts share the policy it checked. Returns @p.
+ */
+struct sw_policy *sw_policy_ref(struct sw_policy *p);
 
 /* ---- diagnostics ---- */
 

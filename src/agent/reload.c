@@ -173,12 +173,16 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 	return SW_EXIT_OK;
 }
 
-/* The alerts with the new policy and settings; false when they could not be opened. */
-static bool sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_config *cfg)
+/*
+ * The alerts with the new policy (@p, loaded and checked already: shared,
+ * not read again) and settings; false when they could not be opened.
+ */
+static bool sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_config *cfg,
+				   struct sw_policy *p)
 {
 	struct sw_sink_alerts_opts ao = { .dest = cfg->alerts.output, .policy = cfg->policy.file,
 					  .baseline = cfg->alerts.baseline,
-					  .config = cfg->alerts.config };
+					  .config = cfg->alerts.config, .policy_obj = p };
 	struct sw_err err = { 0 };
 
 	if (!a->alerts || !cfg->alerts.output)
@@ -195,8 +199,8 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 {
 	bool rebuild = sw_agent_pipeline_differs(&a->cfg, cfg);
 
-	/* the alerts sink loads the policy from its file itself: same file, new contents */
-	if (!rebuild && !sw_agent_reload_alerts(a, cfg))
+	/* the alerts sink shares the policy just checked: same file, new contents */
+	if (!rebuild && !sw_agent_reload_alerts(a, cfg, p))
 		rebuild = true;
 	sw_policy_free(a->policy);
 	a->policy = p;
