@@ -22,6 +22,7 @@ struct sw_enforcer {
 	uint64_t generation;		/* its generation then */
 	struct sw_enforce_set_change *last;	/* what the last sync changed */
 	size_t n_last;
+	bool handles_asked;		/* the applied rules' handles were read (or kept) */
 };
 
 int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
@@ -107,17 +108,22 @@ static void sw_enforce_forget_handles(struct sw_enforcer *e)
 	}
 }
 
-/* Whether the handles of every applied rule are known (read from the kernel when not). */
+/*
+ * Whether the handles of every applied rule are known. Unknown after a full
+ * apply: read from the kernel once (by the first sync, before any reload
+ * needs them, or by that reload); a chain not as applied is flushed instead.
+ */
 static bool sw_enforce_handles(struct sw_enforcer *e)
 {
 	struct sw_err ignored = { 0 };
+	bool all = true;
 
 	for (size_t c = 0; c < e->applied.n_chains; c++)
-		if (!e->applied.chains[c].handles) {
-			/* unknown after a full apply; a chain not as applied is flushed instead */
-			sw_nft_plan_learn_handles(&e->applied, &ignored);
-			break;
-		}
+		all &= e->applied.chains[c].handles != NULL;
+	if (all || e->handles_asked)
+		return all;
+	e->handles_asked = true;
+	sw_nft_plan_learn_handles(&e->applied, &ignored);
 	for (size_t c = 0; c < e->applied.n_chains; c++)
 		if (!e->applied.chains[c].handles)
 			return false;
@@ -199,6 +205,7 @@ int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const ch
 	rep->compile_ms = compile_ms;
 	sw_nft_plan_free(&e->applied);
 	e->applied = plan;
+	e->handles_asked = false; /* kept by a delta, else read at the next sync or delta */
 	e->policy = p;
 	e->reg = reg;
 	e->generation = reg ? sw_registry_generation(reg) : 0;
@@ -239,6 +246,8 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 
 	*changed = false;
 	memset(rep, 0, sizeof(*rep));
+	if (e->policy)
+		sw_enforce_handles(e); /* read once, now, rather than during the next reload */
 	if (!e->policy || !reg || sw_registry_generation(reg) == e->generation)
 		return SW_EXIT_OK;
 	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);

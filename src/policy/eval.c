@@ -40,7 +40,9 @@ static bool sw_pol_name_match(const struct sw_pol_group *g, const struct sw_work
 	if (!w || !w->name)
 		return false;
 	for (size_t i = 0; i < g->n_names; i++)
-		if (fnmatch(g->names[i], w->name, 0) == 0)
+		/* a pattern without wildcards matches only itself: no fnmatch needed */
+		if (strpbrk(g->names[i], "*?[\\") ? fnmatch(g->names[i], w->name, 0) == 0 :
+						      strcmp(g->names[i], w->name) == 0)
 			return true;
 	return false;
 }
