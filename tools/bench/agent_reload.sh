@@ -262,7 +262,7 @@ for name, v in (("apply (compile + one nftables batch), 'applied (reload) in X m
                 ("whole reload, log 'reloading:' to 'reloaded' (pipeline rebuilt)", rebuilt)):
     if not v:
         print("%s: none measured" % name)
-        ok = False
+        ok &= "rebuilt" in name and rebuilds == 0  # none asked for: not a failure
         continue
     worst = max(v)
     ok &= worst < 100
