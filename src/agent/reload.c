@@ -133,7 +133,7 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
 	bool enforce = p && cfg->policy.mode == SW_AGENT_POLICY_ENFORCE;
-	struct sw_enforce_report rep;
+	struct sw_enforce_report rep = { 0 };
 	struct sw_err err = { 0 };
 	int rc;
 
