@@ -160,9 +160,11 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 			return rc;
 		}
 		sw_log_write(a->log, SW_LOG_INFO, "%s: applied (reload%s): %zu sets (%zu elements), "
-			     "%zu rules, in %.1f ms (compile %.1f ms, batch %.1f ms)", cfg->policy.file,
+			     "%zu rules, in %.1f ms (compile %.1f ms, batch %.1f ms)",
+			     cfg->policy.file,
 			     rep.in_place ? ", rules and changed elements in place" : "", rep.sets,
-			     rep.elements, rep.rules, rep.compile_ms + rep.ms, rep.compile_ms, rep.ms);
+			     rep.elements, rep.rules, rep.compile_ms + rep.ms, rep.compile_ms,
+			     rep.ms);
 	} else if (a->enf) {
 		/* no policy to enforce any more: segwatch's table goes */
 		if (sw_enforcer_remove(a->enf, &err) != SW_EXIT_OK)
@@ -254,8 +256,8 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 		sw_policy_free(p);
 		sw_agent_config_clear(&cfg);
 	}
-	sw_log_write(a->log, SW_LOG_DEBUG, "reload: config %.1f ms, policy %.1f ms, compile %.1f ms, "
-		     "batch %.1f ms, alerts %.1f ms; %.1f ms in all", tm.config, tm.policy,
+	sw_log_write(a->log, SW_LOG_DEBUG, "reload: config %.1f ms, policy %.1f ms, "
+		     "compile %.1f ms, batch %.1f ms, alerts %.1f ms; %.1f ms in all", tm.config, tm.policy,
 		     tm.compile, tm.batch, tm.alerts, sw_clock_mono_ms() - t0);
 	sw_service_notify_ready(&a->svc, &err);
 }

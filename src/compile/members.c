@@ -43,7 +43,7 @@ struct sw_member_index {
 	struct sw_compile *c;
 	struct sw_member_key *by_label;	/* sorted by key, value */
 	size_t n_by_label;
-	size_t *other;			/* groups with name patterns or CIDRs: asked each time */
+	size_t *other;			/* groups with patterns or CIDRs: each asked */
 	size_t n_other;
 };
 

@@ -18,7 +18,7 @@ struct sw_enforcer {
 	struct sw_nft_conn *conn;
 	const struct sw_policy *policy;	/* borrowed; NULL before the first apply */
 	struct sw_nft_plan applied;
-	const struct sw_registry *reg;	/* the registry the sets were built from (not followed) */
+	const struct sw_registry *reg;	/* the sets were built from (not followed) */
 	uint64_t generation;		/* its generation then */
 	struct sw_enforce_set_change *last;	/* what the last sync changed */
 	size_t n_last;
@@ -266,7 +266,7 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 	rep->sets_changed = n;
 	*changed = n > 0;
 	sw_enforce_keep_changes(e, ch, n);
-	/* the fresh plan is what the kernel holds now; its comment and rules stay the applied one's */
+	/* the fresh plan is what the kernel holds now; comment and rules stay the applied's */
 	memcpy(fresh.comment, e->applied.comment, sizeof(fresh.comment));
 	for (size_t c = 0; c < fresh.n_chains && c < e->applied.n_chains; c++)
 		if (fresh.chains[c].n_rules == e->applied.chains[c].n_rules) {

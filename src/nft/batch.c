@@ -500,8 +500,9 @@ static int rule_msgs(struct batch *b, const struct sw_nft_plan *p, size_t c, siz
 	if (!ret && handle)
 		nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, handle);
 	if (!ret) {
-		nlh = batch_msg(b, NFT_MSG_NEWRULE, handle ? NLM_F_REPLACE : NLM_F_CREATE | NLM_F_APPEND,
-				OBJ_RULE, (uint32_t)c, (uint32_t)r);
+		uint16_t flags = handle ? NLM_F_REPLACE : NLM_F_CREATE | NLM_F_APPEND;
+
+		nlh = batch_msg(b, NFT_MSG_NEWRULE, flags, OBJ_RULE, (uint32_t)c, (uint32_t)r);
 		if (nlh) {
 			nftnl_rule_nlmsg_build_payload(nlh, nr);
 			batch_done(b, nlh);
