@@ -33,6 +33,18 @@ void sw_compile_opts_defaults(struct sw_compile_opts *o);
 int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
 		      const struct sw_compile_opts *o, struct sw_nft_plan *out, struct sw_err *err);
 
+/*
+ * sw_policy_compile_reusing - sw_policy_compile, with the sets' elements
+ * copied from @prev instead of matched again over every workload: @prev must
+ * be a plan compiled from a policy with the same groups
+ * (sw_policy_groups_same) over the registry as it is now. A reload that
+ * changes rules only costs the rules. When @prev's sets are not the ones @p
+ * needs (other names or count), the members are computed as usual.
+ */
+int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registry *reg,
+			      const struct sw_compile_opts *o, const struct sw_nft_plan *prev,
+			      struct sw_nft_plan *out, struct sw_err *err);
+
 /* Names of the sets of group @g (family 4 or 6) in a compiled plan. */
 void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, char *buf,
 			       size_t len);

@@ -91,6 +91,11 @@ struct sw_nft_chain {
 	int priority;
 	struct sw_nft_rule *rules;
 	size_t n_rules;
+	/*
+	 * The kernel's handle of each rule (n_rules), once known: learned by
+	 * sw_nft_plan_learn_handles, kept by sw_nft_apply_delta. NULL: not known.
+	 */
+	uint64_t *handles;
 };
 
 /* One table (family inet) with its sets and chains. */
@@ -166,14 +171,31 @@ int sw_nft_sets_update(struct sw_nft_conn *conn, const char *table,
 bool sw_nft_plan_same_layout(const struct sw_nft_plan *a, const struct sw_nft_plan *b);
 
 /*
- * sw_nft_apply_delta - @p replaces the plan in force, whose layout is the
- * same, in one atomic batch on @conn: the element changes @ch (@n sets), then
- * every chain's rules removed and @p's added. A policy whose rules changed
- * but whose groups did not costs what its rules cost, not its elements: a
- * full sw_nft_apply re-adds every element. The table (and its comment) stay.
+ * sw_nft_apply_delta - @p replaces @applied, the plan in force, whose layout
+ * is the same, in one atomic batch on @conn: the element changes @ch (@n
+ * sets), then the rules. A chain whose rules' handles @applied knows and
+ * whose rule count did not change has only its changed rules replaced, each
+ * in place by its handle; any other chain is flushed and @p's rules added.
+ * A policy whose rules changed but whose groups did not costs what its
+ * changed rules cost, not its elements: a full sw_nft_apply re-adds every
+ * element. The table (and its comment) stay. On success @p's chains replaced
+ * rule by rule know their handles (the same as before); the others do not.
  */
-int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
-		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err);
+int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *applied,
+		       struct sw_nft_plan *p, const struct sw_nft_set_change *ch, size_t n,
+		       struct sw_err *err);
+
+/*
+ * sw_nft_plan_learn_handles - read the handles of @p's rules from the kernel
+ * (one rule dump per chain) into its chains, for sw_nft_apply_delta. A chain
+ * whose rules in the kernel are not @p's (another count, another comment)
+ * stays without: it is flushed and filled again at the next delta. Fails
+ * only when the kernel cannot be asked.
+ */
+int sw_nft_plan_learn_handles(struct sw_nft_plan *p, struct sw_err *err);
+
+/* sw_nft_rule_same - whether two rules are the same in the kernel (same expressions, comment). */
+bool sw_nft_rule_same(const struct sw_nft_rule *a, const struct sw_nft_rule *b);
 
 /* Counters of the rules of one chain, by position, from the kernel; free(*out). */
 struct sw_nft_rule_counters {

@@ -127,11 +127,19 @@ struct sw_sink_jsonl_opts {
 	FILE *out;			/* not closed */
 };
 
+struct sw_policy;
+
 struct sw_sink_alerts_opts {
 	const char *dest;		/* "-" stdout, "stderr", "syslog", or a file (appended) */
 	const char *policy;		/* for violations; may be NULL */
 	const char *baseline;		/* for new edges; may be NULL */
 	const char *config;		/* JSON thresholds (docs/alerts.md); may be NULL */
+	/*
+	 * The policy already loaded and checked (from @policy, which then only
+	 * names it): the sink holds it too (sw_policy_ref) instead of reading
+	 * and checking the file again. NULL: the sink reads @policy.
+	 */
+	struct sw_policy *policy_obj;
 };
 
 struct sw_sink_klog_opts {

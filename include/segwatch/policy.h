@@ -100,9 +100,17 @@ struct sw_policy {
 	size_t n_groups;
 	struct sw_pol_rule *rules;
 	size_t n_rules;
+	unsigned refs;		/* holders besides the first (sw_policy_ref); 0 when made */
 };
 
+/* sw_policy_free - let go of @p: freed when no other holder is left (NULL is fine). */
 void sw_policy_free(struct sw_policy *p);
+
+/*
+ * sw_policy_ref - one more holder of @p (each calls sw_policy_free once):
+ * the agent and its alerts share the policy it checked. Returns @p.
+ */
+struct sw_policy *sw_policy_ref(struct sw_policy *p);
 
 /* ---- diagnostics ---- */
 
@@ -161,6 +169,13 @@ uint8_t sw_pol_proto_number(enum sw_pol_proto p);
  */
 bool sw_policy_group_selects(const struct sw_policy *p, size_t g, const struct sw_workload *w,
 			     const uint8_t addr[16]);
+
+/*
+ * sw_policy_groups_same - whether @a and @b have the same groups in the same
+ * order, with the same names, labels, name patterns and CIDRs: over the same
+ * workloads they select the same addresses.
+ */
+bool sw_policy_groups_same(const struct sw_policy *a, const struct sw_policy *b);
 
 /* sw_policy_membership - fill @bits (SW_POL_BITMAP_WORDS(n_groups) words) with the groups selecting the endpoint. */
 void sw_policy_membership(const struct sw_policy *p, const struct sw_workload *w,

@@ -115,13 +115,27 @@ static bool sw_agent_pipeline_differs(const struct sw_agent_config *a,
 	return differs || !a->policy.file != !b->policy.file;
 }
 
+/* How long each step of a reload took, in ms, for the debug log (0: not reached). */
+struct sw_reload_times {
+	double config, policy, pipeline, compile, batch, alerts;
+};
+
+/* The ms since *@t; *@t moves to now. */
+static double sw_reload_lap(double *t)
+{
+	double now = sw_clock_mono_ms(), d = now - *t;
+
+	*t = now;
+	return d;
+}
+
 /* The ruleset for the new config, in one batch; on failure nothing changed. */
 static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_config *cfg,
-				   struct sw_policy *p)
+				   struct sw_policy *p, struct sw_reload_times *tm)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
 	bool enforce = p && cfg->policy.mode == SW_AGENT_POLICY_ENFORCE;
-	struct sw_enforce_report rep;
+	struct sw_enforce_report rep = { 0 };
 	struct sw_err err = { 0 };
 	int rc;
 
@@ -139,6 +153,8 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 	if (enforce) {
 		rc = sw_enforcer_apply(a->enf, p, cfg->policy.file,
 				       id ? sw_identity_registry(id) : NULL, &rep, &err);
+		tm->compile = rep.compile_ms;
+		tm->batch = rep.ms;
 		if (rc != SW_EXIT_OK) {
 			sw_log_write(a->log, SW_LOG_ERR,
 				     "reload refused: %s: not applied, the ruleset in force stays: %s",
@@ -146,9 +162,11 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 			return rc;
 		}
 		sw_log_write(a->log, SW_LOG_INFO, "%s: applied (reload%s): %zu sets (%zu elements), "
-			     "%zu rules, in %.1f ms", cfg->policy.file,
+			     "%zu rules, in %.1f ms (compile %.1f ms, batch %.1f ms)",
+			     cfg->policy.file,
 			     rep.in_place ? ", rules and changed elements in place" : "", rep.sets,
-			     rep.elements, rep.rules, rep.ms);
+			     rep.elements, rep.rules, rep.compile_ms + rep.ms, rep.compile_ms,
+			     rep.ms);
 	} else if (a->enf) {
 		/* no policy to enforce any more: segwatch's table goes */
 		if (sw_enforcer_remove(a->enf, &err) != SW_EXIT_OK)
@@ -159,31 +177,31 @@ static int sw_agent_reload_ruleset(struct sw_agent *a, const struct sw_agent_con
 	return SW_EXIT_OK;
 }
 
-/* The alerts with the new policy and settings; false when they could not be opened. */
-static bool sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_config *cfg)
+/*
+ * The alerts with the new policy (@p, loaded and checked already: shared,
+ * not read again) and settings, turned on or off as the config says.
+ */
+static void sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_config *cfg,
+				   struct sw_policy *p)
 {
 	struct sw_sink_alerts_opts ao = { .dest = cfg->alerts.output, .policy = cfg->policy.file,
 					  .baseline = cfg->alerts.baseline,
-					  .config = cfg->alerts.config };
+					  .config = cfg->alerts.config, .policy_obj = p };
 	struct sw_err err = { 0 };
 
 	if (!cfg->alerts.output) {
 		if (sw_pipeline_sink_active(a->alerts))
 			sw_pipeline_sink_remove(a->pl, a->alerts);
 		a->alerts = NULL;
-		return true;
+	} else if (!sw_pipeline_sink_active(a->alerts)) {
+		if (sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, &err) != SW_EXIT_OK) {
+			a->alerts = NULL;
+			sw_log_write(a->log, SW_LOG_ERR, "alerts not opened: %s", err.msg);
+		}
+	} else if (sw_pipeline_sink_replace(a->pl, a->alerts, &ao, &err) != SW_EXIT_OK) {
+		sw_log_write(a->log, SW_LOG_ERR, "alerts not reloaded, the old settings stay: %s",
+			     err.msg);
 	}
-	if (!sw_pipeline_sink_active(a->alerts)) {
-		if (sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, &err) == SW_EXIT_OK)
-			return true;
-		a->alerts = NULL;
-		sw_log_write(a->log, SW_LOG_ERR, "alerts not opened: %s", err.msg);
-		return true;
-	}
-	if (sw_pipeline_sink_replace(a->pl, a->alerts, &ao, &err) == SW_EXIT_OK)
-		return true;
-	sw_log_write(a->log, SW_LOG_ERR, "alerts not reloaded, the old settings stay: %s", err.msg);
-	return true;
 }
 
 /* Everything checked and applied: the new config and policy are the ones in force. */
@@ -192,9 +210,8 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 {
 	if (!rebuild) {
 		sw_agent_sinks_follow(a, &a->cfg, cfg);
-		/* the alerts sink loads the policy from its file itself: same file, new contents */
-		if (!sw_agent_reload_alerts(a, cfg))
-			rebuild = true;
+		/* the alerts sink shares the policy just checked: same file, new contents */
+		sw_agent_reload_alerts(a, cfg, p);
 	}
 	sw_policy_free(a->policy);
 	a->policy = p;
@@ -218,23 +235,29 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 	struct sw_policy *p = NULL;
 	struct sw_err err = { 0 };
 	bool retargeted = false, rebuild = false;
+	struct sw_reload_times tm = { 0 };
+	double t = sw_clock_mono_ms(), t0 = t;
 	struct stat st;
 	int rc;
 
 	sw_log_write(a->log, SW_LOG_NOTICE, "reloading: %s", why);
 	sw_service_notify_reloading(&a->svc, sw_clock_mono_us(), &err);
 	rc = sw_agent_config_reread(a, &cfg);
+	tm.config = sw_reload_lap(&t);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_policy_load(a, &cfg, &p, &st);
 	else
 		memset(&st, 0, sizeof(st));
+	tm.policy = sw_reload_lap(&t);
 	/* the capture and identity first: the ruleset is compiled over what they name */
 	if (rc == SW_EXIT_OK && sw_agent_pipeline_differs(&a->cfg, &cfg)) {
 		rc = sw_agent_pipeline_retarget(a, &cfg, &rebuild);
 		retargeted = rc == SW_EXIT_OK && !rebuild;
 	}
+	tm.pipeline = sw_reload_lap(&t);
 	if (rc == SW_EXIT_OK)
-		rc = sw_agent_reload_ruleset(a, &cfg, p);
+		rc = sw_agent_reload_ruleset(a, &cfg, p, &tm);
+	sw_reload_lap(&t);
 	if (rc != SW_EXIT_OK && retargeted) {
 		bool ignored;
 
@@ -245,6 +268,7 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 	}
 	if (rc == SW_EXIT_OK) {
 		sw_agent_reload_commit(a, &cfg, p, &st, rebuild);
+		tm.alerts = sw_reload_lap(&t);
 	} else {
 		a->reloads_refused++;
 		/* a policy file that stays bad is not read again until it changes */
@@ -256,5 +280,9 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 		sw_policy_free(p);
 		sw_agent_config_clear(&cfg);
 	}
+	sw_log_write(a->log, SW_LOG_DEBUG, "reload: config %.1f ms, policy %.1f ms, "
+		     "pipeline %.1f ms, compile %.1f ms, batch %.1f ms, alerts %.1f ms; %.1f ms in all",
+		     tm.config, tm.policy, tm.pipeline, tm.compile, tm.batch, tm.alerts,
+		     sw_clock_mono_ms() - t0);
 	sw_service_notify_ready(&a->svc, &err);
 }

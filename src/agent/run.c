@@ -70,7 +70,7 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 					.flush_every_us = SW_AGENT_KLOG_FLUSH_US };
 	struct sw_sink_alerts_opts ao = { .dest = c->alerts.output, .policy = c->policy.file,
 					  .baseline = c->alerts.baseline,
-					  .config = c->alerts.config };
+					  .config = c->alerts.config, .policy_obj = a->policy };
 	int rc = SW_EXIT_OK;
 
 	if (c->history.enabled)

@@ -61,6 +61,12 @@ static int sw_compile_sets(struct sw_compile *c)
 	c->managed[1] = sw_plan_add_set(c, "managed_v6", 6);
 	if (c->managed[0] == SIZE_MAX || c->managed[1] == SIZE_MAX)
 		return -1;
+	if (c->sets_from) {
+		int rc = sw_compile_members_copy(c);
+
+		if (rc <= 0)
+			return rc;
+	}
 	return sw_compile_members(c);
 }
 
@@ -104,7 +110,14 @@ static void sw_compile_comment(const struct sw_policy *p, struct sw_nft_plan *ou
 int sw_policy_compile(const struct sw_policy *p, const struct sw_registry *reg,
 		      const struct sw_compile_opts *o, struct sw_nft_plan *out, struct sw_err *err)
 {
-	struct sw_compile c = { .p = p, .reg = reg, .plan = out };
+	return sw_policy_compile_reusing(p, reg, o, NULL, out, err);
+}
+
+int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registry *reg,
+			      const struct sw_compile_opts *o, const struct sw_nft_plan *prev,
+			      struct sw_nft_plan *out, struct sw_err *err)
+{
+	struct sw_compile c = { .p = p, .reg = reg, .plan = out, .sets_from = prev };
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->table, sizeof(out->table), "%s", SW_COMPILE_TABLE);

@@ -14,6 +14,7 @@ struct sw_compile {
 	const struct sw_registry *reg;
 	struct sw_compile_opts o;
 	struct sw_nft_plan *plan;
+	const struct sw_nft_plan *sets_from;	/* NULL, or the sets' elements to copy */
 	size_t managed[2];	/* set indices: managed_v4, managed_v6 */
 	bool nomem;
 };
@@ -29,6 +30,7 @@ bool sw_match_add_range(struct sw_nft_match *m, uint16_t lo, uint16_t hi);
 
 /* members.c: group sets filled from the registry and the groups' CIDRs. */
 int sw_compile_members(struct sw_compile *c);
+int sw_compile_members_copy(struct sw_compile *c);
 size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family);
 
 /* rules.c */

@@ -5,6 +5,7 @@
  * CIDRs themselves, each in the group's set of its family; all of them also
  * in the "managed" sets the default rule is limited to.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -31,25 +32,100 @@ static bool sw_member_add(struct sw_compile *c, size_t g, const uint8_t addr[16]
 	return sw_plan_set_add(gs, addr, plen) && sw_plan_set_add(ms, addr, plen);
 }
 
+/* A group selecting by labels only, under the first of them: found by binary search. */
+struct sw_member_key {
+	const char *key, *value;
+	size_t g;
+};
+
+/* Which groups may select a workload, without asking all of them. */
+struct sw_member_index {
+	struct sw_compile *c;
+	struct sw_member_key *by_label;	/* sorted by key, value */
+	size_t n_by_label;
+	size_t *other;			/* groups with patterns or CIDRs: each asked */
+	size_t n_other;
+};
+
+static int sw_member_key_cmp(const void *pa, const void *pb)
+{
+	const struct sw_member_key *a = pa, *b = pb;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : strcmp(a->value, b->value);
+}
+
+static bool sw_member_index_build(struct sw_member_index *ix, const struct sw_policy *p)
+{
+	ix->by_label = calloc(p->n_groups + 1, sizeof(*ix->by_label));
+	ix->other = calloc(p->n_groups + 1, sizeof(*ix->other));
+	if (!ix->by_label || !ix->other)
+		return false;
+	for (size_t g = 0; g < p->n_groups; g++) {
+		const struct sw_pol_group *grp = &p->groups[g];
+
+		if (grp->n_labels && !grp->n_names && !grp->n_cidrs)
+			ix->by_label[ix->n_by_label++] = (struct sw_member_key){
+				grp->labels[0].key, grp->labels[0].value, g };
+		else if (grp->n_names || grp->n_cidrs)
+			ix->other[ix->n_other++] = g;
+		/* a group with none of them selects nothing */
+	}
+	qsort(ix->by_label, ix->n_by_label, sizeof(*ix->by_label), sw_member_key_cmp);
+	return true;
+}
+
+static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_workload *w)
+{
+	if (!sw_policy_group_selects(c->p, g, w, NULL))
+		return;
+	for (size_t i = 0; i < w->n_addrs; i++)
+		if (!sw_member_add(c, g, w->addrs[i], 128))
+			c->nomem = true;
+}
+
+/* The label groups whose first label is @l (each then checked in full). */
+static void sw_member_by_label(struct sw_member_index *ix, const struct sw_label *l,
+			       const struct sw_workload *w)
+{
+	struct sw_member_key want = { l->key, l->value, 0 };
+	size_t lo = 0, hi = ix->n_by_label;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sw_member_key_cmp(&ix->by_label[mid], &want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->n_by_label && sw_member_key_cmp(&ix->by_label[lo], &want) == 0; lo++)
+		sw_member_add_all(ix->c, ix->by_label[lo].g, w);
+}
+
 static void sw_member_visit(const struct sw_workload *w, bool running, void *arg)
 {
-	struct sw_compile *c = arg;
+	struct sw_member_index *ix = arg;
 
-	if (!running || c->nomem)
+	if (!running || ix->c->nomem)
 		return;
-	for (size_t g = 0; g < c->p->n_groups; g++) {
-		if (!sw_policy_group_selects(c->p, g, w, NULL))
-			continue;
-		for (size_t i = 0; i < w->n_addrs; i++)
-			if (!sw_member_add(c, g, w->addrs[i], 128))
-				c->nomem = true;
-	}
+	for (size_t i = 0; i < w->n_labels; i++)
+		if (w->labels[i].key && w->labels[i].value)
+			sw_member_by_label(ix, &w->labels[i], w);
+	for (size_t i = 0; i < ix->n_other; i++)
+		sw_member_add_all(ix->c, ix->other[i], w);
 }
 
 int sw_compile_members(struct sw_compile *c)
 {
-	if (c->reg)
-		sw_registry_foreach(c->reg, sw_member_visit, c);
+	struct sw_member_index ix = { .c = c };
+
+	if (c->reg && sw_member_index_build(&ix, c->p))
+		sw_registry_foreach(c->reg, sw_member_visit, &ix);
+	else if (c->reg)
+		c->nomem = true;
+	free(ix.by_label);
+	free(ix.other);
 	for (size_t g = 0; g < c->p->n_groups && !c->nomem; g++) {
 		const struct sw_pol_group *grp = &c->p->groups[g];
 
@@ -60,4 +136,33 @@ int sw_compile_members(struct sw_compile *c)
 	for (size_t s = 0; s < c->plan->n_sets; s++)
 		sw_plan_set_normalize(&c->plan->sets[s]);
 	return c->nomem ? -1 : 0;
+}
+
+/*
+ * Every set's elements copied from c->sets_from (already normalized there):
+ * 0 done, 1 when its sets are not the plan's (compute them instead), -1 out
+ * of memory.
+ */
+int sw_compile_members_copy(struct sw_compile *c)
+{
+	const struct sw_nft_plan *from = c->sets_from;
+
+	if (from->n_sets != c->plan->n_sets)
+		return 1;
+	for (size_t s = 0; s < from->n_sets; s++)
+		if (strcmp(from->sets[s].name, c->plan->sets[s].name) != 0 ||
+		    from->sets[s].family != c->plan->sets[s].family)
+			return 1;
+	for (size_t s = 0; s < from->n_sets; s++) {
+		struct sw_nft_set *to = &c->plan->sets[s];
+		size_t n = from->sets[s].n_elems;
+
+		if (!n)
+			continue;
+		if (!(to->elems = malloc(n * sizeof(*to->elems))))
+			return -1;
+		memcpy(to->elems, from->sets[s].elems, n * sizeof(*to->elems));
+		to->n_elems = n;
+	}
+	return 0;
 }

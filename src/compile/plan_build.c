@@ -29,12 +29,26 @@ size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family)
 	return c->plan->n_sets - 1;
 }
 
+/*
+ * Elements are added one by one, 20,000 to a managed set: the array grows to
+ * twice its size when its size is a power of two (4 at first), not by one
+ * element at a time. Its room is implied by its size, so only arrays grown
+ * here from empty may be added to (the compiler's, before normalizing).
+ */
 bool sw_plan_set_add(struct sw_nft_set *s, const uint8_t addr[16], uint8_t plen)
 {
-	struct sw_nft_prefix *e = sw_grow((void **)&s->elems, &s->n_elems, sizeof(*e));
+	size_t n = s->n_elems;
+	struct sw_nft_prefix *e;
 
-	if (!e)
-		return false;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		struct sw_nft_prefix *nv = realloc(s->elems, (n ? 2 * n : 4) * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		s->elems = nv;
+	}
+	e = &s->elems[s->n_elems++];
+	memset(e, 0, sizeof(*e));
 	memcpy(e->addr, addr, 16);
 	e->plen = plen;
 	return true;

@@ -18,9 +18,11 @@ struct sw_enforcer {
 	struct sw_nft_conn *conn;
 	const struct sw_policy *policy;	/* borrowed; NULL before the first apply */
 	struct sw_nft_plan applied;
-	uint64_t generation;		/* of the registry the sets were built from */
+	const struct sw_registry *reg;	/* the sets were built from (not followed) */
+	uint64_t generation;		/* its generation then */
 	struct sw_enforce_set_change *last;	/* what the last sync changed */
 	size_t n_last;
+	bool handles_asked;		/* the applied rules' handles were read (or kept) */
 };
 
 int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
@@ -97,6 +99,42 @@ static bool sw_enforce_delta_ok(struct sw_enforcer *e, const struct sw_nft_plan 
 	       sw_nft_table_exists(e->applied.table);
 }
 
+/* Drop what is known of the applied rules' handles (they are read again when needed). */
+static void sw_enforce_forget_handles(struct sw_enforcer *e)
+{
+	for (size_t c = 0; c < e->applied.n_chains; c++) {
+		free(e->applied.chains[c].handles);
+		e->applied.chains[c].handles = NULL;
+	}
+}
+
+/*
+ * Whether the handles of every applied rule are known. Unknown after a full
+ * apply: read from the kernel once (by the first sync, before any reload
+ * needs them, or by that reload); a chain not as applied is flushed instead.
+ */
+static bool sw_enforce_handles(struct sw_enforcer *e)
+{
+	struct sw_err ignored = { 0 };
+	bool all = true;
+
+	for (size_t c = 0; c < e->applied.n_chains; c++)
+		all &= e->applied.chains[c].handles != NULL;
+	if (all || e->handles_asked)
+		return all;
+	e->handles_asked = true;
+	sw_nft_plan_learn_handles(&e->applied, &ignored);
+	for (size_t c = 0; c < e->applied.n_chains; c++)
+		if (!e->applied.chains[c].handles)
+			return false;
+	return true;
+}
+
+/*
+ * Only the changed elements and rules; the rules in place by their handles.
+ * Should that fail (a rule was replaced or deleted by hand since: its handle
+ * is gone), once more with the chains flushed and every rule added.
+ */
 static int sw_enforce_send_delta(struct sw_enforcer *e, struct sw_nft_plan *fresh,
 				 struct sw_err *err)
 {
@@ -104,12 +142,35 @@ static int sw_enforce_send_delta(struct sw_enforcer *e, struct sw_nft_plan *fres
 	size_t n = 0, added, removed;
 	int rc = sw_enforce_plan_diff(&e->applied, fresh, &ch, &n, &added, &removed, err);
 
-	if (rc == SW_EXIT_OK)
-		rc = sw_nft_apply_delta(e->conn, fresh, ch, n, err);
+	if (rc == SW_EXIT_OK) {
+		bool by_handle = sw_enforce_handles(e);
+
+		rc = sw_nft_apply_delta(e->conn, &e->applied, fresh, ch, n, err);
+		if (rc != SW_EXIT_OK && by_handle) {
+			sw_enforce_forget_handles(e);
+			*err = (struct sw_err){ 0 };
+			rc = sw_nft_apply_delta(e->conn, &e->applied, fresh, ch, n, err);
+		}
+	}
 	free(ch);
 	if (rc == SW_EXIT_OK)
 		memcpy(fresh->comment, e->applied.comment, sizeof(fresh->comment));
 	return rc;
+}
+
+/*
+ * The plan whose sets a new policy @p can take as they are: a new policy
+ * (a reload; the same one again is applied after the registry was replaced)
+ * with the same groups, over the same registry unchanged since.
+ */
+static const struct sw_nft_plan *sw_enforce_sets_reusable(const struct sw_enforcer *e,
+							  const struct sw_policy *p,
+							  const struct sw_registry *reg)
+{
+	if (!e->policy || e->policy == p || !reg || reg != e->reg ||
+	    sw_registry_generation(reg) != e->generation || !sw_policy_groups_same(e->policy, p))
+		return NULL;
+	return &e->applied;
 }
 
 int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const char *file,
@@ -118,11 +179,13 @@ int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const ch
 {
 	struct sw_nft_plan plan = { 0 };
 	bool in_place;
-	double t0;
-	int rc = sw_policy_compile(p, reg, &e->opts, &plan, err);
+	double t0 = sw_clock_mono_ms(), compile_ms;
+	int rc = sw_policy_compile_reusing(p, reg, &e->opts, sw_enforce_sets_reusable(e, p, reg),
+					   &plan, err);
 
 	if (rc != SW_EXIT_OK)
 		return rc;
+	compile_ms = sw_clock_mono_ms() - t0;
 	t0 = sw_clock_mono_ms();
 	rep->in_place = sw_enforce_delta_ok(e, &plan);
 	if (rep->in_place) {
@@ -139,9 +202,12 @@ int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const ch
 	sw_enforce_plan_size(&plan, rep);
 	rep->in_place = in_place;
 	rep->ms = sw_clock_mono_ms() - t0;
+	rep->compile_ms = compile_ms;
 	sw_nft_plan_free(&e->applied);
 	e->applied = plan;
+	e->handles_asked = false; /* kept by a delta, else read at the next sync or delta */
 	e->policy = p;
+	e->reg = reg;
 	e->generation = reg ? sw_registry_generation(reg) : 0;
 	return SW_EXIT_OK;
 }
@@ -180,6 +246,8 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 
 	*changed = false;
 	memset(rep, 0, sizeof(*rep));
+	if (e->policy)
+		sw_enforce_handles(e); /* read once, now, rather than during the next reload */
 	if (!e->policy || !reg || sw_registry_generation(reg) == e->generation)
 		return SW_EXIT_OK;
 	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);
@@ -198,11 +266,17 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 	rep->sets_changed = n;
 	*changed = n > 0;
 	sw_enforce_keep_changes(e, ch, n);
-	/* the fresh plan is what the kernel holds now; its comment stays the applied one's */
+	/* the fresh plan is what the kernel holds now; comment and rules stay the applied's */
 	memcpy(fresh.comment, e->applied.comment, sizeof(fresh.comment));
+	for (size_t c = 0; c < fresh.n_chains && c < e->applied.n_chains; c++)
+		if (fresh.chains[c].n_rules == e->applied.chains[c].n_rules) {
+			fresh.chains[c].handles = e->applied.chains[c].handles;
+			e->applied.chains[c].handles = NULL;
+		}
 	free(ch);
 	sw_nft_plan_free(&e->applied);
 	e->applied = fresh;
+	e->reg = reg;
 	e->generation = sw_registry_generation(reg);
 	return SW_EXIT_OK;
 }

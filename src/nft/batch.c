@@ -477,9 +477,13 @@ static int chain_msg(struct batch *b, const struct sw_nft_plan *p, size_t c)
 	return nlh ? 0 : -1;
 }
 
-/* Rule @r of chain @c, after the anonymous sets it uses. Returns 0 or an SW_EXIT_* code. */
+/*
+ * Rule @r of chain @c, after the anonymous sets it uses: appended, or, with
+ * @handle (not 0), in place of the rule of that handle (which it keeps).
+ * Returns 0 or an SW_EXIT_* code.
+ */
 static int rule_msgs(struct batch *b, const struct sw_nft_plan *p, size_t c, size_t r,
-		     uint32_t *next_id, struct sw_err *err)
+		     uint64_t handle, uint32_t *next_id, struct sw_err *err)
 {
 	struct sw_nft_anon anon[64];
 	size_t n_anon = 0;
@@ -493,9 +497,12 @@ static int rule_msgs(struct batch *b, const struct sw_nft_plan *p, size_t c, siz
 	for (size_t a = 0; !ret && a < n_anon; a++)
 		if (anon_msgs(b, anon[a].set, (uint32_t)c, (uint32_t)r) < 0)
 			ret = oom(err);
+	if (!ret && handle)
+		nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, handle);
 	if (!ret) {
-		nlh = batch_msg(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, OBJ_RULE,
-				(uint32_t)c, (uint32_t)r);
+		uint16_t flags = handle ? NLM_F_REPLACE : NLM_F_CREATE | NLM_F_APPEND;
+
+		nlh = batch_msg(b, NFT_MSG_NEWRULE, flags, OBJ_RULE, (uint32_t)c, (uint32_t)r);
 		if (nlh) {
 			nftnl_rule_nlmsg_build_payload(nlh, nr);
 			batch_done(b, nlh);
@@ -531,7 +538,7 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 			ret = oom(err);
 	for (size_t c = 0; !ret && c < p->n_chains; c++)
 		for (size_t r = 0; !ret && r < p->chains[c].n_rules; r++)
-			ret = rule_msgs(&b, p, c, r, &next_id, err);
+			ret = rule_msgs(&b, p, c, r, 0, &next_id, err);
 	if (!ret && batch_end(&b) < 0)
 		ret = oom(err);
 	if (!ret)
@@ -754,8 +761,57 @@ static int chain_flush_msg(struct batch *b, const struct sw_nft_plan *p, size_t 
 	return nlh ? 0 : -1;
 }
 
-int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
-		       const struct sw_nft_set_change *ch, size_t n, struct sw_err *err)
+/* Whether chain @c of @p can have its rules replaced one by one in place of @applied's. */
+static bool chain_in_place(const struct sw_nft_plan *applied, const struct sw_nft_plan *p, size_t c)
+{
+	return c < applied->n_chains && applied->chains[c].handles &&
+	       applied->chains[c].n_rules == p->chains[c].n_rules;
+}
+
+/*
+ * The rule messages of chain @c: the changed rules replaced by handle, or
+ * the chain flushed and every rule added. Returns 0 or an SW_EXIT_* code.
+ */
+static int chain_delta_msgs(struct batch *b, const struct sw_nft_plan *applied,
+			    const struct sw_nft_plan *p, size_t c, uint32_t *next_id,
+			    struct sw_err *err)
+{
+	const struct sw_nft_chain *was = &applied->chains[c], *ch = &p->chains[c];
+	bool in_place = chain_in_place(applied, p, c);
+	int ret = 0;
+
+	if (!in_place && chain_flush_msg(b, p, c) < 0)
+		return oom(err);
+	for (size_t r = 0; !ret && r < ch->n_rules; r++) {
+		if (in_place && sw_nft_rule_same(&was->rules[r], &ch->rules[r]))
+			continue;
+		ret = rule_msgs(b, p, c, r, in_place ? was->handles[r] : 0, next_id, err);
+	}
+	return ret;
+}
+
+/*
+ * After the batch: the chains replaced rule by rule keep their handles (out
+ * of memory: not known, learned again before the next delta).
+ */
+static void chain_handles_keep(const struct sw_nft_plan *applied, struct sw_nft_plan *p)
+{
+	for (size_t c = 0; c < p->n_chains; c++) {
+		size_t n = p->chains[c].n_rules;
+
+		free(p->chains[c].handles);
+		p->chains[c].handles = NULL;
+		if (!chain_in_place(applied, p, c) || !n)
+			continue;
+		if ((p->chains[c].handles = malloc(n * sizeof(uint64_t))))
+			memcpy(p->chains[c].handles, applied->chains[c].handles,
+			       n * sizeof(uint64_t));
+	}
+}
+
+int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *applied,
+		       struct sw_nft_plan *p, const struct sw_nft_set_change *ch, size_t n,
+		       struct sw_err *err)
 {
 	struct sw_nft_ival **iv = calloc(2 * (n ? n : 1), sizeof(*iv));
 	size_t *cnt = calloc(2 * (n ? n : 1), sizeof(*cnt));
@@ -763,6 +819,8 @@ int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
 	struct batch b;
 	int ret = iv && cnt ? sw_nft__plan_check(p, err) : oom(err);
 
+	if (!ret && !sw_nft_plan_same_layout(applied, p))
+		ret = sw_err_set(err, SW_EXIT_USAGE, "nft: a delta needs the same sets and chains");
 	if (!ret)
 		ret = changes_prepare(ch, n, iv, cnt, err);
 	if (ret)
@@ -773,17 +831,16 @@ int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *p,
 	}
 	if (changes_msgs(&b, p->table, ch, n, iv, cnt, p) < 0)
 		ret = oom(err);
-	for (size_t c = 0; !ret && c < p->n_chains; c++) {
-		if (chain_flush_msg(&b, p, c) < 0)
-			ret = oom(err);
-		for (size_t r = 0; !ret && r < p->chains[c].n_rules; r++)
-			ret = rule_msgs(&b, p, c, r, &next_id, err);
-	}
+	for (size_t c = 0; !ret && c < p->n_chains; c++)
+		ret = chain_delta_msgs(&b, applied, p, c, &next_id, err);
 	if (!ret && batch_end(&b) < 0)
 		ret = oom(err);
-	if (!ret)
+	/* nothing changed (begin and end only): nothing to send */
+	if (!ret && b.n_objs > 2)
 		ret = batch_send(&b, conn, p, p->table, NULL, err);
 	batch_free(&b);
+	if (!ret)
+		chain_handles_keep(applied, p);
 out:
 	changes_free(iv, cnt, n);
 	return ret;

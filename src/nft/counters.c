@@ -174,3 +174,39 @@ out:
 		mnl_socket_close(nl);
 	return ret;
 }
+
+/* Whether the rules read from the kernel are chain @c's of @p, in order (by their comments). */
+static bool rules_are_plan(const struct sw_nft_chain *ch, const struct sw_nft_rule_counters *v,
+			   size_t n)
+{
+	char safe[256];
+
+	if (n != ch->n_rules)
+		return false;
+	for (size_t r = 0; r < n; r++) {
+		sw_nft__quote_safe(ch->rules[r].comment, safe, sizeof(safe));
+		if (strncmp(safe, v[r].comment, sizeof(v[r].comment) - 1) != 0 || !v[r].handle)
+			return false;
+	}
+	return true;
+}
+
+int sw_nft_plan_learn_handles(struct sw_nft_plan *p, struct sw_err *err)
+{
+	for (size_t c = 0; c < p->n_chains; c++) {
+		struct sw_nft_chain *ch = &p->chains[c];
+		struct sw_nft_rule_counters *v = NULL;
+		size_t n = 0;
+		int rc;
+
+		free(ch->handles);
+		ch->handles = NULL;
+		if ((rc = sw_nft_read_counters(p->table, ch->name, &v, &n, err)) != SW_EXIT_OK)
+			return rc;
+		if (n && rules_are_plan(ch, v, n) && (ch->handles = malloc(n * sizeof(uint64_t))))
+			for (size_t r = 0; r < n; r++)
+				ch->handles[r] = v[r].handle;
+		free(v);
+	}
+	return SW_EXIT_OK;
+}

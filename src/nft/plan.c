@@ -21,11 +21,35 @@ void sw_nft_plan_free(struct sw_nft_plan *p)
 			free(ch->rules[r].matches);
 		}
 		free(ch->rules);
+		free(ch->handles);
 	}
 	free(p->chains);
 	p->sets = NULL;
 	p->chains = NULL;
 	p->n_sets = p->n_chains = 0;
+}
+
+static bool sw_nft_match_same(const struct sw_nft_match *a, const struct sw_nft_match *b)
+{
+	if (a->kind != b->kind || a->family != b->family || a->set != b->set ||
+	    a->proto != b->proto || a->ct_bits != b->ct_bits || a->n_ranges != b->n_ranges)
+		return false;
+	for (size_t i = 0; i < a->n_ranges; i++)
+		if (a->ranges[i].lo != b->ranges[i].lo || a->ranges[i].hi != b->ranges[i].hi)
+			return false;
+	return true;
+}
+
+bool sw_nft_rule_same(const struct sw_nft_rule *a, const struct sw_nft_rule *b)
+{
+	if (a->n_matches != b->n_matches || a->counter != b->counter ||
+	    a->log_group != b->log_group || a->verdict != b->verdict ||
+	    strcmp(a->log_prefix, b->log_prefix) != 0 || strcmp(a->comment, b->comment) != 0)
+		return false;
+	for (size_t m = 0; m < a->n_matches; m++)
+		if (!sw_nft_match_same(&a->matches[m], &b->matches[m]))
+			return false;
+	return true;
 }
 
 const char *sw_nft__hook_name(int hook)

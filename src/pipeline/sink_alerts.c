@@ -168,7 +168,9 @@ static int sw_alerts_load(struct sw_sink_alerts *a, const struct sw_sink_alerts_
 	struct sw_pol_diags d;
 	int rc = SW_EXIT_OK;
 
-	if (o->policy) {
+	if (o->policy_obj) {
+		a->policy = sw_policy_ref(o->policy_obj);
+	} else if (o->policy) {
 		sw_pol_diags_init(&d);
 		rc = sw_policy_load_file(o->policy, &a->policy, &d);
 		if (rc == SW_EXIT_OK && d.n_errors)

@@ -7,6 +7,8 @@
  * workloads the groups select), so a warning is always true and some
  * shadowing that depends on group contents is not reported.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -119,27 +121,39 @@ static bool sw_pol_rule_covers(const struct sw_pol_rule *big, const struct sw_po
 	       sw_pol_types_cover(big, small);
 }
 
+/* Rule @i shadowed by an earlier rule: its index, or SIZE_MAX. @never: rules that never match. */
+static size_t sw_pol_shadowed_by(const struct sw_policy *p, size_t i, const bool *never)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!(never ? never[j] : sw_pol_never(p, &p->rules[j]) != NULL) &&
+		    sw_pol_rule_covers(&p->rules[j], &p->rules[i]))
+			return j;
+	return SIZE_MAX;
+}
+
 void sw_pol_check(struct sw_pol_ctx *c)
 {
 	const struct sw_policy *p = c->pol;
+	/* whether each rule never matches, once (out of memory: asked again for each pair) */
+	bool *never = p->n_rules ? calloc(p->n_rules, sizeof(*never)) : NULL;
 	struct sw_quote q, s;
 
+	for (size_t i = 0; never && i < p->n_rules; i++)
+		never[i] = sw_pol_never(p, &p->rules[i]) != NULL;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sw_pol_rule *r = &p->rules[i];
 		const char *why = sw_pol_never(p, r);
+		size_t j;
 
 		if (why) {
 			sw_pol_warn_at(c, r->where, "rule %s can never match: %s",
 				       sw_text_quote(&q, r->name), why);
 			continue;
 		}
-		for (size_t j = 0; j < i; j++) {
-			if (sw_pol_never(p, &p->rules[j]) || !sw_pol_rule_covers(&p->rules[j], r))
-				continue;
+		if ((j = sw_pol_shadowed_by(p, i, never)) != SIZE_MAX)
 			sw_pol_warn_at(c, r->where, "rule %s is shadowed by %s (%s) and can never match",
 				       sw_text_quote(&q, r->name), p->rules[j].where,
 				       sw_text_quote(&s, p->rules[j].name));
-			break;
-		}
 	}
+	free(never);
 }

@@ -40,7 +40,9 @@ static bool sw_pol_name_match(const struct sw_pol_group *g, const struct sw_work
 	if (!w || !w->name)
 		return false;
 	for (size_t i = 0; i < g->n_names; i++)
-		if (fnmatch(g->names[i], w->name, 0) == 0)
+		/* a pattern without wildcards matches only itself: no fnmatch needed */
+		if (strpbrk(g->names[i], "*?[\\") ? fnmatch(g->names[i], w->name, 0) == 0 :
+						      strcmp(g->names[i], w->name) == 0)
 			return true;
 	return false;
 }
@@ -69,6 +71,40 @@ bool sw_policy_group_selects(const struct sw_policy *p, size_t g, const struct s
 		if (sw_pol_addr_match(grp, w->addrs[i]))
 			return true;
 	return false;
+}
+
+static bool sw_pol_str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool sw_pol_group_same(const struct sw_pol_group *a, const struct sw_pol_group *b)
+{
+	if (!sw_pol_str_same(a->name, b->name) || a->n_labels != b->n_labels ||
+	    a->n_names != b->n_names || a->n_cidrs != b->n_cidrs)
+		return false;
+	for (size_t i = 0; i < a->n_labels; i++)
+		if (!sw_pol_str_same(a->labels[i].key, b->labels[i].key) ||
+		    !sw_pol_str_same(a->labels[i].value, b->labels[i].value))
+			return false;
+	for (size_t i = 0; i < a->n_names; i++)
+		if (!sw_pol_str_same(a->names[i], b->names[i]))
+			return false;
+	for (size_t i = 0; i < a->n_cidrs; i++)
+		if (memcmp(a->cidrs[i].addr, b->cidrs[i].addr, 16) != 0 ||
+		    a->cidrs[i].plen != b->cidrs[i].plen || a->cidrs[i].v4 != b->cidrs[i].v4)
+			return false;
+	return true;
+}
+
+bool sw_policy_groups_same(const struct sw_policy *a, const struct sw_policy *b)
+{
+	if (a->n_groups != b->n_groups)
+		return false;
+	for (size_t g = 0; g < a->n_groups; g++)
+		if (!sw_pol_group_same(&a->groups[g], &b->groups[g]))
+			return false;
+	return true;
 }
 
 void sw_policy_membership(const struct sw_policy *p, const struct sw_workload *w,

@@ -26,6 +26,7 @@ struct sw_pol_ctx {
 	struct sw_pol_diags *diags;
 	struct sw_jsonptr ptr;
 	struct sw_policy *pol;
+	json_t *rule_names;	/* the rule names seen: name -> index (duplicates, in O(1)) */
 	bool nomem;
 };
 

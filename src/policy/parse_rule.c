@@ -243,18 +243,26 @@ static bool sw_pol_rule_name(struct sw_pol_ctx *c, struct sw_pol_rule *r, size_t
 			     const json_t *v)
 {
 	struct sw_quote q;
+	json_t *seen;
 
 	if (!json_is_string(v))
 		return sw_pol_err(c, "expected a string, got %s", sw_text_json_type(v));
 	if (!sw_pol_name_ok(json_string_value(v)))
 		return sw_pol_err(c, "bad rule name %s: use 1 to %d letters, digits, '_', '-', '.' or ':'",
 				  sw_text_quote(&q, json_string_value(v)), SW_POL_MAX_TEXT);
-	for (size_t i = 0; i < idx; i++) {
-		const struct sw_pol_rule *o = &c->pol->rules[i];
+	if (!c->rule_names)
+		c->rule_names = json_object();
+	seen = c->rule_names ? json_object_get(c->rule_names, json_string_value(v)) : NULL;
+	if (seen) {
+		const struct sw_pol_rule *o = &c->pol->rules[json_integer_value(seen)];
 
-		if (o->name && strcmp(o->name, json_string_value(v)) == 0)
-			return sw_pol_err(c, "duplicate rule name %s: already used by %s",
-					  sw_text_quote(&q, o->name), o->where);
+		return sw_pol_err(c, "duplicate rule name %s: already used by %s",
+				  sw_text_quote(&q, o->name), o->where);
+	}
+	if (!c->rule_names || json_object_set_new(c->rule_names, json_string_value(v),
+						  json_integer((json_int_t)idx)) != 0) {
+		c->nomem = true;
+		return false;
 	}
 	return sw_pol_strdup(c, &r->name, json_string_value(v));
 }

@@ -45,10 +45,25 @@ static void sw_pol_rule_clear(struct sw_pol_rule *r)
 	free(r->icmp_types);
 }
 
+struct sw_policy *sw_policy_ref(struct sw_policy *p)
+{
+	if (p)
+		__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
 void sw_policy_free(struct sw_policy *p)
 {
+	unsigned n;
+
 	if (!p)
 		return;
+	n = __atomic_load_n(&p->refs, __ATOMIC_ACQUIRE);
+	while (n && !__atomic_compare_exchange_n(&p->refs, &n, n - 1, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+		;
+	if (n)
+		return; /* another holder is left: the last one frees */
 	for (size_t i = 0; i < p->n_groups; i++)
 		sw_pol_group_clear(&p->groups[i]);
 	for (size_t i = 0; i < p->n_rules; i++)
@@ -198,6 +213,7 @@ int sw_policy_load_buffer(const char *buf, size_t len, const char *name, struct 
 	}
 	ok = sw_pol_parse_root(&c, root);
 	json_decref(root);
+	json_decref(c.rule_names);
 	/* whole-policy warnings mean something only on a policy without errors */
 	if (ok && !c.nomem && diags->n_errors == errors_before)
 		sw_pol_check(&c);

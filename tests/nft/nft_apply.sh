@@ -102,6 +102,29 @@ grep -qF "set g_a" "$TMP/err" || fail "update error does not name the set"
 in_r nft list ruleset | cmp -s - "$TMP/good" || fail "a refused update changed the ruleset"
 ok "set updates"
 
+# 4. a delta: the changed rule replaced in place (handles kept), the others untouched;
+#    the result lists as the full apply of the new plan does
+handles() { in_r nft -a list chain inet segwatch sw_fwd | grep -o 'handle [0-9]*' | tail -n +2; }
+in_r "$DRV" remove && in_r "$DRV" apply demo@9090 || fail "apply demo@9090"
+in_r nft list table inet segwatch > "$TMP/want"
+in_r "$DRV" remove && in_r "$DRV" apply demo || fail "apply demo"
+in_r nft list table inet segwatch > "$TMP/want.demo"
+handles > "$TMP/h.before"
+in_r "$DRV" delta demo demo@9090 > "$TMP/out" || fail "delta demo -> demo@9090"
+grep -qx "handles known: 3" "$TMP/out" || fail "delta: handles not read: $(cat "$TMP/out")"
+handles | diff -u "$TMP/h.before" - || fail "delta: the rules' handles changed"
+in_r nft list table inet segwatch | diff -u "$TMP/want" - || fail "delta: differs from a full apply"
+in_r "$DRV" delta demo@9090 demo@9090 >/dev/null || fail "delta to the same plan"
+in_r nft list table inet segwatch | diff -u "$TMP/want" - || fail "an empty delta changed it"
+# a rule deleted by hand: the handles are not the plan's, the chain is filled again
+in_r nft delete rule inet segwatch sw_fwd "$(head -1 "$TMP/h.before")" || fail "nft delete rule"
+in_r "$DRV" delta demo@9090 demo > "$TMP/out" || fail "delta after a rule was deleted"
+grep -qx "handles known: 0" "$TMP/out" || fail "delta: stale handles used: $(cat "$TMP/out")"
+in_r nft list table inet segwatch | diff -u "$TMP/want.demo" - || fail "delta: not the demo again"
+in_r "$DRV" remove && in_r "$DRV" apply demo || fail "apply demo"
+in_r nft list ruleset | cmp -s - "$TMP/good" || fail "not back to the demo"
+ok "delta: one rule replaced in place, handles kept; stale handles not used"
+
 # 4. real packets: A (10.0.1.2, in set g_a) -> router -> B (10.0.2.5, in set g_b)
 ip netns add "$A" && ip netns add "$B" || fail "netns"
 in_r ip link add ra type veth peer name eth0 netns "$A" || skip "no veth"

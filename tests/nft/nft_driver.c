@@ -6,6 +6,9 @@
  *   nft_driver counters CHAIN
  *   nft_driver update SET add|del PREFIX...   (IPv4 sets of the demo)
  *   nft_driver bench S A R SCRIPT     apply time, and the script written for nft -f
+ *   nft_driver delta PLAN NEW         NEW replaces PLAN (in force) by sw_nft_apply_delta,
+ *                                     the handles read first; prints how many were known
+ * PLAN@PORT: PLAN with its first port match on PORT instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +17,28 @@
 
 #include "plans.h"
 
-static int build(const char *name, struct sw_nft_plan *p)
+/* The first port match of @p on @port. */
+static void port_set(struct sw_nft_plan *p, unsigned port)
+{
+	for (size_t c = 0; c < p->n_chains; c++)
+		for (size_t r = 0; r < p->chains[c].n_rules; r++)
+			for (size_t m = 0; m < p->chains[c].rules[r].n_matches; m++) {
+				struct sw_nft_match *x = &p->chains[c].rules[r].matches[m];
+
+				if (x->kind == SW_NFT_M_DPORT && x->n_ranges) {
+					x->ranges[0].lo = x->ranges[0].hi = (uint16_t)port;
+					return;
+				}
+			}
+}
+
+static int build(const char *arg, struct sw_nft_plan *p)
 {
 	size_t s, a, r;
+	char name[64];
+	const char *at = strchr(arg, '@');
+
+	snprintf(name, sizeof(name), "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
 
 	if (strcmp(name, "demo") == 0)
 		plan_demo(p);
@@ -30,7 +52,34 @@ static int build(const char *name, struct sw_nft_plan *p)
 		plan_big(p, s, a, r);
 	else
 		return -1;
+	if (at)
+		port_set(p, (unsigned)atoi(at + 1));
 	return 0;
+}
+
+/* delta PLAN NEW: the handles of PLAN (in force) read, then NEW sent as a delta. */
+static int delta(const char *was, const char *now, struct sw_err *err)
+{
+	struct sw_nft_plan a, b;
+	struct sw_nft_conn *conn = NULL;
+	size_t known = 0;
+	int ret;
+
+	if (build(was, &a) < 0 || build(now, &b) < 0)
+		return 2;
+	ret = sw_nft_plan_learn_handles(&a, err);
+	for (size_t c = 0; c < a.n_chains; c++)
+		known += a.chains[c].handles ? a.chains[c].n_rules : 0;
+	if (!ret && !(conn = sw_nft_conn_open(err)))
+		ret = err->code;
+	if (!ret)
+		ret = sw_nft_apply_delta(conn, &a, &b, NULL, 0, err);
+	if (!ret)
+		printf("handles known: %zu\n", known);
+	sw_nft_conn_close(conn);
+	sw_nft_plan_free(&a);
+	sw_nft_plan_free(&b);
+	return ret;
 }
 
 static double now(void)
@@ -56,6 +105,8 @@ int main(int argc, char **argv)
 			ret = sw_nft_render(&p, stdout);
 		else
 			ret = sw_nft_apply(&p, &err);
+	} else if (strcmp(argv[1], "delta") == 0 && argc == 4) {
+		ret = delta(argv[2], argv[3], &err);
 	} else if (strcmp(argv[1], "remove") == 0) {
 		ret = sw_nft_remove("segwatch", &err);
 	} else if (strcmp(argv[1], "exists") == 0) {

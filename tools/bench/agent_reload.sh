@@ -5,6 +5,8 @@
 #        SEGWATCH=path/to/segwatch to use another binary (default build/segwatch).
 #        REBUILD_EVERY=K: every Kth SIGHUP also changes the config (default 5; 0: never).
 #        PERF=1: perf record -g the agent during the SIGHUPs, print where the time went.
+#        LOG_LEVEL=info: the agent's log level (default debug: each reload's steps are timed,
+#        "reload: config X ms, policy X ms, compile X ms, batch X ms, alerts X ms", medians printed).
 #
 # The policy is policy_bench.sh's: 10,000 workloads in an inventory (two
 # addresses each), 100 groups by label, 1,000 rules, default deny; plus two
@@ -35,6 +37,7 @@
 set -uo pipefail
 N=${1:-20}
 REBUILD_EVERY=${REBUILD_EVERY:-5}
+LOG_LEVEL=${LOG_LEVEL:-debug}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HELP=$ROOT/tools/bench/agent_bench.py
 [ "$(id -u)" -eq 0 ] || { echo "agent_reload: needs root" >&2; exit 2; }
@@ -116,7 +119,7 @@ config() { # config UDP_TIMEOUT
 	  "policy": { "file": "policy.json", "nflog_group": 47, "watch_file": false },
 	  "history": { "dir": "history", "rotate_every": "10s", "compress": true },
 	  "capture": { "timeouts": { "tcp": "30s", "tcp_closed": "5s", "udp": "$1", "icmp": "10s" } },
-	  "log": { "target": "stderr", "level": "info" }
+	  "log": { "target": "stderr", "level": "$LOG_LEVEL" }
 	}
 	JSON
 	mv "$WORK/agent.json.tmp" "$WORK/agent.json"
@@ -240,6 +243,15 @@ for line in open(log):
 def med(v):
     v = sorted(v)
     return v[len(v) // 2] if v else float("nan")
+steps = {}
+for line in open(log):
+    m = re.search(r"reload: (config .*); ([0-9.]+) ms in all", line)
+    if m:
+        for name, ms in re.findall(r"(\w+) ([0-9.]+) ms", m.group(1)):
+            steps.setdefault(name, []).append(float(ms))
+if steps:
+    print("reload steps (debug log), median / max ms: " +
+          ", ".join("%s %.1f / %.1f" % (k, med(v), max(v)) for k, v in steps.items()))
 ok = True
 print("SIGHUPs sent: %d (%d with a config change: pipeline rebuilt); reloads notified: %d, "
       "logged: %d (the log rate-limits repeated lines)" % (hups, rebuilds, len(notify),
@@ -250,7 +262,7 @@ for name, v in (("apply (compile + one nftables batch), 'applied (reload) in X m
                 ("whole reload, log 'reloading:' to 'reloaded' (pipeline rebuilt)", rebuilt)):
     if not v:
         print("%s: none measured" % name)
-        ok = False
+        ok &= "rebuilt" in name and rebuilds == 0  # none asked for: not a failure
         continue
     worst = max(v)
     ok &= worst < 100
