@@ -232,10 +232,19 @@ void sw_pipeline_finish(struct sw_pipeline *p);
  */
 bool sw_pipeline_reconfigurable(const struct sw_pipeline *p, const struct sw_pipeline_opts *o);
 
+/* What sw_pipeline_reconfigure changed (for the log). */
+struct sw_pipeline_changes {
+	bool identity;			/* new identity sources, swapped in */
+	bool nflog;			/* another NFLOG group (or none) */
+	bool filter;
+	bool flow;			/* the flow table's timeouts or bound */
+	unsigned ifaces_added, ifaces_dropped;
+};
+
 /**
  * sw_pipeline_reconfigure - new options for a running pipeline, from its tick
- * @o: as for sw_pipeline_open; its identity strings must outlive the
- *     pipeline or the next call (the identity opts are kept by reference)
+ * @o: as for sw_pipeline_open (its strings are copied)
+ * @done: what changed, filled on success
  * @err: the error; on success its msg may name interfaces that could not be
  *       opened (code SW_EXIT_OK): they are not captured on, the rest is
  *
@@ -250,7 +259,7 @@ bool sw_pipeline_reconfigurable(const struct sw_pipeline *p, const struct sw_pip
  * SW_EXIT_RUNTIME.
  */
 int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
-			    struct sw_err *err);
+			    struct sw_pipeline_changes *done, struct sw_err *err);
 
 /* sw_pipeline_flush_flows - every live flow out now (the agent stopping or rotating). */
 void sw_pipeline_flush_flows(struct sw_pipeline *p);

@@ -15,6 +15,7 @@
 int sw_agent_pipeline_retarget(struct sw_agent *a, const struct sw_agent_config *cfg,
 			       bool *rebuild)
 {
+	struct sw_pipeline_changes done;
 	struct sw_pipeline_opts o;
 	struct sw_err err = { 0 };
 	int rc;
@@ -25,12 +26,19 @@ int sw_agent_pipeline_retarget(struct sw_agent *a, const struct sw_agent_config 
 		*rebuild = true;
 		return SW_EXIT_OK;
 	}
-	rc = sw_pipeline_reconfigure(a->pl, &o, &err);
-	if (rc != SW_EXIT_OK)
+	rc = sw_pipeline_reconfigure(a->pl, &o, &done, &err);
+	if (rc != SW_EXIT_OK) {
 		sw_log_write(a->log, SW_LOG_ERR, "reload refused: the capture cannot take it: %s",
 			     err.msg);
-	else if (err.msg[0])
+		return rc;
+	}
+	if (err.msg[0])
 		sw_log_write(a->log, SW_LOG_WARNING, "reload: %s", err.msg);
+	sw_log_write(a->log, SW_LOG_INFO, "reload: the running capture took it:%s%s%s%s "
+		     "%u interfaces added, %u dropped", done.identity ? " identity reopened," : "",
+		     done.nflog ? " NFLOG group," : "", done.filter ? " filter," : "",
+		     done.flow ? " flow timeouts and bound," : "", done.ifaces_added,
+		     done.ifaces_dropped);
 	return rc;
 }
 

@@ -24,11 +24,21 @@ struct sw_pipeline {
 	bool discover;				/* no interface named: bridges and ports followed */
 	/* the strings of opts.capture, copied: the caller's may go (an agent's reload) */
 	char *own_file, *own_filter;
+	/* and of opts.identity's: inventories, then the engine socket */
+	char *own_ident[SW_MAX_INVENTORIES + 1];
 	/* interfaces named, or bridges and ports found when none was */
 	char *found[SW_CAPTURE_MAX_IFACES];
 	const char *ifaces[SW_CAPTURE_MAX_IFACES];
 	unsigned n_found;
 };
+
+/*
+ * sw_pipeline_ident_own - point @o's strings at copies in @own (freed with
+ * sw_pipeline_ident_free), so the caller's may go.
+ */
+int sw_pipeline_ident_own(struct sw_identity_opts *o, char *own[SW_MAX_INVENTORIES + 1],
+			  struct sw_err *err);
+void sw_pipeline_ident_free(char *own[SW_MAX_INVENTORIES + 1]);
 
 /* A packet the kernel logged, to every sink (pipeline.c). */
 void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg);

@@ -117,10 +117,43 @@ static int sw_pipeline_open_sources(struct sw_pipeline *p, struct sw_err *err)
 	return rc;
 }
 
-/* Copies of the capture's strings, owned by the pipeline. */
+int sw_pipeline_ident_own(struct sw_identity_opts *o, char *own[SW_MAX_INVENTORIES + 1],
+			  struct sw_err *err)
+{
+	memset(own, 0, sizeof(char *) * (SW_MAX_INVENTORIES + 1));
+	if (o->n_inventories > SW_MAX_INVENTORIES)
+		return sw_err_set(err, SW_EXIT_USAGE, "at most %d inventories", SW_MAX_INVENTORIES);
+	for (unsigned i = 0; i < o->n_inventories; i++) {
+		if (!(own[i] = strdup(o->inventories[i])))
+			goto nomem;
+		o->inventories[i] = own[i];
+	}
+	if (o->engine_socket) {
+		if (!(own[SW_MAX_INVENTORIES] = strdup(o->engine_socket)))
+			goto nomem;
+		o->engine_socket = own[SW_MAX_INVENTORIES];
+	}
+	return SW_EXIT_OK;
+nomem:
+	sw_pipeline_ident_free(own);
+	return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+}
+
+void sw_pipeline_ident_free(char *own[SW_MAX_INVENTORIES + 1])
+{
+	for (unsigned i = 0; i <= SW_MAX_INVENTORIES; i++) {
+		free(own[i]);
+		own[i] = NULL;
+	}
+}
+
+/* Copies of the capture's and identity's strings, owned by the pipeline. */
 static int sw_pipeline_own_strings(struct sw_pipeline *p, struct sw_err *err)
 {
 	struct sw_capture_opts *c = &p->opts.capture;
+
+	if (sw_pipeline_ident_own(&p->opts.identity, p->own_ident, err) != SW_EXIT_OK)
+		return err->code;
 
 	if ((c->file && !(p->own_file = strdup(c->file))) ||
 	    (c->filter && !(p->own_filter = strdup(c->filter))))
@@ -384,6 +417,7 @@ bool sw_pipeline_close(struct sw_pipeline *p)
 		free(p->found[i]);
 	free(p->own_file);
 	free(p->own_filter);
+	sw_pipeline_ident_free(p->own_ident);
 	free(p);
 	return ok;
 }

@@ -23,6 +23,8 @@ struct sw_change {
 	bool filter_changed;
 	char *found[SW_CAPTURE_MAX_IFACES];	/* the interfaces wanted */
 	unsigned n_found;
+	struct sw_identity_opts ident;		/* the new options, their strings in own_ident */
+	char *own_ident[SW_MAX_INVENTORIES + 1];
 };
 
 static bool sw_str_eq(const char *a, const char *b)
@@ -62,6 +64,7 @@ static void sw_change_discard(struct sw_change *c)
 	sw_identity_close(c->id);
 	sw_nflog_close(c->nflog);
 	free(c->filter);
+	sw_pipeline_ident_free(c->own_ident);
 	for (unsigned i = 0; i < c->n_found; i++)
 		free(c->found[i]);
 	memset(c, 0, sizeof(*c));
@@ -98,10 +101,13 @@ static int sw_change_ifaces(struct sw_change *c, const struct sw_pipeline_opts *
 static int sw_change_open(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
 			  struct sw_change *c, struct sw_err *err)
 {
-	int rc = SW_EXIT_OK;
+	int rc;
 
-	if (o->with_identity && !sw_identity_opts_eq(&p->opts.identity, &o->identity))
-		rc = sw_identity_open(&c->id, &o->identity, err);
+	c->ident = o->identity;
+	rc = sw_pipeline_ident_own(&c->ident, c->own_ident, err);
+	if (rc == SW_EXIT_OK && o->with_identity &&
+	    !sw_identity_opts_eq(&p->opts.identity, &c->ident))
+		rc = sw_identity_open(&c->id, &c->ident, err);
 	c->nflog_changed = o->nflog_group != p->opts.nflog_group;
 	if (rc == SW_EXIT_OK && c->nflog_changed && o->nflog_group >= 0 &&
 	    !(c->nflog = sw_nflog_open((uint16_t)o->nflog_group, 0, err)))
@@ -165,8 +171,18 @@ static void sw_change_nflog(struct sw_pipeline *p, struct sw_change *c)
 	c->nflog = NULL;
 }
 
+static unsigned sw_pipeline_active_ifaces(const struct sw_capture_counters *cnt)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cnt->n_ifaces; i++)
+		n += cnt->ifaces[i].active;
+	return n;
+}
+
 /* Capture on what is wanted and on nothing else; @warn says which could not be opened. */
-static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c, struct sw_err *warn)
+static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c,
+			      struct sw_pipeline_changes *done, struct sw_err *warn)
 {
 	const struct sw_capture_counters *cnt = sw_capture_counters(p->cap);
 	struct sw_err err = { 0 };
@@ -176,12 +192,19 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c, struct
 
 		for (unsigned j = 0; j < c->n_found && !wanted; j++)
 			wanted = strcmp(cnt->ifaces[i].name, c->found[j]) == 0;
-		if (cnt->ifaces[i].active && !wanted)
+		if (cnt->ifaces[i].active && !wanted) {
 			sw_capture_drop_iface_named(p->cap, cnt->ifaces[i].name);
+			done->ifaces_dropped++;
+		}
 	}
-	for (unsigned j = 0; j < c->n_found; j++)
+	for (unsigned j = 0; j < c->n_found; j++) {
+		unsigned before = sw_pipeline_active_ifaces(cnt);
+
 		if (sw_capture_add_iface(p->cap, c->found[j], &err) != SW_EXIT_OK)
 			sw_err_set(warn, SW_EXIT_OK, "not captured on: %s", err.msg);
+		else if (sw_pipeline_active_ifaces(cnt) > before)
+			done->ifaces_added++;
+	}
 	for (unsigned i = 0; i < p->n_found; i++)
 		free(p->found[i]);
 	for (unsigned j = 0; j < c->n_found; j++) {
@@ -193,7 +216,7 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c, struct
 }
 
 int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
-			    struct sw_err *err)
+			    struct sw_pipeline_changes *done, struct sw_err *err)
 {
 	struct sw_change c = { 0 };
 	struct sw_capture_opts keep = p->opts.capture;
@@ -209,14 +232,22 @@ int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts
 		sw_change_discard(&c);
 		return rc;
 	}
+	memset(done, 0, sizeof(*done));
+	done->identity = c.id != NULL;
+	done->nflog = c.nflog_changed;
+	done->filter = c.filter_changed;
+	done->flow = memcmp(&p->opts.flow, &o->flow, sizeof(o->flow)) != 0;
 	sw_change_identity(p, o, &c);
 	sw_change_nflog(p, &c);
 	p->discover = sw_discovers(o);
-	sw_change_sources(p, &c, err);
-	sw_change_discard(&c);
+	sw_change_sources(p, &c, done, err);
 	/* the new options, with the pipeline's own strings and hooks */
+	p->opts.identity = c.ident;
+	sw_pipeline_ident_free(p->own_ident);
+	memcpy(p->own_ident, c.own_ident, sizeof(p->own_ident));
+	memset(c.own_ident, 0, sizeof(c.own_ident));
+	sw_change_discard(&c);
 	p->opts.flow = o->flow;
-	p->opts.identity = o->identity;
 	p->opts.nflog_group = o->nflog_group;
 	p->opts.tick = o->tick;
 	p->opts.tick_arg = o->tick_arg;

@@ -97,6 +97,10 @@ sleep 0.3
 udp_send "$NS_A" "$SWT_B4" 7003 42005
 echo "inventory added: taken in place"
 
+# a reload that changes nothing: the config in force is replaced by an equal
+# one (the pipeline keeps copies of what it was given, not the old config's)
+hup
+
 # 4. the history moves: h1 is closed, new flows go to h2
 config "\"interfaces\": [\"$PA\"]," h2 '["inv.json"]'
 hup

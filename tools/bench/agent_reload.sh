@@ -3,7 +3,10 @@
 #
 # Usage: tools/bench/agent_reload.sh [N]   (root; default N=20 SIGHUPs; takes about 1-2 min)
 #        SEGWATCH=path/to/segwatch to use another binary (default build/segwatch).
-#        REBUILD_EVERY=K: every Kth SIGHUP also changes the config (default 5; 0: never).
+#        CONFIG_EVERY=K: every Kth SIGHUP also changes the config (a flow timeout and
+#        the kernel-log bound), which the running pipeline takes (default 5; 0: never).
+#        REBUILD_EVERY=K: every Kth SIGHUP changes capture.snaplen, which still
+#        rebuilds the pipeline (default 0: never).
 #        PERF=1: perf record -g the agent during the SIGHUPs, print where the time went.
 #        LOG_LEVEL=info: the agent's log level (default debug: each reload's steps are timed,
 #        "reload: config X ms, policy X ms, compile X ms, batch X ms, alerts X ms", medians printed).
@@ -17,8 +20,9 @@
 # rotated every 10 s.
 #
 # 1. Reload time: N SIGHUPs, one a second, each with one rule changed (rule
-#    r0's port); every 5th (REBUILD_EVERY) also changes the agent config (a
-#    flow timeout), which rebuilds the pipeline. Measured from the agent's log (timestamped
+#    r0's port); every 5th (CONFIG_EVERY) also changes the agent config (a
+#    flow timeout, the kernel-log bound), taken by the running pipeline; every
+#    REBUILD_EVERY-th changes the snaplen, which rebuilds it. Measured from the agent's log (timestamped
 #    when stderr is not a terminal): "applied (reload) ... in X ms" (compile and
 #    the nftables batch) and the time from "reloading:" to "reloaded" (the whole
 #    reload: config, policy check, batch), and, never rate-limited as the log
@@ -36,7 +40,8 @@
 # Exit status: 0 both targets met, 1 otherwise, 2 setup failure.
 set -uo pipefail
 N=${1:-20}
-REBUILD_EVERY=${REBUILD_EVERY:-5}
+CONFIG_EVERY=${CONFIG_EVERY:-5}
+REBUILD_EVERY=${REBUILD_EVERY:-0}
 LOG_LEVEL=${LOG_LEVEL:-debug}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HELP=$ROOT/tools/bench/agent_bench.py
@@ -112,13 +117,15 @@ p = json.load(open(sys.argv[1])); p["rules"][0]["ports"] = [int(sys.argv[2])]
 json.dump(p, open(sys.argv[3] + ".tmp", "w"))' "$WORK/policy.base.json" "$1" "$WORK/policy.json"
 	mv "$WORK/policy.json.tmp" "$WORK/policy.json"
 }
-config() { # config UDP_TIMEOUT
+config() { # config UDP_TIMEOUT [SNAPLEN [KERNEL_LOG_RECORDS]]
 	cat >"$WORK/agent.json.tmp" <<-JSON
 	{
 	  "identity": { "engine": "off", "inventories": ["inv.json"] },
 	  "policy": { "file": "policy.json", "nflog_group": 47, "watch_file": false },
 	  "history": { "dir": "history", "rotate_every": "10s", "compress": true },
-	  "capture": { "timeouts": { "tcp": "30s", "tcp_closed": "5s", "udp": "$1", "icmp": "10s" } },
+	  "capture": { "snaplen": ${2:-256},
+	               "timeouts": { "tcp": "30s", "tcp_closed": "5s", "udp": "$1", "icmp": "10s" } },
+	  "limits": { "kernel_log_records": ${3:-65536} },
 	  "log": { "target": "stderr", "level": "$LOG_LEVEL" }
 	}
 	JSON
@@ -161,7 +168,7 @@ GEN=$!
 PIDS="$PIDS $GEN"
 sleep 2
 
-hups=0 rebuilds=0
+hups=0 rebuilds=0 configs=0
 PERF_PID=
 if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then
 	perf record -q -g -F 999 -p "$AGENT" -o "$WORK/perf.data" 2>/dev/null &
@@ -170,9 +177,16 @@ if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then
 fi
 for k in $(seq "$N"); do
 	policy $((1000 + k))
+	snaplen=256
 	if [ "$REBUILD_EVERY" -gt 0 ] && [ $((k % REBUILD_EVERY)) = 0 ]; then
-		config "$((10 + k % 2))s"
+		snaplen=$((256 + 64 * (k % 2)))
 		rebuilds=$((rebuilds + 1))
+	fi
+	if [ "$CONFIG_EVERY" -gt 0 ] && [ $((k % CONFIG_EVERY)) = 0 ]; then
+		configs=$((configs + 1))
+		config "$((10 + configs % 2))s" "$snaplen" "$((65536 - configs % 2))"
+	elif [ "$snaplen" != 256 ]; then
+		config 10s "$snaplen" 65536
 	fi
 	before=$(grep -c READY "$WORK/status.events")
 	kill -HUP "$AGENT"
@@ -207,8 +221,8 @@ echo "traffic: $(wc -l <"$WORK/tuples") tuples completed, $(wc -l <"$WORK/tuples
 python3 "$HELP" lost "$WORK/tuples.before" "$WORK/history" >"$WORK/lost.out"
 head -5 "$WORK/lost.out"
 
-python3 - "$WORK/agent.err" "$hups" "$rebuilds" "$WORK/lost.out" "$rc" "$WORK/tuples.before" "$WORK/yardstick" "$WORK/status.events" <<'PY'
-import json, re, sys
+SW_CONFIGS=$configs python3 - "$WORK/agent.err" "$hups" "$rebuilds" "$WORK/lost.out" "$rc" "$WORK/tuples.before" "$WORK/yardstick" "$WORK/status.events" <<'PY'
+import json, os, re, sys
 from datetime import datetime, timezone
 log, hups, rebuilds, lostf, rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 def ts(line):
@@ -253,12 +267,12 @@ if steps:
     print("reload steps (debug log), median / max ms: " +
           ", ".join("%s %.1f / %.1f" % (k, med(v), max(v)) for k, v in steps.items()))
 ok = True
-print("SIGHUPs sent: %d (%d with a config change: pipeline rebuilt); reloads notified: %d, "
-      "logged: %d (the log rate-limits repeated lines)" % (hups, rebuilds, len(notify),
-                                                           len(whole) + len(rebuilt)))
+print("SIGHUPs sent: %d (%s with a config change taken in place, %d with a snaplen change: "
+      "pipeline rebuilt); reloads notified: %d, logged: %d (the log rate-limits repeated lines)"
+      % (hups, os.environ.get("SW_CONFIGS", "?"), rebuilds, len(notify), len(whole) + len(rebuilt)))
 for name, v in (("apply (compile + one nftables batch), 'applied (reload) in X ms'", applied),
                 ("whole reload, RELOADING=1 to READY=1 (systemd notifications)", notify),
-                ("whole reload, log 'reloading:' to 'reloaded' (policy only)", whole),
+                ("whole reload, log 'reloading:' to 'reloaded' (in place)", whole),
                 ("whole reload, log 'reloading:' to 'reloaded' (pipeline rebuilt)", rebuilt)):
     if not v:
         print("%s: none measured" % name)
