@@ -2,7 +2,8 @@
 /*
  * The container engine client: Docker Engine API on a unix socket.
  *
- *   open:  GET /version          Docker or Podman; which API version to speak
+ *   open:  GET /_ping            Docker or Podman; which API version to speak
+ *          (its headers; GET /version when they do not say)
  *          GET /events?since=..  the stream, started first so nothing is missed
  *          GET /containers/json  then one inspect per running container
  *   poll:  events -> inspect (engine_jobs.c) -> sw_registry_upsert / _stop
@@ -24,7 +25,7 @@
 #include "internal.h"
 
 #define SW_ENGINE_API "1.41"		/* what we ask for unless the engine cannot */
-#define SW_ENGINE_OPEN_MS 5000		/* /version at open */
+#define SW_ENGINE_OPEN_MS 5000		/* /_ping (or /version) at open */
 #define SW_ENGINE_SYNC_MS 60000		/* the first listing and its inspects */
 #define SW_ENGINE_SINCE_US 2000000u	/* replay this much before the stream starts */
 #define SW_ENGINE_BACKOFF_MIN 250u
@@ -266,18 +267,70 @@ static int sw_engine_check_socket(const char *path, struct sw_err *err)
 	return SW_EXIT_OK;
 }
 
+/* A header of the answer @r, or NULL. */
+static const char *sw_engine_header(struct sw_http_req *r, const char *name)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	return h->value;
+}
+
+static void sw_engine_ping_done(struct sw_http_req *r, void *arg)
+{
+	struct sw_version_wait *w = arg;
+	char why[320];
+
+	w->done = true;
+	if (r->result != CURLE_OK) {
+		sw_http_describe(r, why, sizeof(why));
+		w->rc = sw_err_set(&w->err, SW_EXIT_RUNTIME, "engine: no answer from %s: %s",
+				   r->path, why);
+		return;
+	}
+	if (r->status != 200) { /* answered, but not as Docker and Podman do: ask /version */
+		w->rc = SW_EXIT_USAGE;
+		return;
+	}
+	w->rc = sw_engine_version_from_ping(sw_engine_header(r, "Api-Version"),
+					    sw_engine_header(r, "Libpod-Api-Version"),
+					    sw_engine_header(r, "Server"), &w->v, &w->err);
+}
+
+/* GET @path and wait for @done (bounded); SW_EXIT_RUNTIME with @err when there is no answer. */
+static int sw_engine_ask(struct sw_engine *e, const char *path, sw_http_done_fn done,
+			 struct sw_version_wait *w, struct sw_err *err)
+{
+	uint64_t deadline = sw_clock_wall_us() + SW_ENGINE_OPEN_MS * 1000ull;
+
+	if (!sw_http_get(e->http, path, false, done, w))
+		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
+	while (!w->done && sw_clock_wall_us() < deadline)
+		sw_http_drive(e->http, 100);
+	if (!w->done)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: %s: no answer to GET %s "
+				  "within %d s", e->socket_path, path, SW_ENGINE_OPEN_MS / 1000);
+	return SW_EXIT_OK;
+}
+
+/*
+ * Which API to speak: the headers of /_ping say it, and the engine answers
+ * it at once (Podman's /version runs its runtime's binaries to report them:
+ * seconds on a busy host). An engine whose /_ping says nothing: /version.
+ */
 static int sw_engine_hello(struct sw_engine *e, struct sw_err *err)
 {
 	struct sw_version_wait w = { 0 };
-	uint64_t deadline = sw_clock_wall_us() + SW_ENGINE_OPEN_MS * 1000ull;
+	int rc = sw_engine_ask(e, "/_ping", sw_engine_ping_done, &w, err);
 
-	if (!sw_http_get(e->http, "/version", false, sw_engine_version_done, &w))
-		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
-	while (!w.done && sw_clock_wall_us() < deadline)
-		sw_http_drive(e->http, 100);
-	if (!w.done)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: %s: no answer to GET /version "
-				  "within %d s", e->socket_path, SW_ENGINE_OPEN_MS / 1000);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	if (w.rc == SW_EXIT_USAGE) {
+		memset(&w, 0, sizeof(w));
+		if ((rc = sw_engine_ask(e, "/version", sw_engine_version_done, &w, err)))
+			return rc;
+	}
 	if (w.rc) {
 		*err = w.err;
 		err->code = SW_EXIT_RUNTIME;

@@ -527,6 +527,40 @@ int sw_engine_parse_version(const char *json, size_t len, struct sw_engine_versi
 	return rc;
 }
 
+/* Printable ASCII only: a Server header goes into log lines. */
+static void sw_copy_printable(char *dst, size_t len, const char *src)
+{
+	size_t n = 0;
+
+	for (; src && *src && n + 1 < len; src++)
+		dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	dst[n] = '\0';
+}
+
+int sw_engine_version_from_ping(const char *api, const char *libpod_api, const char *server,
+				struct sw_engine_version *out, struct sw_err *err)
+{
+	char q[96];
+
+	memset(out, 0, sizeof(*out));
+	if (!api)
+		return sw_err_set(err, SW_EXIT_USAGE, "/_ping: no Api-Version header");
+	if (!sw_api_version_ok(api))
+		return sw_err_set(err, SW_EXIT_USAGE, "/_ping: Api-Version: not an API version %s",
+				  sw_quote(q, sizeof(q), api));
+	if (libpod_api && !sw_api_version_ok(libpod_api))
+		return sw_err_set(err, SW_EXIT_USAGE, "/_ping: Libpod-Api-Version: not an API "
+				  "version %s", sw_quote(q, sizeof(q), libpod_api));
+	sw_copy(out->api, sizeof(out->api), api);
+	if (libpod_api) {
+		out->podman = true;
+		sw_copy(out->libpod_api, sizeof(out->libpod_api), libpod_api);
+	}
+	sw_copy_printable(out->server, sizeof(out->server), server ? server :
+			  libpod_api ? "Podman" : "Docker Engine");
+	return SW_EXIT_OK;
+}
+
 int sw_engine_parse_pod(const char *json, size_t len, const char *doc, char **name,
 			struct sw_err *err)
 {

@@ -64,6 +64,13 @@ struct sw_engine_version {
 
 int sw_engine_parse_version(const char *json, size_t len, struct sw_engine_version *out,
 			    struct sw_err *err);
+/*
+ * sw_engine_version_from_ping - the same from the headers of GET /_ping
+ * (Api-Version; Podman adds Libpod-Api-Version; Server), any of them NULL
+ * when absent. No Api-Version: SW_EXIT_USAGE (ask /version instead).
+ */
+int sw_engine_version_from_ping(const char *api, const char *libpod_api, const char *server,
+				struct sw_engine_version *out, struct sw_err *err);
 /* GET /containers/json: the ids, in order. *ids is freed with sw_engine_ids_free. */
 int sw_engine_parse_list(const char *json, size_t len, const char *doc, char ***ids, size_t *n,
 			 struct sw_err *err);

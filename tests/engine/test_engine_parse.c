@@ -552,6 +552,34 @@ static void test_version(void **state)
 			"engine: /version: top level: error: not an API version \"latest\"");
 }
 
+/* The headers Podman 4.3 and Docker 20.10 send with /_ping (taken from both, here). */
+static void test_version_from_ping(void **state)
+{
+	struct sw_engine_version v;
+	struct sw_err err;
+
+	(void)state;
+	assert_int_equal(sw_engine_version_from_ping("1.41", "4.3.1", "Libpod/4.3.1 (linux)", &v,
+						     &err), 0);
+	assert_true(v.podman);
+	assert_string_equal(v.api, "1.41");
+	assert_string_equal(v.libpod_api, "4.3.1");
+	assert_string_equal(v.server, "Libpod/4.3.1 (linux)");
+	assert_int_equal(sw_engine_version_from_ping("1.41", NULL, "Docker/20.10.24+dfsg1 (linux)",
+						     &v, &err), 0);
+	assert_false(v.podman);
+	assert_string_equal(v.min_api, "");
+	assert_string_equal(v.server, "Docker/20.10.24+dfsg1 (linux)");
+	/* a server name with control bytes goes into logs escaped */
+	assert_int_equal(sw_engine_version_from_ping("1.41", NULL, "evil\x1b[2J", &v, &err), 0);
+	assert_string_equal(v.server, "evil?[2J");
+	/* no header: ask /version; a bad one: the engine's fault, said */
+	assert_int_equal(sw_engine_version_from_ping(NULL, NULL, NULL, &v, &err), SW_EXIT_USAGE);
+	assert_int_equal(sw_engine_version_from_ping("latest", NULL, NULL, &v, &err), SW_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "not an API version"));
+	assert_int_equal(sw_engine_version_from_ping("1.41", "x", NULL, &v, &err), SW_EXIT_USAGE);
+}
+
 static void test_pod_and_error_body(void **state)
 {
 	struct sw_err err;
@@ -692,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_events_malformed),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_version_from_ping),
 		cmocka_unit_test(test_pod_and_error_body),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_ids_and_quote),
