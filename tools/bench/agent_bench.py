@@ -178,6 +178,8 @@ def cmd_churn(args):
     prefix, hostns, bridge, seconds, peers_file = args[0], args[1], args[2], float(args[3]), args[4]
     client = args[5:]
     tag = prefix[-5:]
+    every = float(os.environ.get("SOAK_JOIN_EVERY", "2"))
+    life_lo, life_hi = map(float, os.environ.get("SOAK_LIFE", "20-60").split("-"))
     rnd = random.Random(1)
     pool = ["10.79.1.%d" % i for i in range(1, 25)]
     fresh = ("10.79.%d.%d" % (2 + i // 250, 1 + i % 250) for i in range(100000))
@@ -191,7 +193,7 @@ def cmd_churn(args):
         for ns in [k for k, v in live.items() if v[0] <= now]:
             del_container(ns, live.pop(ns)[2])
         if now >= next_join:
-            next_join = now + 2
+            next_join = now + every
             n += 1
             taken = {v[1] for v in live.values()}
             free = [a for a in pool if a not in taken]
@@ -206,7 +208,7 @@ def cmd_churn(args):
             used.add(addr)
             ns, port = "%s%d" % (prefix, n), "sk%sc%d" % (tag, n)
             if add_container(hostns, bridge, ns, port, addr):
-                life = rnd.uniform(20, 60)
+                life = rnd.uniform(life_lo, life_hi)
                 proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable,
                                          os.path.abspath(__file__), "client", str(life - 1)] +
                                         client + [peers_file],

@@ -10,6 +10,12 @@
 #        default, longer than a 30 min soak, so every workload ever seen is
 #        still held at the end; with 1m it is 11.5 min and the soak shows the
 #        plateau.
+#        SOAK_JOIN_EVERY=S (default 2) and SOAK_LIFE=MIN-MAX (seconds, default
+#        20-60) set the churn: a container joins every S seconds and lives
+#        MIN to MAX; SOAK_JOIN_EVERY=0.5 SOAK_LIFE=5-15 churns 4x faster
+#        with the same number alive. SOAK_SMAPS=1 KEEP=1 keeps a copy of the
+#        agent's /proc/PID/smaps at every sample (smaps.N in the work dir,
+#        kept and named at the end) to see which mapping grows.
 #
 # The lab (namespaces only; traffic only between namespaces this script
 # creates; everything removed by the EXIT trap):
@@ -145,6 +151,7 @@ while :; do
 		         exit (now < s + d - 1) ? 0 : 1 }') || break
 	sleep "$left"
 	kill -0 "$AGENT" 2>/dev/null || { echo "AGENT DIED"; tail -20 "$WORK/agent.err"; exit 1; }
+	[ -n "${SOAK_SMAPS:-}" ] && cat "/proc/$AGENT/smaps" >"$WORK/smaps.$k" 2>/dev/null
 	python3 "$HELP" sample "$AGENT" "$WORK" "$START" "$MAX_RSS_MB"
 	if [ $? = 3 ]; then
 		echo "agent RSS past the guard of $MAX_RSS_MB MiB (SOAK_MAX_RSS_MB): stopping the soak early"
