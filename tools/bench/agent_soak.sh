@@ -39,7 +39,8 @@
 # of ours, and its counters records in the history).
 # At the end (after SIGTERM): RSS after warm-up (the first 20%) min/max and
 # whether it stayed within 5% (judged less the rings, which come and go with
-# the containers); whether a bounded table overflowed (flow
+# the containers), and a "verdict:" line with RSS less the rings at the first
+# sample after warm-up and at the end; whether a bounded table overflowed (flow
 # evictions, kernel-log not_aggregated, history records dropped).
 # A guard stops the soak when the agent's RSS passes SOAK_MAX_RSS_MB (default
 # 4096), so a leak cannot take the machine down. Ports the agent could not
@@ -195,6 +196,11 @@ if rows:
           "spread %.1f%% of min: %s (target <= 5%%: ratio %.2f)" %
           (0.2 * total, min(raw), max(raw), lo, hi, growth, "FLAT" if flat else "NOT FLAT",
            growth / 5.0))
+    w0, w1 = rss[0], rss[-1]
+    print("verdict: RSS less the packet rings after warm-up (%.0f s) %.1f MiB, at the end (%.0f s) "
+          "%.1f MiB: %+.1f%%; spread after warm-up %.1f%% (target <= 5%%): %s" %
+          (warm[0][0], w0, warm[-1][0], w1, (w1 - w0) / w0 * 100, growth,
+           "FLAT" if flat else "NOT FLAT"))
     print("RSS first %.1f MiB, last %.1f MiB; CPU %% of one core: mean %.1f, max %.1f; "
           "fds first %d, last %d" % (rows[0][1] / 1024, rows[-1][1] / 1024,
                                     sum(cpus) / len(cpus), max(cpus), rows[0][3], rows[-1][3]))
