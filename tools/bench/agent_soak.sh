@@ -31,9 +31,10 @@
 #     about 12 flows/s (TCP connects and UDP exchanges to the servers and to the
 #     other live containers, 1 in 20 a denied SYN): a few hundred flows/s.
 #
-# Every 30 s: elapsed, agent RSS (VmRSS, and less the packet rings: the
-# resident mmapped rings of its packet sockets, 32 MiB per captured
-# interface, from /proc/PID/smaps), CPU % of one core over the interval
+# Every 30 s: elapsed, agent RSS (the Rss of its mappings, and less the
+# packet rings: the resident mmapped rings of its packet sockets, 32 MiB per
+# captured interface; both from one pass over /proc/PID/smaps, so a ring
+# closed mid-sample is in neither), CPU % of one core over the interval
 # (utime+stime), fds, threads, history records written and files kept, flows
 # live, workloads (from the agent's systemd STATUS=, sent to a notify socket
 # of ours, and its counters records in the history).
