@@ -47,15 +47,14 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 			      .count = d->count, .suppressed = d->suppressed,
 			      .distinct = d->distinct, .value_total = d->value_total,
 			      .key = key };
-	json_t *o = json_deep_copy(d->body);
+	json_t *o;
 	char *line;
 
 	d->last_alert_us = now_us;
 	d->suppressed = 0;
-	if (!sw_alert_cap_ok(e, now_us)) {
-		json_decref(o);
+	if (!sw_alert_cap_ok(e, now_us))
 		return;
-	}
+	o = d->body ? json_loads(d->body, JSON_ALLOW_NUL, NULL) : NULL;
 	if (!o || json_object_set_new(o, "type", json_string("alert")) < 0) {
 		json_decref(o);
 		e->stats.nomem++;
@@ -99,6 +98,45 @@ static void sw_alert_key(const struct sw_alert_event *ev, char *key, size_t size
 		 ev->origin ? ev->origin : "capture", s, d);
 }
 
+/* sw_alert_body_drop - forget the body of @d (freed if it was on the heap). */
+static void sw_alert_body_drop(struct sw_alert_dedup *d)
+{
+	if (d->body_heap)
+		free(d->body);
+	d->body = NULL;
+	d->body_heap = false;
+}
+
+/*
+ * sw_alert_body_set - the body of @ev as the body of key @i: compact JSON in
+ * the key's slot of e->bodies when it fits, else on the heap. False (the old
+ * body kept) when out of memory.
+ */
+static bool sw_alert_body_set(struct sw_alert_engine *e, uint32_t i,
+			      const struct sw_alert_event *ev)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	struct sw_alert_dedup *d = &e->dedup[i];
+	char buf[SW_ALERT_BODY_INLINE], *slot = e->bodies + (size_t)i * SW_ALERT_BODY_INLINE;
+	json_t *o = sw_alert_body(e, ev);
+	size_t n = o ? json_dumpb(o, buf, sizeof(buf) - 1, flags) : 0;
+	char *heap = n >= sizeof(buf) ? json_dumps(o, flags) : NULL;
+
+	json_decref(o);
+	if (n == 0 || (n >= sizeof(buf) && !heap))
+		return false;
+	sw_alert_body_drop(d);
+	if (heap) {
+		d->body = heap;
+		d->body_heap = true;
+		return true;
+	}
+	memcpy(slot, buf, n);
+	slot[n] = '\0';
+	d->body = slot;
+	return true;
+}
+
 /* sw_alert_new_entry - a key seen for the first time: remember it and alert now. */
 static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_event *ev,
 			       const char *key)
@@ -108,7 +146,7 @@ static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_
 	struct sw_alert_dedup *d = &e->dedup[i];
 
 	if (evicted) {
-		json_decref(d->body);
+		sw_alert_body_drop(d);
 		e->stats.keys_evicted++;
 	}
 	memset(d, 0, sizeof(*d));
@@ -118,7 +156,7 @@ static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_
 	d->count = 1;
 	d->distinct = ev->distinct;
 	d->value_total = ev->value;
-	d->body = sw_alert_body(e, ev);
+	sw_alert_body_set(e, i, ev); /* no body: the alert is counted as nomem */
 	sw_alert_emit_entry(e, d, key, ev->ts_us, false);
 }
 
@@ -149,12 +187,7 @@ void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev)
 	if (ev->severity > d->severity)
 		d->severity = ev->severity;
 	if (ev->ts_us >= d->last_alert_us + (uint64_t)e->cfg.summary_interval_s * 1000000u) {
-		json_t *body = sw_alert_body(e, ev);
-
-		if (body) {
-			json_decref(d->body);
-			d->body = body;
-		}
+		sw_alert_body_set(e, i, ev); /* out of memory: the last body stands */
 		sw_alert_emit_entry(e, d, key, ev->ts_us, true);
 		return;
 	}

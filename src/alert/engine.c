@@ -59,8 +59,14 @@ struct sw_alert_engine *sw_alert_engine_alloc(const struct sw_alert_config *cfg,
 	e->dedup = calloc(e->keys.n, sizeof(*e->dedup));
 	e->fan = calloc(e->sources.n, sizeof(*e->fan));
 	e->targets = calloc((size_t)e->sources.n * e->cfg.fanout_distinct, sizeof(*e->targets));
-	if (!e->dedup || !e->fan || !e->targets)
+	e->bodies = malloc((size_t)e->keys.n * SW_ALERT_BODY_INLINE);
+	if (!e->dedup || !e->fan || !e->targets || !e->bodies)
 		goto err;
+	sw_alert_prefault(e->dedup, e->keys.n * sizeof(*e->dedup));
+	sw_alert_prefault(e->bodies, (size_t)e->keys.n * SW_ALERT_BODY_INLINE);
+	sw_alert_prefault(e->fan, e->sources.n * sizeof(*e->fan));
+	sw_alert_prefault(e->targets,
+			  (size_t)e->sources.n * e->cfg.fanout_distinct * sizeof(*e->targets));
 	return e;
 err:
 	sw_alert_engine_free(e);
@@ -72,8 +78,10 @@ void sw_alert_engine_free(struct sw_alert_engine *e)
 	if (!e)
 		return;
 	for (uint32_t i = 0; e->dedup && i < e->keys.used; i++)
-		json_decref(e->dedup[i].body);
+		if (e->dedup[i].body_heap)
+			free(e->dedup[i].body);
 	free(e->dedup);
+	free(e->bodies);
 	free(e->fan);
 	free(e->targets);
 	sw_lru_clear(&e->keys);

@@ -8,6 +8,7 @@
 
 #define SW_ALERT_KEY_MAX 300
 #define SW_ALERT_FANOUT_CAP 1024	/* largest fanout_distinct accepted */
+#define SW_ALERT_BODY_INLINE 640	/* bytes of body text kept in a key's own slot */
 #define SW_LRU_NIL UINT32_MAX
 
 /* A fixed pool of string-keyed slots with a hash index and LRU order. */
@@ -24,6 +25,14 @@ struct sw_lru {
 	uint32_t n, nbuckets, used, head, tail;
 };
 
+/*
+ * sw_alert_prefault - write to every page of @p (@n bytes) now. The fixed
+ * pools (keys, sources, their state) are reserved at their bound when the
+ * engine starts; calloc'd pages untouched would instead be faulted in one by
+ * one as keys fill over hours, and the agent's RSS would creep by megabytes
+ * toward the same bound.
+ */
+void sw_alert_prefault(void *p, size_t n);
 bool sw_lru_init(struct sw_lru *lru, uint32_t n);
 void sw_lru_clear(struct sw_lru *lru);
 /* sw_lru_find - slot of @key (made most recent), or SW_LRU_NIL. */
@@ -42,7 +51,16 @@ struct sw_alert_dedup {
 	uint64_t value_total;	/* agent_health: sum of the events' values */
 	enum sw_alert_kind kind;
 	enum sw_alert_severity severity;
-	json_t *body;		/* the alert's fields as of its last emission */
+	/*
+	 * The alert's fields as of its last emission, as JSON text (an object):
+	 * in the key's slot of the engine's bodies when it fits, else on the
+	 * heap (body_heap). Text, not a jansson tree: a tree of two endpoints
+	 * with their labels and groups is ~40 allocations, about 5 KiB a key,
+	 * 20 MiB once max_keys (4096) keys are held, and the agent's RSS
+	 * climbed that much over a soak as keys filled; the text is ~500 bytes.
+	 */
+	char *body;
+	bool body_heap;
 };
 
 /* Fan-out state of one source: the distinct targets of the window. */
@@ -81,6 +99,7 @@ struct sw_alert_engine {
 	void *arg;
 	struct sw_lru keys;
 	struct sw_alert_dedup *dedup;	/* parallel to keys.slots */
+	char *bodies;	/* parallel to keys.slots: SW_ALERT_BODY_INLINE bytes each */
 	struct sw_lru sources;
 	struct sw_alert_fanout *fan;	/* parallel to sources.slots */
 	struct sw_alert_target *targets;	/* fanout_distinct per source */

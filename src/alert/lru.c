@@ -15,6 +15,14 @@ uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
+void sw_alert_prefault(void *p, size_t n)
+{
+	volatile uint8_t *b = p;
+
+	for (size_t i = 0; b && i < n; i += 4096)
+		b[i] = 0;
+}
+
 bool sw_lru_init(struct sw_lru *lru, uint32_t n)
 {
 	memset(lru, 0, sizeof(*lru));
@@ -29,6 +37,7 @@ bool sw_lru_init(struct sw_lru *lru, uint32_t n)
 		return false;
 	}
 	memset(lru->buckets, 0xff, lru->nbuckets * sizeof(*lru->buckets));
+	sw_alert_prefault(lru->slots, (size_t)lru->n * sizeof(*lru->slots));
 	lru->head = lru->tail = SW_LRU_NIL;
 	return true;
 }

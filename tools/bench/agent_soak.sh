@@ -10,6 +10,12 @@
 #        default, longer than a 30 min soak, so every workload ever seen is
 #        still held at the end; with 1m it is 11.5 min and the soak shows the
 #        plateau.
+#        SOAK_JOIN_EVERY=S (default 2) and SOAK_LIFE=MIN-MAX (seconds, default
+#        20-60) set the churn: a container joins every S seconds and lives
+#        MIN to MAX; SOAK_JOIN_EVERY=0.5 SOAK_LIFE=5-15 churns 4x faster
+#        with the same number alive. SOAK_SMAPS=1 KEEP=1 keeps a copy of the
+#        agent's /proc/PID/smaps at every sample (smaps.N in the work dir,
+#        kept and named at the end) to see which mapping grows.
 #
 # The lab (namespaces only; traffic only between namespaces this script
 # creates; everything removed by the EXIT trap):
@@ -25,15 +31,17 @@
 #     about 12 flows/s (TCP connects and UDP exchanges to the servers and to the
 #     other live containers, 1 in 20 a denied SYN): a few hundred flows/s.
 #
-# Every 30 s: elapsed, agent RSS (VmRSS, and less the packet rings: the
-# resident mmapped rings of its packet sockets, 32 MiB per captured
-# interface, from /proc/PID/smaps), CPU % of one core over the interval
+# Every 30 s: elapsed, agent RSS (the Rss of its mappings, and less the
+# packet rings: the resident mmapped rings of its packet sockets, 32 MiB per
+# captured interface; both from one pass over /proc/PID/smaps, so a ring
+# closed mid-sample is in neither), CPU % of one core over the interval
 # (utime+stime), fds, threads, history records written and files kept, flows
 # live, workloads (from the agent's systemd STATUS=, sent to a notify socket
 # of ours, and its counters records in the history).
 # At the end (after SIGTERM): RSS after warm-up (the first 20%) min/max and
 # whether it stayed within 5% (judged less the rings, which come and go with
-# the containers); whether a bounded table overflowed (flow
+# the containers), and a "verdict:" line with RSS less the rings at the first
+# sample after warm-up and at the end; whether a bounded table overflowed (flow
 # evictions, kernel-log not_aggregated, history records dropped).
 # A guard stops the soak when the agent's RSS passes SOAK_MAX_RSS_MB (default
 # 4096), so a leak cannot take the machine down. Ports the agent could not
@@ -145,6 +153,7 @@ while :; do
 		         exit (now < s + d - 1) ? 0 : 1 }') || break
 	sleep "$left"
 	kill -0 "$AGENT" 2>/dev/null || { echo "AGENT DIED"; tail -20 "$WORK/agent.err"; exit 1; }
+	[ -n "${SOAK_SMAPS:-}" ] && cat "/proc/$AGENT/smaps" >"$WORK/smaps.$k" 2>/dev/null
 	python3 "$HELP" sample "$AGENT" "$WORK" "$START" "$MAX_RSS_MB"
 	if [ $? = 3 ]; then
 		echo "agent RSS past the guard of $MAX_RSS_MB MiB (SOAK_MAX_RSS_MB): stopping the soak early"
@@ -188,6 +197,11 @@ if rows:
           "spread %.1f%% of min: %s (target <= 5%%: ratio %.2f)" %
           (0.2 * total, min(raw), max(raw), lo, hi, growth, "FLAT" if flat else "NOT FLAT",
            growth / 5.0))
+    w0, w1 = rss[0], rss[-1]
+    print("verdict: RSS less the packet rings after warm-up (%.0f s) %.1f MiB, at the end (%.0f s) "
+          "%.1f MiB: %+.1f%%; spread after warm-up %.1f%% (target <= 5%%): %s" %
+          (warm[0][0], w0, warm[-1][0], w1, (w1 - w0) / w0 * 100, growth,
+           "FLAT" if flat else "NOT FLAT"))
     print("RSS first %.1f MiB, last %.1f MiB; CPU %% of one core: mean %.1f, max %.1f; "
           "fds first %d, last %d" % (rows[0][1] / 1024, rows[-1][1] / 1024,
                                     sum(cpus) / len(cpus), max(cpus), rows[0][3], rows[-1][3]))
