@@ -172,8 +172,9 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 				       &cfg->fanout_window_ms, err)) ||
 	    (ret = sw_alert_config_u32(sec, "summary_interval_s", "/alerts", 86400,
 				       &cfg->summary_interval_s, err)) ||
-	    (ret = sw_alert_config_u32(sec, "max_keys", "/alerts", 1u << 22, &cfg->max_keys, err)) ||
-	    (ret = sw_alert_config_u32(sec, "max_sources", "/alerts", 1u << 20,
+	    /* both tables are reserved whole at start: these bounds keep that near 300 MiB */
+	    (ret = sw_alert_config_u32(sec, "max_keys", "/alerts", 1u << 18, &cfg->max_keys, err)) ||
+	    (ret = sw_alert_config_u32(sec, "max_sources", "/alerts", 1u << 18,
 				       &cfg->max_sources, err)) ||
 	    (ret = sw_alert_config_u32(sec, "max_alerts_per_min", "/alerts", 1u << 30,
 				       &cfg->max_alerts_per_min, err)))
