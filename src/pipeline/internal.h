@@ -40,6 +40,14 @@ int sw_pipeline_ident_own(struct sw_identity_opts *o, char *own[SW_MAX_INVENTORI
 			  struct sw_err *err);
 void sw_pipeline_ident_free(char *own[SW_MAX_INVENTORIES + 1]);
 
+/*
+ * sw_pipeline_bridges - every bridge that is up and its ports, as @k sees
+ * them (NULL: a kernel view opened for this); @names has SW_CAPTURE_MAX_IFACES
+ * slots, filled with malloc'd names.
+ */
+struct sw_kernel;
+int sw_pipeline_bridges(const struct sw_kernel *k, char **names, unsigned *n, struct sw_err *err);
+
 /* A packet the kernel logged, to every sink (pipeline.c). */
 void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg);
 

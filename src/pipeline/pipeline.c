@@ -70,19 +70,24 @@ static void sw_pipeline_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
  * Nothing named: every bridge that is up and its ports, from the kernel's
  * view (the identity's, or one opened just for this).
  */
+int sw_pipeline_bridges(const struct sw_kernel *k, char **names, unsigned *n, struct sw_err *err)
+{
+	struct sw_kernel *own = NULL;
+	int rc = SW_EXIT_OK;
+
+	if (!k && (rc = sw_kernel_open(&own, err)) == SW_EXIT_OK)
+		k = own;
+	if (rc == SW_EXIT_OK)
+		rc = sw_kernel_capture_ifaces(k, names, SW_CAPTURE_MAX_IFACES, n, err);
+	sw_kernel_close(own);
+	return rc;
+}
+
 static int sw_pipeline_discover(struct sw_pipeline *p, struct sw_err *err)
 {
-	struct sw_kernel *k = p->id ? sw_identity_kernel(p->id) : NULL, *own = NULL;
-	int rc;
+	int rc = sw_pipeline_bridges(p->id ? sw_identity_kernel(p->id) : NULL, p->found,
+				     &p->n_found, err);
 
-	if (!k) {
-		rc = sw_kernel_open(&own, err);
-		if (rc != SW_EXIT_OK)
-			return rc;
-		k = own;
-	}
-	rc = sw_kernel_capture_ifaces(k, p->found, SW_CAPTURE_MAX_IFACES, &p->n_found, err);
-	sw_kernel_close(own);
 	if (rc != SW_EXIT_OK)
 		return rc;
 	if (p->n_found == 0 && !p->opts.wait_for_ifaces)

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <segwatch/kernel.h>
-
 #include "internal.h"
 
 /* What a change opens before it is committed; freed by sw_change_discard when unused. */
@@ -83,18 +81,7 @@ static int sw_change_ifaces(struct sw_change *c, const struct sw_pipeline_opts *
 				return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 		return SW_EXIT_OK;
 	}
-	if (k)
-		return sw_kernel_capture_ifaces(k, c->found, SW_CAPTURE_MAX_IFACES, &c->n_found, err);
-	{
-		struct sw_kernel *own = NULL;
-		int rc = sw_kernel_open(&own, err);
-
-		if (rc == SW_EXIT_OK)
-			rc = sw_kernel_capture_ifaces(own, c->found, SW_CAPTURE_MAX_IFACES,
-						      &c->n_found, err);
-		sw_kernel_close(own);
-		return rc;
-	}
+	return sw_pipeline_bridges(k, c->found, &c->n_found, err);
 }
 
 /* Everything that can fail, opened beside what runs; nothing running is touched. */
