@@ -16,6 +16,8 @@
  * with no binding is freed too.
  */
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 #include <string.h>
 
 #include <segwatch/workload.h>
@@ -214,6 +216,13 @@ struct sw_registry *sw_registry_alloc(void)
 
 	if (!reg)
 		return NULL;
+	/*
+	 * Watchers compare (registry, generation) to skip work: a registry that
+	 * replaces another at the same address must not meet its generation.
+	 */
+	if (getrandom(&reg->generation, sizeof(reg->generation), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(reg->generation))
+		reg->generation = (uint64_t)time(NULL) << 20;
 	reg->key_mask = 1023;
 	reg->max_versions = SW_REG_VERSIONS;
 	reg->max_stopped = SW_REG_STOPPED;
