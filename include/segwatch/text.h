@@ -30,6 +30,9 @@ struct sw_quote {
 /* sw_text_quote - "text" with quotes and backslashes as \" \\, the above as \xNN, cut near 70 bytes. */
 const char *sw_text_quote(struct sw_quote *q, const char *text);
 
+/* SW_QUOTE - sw_text_quote into a buffer that lives until the end of the enclosing block. */
+#define SW_QUOTE(text) sw_text_quote(&(struct sw_quote){ { 0 } }, (text))
+
 /*
  * sw_text_escape - @text as it may go on a terminal, unquoted (a table cell):
  * the characters above and backslash are written as \xNN. NULL is "". Cut
@@ -53,9 +56,9 @@ const char *sw_text_cell(struct sw_text_cell *b, const char *text);
 /* SW_CELL - sw_text_cell into a buffer that lives until the end of the enclosing block. */
 #define SW_CELL(text) sw_text_cell(&(struct sw_text_cell){ { 0 } }, (text))
 
-/* Room for a struct sw_err message (512 bytes) with every byte escaped. */
+/* Room for a message of up to 1 KiB (an sw_err, a formatted diagnostic) with every byte escaped. */
 struct sw_text_msg {
-	char s[4 * 512 + 1];
+	char s[4 * 1024 + 1];
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <segwatch/exit.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 
@@ -84,6 +85,6 @@ int sw_cli_run(int argc, char **argv)
 		if (strcmp(name, sw_cmds[i].name) == 0 ||
 		    (sw_cmds[i].alias && strcmp(name, sw_cmds[i].alias) == 0))
 			return sw_cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "segwatch: unknown command \"%s\" (see segwatch --help)\n", name);
+	fprintf(stderr, "segwatch: unknown command %s (see segwatch --help)\n", SW_QUOTE(name));
 	return SW_EXIT_USAGE;
 }

@@ -19,6 +19,7 @@
 #include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 
@@ -142,7 +143,7 @@ static int sw_graph_window(struct sw_graph_args *a, const char *cmd, bool since_
 	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &a->since_us,
 				  &a->until_us, &err) == SW_EXIT_OK)
 		return -1;
-	fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+	fprintf(stderr, "segwatch %s: %s\n", cmd, SW_MSG(err.msg));
 	return err.code;
 }
 
@@ -174,7 +175,7 @@ static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char 
 		g = NULL;
 	}
 	if (!g)
-		fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "segwatch %s: %s\n", cmd, SW_MSG(err.msg));
 	return g;
 }
 
@@ -184,7 +185,7 @@ static FILE *sw_graph_out_open(const char *path, int *rc)
 
 	*rc = SW_EXIT_OK;
 	if (!f) {
-		fprintf(stderr, "segwatch: %s: cannot write: %m\n", path);
+		fprintf(stderr, "segwatch: %s: cannot write: %m\n", SW_CELL(path));
 		*rc = SW_EXIT_RUNTIME;
 	}
 	return f;
@@ -229,8 +230,8 @@ static int sw_graph_emit(const struct sw_graph *g, const char *format, const cha
 
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "dot") &&
 	    strcmp(format, "html")) {
-		fprintf(stderr, "segwatch graph: unknown format \"%s\" (table, json, dot, html)\n",
-			format);
+		fprintf(stderr, "segwatch graph: unknown format %s (table, json, dot, html)\n",
+			SW_QUOTE(format));
 		return SW_EXIT_USAGE;
 	}
 	if (!(f = sw_graph_out_open(path, &rc)))
@@ -316,14 +317,14 @@ static void sw_report_kernel(FILE *out)
 	if (!sw_nft_table_exists(SW_COMPILE_TABLE))
 		return;
 	if (sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &c, &n, &err) != SW_EXIT_OK) {
-		fprintf(out, "\nkernel: cannot read the applied ruleset's counters: %s\n", err.msg);
+		fprintf(out, "\nkernel: cannot read the applied ruleset's counters: %s\n", SW_MSG(err.msg));
 		return;
 	}
 	fprintf(out, "\nkernel (table inet %s, counters since it was applied):\n", SW_COMPILE_TABLE);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].packets)
 			fprintf(out, "  %10llu packets  %s\n", (unsigned long long)c[i].packets,
-				c[i].comment);
+				SW_CELL(c[i].comment));
 	free(c);
 }
 

@@ -18,6 +18,7 @@
 #include <segwatch/nft.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 #include "identity.h"
@@ -87,7 +88,7 @@ static int sw_policy_check(const struct sw_policy_args *a)
 	int rc = sw_cli_policy_load(a->file, &p);
 
 	if (rc == SW_EXIT_OK)
-		printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", a->file, p->n_groups,
+		printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", SW_CELL(a->file), p->n_groups,
 		       p->n_rules, sw_pol_action_name(p->default_action), sw_pol_mode_name(p->mode));
 	sw_policy_free(p);
 	return rc;
@@ -107,7 +108,7 @@ static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
 	if (rc == SW_EXIT_OK)
 		rc = sw_policy_compile(*p, sw_identity_registry(*id), &a->copts, plan, &err);
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	return rc;
 }
 
@@ -123,7 +124,7 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 
 		rc = sw_nft_payload(&plan, stdout, &err);
 		if (rc != SW_EXIT_OK)
-			fprintf(stderr, "segwatch: %s\n", err.msg);
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	} else if (rc == SW_EXIT_OK) {
 		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 	}
@@ -152,14 +153,14 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 		rc = sw_enforcer_apply(e, p, a->file, sw_identity_registry(id), &rep, &err);
 		if (rc != SW_EXIT_OK)
 			fprintf(stderr, "segwatch: %s: not applied, the previous ruleset is still in force: %s\n",
-				a->file, err.msg);
+				SW_CELL(a->file), SW_MSG(err.msg));
 	} else if (err.msg[0]) {
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	}
 	if (rc != SW_EXIT_OK)
 		goto out;
 	printf("applied %s (policy \"%s\", mode %s): table inet %s, %zu sets (%zu elements), %zu rules, "
-	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
+	       "in %.1f ms\n%s\n", SW_CELL(a->file), SW_CELL(p->name), sw_pol_mode_name(p->mode),
 	       sw_enforcer_plan(e)->table, rep.sets, rep.elements, rep.rules, rep.ms, brnf);
 	if (a->cut)
 		rc = sw_policy_cut(p, sw_identity_registry(id));
@@ -179,7 +180,7 @@ static int sw_policy_remove(void)
 	int rc = sw_nft_remove(SW_COMPILE_TABLE, &err);
 
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	else
 		printf("removed table inet %s\n", SW_COMPILE_TABLE);
 	return rc;
@@ -214,7 +215,7 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	}
 	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &in.since_us,
 				  &in.until_us, &err) != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch policy test: %s\n", err.msg);
+		fprintf(stderr, "segwatch policy test: %s\n", SW_MSG(err.msg));
 		return err.code;
 	}
 	in.is_capture = a->n_flows == 1 && sw_is_capture_file(a->flows[0]);
@@ -282,7 +283,7 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 	if (optind < argc)
 		a->file = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "segwatch policy: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "segwatch policy: unexpected argument %s\n", SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
 	return -1;
@@ -319,7 +320,7 @@ int sw_cmd_policy(int argc, char **argv)
 		return sw_policy_remove();
 	if (strcmp(a.verb, "test") == 0)
 		return sw_policy_test(&a);
-	fprintf(stderr, "segwatch policy: unknown verb \"%s\" (check, compile, apply, status, remove, test)\n",
-		a.verb);
+	fprintf(stderr, "segwatch policy: unknown verb %s (check, compile, apply, status, remove, "
+		"test)\n", SW_QUOTE(a.verb));
 	return SW_EXIT_USAGE;
 }
