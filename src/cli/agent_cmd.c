@@ -92,27 +92,16 @@ static size_t sw_agent_check_alert_config(const char *path)
 {
 	struct sw_alert_config cfg;
 	struct sw_err err = { 0 };
-	json_error_t je;
-	json_t *doc;
 	int rc;
 
-	if (!(doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je))) {
-		struct sw_json_err_text text;
-
-		fprintf(stderr, "%s:%d:%d: error: %s\n", SW_CELL(path), je.line, je.column,
-			sw_text_json_error(&text, &je));
-		return 1;
-	}
 	if (!sw_alert_config_defaults(&cfg)) {
-		json_decref(doc);
 		fprintf(stderr, "segwatch: out of memory\n");
 		return 1;
 	}
-	rc = sw_alert_config_from_json(&cfg, doc, &err);
+	rc = sw_alert_config_load_file(&cfg, path, &err);
 	if (rc != SW_EXIT_OK)
-		sw_agent_print_err(path, err.msg);
+		fprintf(stderr, "%s\n", SW_MSG(err.msg));
 	sw_alert_config_clear(&cfg);
-	json_decref(doc);
 	return rc != SW_EXIT_OK;
 }
 

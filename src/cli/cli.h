@@ -27,6 +27,20 @@ struct sw_policy;
 int sw_cli_policy_load(const char *file, struct sw_policy **p);
 int sw_cli_policy_load_opt(const char *file, struct sw_policy **p);
 
+/*
+ * sw_cli_input_check - an input file named on the command line exists and
+ * can be looked at ("-" is standard input); SW_EXIT_RUNTIME with
+ * "@who: PATH: cannot read: REASON" on stderr otherwise (docs/exit-codes.md:
+ * a missing input is 3 everywhere).
+ */
+int sw_cli_input_check(const char *who, const char *path);
+
+/*
+ * sw_cli_no_args - SW_EXIT_OK when argv[@optind..] is empty, else SW_EXIT_USAGE
+ * with "@who: unexpected argument ..." on stderr.
+ */
+int sw_cli_no_args(const char *who, int argc, char **argv, int optind);
+
 /* sw_cli_parse_u32 - a whole number in [min, max]; false with a message on stderr otherwise. */
 bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out);
 

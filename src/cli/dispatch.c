@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <segwatch/exit.h>
 #include <segwatch/text.h>
@@ -52,6 +53,24 @@ static void sw_usage(FILE *out)
 		     "  3  runtime failure: unreadable file, pcap or netlink error, no permission\n");
 }
 
+int sw_cli_input_check(const char *who, const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) == 0)
+		return SW_EXIT_OK;
+	fprintf(stderr, "%s: %s: cannot read: %s\n", who, SW_CELL(path), strerror(errno));
+	return SW_EXIT_RUNTIME;
+}
+
+int sw_cli_no_args(const char *who, int argc, char **argv, int optind)
+{
+	if (optind >= argc)
+		return SW_EXIT_OK;
+	fprintf(stderr, "%s: unexpected argument %s\n", who, SW_QUOTE(argv[optind]));
+	return SW_EXIT_USAGE;
+}
+
 bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char *end;
@@ -60,8 +79,8 @@ bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t 
 	errno = 0;
 	v = strtoul(text, &end, 10);
 	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "segwatch: %s: \"%s\" is not a whole number from %u to %u\n", opt,
-			text, min, max);
+		fprintf(stderr, "segwatch: %s: %s is not a whole number from %u to %u\n", opt,
+			SW_QUOTE(text), min, max);
 		return false;
 	}
 	*out = (uint32_t)v;
