@@ -52,9 +52,10 @@ static void sw_agent_usage(FILE *out)
 		"  segwatch agent                  # defaults: every bridge, engine, history in\n"
 		"                                  # /var/lib/segwatch/flows\n"
 		"  systemctl enable --now segwatch-agent   # tools/systemd/segwatch-agent.service\n\n"
-		"exit codes: 0 ok, or stopped (warnings allowed); 2 usage error or errors in the\n"
-		"            config, the policy or the files they name; 3 the config cannot be\n"
-		"            read, or the agent cannot run (no permission, netlink)\n");
+		SW_HELP_EXIT
+		"  0  ok (warnings allowed), or the agent stopped by SIGINT or SIGTERM\n"
+		"  2  usage error, or errors in the config, the policy or the files they name\n"
+		"  3  the config cannot be read, or the agent cannot run (no permission, netlink)\n");
 }
 
 /* "FILE: MSG", or "FILE:MSG" when MSG starts with "line:col:". */

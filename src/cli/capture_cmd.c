@@ -71,7 +71,7 @@ static void sw_capture_usage(FILE *out)
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
-		"exit codes: 0 done, 2 usage error or unknown interface, 3 runtime failure\n");
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static bool sw_parse_timeout(struct sw_flow_config *cfg, const char *arg)

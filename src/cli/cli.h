@@ -5,6 +5,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Exit codes as every --help ends (docs/exit-codes.md is the table;
+ * include/segwatch/exit.h the source): a heading, then one line per code the
+ * command can return, in this wording so that tests/cli/exit_codes.sh can
+ * check each against the table.
+ */
+#define SW_HELP_EXIT "\nexit codes (docs/exit-codes.md):\n"
+#define SW_HELP_EXIT_0 "  0  done\n"
+#define SW_HELP_EXIT_1 "  1  lateral flows found: connections the policy does not allow\n"
+#define SW_HELP_EXIT_2 "  2  usage error, or bad contents of an input file\n"
+#define SW_HELP_EXIT_3 "  3  runtime failure: a missing or unreadable file, pcap, netlink, permission, output\n"
+
 /* One function per subcommand; each parses its own options and returns an exit code. */
 int sw_cmd_capture(int argc, char **argv);
 int sw_cmd_workloads(int argc, char **argv);

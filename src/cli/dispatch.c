@@ -46,11 +46,10 @@ static void sw_usage(FILE *out)
 	for (size_t i = 0; i < sizeof(sw_cmds) / sizeof(sw_cmds[0]); i++)
 		fprintf(out, "  %-10s %s\n", sw_cmds[i].name, sw_cmds[i].summary);
 	fprintf(out, "  %-10s %s\n", "version", "print the version");
-	fprintf(out, "\nexit codes:\n"
-		     "  0  done\n"
-		     "  1  unexpected lateral flows found (report and policy commands)\n"
-		     "  2  usage error: bad option or argument, unknown interface, bad input file contents\n"
-		     "  3  runtime failure: unreadable file, pcap or netlink error, no permission\n");
+	fprintf(out, SW_HELP_EXIT SW_HELP_EXIT_0
+		"  1  lateral flows found: connections the policy does not allow (report, policy test)\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3
+		"each command's --help lists the codes it returns\n");
 }
 
 int sw_cli_input_check(const char *who, const char *path)
@@ -97,6 +96,8 @@ int sw_cli_run(int argc, char **argv)
 		return name ? SW_EXIT_OK : SW_EXIT_USAGE;
 	}
 	if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
+		if (argc > 2)
+			return sw_cli_no_args("segwatch version", argc, argv, 2);
 		printf("segwatch %s\n", SW_VERSION);
 		return SW_EXIT_OK;
 	}

@@ -102,8 +102,9 @@ static void sw_flows_usage(FILE *out)
 		"  segwatch flows --peer 10.77.0.0/24 --proto udp --json flows.jsonl\n"
 		"  segwatch flows -f --to group:dbs --policy shop.json\n"
 		"  segwatch flows --count --since 2026-12-01 --until 2026-12-02\n\n"
-		"exit codes: 0 done (also when nothing matched), 2 usage error, bad filter or\n"
-		"missing path, 3 runtime failure (unreadable file)\n", SW_FLOWS_FOLLOW_LAST);
+		SW_HELP_EXIT
+		"  0  done, also when nothing matched, or --follow ended by Ctrl-C\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3, SW_FLOWS_FOLLOW_LAST);
 }
 
 /* ---- the table ---- */

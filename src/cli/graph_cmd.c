@@ -54,7 +54,8 @@ static void sw_graph_usage(FILE *out)
 		"  -o FILE         write to FILE instead of standard output\n"
 		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n\n"
 		"example: the last two hours of the agent's history, as a page\n"
-		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n");
+		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n"
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static void sw_report_usage(FILE *out)
@@ -76,7 +77,9 @@ static void sw_report_usage(FILE *out)
 		"               (--since OLD, naming an existing file, still means this)\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n\n"
 		"example: the last two hours of the agent's history against a policy\n"
-		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n");
+		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
+		SW_HELP_EXIT "  0  done: no violations\n"
+		"  1  violations: edges the policy does not allow\n" SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static const struct option sw_graph_longopts[] = {

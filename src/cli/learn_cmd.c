@@ -49,8 +49,8 @@ static void sw_learn_usage(FILE *out)
 		"      --enforce       mode enforce instead of monitor\n"
 		"  -h, --help\n\n"
 		"example: learn from the last two hours of the agent's history\n"
-		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n\n"
-		"exit codes: 0 done, 2 usage error or bad flows file, 3 runtime failure\n");
+		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static int sw_learn_write(const char *path, json_t *doc)

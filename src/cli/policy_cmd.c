@@ -101,8 +101,9 @@ static void sw_policy_usage(FILE *out)
 		"  -j, --json             JSON output\n"
 		"  -h, --help             this text\n\n"
 		"docs/policy.md describes the language.\n"
-		"exit codes: 0 done; 1 test: some recorded connections would be denied;\n"
-		"            2 usage error or policy errors; 3 runtime failure (netlink, permissions)\n",
+		SW_HELP_EXIT SW_HELP_EXIT_0
+		"  1  test: some recorded connections would be denied\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3,
 		SW_COMPILE_LOG_GROUP);
 }
 

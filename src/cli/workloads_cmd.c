@@ -29,7 +29,7 @@ static void sw_workloads_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"  -j, --json             JSON (docs/workloads.md) instead of a table\n"
 		"  -h, --help             this text\n\n"
-		"exit codes: 0 done, 2 usage error or bad inventory file, 3 runtime failure\n");
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static json_t *sw_workload_json(const struct sw_workload *w)
