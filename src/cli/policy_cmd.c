@@ -235,6 +235,9 @@ static int sw_policy_test(const struct sw_policy_args *a)
 	for (size_t i = 0; i < a->n_flows; i++)
 		if ((rc = sw_cli_input_check("segwatch policy test", a->flows[i])) != SW_EXIT_OK)
 			return rc;
+	for (size_t i = 0; i < a->id.n_inventories; i++)
+		if ((rc = sw_cli_input_check("segwatch policy test", a->id.inventories[i])) != SW_EXIT_OK)
+			return rc;
 	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &in.since_us,
 				  &in.until_us, &err) != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch policy test: %s\n", SW_MSG(err.msg));

@@ -148,6 +148,13 @@ expect 3 "does-not-exist.json" flows --policy "$NOFILE" flows.jsonl
 expect 3 "does-not-exist.json" agent check "$NOFILE"
 expect 3 "does-not-exist.json" agent --config "$NOFILE"
 expect 3 "does-not-exist.json: cannot read" capture -r empty.pcap --alerts out.jsonl --alert-config "$NOFILE"
+expect 3 "does-not-exist.json: cannot read" capture -r empty.pcap --alerts out.jsonl --baseline "$NOFILE"
+expect 3 "does-not-exist.json" capture -r empty.pcap --alerts out.jsonl --policy "$NOFILE"
+expect 3 "does-not-exist.json" capture -r empty.pcap --inventory "$NOFILE" --no-engine --no-kernel
+expect 3 "does-not-exist.json" policy test ok.policy.json --flows empty.pcap --inventory "$NOFILE"
+expect 3 "does-not-exist.json" report --policy ok.policy.json flows.jsonl --diff "$NOFILE"
+# an output that cannot be written is 3 too
+expect 3 "cannot write" graph flows.jsonl -o "$tmp/no-such-dir/graph.txt"
 
 # ---- bad contents are 2; warnings are not errors ----
 expect 2 'unknown group' policy check bad.policy.json
