@@ -323,7 +323,7 @@ static int sw_agent_run_cmd(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "c:h", opts, "segwatch agent")) != -1) {
 		if (c == 'h')
 			return sw_agent_usage(stdout), SW_EXIT_OK;
 		if (c != 'c')
@@ -367,7 +367,8 @@ int sw_cmd_agent(int argc, char **argv)
 		return SW_EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "jph", sw_agent_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc - 1, argv + 1, "jph", sw_agent_longopts,
+				 "segwatch agent check")) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'p': flags = JSON_INDENT(2); break;

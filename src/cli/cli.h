@@ -48,10 +48,19 @@ int sw_cli_policy_load_opt(const char *file, struct sw_policy **p);
 int sw_cli_input_check(const char *who, const char *path);
 
 /*
- * sw_cli_no_args - SW_EXIT_OK when argv[@optind..] is empty, else SW_EXIT_USAGE
+ * sw_cli_no_args - SW_EXIT_OK when argv[@first..] is empty, else SW_EXIT_USAGE
  * with "@who: unexpected argument ..." on stderr.
  */
-int sw_cli_no_args(const char *who, int argc, char **argv, int optind);
+int sw_cli_no_args(const char *who, int argc, char **argv, int first);
+
+/*
+ * sw_cli_getopt - getopt_long(3), but a bad option is reported by us, escaped
+ * ("@who: unknown option "--x"", or its missing value), not by getopt, which
+ * echoes the argument raw. Returns what getopt_long returns.
+ */
+struct option;
+int sw_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		  const char *who);
 
 /* sw_cli_parse_u32 - a whole number in [min, max]; false with a message on stderr otherwise. */
 bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out);

@@ -4,6 +4,7 @@
  * prefix that means one command today means another tomorrow).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,28 @@ static void sw_usage(FILE *out)
 		"each command's --help lists the codes it returns\n");
 }
 
+int sw_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		  const char *who)
+{
+	int saved = opterr, c, at = optind;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	opterr = saved;
+	if (c != '?')
+		return c;
+	if (optopt && strchr(shortopts, optopt) == NULL && optopt < 256 && optopt > ' ' &&
+	    !(at < argc && argv[at][0] == '-' && argv[at][1] == '-'))
+		fprintf(stderr, "%s: unknown option \"-%c\"\n", who, optopt);
+	else if (optopt)
+		fprintf(stderr, "%s: option %s needs a value\n", who,
+			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]));
+	else
+		fprintf(stderr, "%s: unknown option %s\n", who,
+			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]));
+	return c;
+}
+
 int sw_cli_input_check(const char *who, const char *path)
 {
 	struct stat st;
@@ -62,11 +85,11 @@ int sw_cli_input_check(const char *who, const char *path)
 	return SW_EXIT_RUNTIME;
 }
 
-int sw_cli_no_args(const char *who, int argc, char **argv, int optind)
+int sw_cli_no_args(const char *who, int argc, char **argv, int first)
 {
-	if (optind >= argc)
+	if (first >= argc)
 		return SW_EXIT_OK;
-	fprintf(stderr, "%s: unexpected argument %s\n", who, SW_QUOTE(argv[optind]));
+	fprintf(stderr, "%s: unexpected argument %s\n", who, SW_QUOTE(argv[first]));
 	return SW_EXIT_USAGE;
 }
 

@@ -482,7 +482,7 @@ static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, s
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jfh", sw_flows_longopts, NULL)) != -1)
+	while ((c = sw_cli_getopt(argc, argv, "jfh", sw_flows_longopts, "segwatch flows")) != -1)
 		if ((rc = sw_flows_opt(c, a, q, now)) != SW_EXIT_OK)
 			return rc;
 	if (a->json && a->count) {

@@ -98,10 +98,12 @@ static const struct option sw_graph_longopts[] = {
 /* Options of both commands; -1 to go on, an exit code otherwise. */
 static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const char *cmd)
 {
+	char who[32];
 	int c;
 
+	snprintf(who, sizeof(who), "segwatch %s", cmd);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jho:", sw_graph_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jho:", sw_graph_longopts, who)) != -1) {
 		if (c == 'g')
 			a->group_by = optarg;
 		else if (c == 'P')

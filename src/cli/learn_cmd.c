@@ -115,7 +115,7 @@ int sw_cmd_learn(int argc, char **argv)
 	int c, rc = SW_EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", sw_learn_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "o:h", sw_learn_longopts, "segwatch learn")) != -1) {
 		switch (c) {
 		case 'o': a.policy_out = optarg; break;
 		case 'b': a.baseline_out = optarg; break;

@@ -274,7 +274,7 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", sw_policy_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jh", sw_policy_longopts, "segwatch policy")) != -1) {
 		a->seen |= c == 'j' ? SW_PO_JSON :
 			   c == SW_OPT_FLOWS || c == SW_OPT_SINCE || c == SW_OPT_UNTIL ? SW_PO_FLOWS :
 			   c == SW_OPT_LOG_GROUP ? SW_PO_LOG_GROUP :

@@ -147,7 +147,7 @@ int sw_cmd_workloads(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", sw_workloads_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jh", sw_workloads_longopts, "segwatch workloads")) != -1) {
 		if (c == 'j')
 			a.json = true;
 		else if (c == 'h')
