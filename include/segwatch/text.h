@@ -27,7 +27,10 @@ struct sw_quote {
  * other characters as they are; JSON consumers must treat names as data).
  */
 
-/* sw_text_quote - "text" with quotes and backslashes as \" \\, the above as \xNN, cut near 70 bytes. */
+/*
+ * sw_text_quote - "text" with quotes and backslashes as \" \\, the
+ * characters above as \xNN, cut near 70 bytes.
+ */
 const char *sw_text_quote(struct sw_quote *q, const char *text);
 
 /* SW_QUOTE - sw_text_quote into a buffer that lives until the end of the enclosing block. */

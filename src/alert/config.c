@@ -227,8 +227,8 @@ int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, str
 	struct sw_json_err_text text;
 	json_error_t je;
 	json_t *doc, *sec;
-	char name[256], *buf;
-	size_t len;
+	char name[256], *buf = NULL;
+	size_t len = 0;
 	int rc;
 
 	sw_text_escape(name, sizeof(name), path);

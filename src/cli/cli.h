@@ -15,7 +15,8 @@
 #define SW_HELP_EXIT_0 "  0  done\n"
 #define SW_HELP_EXIT_1 "  1  lateral flows found: connections the policy does not allow\n"
 #define SW_HELP_EXIT_2 "  2  usage error, or bad contents of an input file\n"
-#define SW_HELP_EXIT_3 "  3  runtime failure: a missing or unreadable file, pcap, netlink, permission, output\n"
+#define SW_HELP_EXIT_3 \
+	"  3  runtime failure: a missing or unreadable file, pcap, netlink, permission, output\n"
 
 /* One function per subcommand; each parses its own options and returns an exit code. */
 int sw_cmd_capture(int argc, char **argv);
