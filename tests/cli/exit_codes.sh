@@ -101,8 +101,12 @@ expect 0 "segwatch " version
 for cmd in capture workloads "policy check" "policy compile" "policy apply" "policy status" \
 	   "policy remove" "policy test" graph "graph merge" learn report flows agent "agent check"; do
 	# shellcheck disable=SC2086
-	expect 2 "" $cmd --no-such-option
+	expect 2 "option" $cmd --no-such-option
 done
+expect 2 'unknown option "--no-such-option"' graph --no-such-option
+expect 2 'option "--flows" needs a value' policy test ok.policy.json --flows
+expect 0 "exit codes (docs/exit-codes.md):" graph merge --help
+expect 0 "exit codes (docs/exit-codes.md):" agent check --help
 expect 2 "unknown command" no-such-command
 expect 2 "unknown verb" policy no-such-verb
 expect 2 "unknown verb" agent no-such-verb
