@@ -122,6 +122,17 @@ void sw_alert_config_clear(struct sw_alert_config *cfg);
 int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 			      struct sw_err *err);
 
+/**
+ * sw_alert_config_load_file - read an alert config file (--alert-config, the
+ * agent's alerts.config): {"alerts": {...}} as in docs/alerts.md, or the
+ * section's object alone; at most 1 MiB
+ * @cfg: initialised with sw_alert_config_defaults()
+ *
+ * Returns SW_EXIT_OK; SW_EXIT_RUNTIME when the file cannot be read (missing
+ * included); SW_EXIT_USAGE for bad JSON or a bad key, with @err saying where.
+ */
+int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, struct sw_err *err);
+
 struct sw_alert_engine;
 
 /**

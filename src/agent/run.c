@@ -18,6 +18,7 @@
 #include <segwatch/clock.h>
 #include <segwatch/diag.h>
 #include <segwatch/history.h>
+#include <segwatch/text.h>
 
 #include "runtime.h"
 
@@ -163,8 +164,8 @@ static int sw_agent_config_read(struct sw_agent *a)
 	sw_diags_init(&d);
 	rc = sw_agent_config_load(a->config_path, &a->cfg, &d);
 	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "segwatch: %s\n", sw_diag_format(a->config_path, &d.v[i], buf,
-								 sizeof(buf)));
+		fprintf(stderr, "segwatch: %s\n",
+			SW_MSG(sw_diag_format(a->config_path, &d.v[i], buf, sizeof(buf))));
 	sw_diags_clear(&d);
 	return rc;
 }
@@ -264,7 +265,7 @@ int sw_agent_run(const char *config_path, const struct sw_agent_signals *sig)
 		if (a.log)
 			sw_log_write(a.log, SW_LOG_ERR, "%s", err.msg);
 		else
-			fprintf(stderr, "segwatch: %s\n", err.msg);
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	}
 	sw_service_notify_stopping(&a.svc, &err);
 	sw_agent_stop(&a);

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* config.c - alert configuration: defaults and the "alerts" section of a config file. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/text.h>
+
 #include "internal.h"
+
+#define SW_ALERT_CONFIG_MAX (1 << 20)	/* bytes of an alert config file */
 
 static const char *const sw_alert_kind_names[SW_ALERT_KIND_MAX] = {
 	[SW_ALERT_POLICY_VIOLATION] = "policy_violation",
@@ -184,4 +190,67 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 					 &cfg->fanout_exempt, &cfg->n_fanout_exempt, err)))
 		return ret;
 	return sw_alert_config_kinds(sec, cfg, err);
+}
+
+/* Read at most SW_ALERT_CONFIG_MAX bytes of @path (@name: escaped) into a new buffer. */
+static int sw_alert_config_read(const char *path, const char *name, char **buf, size_t *len,
+				struct sw_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, strerror(errno));
+	*buf = malloc(SW_ALERT_CONFIG_MAX + 1);
+	if (!*buf) {
+		fclose(f);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
+	n = fread(*buf, 1, SW_ALERT_CONFIG_MAX + 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		free(*buf);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name,
+				  strerror(errno ? errno : EIO));
+	}
+	fclose(f);
+	if (n > SW_ALERT_CONFIG_MAX) {
+		free(*buf);
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: error: larger than %d bytes (an alert "
+				  "config is a small JSON object)", name, SW_ALERT_CONFIG_MAX);
+	}
+	*len = n;
+	return SW_EXIT_OK;
+}
+
+int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, struct sw_err *err)
+{
+	struct sw_json_err_text text;
+	json_error_t je;
+	json_t *doc, *sec;
+	char name[256], *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	sw_text_escape(name, sizeof(name), path);
+	if ((rc = sw_alert_config_read(path, name, &buf, &len, err)) != SW_EXIT_OK)
+		return rc;
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (!doc)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", name, je.line,
+				  je.column, sw_text_json_error(&text, &je));
+	/* {"alerts": {...}} as documented, or the section alone */
+	sec = json_object_get(doc, "alerts");
+	if (sec && json_object_size(doc) != 1) {
+		rc = sw_err_set(err, SW_EXIT_USAGE, "%s: error: an alert config is "
+				"{\"alerts\": {...}} with no other key", name);
+	} else if ((rc = sw_alert_config_from_json(cfg, sec ? sec : doc, err)) != SW_EXIT_OK) {
+		char msg[sizeof(err->msg)];
+
+		memcpy(msg, err->msg, sizeof(msg));
+		sw_err_set(err, rc, "%s: %s", name, msg);
+	}
+	json_decref(doc);
+	return rc;
 }

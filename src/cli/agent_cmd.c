@@ -52,15 +52,17 @@ static void sw_agent_usage(FILE *out)
 		"  segwatch agent                  # defaults: every bridge, engine, history in\n"
 		"                                  # /var/lib/segwatch/flows\n"
 		"  systemctl enable --now segwatch-agent   # tools/systemd/segwatch-agent.service\n\n"
-		"exit codes: 0 ok, or stopped (warnings allowed); 2 usage error or errors in the\n"
-		"            config, the policy or the files they name; 3 the config cannot be\n"
-		"            read, or the agent cannot run (no permission, netlink)\n");
+		SW_HELP_EXIT
+		"  0  ok (warnings allowed), or the agent stopped by SIGINT or SIGTERM\n"
+		"  2  usage error, or errors in the config, the policy or the files they name\n"
+		"  3  the config cannot be read, or the agent cannot run (no permission, netlink)\n");
 }
 
 /* "FILE: MSG", or "FILE:MSG" when MSG starts with "line:col:". */
 static void sw_agent_print_err(const char *file, const char *msg)
 {
-	fprintf(stderr, "%s:%s%s\n", file, isdigit((unsigned char)msg[0]) ? "" : " ", msg);
+	fprintf(stderr, "%s:%s%s\n", SW_CELL(file), isdigit((unsigned char)msg[0]) ? "" : " ",
+		SW_MSG(msg));
 }
 
 static size_t sw_agent_print_diags(const char *file, const struct sw_diags *d)
@@ -68,7 +70,7 @@ static size_t sw_agent_print_diags(const char *file, const struct sw_diags *d)
 	char buf[1024];
 
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", sw_diag_format(file, &d->v[i], buf, sizeof(buf)));
+		fprintf(stderr, "%s\n", SW_MSG(sw_diag_format(file, &d->v[i], buf, sizeof(buf))));
 	return d->n_errors;
 }
 
@@ -91,27 +93,16 @@ static size_t sw_agent_check_alert_config(const char *path)
 {
 	struct sw_alert_config cfg;
 	struct sw_err err = { 0 };
-	json_error_t je;
-	json_t *doc;
 	int rc;
 
-	if (!(doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je))) {
-		struct sw_json_err_text text;
-
-		fprintf(stderr, "%s:%d:%d: error: %s\n", path, je.line, je.column,
-			sw_text_json_error(&text, &je));
-		return 1;
-	}
 	if (!sw_alert_config_defaults(&cfg)) {
-		json_decref(doc);
 		fprintf(stderr, "segwatch: out of memory\n");
 		return 1;
 	}
-	rc = sw_alert_config_from_json(&cfg, doc, &err);
+	rc = sw_alert_config_load_file(&cfg, path, &err);
 	if (rc != SW_EXIT_OK)
-		sw_agent_print_err(path, err.msg);
+		fprintf(stderr, "%s\n", SW_MSG(err.msg));
 	sw_alert_config_clear(&cfg);
-	json_decref(doc);
 	return rc != SW_EXIT_OK;
 }
 
@@ -139,7 +130,7 @@ static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
 		if (!sw_agent_readable(id->inventories[i]))
 			continue;
 		if (sw_inventory_load(id->inventories[i], &wl, &n, NULL, &err) != SW_EXIT_OK) {
-			fprintf(stderr, "%s\n", err.msg);
+			fprintf(stderr, "%s\n", SW_MSG(err.msg));
 			errors++;
 		}
 		sw_inventory_free(wl, n);
@@ -187,7 +178,7 @@ static const char *sw_agent_text(const json_t *o, const char *key, char *buf, si
 	if (json_is_integer(v))
 		snprintf(buf, size, "%lld bytes", (long long)json_integer_value(v));
 	else
-		snprintf(buf, size, "%s", json_is_string(v) ? json_string_value(v) : "?");
+		sw_text_escape(buf, size, json_is_string(v) ? json_string_value(v) : "?");
 	return buf;
 }
 
@@ -216,7 +207,7 @@ static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg
 	const struct sw_agent_capture_cfg *c = &cfg->capture;
 	struct sw_quote q;
 
-	printf("%s: ok\n", name);
+	printf("%s: ok\n", SW_CELL(name));
 	if (c->opts.n_ifaces)
 		printf("  capture   %u interfaces", c->opts.n_ifaces);
 	else
@@ -332,7 +323,7 @@ static int sw_agent_run_cmd(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "c:h", opts, "segwatch agent")) != -1) {
 		if (c == 'h')
 			return sw_agent_usage(stdout), SW_EXIT_OK;
 		if (c != 'c')
@@ -340,12 +331,13 @@ static int sw_agent_run_cmd(int argc, char **argv)
 		free(config);
 		/* the agent reads it again on reload, wherever its cwd is then */
 		if (!(config = realpath(optarg, NULL))) {
-			fprintf(stderr, "segwatch agent: %s: %m\n", optarg);
+			fprintf(stderr, "segwatch agent: %s: %m\n", SW_CELL(optarg));
 			return SW_EXIT_RUNTIME;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "segwatch agent: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "segwatch agent: unexpected argument %s\n",
+			SW_QUOTE(argv[optind]));
 		free(config);
 		return SW_EXIT_USAGE;
 	}
@@ -370,12 +362,13 @@ int sw_cmd_agent(int argc, char **argv)
 		return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ?
 			       (sw_agent_usage(stdout), SW_EXIT_OK) : sw_agent_run_cmd(argc, argv);
 	if (strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "segwatch agent: unknown verb \"%s\" (check; see segwatch agent "
-				"--help)\n", argv[1]);
+		fprintf(stderr, "segwatch agent: unknown verb %s (check; see segwatch agent "
+				"--help)\n", SW_QUOTE(argv[1]));
 		return SW_EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "jph", sw_agent_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc - 1, argv + 1, "jph", sw_agent_longopts,
+				 "segwatch agent check")) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'p': flags = JSON_INDENT(2); break;

@@ -11,6 +11,7 @@
 
 #include <segwatch/pipeline.h>
 #include <segwatch/report.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 #include "identity.h"
@@ -70,7 +71,7 @@ static void sw_capture_usage(FILE *out)
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
-		"exit codes: 0 done, 2 usage error or unknown interface, 3 runtime failure\n");
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static bool sw_parse_timeout(struct sw_flow_config *cfg, const char *arg)
@@ -229,7 +230,7 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 {
 	if (optind < argc) {
-		fprintf(stderr, "segwatch capture: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
 	if (!a->alerts.dest && (a->alerts.policy || a->alerts.baseline || a->alerts.config)) {
@@ -431,7 +432,7 @@ static int sw_capture_execute(struct sw_capture_args *a)
 	if (rc == SW_EXIT_OK && !write_stdout)
 		rc = sw_capture_print(a, &out, p);
 	if (rc != SW_EXIT_OK && err.msg[0])
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	/* the sinks end (the writer thread drains) before the stream closes */
 	if (!sw_pipeline_close(p) && rc == SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path ? a->write_path : "output");

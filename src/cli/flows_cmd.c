@@ -102,8 +102,9 @@ static void sw_flows_usage(FILE *out)
 		"  segwatch flows --peer 10.77.0.0/24 --proto udp --json flows.jsonl\n"
 		"  segwatch flows -f --to group:dbs --policy shop.json\n"
 		"  segwatch flows --count --since 2026-12-01 --until 2026-12-02\n\n"
-		"exit codes: 0 done (also when nothing matched), 2 usage error, bad filter or\n"
-		"missing path, 3 runtime failure (unreadable file)\n", SW_FLOWS_FOLLOW_LAST);
+		SW_HELP_EXIT
+		"  0  done, also when nothing matched, or --follow ended by Ctrl-C\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3, SW_FLOWS_FOLLOW_LAST);
 }
 
 /* ---- the table ---- */
@@ -325,7 +326,7 @@ static int sw_flows_drain(struct sw_flows_run *run, struct sw_history_reader *r)
 		if (rc == 0)
 			return SW_EXIT_OK;
 		if (rc != 1) {
-			fprintf(stderr, "segwatch: %s\n", err.msg);
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 			return rc;
 		}
 		if ((rc = sw_flows_line(run, line, len, path, lineno)) != SW_EXIT_OK) {
@@ -367,7 +368,7 @@ static int sw_flows_open(const struct sw_flows_args *a, struct sw_query *q,
 	rc = sw_history_reader_open(r, a->n_paths ? a->paths : def, a->n_paths ? a->n_paths : 1, &o,
 				    &err);
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s%s\n", err.msg, a->n_paths ? "" :
+		fprintf(stderr, "segwatch: %s%s\n", SW_MSG(err.msg), a->n_paths ? "" :
 			" (the agent's history directory; name the files or directories to read)");
 	return rc;
 }
@@ -454,7 +455,7 @@ static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint
 		rc = sw_query_add(q, (enum sw_query_opt)(c - SW_FLOWS_OPT_FILTER), optarg, now_us,
 				  &err);
 		if (rc != SW_EXIT_OK)
-			fprintf(stderr, "segwatch: %s\n", err.msg);
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 		return rc;
 	}
 	switch (c) {
@@ -481,7 +482,7 @@ static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, s
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jfh", sw_flows_longopts, NULL)) != -1)
+	while ((c = sw_cli_getopt(argc, argv, "jfh", sw_flows_longopts, "segwatch flows")) != -1)
 		if ((rc = sw_flows_opt(c, a, q, now)) != SW_EXIT_OK)
 			return rc;
 	if (a->json && a->count) {
@@ -509,7 +510,7 @@ int sw_cmd_flows(int argc, char **argv)
 	if (rc == SW_EXIT_OK)
 		rc = sw_cli_policy_load_opt(a.policy_path, &p);
 	if (rc == SW_EXIT_OK && (rc = sw_query_compile(run.q, p, a.policy_path, &err)) != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	if (rc == SW_EXIT_OK) {
 		run.verdicts = p != NULL;
 		rc = sw_flows_read(&run, &a);

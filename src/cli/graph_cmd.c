@@ -19,6 +19,7 @@
 #include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 
@@ -53,7 +54,8 @@ static void sw_graph_usage(FILE *out)
 		"  -o FILE         write to FILE instead of standard output\n"
 		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n\n"
 		"example: the last two hours of the agent's history, as a page\n"
-		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n");
+		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n"
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static void sw_report_usage(FILE *out)
@@ -75,7 +77,9 @@ static void sw_report_usage(FILE *out)
 		"               (--since OLD, naming an existing file, still means this)\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n\n"
 		"example: the last two hours of the agent's history against a policy\n"
-		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n");
+		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
+		SW_HELP_EXIT "  0  done: no violations\n"
+		"  1  violations: edges the policy does not allow\n" SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static const struct option sw_graph_longopts[] = {
@@ -94,10 +98,12 @@ static const struct option sw_graph_longopts[] = {
 /* Options of both commands; -1 to go on, an exit code otherwise. */
 static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const char *cmd)
 {
+	char who[32];
 	int c;
 
+	snprintf(who, sizeof(who), "segwatch %s", cmd);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jho:", sw_graph_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jho:", sw_graph_longopts, who)) != -1) {
 		if (c == 'g')
 			a->group_by = optarg;
 		else if (c == 'P')
@@ -142,7 +148,7 @@ static int sw_graph_window(struct sw_graph_args *a, const char *cmd, bool since_
 	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &a->since_us,
 				  &a->until_us, &err) == SW_EXIT_OK)
 		return -1;
-	fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+	fprintf(stderr, "segwatch %s: %s\n", cmd, SW_MSG(err.msg));
 	return err.code;
 }
 
@@ -174,7 +180,7 @@ static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char 
 		g = NULL;
 	}
 	if (!g)
-		fprintf(stderr, "segwatch %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "segwatch %s: %s\n", cmd, SW_MSG(err.msg));
 	return g;
 }
 
@@ -184,7 +190,7 @@ static FILE *sw_graph_out_open(const char *path, int *rc)
 
 	*rc = SW_EXIT_OK;
 	if (!f) {
-		fprintf(stderr, "segwatch: %s: cannot write: %m\n", path);
+		fprintf(stderr, "segwatch: %s: cannot write: %m\n", SW_CELL(path));
 		*rc = SW_EXIT_RUNTIME;
 	}
 	return f;
@@ -229,8 +235,8 @@ static int sw_graph_emit(const struct sw_graph *g, const char *format, const cha
 
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "dot") &&
 	    strcmp(format, "html")) {
-		fprintf(stderr, "segwatch graph: unknown format \"%s\" (table, json, dot, html)\n",
-			format);
+		fprintf(stderr, "segwatch graph: unknown format %s (table, json, dot, html)\n",
+			SW_QUOTE(format));
 		return SW_EXIT_USAGE;
 	}
 	if (!(f = sw_graph_out_open(path, &rc)))
@@ -316,14 +322,14 @@ static void sw_report_kernel(FILE *out)
 	if (!sw_nft_table_exists(SW_COMPILE_TABLE))
 		return;
 	if (sw_nft_read_counters(SW_COMPILE_TABLE, SW_COMPILE_CHAIN, &c, &n, &err) != SW_EXIT_OK) {
-		fprintf(out, "\nkernel: cannot read the applied ruleset's counters: %s\n", err.msg);
+		fprintf(out, "\nkernel: cannot read the applied ruleset's counters: %s\n", SW_MSG(err.msg));
 		return;
 	}
 	fprintf(out, "\nkernel (table inet %s, counters since it was applied):\n", SW_COMPILE_TABLE);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].packets)
 			fprintf(out, "  %10llu packets  %s\n", (unsigned long long)c[i].packets,
-				c[i].comment);
+				SW_CELL(c[i].comment));
 	free(c);
 }
 

@@ -14,6 +14,7 @@
 #include <segwatch/clock.h>
 #include <segwatch/learn.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 
@@ -48,8 +49,8 @@ static void sw_learn_usage(FILE *out)
 		"      --enforce       mode enforce instead of monitor\n"
 		"  -h, --help\n\n"
 		"example: learn from the last two hours of the agent's history\n"
-		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n\n"
-		"exit codes: 0 done, 2 usage error or bad flows file, 3 runtime failure\n");
+		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static int sw_learn_write(const char *path, json_t *doc)
@@ -57,7 +58,7 @@ static int sw_learn_write(const char *path, json_t *doc)
 	int rc = doc && json_dump_file(doc, path, JSON_INDENT(2)) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s: cannot write\n", path);
+		fprintf(stderr, "segwatch: %s: cannot write\n", SW_CELL(path));
 	return rc;
 }
 
@@ -94,7 +95,8 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 		(unsigned long long)st->flows, (unsigned long long)st->learned,
 		(unsigned long long)st->unanswered);
 	if (unanswered && json_array_size(unanswered)) {
-		char *s = json_dumps(unanswered, JSON_INDENT(2));
+		/* for people: \uNNNN for everything not ASCII, bidi controls included */
+		char *s = json_dumps(unanswered, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 
 		fprintf(stderr, "not learned:\n%s\n", s ? s : "");
 		free(s);
@@ -113,7 +115,7 @@ int sw_cmd_learn(int argc, char **argv)
 	int c, rc = SW_EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", sw_learn_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "o:h", sw_learn_longopts, "segwatch learn")) != -1) {
 		switch (c) {
 		case 'o': a.policy_out = optarg; break;
 		case 'b': a.baseline_out = optarg; break;
@@ -132,7 +134,7 @@ int sw_cmd_learn(int argc, char **argv)
 	}
 	if (sw_query_window_parse(a.since, a.until, sw_clock_wall_us(), &since_us, &until_us,
 				  &err) != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch learn: %s\n", err.msg);
+		fprintf(stderr, "segwatch learn: %s\n", SW_MSG(err.msg));
 		return err.code;
 	}
 	if (!(l = sw_learn_alloc(a.group_by)))
@@ -140,7 +142,7 @@ int sw_cmd_learn(int argc, char **argv)
 	rc = sw_learn_load_window(l, (const char *const *)argv + optind, (size_t)(argc - optind),
 				  since_us, until_us, &err);
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	else
 		rc = sw_learn_emit(&a, l);
 	sw_learn_free(l);

@@ -18,6 +18,7 @@
 #include <segwatch/nft.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 #include "identity.h"
@@ -35,8 +36,32 @@ struct sw_policy_args {
 	bool watch;
 	bool cut;	/* apply: end open connections the policy denies */
 	bool payload;	/* compile: libnftnl's view of the rules instead of the script */
+	unsigned seen;	/* SW_PO_* options given, checked against the verb */
 	struct sw_identity_opts id;
 	struct sw_compile_opts copts;
+};
+
+/* Options by kind, and which verbs take them: any other is refused. */
+enum {
+	SW_PO_JSON = 1 << 0,
+	SW_PO_FLOWS = 1 << 1,	/* --flows, --since, --until */
+	SW_PO_IDENTITY = 1 << 2,
+	SW_PO_LOG_GROUP = 1 << 3,
+	SW_PO_WATCH = 1 << 4,	/* --watch, --cut */
+	SW_PO_PAYLOAD = 1 << 5,
+};
+
+static const struct sw_policy_verb {
+	const char *name;
+	bool file;		/* takes a policy FILE */
+	unsigned opts;		/* SW_PO_* it accepts */
+} sw_policy_verbs[] = {
+	{ "check", true, SW_PO_JSON },
+	{ "compile", true, SW_PO_IDENTITY | SW_PO_LOG_GROUP | SW_PO_PAYLOAD },
+	{ "apply", true, SW_PO_IDENTITY | SW_PO_LOG_GROUP | SW_PO_WATCH },
+	{ "status", false, SW_PO_JSON },
+	{ "remove", false, 0 },
+	{ "test", true, SW_PO_JSON | SW_PO_FLOWS | SW_PO_IDENTITY },
 };
 
 static void sw_policy_usage(FILE *out)
@@ -76,21 +101,10 @@ static void sw_policy_usage(FILE *out)
 		"  -j, --json             JSON output\n"
 		"  -h, --help             this text\n\n"
 		"docs/policy.md describes the language.\n"
-		"exit codes: 0 done; 1 test: some recorded connections would be denied;\n"
-		"            2 usage error or policy errors; 3 runtime failure (netlink, permissions)\n",
+		SW_HELP_EXIT SW_HELP_EXIT_0
+		"  1  test: some recorded connections would be denied\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3,
 		SW_COMPILE_LOG_GROUP);
-}
-
-static int sw_policy_check(const struct sw_policy_args *a)
-{
-	struct sw_policy *p = NULL;
-	int rc = sw_cli_policy_load(a->file, &p);
-
-	if (rc == SW_EXIT_OK)
-		printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", a->file, p->n_groups,
-		       p->n_rules, sw_pol_action_name(p->default_action), sw_pol_mode_name(p->mode));
-	sw_policy_free(p);
-	return rc;
 }
 
 /* Load, resolve today's workloads (@id stays open for the caller), compile. */
@@ -104,10 +118,12 @@ static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
 	if (rc != SW_EXIT_OK)
 		return rc;
 	rc = sw_identity_open(id, &a->id, &err);
-	if (rc == SW_EXIT_OK)
+	if (rc == SW_EXIT_OK) {
+		sw_policy_warn_empty_groups(*p, sw_identity_registry(*id));
 		rc = sw_policy_compile(*p, sw_identity_registry(*id), &a->copts, plan, &err);
+	}
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	return rc;
 }
 
@@ -123,7 +139,7 @@ static int sw_policy_compile_cmd(const struct sw_policy_args *a)
 
 		rc = sw_nft_payload(&plan, stdout, &err);
 		if (rc != SW_EXIT_OK)
-			fprintf(stderr, "segwatch: %s\n", err.msg);
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	} else if (rc == SW_EXIT_OK) {
 		rc = sw_nft_render(&plan, stdout) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 	}
@@ -152,14 +168,14 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 		rc = sw_enforcer_apply(e, p, a->file, sw_identity_registry(id), &rep, &err);
 		if (rc != SW_EXIT_OK)
 			fprintf(stderr, "segwatch: %s: not applied, the previous ruleset is still in force: %s\n",
-				a->file, err.msg);
+				SW_CELL(a->file), SW_MSG(err.msg));
 	} else if (err.msg[0]) {
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 	}
 	if (rc != SW_EXIT_OK)
 		goto out;
 	printf("applied %s (policy \"%s\", mode %s): table inet %s, %zu sets (%zu elements), %zu rules, "
-	       "in %.1f ms\n%s\n", a->file, p->name ? p->name : "", sw_pol_mode_name(p->mode),
+	       "in %.1f ms\n%s\n", SW_CELL(a->file), SW_CELL(p->name), sw_pol_mode_name(p->mode),
 	       sw_enforcer_plan(e)->table, rep.sets, rep.elements, rep.rules, rep.ms, brnf);
 	if (a->cut)
 		rc = sw_policy_cut(p, sw_identity_registry(id));
@@ -176,12 +192,16 @@ out:
 static int sw_policy_remove(void)
 {
 	struct sw_err err = { 0 };
+	bool was = sw_nft_table_exists(SW_COMPILE_TABLE); /* false too when it cannot be asked */
 	int rc = sw_nft_remove(SW_COMPILE_TABLE, &err);
 
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", err.msg);
-	else
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+	else if (was)
 		printf("removed table inet %s\n", SW_COMPILE_TABLE);
+	else
+		printf("nothing to remove: no segwatch policy is applied (table inet %s absent)\n",
+		       SW_COMPILE_TABLE);
 	return rc;
 }
 
@@ -212,9 +232,15 @@ static int sw_policy_test(const struct sw_policy_args *a)
 		fprintf(stderr, "segwatch policy test: --flows FILE is required\n");
 		return SW_EXIT_USAGE;
 	}
+	for (size_t i = 0; i < a->n_flows; i++)
+		if ((rc = sw_cli_input_check("segwatch policy test", a->flows[i])) != SW_EXIT_OK)
+			return rc;
+	for (size_t i = 0; i < a->id.n_inventories; i++)
+		if ((rc = sw_cli_input_check("segwatch policy test", a->id.inventories[i])) != SW_EXIT_OK)
+			return rc;
 	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &in.since_us,
 				  &in.until_us, &err) != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch policy test: %s\n", err.msg);
+		fprintf(stderr, "segwatch policy test: %s\n", SW_MSG(err.msg));
 		return err.code;
 	}
 	in.is_capture = a->n_flows == 1 && sw_is_capture_file(a->flows[0]);
@@ -248,7 +274,12 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", sw_policy_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jh", sw_policy_longopts, "segwatch policy")) != -1) {
+		a->seen |= c == 'j' ? SW_PO_JSON :
+			   c == SW_OPT_FLOWS || c == SW_OPT_SINCE || c == SW_OPT_UNTIL ? SW_PO_FLOWS :
+			   c == SW_OPT_LOG_GROUP ? SW_PO_LOG_GROUP :
+			   c == SW_OPT_WATCH || c == SW_OPT_CUT ? SW_PO_WATCH :
+			   c == SW_OPT_PAYLOAD ? SW_PO_PAYLOAD : c == 'h' || c == '?' ? 0 : SW_PO_IDENTITY;
 		if (c == 'j')
 			a->json = true;
 		else if (c == 'h')
@@ -282,15 +313,44 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 	if (optind < argc)
 		a->file = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "segwatch policy: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "segwatch policy: unexpected argument %s\n", SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
 	return -1;
 }
 
+/* The verb's entry, after checking its FILE and options; NULL (said why) when wrong. */
+static const struct sw_policy_verb *sw_policy_verb_check(const struct sw_policy_args *a)
+{
+	const struct sw_policy_verb *v = NULL;
+
+	for (size_t i = 0; i < sizeof(sw_policy_verbs) / sizeof(sw_policy_verbs[0]); i++)
+		if (strcmp(a->verb, sw_policy_verbs[i].name) == 0)
+			v = &sw_policy_verbs[i];
+	if (!v) {
+		fprintf(stderr, "segwatch policy: unknown verb %s (check, compile, apply, status, "
+			"remove, test)\n", SW_QUOTE(a->verb));
+		return NULL;
+	}
+	if (v->file && !a->file) {
+		fprintf(stderr, "segwatch policy %s: a policy FILE is required\n", v->name);
+		return NULL;
+	}
+	if (!v->file && a->file) {
+		fprintf(stderr, "segwatch policy %s: unexpected argument %s\n", v->name,
+			SW_QUOTE(a->file));
+		return NULL;
+	}
+	if (a->seen & ~v->opts) {
+		fprintf(stderr, "segwatch policy %s: an option given is not one of %s's (see "
+			"segwatch policy --help)\n", v->name, v->name);
+		return NULL;
+	}
+	return v;
+}
+
 int sw_cmd_policy(int argc, char **argv)
 {
-	static const char *const with_file[] = { "check", "compile", "apply", "test" };
 	struct sw_policy_args a = { .id = { .kernel = true } };
 	int rc;
 
@@ -302,13 +362,10 @@ int sw_cmd_policy(int argc, char **argv)
 		sw_policy_usage(stderr);
 		return SW_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(with_file) / sizeof(with_file[0]); i++)
-		if (strcmp(a.verb, with_file[i]) == 0 && !a.file) {
-			fprintf(stderr, "segwatch policy %s: a policy FILE is required\n", a.verb);
-			return SW_EXIT_USAGE;
-		}
+	if (!sw_policy_verb_check(&a))
+		return SW_EXIT_USAGE;
 	if (strcmp(a.verb, "check") == 0)
-		return sw_policy_check(&a);
+		return sw_policy_check_file(a.file, a.json);
 	if (strcmp(a.verb, "compile") == 0)
 		return sw_policy_compile_cmd(&a);
 	if (strcmp(a.verb, "apply") == 0)
@@ -317,9 +374,5 @@ int sw_cmd_policy(int argc, char **argv)
 		return sw_policy_status_show(a.json);
 	if (strcmp(a.verb, "remove") == 0)
 		return sw_policy_remove();
-	if (strcmp(a.verb, "test") == 0)
-		return sw_policy_test(&a);
-	fprintf(stderr, "segwatch policy: unknown verb \"%s\" (check, compile, apply, status, remove, test)\n",
-		a.verb);
-	return SW_EXIT_USAGE;
+	return sw_policy_test(&a);
 }

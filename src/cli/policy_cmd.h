@@ -30,6 +30,19 @@ int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_
 struct sw_registry;
 int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg);
 
+/*
+ * policy_check.c: check @file and print its diagnostics, as text on stderr or
+ * as one JSON document on stdout (docs/policy.md); SW_EXIT_USAGE on errors.
+ */
+int sw_policy_check_file(const char *file, bool as_json);
+
+/*
+ * policy_check.c: warn on stderr about each group (without CIDRs) that
+ * selects no running workload of @reg, and when that is all of them; returns
+ * how many.
+ */
+size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_registry *reg);
+
 /* policy_status.c: the applied ruleset as the kernel holds it. */
 int sw_policy_status_show(bool as_json);
 

@@ -4,6 +4,7 @@
 
 #include <segwatch/conntrack.h>
 #include <segwatch/enforce.h>
+#include <segwatch/text.h>
 
 #include "policy_cmd.h"
 
@@ -15,7 +16,7 @@ int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg)
 
 	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: the policy is applied, but open connections it denies "
-				"were not ended: %s\n", err.msg);
+				"were not ended: %s\n", SW_MSG(err.msg));
 		return rc;
 	}
 	printf("cut %llu open connections the policy denies (%llu tracked, %llu ended on their own)\n",

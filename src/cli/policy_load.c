@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include <segwatch/policy.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 
@@ -12,7 +13,7 @@ static int sw_policy_report_diags(const char *file, const struct sw_pol_diags *d
 	char buf[1024];
 
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", sw_pol_diag_format(file, &d->v[i], buf, sizeof(buf)));
+		fprintf(stderr, "%s\n", SW_MSG(sw_pol_diag_format(file, &d->v[i], buf, sizeof(buf))));
 	if (rc == SW_EXIT_OK && d->n_errors)
 		rc = SW_EXIT_USAGE;
 	return rc;

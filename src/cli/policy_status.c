@@ -16,6 +16,7 @@
 #include <segwatch/nft.h>
 
 #include <segwatch/enforce.h>
+#include <segwatch/text.h>
 
 #include "policy_cmd.h"
 
@@ -104,9 +105,10 @@ static void sw_status_text(const struct sw_applied *ap, bool known, const char *
 			   const struct sw_nft_set_info *sets, size_t n_sets)
 {
 	if (known)
-		printf("policy \"%s\" (mode %s, %s rules, %s groups)%s%s%s%s\n", ap->name, ap->mode,
-		       ap->rules, ap->groups, ap->applied[0] ? ", applied " : "", ap->applied,
-		       ap->file[0] ? " from " : "", ap->file);
+		printf("policy %s (mode %s, %s rules, %s groups)%s%s%s%s\n",
+		       SW_QUOTE(ap->name), SW_CELL(ap->mode),
+		       SW_CELL(ap->rules), SW_CELL(ap->groups), ap->applied[0] ? ", applied " : "",
+		       SW_CELL(ap->applied), ap->file[0] ? " from " : "", SW_CELL(ap->file));
 	else
 		printf("policy: unknown (the table has no segwatch comment)\n");
 	printf("table inet %s, chain %s: %zu rules\n%s\n\n%12s %14s  %-6s %-8s %s\n", SW_COMPILE_TABLE,
@@ -114,10 +116,10 @@ static void sw_status_text(const struct sw_applied *ap, bool known, const char *
 	for (size_t i = 0; i < n; i++)
 		printf("%12llu %14llu  %-6s %-8s %s\n", (unsigned long long)rc[i].packets,
 		       (unsigned long long)rc[i].bytes, sw_family_name(rc[i].family),
-		       rc[i].action[0] ? rc[i].action : "-", rc[i].comment);
+		       rc[i].action[0] ? SW_CELL(rc[i].action) : "-", SW_CELL(rc[i].comment));
 	printf("\n%-32s %8s\n", "SET", "ELEMENTS");
 	for (size_t i = 0; i < n_sets; i++)
-		printf("%-32s %8llu\n", sets[i].name, (unsigned long long)sets[i].elements);
+		printf("%-32s %8llu\n", SW_CELL(sets[i].name), (unsigned long long)sets[i].elements);
 }
 
 int sw_policy_status_show(bool as_json)
@@ -144,7 +146,7 @@ int sw_policy_status_show(bool as_json)
 	if (rc == SW_EXIT_OK)
 		rc = sw_nft_read_sets(SW_COMPILE_TABLE, &sets, &n_sets, &err);
 	if (rc != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 		free(rc_list);
 		return rc;
 	}

@@ -243,10 +243,10 @@ static void sw_test_print(const struct sw_test_tally *t, bool as_json)
 	       (unsigned long long)t->unmanaged);
 	json_array_foreach(t->denied, i, d)
 		printf("  denied by %-16s %s -> %s %s/%lld (%lld flows)\n",
-		       json_string_value(json_object_get(d, "rule")),
-		       json_string_value(json_object_get(d, "src")),
-		       json_string_value(json_object_get(d, "dst")),
-		       json_string_value(json_object_get(d, "proto")),
+		       SW_CELL(json_string_value(json_object_get(d, "rule"))),
+		       SW_CELL(json_string_value(json_object_get(d, "src"))),
+		       SW_CELL(json_string_value(json_object_get(d, "dst"))),
+		       SW_CELL(json_string_value(json_object_get(d, "proto"))),
 		       (long long)json_integer_value(json_object_get(d, "dport")),
 		       (long long)json_integer_value(json_object_get(d, "flows")));
 }
@@ -263,7 +263,7 @@ int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_
 		ok = in->is_capture ? sw_judge_pcap(p, in->paths[0], win, id, &t, why, sizeof(why)) :
 				      sw_judge_files(p, in->paths, in->n_paths, win, &t, why, sizeof(why));
 	if (!ok) {
-		fprintf(stderr, "segwatch: %s\n", why[0] ? why : "out of memory");
+		fprintf(stderr, "segwatch: %s\n", why[0] ? SW_MSG(why) : "out of memory");
 		json_decref(t.denied);
 		json_decref(t.index);
 		return SW_EXIT_USAGE;

@@ -10,6 +10,7 @@
 
 #include <segwatch/clock.h>
 #include <segwatch/enforce.h>
+#include <segwatch/text.h>
 
 #include "identity.h"
 #include "policy_cmd.h"
@@ -30,7 +31,7 @@ static void sw_watch_print(const struct sw_enforcer *e, const struct sw_enforce_
 	printf("membership: %zu sets, +%zu -%zu elements, one batch in %.2f ms\n", rep->sets_changed,
 	       rep->added, rep->removed, rep->ms);
 	for (size_t i = 0; i < n; i++)
-		printf("  set %s: +%zu -%zu\n", ch[i].set, ch[i].added, ch[i].removed);
+		printf("  set %s: +%zu -%zu\n", SW_CELL(ch[i].set), ch[i].added, ch[i].removed);
 	fflush(stdout);
 }
 
@@ -50,7 +51,7 @@ int sw_policy_watch(struct sw_enforcer *e, struct sw_identity *id)
 		sw_identity_poll(id, NULL, sw_clock_wall_us());
 		rc = sw_enforcer_sync(e, sw_identity_registry(id), &changed, &rep, &err);
 		if (rc != SW_EXIT_OK)
-			fprintf(stderr, "segwatch: membership update failed: %s\n", err.msg);
+			fprintf(stderr, "segwatch: membership update failed: %s\n", SW_MSG(err.msg));
 		else if (changed)
 			sw_watch_print(e, &rep);
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <segwatch/report.h>
+#include <segwatch/text.h>
 
 #include "cli.h"
 #include <segwatch/engine.h>
@@ -28,7 +29,7 @@ static void sw_workloads_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"  -j, --json             JSON (docs/workloads.md) instead of a table\n"
 		"  -h, --help             this text\n\n"
-		"exit codes: 0 done, 2 usage error or bad inventory file, 3 runtime failure\n");
+		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static json_t *sw_workload_json(const struct sw_workload *w)
@@ -105,23 +106,27 @@ static void sw_workloads_text(json_t *list)
 
 	printf("%-32s %-10s %-34s %-14s %s\n", "NAME", "SOURCE", "ADDRESSES", "INTERFACE", "LABELS");
 	json_array_foreach(list, i, w) {
-		char addrs[256] = "", labels[512] = "";
+		char addrs[256] = "", labels[1024] = "", kv[512];
 		const char *key;
-		json_t *v;
+		json_t *v, *ifc = json_object_get(w, "interface");
 		size_t j, n = 0;
 
 		json_array_foreach(json_object_get(w, "ips"), j, v)
 			n += (size_t)snprintf(addrs + n, n < sizeof(addrs) ? sizeof(addrs) - n : 0,
 					      "%s%s", j ? "," : "", json_string_value(v));
 		n = 0;
-		json_object_foreach(json_object_get(w, "labels"), key, v)
-			n += (size_t)snprintf(labels + n, n < sizeof(labels) ? sizeof(labels) - n : 0,
-					      "%s%s=%s", n ? "," : "", key, json_string_value(v));
-		printf("%-32s %-10s %-34s %-14s %s\n", json_string_value(json_object_get(w, "name")),
+		json_object_foreach(json_object_get(w, "labels"), key, v) {
+			snprintf(kv, sizeof(kv), "%s", SW_CELL(key));
+			n += n < sizeof(labels) ? (size_t)snprintf(labels + n, sizeof(labels) - n,
+								   "%s%s=", n ? "," : "", kv) : 0;
+			if (n < sizeof(labels))
+				n += sw_text_escape_len(labels + n, sizeof(labels) - n,
+							json_string_value(v));
+		}
+		printf("%-32s %-10s %-34s %-14s %s\n",
+		       SW_CELL(json_string_value(json_object_get(w, "name"))),
 		       json_string_value(json_object_get(w, "source")), addrs,
-		       json_object_get(w, "interface") ?
-			       json_string_value(json_object_get(w, "interface")) : "-",
-		       labels);
+		       ifc ? SW_CELL(json_string_value(ifc)) : "-", labels);
 	}
 }
 
@@ -142,7 +147,7 @@ int sw_cmd_workloads(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", sw_workloads_longopts, NULL)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jh", sw_workloads_longopts, "segwatch workloads")) != -1) {
 		if (c == 'j')
 			a.json = true;
 		else if (c == 'h')
@@ -151,12 +156,13 @@ int sw_cmd_workloads(int argc, char **argv)
 			return sw_workloads_usage(stderr), SW_EXIT_USAGE;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "segwatch workloads: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "segwatch workloads: unexpected argument %s\n",
+			SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
 	rc = sw_identity_open(&id, &a.id, &err);
 	if (rc != SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s\n", err.msg);
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 		return rc;
 	}
 	list = json_array();
@@ -175,7 +181,7 @@ int sw_cmd_workloads(int argc, char **argv)
 	} else {
 		sw_workloads_text(list);
 		if (!st.engine_connected && st.engine_error[0])
-			fprintf(stderr, "note: no container engine: %s\n", st.engine_error);
+			fprintf(stderr, "note: no container engine: %s\n", SW_MSG(st.engine_error));
 		json_decref(list);
 	}
 	sw_identity_close(id);

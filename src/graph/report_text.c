@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include <segwatch/text.h>
+
 #include "internal.h"
 
 static unsigned long long sw_ull(json_t *o, const char *key)
@@ -19,8 +21,9 @@ static const char *sw_s(json_t *o, const char *key)
 static void sw_report_rule(json_t *e, FILE *out)
 {
 	if (json_object_get(e, "rule"))
-		fprintf(out, " by %s%s%s%s", sw_s(e, "rule"), json_object_get(e, "rule_name") ? " (" : "",
-			sw_s(e, "rule_name"), json_object_get(e, "rule_name") ? ")" : "");
+		fprintf(out, " by %s%s%s%s", SW_CELL(sw_s(e, "rule")),
+			json_object_get(e, "rule_name") ? " (" : "", SW_CELL(sw_s(e, "rule_name")),
+			json_object_get(e, "rule_name") ? ")" : "");
 	fputc('\n', out);
 }
 
@@ -30,12 +33,12 @@ static void sw_report_edge_line(json_t *e, FILE *out)
 	json_t *t = json_object_get(e, "icmp_type");
 
 	if (t)
-		snprintf(port, sizeof(port), "%s type %lld", sw_s(e, "proto"), json_integer_value(t));
+		snprintf(port, sizeof(port), "%s type %lld", SW_CELL(sw_s(e, "proto")), json_integer_value(t));
 	else
-		snprintf(port, sizeof(port), "%s/%lld", sw_s(e, "proto"),
+		snprintf(port, sizeof(port), "%s/%lld", SW_CELL(sw_s(e, "proto")),
 			 json_integer_value(json_object_get(e, "port")));
-	fprintf(out, "  %s -> %s %s (%llu flows)", sw_s(e, "src_name"), sw_s(e, "dst_name"), port,
-		sw_ull(e, "flows"));
+	fprintf(out, "  %s -> %s %s (%llu flows)", SW_CELL(sw_s(e, "src_name")),
+		SW_CELL(sw_s(e, "dst_name")), port, sw_ull(e, "flows"));
 	sw_report_rule(e, out);
 }
 
@@ -62,8 +65,8 @@ static void sw_report_port_run(json_t *list, size_t from, size_t to, FILE *out)
 		lo = port < lo ? port : lo;
 		hi = port > hi ? port : hi;
 	}
-	fprintf(out, "  %s -> %s %s, %zu ports %llu-%llu (%llu flows)", sw_s(e, "src_name"),
-		sw_s(e, "dst_name"), sw_s(e, "proto"), to - from, lo, hi, flows);
+	fprintf(out, "  %s -> %s %s, %zu ports %llu-%llu (%llu flows)", SW_CELL(sw_s(e, "src_name")),
+		SW_CELL(sw_s(e, "dst_name")), SW_CELL(sw_s(e, "proto")), to - from, lo, hi, flows);
 	sw_report_rule(e, out);
 }
 
@@ -131,9 +134,9 @@ static void sw_report_completeness_write(json_t *c, FILE *out)
 /* "/rules/2 (name)" or "default" */
 static void sw_report_klog_rule(json_t *o, FILE *out)
 {
-	fputs(sw_s(o, "rule"), out);
+	sw_text_fputs(sw_s(o, "rule"), out);
 	if (json_object_get(o, "rule_name"))
-		fprintf(out, " (%s)", sw_s(o, "rule_name"));
+		fprintf(out, " (%s)", SW_CELL(sw_s(o, "rule_name")));
 }
 
 /* "1 port (tcp/5432)", "200 ports (tcp 1-200)", "3 ICMP types" */
@@ -145,7 +148,7 @@ static void sw_report_klog_targets(json_t *o, FILE *out)
 
 	fprintf(out, "%llu port%s (", n, n == 1 ? "" : "s");
 	json_array_foreach(protos, i, p)
-		fprintf(out, "%s%s", i ? "+" : "", json_string_value(p));
+		fprintf(out, "%s%s", i ? "+" : "", SW_CELL(json_string_value(p)));
 	if (json_object_get(o, "port_min"))
 		fprintf(out, lo == hi ? " %llu" : " %llu-%llu", lo, hi);
 	fputc(')', out);
@@ -162,14 +165,14 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 	fprintf(out, "kernel log (NFLOG): %llu packets dropped (enforce), %llu packets monitor "
 		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_ull(k, "monitor"));
 	json_array_foreach(json_object_get(k, "by_rule"), i, o) {
-		fprintf(out, "%s    %-7s %10llu packets  ", i ? "" : "  by rule:\n", sw_s(o, "action"),
-			sw_ull(o, "packets"));
+		fprintf(out, "%s    %-7s %10llu packets  ", i ? "" : "  by rule:\n",
+			SW_CELL(sw_s(o, "action")), sw_ull(o, "packets"));
 		sw_report_klog_rule(o, out);
 		fputc('\n', out);
 	}
 	json_array_foreach(json_object_get(k, "peers"), i, o) {
 		fprintf(out, "%s    %s -> %s: %llu packets, ", i ? "" : "  top endpoint pairs:\n",
-			sw_s(o, "src_name"), sw_s(o, "dst_name"), sw_ull(o, "packets"));
+			SW_CELL(sw_s(o, "src_name")), SW_CELL(sw_s(o, "dst_name")), sw_ull(o, "packets"));
 		sw_report_klog_targets(o, out);
 		fprintf(out, ", %s by ", strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
 		sw_report_klog_rule(o, out);
@@ -186,7 +189,8 @@ void sw_graph_report_write(json_t *r, FILE *out)
 	size_t i;
 
 	fprintf(out, "policy %s: %llu edges: %llu allowed, %llu violation, %llu monitor "
-		     "(would be denied), %llu unmanaged\n", sw_s(r, "policy")[0] ? sw_s(r, "policy") : "-",
+		     "(would be denied), %llu unmanaged\n",
+		sw_s(r, "policy")[0] ? SW_CELL(sw_s(r, "policy")) : "-",
 		sw_ull(s, "edges"), sw_ull(s, "allowed"), sw_ull(s, "violation"),
 		sw_ull(s, "monitor"), sw_ull(s, "unmanaged"));
 	sw_report_list(json_object_get(edges, "violation"), "violation", out);
@@ -208,7 +212,8 @@ void sw_graph_report_write(json_t *r, FILE *out)
 		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", out);
 	}
 	json_array_foreach(json_object_get(r, "unused_rules"), i, u)
-		fprintf(out, "%s%s%s%s%s\n", i ? "  " : "allow rules never used:\n  ", sw_s(u, "rule"),
-			json_object_get(u, "rule_name") ? " (" : "", sw_s(u, "rule_name"),
+		fprintf(out, "%s%s%s%s%s\n", i ? "  " : "allow rules never used:\n  ",
+			SW_CELL(sw_s(u, "rule")),
+			json_object_get(u, "rule_name") ? " (" : "", SW_CELL(sw_s(u, "rule_name")),
 			json_object_get(u, "rule_name") ? ")" : "");
 }

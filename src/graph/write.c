@@ -6,16 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/text.h>
+
 #include "internal.h"
 
 static void sw_edge_port(const struct sw_gedge *e, char *buf, size_t len)
 {
+	const char *proto = e->proto;
+
 	if (e->icmp)
-		snprintf(buf, len, "%s type %u", e->proto, e->port);
+		snprintf(buf, len, "%s type %u", proto, e->port);
 	else if (e->port)
-		snprintf(buf, len, "%s/%u", e->proto, e->port);
+		snprintf(buf, len, "%s/%u", proto, e->port);
 	else
-		snprintf(buf, len, "%s", e->proto);
+		snprintf(buf, len, "%s", proto);
 }
 
 void sw_graph_write_table(const struct sw_graph *g, FILE *out)
@@ -32,7 +36,8 @@ void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 
 		sw_edge_port(e, port, sizeof(port));
 		fprintf(out, "%-28s %-28s %-14s %6llu %5llu %5llu %5llu %5llu %9llu %9llu  %s%s%s\n",
-			sw_graph_node_label(g, e->src), sw_graph_node_label(g, e->dst), port,
+			SW_CELL(sw_graph_node_label(g, e->src)),
+			SW_CELL(sw_graph_node_label(g, e->dst)), SW_CELL(port),
 			(unsigned long long)e->flows,
 			(unsigned long long)e->state[SW_GS_ESTABLISHED],
 			(unsigned long long)e->state[SW_GS_ATTEMPTED],
@@ -40,22 +45,34 @@ void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 			(unsigned long long)e->state[SW_GS_CLOSED],
 			(unsigned long long)e->fwd_bytes, (unsigned long long)e->rev_bytes,
 			e->verdict ? sw_graph_verdict_name(e->verdict) : "-",
-			e->rule ? " " : "", e->rule ? (e->rule_name ?: e->rule) : "");
+			e->rule ? " " : "", e->rule ? SW_CELL(e->rule_name ?: e->rule) : "");
 	}
 	fprintf(out, "%zu nodes, %zu edges\n", sw_graph_n_nodes(g), g->n_edges);
 	free(o);
 }
 
-/* A dot double-quoted string. */
+/*
+ * A dot double-quoted string: escaped for terminals first (the escaping is
+ * one-to-one, so node ids stay distinct), then for dot (backslash and quote).
+ */
 static void sw_dot_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s == '\n' ? ' ' : *s, out);
+	char *esc = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&esc, &len);
+
+	if (m) {
+		sw_text_fputs(s, m);
+		fclose(m);
 	}
 	fputc('"', out);
+	for (const char *p = esc ? esc : ""; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+	free(esc);
 }
 
 static const char *sw_dot_fill(json_t *node)
@@ -89,7 +106,7 @@ static const char *sw_dot_colour(enum sw_graph_verdict v)
 void sw_graph_write_dot(const struct sw_graph *g, FILE *out)
 {
 	size_t *on = sw_graph_order(g, false), *oe = sw_graph_order(g, true);
-	char port[32];
+	char port[32], label[64];
 
 	fprintf(out, "digraph segwatch {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\"];\n");
 	for (size_t i = 0; on && oe && i < json_array_size(g->nodes); i++) {
@@ -109,8 +126,10 @@ void sw_graph_write_dot(const struct sw_graph *g, FILE *out)
 		sw_dot_str(out, sw_graph_node_id(g, e->src));
 		fputs(" -> ", out);
 		sw_dot_str(out, sw_graph_node_id(g, e->dst));
-		fprintf(out, " [label=\"%s (%llu)\", color=\"%s\"];\n", port,
-			(unsigned long long)e->flows, sw_dot_colour(e->verdict));
+		snprintf(label, sizeof(label), "%s (%llu)", port, (unsigned long long)e->flows);
+		fputs(" [label=", out);
+		sw_dot_str(out, label);
+		fprintf(out, ", color=\"%s\"];\n", sw_dot_colour(e->verdict));
 	}
 	fputs("}\n", out);
 	free(on);

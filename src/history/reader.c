@@ -377,8 +377,8 @@ int sw_history_reader_open(struct sw_history_reader **out, const char *const *pa
 		struct stat st;
 
 		if (stat(paths[i], &st) < 0)
-			rc = sw_err_set(err, errno == ENOENT ? SW_EXIT_USAGE : SW_EXIT_RUNTIME,
-					"%s: %s", paths[i], strerror(errno));
+			rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", paths[i],
+					strerror(errno)); /* missing or not: docs/exit-codes.md */
 		else if (S_ISDIR(st.st_mode))
 			rc = sw_hist_dir_add(r, paths[i], err);
 		else

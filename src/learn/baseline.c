@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* baseline.c - the baseline document (docs/alerts.md) as a sorted edge array for lookups. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,14 +131,20 @@ int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_
 {
 	json_error_t jerr;
 	struct sw_json_err_text why;
-	json_t *doc = json_load_file(path, 0, &jerr);
-	char *text;
+	FILE *f = fopen(path, "rb");
+	json_t *doc;
+	char *text, name[256];
 	int ret;
 
 	*out = NULL;
+	sw_text_escape(name, sizeof(name), path);
+	if (!f) /* missing or unreadable: 3, with the reason (docs/exit-codes.md) */
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, strerror(errno));
+	doc = json_loadf(f, 0, &jerr);
+	fclose(f);
 	if (!doc)
-		return sw_err_set(err, errno == ENOENT ? SW_EXIT_RUNTIME : SW_EXIT_USAGE,
-				  "%s:%d:%d: error: %s", path, jerr.line, jerr.column,
+		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", name, jerr.line,
+				  jerr.column,
 				  sw_text_json_error(&why, &jerr));
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);

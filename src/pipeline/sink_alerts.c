@@ -149,17 +149,7 @@ static void sw_alerts_finish(void *priv)
 static int sw_alerts_load_config(const char *path, struct sw_alert_config *cfg,
 				 struct sw_err *err)
 {
-	struct sw_json_err_text text;
-	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
-	int rc;
-
-	if (!doc)
-		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", path, je.line,
-				  je.column, sw_text_json_error(&text, &je));
-	rc = sw_alert_config_from_json(cfg, doc, err);
-	json_decref(doc);
-	return rc;
+	return sw_alert_config_load_file(cfg, path, err);
 }
 
 static int sw_alerts_load(struct sw_sink_alerts *a, const struct sw_sink_alerts_opts *o,

@@ -7,6 +7,7 @@
 
 #include <segwatch/proto.h>
 #include <segwatch/report.h>
+#include <segwatch/text.h>
 
 static int sw_flow_cmp(const void *pa, const void *pb)
 {
@@ -44,9 +45,9 @@ static void sw_endpoint(char *buf, size_t len, const uint8_t addr[16], uint16_t 
 
 	if (wl && wl->name) {
 		if (with_port)
-			snprintf(buf, len, "%s:%u", wl->name, port);
+			snprintf(buf, len, "%s:%u", SW_CELL(wl->name), port);
 		else
-			snprintf(buf, len, "%s", wl->name);
+			snprintf(buf, len, "%s", SW_CELL(wl->name));
 		return;
 	}
 	sw_report_addr(a, sizeof(a), addr, family);
@@ -116,7 +117,7 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 	sw_reasons_text(out, c, true);
 	fprintf(out, "\nkernel drops %" PRIu64, c->kernel_drops);
 	for (unsigned i = 0; i < c->n_ifaces && c->n_ifaces > 1; i++)
-		fprintf(out, "%s%s %" PRIu64, i ? ", " : " (", c->ifaces[i].name,
+		fprintf(out, "%s%s %" PRIu64, i ? ", " : " (", SW_CELL(c->ifaces[i].name),
 			c->ifaces[i].kernel_drops);
 	if (c->n_ifaces > 1)
 		fputc(')', out);
@@ -130,7 +131,7 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 		sw_report_addr(a, sizeof(a), sp->addr,
 			       sp->addr[10] == 0xff && sp->addr[11] == 0xff ? 4 : 6);
 		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packets\n", a,
-			sp->workload, sp->iface, sp->packets);
+			SW_CELL(sp->workload), SW_CELL(sp->iface), sp->packets);
 	}
 	if (c->kernel_drops)
 		fprintf(out, "warning: the kernel dropped %" PRIu64 " packets: flows are missing packets\n",

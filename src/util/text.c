@@ -11,31 +11,12 @@
 
 #include <segwatch/text.h>
 
-const char *sw_text_quote(struct sw_quote *b, const char *text)
-{
-	const size_t room = sizeof(b->s) - 6; /* "...", closing quote, NUL */
-	size_t o = 0;
-
-	b->s[o++] = '"';
-	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
-		if (o + 4 >= room) {
-			memcpy(b->s + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (*t == '"' || *t == '\\') {
-			b->s[o++] = '\\';
-			b->s[o++] = (char)*t;
-		} else if (*t < 0x20 || *t == 0x7f) {
-			o += (size_t)snprintf(b->s + o, sizeof(b->s) - o, "\\x%02x", *t);
-		} else {
-			b->s[o++] = (char)*t;
-		}
-	}
-	b->s[o++] = '"';
-	b->s[o] = '\0';
-	return b->s;
-}
+/* How a string is escaped: what else than controls and bad UTF-8 becomes \xNN. */
+enum sw_text_mode {
+	SW_TEXT_CELL,	/* backslash too: the output reads back unambiguously */
+	SW_TEXT_QUOTE,	/* inside "...": \" and \\ */
+	SW_TEXT_MSG,	/* a message already made of escaped parts: backslash kept */
+};
 
 /* Length of the UTF-8 sequence at @t (1-4), or 0 when it is not one. */
 static size_t sw_text_utf8_len(const unsigned char *t)
@@ -51,16 +32,40 @@ static size_t sw_text_utf8_len(const unsigned char *t)
 	return n;
 }
 
-/* A byte or sequence a terminal could act on rather than show. */
-static bool sw_text_is_control(const unsigned char *t, size_t n)
+/* The code point of the valid @n-byte sequence at @t. */
+static unsigned long sw_text_cp(const unsigned char *t, size_t n)
 {
-	if (n == 1)
-		return *t < 0x20 || *t == 0x7f || *t == '\\';
-	if (n == 2)
-		return t[0] == 0xc2 && t[1] < 0xa0;
-	return n == 3 && t[0] == 0xe2 &&
-	       ((t[1] == 0x80 && (t[2] == 0x8e || t[2] == 0x8f || (t[2] >= 0xaa && t[2] <= 0xae))) ||
-		(t[1] == 0x81 && t[2] >= 0xa6 && t[2] <= 0xa9));
+	unsigned long cp = n == 1 ? t[0] : n == 2 ? t[0] & 0x1f : n == 3 ? t[0] & 0x0f : t[0] & 0x07;
+
+	for (size_t i = 1; i < n; i++)
+		cp = cp << 6 | (t[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * A character a terminal could act on rather than show, or one that is
+ * invisible and reorders or hides the text around it: C0, DEL, C1, soft
+ * hyphen, Arabic letter mark, Mongolian vowel separator, zero-width and
+ * direction marks, line and paragraph separators, the bidirectional
+ * embeddings, overrides and isolates, word joiner and invisible operators,
+ * byte order mark, interlinear annotation.
+ */
+static bool sw_text_is_control(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xad || cp == 0x61c ||
+	       cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+/* Whether the character @t (@n bytes, 0: not UTF-8) is written as \xNN bytes. */
+static bool sw_text_is_escaped(const unsigned char *t, size_t n, enum sw_text_mode mode)
+{
+	if (n == 0)
+		return true;
+	if (n == 1 && *t == '\\')
+		return mode == SW_TEXT_CELL;
+	return sw_text_is_control(sw_text_cp(t, n));
 }
 
 /*
@@ -69,30 +74,52 @@ static bool sw_text_is_control(const unsigned char *t, size_t n)
  * text was left over.
  */
 static size_t sw_text_escape_core(char *buf, size_t size, const char *text, size_t reserve,
-				  bool *cut)
+				  enum sw_text_mode mode, bool *cut)
 {
-	const unsigned char *t = (const unsigned char *)text;
+	const unsigned char *t = (const unsigned char *)(text ? text : "");
 	size_t o = 0;
 
 	*cut = false;
 	while (*t) {
-		size_t n = sw_text_utf8_len(t), need = n == 0 ? 4 : sw_text_is_control(t, n) ? 4 * n : n;
+		size_t n = sw_text_utf8_len(t), step = n ? n : 1;
+		bool esc = sw_text_is_escaped(t, n, mode);
+		bool bs = mode == SW_TEXT_QUOTE && (*t == '"' || *t == '\\');
+		size_t need = esc ? 4 * step : bs ? 2 : n;
 
 		if (o + need + reserve + 1 > size) {
 			*cut = true;
 			break;
 		}
-		if (n == 0 || sw_text_is_control(t, n)) {
-			for (size_t i = 0; i < (n ? n : 1); i++)
+		if (esc) {
+			for (size_t i = 0; i < step; i++)
 				o += (size_t)snprintf(buf + o, size - o, "\\x%02x", t[i]);
 		} else {
+			if (bs)
+				buf[o++] = '\\';
 			memcpy(buf + o, t, n);
 			o += n;
 		}
-		t += n ? n : 1;
+		t += step;
 	}
 	buf[o] = '\0';
 	return o;
+}
+
+const char *sw_text_quote(struct sw_quote *b, const char *text)
+{
+	bool cut;
+	size_t o;
+
+	b->s[0] = '"';
+	/* room for "...", the closing quote and the NUL */
+	o = 1 + sw_text_escape_core(b->s + 1, sizeof(b->s) - 1, text, 4, SW_TEXT_QUOTE, &cut);
+	if (cut) {
+		memcpy(b->s + o, "...", 3);
+		o += 3;
+	}
+	b->s[o++] = '"';
+	b->s[o] = '\0';
+	return b->s;
 }
 
 const char *sw_text_escape(char *buf, size_t size, const char *text)
@@ -105,7 +132,7 @@ const char *sw_text_escape(char *buf, size_t size, const char *text)
 			buf[0] = '\0';
 		return buf;
 	}
-	o = sw_text_escape_core(buf, size, text, 3, &cut);
+	o = sw_text_escape_core(buf, size, text, 3, SW_TEXT_CELL, &cut);
 	if (cut)
 		memcpy(buf + o, "...", 4);
 	return buf;
@@ -117,7 +144,46 @@ size_t sw_text_escape_len(char *buf, size_t size, const char *text)
 
 	if (size == 0)
 		return 0;
-	return sw_text_escape_core(buf, size, text, 0, &cut);
+	return sw_text_escape_core(buf, size, text, 0, SW_TEXT_CELL, &cut);
+}
+
+const char *sw_text_cell(struct sw_text_cell *b, const char *text)
+{
+	return sw_text_escape(b->s, sizeof(b->s), text);
+}
+
+const char *sw_text_msg(struct sw_text_msg *b, const char *msg)
+{
+	bool cut;
+
+	sw_text_escape_core(b->s, sizeof(b->s), msg, 0, SW_TEXT_MSG, &cut);
+	return b->s;
+}
+
+int sw_text_fputs(const char *text, FILE *out)
+{
+	char buf[512];
+	const unsigned char *t = (const unsigned char *)(text ? text : "");
+
+	while (*t) {
+		bool cut;
+		size_t n = 0, len;
+
+		/* a piece of whole characters that fits escaped in buf */
+		while (t[n] && n < sizeof(buf) / 4 - 4)
+			n += sw_text_utf8_len(t + n) ?: 1;
+		{
+			char piece[sizeof(buf) / 4 + 4];
+
+			memcpy(piece, t, n);
+			piece[n] = '\0';
+			len = sw_text_escape_core(buf, sizeof(buf), piece, 0, SW_TEXT_CELL, &cut);
+		}
+		if (fwrite(buf, 1, len, out) != len)
+			return EOF;
+		t += n;
+	}
+	return 0;
 }
 
 /*

@@ -60,7 +60,7 @@ PY
 "$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/flows.jsonl" >/dev/null || fail "exit $?, want 0 once allowed"
 # errors: missing --flows, unreadable flows, a bad policy
 "$SEGWATCH" policy test "$tmp/policy.json" 2>/dev/null; [ $? -eq 2 ] || fail "missing --flows"
-"$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/nope.jsonl" 2>/dev/null; [ $? -eq 2 ] || fail "missing flows file"
+"$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/nope.jsonl" 2>/dev/null; [ $? -eq 3 ] || fail "missing flows file"
 echo '{"version":1,"rules":[{"from":"x","to":"any","action":"allow"}]}' >"$tmp/bad.json"
 err=$("$SEGWATCH" policy check "$tmp/bad.json" 2>&1); [ $? -eq 2 ] || fail "bad policy check exit"
 grep -q 'bad.json: /rules/0/from' <<<"$err" || fail "bad policy message: $err"

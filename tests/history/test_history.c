@@ -630,7 +630,7 @@ static void test_reader_files(void **state)
 		assert_int_equal(sw_history_reader_skipped(r), 1);
 	}
 	sw_history_reader_close(r);
-	assert_int_equal(read_all(missing, 1, 0, 0, &l), SW_EXIT_USAGE);
+	assert_int_equal(read_all(missing, 1, 0, 0, &l), SW_EXIT_RUNTIME);
 	tmpdir_remove(dir);
 }
 

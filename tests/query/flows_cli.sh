@@ -175,7 +175,7 @@ bad bad_type 'did you mean "flow"?' --type flows
 bad bad_limit '--limit: "0" is not a whole number' --limit 0
 bad bad_option 'usage: segwatch flows' --nope
 bad json_count '--json and --count' --json --count
-flows missing_path 2 "$tmp/nope.jsonl"
+flows missing_path 3 "$tmp/nope.jsonl"
 grep -q 'nope.jsonl: No such file' <<<"$err" || fail "missing path message: $err"
 flows not_flows 2 "$FIX/tcp_refused.pcap"
 grep -q 'no line read is a JSON record' <<<"$err" || fail "a pcap: $err"
