@@ -307,14 +307,15 @@ static size_t sw_capture_inputs(const struct sw_capture_args *a, const char *oth
 	return n;
 }
 
-/* --alerts DEST when it is a file: the same checks as -w (the sink opens it). */
-static int sw_capture_check_alerts(const struct sw_capture_args *a, struct sw_err *err)
+/* -w, and --alerts DEST when it is a file, checked before anything is opened or read. */
+static int sw_capture_check_outputs(const struct sw_capture_args *a, struct sw_err *err)
 {
 	const char *v[SW_CAPTURE_MAX_INPUTS], *dest = a->alerts.dest;
-	struct sw_outfile_inputs in = { v, 0 };
+	struct sw_outfile_inputs in = { v, sw_capture_inputs(a, dest, v) };
+	int rc = sw_outfile_check(a->write_path, "-w", &in, err);
 
-	if (!dest || strcmp(dest, "syslog") == 0 || strcmp(dest, "stderr") == 0)
-		return SW_EXIT_OK;
+	if (rc != SW_EXIT_OK || !dest || strcmp(dest, "syslog") == 0 || strcmp(dest, "stderr") == 0)
+		return rc;
 	in.n = sw_capture_inputs(a, a->write_path, v);
 	return sw_outfile_check(dest, "--alerts", &in, err);
 }
@@ -520,7 +521,7 @@ static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
 	a->po.capture.stop = &sw_capture_stop;
 	if (isatty(STDERR_FILENO))
 		a->po.capture.progress = sw_on_progress;
-	rc = sw_capture_check_alerts(a, &err);
+	rc = sw_capture_check_outputs(a, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_open(&p, &a->po, &err);
 	if (rc == SW_EXIT_OK)
