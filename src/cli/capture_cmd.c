@@ -517,15 +517,17 @@ static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
 	int rc, end_rc = SW_EXIT_OK;
 
 	a->po.with_identity = sw_identity_opts_any(&a->po.identity);
-	sw_capture_signals();
 	a->po.capture.stop = &sw_capture_stop;
 	if (isatty(STDERR_FILENO))
 		a->po.capture.progress = sw_on_progress;
 	rc = sw_capture_check_outputs(a, &err);
+	/* until the sources are open (an engine that does not answer), a signal just ends us */
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_open(&p, &a->po, &err);
-	if (rc == SW_EXIT_OK)
+	if (rc == SW_EXIT_OK) {
+		sw_capture_signals();
 		rc = sw_capture_add_sinks(a, p, &out, &err);
+	}
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_run(p, &err);
 	if (a->po.capture.progress)
