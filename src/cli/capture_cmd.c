@@ -437,7 +437,7 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p,
 				struct sw_capture_out *out, struct sw_err *err)
 {
-	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
+	bool write_stdout = sw_outfile_is_stdout(a->write_path);
 	int rc = SW_EXIT_OK;
 
 	if (a->write_path) {
@@ -478,8 +478,11 @@ static int sw_capture_input_end(const struct sw_capture_args *a, struct sw_pipel
 	switch (in->end) {
 	case SW_INPUT_END_DAMAGED:
 	case SW_INPUT_END_IO_ERROR:
-		fprintf(stderr, "segwatch: %s: %s; the flows of the %llu records before it are "
-			"reported\n", a->po.capture.file, in->error, (unsigned long long)in->records);
+		fprintf(stderr, "segwatch: %s: %s; the flows of the records before it are reported",
+			a->po.capture.file, in->error);
+		if (in->records)
+			fprintf(stderr, " (%llu)", (unsigned long long)in->records);
+		fputc('\n', stderr);
 		return in->end == SW_INPUT_END_DAMAGED ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
 	case SW_INPUT_END_INTERRUPTED:
 		fprintf(stderr, "segwatch: %s: interrupted at byte %llu; the flows read so far are "

@@ -153,7 +153,7 @@ static void *sw_writer_main(void *arg)
 struct sw_flow_writer *sw_flow_writer_start(FILE *out)
 {
 	struct sw_flow_writer *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
+	sigset_t stop, old;
 	int rc;
 
 	if (!w)
@@ -164,9 +164,12 @@ struct sw_flow_writer *sw_flow_writer_start(FILE *out)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->not_empty, NULL);
 	pthread_cond_init(&w->not_full, NULL);
-	/* signals are for the capture thread: its reads and polls end on them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* stop signals are for the capture thread: its reads and polls end on them (SIGPIPE stays) */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	rc = pthread_create(&w->thread, NULL, sw_writer_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
