@@ -48,8 +48,14 @@ struct sw_flow_writer {
 /* All of @iov to the file, however many write(2)s it takes. */
 static bool sw_writer_writev(struct sw_flow_writer *w, struct iovec *iov, int n)
 {
-	while (n > 0) {
-		ssize_t done = writev(w->fd, iov, n);
+	for (;;) {
+		ssize_t done;
+
+		for (; n > 0 && iov->iov_len == 0; iov++, n--)
+			;
+		if (n == 0)
+			return true;
+		done = writev(w->fd, iov, n);
 
 		if (done < 0 && errno == EAGAIN) { /* standard output may be non-blocking */
 			poll(&(struct pollfd){ .fd = w->fd, .events = POLLOUT }, 1, 100);
@@ -66,7 +72,6 @@ static bool sw_writer_writev(struct sw_flow_writer *w, struct iovec *iov, int n)
 			iov->iov_len -= (size_t)done;
 		}
 	}
-	return true;
 }
 
 /* The buffered lines, whole, to the file (with @extra, a line too long to buffer, after them). */
