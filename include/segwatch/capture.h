@@ -28,6 +28,21 @@ struct sw_capture_iface {
 	bool active;		/* captured on now (false: gone, its slot free for another) */
 };
 
+/* How a file read ended (docs/flows.md, "Damaged and interrupted input"). */
+enum sw_capture_input_end {
+	SW_INPUT_END_EOF = 0,		/* read to its end (and every live capture) */
+	SW_INPUT_END_DAMAGED,		/* cut short, or a corrupt record or block */
+	SW_INPUT_END_INTERRUPTED,	/* *stop was set before the end */
+	SW_INPUT_END_IO_ERROR,		/* the system failed to read it */
+};
+
+struct sw_capture_input {
+	enum sw_capture_input_end end;
+	uint64_t offset;	/* the byte reading stopped at (the damaged record's start when known) */
+	uint64_t records;	/* records read before it; 0 when not known (pcapng with --filter) */
+	char error[256];	/* damaged or I/O error: what, where ("cut short at byte 632 (record 12): ...") */
+};
+
 struct sw_capture_counters {
 	uint64_t packets_seen;
 	uint64_t bytes_seen;
@@ -48,6 +63,7 @@ struct sw_capture_counters {
 	} spoofers[16];		/* the first distinct (interface, address) pairs */
 	unsigned n_ifaces;
 	struct sw_capture_iface ifaces[SW_CAPTURE_MAX_IFACES];
+	struct sw_capture_input input;	/* file reads */
 };
 
 struct sw_capture_progress {
@@ -71,7 +87,7 @@ struct sw_capture_opts {
 	const char *filter;		/* BPF, may be NULL */
 	int snaplen;			/* live; 0 = default */
 	enum sw_dedup_mode dedup;
-	volatile sig_atomic_t *stop;	/* set asynchronously to end a live capture */
+	volatile sig_atomic_t *stop;	/* set asynchronously to end a capture, or a file read early */
 	sw_capture_progress_fn progress; /* called about twice a second; may be NULL */
 	void *progress_arg;
 	/*
@@ -101,7 +117,11 @@ struct sw_capture;
 int sw_capture_open(struct sw_capture **out, const struct sw_capture_opts *opts,
 		    struct sw_flow_table *table, struct sw_err *err);
 
-/* sw_capture_run - process until end of file, duration or *stop. */
+/*
+ * sw_capture_run - process until end of file, duration or *stop. A file that
+ * is damaged, or a read interrupted by *stop, still returns SW_EXIT_OK with
+ * everything read before it processed: counters.input says where and why.
+ */
 int sw_capture_run(struct sw_capture *cap, struct sw_err *err);
 
 const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap);

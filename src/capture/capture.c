@@ -59,6 +59,9 @@ struct sw_capture {
 	struct sw_pkt batch[SW_FLOW_BATCH_MAX];
 	uint64_t batch_ts[SW_FLOW_BATCH_MAX];
 	size_t batch_n;
+	struct sw_pcap_in in;	/* the file read: how it was opened */
+	uint64_t file_records;	/* records libpcap handed over (files) */
+	uint64_t file_bytes;	/* their bytes with headers: the next record's offset (classic pcap) */
 };
 
 const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *cap)
@@ -325,16 +328,29 @@ static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
 	const char *name = cap->opts.file;
 	struct stat st;
 	unsigned slot;
+	FILE *f = NULL;
 	pcap_t *p;
 	int rc;
 
-	p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (!p)
+	rc = sw_pcap_in_open(&cap->in, name, cap->opts.stop, &f, err);
+	if (rc != SW_EXIT_OK)
+		return rc;
+	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!p) {
+		fclose(f);
+		if (cap->in.interrupted) {
+			cap->cnt.input.end = SW_INPUT_END_INTERRUPTED;
+			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: interrupted before its file header",
+					  name);
+		}
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, errbuf);
-	if (strcmp(name, "-") != 0 && stat(name, &st) == 0)
-		cap->file_size = st.st_size;
+	}
 	rc = sw_capture_add_source(cap, p, name, &slot, err);
-	if (rc != SW_EXIT_OK || strcmp(name, "-") == 0 || !sw_pcap_map_open(&cap->map, name))
+	if (rc != SW_EXIT_OK || !cap->in.regular)
+		return rc;
+	if (fstat(cap->in.fd, &st) == 0)
+		cap->file_size = st.st_size;
+	if (!sw_pcap_map_open_fd(&cap->map, cap->in.fd))
 		return rc;
 	if (cap->opts.filter) {
 		if (pcap_compile(p, &cap->filter, cap->opts.filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
@@ -607,11 +623,52 @@ static int sw_capture_run_mapped(struct sw_capture *cap, struct sw_err *err)
 		}
 	}
 	sw_capture_flush_batch(cap);
-	if (rc < 0)
-		return sw_err_set(err, SW_EXIT_RUNTIME,
-				  "%s: truncated or corrupt record at byte offset %zu",
-				  cap->opts.file, cap->map.off);
+	(void)err;
+	cap->cnt.input.offset = cap->map.off;
+	cap->cnt.input.records = cap->map.records;
+	if (rc < 0) {
+		cap->cnt.input.end = SW_INPUT_END_DAMAGED;
+		sw_pcap_map_describe(&cap->map, cap->cnt.input.error, sizeof(cap->cnt.input.error));
+	} else if (rc > 0) {
+		cap->cnt.input.end = SW_INPUT_END_INTERRUPTED;
+	}
 	return SW_EXIT_OK;
+}
+
+/* A record from libpcap's file reader: counted, for where a damaged file stopped. */
+static void sw_capture_file_cb(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct sw_capture *cap = (struct sw_capture *)arg;
+
+	cap->file_records++;
+	cap->file_bytes += 16 + h->caplen;
+	sw_capture_direct_cb(arg, h, data);
+}
+
+/* Where libpcap's reader stopped: exact for classic pcap read whole, else what was consumed. */
+static void sw_capture_file_stopped(struct sw_capture *cap, pcap_t *p, const char *why)
+{
+	struct sw_capture_input *in = &cap->cnt.input;
+	FILE *f = pcap_file(p);
+	bool exact = pcap_major_version(p) == 2 && !cap->opts.filter;
+	long pos = cap->in.regular && f ? ftell(f) : -1;
+
+	in->records = cap->opts.filter ? 0 : cap->file_records;
+	in->offset = exact ? 24 + cap->file_bytes : pos >= 0 ? (uint64_t)pos : cap->in.offset;
+	if (!why)
+		return;
+	if (cap->in.interrupted) {
+		in->end = SW_INPUT_END_INTERRUPTED;
+	} else if (strstr(why, "error reading")) {
+		in->end = SW_INPUT_END_IO_ERROR;
+		snprintf(in->error, sizeof(in->error), "read failed at byte %llu: %s",
+			 (unsigned long long)in->offset, why);
+	} else {
+		in->end = SW_INPUT_END_DAMAGED;
+		snprintf(in->error, sizeof(in->error), "%s at byte %llu (record %llu): %s",
+			 strstr(why, "truncated") ? "cut short" : "corrupt",
+			 (unsigned long long)in->offset, (unsigned long long)cap->file_records + 1, why);
+	}
 }
 
 static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
@@ -619,19 +676,21 @@ static int sw_capture_run_file(struct sw_capture *cap, struct sw_err *err)
 	pcap_t *p = cap->src[0].pcap;
 	int rc;
 
+	(void)err;
 	if (cap->map.base)
 		return sw_capture_run_mapped(cap, err);
 
 	cap->cur_src = 0;
-	while ((rc = pcap_dispatch(p, 4096, sw_capture_direct_cb, (u_char *)cap)) > 0) {
+	while ((rc = pcap_dispatch(p, 4096, sw_capture_file_cb, (u_char *)cap)) > 0) {
 		if (cap->opts.stop && *cap->opts.stop)
 			break;
 		if (cap->opts.progress)
 			sw_capture_report_progress(cap, sw_clock_wall_us());
 	}
 	sw_capture_flush_batch(cap);
-	if (rc == PCAP_ERROR)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", cap->opts.file, pcap_geterr(p));
+	sw_capture_file_stopped(cap, p, rc == PCAP_ERROR ? pcap_geterr(p) : NULL);
+	if (rc > 0)
+		cap->cnt.input.end = SW_INPUT_END_INTERRUPTED;
 	return SW_EXIT_OK;
 }
 

@@ -2,6 +2,8 @@
 #ifndef SW_CAPTURE_INTERNAL_H
 #define SW_CAPTURE_INTERNAL_H
 
+#include <stdio.h>
+
 #include <segwatch/capture.h>
 
 /*
@@ -48,6 +50,7 @@ struct sw_pcap_map {
 	size_t released;	/* bytes before this were handed back (sw_pcap_map_release_read) */
 	bool swapped;
 	bool nsec;
+	uint64_t records;	/* records read so far */
 };
 
 struct sw_pcap_rec {
@@ -58,10 +61,37 @@ struct sw_pcap_rec {
 
 /* sw_pcap_map_open - map @path if it is a classic pcap file; false otherwise. */
 bool sw_pcap_map_open(struct sw_pcap_map *m, const char *path);
+/* sw_pcap_map_open_fd - the same for an open regular file (@fd stays open). */
+bool sw_pcap_map_open_fd(struct sw_pcap_map *m, int fd);
+/*
+ * sw_pcap_map_describe - after sw_pcap_map_next returned -1: what is wrong
+ * where, e.g. "cut short at byte 632 (record 12): 52 of 60 bytes".
+ */
+void sw_pcap_map_describe(const struct sw_pcap_map *m, char *buf, size_t len);
 void sw_pcap_map_close(struct sw_pcap_map *m);
 /* sw_pcap_map_release_read - drop the pages already read from the process's memory. */
 void sw_pcap_map_release_read(struct sw_pcap_map *m);
 /* sw_pcap_map_next - 1 with the next record, 0 at the end, -1 on a truncated or corrupt record. */
 int sw_pcap_map_next(struct sw_pcap_map *m, struct sw_pcap_rec *rec);
+
+/*
+ * A pcap input (pcap_input.c). Regular files are read as they are; anything
+ * else (a FIFO, standard input, a device) through a stdio stream whose reads
+ * wait in poll() at most 100 ms at a time and fail with EINTR once *@stop is
+ * set: SIGINT or SIGTERM end a read from a FIFO whose writer never writes,
+ * or never opens it.
+ */
+struct sw_pcap_in {
+	int fd;
+	bool regular;
+	bool own_fd;		/* not standard input: closed with the stream */
+	bool interrupted;	/* a read ended because *stop was set */
+	uint64_t offset;	/* bytes read from a non-regular input */
+	volatile sig_atomic_t *stop;
+};
+
+/* sw_pcap_in_open - open @path ("-": standard input) as *@f; @in must outlive the stream. */
+int sw_pcap_in_open(struct sw_pcap_in *in, const char *path, volatile sig_atomic_t *stop,
+		    FILE **f, struct sw_err *err);
 
 #endif

@@ -13,6 +13,7 @@
  * The magic's byte order says the file's; 0xa1b23c4d means nanoseconds.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,21 +38,27 @@ static uint32_t sw_rd32(const uint8_t *p, bool swapped)
 
 bool sw_pcap_map_open(struct sw_pcap_map *m, const char *path)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	memset(m, 0, sizeof(*m));
+	if (fd < 0)
+		return false;
+	ok = sw_pcap_map_open_fd(m, fd);
+	close(fd);
+	return ok;
+}
+
+bool sw_pcap_map_open_fd(struct sw_pcap_map *m, int fd)
+{
 	struct stat st;
 	uint32_t magic;
 	void *base;
-	int fd;
 
 	memset(m, 0, sizeof(*m));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SW_PCAP_FILE_HDR)
 		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SW_PCAP_FILE_HDR) {
-		close(fd);
-		return false;
-	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (base == MAP_FAILED)
 		return false;
 	memcpy(&magic, base, 4);
@@ -114,5 +121,26 @@ int sw_pcap_map_next(struct sw_pcap_map *m, struct sw_pcap_rec *rec)
 	rec->ts_us = (uint64_t)sec * 1000000 + (m->nsec ? frac / 1000 : frac);
 	rec->data = h + SW_PCAP_REC_HDR;
 	m->off += SW_PCAP_REC_HDR + rec->caplen;
+	m->records++;
 	return 1;
+}
+
+void sw_pcap_map_describe(const struct sw_pcap_map *m, char *buf, size_t len)
+{
+	size_t left = m->size - m->off;
+	unsigned long long rec = (unsigned long long)m->records + 1;
+	uint32_t caplen;
+
+	if (left < SW_PCAP_REC_HDR) {
+		snprintf(buf, len, "cut short at byte %zu (record %llu): record header %zu of %d bytes",
+			 m->off, rec, left, SW_PCAP_REC_HDR);
+		return;
+	}
+	caplen = sw_rd32(m->base + m->off + 8, m->swapped);
+	if (caplen > SW_PCAP_MAX_CAPLEN)
+		snprintf(buf, len, "corrupt record at byte %zu (record %llu): captured length %u "
+			 "is over %u bytes", m->off, rec, caplen, SW_PCAP_MAX_CAPLEN);
+	else
+		snprintf(buf, len, "cut short at byte %zu (record %llu): %zu of %u bytes", m->off,
+			 rec, left - SW_PCAP_REC_HDR, caplen);
 }

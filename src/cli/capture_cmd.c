@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <segwatch/outfile.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/report.h>
 #include <segwatch/text.h>
@@ -18,8 +19,10 @@
 
 #define SW_MAX_CLI_IFACES SW_CAPTURE_MAX_IFACES
 
-/* Signal handlers can only talk through a global; this is the one. */
+/* Signal handlers can only talk through a global; this is the one: the signal that came. */
 static volatile sig_atomic_t sw_capture_stop;
+
+#define SW_CAPTURE_MAX_INPUTS (SW_MAX_INVENTORIES + 5)
 
 struct sw_capture_args {
 	struct sw_pipeline_opts po;
@@ -34,7 +37,8 @@ struct sw_capture_args {
 
 /* What the run produced, for printing. */
 struct sw_capture_out {
-	FILE *stream;			/* -w */
+	struct sw_outfile *w;		/* -w */
+	FILE *stream;			/* -w's stream */
 	struct sw_sink *collect;	/* flows kept for the table or --json; NULL with -q */
 	struct sw_sink *klog;		/* NULL without --nflog */
 };
@@ -71,6 +75,10 @@ static void sw_capture_usage(FILE *out)
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
+		"SIGINT, SIGTERM and SIGHUP end a live capture: every flow is written (-w)\n"
+		"and printed, exit 0. A file read they interrupt writes what it read, then\n"
+		"ends by that signal (128+N). A damaged file (cut short, corrupt record):\n"
+		"the flows before the damage, a message saying where, exit 2 (docs/flows.md).\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -265,8 +273,51 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 
 static void sw_on_signal(int sig)
 {
-	(void)sig;
-	sw_capture_stop = 1;
+	sw_capture_stop = sig;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP (a hangup: the session is gone) all end the
+ * capture with everything written. No SA_RESTART: a blocking call returns
+ * EINTR (file reads poll and look at the flag themselves, src/capture/pcap_input.c).
+ */
+static void sw_capture_signals(void)
+{
+	struct sigaction sa = { .sa_handler = sw_on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Every file this command reads, and the other output: what -w and --alerts must not be. */
+static size_t sw_capture_inputs(const struct sw_capture_args *a, const char *other,
+				const char **v)
+{
+	const char *one[] = { a->po.capture.file, a->alerts.policy, a->alerts.baseline,
+			      a->alerts.config, other };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		if (one[i])
+			v[n++] = one[i];
+	for (unsigned i = 0; i < a->po.identity.n_inventories && i < SW_MAX_INVENTORIES; i++)
+		v[n++] = a->po.identity.inventories[i];
+	return n;
+}
+
+/* -w, and --alerts DEST when it is a file, checked before anything is opened or read. */
+static int sw_capture_check_outputs(const struct sw_capture_args *a, struct sw_err *err)
+{
+	const char *v[SW_CAPTURE_MAX_INPUTS], *dest = a->alerts.dest;
+	struct sw_outfile_inputs in = { v, sw_capture_inputs(a, dest, v) };
+	int rc = sw_outfile_check(a->write_path, "-w", &in, err);
+
+	if (rc != SW_EXIT_OK || !dest || strcmp(dest, "syslog") == 0 || strcmp(dest, "stderr") == 0)
+		return rc;
+	in.n = sw_capture_inputs(a, a->write_path, v);
+	return sw_outfile_check(dest, "--alerts", &in, err);
 }
 
 static void sw_on_progress(const struct sw_capture_progress *p, void *arg)
@@ -386,13 +437,17 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p,
 				struct sw_capture_out *out, struct sw_err *err)
 {
-	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
+	bool write_stdout = sw_outfile_is_stdout(a->write_path);
 	int rc = SW_EXIT_OK;
 
 	if (a->write_path) {
-		out->stream = write_stdout ? stdout : fopen(a->write_path, "w");
-		if (!out->stream)
-			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot write: %m", a->write_path);
+		const char *v[SW_CAPTURE_MAX_INPUTS];
+		struct sw_outfile_inputs in = { v, sw_capture_inputs(a, a->alerts.dest, v) };
+
+		rc = sw_outfile_open(&out->w, a->write_path, "-w", SW_OUTFILE_STREAM, &in, err);
+		if (rc != SW_EXIT_OK)
+			return rc;
+		out->stream = sw_outfile_stream(out->w);
 		rc = sw_pipeline_sink_add(p, "jsonl", &(struct sw_sink_jsonl_opts){ out->stream },
 					  NULL, err);
 	}
@@ -406,23 +461,76 @@ static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p
 	return rc;
 }
 
-static int sw_capture_execute(struct sw_capture_args *a)
+/*
+ * A file read that stopped before its end: say where and why. Damaged: exit 2
+ * (bad input file contents), an I/O error 3; interrupted: the signal is
+ * raised again once everything is written (*@resignal).
+ */
+static int sw_capture_input_end(const struct sw_capture_args *a, struct sw_pipeline *p,
+				int *resignal)
 {
-	bool write_stdout = a->write_path && strcmp(a->write_path, "-") == 0;
+	struct sw_capture *cap = sw_pipeline_capture(p);
+	const struct sw_capture_input *in;
+
+	if (!a->po.capture.file || !cap)
+		return SW_EXIT_OK;
+	in = &sw_capture_counters(cap)->input;
+	switch (in->end) {
+	case SW_INPUT_END_DAMAGED:
+	case SW_INPUT_END_IO_ERROR:
+		fprintf(stderr, "segwatch: %s: %s; the flows of the records before it are reported",
+			a->po.capture.file, in->error);
+		if (in->records)
+			fprintf(stderr, " (%llu)", (unsigned long long)in->records);
+		fputc('\n', stderr);
+		return in->end == SW_INPUT_END_DAMAGED ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+	case SW_INPUT_END_INTERRUPTED:
+		fprintf(stderr, "segwatch: %s: interrupted at byte %llu; the flows read so far are "
+			"reported\n", a->po.capture.file, (unsigned long long)in->offset);
+		*resignal = sw_capture_stop;
+		return SW_EXIT_OK;
+	default:
+		return SW_EXIT_OK;
+	}
+}
+
+/* The sinks end (the writer thread drains) before the -w stream is closed. */
+static int sw_capture_end(const struct sw_capture_args *a, struct sw_pipeline *p,
+			    struct sw_capture_out *out, int rc)
+{
+	struct sw_err err = { 0 };
+
+	if (!sw_pipeline_close(p) && rc == SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path ? a->write_path : "output");
+		rc = SW_EXIT_RUNTIME;
+	}
+	if (sw_outfile_commit(out->w, &err) != SW_EXIT_OK && rc == SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+		rc = SW_EXIT_RUNTIME;
+	}
+	return rc;
+}
+
+static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
+{
+	bool write_stdout = sw_outfile_is_stdout(a->write_path);
 	struct sw_capture_out out = { 0 };
 	struct sw_pipeline *p = NULL;
 	struct sw_err err = { 0 };
-	int rc;
+	int rc, end_rc = SW_EXIT_OK;
 
 	a->po.with_identity = sw_identity_opts_any(&a->po.identity);
-	signal(SIGINT, sw_on_signal);
-	signal(SIGTERM, sw_on_signal);
 	a->po.capture.stop = &sw_capture_stop;
 	if (isatty(STDERR_FILENO))
 		a->po.capture.progress = sw_on_progress;
-	rc = sw_pipeline_open(&p, &a->po, &err);
+	rc = sw_capture_check_outputs(a, &err);
+	/* until the sources are open (an engine that does not answer), a signal just ends us */
 	if (rc == SW_EXIT_OK)
+		rc = sw_pipeline_open(&p, &a->po, &err);
+	if (rc == SW_EXIT_OK) {
+		sw_capture_signals();
 		rc = sw_capture_add_sinks(a, p, &out, &err);
+	}
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_run(p, &err);
 	if (a->po.capture.progress)
@@ -431,30 +539,29 @@ static int sw_capture_execute(struct sw_capture_args *a)
 		sw_pipeline_finish(p);
 	if (rc == SW_EXIT_OK && !write_stdout)
 		rc = sw_capture_print(a, &out, p);
+	if (rc == SW_EXIT_OK && p)
+		end_rc = sw_capture_input_end(a, p, resignal);
 	if (rc != SW_EXIT_OK && err.msg[0])
 		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
-	/* the sinks end (the writer thread drains) before the stream closes */
-	if (!sw_pipeline_close(p) && rc == SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path ? a->write_path : "output");
-		rc = SW_EXIT_RUNTIME;
-	}
-	if (out.stream && !write_stdout && fclose(out.stream) == EOF && rc == SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path);
-		rc = SW_EXIT_RUNTIME;
-	}
-	if (write_stdout && fflush(stdout) == EOF && rc == SW_EXIT_OK)
-		rc = SW_EXIT_RUNTIME;
-	return rc;
+	/* interrupted before the file's header: nothing read, ended by the signal */
+	if (rc != SW_EXIT_OK && a->po.capture.file && sw_capture_stop)
+		*resignal = sw_capture_stop;
+	rc = sw_capture_end(a, p, &out, rc);
+	return rc == SW_EXIT_OK ? end_rc : rc;
 }
 
 int sw_cmd_capture(int argc, char **argv)
 {
 	struct sw_capture_args a = { .po.nflog_group = -1 };
-	int rc = sw_capture_parse(&a, argc, argv);
+	int rc = sw_capture_parse(&a, argc, argv), resignal = 0;
 
 	if (rc < 0)
-		rc = sw_capture_execute(&a);
+		rc = sw_capture_execute(&a, &resignal);
 	for (unsigned i = 0; i < a.n_iface_buf; i++)
 		free(a.iface_buf[i]);
+	if (resignal) { /* a file read cut short by a signal ends by it: status 128+N */
+		signal(resignal, SIG_DFL);
+		raise(resignal);
+	}
 	return rc;
 }

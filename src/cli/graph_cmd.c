@@ -16,6 +16,7 @@
 #include <segwatch/compile.h>
 #include <segwatch/graph.h>
 #include <segwatch/nft.h>
+#include <segwatch/outfile.h>
 #include <segwatch/graph_html.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
@@ -184,23 +185,56 @@ static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char 
 	return g;
 }
 
-static FILE *sw_graph_out_open(const char *path, int *rc)
+/* What -o must not overwrite: FLOWS, --policy, --diff. @v has room for n_files + 2. */
+static struct sw_outfile_inputs sw_graph_inputs(const struct sw_graph_args *a, const char **v)
 {
-	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
+	size_t n = 0;
 
-	*rc = SW_EXIT_OK;
-	if (!f) {
-		fprintf(stderr, "segwatch: %s: cannot write: %m\n", SW_CELL(path));
-		*rc = SW_EXIT_RUNTIME;
-	}
-	return f;
+	for (int i = 0; i < a->n_files; i++)
+		v[n++] = a->files[i];
+	if (a->policy_file)
+		v[n++] = a->policy_file;
+	if (a->diff)
+		v[n++] = a->diff;
+	return (struct sw_outfile_inputs){ v, n };
 }
 
-static int sw_graph_out_close(FILE *f)
+/* -o checked (check_only) or opened as a whole file: written aside, renamed at the end. */
+static struct sw_outfile *sw_graph_out_open(const struct sw_graph_args *a, bool check_only,
+					    int *rc)
 {
-	if (f == stdout)
-		return fflush(f) ? SW_EXIT_RUNTIME : SW_EXIT_OK;
-	return fclose(f) ? SW_EXIT_RUNTIME : SW_EXIT_OK;
+	const char **v = calloc((size_t)a->n_files + 2, sizeof(*v));
+	struct sw_outfile_inputs in;
+	struct sw_outfile *o = NULL;
+	struct sw_err err = { 0 };
+
+	if (!v) {
+		*rc = sw_err_set(&err, SW_EXIT_RUNTIME, "out of memory");
+	} else {
+		in = sw_graph_inputs(a, v);
+		*rc = check_only ? sw_outfile_check(a->out, "-o", &in, &err) :
+		      sw_outfile_open(&o, a->out ? a->out : "-", "-o", SW_OUTFILE_WHOLE, &in, &err);
+	}
+	if (*rc != SW_EXIT_OK)
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+	free(v);
+	return o;
+}
+
+/* Committed when all went well (@rc), else the old file stays. */
+static int sw_graph_out_close(struct sw_outfile *o, int rc)
+{
+	struct sw_err err = { 0 };
+
+	if (rc != SW_EXIT_OK) {
+		sw_outfile_abort(o);
+		return rc;
+	}
+	if (sw_outfile_commit(o, &err) != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+		return err.code;
+	}
+	return SW_EXIT_OK;
 }
 
 static int sw_json_write(json_t *doc, FILE *f)
@@ -228,8 +262,10 @@ static int sw_graph_write_html(const struct sw_graph *g, FILE *f)
 	return rc;
 }
 
-static int sw_graph_emit(const struct sw_graph *g, const char *format, const char *path)
+static int sw_graph_emit(const struct sw_graph *g, const struct sw_graph_args *a)
 {
+	const char *format = a->format;
+	struct sw_outfile *o;
 	int rc;
 	FILE *f;
 
@@ -239,8 +275,9 @@ static int sw_graph_emit(const struct sw_graph *g, const char *format, const cha
 			SW_QUOTE(format));
 		return SW_EXIT_USAGE;
 	}
-	if (!(f = sw_graph_out_open(path, &rc)))
+	if (!(o = sw_graph_out_open(a, false, &rc)))
 		return rc;
+	f = sw_outfile_stream(o);
 	if (strcmp(format, "json") == 0)
 		rc = sw_json_write(sw_graph_to_json(g), f);
 	else if (strcmp(format, "dot") == 0)
@@ -249,7 +286,7 @@ static int sw_graph_emit(const struct sw_graph *g, const char *format, const cha
 		rc = sw_graph_write_html(g, f);
 	else
 		sw_graph_write_table(g, f);
-	return sw_graph_out_close(f) ?: rc;
+	return sw_graph_out_close(o, rc);
 }
 
 int sw_cmd_graph(int argc, char **argv)
@@ -274,12 +311,15 @@ int sw_cmd_graph(int argc, char **argv)
 	}
 	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
 		return rc;
+	sw_graph_out_open(&a, true, &rc);
+	if (rc != SW_EXIT_OK)
+		return rc;
 	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
 	sw_graph_opts_fill(&a, p, &o);
 	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
 				     "graph", &rc)))
-		rc = sw_graph_emit(g, a.format, a.out);
+		rc = sw_graph_emit(g, &a);
 	sw_graph_free(g);
 	sw_policy_free(p);
 	return rc;
@@ -290,19 +330,21 @@ static int sw_report_emit(const struct sw_graph *g, const struct sw_graph *old,
 			  const struct sw_graph_args *a)
 {
 	json_t *r = sw_graph_report_json(g, old);
+	struct sw_outfile *o = NULL;
 	int rc;
 	FILE *f;
 
-	if (!r || !(f = sw_graph_out_open(a->out, &rc))) {
+	if (!r || !(o = sw_graph_out_open(a, false, &rc))) {
 		json_decref(r);
 		return r ? rc : SW_EXIT_RUNTIME;
 	}
+	f = sw_outfile_stream(o);
 	if (strcmp(a->format, "json") == 0)
 		rc = sw_json_write(json_incref(r), f);
 	else
 		sw_graph_report_write(r, f);
 	json_decref(r);
-	rc = sw_graph_out_close(f) ?: rc;
+	rc = sw_graph_out_close(o, rc);
 	if (rc == SW_EXIT_OK && sw_graph_count_verdict(g, SW_GV_VIOLATION))
 		rc = SW_EXIT_LATERAL;
 	return rc;
@@ -352,6 +394,9 @@ int sw_cmd_report(int argc, char **argv)
 		return SW_EXIT_USAGE;
 	}
 	if ((rc = sw_graph_window(&a, "report", true)) >= 0)
+		return rc;
+	sw_graph_out_open(&a, true, &rc);
+	if (rc != SW_EXIT_OK)
 		return rc;
 	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <segwatch/clock.h>
 #include <segwatch/learn.h>
+#include <segwatch/outfile.h>
 #include <segwatch/query.h>
 #include <segwatch/text.h>
 
@@ -25,6 +26,8 @@ struct sw_learn_args {
 	const char *name;
 	const char *since, *until;	/* the window of FLOWS */
 	bool enforce;
+	char **files;			/* FLOWS */
+	int n_files;
 };
 
 static void sw_learn_usage(FILE *out)
@@ -53,12 +56,60 @@ static void sw_learn_usage(FILE *out)
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
-static int sw_learn_write(const char *path, json_t *doc)
+/* @doc as a whole file (written aside, renamed into place); @in: what it must not overwrite. */
+static int sw_learn_write(const char *path, const char *what, json_t *doc,
+			  const struct sw_outfile_inputs *in)
 {
-	int rc = doc && json_dump_file(doc, path, JSON_INDENT(2)) == 0 ? SW_EXIT_OK : SW_EXIT_RUNTIME;
+	struct sw_outfile *o = NULL;
+	struct sw_err err = { 0 };
+	int rc = doc ? sw_outfile_open(&o, path, what, SW_OUTFILE_WHOLE, in, &err) :
+		 sw_err_set(&err, SW_EXIT_RUNTIME, "%s: nothing to write", path);
 
+	if (rc == SW_EXIT_OK && json_dumpf(doc, sw_outfile_stream(o), JSON_INDENT(2)) != 0) {
+		sw_outfile_abort(o);
+		rc = sw_err_set(&err, SW_EXIT_RUNTIME, "%s: cannot write", path);
+	} else if (rc == SW_EXIT_OK) {
+		fputc('\n', sw_outfile_stream(o));
+		rc = sw_outfile_commit(o, &err);
+	}
 	if (rc != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s: cannot write\n", SW_CELL(path));
+		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+	return rc;
+}
+
+/*
+ * What output @i (0: -o, 1: --baseline) must not overwrite: FLOWS and the
+ * other output. @v has room for n + 1.
+ */
+static struct sw_outfile_inputs sw_learn_inputs(const struct sw_learn_args *a, int i,
+						const char **v)
+{
+	const char *other = i == 0 ? a->baseline_out : a->policy_out;
+	size_t n = 0;
+
+	for (int k = 0; k < a->n_files; k++)
+		v[n++] = a->files[k];
+	if (other)
+		v[n++] = other;
+	return (struct sw_outfile_inputs){ v, n };
+}
+
+/* -o and --baseline, checked before anything is read. */
+static int sw_learn_check_outputs(const struct sw_learn_args *a)
+{
+	const char **v = calloc((size_t)a->n_files + 1, sizeof(*v));
+	struct sw_err err = { 0 };
+	struct sw_outfile_inputs in;
+	int rc = v ? SW_EXIT_OK : SW_EXIT_RUNTIME;
+
+	for (int i = 0; i < 2 && rc == SW_EXIT_OK; i++) {
+		in = sw_learn_inputs(a, i, v);
+		rc = sw_outfile_check(i == 0 ? a->policy_out : a->baseline_out,
+				      i == 0 ? "-o" : "--baseline", &in, &err);
+		if (rc != SW_EXIT_OK)
+			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+	}
+	free(v);
 	return rc;
 }
 
@@ -81,14 +132,25 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 	json_t *policy = sw_learn_policy_json(l, &po), *unanswered = sw_learn_unanswered_json(l);
 	int rc = SW_EXIT_OK;
 
-	if (a->policy_out)
-		rc = sw_learn_write(a->policy_out, policy);
+	const char **v = calloc((size_t)a->n_files + 1, sizeof(*v));
+	struct sw_outfile_inputs in;
+
+	if (!v) {
+		json_decref(policy);
+		json_decref(unanswered);
+		return SW_EXIT_RUNTIME;
+	}
+	if (a->policy_out) {
+		in = sw_learn_inputs(a, 0, v);
+		rc = sw_learn_write(a->policy_out, "-o", policy, &in);
+	}
 	else if (policy)
 		json_dumpf(policy, stdout, JSON_INDENT(2)), fputc('\n', stdout);
 	if (rc == SW_EXIT_OK && a->baseline_out) {
 		json_t *baseline = sw_learn_baseline_json(l);
 
-		rc = sw_learn_write(a->baseline_out, baseline);
+		in = sw_learn_inputs(a, 1, v);
+		rc = sw_learn_write(a->baseline_out, "--baseline", baseline, &in);
 		json_decref(baseline);
 	}
 	fprintf(stderr, "learned from %llu flows: %llu answered, %llu unanswered or refused (not learned)\n",
@@ -101,6 +163,7 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 		fprintf(stderr, "not learned:\n%s\n", s ? s : "");
 		free(s);
 	}
+	free(v);
 	json_decref(policy);
 	json_decref(unanswered);
 	return policy ? rc : SW_EXIT_RUNTIME;
@@ -132,6 +195,10 @@ int sw_cmd_learn(int argc, char **argv)
 		sw_learn_usage(stderr);
 		return SW_EXIT_USAGE;
 	}
+	a.files = argv + optind;
+	a.n_files = argc - optind;
+	if ((rc = sw_learn_check_outputs(&a)) != SW_EXIT_OK)
+		return rc;
 	if (sw_query_window_parse(a.since, a.until, sw_clock_wall_us(), &since_us, &until_us,
 				  &err) != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch learn: %s\n", SW_MSG(err.msg));

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <segwatch/alert.h>
 #include <segwatch/learn.h>
+#include <segwatch/outfile.h>
 #include <segwatch/policy.h>
 #include <segwatch/text.h>
 
@@ -25,6 +26,7 @@ struct sw_sink_alerts {
 	/* without identity sources: still host, external or multicast */
 	struct sw_resolver own;
 	FILE *out;
+	struct sw_outfile *of;	/* a file: appended to (refused if not a regular file) */
 	bool syslog;
 	uint64_t last_tick_us;
 	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
@@ -191,10 +193,10 @@ static int sw_alerts_dest_open(struct sw_sink_alerts *a, const char *dest, sw_al
 		a->out = stdout;
 	else if (strcmp(dest, "stderr") == 0)
 		a->out = stderr;
+	else if (sw_outfile_open(&a->of, dest, "alerts", SW_OUTFILE_APPEND, NULL, err) == SW_EXIT_OK)
+		a->out = sw_outfile_stream(a->of);
 	else
-		a->out = fopen(dest, "a");
-	if (!a->out)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot write: %m", dest);
+		return err->code;
 	setvbuf(a->out, NULL, _IOLBF, 0); /* one alert, one line, at once */
 	*fn = sw_alert_sink_file;
 	*arg = a->out;
@@ -213,8 +215,8 @@ static bool sw_alerts_close(void *priv)
 	sw_alert_engine_free(a->engine);
 	sw_baseline_free(a->baseline);
 	sw_policy_free(a->policy);
-	if (a->out && a->out != stdout && a->out != stderr)
-		ok = fclose(a->out) == 0;
+	if (a->of)
+		ok = sw_outfile_commit(a->of, &(struct sw_err){ 0 }) == SW_EXIT_OK;
 	else if (a->out)
 		ok = fflush(a->out) == 0;
 	sw_resolver_clear(&a->own);

@@ -109,6 +109,22 @@ static json_t *sw_flow_stats_json(const struct sw_flow_stats *fs, uint32_t max_f
 	return o;
 }
 
+/* "input": only for a file read that stopped before its end (docs/flows.md). */
+static void sw_input_json(json_t *o, const struct sw_capture_input *in)
+{
+	static const char *const end[] = { "eof", "damaged", "interrupted", "io_error" };
+	json_t *i;
+
+	if (in->end == SW_INPUT_END_EOF || !(i = json_object()))
+		return;
+	json_object_set_new(i, "end", json_string(end[in->end]));
+	json_object_set_new(i, "offset", json_integer((json_int_t)in->offset));
+	json_object_set_new(i, "records", json_integer((json_int_t)in->records));
+	if (in->error[0])
+		json_object_set_new(i, "error", json_string(in->error));
+	json_object_set_new(o, "input", i);
+}
+
 json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 				const struct sw_flow_stats *fs, uint32_t max_flows)
 {
@@ -127,5 +143,6 @@ json_t *sw_report_counters_json(const struct sw_capture_counters *c,
 	json_object_set_new(o, "spoofed_sources", sw_spoofers_json(c));
 	json_object_set_new(o, "interfaces", sw_ifaces_json(c));
 	json_object_set_new(o, "flow", sw_flow_stats_json(fs, max_flows));
+	sw_input_json(o, &c->input);
 	return o;
 }
