@@ -544,7 +544,8 @@ int sw_cmd_flows(int argc, char **argv)
 	if (rc == SW_EXIT_OK) {
 		run.verdicts = p != NULL;
 		rc = sw_flows_read(&run, &a);
-		if (rc == SW_EXIT_OK && a.count)
+		/* bad lines skipped: what could be read is counted all the same */
+		if ((rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && run.read > run.bad)) && a.count)
 			printf("%llu\n", (unsigned long long)run.printed);
 		if ((fflush(stdout) != 0 || ferror(stdout)) && rc == SW_EXIT_OK) {
 			fprintf(stderr, "segwatch: writing the output failed\n");

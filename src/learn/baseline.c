@@ -209,7 +209,6 @@ int sw_baseline_load_buffer(const char *buf, size_t len, struct sw_baseline **ou
 
 int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_err *err)
 {
-	char msg[sizeof(err->msg)];
 	json_t *doc;
 	int ret;
 
@@ -217,12 +216,8 @@ int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_
 	/* bounded (SW_FLOWFILE_DOC_MAX), "-" and FIFOs as every flow-file reader */
 	if ((ret = sw_flowfile_doc_load(path, &doc, err)) != SW_EXIT_OK)
 		return ret;
-	ret = sw_baseline_from_json(doc, out, err);
+	ret = sw_baseline_from_json(doc, out, err); /* "/POINTER: error: ...": the caller adds the file */
 	json_decref(doc);
-	if (ret == SW_EXIT_USAGE) {
-		memcpy(msg, err->msg, sizeof(msg));
-		sw_err_set(err, ret, "%s: %.400s", path, msg);
-	}
 	return ret;
 }
 

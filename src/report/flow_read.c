@@ -200,7 +200,7 @@ bool sw_ffc_span(struct sw_ffc *c, const json_t *o, const char *first, const cha
 	return true;
 }
 
-/* Address member @key: text of an address of @family (4 or 6). */
+/* Address member @key: text of an address of @family (4 or 6; 0: either). */
 static bool sw_ffc_addr(struct sw_ffc *c, const json_t *o, const char *key, long long family)
 {
 	bool ok;
@@ -210,9 +210,11 @@ static bool sw_ffc_addr(struct sw_ffc *c, const json_t *o, const char *key, long
 
 	if (!s)
 		return ok;
-	if (sw_addr_parse(s, a) && (strchr(s, ':') ? 6 : 4) == family)
+	if (sw_addr_parse(s, a) && (!family || (strchr(s, ':') ? 6 : 4) == family))
 		return true;
 	sw_jsonptr_key(&c->ptr, key);
+	if (!family)
+		return sw_ffc_fail(c, "%s is not an IP address", sw_text_quote(&q, s));
 	return sw_ffc_fail(c, "%s is not an IPv%lld address", sw_text_quote(&q, s), family);
 }
 
@@ -322,13 +324,13 @@ static bool sw_ffc_dir(struct sw_ffc *c, const json_t *o, const char *key)
 /* What flow and kernel_log records share: family, ends, protocol, ports or ICMP type. */
 static bool sw_ffc_tuple(struct sw_ffc *c, const json_t *o, bool sport)
 {
-	long long family;
+	long long family = 0;
 	uint8_t p;
 	bool ports;
 
-	if (!sw_ffc_int(c, o, "family", true, LLONG_MIN, LLONG_MAX, "an address family", &family))
+	if (!sw_ffc_int(c, o, "family", false, LLONG_MIN, LLONG_MAX, "an address family", &family))
 		return false;
-	if (family != 4 && family != 6) {
+	if (json_object_get(o, "family") && family != 4 && family != 6) {
 		sw_jsonptr_key(&c->ptr, "family");
 		return sw_ffc_fail(c, "%lld is not an address family (4 or 6)", family);
 	}
