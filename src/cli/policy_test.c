@@ -136,10 +136,17 @@ static int sw_judge_files(const struct sw_policy *p, const char *const *paths, s
 		rc = SW_EXIT_OK;
 		if (w.input != input) /* flows are counted per FLOWS argument */
 			nth = 0, input = w.input;
-		if (w.document)
+		if (w.document && strcmp(json_string_value(json_object_get(o, "type")) ?: "",
+					 "graph") == 0) {
+			/* edges, not flows: "0 flows, exit 0" would be a false pass */
+			snprintf(why, why_len, "%s: a graph document holds edges, not flows: give "
+				 "policy test the flow files", w.path);
+			ok = false;
+		} else if (w.document) {
 			ok = sw_judge_doc(p, o, w.path, win, t, why, why_len);
-		else if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
+		} else if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0) {
 			ok = sw_judge_record(p, o, t, paths[w.input], ++nth, why, why_len);
+		}
 	}
 	sw_query_records_close(r);
 	if (rc != SW_EXIT_OK)

@@ -129,6 +129,9 @@ static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, const uint64_t win[
 		}
 		return SW_EXIT_OK;
 	}
+	if (type && strcmp(type, "graph") == 0) /* edges, not flows: learning nothing is no policy */
+		return sw_err_set(err, SW_EXIT_USAGE, "a graph document holds edges, not flows: "
+				  "learn from the flow files");
 	if (!type || strcmp(type, "flow") != 0)
 		return SW_EXIT_OK; /* counters and other records */
 	return sw_learn_add_flow(l, doc, err);
