@@ -51,12 +51,10 @@ void sw_baseline_free(struct sw_baseline *b)
 	free(b);
 }
 
-/* An error at @ptr: "POINTER: what" (the caller adds the file). */
-static int sw_baseline_fail(struct sw_err *err, const struct sw_jsonptr *ptr, const char *what,
-			    long long v)
+/* An error at @ptr: "POINTER: error: what" (the caller adds the file). */
+static int sw_baseline_fail(struct sw_err *err, const struct sw_jsonptr *ptr, const char *what)
 {
-	return sw_err_set(err, SW_EXIT_USAGE, "%s: error: %s%.0lld", ptr->len ? ptr->buf : "/",
-			  what, v);
+	return sw_err_set(err, SW_EXIT_USAGE, "%s: error: %s", ptr->len ? ptr->buf : "/", what);
 }
 
 /* Integer member @key of @je in [0, @hi] into @out; absent: false with @out untouched. */
@@ -70,13 +68,13 @@ static int sw_baseline_int(json_t *je, const char *key, json_int_t hi, struct sw
 		return SW_EXIT_OK;
 	mark = sw_jsonptr_key(ptr, key);
 	if (!json_is_integer(v))
-		return sw_baseline_fail(err, ptr, "expected an integer", 0);
+		return sw_baseline_fail(err, ptr, "expected an integer");
 	if (json_integer_value(v) < 0 || json_integer_value(v) > hi) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "%lld is out of range (0-%lld)",
 			 (long long)json_integer_value(v), (long long)hi);
-		return sw_baseline_fail(err, ptr, what, 0);
+		return sw_baseline_fail(err, ptr, what);
 	}
 	sw_jsonptr_pop(ptr, mark);
 	*out = json_integer_value(v);
@@ -93,10 +91,10 @@ static int sw_baseline_edge_read(json_t *je, struct sw_jsonptr *ptr, struct sw_b
 	int ret;
 
 	if (!json_is_object(je))
-		return sw_baseline_fail(err, ptr, "an edge is an object", 0);
+		return sw_baseline_fail(err, ptr, "an edge is an object");
 	if (!from || !to) {
 		sw_jsonptr_key(ptr, from ? "to" : "from");
-		return sw_baseline_fail(err, ptr, "missing, or not a string", 0);
+		return sw_baseline_fail(err, ptr, "missing, or not a string");
 	}
 	if ((ret = sw_baseline_int(je, "proto_num", 255, ptr, &proto, err)) ||
 	    (ret = sw_baseline_int(je, icmp ? "icmp_type" : "port", icmp ? 255 : 65535, ptr, &port,
@@ -105,7 +103,7 @@ static int sw_baseline_edge_read(json_t *je, struct sw_jsonptr *ptr, struct sw_b
 	if (proto < 0 || port < 0) {
 		sw_jsonptr_key(ptr, proto < 0 ? "proto_num" : "port");
 		return sw_baseline_fail(err, ptr, proto < 0 ? "missing" :
-					"missing (or \"icmp_type\")", 0);
+					"missing (or \"icmp_type\")");
 	}
 	e->from = strdup(from);
 	e->to = strdup(to);
@@ -121,26 +119,28 @@ static int sw_baseline_shape(json_t *doc, struct sw_jsonptr *ptr, struct sw_err 
 {
 	json_t *v = json_object_get(doc, "version");
 	json_t *gb = json_object_get(doc, "group_by");
+	char what[96];
 
 	if (!json_is_object(doc))
 		return sw_baseline_fail(err, ptr, "not a baseline ({\"type\":\"baseline\","
-					"\"version\":1,\"edges\":[...]})", 0);
+					"\"version\":1,\"edges\":[...]})");
 	if (!json_is_integer(v) || json_integer_value(v) != 1) {
 		sw_jsonptr_key(ptr, "version");
 		if (!v)
-			return sw_baseline_fail(err, ptr, "missing (a baseline has version 1)", 0);
+			return sw_baseline_fail(err, ptr, "missing (a baseline has version 1)");
 		if (!json_is_integer(v))
-			return sw_baseline_fail(err, ptr, "expected an integer", 0);
-		return sw_baseline_fail(err, ptr, "this segwatch reads version 1, not ",
-					(long long)json_integer_value(v));
+			return sw_baseline_fail(err, ptr, "expected an integer");
+		snprintf(what, sizeof(what), "version %lld is not one this segwatch reads (1)",
+			 (long long)json_integer_value(v));
+		return sw_baseline_fail(err, ptr, what);
 	}
 	if (gb && !json_is_string(gb)) {
 		sw_jsonptr_key(ptr, "group_by");
-		return sw_baseline_fail(err, ptr, "expected a string", 0);
+		return sw_baseline_fail(err, ptr, "expected a string");
 	}
 	if (!json_is_array(json_object_get(doc, "edges"))) {
 		sw_jsonptr_key(ptr, "edges");
-		return sw_baseline_fail(err, ptr, "missing, or not an array", 0);
+		return sw_baseline_fail(err, ptr, "missing, or not an array");
 	}
 	return SW_EXIT_OK;
 }
