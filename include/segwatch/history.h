@@ -84,13 +84,17 @@ struct sw_history_read_opts {
 	uint64_t until_us;		/* 0: to the end */
 	bool follow;			/* at the end, wait for new records (files growing, new files) */
 	volatile sig_atomic_t *stop;	/* with follow: set to end the wait; may be NULL */
+	bool long_line_error;		/* a line over 1 MiB ends the file with an error
+					 * ("PATH:LINE: ..."), instead of being skipped */
 };
 
 struct sw_history_reader;
 
 /*
- * sw_history_reader_open - @paths (@n of them) to read. Returns SW_EXIT_OK,
- * SW_EXIT_USAGE (a path that does not exist) or SW_EXIT_RUNTIME with @err.
+ * sw_history_reader_open - @paths (@n of them) to read; "-" is standard
+ * input, a named FIFO waits at most SW_FLOWFILE_FIFO_WAIT_S (flowfile.h)
+ * for its first byte. Returns SW_EXIT_OK, SW_EXIT_USAGE (a path that does
+ * not exist) or SW_EXIT_RUNTIME with @err.
  */
 int sw_history_reader_open(struct sw_history_reader **out, const char *const *paths, size_t n,
 			   const struct sw_history_read_opts *o, struct sw_err *err);
@@ -99,9 +103,12 @@ int sw_history_reader_open(struct sw_history_reader **out, const char *const *pa
  * sw_history_reader_next - the next line (no newline, NUL-terminated, valid
  * until the next call) and where it came from. Lines are not parsed, except
  * as far as needed to skip a file outside the window. Returns 1 with a line,
- * 0 at the end (never with follow, until *stop), or an exit code (> 1) with @err.
- * Memory is bounded: one file is open at a time and lines over 1 MiB are
- * skipped and counted.
+ * 0 at the end (never with follow, until *stop), or an exit code (> 1) with @err:
+ * SW_EXIT_RUNTIME for a read error, SW_EXIT_USAGE "PATH:LINE: ..." for damage
+ * (zstd data cut short or broken; with long_line_error, a line over 1 MiB).
+ * After an error the next call goes on with the next file. Memory is
+ * bounded: one file is open at a time and lines over 1 MiB are skipped and
+ * counted (or, with long_line_error, end the file).
  */
 int sw_history_reader_next(struct sw_history_reader *r, const char **line, size_t *len,
 			   const char **path, uint64_t *lineno, struct sw_err *err);

@@ -141,11 +141,18 @@ int sw_query_records_open(struct sw_query_records **out, const char *const *path
  *	the next call (json_incref to keep it)
  * @w: where it comes from
  *
- * Blank lines are skipped. Returns 1 with a record, 0 at the end, or an exit
- * code with @err: SW_EXIT_RUNTIME "PATH: cannot read: ..." (a path that is
- * not there, a read error), SW_EXIT_USAGE "PATH:LINE:COL: error: ..." (a
- * line that is not JSON; for a broken multi-line document, where the
- * document breaks). Memory: one file open, one line (or one document) parsed.
+ * Blank lines are skipped. Every record and document is checked against
+ * its schema (include/segwatch/flowfile.h) before it is returned. "-" is
+ * standard input; a named FIFO waits at most 10 s for its first byte.
+ * Returns 1 with a record, 0 at the end, or an exit code with @err:
+ * SW_EXIT_RUNTIME "PATH: cannot read: ..." (a path that is not there, a
+ * read error, a silent FIFO), SW_EXIT_USAGE for bad contents, which ends
+ * the read: "PATH:LINE:COL: error: ..." (not JSON; for a broken multi-line
+ * document, where it breaks), "PATH:LINE: /POINTER: ..." (a bad record),
+ * "PATH: /POINTER: ..." (a bad document), "PATH:LINE: ..." (damage: zstd
+ * cut short, a line over 1 MiB), each followed by "(N records read before
+ * it)". Memory: one file open, one line (or one document of at most
+ * 64 MiB) held.
  */
 int sw_query_records_next(struct sw_query_records *r, json_t **rec, struct sw_query_rec_where *w,
 			  struct sw_err *err);
@@ -153,7 +160,7 @@ int sw_query_records_next(struct sw_query_records *r, json_t **rec, struct sw_qu
 /* sw_query_records_files - files opened so far (a document is one; files outside the window are not). */
 uint64_t sw_query_records_files(const struct sw_query_records *r);
 
-/* sw_query_records_skipped - lines skipped for being over 1 MiB. */
+/* sw_query_records_skipped - lines skipped for being over 1 MiB (0: such a line is an error). */
 uint64_t sw_query_records_skipped(const struct sw_query_records *r);
 
 /* sw_query_records_close - NULL is fine. */

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <segwatch/clock.h>
+#include <segwatch/flowfile.h>
 #include <segwatch/history.h>
 #include <segwatch/proto.h>
 #include <segwatch/query.h>
@@ -49,6 +50,7 @@ struct sw_flows_run {
 	bool ringing;			/* lines go to the ring, not out */
 	bool header_done;
 	uint64_t read, matched, printed, bad;
+	uint64_t damaged;		/* files whose read stopped at damage (flowfile.h) */
 	char bad_first[640];
 };
 
@@ -252,27 +254,45 @@ static bool sw_flows_limit_hit(const struct sw_flows_run *run)
 	return run->a->has_limit && run->printed >= run->a->limit;
 }
 
+/* Count a bad line, and remember the first: "PATH:LINE[:COL]: what". */
+static void sw_flows_bad(struct sw_flows_run *run, const char *path, uint64_t lineno,
+			 const char *what)
+{
+	char p[256];
+
+	if (run->bad++ == 0)
+		snprintf(run->bad_first, sizeof(run->bad_first), "%s:%llu%s",
+			 sw_text_escape(p, sizeof(p), path), (unsigned long long)lineno, what);
+}
+
 /*
- * One line: parsed, matched, printed or kept. Lines that are not JSON are
- * counted and the first one is remembered: a history may hold a torn line.
+ * One line: parsed, checked (flowfile.h), matched, printed or kept. Lines
+ * that are not JSON or not a valid record are skipped, counted and the
+ * first one is remembered: nothing misread is shown or judged.
  */
 static int sw_flows_line(struct sw_flows_run *run, const char *line, size_t len, const char *path,
 			 uint64_t lineno)
 {
 	struct sw_query_result res;
 	struct sw_json_err_text et;
+	enum sw_flowfile_kind kind;
+	struct sw_err err = { 0 };
+	char what[560];
 	json_error_t e;
 	json_t *rec;
-	char p[256];
 
 	if (len == 0)
 		return SW_EXIT_OK;
 	run->read++;
 	if (!(rec = json_loadb(line, len, 0, &e))) {
-		if (run->bad++ == 0)
-			snprintf(run->bad_first, sizeof(run->bad_first), "%s:%llu:%d: %s",
-				 sw_text_escape(p, sizeof(p), path), (unsigned long long)lineno,
-				 e.column, sw_text_json_error(&et, &e));
+		snprintf(what, sizeof(what), ":%d: %s", e.column, sw_text_json_error(&et, &e));
+		sw_flows_bad(run, path, lineno, what);
+		return SW_EXIT_OK;
+	}
+	if (sw_flowfile_record_check(rec, &kind, &err) != SW_EXIT_OK) {
+		snprintf(what, sizeof(what), ": %s", err.msg);
+		sw_flows_bad(run, path, lineno, what);
+		json_decref(rec);
 		return SW_EXIT_OK;
 	}
 	if (sw_query_match(run->q, rec, &res)) {
@@ -325,6 +345,11 @@ static int sw_flows_drain(struct sw_flows_run *run, struct sw_history_reader *r)
 		rc = sw_history_reader_next(r, &line, &len, &path, &lineno, &err);
 		if (rc == 0)
 			return SW_EXIT_OK;
+		if (rc == SW_EXIT_USAGE) { /* damage: that file ends here, the next goes on */
+			fprintf(stderr, "segwatch: %s\n", err.msg);
+			run->damaged++;
+			continue;
+		}
 		if (rc != 1) {
 			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
 			return rc;
@@ -337,7 +362,11 @@ static int sw_flows_drain(struct sw_flows_run *run, struct sw_history_reader *r)
 	return SW_EXIT_OK;
 }
 
-/* The warnings of a finished read; SW_EXIT_USAGE when no line was a record at all. */
+/*
+ * The warnings of a finished read. Every good record was printed; bad lines
+ * and damaged files make the exit code SW_EXIT_USAGE (docs/flows.md
+ * "Damaged and bad input").
+ */
 static int sw_flows_warn(const struct sw_flows_run *run, const struct sw_history_reader *r)
 {
 	uint64_t skipped = sw_history_reader_skipped(r);
@@ -348,19 +377,21 @@ static int sw_flows_warn(const struct sw_flows_run *run, const struct sw_history
 		return SW_EXIT_USAGE;
 	}
 	if (run->bad)
-		fprintf(stderr, "segwatch: warning: %llu lines are not JSON and were skipped; the "
-			"first: %s\n", (unsigned long long)run->bad, run->bad_first);
+		fprintf(stderr, "segwatch: error: %llu lines are not JSON or not valid records and "
+			"were skipped; the first: %s\n", (unsigned long long)run->bad,
+			run->bad_first);
 	if (skipped)
 		fprintf(stderr, "segwatch: warning: %llu lines over 1 MiB were skipped\n",
 			(unsigned long long)skipped);
-	return SW_EXIT_OK;
+	return run->bad || run->damaged ? SW_EXIT_USAGE : SW_EXIT_OK;
 }
 
 static int sw_flows_open(const struct sw_flows_args *a, struct sw_query *q,
 			 struct sw_history_reader **r)
 {
 	static const char *const def[] = { SW_FLOWS_DEFAULT_DIR };
-	struct sw_history_read_opts o = { .follow = a->follow, .stop = &sw_flows_stop };
+	struct sw_history_read_opts o = { .follow = a->follow, .stop = &sw_flows_stop,
+					  .long_line_error = true };
 	struct sw_err err = { 0 };
 	int rc;
 
@@ -514,7 +545,8 @@ int sw_cmd_flows(int argc, char **argv)
 	if (rc == SW_EXIT_OK) {
 		run.verdicts = p != NULL;
 		rc = sw_flows_read(&run, &a);
-		if (rc == SW_EXIT_OK && a.count)
+		/* bad lines skipped: what could be read is counted all the same */
+		if ((rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && run.read > run.bad)) && a.count)
 			printf("%llu\n", (unsigned long long)run.printed);
 		if ((fflush(stdout) != 0 || ferror(stdout)) && rc == SW_EXIT_OK) {
 			fprintf(stderr, "segwatch: writing the output failed\n");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,9 +210,14 @@ static bool sw_is_capture_file(const char *path)
 {
 	static const uint32_t magics[] = { 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a };
 	uint32_t m = 0;
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f;
 	bool yes = false;
 
+	/* only a regular file is looked into: reading a FIFO or /dev/zero would eat or block */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	f = fopen(path, "rb");
 	if (f && fread(&m, sizeof(m), 1, f) == 1)
 		for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
 			yes |= m == magics[i];

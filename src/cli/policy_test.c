@@ -117,10 +117,12 @@ static bool sw_judge_doc(const struct sw_policy *p, json_t *doc, const char *pat
  * Judge the flow records of @paths: -w JSON-lines files, the agent's history
  * (directories, .zst files) or --json capture documents, those whose span
  * meets [@win[0], @win[1]]. One line at a time: millions of flows fit in
- * little memory.
+ * little memory. Every record is checked by the reader first (flowfile.h):
+ * a bad one ends the test with its exit code (2: bad contents, 3: an
+ * unreadable path), never with a verdict.
  */
-static bool sw_judge_files(const struct sw_policy *p, const char *const *paths, size_t n,
-			   const uint64_t win[2], struct sw_test_tally *t, char *why, size_t why_len)
+static int sw_judge_files(const struct sw_policy *p, const char *const *paths, size_t n,
+			  const uint64_t win[2], struct sw_test_tally *t, char *why, size_t why_len)
 {
 	struct sw_query_rec_where w = { 0 };
 	struct sw_query_records *r;
@@ -134,15 +136,22 @@ static bool sw_judge_files(const struct sw_policy *p, const char *const *paths, 
 		rc = SW_EXIT_OK;
 		if (w.input != input) /* flows are counted per FLOWS argument */
 			nth = 0, input = w.input;
-		if (w.document)
+		if (w.document && strcmp(json_string_value(json_object_get(o, "type")) ?: "",
+					 "graph") == 0) {
+			/* edges, not flows: "0 flows, exit 0" would be a false pass */
+			snprintf(why, why_len, "%s: a graph document holds edges, not flows: give "
+				 "policy test the flow files", w.path);
+			ok = false;
+		} else if (w.document) {
 			ok = sw_judge_doc(p, o, w.path, win, t, why, why_len);
-		else if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0)
+		} else if (strcmp(json_string_value(json_object_get(o, "type")) ?: "", "flow") == 0) {
 			ok = sw_judge_record(p, o, t, paths[w.input], ++nth, why, why_len);
+		}
 	}
 	sw_query_records_close(r);
 	if (rc != SW_EXIT_OK)
 		snprintf(why, why_len, "%s", err.msg);
-	return ok && rc == SW_EXIT_OK;
+	return rc != SW_EXIT_OK ? rc : ok ? SW_EXIT_OK : SW_EXIT_USAGE;
 }
 
 /*
@@ -257,16 +266,18 @@ int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_
 	const uint64_t win[2] = { in->since_us, in->until_us };
 	struct sw_test_tally t = { .denied = json_array(), .index = json_object() };
 	char why[512] = "";
-	bool ok = t.denied && t.index;
+	int rc = t.denied && t.index ? SW_EXIT_OK : SW_EXIT_RUNTIME;
 
-	if (ok)
-		ok = in->is_capture ? sw_judge_pcap(p, in->paths[0], win, id, &t, why, sizeof(why)) :
-				      sw_judge_files(p, in->paths, in->n_paths, win, &t, why, sizeof(why));
-	if (!ok) {
+	if (rc == SW_EXIT_OK && in->is_capture)
+		rc = sw_judge_pcap(p, in->paths[0], win, id, &t, why, sizeof(why)) ? SW_EXIT_OK :
+										    SW_EXIT_USAGE;
+	else if (rc == SW_EXIT_OK)
+		rc = sw_judge_files(p, in->paths, in->n_paths, win, &t, why, sizeof(why));
+	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: %s\n", why[0] ? SW_MSG(why) : "out of memory");
 		json_decref(t.denied);
 		json_decref(t.index);
-		return SW_EXIT_USAGE;
+		return rc;
 	}
 	sw_test_print(&t, as_json);
 	json_decref(t.denied);

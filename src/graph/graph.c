@@ -107,10 +107,10 @@ static void sw_graph_count_flow(struct sw_gedge *e, json_t *flow)
 
 	e->flows++;
 	e->state[sw_gstate_parse(json_string_value(json_object_get(flow, "state")))]++;
-	e->fwd_packets += sw_json_u64(fwd, "packets");
-	e->fwd_bytes += sw_json_u64(fwd, "bytes");
-	e->rev_packets += sw_json_u64(rev, "packets");
-	e->rev_bytes += sw_json_u64(rev, "bytes");
+	e->fwd_packets = sw_flowfile_count_add(e->fwd_packets, sw_json_u64(fwd, "packets"));
+	e->fwd_bytes = sw_flowfile_count_add(e->fwd_bytes, sw_json_u64(fwd, "bytes"));
+	e->rev_packets = sw_flowfile_count_add(e->rev_packets, sw_json_u64(rev, "packets"));
+	e->rev_bytes = sw_flowfile_count_add(e->rev_bytes, sw_json_u64(rev, "bytes"));
 	sw_graph_edge_times(e, json_string_value(json_object_get(flow, "first_seen")),
 			    json_string_value(json_object_get(flow, "last_seen")));
 }
@@ -163,12 +163,12 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 
 void sw_graph_add_counters(struct sw_graph *g, json_t *c)
 {
-	g->comp.packets_seen += sw_json_u64(c, "packets_seen");
-	g->comp.decoded += sw_json_u64(c, "decoded");
-	g->comp.duplicates += sw_json_u64(c, "duplicates");
-	g->comp.malformed += sw_json_u64(c, "malformed");
-	g->comp.kernel_drops += sw_json_u64(c, "kernel_drops");
-	g->comp.evicted += sw_json_u64(json_object_get(c, "flow"), "evicted");
+	g->comp.packets_seen = sw_flowfile_count_add(g->comp.packets_seen, sw_json_u64(c, "packets_seen"));
+	g->comp.decoded = sw_flowfile_count_add(g->comp.decoded, sw_json_u64(c, "decoded"));
+	g->comp.duplicates = sw_flowfile_count_add(g->comp.duplicates, sw_json_u64(c, "duplicates"));
+	g->comp.malformed = sw_flowfile_count_add(g->comp.malformed, sw_json_u64(c, "malformed"));
+	g->comp.kernel_drops = sw_flowfile_count_add(g->comp.kernel_drops, sw_json_u64(c, "kernel_drops"));
+	g->comp.evicted = sw_flowfile_count_add(g->comp.evicted, sw_json_u64(json_object_get(c, "flow"), "evicted"));
 	if (g->kernel_log && json_is_object(json_object_get(c, "nflog")))
 		sw_graph_klog_counters(g, json_object_get(c, "nflog"));
 }

@@ -2,6 +2,7 @@
 #ifndef SW_GRAPH_INTERNAL_H
 #define SW_GRAPH_INTERNAL_H
 
+#include <segwatch/flowfile.h>
 #include <segwatch/graph.h>
 
 /* Flow states counted per edge, in the order of docs/flows.md. */

@@ -158,15 +158,15 @@ static void sw_edge_sum(struct sw_gedge *e, json_t *j)
 {
 	json_t *st = json_object_get(j, "states"), *vf = json_object_get(j, "verdicts");
 
-	e->flows += sw_u64(j, "flows");
+	e->flows = sw_flowfile_count_add(e->flows, sw_u64(j, "flows"));
 	for (int s = 0; s < SW_GS_MAX; s++)
-		e->state[s] += sw_u64(st, sw_gstate_name(s));
-	e->fwd_packets += sw_u64(json_object_get(j, "fwd"), "packets");
-	e->fwd_bytes += sw_u64(json_object_get(j, "fwd"), "bytes");
-	e->rev_packets += sw_u64(json_object_get(j, "rev"), "packets");
-	e->rev_bytes += sw_u64(json_object_get(j, "rev"), "bytes");
+		e->state[s] = sw_flowfile_count_add(e->state[s], sw_u64(st, sw_gstate_name(s)));
+	e->fwd_packets = sw_flowfile_count_add(e->fwd_packets, sw_u64(json_object_get(j, "fwd"), "packets"));
+	e->fwd_bytes = sw_flowfile_count_add(e->fwd_bytes, sw_u64(json_object_get(j, "fwd"), "bytes"));
+	e->rev_packets = sw_flowfile_count_add(e->rev_packets, sw_u64(json_object_get(j, "rev"), "packets"));
+	e->rev_bytes = sw_flowfile_count_add(e->rev_bytes, sw_u64(json_object_get(j, "rev"), "bytes"));
 	for (int v = SW_GV_ALLOWED; v < SW_GV_MAX; v++)
-		e->vflows[v] += sw_u64(vf, sw_graph_verdict_name(v));
+		e->vflows[v] = sw_flowfile_count_add(e->vflows[v], sw_u64(vf, sw_graph_verdict_name(v)));
 	sw_graph_edge_times(e, json_string_value(json_object_get(j, "first_seen")),
 			    json_string_value(json_object_get(j, "last_seen")));
 }
@@ -197,8 +197,8 @@ static int sw_edge_merge(struct sw_graph *g, json_t *j, struct sw_err *err)
 
 static void sw_completeness_merge(struct sw_graph *g, json_t *c)
 {
-	g->comp.files += sw_u64(c, "files");
-	g->comp.files_without_counters += sw_u64(c, "files_without_counters");
+	g->comp.files = sw_flowfile_count_add(g->comp.files, sw_u64(c, "files"));
+	g->comp.files_without_counters = sw_flowfile_count_add(g->comp.files_without_counters, sw_u64(c, "files_without_counters"));
 	sw_graph_add_counters(g, c);
 }
 

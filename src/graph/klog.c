@@ -29,11 +29,11 @@ void sw_graph_klog_free(struct sw_gklog *k)
 void sw_graph_klog_counters(struct sw_graph *g, json_t *nflog)
 {
 	g->klog.files++;
-	g->klog.messages += sw_json_u64(nflog, "messages");
-	g->klog.undecoded += sw_json_u64(nflog, "undecoded");
-	g->klog.invalid += sw_json_u64(nflog, "invalid");
-	g->klog.overruns += sw_json_u64(nflog, "overruns");
-	g->klog.not_aggregated += sw_json_u64(nflog, "not_aggregated");
+	g->klog.messages = sw_flowfile_count_add(g->klog.messages, sw_json_u64(nflog, "messages"));
+	g->klog.undecoded = sw_flowfile_count_add(g->klog.undecoded, sw_json_u64(nflog, "undecoded"));
+	g->klog.invalid = sw_flowfile_count_add(g->klog.invalid, sw_json_u64(nflog, "invalid"));
+	g->klog.overruns = sw_flowfile_count_add(g->klog.overruns, sw_json_u64(nflog, "overruns"));
+	g->klog.not_aggregated = sw_flowfile_count_add(g->klog.not_aggregated, sw_json_u64(nflog, "not_aggregated"));
 }
 
 /* What a record says about its action and rule; false when it is not ours. */
@@ -136,7 +136,7 @@ int sw_graph_add_kernel_log(struct sw_graph *g, json_t *rec, struct sw_err *err)
 	sw_klog_rec_proto(rec, &t);
 	if (!(r = sw_klog_row_get(&g->klog, &t)))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-	r->packets += sw_json_u64(rec, "packets");
+	r->packets = sw_flowfile_count_add(r->packets, sw_json_u64(rec, "packets"));
 	sw_graph_times_widen(r->first, r->last, json_string_value(json_object_get(rec, "first_seen")),
 			     json_string_value(json_object_get(rec, "last_seen")));
 	g->klog.records++;
@@ -196,7 +196,7 @@ static json_t *sw_klog_by_rule(const struct sw_graph *g)
 			;
 		if (j == n)
 			v[n++] = (struct sw_klog_sum){ .monitor = r->monitor, .rule = r->rule };
-		v[j].packets += r->packets;
+		v[j].packets = sw_flowfile_count_add(v[j].packets, r->packets);
 		v[j].pairs++;
 	}
 	if (v)
@@ -281,9 +281,9 @@ json_t *sw_graph_klog_report(const struct sw_graph *g)
 
 	for (size_t i = 0; i < g->klog.n; i++) {
 		if (g->klog.rows[i].monitor)
-			monitor += g->klog.rows[i].packets;
+			monitor = sw_flowfile_count_add(monitor, g->klog.rows[i].packets);
 		else
-			dropped += g->klog.rows[i].packets;
+			dropped = sw_flowfile_count_add(dropped, g->klog.rows[i].packets);
 	}
 	o = json_pack("{s:b, s:I, s:I, s:I}", "recorded", g->klog.files || g->klog.records,
 		      "dropped", (json_int_t)dropped, "monitor", (json_int_t)monitor, "pairs_total",

@@ -32,7 +32,7 @@ static void sw_peer_add(struct sw_klog_peer *p, const struct sw_gklog_row *r)
 		p->first_row = r;
 		p->port_min = 65536;
 	}
-	p->packets += r->packets;
+	p->packets = sw_flowfile_count_add(p->packets, r->packets);
 	p->ports++;
 	p->protos |= sw_proto_bit(r);
 	if (!r->icmp && r->port < p->port_min)

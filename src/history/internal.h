@@ -84,6 +84,7 @@ struct sw_hist_lines {
 	char *line;
 	size_t line_len, line_cap;
 	bool overlong;			/* the line being read is over SW_HIST_LINE_MAX */
+	bool strict;			/* an over-long line is an error, not skipped */
 	uint64_t consumed;		/* decoded offset just past the last newline */
 	uint64_t lineno;
 	uint64_t skipped;		/* over-long lines, every file */

@@ -128,8 +128,9 @@ static int sw_hist_lines_unzst(struct sw_hist_lines *l, const char *path, struct
 			if (got == 0) {
 				l->eof = true;
 				if (l->frame_left != 0)
-					return sw_err_set(err, SW_EXIT_RUNTIME,
-							  "%s: truncated zstd data", path);
+					return sw_err_set(err, SW_EXIT_USAGE, "%s:%llu: zstd data "
+							  "cut short: stopped here", path,
+							  (unsigned long long)l->lineno + 1);
 				return SW_EXIT_OK;
 			}
 			ib.size = l->in_len;
@@ -138,7 +139,8 @@ static int sw_hist_lines_unzst(struct sw_hist_lines *l, const char *path, struct
 		r = ZSTD_decompressStream(l->dctx, &ob, &ib);
 		l->in_pos = ib.pos;
 		if (ZSTD_isError(r))
-			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: zstd: %s", path,
+			return sw_err_set(err, SW_EXIT_USAGE, "%s:%llu: damaged zstd data (%s): "
+					  "stopped here", path, (unsigned long long)l->lineno + 1,
 					  ZSTD_getErrorName(r));
 		l->frame_left = r;
 		l->pending_out = ob.pos == ob.size;
@@ -235,6 +237,10 @@ int sw_hist_lines_next(struct sw_hist_lines *l, const char *path, const char **l
 		take = nl ? (size_t)(nl - p) : avail;
 		if (!sw_hist_lines_append(l, p, take))
 			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: out of memory", path);
+		if (l->overlong && l->strict)
+			return sw_err_set(err, SW_EXIT_USAGE, "%s:%llu: a line longer than %d "
+					  "bytes (1 MiB, the bound on a record): stopped here",
+					  path, (unsigned long long)l->lineno + 1, SW_HIST_LINE_MAX);
 		l->data_pos += take;
 		if (!nl)
 			continue;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <segwatch/flowfile.h>
 #include <segwatch/history.h>
 
 #include "internal.h"
@@ -87,9 +88,14 @@ static int sw_hist_rd_open(struct sw_history_reader *r, const char *path, int di
 	bool open_kind = n && n->kind == SW_HIST_OPEN;
 
 	snprintf(r->cur, sizeof(r->cur), "%s", path);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dir < 0) /* a file given by name: "-", a FIFO (bounded wait) */
+		r->fd = sw_flowfile_open(path, err);
+	else
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
-		if (errno == ENOENT && dir >= 0)
+		if (dir < 0)
+			return SW_EXIT_RUNTIME;
+		if (errno == ENOENT)
 			return -1;
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", path, strerror(errno));
 	}
@@ -373,10 +379,13 @@ int sw_history_reader_open(struct sw_history_reader **out, const char *const *pa
 		free(r);
 		return rc;
 	}
+	r->l.strict = o->long_line_error;
 	for (size_t i = 0; i < n && rc == SW_EXIT_OK; i++) {
 		struct stat st;
 
-		if (stat(paths[i], &st) < 0)
+		if (strcmp(paths[i], "-") == 0)
+			rc = sw_hist_entry_add(r, NULL, paths[i], -1, err);
+		else if (stat(paths[i], &st) < 0)
 			rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", paths[i],
 					strerror(errno)); /* missing or not: docs/exit-codes.md */
 		else if (S_ISDIR(st.st_mode))

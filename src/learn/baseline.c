@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* baseline.c - the baseline document (docs/alerts.md) as a sorted edge array for lookups. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/flowfile.h>
+#include <segwatch/jsonptr.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -50,28 +51,97 @@ void sw_baseline_free(struct sw_baseline *b)
 	free(b);
 }
 
-static int sw_baseline_edge_read(json_t *je, size_t i, struct sw_baseline_edge *e,
+/* An error at @ptr: "POINTER: error: what" (the caller adds the file). */
+static int sw_baseline_fail(struct sw_err *err, const struct sw_jsonptr *ptr, const char *what)
+{
+	return sw_err_set(err, SW_EXIT_USAGE, "%s: error: %s", ptr->len ? ptr->buf : "/", what);
+}
+
+/* Integer member @key of @je in [0, @hi] into @out; absent: false with @out untouched. */
+static int sw_baseline_int(json_t *je, const char *key, json_int_t hi, struct sw_jsonptr *ptr,
+			   json_int_t *out, struct sw_err *err)
+{
+	json_t *v = json_object_get(je, key);
+	size_t mark;
+
+	if (!v)
+		return SW_EXIT_OK;
+	mark = sw_jsonptr_key(ptr, key);
+	if (!json_is_integer(v))
+		return sw_baseline_fail(err, ptr, "expected an integer");
+	if (json_integer_value(v) < 0 || json_integer_value(v) > hi) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%lld is out of range (0-%lld)",
+			 (long long)json_integer_value(v), (long long)hi);
+		return sw_baseline_fail(err, ptr, what);
+	}
+	sw_jsonptr_pop(ptr, mark);
+	*out = json_integer_value(v);
+	return SW_EXIT_OK;
+}
+
+static int sw_baseline_edge_read(json_t *je, struct sw_jsonptr *ptr, struct sw_baseline_edge *e,
 				 struct sw_err *err)
 {
 	const char *from = json_string_value(json_object_get(je, "from"));
 	const char *to = json_string_value(json_object_get(je, "to"));
-	json_t *proto = json_object_get(je, "proto_num");
-	json_t *port = json_object_get(je, "port");
+	json_int_t proto = -1, port = -1;
+	bool icmp = json_object_get(je, "icmp_type") && !json_object_get(je, "port");
+	int ret;
 
-	if (!port)
-		port = json_object_get(je, "icmp_type");
-	if (!from || !to || !json_is_integer(proto) || !json_is_integer(port) ||
-	    json_integer_value(proto) < 0 || json_integer_value(proto) > 255 ||
-	    json_integer_value(port) < 0 || json_integer_value(port) > 65535)
-		return sw_err_set(err, SW_EXIT_USAGE,
-				  "/edges/%zu: error: needs from, to, proto_num and port or icmp_type",
-				  i);
+	if (!json_is_object(je))
+		return sw_baseline_fail(err, ptr, "an edge is an object");
+	if (!from || !to) {
+		sw_jsonptr_key(ptr, from ? "to" : "from");
+		return sw_baseline_fail(err, ptr, "missing, or not a string");
+	}
+	if ((ret = sw_baseline_int(je, "proto_num", 255, ptr, &proto, err)) ||
+	    (ret = sw_baseline_int(je, icmp ? "icmp_type" : "port", icmp ? 255 : 65535, ptr, &port,
+				   err)))
+		return ret;
+	if (proto < 0 || port < 0) {
+		sw_jsonptr_key(ptr, proto < 0 ? "proto_num" : "port");
+		return sw_baseline_fail(err, ptr, proto < 0 ? "missing" :
+					"missing (or \"icmp_type\")");
+	}
 	e->from = strdup(from);
 	e->to = strdup(to);
-	e->proto = (uint8_t)json_integer_value(proto);
-	e->port = (uint16_t)json_integer_value(port);
+	e->proto = (uint8_t)proto;
+	e->port = (uint16_t)port;
 	if (!e->from || !e->to)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	return SW_EXIT_OK;
+}
+
+/* The document's shape: an object of version 1 with an "edges" array. */
+static int sw_baseline_shape(json_t *doc, struct sw_jsonptr *ptr, struct sw_err *err)
+{
+	json_t *v = json_object_get(doc, "version");
+	json_t *gb = json_object_get(doc, "group_by");
+	char what[96];
+
+	if (!json_is_object(doc))
+		return sw_baseline_fail(err, ptr, "not a baseline ({\"type\":\"baseline\","
+					"\"version\":1,\"edges\":[...]})");
+	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+		sw_jsonptr_key(ptr, "version");
+		if (!v)
+			return sw_baseline_fail(err, ptr, "missing (a baseline has version 1)");
+		if (!json_is_integer(v))
+			return sw_baseline_fail(err, ptr, "expected an integer");
+		snprintf(what, sizeof(what), "version %lld is not one this segwatch reads (1)",
+			 (long long)json_integer_value(v));
+		return sw_baseline_fail(err, ptr, what);
+	}
+	if (gb && !json_is_string(gb)) {
+		sw_jsonptr_key(ptr, "group_by");
+		return sw_baseline_fail(err, ptr, "expected a string");
+	}
+	if (!json_is_array(json_object_get(doc, "edges"))) {
+		sw_jsonptr_key(ptr, "edges");
+		return sw_baseline_fail(err, ptr, "missing, or not an array");
+	}
 	return SW_EXIT_OK;
 }
 
@@ -79,23 +149,44 @@ static int sw_baseline_read(json_t *doc, struct sw_baseline *b, struct sw_err *e
 {
 	json_t *edges = json_object_get(doc, "edges"), *je;
 	const char *group_by = json_string_value(json_object_get(doc, "group_by"));
-	size_t i;
+	struct sw_jsonptr ptr;
+	size_t i, mark;
 	int ret;
 
-	if (!json_is_array(edges) ||
-	    json_integer_value(json_object_get(doc, "version")) != 1)
-		return sw_err_set(err, SW_EXIT_USAGE,
-				  "error: not a baseline (version 1 with an \"edges\" array)");
+	sw_jsonptr_init(&ptr);
+	if ((ret = sw_baseline_shape(doc, &ptr, err)) != SW_EXIT_OK)
+		return ret;
 	b->group_by = strdup(group_by ? group_by : "app");
 	b->v = calloc(json_array_size(edges) + 1, sizeof(*b->v));
 	if (!b->group_by || !b->v)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	sw_jsonptr_key(&ptr, "edges");
 	json_array_foreach(edges, i, je) {
-		ret = sw_baseline_edge_read(je, i, &b->v[b->n++], err);
+		mark = sw_jsonptr_index(&ptr, i);
+		ret = sw_baseline_edge_read(je, &ptr, &b->v[b->n++], err);
 		if (ret != SW_EXIT_OK)
 			return ret;
+		sw_jsonptr_pop(&ptr, mark);
 	}
 	qsort(b->v, b->n, sizeof(*b->v), sw_baseline_cmp);
+	return SW_EXIT_OK;
+}
+
+/* A parsed document into a baseline; @out on success. */
+static int sw_baseline_from_json(json_t *doc, struct sw_baseline **out, struct sw_err *err)
+{
+	struct sw_baseline *b = calloc(1, sizeof(*b));
+	int ret;
+
+	*out = NULL;
+	if (!b)
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	ret = sw_baseline_read(doc, b, err);
+	if (ret != SW_EXIT_OK) {
+		sw_baseline_free(b);
+		return ret;
+	}
+	*out = b;
 	return SW_EXIT_OK;
 }
 
@@ -105,53 +196,28 @@ int sw_baseline_load_buffer(const char *buf, size_t len, struct sw_baseline **ou
 	json_error_t jerr;
 	struct sw_json_err_text text;
 	json_t *doc = json_loadb(buf, len, 0, &jerr);
-	struct sw_baseline *b;
 	int ret;
 
 	*out = NULL;
 	if (!doc)
 		return sw_err_set(err, SW_EXIT_USAGE, "%d:%d: error: %s", jerr.line, jerr.column,
 				  sw_text_json_error(&text, &jerr));
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		json_decref(doc);
-		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-	}
-	ret = sw_baseline_read(doc, b, err);
+	ret = sw_baseline_from_json(doc, out, err);
 	json_decref(doc);
-	if (ret != SW_EXIT_OK) {
-		sw_baseline_free(b);
-		return ret;
-	}
-	*out = b;
-	return SW_EXIT_OK;
+	return ret;
 }
 
 int sw_baseline_load_file(const char *path, struct sw_baseline **out, struct sw_err *err)
 {
-	json_error_t jerr;
-	struct sw_json_err_text why;
-	FILE *f = fopen(path, "rb");
 	json_t *doc;
-	char *text, name[256];
 	int ret;
 
 	*out = NULL;
-	sw_text_escape(name, sizeof(name), path);
-	if (!f) /* missing or unreadable: 3, with the reason (docs/exit-codes.md) */
-		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, strerror(errno));
-	doc = json_loadf(f, 0, &jerr);
-	fclose(f);
-	if (!doc)
-		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", name, jerr.line,
-				  jerr.column,
-				  sw_text_json_error(&why, &jerr));
-	text = json_dumps(doc, JSON_COMPACT);
+	/* bounded (SW_FLOWFILE_DOC_MAX), "-" and FIFOs as every flow-file reader */
+	if ((ret = sw_flowfile_doc_load(path, &doc, err)) != SW_EXIT_OK)
+		return ret;
+	ret = sw_baseline_from_json(doc, out, err); /* "/POINTER: error: ...": the caller adds the file */
 	json_decref(doc);
-	if (!text)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-	ret = sw_baseline_load_buffer(text, strlen(text), out, err);
-	free(text);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/flowfile.h>
 #include <segwatch/query.h>
 #include <segwatch/text.h>
 
@@ -128,6 +129,9 @@ static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, const uint64_t win[
 		}
 		return SW_EXIT_OK;
 	}
+	if (type && strcmp(type, "graph") == 0) /* edges, not flows: learning nothing is no policy */
+		return sw_err_set(err, SW_EXIT_USAGE, "a graph document holds edges, not flows: "
+				  "learn from the flow files");
 	if (!type || strcmp(type, "flow") != 0)
 		return SW_EXIT_OK; /* counters and other records */
 	return sw_learn_add_flow(l, doc, err);
@@ -136,6 +140,7 @@ static int sw_learn_add_doc(struct sw_learn *l, json_t *doc, const uint64_t win[
 int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct sw_err *err)
 {
 	static const uint64_t open_win[2];
+	enum sw_flowfile_kind kind;
 	size_t off = 0;
 	int ret = SW_EXIT_OK;
 
@@ -154,7 +159,10 @@ int sw_learn_load_buffer(struct sw_learn *l, const char *buf, size_t len, struct
 			return sw_err_set(err, SW_EXIT_USAGE, "%d:%d: error: %s", jerr.line,
 					  jerr.column, sw_text_json_error(&text, &jerr));
 		off += jerr.position;
-		ret = sw_learn_add_doc(l, doc, open_win, err);
+		/* the same check as every flow-file reader (flowfile.h) */
+		ret = sw_flowfile_record_check(doc, &kind, err);
+		if (ret == SW_EXIT_OK)
+			ret = sw_learn_add_doc(l, doc, open_win, err);
 		json_decref(doc);
 	}
 	return ret;

@@ -14,9 +14,17 @@
  * The same bytes go to the learn ingest, whose policy and baseline are
  * written and read back, and to the baseline reader (`alert` reads one).
  *
+ * Each JSON value in the input also goes through the flow-file check
+ * (include/segwatch/flowfile.h) on its own.
+ *
  * Besides "no crash, no leak, no sanitizer report", contracts are checked,
  * trapping when broken:
  *   - a load error is SW_EXIT_USAGE or SW_EXIT_RUNTIME with a message;
+ *   - the check accepts a value or refuses it with SW_EXIT_USAGE and a
+ *     message starting with a JSON Pointer; a flow it accepts has its
+ *     ports, protocol and counts in range;
+ *   - the graph document a graph writes passes the check (what `graph
+ *     --json` writes, `graph merge` reads), its counts never negative;
  *   - the policy learn writes loads without errors, its baseline reads back
  *     with as many edges as learn wrote.
  */
@@ -31,6 +39,7 @@
 
 #include <jansson.h>
 
+#include <segwatch/flowfile.h>
 #include <segwatch/graph.h>
 #include <segwatch/learn.h>
 #include <segwatch/policy.h>
@@ -108,12 +117,15 @@ static struct sw_graph *sw_fuzz_graph_alloc(enum sw_graph_by by)
 static void sw_fuzz_graph_out(struct sw_graph *g, enum sw_graph_by by)
 {
 	struct sw_err err = { 0 };
+	enum sw_flowfile_kind kind;
 	struct sw_graph *g2;
 	json_t *doc, *rep;
 
 	sw_graph_write_table(g, sw_fuzz_null);
 	sw_graph_write_dot(g, sw_fuzz_null);
 	SW_FUZZ_CHECK((doc = sw_graph_to_json(g)));
+	SW_FUZZ_CHECK(sw_flowfile_doc_check(doc, &kind, &err) == SW_EXIT_OK &&
+		      kind == SW_FLOWFILE_GRAPH);
 	g2 = sw_fuzz_graph_alloc(by);
 	sw_graph_merge_json(g2, doc, "merged.json", &err);
 	SW_FUZZ_CHECK((rep = sw_graph_report_json(g, g2)));
@@ -200,8 +212,63 @@ static void sw_fuzz_baseline(const uint8_t *data, size_t size)
 	sw_baseline_free(b);
 }
 
+/* An integer member in [@lo, @hi] when present. */
+static bool sw_fuzz_in(const json_t *o, const char *key, json_int_t lo, json_int_t hi)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return !v || (json_is_integer(v) && json_integer_value(v) >= lo &&
+		      json_integer_value(v) <= hi);
+}
+
+/* What the check accepted as a flow is what readers may rely on. */
+static void sw_fuzz_flow_ok(const json_t *f)
+{
+	const char *dirs[] = { "fwd", "rev" };
+
+	SW_FUZZ_CHECK(json_is_integer(json_object_get(f, "proto_num")));
+	SW_FUZZ_CHECK(sw_fuzz_in(f, "proto_num", 0, 255) && sw_fuzz_in(f, "dport", 0, 65535) &&
+		      sw_fuzz_in(f, "sport", 0, 65535) && sw_fuzz_in(f, "icmp_type", 0, 255));
+	SW_FUZZ_CHECK(json_is_string(json_object_get(f, "src")) &&
+		      json_is_string(json_object_get(f, "dst")) &&
+		      json_is_string(json_object_get(f, "state")));
+	for (int i = 0; i < 2; i++) {
+		const json_t *d = json_object_get(f, dirs[i]);
+
+		SW_FUZZ_CHECK(sw_fuzz_in(d, "packets", 0, INT64_MAX) &&
+			      sw_fuzz_in(d, "bytes", 0, INT64_MAX));
+	}
+}
+
+/* Every JSON value of the input through the check, one at a time. */
+static void sw_fuzz_check(const uint8_t *data, size_t size)
+{
+	size_t off = 0;
+
+	for (int n = 0; off < size && n < 64; n++) {
+		enum sw_flowfile_kind kind;
+		struct sw_err err = { 0 };
+		json_error_t je;
+		json_t *v = json_loadb((const char *)data + off, size - off,
+				       JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &je);
+		int rc;
+
+		if (!v)
+			return;
+		off += je.position ? je.position : 1;
+		rc = sw_flowfile_record_check(v, &kind, &err);
+		SW_FUZZ_CHECK(rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && err.msg[0] == '/'));
+		if (rc == SW_EXIT_OK && kind == SW_FLOWFILE_FLOW)
+			sw_fuzz_flow_ok(v);
+		rc = sw_flowfile_doc_check(v, &kind, &err);
+		SW_FUZZ_CHECK(rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && err.msg[0] == '/'));
+		json_decref(v);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	sw_fuzz_check(data, size);
 	sw_fuzz_file(data, size);
 	sw_fuzz_graph(size);
 	sw_fuzz_learn(data, size);

@@ -12,7 +12,13 @@
  *   - sw_history_reader_next returns 0, 1 or an exit code above 1;
  *   - a line holds no newline, is NUL-terminated and at most 1 MiB;
  *   - for modes 0 and 1 (valid data), lines + skipped lines = newlines, plus
- *     one for an unterminated last line, and no error.
+ *     one for an unterminated last line, and no error;
+ *   - read again with long_line_error (as the flow-file readers read): no
+ *     line is skipped, and either the same lines come back or the read
+ *     stops at an over-long line with SW_EXIT_USAGE "PATH:LINE: ...";
+ *   - every line that is JSON goes through the flow-file check
+ *     (include/segwatch/flowfile.h): accepted, or refused with
+ *     SW_EXIT_USAGE and a message starting with a JSON Pointer.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,8 +27,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <zstd.h>
 
+#include <segwatch/flowfile.h>
 #include <segwatch/history.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,10 +55,27 @@ static void sw_fuzz_put(const char *name, const void *p, size_t n)
 	close(fd);
 }
 
-/* Read @path; the number of lines returned, skipped added to @skipped; -rc on an error. */
-static long sw_fuzz_read(const char *path, uint64_t since, uint64_t until, uint64_t *skipped)
+/* A line that is JSON, through the flow-file check. */
+static void sw_fuzz_check_line(const char *line, size_t len)
 {
-	struct sw_history_read_opts o = { .since_us = since, .until_us = until };
+	enum sw_flowfile_kind kind;
+	struct sw_err err = { 0 };
+	json_t *v = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+	int rc;
+
+	if (!v)
+		return;
+	rc = sw_flowfile_record_check(v, &kind, &err);
+	SW_FUZZ_CHECK(rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && err.msg[0] == '/'));
+	json_decref(v);
+}
+
+/* Read @path; the number of lines returned, skipped added to @skipped; -rc on an error. */
+static long sw_fuzz_read_opts(const char *path, uint64_t since, uint64_t until, uint64_t *skipped,
+			      bool strict)
+{
+	struct sw_history_read_opts o = { .since_us = since, .until_us = until,
+					  .long_line_error = strict };
 	const char *paths[] = { path }, *line, *from;
 	struct sw_history_reader *r;
 	struct sw_err err;
@@ -65,12 +90,20 @@ static long sw_fuzz_read(const char *path, uint64_t since, uint64_t until, uint6
 		SW_FUZZ_CHECK(len <= 1024 * 1024 && line[len] == '\0');
 		SW_FUZZ_CHECK(!memchr(line, '\n', len));
 		SW_FUZZ_CHECK(from && lineno > 0);
+		if (strict)
+			sw_fuzz_check_line(line, len);
 		lines++;
 	}
 	SW_FUZZ_CHECK(rc == 0 || rc > 1);
 	*skipped = sw_history_reader_skipped(r);
+	SW_FUZZ_CHECK(!strict || *skipped == 0);
 	sw_history_reader_close(r);
 	return rc ? -rc : lines;
+}
+
+static long sw_fuzz_read(const char *path, uint64_t since, uint64_t until, uint64_t *skipped)
+{
+	return sw_fuzz_read_opts(path, since, until, skipped, false);
 }
 
 static long sw_fuzz_expect(const uint8_t *p, size_t n)
@@ -85,8 +118,8 @@ static long sw_fuzz_expect(const uint8_t *p, size_t n)
 static void sw_fuzz_plain(const uint8_t *p, size_t n, bool compress)
 {
 	char path[256];
-	uint64_t skipped;
-	long got;
+	uint64_t skipped, sk2;
+	long got, strict;
 
 	if (compress) {
 		size_t cap = ZSTD_compressBound(n);
@@ -104,6 +137,11 @@ static void sw_fuzz_plain(const uint8_t *p, size_t n, bool compress)
 	/* plain bytes that happen to start with the zstd magic are read as zstd */
 	if (compress || n < 4 || memcmp(p, "\x28\xb5\x2f\xfd", 4) != 0)
 		SW_FUZZ_CHECK(got >= 0 && got + (long)skipped == sw_fuzz_expect(p, n));
+	strict = sw_fuzz_read_opts(path, 0, 0, &sk2, true);
+	if (got >= 0 && !skipped)
+		SW_FUZZ_CHECK(strict == got);
+	else if (got >= 0)
+		SW_FUZZ_CHECK(strict == -SW_EXIT_USAGE);
 	unlink(path);
 }
 

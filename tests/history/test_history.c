@@ -584,7 +584,7 @@ static void test_window(void **state)
 	assert_string_equal(l.v[2], "c");
 	lines_free(&l);
 	/* a window that meets the corrupt file reads it, and says so */
-	assert_int_equal(read_all(paths, 1, T0 + 5 * SEC, T0 + 45 * SEC, &l), SW_EXIT_RUNTIME);
+	assert_int_equal(read_all(paths, 1, T0 + 5 * SEC, T0 + 45 * SEC, &l), SW_EXIT_USAGE);
 	lines_free(&l);
 	tmpdir_remove(dir);
 }
