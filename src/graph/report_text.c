@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <segwatch/flowfile.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -61,7 +62,7 @@ static void sw_report_port_run(json_t *list, size_t from, size_t to, FILE *out)
 		json_t *x = json_array_get(list, i);
 		unsigned long long port = sw_ull(x, "port");
 
-		flows += sw_ull(x, "flows");
+		flows = sw_flowfile_count_add(flows, sw_ull(x, "flows"));
 		lo = port < lo ? port : lo;
 		hi = port > hi ? port : hi;
 	}
