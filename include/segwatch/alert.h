@@ -83,6 +83,8 @@ struct sw_alert {
 /* sw_alert_sink_fn - receives each alert and its JSON line (no newline). */
 typedef void (*sw_alert_sink_fn)(const struct sw_alert *a, const char *json_line, void *arg);
 
+#define SW_ALERT_FANOUT_CAP 1024	/* largest fan_out.distinct accepted */
+
 struct sw_alert_config {
 	uint32_t fanout_distinct;	/* distinct (peer, port) that make a scan: 20 */
 	uint32_t fanout_window_ms;	/* ... within this window: 10000 */
@@ -132,6 +134,13 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
  * included); SW_EXIT_USAGE for bad JSON or a bad key, with @err saying where.
  */
 int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, struct sw_err *err);
+
+/*
+ * sw_alert_config_load_buffer - the same from @len bytes at @buf (NUL not
+ * needed); @name (already escaped for terminals) starts every message.
+ */
+int sw_alert_config_load_buffer(struct sw_alert_config *cfg, const char *buf, size_t len,
+				const char *name, struct sw_err *err);
 
 struct sw_alert_engine;
 

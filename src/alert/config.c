@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/jsonptr.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -149,29 +150,53 @@ static int sw_alert_config_kinds(json_t *sec, struct sw_alert_config *cfg, struc
 	return SW_EXIT_OK;
 }
 
+/* Refuse a key of @obj (at @where) that is not in @known, suggesting the likely one. */
+static int sw_alert_config_keys(json_t *obj, const char *where, const char *const *known,
+				size_t n_known, struct sw_err *err)
+{
+	const char *key, *hint;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		struct sw_jsonptr ptr;
+		size_t i;
+
+		for (i = 0; i < n_known; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (i < n_known)
+			continue;
+		sw_jsonptr_init(&ptr);
+		sw_jsonptr_key(&ptr, key);
+		hint = sw_text_suggest(key, known, n_known);
+		return sw_err_set(err, SW_EXIT_USAGE, "%s%s: error: unknown key%s%s%s", where,
+				  ptr.buf, hint ? " (did you mean \"" : "", hint ? hint : "",
+				  hint ? "\"?)" : "");
+	}
+	return SW_EXIT_OK;
+}
+
 int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 			      struct sw_err *err)
 {
 	static const char *const known[] = { "fan_out", "summary_interval_s", "max_keys",
 					     "max_sources", "max_alerts_per_min",
 					     "sensitive_groups", "group_by", "kinds" };
+	static const char *const fan_known[] = { "distinct", "window_ms", "exempt" };
 	json_t *sec = (json_t *)section, *fan;
-	const char *key;
-	json_t *v;
 	int ret;
 
 	if (!json_is_object(sec))
 		return sw_err_set(err, SW_EXIT_USAGE, "/alerts: error: expected an object");
-	json_object_foreach(sec, key, v) {
-		size_t i;
-
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0]))
-			return sw_err_set(err, SW_EXIT_USAGE, "/alerts/%s: error: unknown key", key);
-	}
+	if ((ret = sw_alert_config_keys(sec, "/alerts", known, sizeof(known) / sizeof(known[0]),
+					err)))
+		return ret;
 	fan = json_object_get(sec, "fan_out");
+	if (fan && !json_is_object(fan))
+		return sw_err_set(err, SW_EXIT_USAGE, "/alerts/fan_out: error: expected an object");
+	if (fan && (ret = sw_alert_config_keys(fan, "/alerts/fan_out", fan_known,
+					       sizeof(fan_known) / sizeof(fan_known[0]), err)))
+		return ret;
 	if ((ret = sw_alert_config_u32(fan, "distinct", "/alerts/fan_out", SW_ALERT_FANOUT_CAP,
 				       &cfg->fanout_distinct, err)) ||
 	    (ret = sw_alert_config_u32(fan, "window_ms", "/alerts/fan_out", 3600000,
@@ -223,20 +248,15 @@ static int sw_alert_config_read(const char *path, const char *name, char **buf, 
 	return SW_EXIT_OK;
 }
 
-int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, struct sw_err *err)
+int sw_alert_config_load_buffer(struct sw_alert_config *cfg, const char *buf, size_t len,
+				const char *name, struct sw_err *err)
 {
 	struct sw_json_err_text text;
 	json_error_t je;
 	json_t *doc, *sec;
-	char name[256], *buf = NULL;
-	size_t len = 0;
 	int rc;
 
-	sw_text_escape(name, sizeof(name), path);
-	if ((rc = sw_alert_config_read(path, name, &buf, &len, err)) != SW_EXIT_OK)
-		return rc;
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	free(buf);
 	if (!doc)
 		return sw_err_set(err, SW_EXIT_USAGE, "%s:%d:%d: error: %s", name, je.line,
 				  je.column, sw_text_json_error(&text, &je));
@@ -252,5 +272,19 @@ int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, str
 		sw_err_set(err, rc, "%s: %s", name, msg);
 	}
 	json_decref(doc);
+	return rc;
+}
+
+int sw_alert_config_load_file(struct sw_alert_config *cfg, const char *path, struct sw_err *err)
+{
+	char name[256], *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	sw_text_escape(name, sizeof(name), path);
+	if ((rc = sw_alert_config_read(path, name, &buf, &len, err)) != SW_EXIT_OK)
+		return rc;
+	rc = sw_alert_config_load_buffer(cfg, buf, len, name, err);
+	free(buf);
 	return rc;
 }

@@ -7,7 +7,6 @@
 #include <segwatch/alert.h>
 
 #define SW_ALERT_KEY_MAX 300
-#define SW_ALERT_FANOUT_CAP 1024	/* largest fanout_distinct accepted */
 #define SW_ALERT_BODY_INLINE 640	/* bytes of body text kept in a key's own slot */
 #define SW_LRU_NIL UINT32_MAX
 

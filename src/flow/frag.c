@@ -32,6 +32,7 @@ struct sw_frag_entry {
 };
 
 struct sw_frag_table {
+	uint32_t n_used;	/* entries in use: expiry skips the scan when none are */
 	struct sw_frag_entry slot[SW_FRAG_SLOTS];
 };
 
@@ -82,11 +83,13 @@ static void sw_frag_credit(struct sw_flow_table *t, struct sw_frag_entry *e, uin
 }
 
 /* Count held fragments whose first never came as a flow without ports. */
-static void sw_frag_orphan(struct sw_flow_table *t, struct sw_frag_entry *e)
+static void sw_frag_orphan(struct sw_frag_table *ft, struct sw_flow_table *t,
+			   struct sw_frag_entry *e)
 {
 	sw_flow_table_stats_mut(t)->frag_orphans += e->pend_packets;
 	sw_frag_credit(t, e, 0, 0);
 	memset(e, 0, sizeof(*e));
+	ft->n_used--;
 }
 
 static struct sw_frag_entry *sw_frag_slot(struct sw_frag_table *ft, struct sw_flow_table *t,
@@ -107,9 +110,10 @@ static struct sw_frag_entry *sw_frag_slot(struct sw_frag_table *ft, struct sw_fl
 	}
 	if (!free_e) {
 		sw_flow_table_stats_mut(t)->frag_evicted++;
-		sw_frag_orphan(t, oldest);
+		sw_frag_orphan(ft, t, oldest);
 		free_e = oldest;
 	}
+	ft->n_used++;
 	free_e->used = true;
 	free_e->family = pkt->family;
 	free_e->proto = pkt->proto;
@@ -165,10 +169,10 @@ void sw_frag_handle(struct sw_frag_table *ft, struct sw_flow_table *t,
 void sw_frag_expire(struct sw_frag_table *ft, struct sw_flow_table *t, uint64_t now_us,
 		    bool all)
 {
-	for (uint32_t i = 0; i < SW_FRAG_SLOTS; i++) {
+	for (uint32_t i = 0; i < SW_FRAG_SLOTS && ft->n_used; i++) {
 		struct sw_frag_entry *e = &ft->slot[i];
 
 		if (e->used && (all || e->last_us + SW_FRAG_TIMEOUT_US <= now_us))
-			sw_frag_orphan(t, e);
+			sw_frag_orphan(ft, t, e);
 	}
 }
