@@ -228,8 +228,8 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 	case SW_OPT_NO_KERNEL:
 		a->kernel_set |= c == SW_OPT_NO_KERNEL;
 		return sw_identity_parse_opt(&a->po.identity, c, optarg, argc, argv) ? -1 : SW_EXIT_USAGE;
-	default:
-		sw_capture_usage(stderr);
+	default: /* sw_cli_getopt said what was wrong */
+		fprintf(stderr, "segwatch capture: see segwatch capture --help\n");
 		return SW_EXIT_USAGE;
 	}
 }
@@ -265,7 +265,8 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 
 	sw_flow_config_defaults(&a->po.flow);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts, NULL)) != -1)
+	while ((c = sw_cli_getopt(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts,
+				  "segwatch capture")) != -1)
 		if ((rc = sw_capture_opt(a, c, argc, argv)) >= 0)
 			return rc;
 	return sw_capture_check(a, argc, argv);

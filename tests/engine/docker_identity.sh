@@ -44,7 +44,11 @@ dk_run web1 "$NET" --label app=web --label tier=front -- sh -c "$SERVE" || fail 
 dk_run db1 "$NET" --label app=db --label tier=data -- nc -ll -p 5432 -e /bin/cat || fail "run db1"
 dk_run cache1 "$NET" --label app=cache --label com.docker.compose.project=shop \
 	--label com.docker.compose.service=cache -- sleep 600 || fail "run cache1"
-dk_run client1 "$NET" --label app=client -- sleep 600 || fail "run client1"
+# a label as an attacker who can start containers would set it: a terminal
+# title change, a bell and a right-to-left override
+HOSTILE_LABEL=$'\e]0;pwned\a\u202egpj.exe'
+dk_run client1 "$NET" --label app=client --label "note=$HOSTILE_LABEL" -- sleep 600 ||
+	fail "run client1"
 dk_run gone1 "$NET" --label app=gone -- sleep 600 || fail "run gone1"
 dk stop -t 0 gone1 >/dev/null || fail "stop gone1"
 WEB=$(ip_of web1 "$NET") WEB6=$(ip_of web1 "$NET" GlobalIPv6Address) DB=$(ip_of db1 "$NET")
@@ -82,6 +86,14 @@ for c in inspect:
 PY
 	fail "segwatch workloads does not list Docker's containers as docker inspect shows them"
 ok "workloads: 4 running containers as Docker sees them, the stopped one not listed"
+# the table people read: the hostile label escaped, nothing raw on the terminal
+in_ns "$SEGWATCH" workloads --engine "$DK_SOCK" >"$TMP/workloads.txt" 2>&1 ||
+	{ LOG=$TMP/workloads.txt; fail "segwatch workloads (table) exited with $?"; }
+grep -qF 'note=\x1b]0;pwned\x07\xe2\x80\xaegpj.exe' "$TMP/workloads.txt" ||
+	{ LOG=$TMP/workloads.txt; fail "the hostile label is not shown escaped"; }
+python3 "$(dirname "$0")/../hostile/inputs/text/text-noraw.py" <"$TMP/workloads.txt" >/dev/null ||
+	{ LOG=$TMP/workloads.txt; fail "segwatch workloads prints a control character raw"; }
+ok "workloads: a label with ESC, BEL and U+202E from Docker is escaped in the table, exact in JSON"
 DOCKER_HOST=unix://$DK_SOCK in_ns "$SEGWATCH" workloads --json >"$TMP/detected.json" 2>&1 ||
 	fail "segwatch workloads with DOCKER_HOST: $(tail -2 "$TMP/detected.json")"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["engine"] == sys.argv[2], d["engine"]
