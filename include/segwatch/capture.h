@@ -19,9 +19,22 @@
 
 #define SW_CAPTURE_MAX_IFACES 64
 
+/*
+ * Which packets of an interface are captured (docs/flows.md, "Capture
+ * points"). A bridged packet crosses three interfaces (the sender's veth,
+ * the bridge, the receiver's veth); capturing each bridge port inbound and
+ * each bridge outbound sees it once, and never a copy to throw away.
+ */
+enum sw_capture_direction {
+	SW_CAPTURE_BOTH = 0,	/* everything (an interface named with -i) */
+	SW_CAPTURE_IN,		/* what arrives: a bridge port (what its container sends) */
+	SW_CAPTURE_OUT,		/* what leaves: a bridge (what the host sends into it) */
+};
+
 struct sw_capture_iface {
 	char name[256];	/* interface name, or the file read */
 	int ifindex;
+	uint8_t direction;	/* enum sw_capture_direction */
 	uint64_t received;	/* frames read from this source */
 	uint64_t kernel_drops;	/* pcap_stats ps_drop */
 	uint64_t if_drops;	/* pcap_stats ps_ifdrop */
@@ -82,6 +95,7 @@ enum sw_dedup_mode { SW_DEDUP_AUTO = 0, SW_DEDUP_ON, SW_DEDUP_OFF };
 struct sw_capture_opts {
 	const char *file;		/* read this pcap file ("-" = stdin), or */
 	const char *const *ifaces;	/* capture live on these (see sw_kernel_capture_ifaces) */
+	const uint8_t *directions;	/* enum sw_capture_direction of each; NULL: all BOTH */
 	unsigned n_ifaces;
 	double duration_s;		/* live: stop after this long; 0 = until *stop */
 	const char *filter;		/* BPF, may be NULL */
@@ -128,9 +142,14 @@ const struct sw_capture_counters *sw_capture_counters(const struct sw_capture *c
 
 /*
  * sw_capture_add_iface - start capturing on one more interface (live only),
- * e.g. a veth that just joined a watched bridge. Already captured: no-op.
+ * e.g. a veth that just joined a watched bridge (@dir: SW_CAPTURE_IN).
+ * Already captured in that direction: no-op; in another: reopened.
  */
-int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err *err);
+int sw_capture_add_iface(struct sw_capture *cap, const char *name, enum sw_capture_direction dir,
+			 struct sw_err *err);
+
+/* sw_capture_direction_name - "both", "in" or "out". */
+const char *sw_capture_direction_name(enum sw_capture_direction dir);
 
 /* sw_capture_drop_iface - stop capturing on @ifindex (it went away); counters are kept. */
 void sw_capture_drop_iface(struct sw_capture *cap, int ifindex);

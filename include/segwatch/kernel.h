@@ -128,13 +128,14 @@ int sw_kernel_scan(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us
  * @names: array to fill (strings are malloc'd, the caller frees them)
  * @max: capacity of @names; interfaces beyond it are left out
  * @n: number filled
+ * @is_bridge: NULL, or set for each name: a bridge (true) or a port (false)
  *
  * From the state of the last scan and polls; the replacement for
  * sw_discover_bridge_ports() (same selection, ordered by ifindex).
  * Returns SW_EXIT_OK or SW_EXIT_RUNTIME (out of memory; nothing is returned).
  */
-int sw_kernel_capture_ifaces(const struct sw_kernel *k, char **names, unsigned max, unsigned *n,
-			     struct sw_err *err);
+int sw_kernel_capture_ifaces(const struct sw_kernel *k, char **names, bool *is_bridge,
+			     unsigned max, unsigned *n, struct sw_err *err);
 
 /* sw_kernel_fd - readable when events are pending (for poll(2)); the caller must not read it. */
 int sw_kernel_fd(const struct sw_kernel *k);

@@ -19,6 +19,14 @@
 #include "internal.h"
 
 #define SW_DEFAULT_SNAPLEN 256
+/*
+ * Live packets are handed over a ring block at a time (TPACKET_V3), one
+ * wakeup per block instead of one per packet; a block that is not full is
+ * handed over after this long. It must stay well under SW_REORDER_HOLD_US,
+ * which sorts frames from several interfaces that arrive up to a block late.
+ */
+#define SW_BLOCK_TIMEOUT_MS 20
+#define SW_RING_BYTES (32 << 20)
 #define SW_DEDUP_WINDOW_US 50000	/* copies of one packet arrive within µs; 50 ms is generous */
 #define SW_REORDER_HOLD_US 50000	/* how long frames from several sources wait to be sorted */
 #define SW_REORDER_SLOTS 65536
@@ -281,8 +289,13 @@ static int sw_capture_free_slot(struct sw_capture *cap)
 	return -1;
 }
 
+const char *sw_capture_direction_name(enum sw_capture_direction dir)
+{
+	return dir == SW_CAPTURE_IN ? "in" : dir == SW_CAPTURE_OUT ? "out" : "both";
+}
+
 static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *name,
-				 unsigned *slot, struct sw_err *err)
+				 enum sw_capture_direction dir, unsigned *slot, struct sw_err *err)
 {
 	int i = sw_capture_free_slot(cap);
 	struct sw_source *s;
@@ -301,23 +314,22 @@ static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *
 	s->fd = -1;
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->ifindex = cap->live ? (int)if_nametoindex(name) : 0;
+	ifc->direction = (uint8_t)dir;
 	ifc->active = true;
 	cap->cnt.n_ifaces = cap->n_src;
 	if (!sw_dissect_dlt_ok(s->dlt))
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: link type %s (%d) is not supported",
 				  name, pcap_datalink_val_to_name(s->dlt) ?
 				  pcap_datalink_val_to_name(s->dlt) : "?", s->dlt);
-	if (cap->opts.filter) {
-		struct bpf_program prog;
+	if (cap->opts.filter || dir != SW_CAPTURE_BOTH) {
+		struct sw_src_filter f;
+		int rc = sw_src_filter_compile(p, dir, cap->opts.filter, &f, err);
 
-		if (pcap_compile(p, &prog, cap->opts.filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
-			return sw_err_set(err, SW_EXIT_USAGE, "--filter: %s", pcap_geterr(p));
-		if (pcap_setfilter(p, &prog) < 0) {
-			pcap_freecode(&prog);
-			return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot set filter: %s",
-					  name, pcap_geterr(p));
-		}
-		pcap_freecode(&prog);
+		if (rc == SW_EXIT_OK)
+			rc = sw_src_filter_apply(p, dir, &f, name, err);
+		sw_src_filter_free(&f);
+		if (rc != SW_EXIT_OK)
+			return rc;
 	}
 	return SW_EXIT_OK;
 }
@@ -345,7 +357,7 @@ static int sw_capture_open_file(struct sw_capture *cap, struct sw_err *err)
 		}
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot read: %s", name, errbuf);
 	}
-	rc = sw_capture_add_source(cap, p, name, &slot, err);
+	rc = sw_capture_add_source(cap, p, name, SW_CAPTURE_BOTH, &slot, err);
 	if (rc != SW_EXIT_OK || !cap->in.regular)
 		return rc;
 	if (fstat(cap->in.fd, &st) == 0)
@@ -377,7 +389,27 @@ static int sw_capture_activate_error(pcap_t *p, int rc, const char *name, struct
 	}
 }
 
-static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struct sw_err *err)
+/*
+ * A bridge port captured inbound never needs what the kernel sends out of it:
+ * PACKET_IGNORE_OUTGOING (Linux 4.20) keeps those packets from even being
+ * cloned for the socket. Older kernels: the "inbound" filter does the work.
+ */
+static void sw_capture_ignore_outgoing(pcap_t *p, enum sw_capture_direction dir)
+{
+#ifdef PACKET_IGNORE_OUTGOING
+	int one = 1;
+
+	if (dir == SW_CAPTURE_IN)
+		(void)setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+				 sizeof(one));
+#else
+	(void)p;
+	(void)dir;
+#endif
+}
+
+static int sw_capture_open_iface(struct sw_capture *cap, const char *name,
+				 enum sw_capture_direction dir, struct sw_err *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	int snaplen = cap->opts.snaplen > 0 ? cap->opts.snaplen : SW_DEFAULT_SNAPLEN;
@@ -389,9 +421,15 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 	if (!p)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
 	pcap_set_snaplen(p, snaplen);
-	pcap_set_promisc(p, 1);
-	pcap_set_immediate_mode(p, 1);
-	pcap_set_buffer_size(p, 32 << 20);
+	/*
+	 * Promiscuous only where all is wanted: a bridge in promiscuous mode
+	 * passes every frame it forwards up to the host too, a cost on every
+	 * packet; a port sees what its container sends without it.
+	 */
+	pcap_set_promisc(p, dir == SW_CAPTURE_BOTH);
+	pcap_set_immediate_mode(p, 0);
+	pcap_set_timeout(p, SW_BLOCK_TIMEOUT_MS);
+	pcap_set_buffer_size(p, SW_RING_BYTES);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
 	rc = pcap_activate(p);
 	if (rc < 0) {
@@ -402,7 +440,8 @@ static int sw_capture_open_iface(struct sw_capture *cap, const char *name, struc
 	/* on "any", ask for cooked v2: it carries the interface index */
 	if (pcap_datalink(p) == SW_DLT_LINUX_SLL)
 		pcap_set_datalink(p, SW_DLT_LINUX_SLL2);
-	rc = sw_capture_add_source(cap, p, name, &slot, err);
+	sw_capture_ignore_outgoing(p, dir);
+	rc = sw_capture_add_source(cap, p, name, dir, &slot, err);
 	if (rc == SW_EXIT_OK && pcap_setnonblock(p, 1, errbuf) < 0)
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: %s", name, errbuf);
 	if (rc == SW_EXIT_OK) {
@@ -433,16 +472,21 @@ static int sw_capture_need_reorder(struct sw_capture *cap, struct sw_err *err)
 	return SW_EXIT_OK;
 }
 
-int sw_capture_add_iface(struct sw_capture *cap, const char *name, struct sw_err *err)
+int sw_capture_add_iface(struct sw_capture *cap, const char *name, enum sw_capture_direction dir,
+			 struct sw_err *err)
 {
 	int rc;
 
 	if (!cap->live)
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: cannot add an interface to a file read", name);
-	for (unsigned i = 0; i < cap->n_src; i++)
-		if (!cap->src[i].dead && strcmp(cap->cnt.ifaces[i].name, name) == 0)
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		if (cap->src[i].dead || strcmp(cap->cnt.ifaces[i].name, name) != 0)
+			continue;
+		if (cap->cnt.ifaces[i].direction == dir)
 			return SW_EXIT_OK;
-	rc = sw_capture_open_iface(cap, name, err);
+		sw_capture_retire(cap, i); /* e.g. named with -i before, a bridge port now */
+	}
+	rc = sw_capture_open_iface(cap, name, dir, err);
 	if (rc != SW_EXIT_OK)
 		return rc;
 	return sw_capture_need_reorder(cap, err);
@@ -466,29 +510,20 @@ void sw_capture_drop_iface_named(struct sw_capture *cap, const char *name)
 /* Compile @filter for every live source first, so that one that fails changes none. */
 int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_err *err)
 {
-	struct bpf_program prog[SW_CAPTURE_MAX_IFACES];
-	unsigned n = 0;
+	struct sw_src_filter f[SW_CAPTURE_MAX_IFACES] = { 0 };
 	int rc = SW_EXIT_OK;
 
 	if (!cap->live)
 		return sw_err_set(err, SW_EXIT_USAGE, "the filter of a file read is set at open");
-	for (unsigned i = 0; i < cap->n_src && rc == SW_EXIT_OK; i++, n++) {
-		if (cap->src[i].dead)
-			prog[i] = (struct bpf_program){ 0 };
-		else if (pcap_compile(cap->src[i].pcap, &prog[i], filter ? filter : "", 1,
-				      PCAP_NETMASK_UNKNOWN) < 0)
-			rc = sw_err_set(err, SW_EXIT_USAGE, "filter: %s",
-					pcap_geterr(cap->src[i].pcap));
-	}
-	if (rc != SW_EXIT_OK)
-		n--; /* the one that failed holds nothing */
-	for (unsigned i = 0; i < n; i++) {
-		if (rc == SW_EXIT_OK && !cap->src[i].dead &&
-		    pcap_setfilter(cap->src[i].pcap, &prog[i]) < 0)
-			rc = sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot set filter: %s",
-					cap->cnt.ifaces[i].name, pcap_geterr(cap->src[i].pcap));
+	for (unsigned i = 0; i < cap->n_src && rc == SW_EXIT_OK; i++)
 		if (!cap->src[i].dead)
-			pcap_freecode(&prog[i]);
+			rc = sw_src_filter_compile(cap->src[i].pcap, cap->cnt.ifaces[i].direction,
+						   filter, &f[i], err);
+	for (unsigned i = 0; i < cap->n_src; i++) {
+		if (rc == SW_EXIT_OK && !cap->src[i].dead)
+			rc = sw_src_filter_apply(cap->src[i].pcap, cap->cnt.ifaces[i].direction, &f[i],
+						 cap->cnt.ifaces[i].name, err);
+		sw_src_filter_free(&f[i]);
 	}
 	if (rc == SW_EXIT_OK)
 		cap->opts.filter = filter; /* for interfaces added from now on */
@@ -512,7 +547,10 @@ static int sw_capture_open_live(struct sw_capture *cap, struct sw_err *err)
 	if (cap->opts.n_ifaces == 0 && !cap->opts.wait_for_ifaces)
 		return sw_err_set(err, SW_EXIT_USAGE, "no interface to capture on");
 	for (unsigned i = 0; i < cap->opts.n_ifaces && rc == SW_EXIT_OK; i++)
-		rc = sw_capture_open_iface(cap, cap->opts.ifaces[i], err);
+		rc = sw_capture_open_iface(cap, cap->opts.ifaces[i],
+					   cap->opts.directions ? cap->opts.directions[i] :
+					   SW_CAPTURE_BOTH, err);
+	cap->opts.directions = NULL; /* the caller's array: only for opening */
 	return rc;
 }
 
@@ -732,7 +770,7 @@ static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
 			continue;
 		cap->cur_src = i;
 		if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
-		    pcap_dispatch(cap->src[i].pcap, 1024, cb, (u_char *)cap) < 0) {
+		    pcap_dispatch(cap->src[i].pcap, -1, cb, (u_char *)cap) < 0) {
 			sw_capture_retire(cap, i); /* e.g. a veth removed while capturing */
 			continue;
 		}
@@ -771,8 +809,14 @@ static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 			sw_capture_expire(cap, now - SW_REORDER_HOLD_US);
 		sw_capture_report_progress(cap, now);
 	}
-	/* what the kernel still holds was captured within the window: read it */
-	sw_capture_poll_sources(cap, 0);
+	/*
+	 * What the kernel still holds was captured within the window: read it.
+	 * A ring block not yet full is handed over at its timeout, so wait for
+	 * that, twice over.
+	 */
+	for (uint64_t until = sw_clock_wall_us() + 2000ull * SW_BLOCK_TIMEOUT_MS;
+	     sw_clock_wall_us() < until;)
+		sw_capture_poll_sources(cap, SW_BLOCK_TIMEOUT_MS);
 	if (cap->reorder)
 		sw_capture_release(cap, UINT64_MAX);
 	sw_capture_flush_batch(cap);

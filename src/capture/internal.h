@@ -4,7 +4,25 @@
 
 #include <stdio.h>
 
+#include <pcap/pcap.h>
 #include <segwatch/capture.h>
+
+/*
+ * The filters of a live source (filter.c): the user's, given to libpcap, and
+ * the kernel's, the user's restricted to the direction captured.
+ */
+struct sw_src_filter {
+	struct bpf_program user, kernel;
+	bool has_user, has_kernel;
+};
+
+/* sw_src_filter_compile - both programs for @p (@user NULL: none); SW_EXIT_USAGE on bad text. */
+int sw_src_filter_compile(pcap_t *p, enum sw_capture_direction dir, const char *user,
+			  struct sw_src_filter *f, struct sw_err *err);
+/* sw_src_filter_apply - the direction, then the programs, on @p (named @name in errors). */
+int sw_src_filter_apply(pcap_t *p, enum sw_capture_direction dir, struct sw_src_filter *f,
+			const char *name, struct sw_err *err);
+void sw_src_filter_free(struct sw_src_filter *f);
 
 /*
  * Duplicate filter (dedup.c): remembers a signature of each recent packet

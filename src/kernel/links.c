@@ -336,8 +336,8 @@ static int sw_klink_cmp(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-int sw_kernel_capture_ifaces(const struct sw_kernel *k, char **names, unsigned max, unsigned *n,
-			     struct sw_err *err)
+int sw_kernel_capture_ifaces(const struct sw_kernel *k, char **names, bool *is_bridge,
+			     unsigned max, unsigned *n, struct sw_err *err)
 {
 	const struct sw_klink **sel = calloc(k->links.count + 1, sizeof(*sel));
 	size_t m = 0;
@@ -352,6 +352,8 @@ int sw_kernel_capture_ifaces(const struct sw_kernel *k, char **names, unsigned m
 	qsort(sel, m, sizeof(*sel), sw_klink_cmp);
 	for (size_t i = 0; i < m && *n < max; i++) {
 		names[*n] = strdup(sel[i]->name);
+		if (is_bridge)
+			is_bridge[*n] = sel[i]->is_bridge;
 		if (!names[*n]) {
 			while (*n)
 				free(names[--*n]);

@@ -229,7 +229,8 @@ static void sw_on_port_added(const char *ifname, int ifindex, int bridge_ifindex
 
 	(void)ifindex;
 	(void)bridge_ifindex;
-	if (id->cap && id->follow_ports && sw_capture_add_iface(id->cap, ifname, &err) != SW_EXIT_OK)
+	if (id->cap && id->follow_ports &&
+	    sw_capture_add_iface(id->cap, ifname, SW_CAPTURE_IN, &err) != SW_EXIT_OK)
 		id->st.port_errors++;
 }
 

@@ -29,6 +29,7 @@ struct sw_pipeline {
 	/* interfaces named, or bridges and ports found when none was */
 	char *found[SW_CAPTURE_MAX_IFACES];
 	const char *ifaces[SW_CAPTURE_MAX_IFACES];
+	uint8_t dirs[SW_CAPTURE_MAX_IFACES];	/* enum sw_capture_direction of each */
 	unsigned n_found;
 };
 
@@ -43,10 +44,12 @@ void sw_pipeline_ident_free(char *own[SW_MAX_INVENTORIES + 1]);
 /*
  * sw_pipeline_bridges - every bridge that is up and its ports, as @k sees
  * them (NULL: a kernel view opened for this); @names has SW_CAPTURE_MAX_IFACES
- * slots, filled with malloc'd names.
+ * slots, filled with malloc'd names, and @dirs the direction each is captured
+ * in: bridges outbound, ports inbound (each packet once, docs/flows.md).
  */
 struct sw_kernel;
-int sw_pipeline_bridges(const struct sw_kernel *k, char **names, unsigned *n, struct sw_err *err);
+int sw_pipeline_bridges(const struct sw_kernel *k, char **names, uint8_t *dirs, unsigned *n,
+			struct sw_err *err);
 
 /* A packet the kernel logged, to every sink (pipeline.c). */
 void sw_pipeline_on_klog(const struct sw_nflog_rec *r, void *arg);

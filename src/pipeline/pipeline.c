@@ -70,15 +70,19 @@ static void sw_pipeline_tick(struct sw_capture *cap, uint64_t now_us, void *arg)
  * Nothing named: every bridge that is up and its ports, from the kernel's
  * view (the identity's, or one opened just for this).
  */
-int sw_pipeline_bridges(const struct sw_kernel *k, char **names, unsigned *n, struct sw_err *err)
+int sw_pipeline_bridges(const struct sw_kernel *k, char **names, uint8_t *dirs, unsigned *n,
+			struct sw_err *err)
 {
+	bool is_bridge[SW_CAPTURE_MAX_IFACES];
 	struct sw_kernel *own = NULL;
 	int rc = SW_EXIT_OK;
 
 	if (!k && (rc = sw_kernel_open(&own, err)) == SW_EXIT_OK)
 		k = own;
 	if (rc == SW_EXIT_OK)
-		rc = sw_kernel_capture_ifaces(k, names, SW_CAPTURE_MAX_IFACES, n, err);
+		rc = sw_kernel_capture_ifaces(k, names, is_bridge, SW_CAPTURE_MAX_IFACES, n, err);
+	for (unsigned i = 0; rc == SW_EXIT_OK && i < *n; i++)
+		dirs[i] = is_bridge[i] ? SW_CAPTURE_OUT : SW_CAPTURE_IN;
 	sw_kernel_close(own);
 	return rc;
 }
@@ -86,7 +90,7 @@ int sw_pipeline_bridges(const struct sw_kernel *k, char **names, unsigned *n, st
 static int sw_pipeline_discover(struct sw_pipeline *p, struct sw_err *err)
 {
 	int rc = sw_pipeline_bridges(p->id ? sw_identity_kernel(p->id) : NULL, p->found,
-				     &p->n_found, err);
+				     p->dirs, &p->n_found, err);
 
 	if (rc != SW_EXIT_OK)
 		return rc;
@@ -96,6 +100,7 @@ static int sw_pipeline_discover(struct sw_pipeline *p, struct sw_err *err)
 	for (unsigned i = 0; i < p->n_found; i++)
 		p->ifaces[i] = p->found[i];
 	p->opts.capture.ifaces = p->ifaces;
+	p->opts.capture.directions = p->dirs;
 	p->opts.capture.n_ifaces = p->n_found;
 	return SW_EXIT_OK;
 }
@@ -170,9 +175,12 @@ static int sw_pipeline_own_strings(struct sw_pipeline *p, struct sw_err *err)
 	for (unsigned i = 0; i < c->n_ifaces; i++, p->n_found++)
 		if (!(p->found[i] = strdup(c->ifaces[i])))
 			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-	for (unsigned i = 0; i < p->n_found; i++)
+	for (unsigned i = 0; i < p->n_found; i++) {
 		p->ifaces[i] = p->found[i];
+		p->dirs[i] = c->directions ? c->directions[i] : SW_CAPTURE_BOTH;
+	}
 	c->ifaces = c->n_ifaces ? p->ifaces : NULL;
+	c->directions = c->n_ifaces ? p->dirs : NULL;
 	return SW_EXIT_OK;
 }
 

@@ -20,6 +20,7 @@ struct sw_change {
 	char *filter;			/* the new filter's copy */
 	bool filter_changed;
 	char *found[SW_CAPTURE_MAX_IFACES];	/* the interfaces wanted */
+	uint8_t dirs[SW_CAPTURE_MAX_IFACES];	/* and how (enum sw_capture_direction) */
 	unsigned n_found;
 	struct sw_identity_opts ident;		/* the new options, their strings in own_ident */
 	char *own_ident[SW_MAX_INVENTORIES + 1];
@@ -76,12 +77,14 @@ static int sw_change_ifaces(struct sw_change *c, const struct sw_pipeline_opts *
 		if (o->capture.n_ifaces > SW_CAPTURE_MAX_IFACES)
 			return sw_err_set(err, SW_EXIT_USAGE, "at most %d interfaces",
 					  SW_CAPTURE_MAX_IFACES);
-		for (unsigned i = 0; i < o->capture.n_ifaces; i++, c->n_found++)
+		for (unsigned i = 0; i < o->capture.n_ifaces; i++, c->n_found++) {
+			c->dirs[i] = SW_CAPTURE_BOTH;
 			if (!(c->found[i] = strdup(o->capture.ifaces[i])))
 				return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		}
 		return SW_EXIT_OK;
 	}
-	return sw_pipeline_bridges(k, c->found, &c->n_found, err);
+	return sw_pipeline_bridges(k, c->found, c->dirs, &c->n_found, err);
 }
 
 /* Everything that can fail, opened beside what runs; nothing running is touched. */
@@ -178,7 +181,8 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c,
 		bool wanted = false;
 
 		for (unsigned j = 0; j < c->n_found && !wanted; j++)
-			wanted = strcmp(cnt->ifaces[i].name, c->found[j]) == 0;
+			wanted = strcmp(cnt->ifaces[i].name, c->found[j]) == 0 &&
+				 cnt->ifaces[i].direction == c->dirs[j];
 		if (cnt->ifaces[i].active && !wanted) {
 			sw_capture_drop_iface_named(p->cap, cnt->ifaces[i].name);
 			done->ifaces_dropped++;
@@ -187,7 +191,7 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c,
 	for (unsigned j = 0; j < c->n_found; j++) {
 		unsigned before = sw_pipeline_active_ifaces(cnt);
 
-		if (sw_capture_add_iface(p->cap, c->found[j], &err) != SW_EXIT_OK)
+		if (sw_capture_add_iface(p->cap, c->found[j], c->dirs[j], &err) != SW_EXIT_OK)
 			sw_err_set(warn, SW_EXIT_OK, "not captured on: %s", err.msg);
 		else if (sw_pipeline_active_ifaces(cnt) > before)
 			done->ifaces_added++;
@@ -197,6 +201,7 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c,
 	for (unsigned j = 0; j < c->n_found; j++) {
 		p->found[j] = c->found[j];
 		p->ifaces[j] = p->found[j];
+		p->dirs[j] = c->dirs[j];
 	}
 	p->n_found = c->n_found;
 	c->n_found = 0;
@@ -241,6 +246,7 @@ int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts
 	p->opts.capture = keep;
 	p->opts.capture.filter = p->own_filter;
 	p->opts.capture.ifaces = p->n_found ? p->ifaces : NULL;
+	p->opts.capture.directions = p->n_found ? p->dirs : NULL;
 	p->opts.capture.n_ifaces = p->n_found;
 	p->opts.capture.registry = p->id ? sw_identity_registry(p->id) : NULL;
 	return SW_EXIT_OK;

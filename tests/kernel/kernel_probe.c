@@ -131,7 +131,7 @@ static int probe_print_state(const struct sw_kernel *k, const struct sw_registry
 	unsigned n;
 	struct sw_err err = { 0 };
 
-	if (sw_kernel_capture_ifaces(k, names, 256, &n, &err) != SW_EXIT_OK) {
+	if (sw_kernel_capture_ifaces(k, names, NULL, 256, &n, &err) != SW_EXIT_OK) {
 		probe_emit(json_pack("{s:s, s:s}", "event", "error", "msg", err.msg));
 		return SW_EXIT_RUNTIME;
 	}
