@@ -21,13 +21,7 @@
 
 #include "internal.h" /* src/engine: list, version, pod and error-body parsers */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 static void sw_fuzz_check_err(int rc, const struct sw_err *err)
 {

@@ -44,14 +44,9 @@
 #include <segwatch/learn.h>
 #include <segwatch/policy.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* Groups by label, name and CIDR; rules of each mode, so that every verdict can occur. */
 static const char sw_fuzz_policy_text[] =

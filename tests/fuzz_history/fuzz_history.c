@@ -33,13 +33,7 @@
 #include <segwatch/flowfile.h>
 #include <segwatch/history.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 static char sw_fuzz_dir[64];
 

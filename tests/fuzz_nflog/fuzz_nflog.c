@@ -21,13 +21,7 @@
 
 #include <segwatch/nflog.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 struct sw_fuzz_ctx {
 	struct sw_nflog_agg *agg;

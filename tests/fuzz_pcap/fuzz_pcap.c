@@ -32,14 +32,9 @@
 #include <segwatch/capture.h>
 #include <segwatch/flow.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_check.h"
 
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 struct sw_fuzz_read {
 	bool opened;

@@ -19,13 +19,7 @@
 
 #include <segwatch/policy.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define SW_FUZZ_CHECK(cond)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 static void sw_fuzz_check_ir(const struct sw_policy *p)
 {
