@@ -323,7 +323,7 @@ static int sw_capture_add_source(struct sw_capture *cap, pcap_t *p, const char *
 				  pcap_datalink_val_to_name(s->dlt) : "?", s->dlt);
 	if (cap->opts.filter || dir != SW_CAPTURE_BOTH) {
 		struct sw_src_filter f;
-		int rc = sw_src_filter_compile(p, dir, cap->opts.filter, &f, err);
+		int rc = sw_src_filter_compile(p, dir, cap->opts.filter, "--filter", &f, err);
 
 		if (rc == SW_EXIT_OK)
 			rc = sw_src_filter_apply(p, dir, &f, name, err);
@@ -518,7 +518,7 @@ int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_
 	for (unsigned i = 0; i < cap->n_src && rc == SW_EXIT_OK; i++)
 		if (!cap->src[i].dead)
 			rc = sw_src_filter_compile(cap->src[i].pcap, cap->cnt.ifaces[i].direction,
-						   filter, &f[i], err);
+						   filter, "filter", &f[i], err);
 	for (unsigned i = 0; i < cap->n_src; i++) {
 		if (rc == SW_EXIT_OK && !cap->src[i].dead)
 			rc = sw_src_filter_apply(cap->src[i].pcap, cap->cnt.ifaces[i].direction, &f[i],

@@ -24,14 +24,14 @@
 #include "internal.h"
 
 int sw_src_filter_compile(pcap_t *p, enum sw_capture_direction dir, const char *user,
-			  struct sw_src_filter *f, struct sw_err *err)
+			  const char *what, struct sw_src_filter *f, struct sw_err *err)
 {
 	const char *way = dir == SW_CAPTURE_IN ? "inbound" : dir == SW_CAPTURE_OUT ? "outbound" : NULL;
 	char *text = NULL;
 
 	memset(f, 0, sizeof(*f));
 	if (pcap_compile(p, &f->user, user ? user : "", 1, PCAP_NETMASK_UNKNOWN) < 0)
-		return sw_err_set(err, SW_EXIT_USAGE, "filter: %s", pcap_geterr(p));
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: %s", what, pcap_geterr(p));
 	f->has_user = true;
 	if (!way)
 		return SW_EXIT_OK;
@@ -42,7 +42,7 @@ int sw_src_filter_compile(pcap_t *p, enum sw_capture_direction dir, const char *
 	if (pcap_compile(p, &f->kernel, text ? text : way, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		free(text);
 		sw_src_filter_free(f);
-		return sw_err_set(err, SW_EXIT_USAGE, "filter: %s", pcap_geterr(p));
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: %s", what, pcap_geterr(p));
 	}
 	free(text);
 	f->has_kernel = true;

@@ -16,9 +16,12 @@ struct sw_src_filter {
 	bool has_user, has_kernel;
 };
 
-/* sw_src_filter_compile - both programs for @p (@user NULL: none); SW_EXIT_USAGE on bad text. */
+/*
+ * sw_src_filter_compile - both programs for @p (@user NULL: none);
+ * SW_EXIT_USAGE on bad text, the message starting with @what.
+ */
 int sw_src_filter_compile(pcap_t *p, enum sw_capture_direction dir, const char *user,
-			  struct sw_src_filter *f, struct sw_err *err);
+			  const char *what, struct sw_src_filter *f, struct sw_err *err);
 /* sw_src_filter_apply - the direction, then the programs, on @p (named @name in errors). */
 int sw_src_filter_apply(pcap_t *p, enum sw_capture_direction dir, struct sw_src_filter *f,
 			const char *name, struct sw_err *err);

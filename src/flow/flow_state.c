@@ -128,8 +128,8 @@ void sw_flow_live_begin(struct sw_flow_live *r, const struct sw_flow_obs *o)
 	if (inferred)
 		r->flags |= SW_FLOW_F_INFERRED;
 	if (o->pkt && sw_obs_is_icmp(o)) {
-		r->icmp_type = o->pkt->icmp_type;
-		r->icmp_code = o->pkt->icmp_code;
+		r->u.icmp.type = o->pkt->icmp_type;
+		r->u.icmp.code = o->pkt->icmp_code;
 	}
 }
 
@@ -149,8 +149,8 @@ static void sw_tcp_advance(struct sw_flow_live *r, const struct sw_flow_obs *o, 
 	    ((!from_init && (f & SW_TCP_SYN) && (f & SW_TCP_ACK)) ||
 	     (r->packets[0] && r->packets[1])))
 		r->state = SW_FLOW_ESTABLISHED;
-	if (r->state == SW_FLOW_ESTABLISHED && (r->tcp_flags[0] & SW_TCP_FIN) &&
-	    (r->tcp_flags[1] & SW_TCP_FIN))
+	if (r->state == SW_FLOW_ESTABLISHED && (r->u.tcp_flags[0] & SW_TCP_FIN) &&
+	    (r->u.tcp_flags[1] & SW_TCP_FIN))
 		r->state = SW_FLOW_CLOSED;
 }
 

@@ -35,7 +35,11 @@
 #define SW_WHEEL_SLOTS 4096u
 
 /* Memory per flow is a product figure (docs/benchmarks.md): keep an eye on it. */
-_Static_assert(sizeof(struct sw_flow_live) == 112, "flow record grew");
+_Static_assert(sizeof(struct sw_flow_live) == 96, "flow record grew");
+
+/* The end of a wheel slot's list, in qnext and qprev (record indices stay below 2^31). */
+#define SW_WHEEL_END 0x80000000u
+#define SW_BYTES_MAX ((1ULL << 48) - 1)
 
 struct sw_flow_queue {
 	uint32_t head, tail;
@@ -230,21 +234,22 @@ static uint32_t sw_now_s(const struct sw_flow_table *t, uint64_t us)
 static void sw_wheel_unlink(struct sw_flow_table *t, uint32_t idx)
 {
 	struct sw_flow_live *r = sw_rec(t, idx);
-	struct sw_flow_queue *q = &t->wheel[r->due_s % SW_WHEEL_SLOTS];
+	uint32_t prev = r->qprev, next = r->qnext;
 
-	if (r->qprev)
-		sw_rec(t, r->qprev)->qnext = r->qnext;
+	if (prev & SW_WHEEL_END)
+		t->wheel[prev & ~SW_WHEEL_END].head = next & SW_WHEEL_END ? 0 : next;
 	else
-		q->head = r->qnext;
-	if (r->qnext)
-		sw_rec(t, r->qnext)->qprev = r->qprev;
+		sw_rec(t, prev)->qnext = next;
+	if (next & SW_WHEEL_END)
+		t->wheel[next & ~SW_WHEEL_END].tail = prev & SW_WHEEL_END ? 0 : prev;
 	else
-		q->tail = r->qprev;
+		sw_rec(t, next)->qprev = prev;
 }
 
 static void sw_wheel_insert(struct sw_flow_table *t, uint32_t idx, uint32_t due_s)
 {
 	struct sw_flow_live *r = sw_rec(t, idx);
+	uint32_t slot;
 	struct sw_flow_queue *q;
 
 	if (due_s <= t->wheel_s)
@@ -253,10 +258,10 @@ static void sw_wheel_insert(struct sw_flow_table *t, uint32_t idx, uint32_t due_
 		due_s = t->wheel_s + SW_WHEEL_SLOTS - 1;
 	if (due_s < t->evict_hint)
 		t->evict_hint = due_s;
-	q = &t->wheel[due_s % SW_WHEEL_SLOTS];
-	r->due_s = due_s;
-	r->qnext = 0;
-	r->qprev = q->tail;
+	slot = due_s % SW_WHEEL_SLOTS;
+	q = &t->wheel[slot];
+	r->qnext = SW_WHEEL_END | slot;
+	r->qprev = q->tail ? q->tail : SW_WHEEL_END | slot;
 	if (q->tail)
 		sw_rec(t, q->tail)->qnext = idx;
 	else
@@ -323,13 +328,23 @@ static void sw_rec_schedule(struct sw_flow_table *t, uint32_t idx)
 
 /* ---- emitting ---- */
 
+static uint64_t sw_rec_bytes(const struct sw_flow_live *r, int d)
+{
+	return (uint64_t)r->bytes_hi[d] << 32 | r->bytes_lo[d];
+}
+
+static uint32_t sw_rec_first_off(const struct sw_flow_live *r, int d)
+{
+	return d == r->first_dir ? 0 : r->first_off;
+}
+
 static void sw_dir_export(struct sw_flow_dir *d, const struct sw_flow_live *r, int i)
 {
-	d->bytes = r->bytes[i];
+	d->bytes = sw_rec_bytes(r, i);
 	d->packets = r->packets[i];
-	d->first_us = r->packets[i] ? r->base_us + r->first_off[i] : 0;
+	d->first_us = r->packets[i] ? r->base_us + sw_rec_first_off(r, i) : 0;
 	d->last_us = r->packets[i] ? r->base_us + r->last_off[i] : 0;
-	d->tcp_flags = r->tcp_flags[i];
+	d->tcp_flags = r->key.proto == 6 ? r->u.tcp_flags[i] : 0;
 }
 
 /* The public view of a record, oriented initiator -> responder. */
@@ -344,8 +359,10 @@ static void sw_rec_export(const struct sw_flow_live *r, enum sw_flow_end end, st
 	f.state = r->state;
 	f.end = (uint8_t)end;
 	f.flags = r->flags;
-	f.icmp_type = r->icmp_type;
-	f.icmp_code = r->icmp_code;
+	if (r->key.proto == 1 || r->key.proto == 58) {
+		f.icmp_type = r->u.icmp.type;
+		f.icmp_code = r->u.icmp.code;
+	}
 	memcpy(f.init_addr, i ? r->key.b : r->key.a, 16);
 	memcpy(f.resp_addr, i ? r->key.a : r->key.b, 16);
 	f.init_port = i ? r->key.pb : r->key.pa;
@@ -398,11 +415,14 @@ static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_en
 static void sw_rec_reset(struct sw_flow_live *r)
 {
 	r->base_us = 0;
-	memset(r->first_off, 0, sizeof(r->first_off));
+	r->first_off = 0;
+	r->first_dir = 0;
 	memset(r->last_off, 0, sizeof(r->last_off));
-	memset(r->bytes, 0, sizeof(r->bytes));
+	memset(r->bytes_lo, 0, sizeof(r->bytes_lo));
+	memset(r->bytes_hi, 0, sizeof(r->bytes_hi));
 	memset(r->packets, 0, sizeof(r->packets));
-	memset(r->tcp_flags, 0, sizeof(r->tcp_flags));
+	if (r->key.proto == 6) /* ICMP keeps its type and code in the same bytes */
+		memset(r->u.tcp_flags, 0, sizeof(r->u.tcp_flags));
 	r->flags = 0;
 }
 
@@ -417,12 +437,13 @@ static void sw_wheel_run_slot(struct sw_flow_table *t, uint32_t slot_s, uint64_t
 	q->head = q->tail = 0;
 	while (idx) {
 		struct sw_flow_live *r = sw_rec(t, idx);
-		uint32_t next = r->qnext;
+		uint32_t next = r->qnext & SW_WHEEL_END ? 0 : r->qnext;
+		uint32_t due_s = sw_rec_deadline(t, r);
 
 		if (next) /* records of a slot are scattered: start the next load now */
 			__builtin_prefetch(sw_rec(t, next));
-		if (r->due_s > slot_s)
-			sw_wheel_insert(t, idx, r->due_s); /* parked: not due yet */
+		if (due_s > slot_s)
+			sw_wheel_insert(t, idx, due_s); /* parked, or seen since: not due yet */
 		else if (sw_rec_idle(t, r, now_us))
 			sw_rec_retire(t, idx, SW_END_IDLE);
 		else
@@ -533,6 +554,7 @@ void sw_flow_table_flush(struct sw_flow_table *t)
 		while (idx) {
 			uint32_t next = sw_rec(t, idx)->qnext;
 
+			next = next & SW_WHEEL_END ? 0 : next;
 			sw_rec_emit(t, sw_rec(t, idx), SW_END_FLUSH);
 			sw_rec_release(t, idx);
 			idx = next;
@@ -590,15 +612,21 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 	return idx;
 }
 
-/* Move base_us back to @ts_us (a packet older than the record's first). */
-static void sw_rec_rebase(struct sw_flow_live *r, uint64_t ts_us)
+/*
+ * Move base_us back to @ts_us, a packet of direction @d older than the
+ * record's first: @d becomes the direction that starts at offset 0.
+ */
+static void sw_rec_rebase(struct sw_flow_live *r, uint64_t ts_us, int d)
 {
 	uint32_t shift = (uint32_t)(r->base_us - ts_us);
 
-	for (int d = 0; d < 2; d++) {
-		r->first_off[d] += shift;
-		r->last_off[d] += shift;
-	}
+	for (int i = 0; i < 2; i++)
+		r->last_off[i] += shift;
+	if (d == r->first_dir)
+		r->first_off += shift;
+	else
+		r->first_off = shift; /* the old first direction's start, from the new base */
+	r->first_dir = (uint8_t)d;
 	r->base_us = ts_us;
 }
 
@@ -616,17 +644,24 @@ static void sw_rec_account(struct sw_flow_live *r, const struct sw_flow_obs *o)
 	uint64_t first = o->first_us ? o->first_us : o->ts_us;
 	bool empty = !r->packets[0] && !r->packets[1];
 
-	if (empty)
+	uint64_t bytes;
+
+	if (empty) {
 		r->base_us = first;
-	else if (first < r->base_us && r->base_us - first < SW_REBASE_MAX_US)
-		sw_rec_rebase(r, first);
-	if (!r->packets[d] || sw_rec_off(r, first) < r->first_off[d])
-		r->first_off[d] = sw_rec_off(r, first);
+		r->first_dir = (uint8_t)d;
+	} else if (first < r->base_us && r->base_us - first < SW_REBASE_MAX_US) {
+		sw_rec_rebase(r, first, d);
+	}
+	if (d != r->first_dir && (!r->packets[d] || sw_rec_off(r, first) < r->first_off))
+		r->first_off = sw_rec_off(r, first);
 	if (!r->packets[d] || sw_rec_off(r, o->ts_us) > r->last_off[d])
 		r->last_off[d] = sw_rec_off(r, o->ts_us);
-	r->bytes[d] += o->bytes;
+	bytes = sw_rec_bytes(r, d) + o->bytes;
+	r->bytes_lo[d] = (uint32_t)bytes;
+	r->bytes_hi[d] = (uint16_t)(bytes >> 32);
 	r->packets[d] += (uint32_t)o->packets;
-	r->tcp_flags[d] |= o->tcp_flags;
+	if (r->key.proto == 6)
+		r->u.tcp_flags[d] |= o->tcp_flags;
 	r->flags |= o->extra_flags;
 }
 
@@ -652,7 +687,8 @@ static bool sw_rec_too_long(const struct sw_flow_table *t, const struct sw_flow_
 	if (active > SW_OFF_MAX_US)
 		active = SW_OFF_MAX_US; /* time offsets are 32-bit µs */
 	return (o->ts_us > first && o->ts_us - first >= active) ||
-	       r->packets[o->dir] > UINT32_MAX - o->packets;
+	       r->packets[o->dir] > UINT32_MAX - o->packets ||
+	       sw_rec_bytes(r, o->dir) > SW_BYTES_MAX - o->bytes;
 }
 
 /* Double the buckets and relink every record; a failed allocation keeps the old array. */

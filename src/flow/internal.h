@@ -28,29 +28,45 @@ enum { SW_DIR_AB = 0, SW_DIR_BA = 1 };
 
 enum sw_qclass { SW_Q_TCP, SW_Q_TCP_CLOSED, SW_Q_UDP, SW_Q_ICMP, SW_Q_OTHER, SW_Q_MAX };
 
-/* One live flow, in canonical orientation (see struct sw_flow_key). */
+/*
+ * One live flow, in canonical orientation (see struct sw_flow_key). 96 bytes:
+ * memory per live flow is a product figure (docs/benchmarks.md), so fields
+ * are packed where their range allows.
+ */
 struct sw_flow_live {
 	struct sw_flow_key key;
-	uint32_t hnext;		/* next in hash chain, or in the free list */
-	uint32_t qnext;		/* next and previous in its timer wheel slot */
-	uint32_t qprev;
-	uint32_t due_s;		/* when its wheel slot comes up, seconds since t->epoch_us */
 	/*
-	 * Times are µs offsets from base_us (the earliest packet), 4 bytes each
-	 * instead of 8: a record is cut before an offset could overflow (71 min).
-	 * Per direction SW_DIR_AB / SW_DIR_BA; meaningless while packets[d] == 0.
+	 * Times are µs offsets from base_us, the record's earliest packet, 4
+	 * bytes each: a record is cut before an offset could overflow (71 min).
+	 * The direction that sent that packet (first_dir) starts at offset 0, so
+	 * only the other direction's first offset is kept (first_off).
+	 * Meaningless for a direction while its packets[] is 0.
 	 */
 	uint64_t base_us;
-	uint32_t first_off[2];
+	uint32_t hnext;		/* next in hash chain, or in the free list */
+	/*
+	 * Next and previous in its timer wheel slot; at either end of a slot's
+	 * list the link is SW_WHEEL_END | slot, so a record can leave its slot
+	 * without remembering which one it is.
+	 */
+	uint32_t qnext;
+	uint32_t qprev;
+	uint32_t first_off;
 	uint32_t last_off[2];
-	uint64_t bytes[2];
-	uint32_t packets[2];
-	uint8_t tcp_flags[2];
-	uint8_t init_side;	/* 0: endpoint a initiated, 1: endpoint b */
-	uint8_t state;		/* enum sw_flow_state */
+	uint32_t packets[2];	/* per direction SW_DIR_AB / SW_DIR_BA */
+	uint32_t bytes_lo[2];	/* bytes: 48 bits (sw_rec_bytes), a record is cut before they wrap */
+	uint16_t bytes_hi[2];
+	union {
+		uint8_t tcp_flags[2];	/* TCP: OR of the flags each way */
+		struct {
+			uint8_t type, code;	/* ICMP: of the record's first packet */
+		} icmp;
+	} u;
 	uint8_t flags;		/* SW_FLOW_F_* */
-	uint8_t qclass;		/* timeout class it was scheduled with */
-	uint8_t icmp_type, icmp_code;
+	uint8_t init_side : 1;	/* 0: endpoint a initiated, 1: endpoint b */
+	uint8_t first_dir : 1;	/* direction of the record's earliest packet */
+	uint8_t qclass : 3;	/* timeout class it was scheduled with (enum sw_qclass) */
+	uint8_t state : 3;	/* enum sw_flow_state */
 };
 
 /* What the flow table is told about one packet, after fragment handling. */

@@ -65,8 +65,9 @@ static json_t *sw_ifaces_json(const struct sw_capture_counters *c)
 		json_object_set_new(o, "kernel_drops", json_integer((json_int_t)ifc->kernel_drops));
 		json_object_set_new(o, "interface_drops", json_integer((json_int_t)ifc->if_drops));
 		json_object_set_new(o, "active", json_boolean(ifc->active));
-		json_object_set_new(o, "direction", json_string(sw_capture_direction_name(
-							   (enum sw_capture_direction)ifc->direction)));
+		if (ifc->ifindex > 0) /* a live interface, not a file */
+			json_object_set_new(o, "direction", json_string(sw_capture_direction_name(
+								   (enum sw_capture_direction)ifc->direction)));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -25,7 +25,7 @@
 #include <segwatch/report.h>
 
 #define SW_WRITER_RING 8192u
-#define SW_WRITER_BUF (1u << 20)	/* large write(2)s when records come fast */
+#define SW_WRITER_BUF (64u << 10)	/* large write(2)s when records come fast */
 
 struct sw_flow_writer {
 	FILE *out;

@@ -26,7 +26,7 @@ expect 0 "usage: segwatch capture" -- "$SEGWATCH" capture --help
 expect 0 "exit codes" -- "$SEGWATCH" --help
 expect 2 "usage:" -- "$SEGWATCH"
 expect 2 'unknown command "nope"' -- "$SEGWATCH" nope
-expect 2 "unrecognized option|usage:" -- "$SEGWATCH" capture --bogus
+expect 2 "unknown option" -- "$SEGWATCH" capture --bogus
 expect 2 '--max-flows: "0"' -- "$SEGWATCH" capture -r x --max-flows 0
 expect 2 '--timeout: "abc" is not a whole number' -- "$SEGWATCH" capture -r x --timeout tcp=abc
 expect 2 '--timeout: "nosuch=5"' -- "$SEGWATCH" capture -r x --timeout nosuch=5
