@@ -53,7 +53,7 @@
 #                       (default all; the ratios need none, the last column
 #                       needs tcpdump)
 #   --rates LIST        pktsend rates (frames/s) for steps
-#                       (default 250000,500000,750000,1000000,1500000)
+#                       (default 50000,100000,250000,500000,750000,1000000,1500000)
 #   --flows N           distinct 5-tuples pktsend cycles through (default 1024)
 #   --clients N         short-connection clients (default 4)
 #   --build-dir DIR     Release build used (default build-bench/ in the repo)
@@ -73,7 +73,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_LOAD=8
 LOADS=udp,tcp,conn,pktsend,steps
 CAPTS=none,tcpdump,sw-default,sw-bridge
-RATES=250000,500000,750000,1000000,1500000
+RATES=50000,100000,250000,500000,750000,1000000,1500000
 FLOWS=1024
 CLIENTS=4
 BUILD_DIR=$REPO/build-bench
@@ -92,7 +92,7 @@ BG_PIDS=()
 FAILED=0
 CELLS=()
 HZ=$(getconf CLK_TCK)
-declare -A C_RATE C_UNIT C_WIRE C_SEEN C_UNIQ C_DROP C_USR C_SYS C_CSW C_BUSY C_NOTE
+declare -A C_RATE C_UNIT C_WIRE C_SEEN C_UNIQ C_DROP C_USR C_SYS C_CSW C_ICSW C_THR C_BUSY C_NOTE
 
 usage() {
 	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//'
@@ -250,13 +250,15 @@ wire_snap() {
 	echo "$rx $dr $(sysval "$NS_B" eth0 rx_packets)"
 }
 
-# proc_snap PID: user and system ticks of the process, and the context
-# switches of all its threads
+# proc_snap PID: user and system ticks of the process, the voluntary and
+# involuntary context switches of all its threads, and how many threads
 proc_snap() {
 	local pid=$1 st cs
 	st=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12, $13 }')
-	cs=$(cat /proc/"$pid"/task/*/status 2>/dev/null |
-		awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }')
+	cs=$(cat /proc/"$pid"/task/*/status 2>/dev/null | awk '
+		/^voluntary_ctxt_switches:/ { v += $2; n++ }
+		/^nonvoluntary_ctxt_switches:/ { i += $2 }
+		END { print v + 0, i + 0, n + 0 }')
 	echo "${st:-0 0} $cs"
 }
 
@@ -360,9 +362,9 @@ e = json.load(open(sys.argv[1]))["end"]
 if sys.argv[2] == "udp":
     r = e["sum_received"]
     got = r["packets"] - r["lost_packets"]
-    print("%.0f" % (got / r["seconds"]), e["sum_sent"]["packets"])
+    print("%.0f" % (got / r["seconds"]), "%d datagrams sent, %d received" % (e["sum_sent"]["packets"], got))
 else:
-    print("%.2f" % (e["sum_received"]["bits_per_second"] / 1e9), "-")' "$out.json" "$kind") || return 1
+    print("%.2f" % (e["sum_received"]["bits_per_second"] / 1e9), "%.1f GB received" % (e["sum_received"]["bytes"] / 1e9))' "$out.json" "$kind") || return 1
 	if [ "$kind" = udp ]; then L_UNIT="datagrams/s"; else L_UNIT="Gbit/s"; fi
 }
 
@@ -444,9 +446,12 @@ cell() {
 	C_BUSY[$CELL]=$(awk -v b="$(($3 - $1))" -v t="$(($4 - $2))" 'BEGIN { printf "%.0f", (t > 0 ? b / t * 100 : 0) }')
 	if [ "$capt" != none ]; then
 		set -- $p0 $p1
-		C_USR[$CELL]=$(awk -v d="$(($4 - $1))" -v hz="$HZ" 'BEGIN { printf "%.2f", d / hz }')
-		C_SYS[$CELL]=$(awk -v d="$(($5 - $2))" -v hz="$HZ" 'BEGIN { printf "%.2f", d / hz }')
-		C_CSW[$CELL]=$(($6 - $3))
+		# p0, p1: user sys voluntary involuntary threads
+		C_USR[$CELL]=$(awk -v d="$(($6 - $1))" -v hz="$HZ" 'BEGIN { printf "%.2f", d / hz }')
+		C_SYS[$CELL]=$(awk -v d="$(($7 - $2))" -v hz="$HZ" 'BEGIN { printf "%.2f", d / hz }')
+		C_CSW[$CELL]=$(($8 - $3))
+		C_ICSW[$CELL]=$(($9 - $4))
+		C_THR[$CELL]=${10}
 		C_SEEN[$CELL]=$CAP_SEEN
 		C_UNIQ[$CELL]=$CAP_UNIQ
 		C_DROP[$CELL]=$CAP_DROP
@@ -454,8 +459,9 @@ cell() {
 	printf '   %s %s (%s); %s frames crossed the bridge, lab drops %s; both cores %s%% busy\n' \
 		"$L_RATE" "$L_UNIT" "$L_SENT" "${C_WIRE[$CELL]}" "$ldrop" "${C_BUSY[$CELL]}"
 	[ "$capt" = none ] ||
-		printf '   %s saw %s (%s unique), kernel drops %s; CPU %s s user + %s s sys, %s context switches, peak RSS %s\n' \
-			"$capt" "$CAP_SEEN" "$CAP_UNIQ" "$CAP_DROP" "${C_USR[$CELL]}" "${C_SYS[$CELL]}" "${C_CSW[$CELL]}" "${vm:-?}"
+		printf '   %s saw %s (%s unique), kernel drops %s; CPU %s s user + %s s sys; context switches %s voluntary + %s involuntary (%s threads); peak RSS %s\n' \
+			"$capt" "$CAP_SEEN" "$CAP_UNIQ" "$CAP_DROP" "${C_USR[$CELL]}" "${C_SYS[$CELL]}" \
+			"${C_CSW[$CELL]}" "${C_ICSW[$CELL]}" "${C_THR[$CELL]}" "${vm:-?}"
 }
 
 # ---- output -------------------------------------------------------------
@@ -501,7 +507,7 @@ print_table() {
 	echo
 	echo "Live capture: $(nproc) cores, $(uname -r), ${SECONDS_LOAD} s per load, segwatch $("$SEGWATCH" --version 2>/dev/null | head -1)"
 	echo
-	echo "| load | capturer | rate | vs none | frames on the bridge | captured | kernel drops | CPU s (user + sys) | µs/pkt captured / on bridge | ctx sw / 1k pkts | CPU/pkt × tcpdump | both cores busy |"
+	echo "| load | capturer | rate | vs none | frames on the bridge | captured | kernel drops | CPU s (user + sys) | µs/pkt captured / on bridge | voluntary ctx sw / 1k pkts captured | CPU/pkt × tcpdump | both cores busy |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for c in "${CELLS[@]}"; do
 		[[ $c == steps@* ]] && continue
@@ -565,7 +571,7 @@ print_notes() {
 	echo "frames on the bridge: both ports' rx_packets over the load. captured: packets the capturer"
 	echo "counted (segwatch default: every copy, unique = without duplicates). CPU: capturer user + sys"
 	echo "from just before the load to 1 s after it ($HZ Hz ticks). µs/pkt: CPU / captured and / frames on"
-	echo "the bridge. ctx sw: voluntary + involuntary, all threads. × tcpdump: CPU per captured packet"
+	echo "the bridge. ctx sw: voluntary context switches (sleeps), all threads. × tcpdump: CPU per captured packet"
 	echo "against tcpdump's on the same load. No CPU pinning."
 }
 
