@@ -27,7 +27,7 @@
  */
 #define SW_BLOCK_TIMEOUT_MS 20
 #define SW_RING_BYTES (32 << 20)
-#define SW_DEDUP_WINDOW_US 50000	/* copies of one packet arrive within µs; 50 ms is generous */
+#define SW_DEDUP_WINDOW_US 10000	/* copies of one packet arrive within µs; 10 ms is generous */
 #define SW_REORDER_HOLD_US 50000	/* how long frames from several sources wait to be sorted */
 #define SW_REORDER_SLOTS 65536
 #define SW_PROGRESS_US 500000

@@ -17,7 +17,7 @@
 
 #include "internal.h"
 
-#define SW_DEDUP_SETS (1u << 16)
+#define SW_DEDUP_SETS (1u << 10)
 #define SW_DEDUP_WAYS 4
 
 struct sw_dedup_entry {
