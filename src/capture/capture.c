@@ -27,13 +27,13 @@
  */
 #define SW_BLOCK_TIMEOUT_MS 20
 /*
- * A ring per interface. 4 MiB holds over 20 ms at 600k packets/s (a block
- * timeout's worth, what the reader may lag), and it stays in the caches the
+ * A ring per interface. 8 MiB holds about 80 ms at 600k packets/s (the
+ * reader lagging a few blocks behind), and it stays in the caches the
  * sender's core copies into: with 32 MiB the copy (in the sending
  * container's softirq) streamed through memory and cost the sender a fifth
  * more (docs/benchmarks.md, "Live capture").
  */
-#define SW_RING_BYTES (4 << 20)
+#define SW_RING_BYTES (8 << 20)
 #define SW_DEDUP_WINDOW_US 10000	/* copies of one packet arrive within µs; 10 ms is generous */
 #define SW_REORDER_HOLD_US 50000	/* how long frames from several sources wait to be sorted */
 #define SW_REORDER_SLOTS 65536
