@@ -54,15 +54,9 @@ RMEM_OLD=
 FAILED=0
 declare -A R_SEC R_RSS R_FOUND R_EXP R_MARK R_CMD R_NOTE
 
-usage() {
-	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//'
-	exit "${1:-2}"
-}
-
-die() {
-	echo "capture_bench: $*" >&2
-	exit 2
-}
+BENCH_NAME=capture_bench
+# shellcheck source=tools/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 parse_args() {
 	while [ $# -gt 0 ]; do

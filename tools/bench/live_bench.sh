@@ -94,15 +94,9 @@ CELLS=()
 HZ=$(getconf CLK_TCK)
 declare -A C_RATE C_UNIT C_WIRE C_SEEN C_UNIQ C_DROP C_USR C_SYS C_CSW C_ICSW C_THR C_BUSY C_NOTE
 
-usage() {
-	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//'
-	exit "${1:-2}"
-}
-
-die() {
-	echo "live_bench: $*" >&2
-	exit 2
-}
+BENCH_NAME=live_bench
+# shellcheck source=tools/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 parse_args() {
 	while [ $# -gt 0 ]; do
