@@ -138,6 +138,8 @@ tmp, pa, b4 = sys.argv[1:4]
 def records(d):
     d = os.path.join(tmp, d)
     files = sorted(os.path.join(d, f) for f in os.listdir(d) if ".jsonl" in f)
+    if not files:  # zstdcat with no file would read standard input
+        return []
     out = subprocess.run(["zstdcat", "-f"] + files, capture_output=True, text=True, check=True).stdout
     return [json.loads(l) for l in out.splitlines()]
 h1, h2 = records("h1"), records("h2")
