@@ -87,6 +87,9 @@ const char *sw_text_suggest(const char *word, const char *const *known, size_t n
 /* sw_text_json_type - "an object", "a string", "a number", ... for "expected X, got Y". */
 const char *sw_text_json_type(const json_t *v);
 
+/* sw_text_json_type_name - a type as a message names what was expected: "an integer", "true or false". */
+const char *sw_text_json_type_name(json_type t);
+
 /* Room for jansson's error text with every byte escaped. */
 struct sw_json_err_text {
 	char s[4 * JSON_ERROR_TEXT_LENGTH + 1];

@@ -29,34 +29,12 @@ int sw_inv_nomem(struct sw_inv_ctx *c)
 	return sw_err_set(c->err, SW_EXIT_RUNTIME, "%s: out of memory", c->name);
 }
 
-static const char *sw_inv_json_type_name(json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "true or false";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
-}
-
 int sw_inv_expect(struct sw_inv_ctx *c, const json_t *v, json_type t)
 {
 	if (json_typeof(v) == t)
 		return SW_EXIT_OK;
 	if ((t == JSON_TRUE || t == JSON_FALSE) && json_is_boolean(v))
 		return SW_EXIT_OK;
-	return sw_inv_fail(c, "expected %s, got %s", sw_inv_json_type_name(t),
+	return sw_inv_fail(c, "expected %s, got %s", sw_text_json_type_name(t),
 			   sw_text_json_type(v));
 }

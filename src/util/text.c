@@ -239,10 +239,9 @@ const char *sw_text_suggest(const char *word, const char *const *known, size_t n
 }
 
 
-/* "expected an object, got a string": what kind of value @v is, for messages. */
-const char *sw_text_json_type(const json_t *v)
+const char *sw_text_json_type_name(json_type t)
 {
-	switch (json_typeof(v)) {
+	switch (t) {
 	case JSON_OBJECT:
 		return "an object";
 	case JSON_ARRAY:
@@ -250,15 +249,31 @@ const char *sw_text_json_type(const json_t *v)
 	case JSON_STRING:
 		return "a string";
 	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "true or false";
+	case JSON_NULL:
+		return "null";
+	}
+	return "a value";
+}
+
+/* "expected an object, got a string": what kind of value @v is, for messages. */
+const char *sw_text_json_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
 	case JSON_REAL:
 		return "a number";
 	case JSON_TRUE:
 	case JSON_FALSE:
 		return "a boolean";
-	case JSON_NULL:
-		return "null";
+	default:
+		return sw_text_json_type_name(json_typeof(v));
 	}
-	return "a value";
 }
 
 const char *sw_text_json_error(struct sw_json_err_text *b, const json_error_t *e)
