@@ -78,12 +78,13 @@ static int sw_alert_config_names(json_t *a, const char *where, char ***v, size_t
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: error: expected an array of group names",
 				  where);
 	json_array_foreach(a, i, s) {
-		char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+		char **nv;
 
 		if (!json_is_string(s))
 			return sw_err_set(err, SW_EXIT_USAGE, "%s/%zu: error: expected a string",
 					  where, i);
-		if (!nv)
+		/* *v takes the new block at once: a later error leaves nothing unowned */
+		if (!(nv = realloc(*v, (*n + 1) * sizeof(*nv))))
 			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 		*v = nv;
 		if (!(nv[*n] = strdup(json_string_value(s))))
