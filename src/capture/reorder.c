@@ -33,8 +33,13 @@ struct sw_reorder {
 	uint8_t *slots;		/* capacity * slot_size bytes */
 	uint64_t *ts;		/* each slot's timestamp, beside the links */
 	uint32_t *prev, *next;	/* each slot's neighbours in its source's list */
-	uint32_t *free_slots;	/* stack of free slot numbers */
-	uint32_t n_free;
+	/*
+	 * Free slot numbers, a queue: frames leave in about the order they
+	 * came, so slots are taken and read back in address order, which the
+	 * hardware prefetcher follows (a stack handed out slots all over).
+	 */
+	uint32_t *free_slots;
+	uint32_t n_free, free_head;	/* free_slots[free_head .. + n_free), modulo capacity */
 	struct sw_reorder_list list[SW_REORDER_SOURCES];
 	uint16_t heap[SW_REORDER_SOURCES];	/* sources with frames, by head time */
 	uint32_t n_heap;
@@ -65,7 +70,7 @@ struct sw_reorder *sw_reorder_alloc(uint32_t capacity, uint32_t max_caplen)
 		return NULL;
 	}
 	for (uint32_t i = 0; i < capacity; i++)
-		r->free_slots[i] = capacity - 1 - i;
+		r->free_slots[i] = i;
 	r->n_free = capacity;
 	for (uint32_t s = 0; s < SW_REORDER_SOURCES; s++)
 		r->list[s] = (struct sw_reorder_list){ SW_NONE, SW_NONE, SW_NONE };
@@ -166,7 +171,7 @@ static void sw_list_insert(struct sw_reorder *r, uint16_t source, uint32_t slot)
 static void sw_reorder_recycle(struct sw_reorder *r)
 {
 	if (r->has_popped) {
-		r->free_slots[r->n_free++] = r->last_popped;
+		r->free_slots[(r->free_head + r->n_free++) % r->capacity] = r->last_popped;
 		r->has_popped = false;
 	}
 }
@@ -181,7 +186,9 @@ void sw_reorder_push(struct sw_reorder *r, uint64_t ts_us, uint16_t source,
 	sw_reorder_recycle(r);
 	if (r->n_free == 0)
 		return;
-	slot = r->free_slots[--r->n_free];
+	slot = r->free_slots[r->free_head];
+	r->free_head = (r->free_head + 1) % r->capacity;
+	r->n_free--;
 	f = sw_frame(r, slot);
 	f->ts_us = ts_us;
 	f->caplen = caplen < room ? caplen : room;
@@ -215,5 +222,16 @@ const struct sw_reorder_frame *sw_reorder_pop(struct sw_reorder *r, uint64_t unt
 	}
 	r->last_popped = slot;
 	r->has_popped = true;
+	/*
+	 * Buffered frames have mostly left the caches by the time they go out
+	 * (the watched containers share the core): fetch the next one while
+	 * this one is processed.
+	 */
+	if (r->n_heap > 0) {
+		const uint8_t *next = (const uint8_t *)sw_frame(r, r->list[r->heap[0]].head);
+
+		__builtin_prefetch(next);
+		__builtin_prefetch(next + 64);
+	}
 	return sw_frame(r, slot);
 }
