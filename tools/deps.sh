@@ -8,6 +8,8 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
+	# Community IDs on flows and alerts (SHA-1, base64)
+	libssl-dev
 	# the agent: compressed history, systemd notify and journal, capabilities
 	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
 	# the agent's unit booted under a real systemd (tests/service/unit_boot.sh)
