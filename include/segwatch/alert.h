@@ -214,4 +214,35 @@ void sw_alert_sink_file(const struct sw_alert *a, const char *json_line, void *a
  */
 void sw_alert_sink_syslog(const struct sw_alert *a, const char *json_line, void *arg);
 
+/*
+ * RFC 5424 syslog with structured data (docs/alerts.md, "Sinks"), to
+ * "syslog+unix:///PATH" (a local datagram socket such as /dev/log) or
+ * "syslog+udp://HOST:PORT". sw_alert_sink_rfc5424 takes the handle as @arg.
+ */
+struct sw_alert_syslog;
+
+bool sw_alert_syslog_is_url(const char *dest);
+/* sw_alert_dest_is_file - @dest names a file (or - for stdout), not syslog, stderr, journald or a URL. */
+bool sw_alert_dest_is_file(const char *dest);
+/* sw_alert_syslog_open - SW_EXIT_USAGE for a malformed URL or unknown host. */
+int sw_alert_syslog_open(struct sw_alert_syslog **out, const char *url, struct sw_err *err);
+void sw_alert_syslog_close(struct sw_alert_syslog *s);
+/* sw_alert_syslog_counts - messages sent, and lost (no receiver, socket full). */
+void sw_alert_syslog_counts(const struct sw_alert_syslog *s, uint64_t *sent, uint64_t *lost);
+void sw_alert_sink_rfc5424(const struct sw_alert *a, const char *json_line, void *arg);
+/*
+ * sw_alert_syslog_format - the RFC 5424 message of @a (pure: @host, @pid
+ * given); its length, 0 when @size cannot hold the header. A JSON line
+ * longer than the room left is cut.
+ */
+size_t sw_alert_syslog_format(const struct sw_alert *a, const char *json_line, const char *host,
+			      int pid, char *buf, size_t size);
+
+/*
+ * sw_alert_sink_journal - the systemd journal, the JSON line as MESSAGE and
+ * SEGWATCH_KIND, _SEVERITY, _SRC, _DST, _RULE, _COMMUNITY_ID, _COUNT fields;
+ * @arg: a uint64_t counting messages the journal refused (or NULL).
+ */
+void sw_alert_sink_journal(const struct sw_alert *a, const char *json_line, void *arg);
+
 #endif

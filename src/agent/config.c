@@ -12,6 +12,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <segwatch/alert.h>
 #include <segwatch/nflog.h>
 #include <segwatch/text.h>
 
@@ -286,7 +287,7 @@ static bool sw_acfg_alerts_output(struct sw_acfg_ctx *c, const json_t *v)
 						 .nullable = true };
 	const char *s = json_string_value(v);
 
-	if (s && (strcmp(s, "syslog") == 0 || strcmp(s, "stderr") == 0)) {
+	if (s && !sw_alert_dest_is_file(s)) {
 		c->cfg->alerts.output = sw_acfg_strdup(c, s);
 		return c->cfg->alerts.output != NULL;
 	}

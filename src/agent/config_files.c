@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <segwatch/alert.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -128,7 +129,7 @@ void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_di
 	}
 	if (cfg->identity.engine == SW_AGENT_ENGINE_SOCKET)
 		sw_acfg_socket(diags, cfg->identity.engine_socket);
-	if (a->output && strcmp(a->output, "syslog") != 0 && strcmp(a->output, "stderr") != 0)
+	if (a->output && sw_alert_dest_is_file(a->output))
 		sw_acfg_file_writable(diags, "/alerts/output", a->output, false);
 	sw_acfg_file_readable(diags, "/alerts/baseline", a->baseline);
 	sw_acfg_file_readable(diags, "/alerts/config", a->config);

@@ -113,3 +113,9 @@ void sw_alert_sink_syslog(const struct sw_alert *a, const char *json_line, void 
 	syslog(prio[a->severity <= SW_ALERT_SEV_HIGH ? a->severity : SW_ALERT_SEV_HIGH], "%s",
 	       json_line);
 }
+
+bool sw_alert_dest_is_file(const char *dest)
+{
+	return strcmp(dest, "syslog") != 0 && strcmp(dest, "stderr") != 0 &&
+	       strcmp(dest, "journald") != 0 && !sw_alert_syslog_is_url(dest);
+}

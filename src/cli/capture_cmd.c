@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <segwatch/alert.h>
 #include <segwatch/outfile.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/report.h>
@@ -66,7 +67,9 @@ static void sw_capture_usage(FILE *out)
 		"      --snaplen N        live snap length (default 256)\n"
 		SW_IDENTITY_HELP
 		"      --alerts DEST      lateral-movement alerts as JSON lines to DEST: a file,\n"
-		"                         - (stdout) or syslog (docs/alerts.md)\n"
+		"                         - (stdout), syslog, journald, or RFC 5424 syslog at\n"
+		"                         syslog+unix:///dev/log or syslog+udp://HOST:PORT\n"
+		"                         (docs/alerts.md)\n"
 		"      --policy FILE      alert on connections this policy does not allow\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
@@ -316,7 +319,7 @@ static int sw_capture_check_outputs(const struct sw_capture_args *a, struct sw_e
 	struct sw_outfile_inputs in = { v, sw_capture_inputs(a, dest, v) };
 	int rc = sw_outfile_check(a->write_path, "-w", &in, err);
 
-	if (rc != SW_EXIT_OK || !dest || strcmp(dest, "syslog") == 0 || strcmp(dest, "stderr") == 0)
+	if (rc != SW_EXIT_OK || !dest || !sw_alert_dest_is_file(dest))
 		return rc;
 	in.n = sw_capture_inputs(a, a->write_path, v);
 	return sw_outfile_check(dest, "--alerts", &in, err);

@@ -28,6 +28,8 @@ struct sw_sink_alerts {
 	FILE *out;
 	struct sw_outfile *of;	/* a file: appended to (refused if not a regular file) */
 	bool syslog;
+	struct sw_alert_syslog *rfc5424;	/* syslog+unix:// or syslog+udp:// */
+	uint64_t journal_lost;			/* messages the journal refused */
 	uint64_t last_tick_us;
 	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
 };
@@ -202,6 +204,18 @@ static int sw_alerts_dest_open(struct sw_sink_alerts *a, const char *dest, sw_al
 		*arg = NULL;
 		return SW_EXIT_OK;
 	}
+	if (sw_alert_syslog_is_url(dest)) {
+		int rc = sw_alert_syslog_open(&a->rfc5424, dest, err);
+
+		*fn = sw_alert_sink_rfc5424;
+		*arg = a->rfc5424;
+		return rc;
+	}
+	if (strcmp(dest, "journald") == 0) {
+		*fn = sw_alert_sink_journal;
+		*arg = &a->journal_lost;
+		return SW_EXIT_OK;
+	}
 	if (strcmp(dest, "-") == 0)
 		a->out = stdout;
 	else if (strcmp(dest, "stderr") == 0)
@@ -232,6 +246,7 @@ static bool sw_alerts_close(void *priv)
 		ok = sw_outfile_commit(a->of, &(struct sw_err){ 0 }) == SW_EXIT_OK;
 	else if (a->out)
 		ok = fflush(a->out) == 0;
+	sw_alert_syslog_close(a->rfc5424);
 	sw_resolver_clear(&a->own);
 	free(a);
 	return ok;
