@@ -239,6 +239,27 @@ size_t sw_alert_syslog_format(const struct sw_alert *a, const char *json_line, c
 			      int pid, char *buf, size_t size);
 
 /*
+ * A webhook (http:// or https:// URL): each alert's JSON line POSTed from a
+ * thread of its own, tried again with backoff, through a bounded queue
+ * (docs/alerts.md, "Sinks"). sw_alert_sink_webhook takes the handle as @arg.
+ */
+struct sw_alert_webhook;
+
+struct sw_alert_webhook_counts {
+	uint64_t sent;			/* alerts the receiver took (2xx) */
+	uint64_t failed_attempts;	/* requests that failed, retried or not */
+	uint64_t given_up;		/* alerts not delivered after every attempt, or at close */
+	uint64_t dropped;		/* alerts that found the queue full */
+};
+
+bool sw_alert_webhook_is_url(const char *dest);
+int sw_alert_webhook_open(struct sw_alert_webhook **out, const char *url, struct sw_err *err);
+/* sw_alert_webhook_close - give the queue a few seconds, stop; @counts (may be NULL): the totals. */
+void sw_alert_webhook_close(struct sw_alert_webhook *w, struct sw_alert_webhook_counts *counts);
+void sw_alert_webhook_counts(struct sw_alert_webhook *w, struct sw_alert_webhook_counts *counts);
+void sw_alert_sink_webhook(const struct sw_alert *a, const char *json_line, void *arg);
+
+/*
  * sw_alert_sink_journal - the systemd journal, the JSON line as MESSAGE and
  * SEGWATCH_KIND, _SEVERITY, _SRC, _DST, _RULE, _COMMUNITY_ID, _COUNT fields;
  * @arg: a uint64_t counting messages the journal refused (or NULL).

@@ -117,5 +117,6 @@ void sw_alert_sink_syslog(const struct sw_alert *a, const char *json_line, void 
 bool sw_alert_dest_is_file(const char *dest)
 {
 	return strcmp(dest, "syslog") != 0 && strcmp(dest, "stderr") != 0 &&
-	       strcmp(dest, "journald") != 0 && !sw_alert_syslog_is_url(dest);
+	       strcmp(dest, "journald") != 0 && !sw_alert_syslog_is_url(dest) &&
+	       !sw_alert_webhook_is_url(dest);
 }

@@ -68,7 +68,8 @@ static void sw_capture_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"      --alerts DEST      lateral-movement alerts as JSON lines to DEST: a file,\n"
 		"                         - (stdout), syslog, journald, or RFC 5424 syslog at\n"
-		"                         syslog+unix:///dev/log or syslog+udp://HOST:PORT\n"
+		"                         syslog+unix:///dev/log or syslog+udp://HOST:PORT,\n"
+		"                         or a webhook http(s)://HOST/PATH\n"
 		"                         (docs/alerts.md)\n"
 		"      --policy FILE      alert on connections this policy does not allow\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
@@ -76,6 +77,12 @@ static void sw_capture_usage(FILE *out)
 		"      --nflog [GROUP]    also read the packets the policy logs (NFLOG, default\n"
 		"                         group 42): kernel_log records with the flows, and alerts\n"
 		"  -h, --help             this text\n\n"
+		"examples:\n"
+		"  segwatch capture -r traffic.pcap                   flows in a file, as a table\n"
+		"  segwatch capture --duration 30 --json              every bridge and its ports, 30 s\n"
+		"  segwatch capture -i br0 -q -w flows.jsonl          stream flows as JSON lines\n"
+		"  segwatch capture --policy p.json --alerts syslog+unix:///dev/log\n"
+		"  segwatch capture --alerts https://siem.example/hook --alert-config a.json\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
@@ -506,7 +513,9 @@ static int sw_capture_end(const struct sw_capture_args *a, struct sw_pipeline *p
 	struct sw_err err = { 0 };
 
 	if (!sw_pipeline_close(p) && rc == SW_EXIT_OK) {
-		fprintf(stderr, "segwatch: %s: write failed\n", a->write_path ? a->write_path : "output");
+		/* -w, else the alerts (a webhook that gave up) */
+		fprintf(stderr, "segwatch: %s: write failed\n",
+			SW_MSG(a->write_path ? a->write_path : a->alerts.dest ? a->alerts.dest : "output"));
 		rc = SW_EXIT_RUNTIME;
 	}
 	if (sw_outfile_commit(out->w, &err) != SW_EXIT_OK && rc == SW_EXIT_OK) {

@@ -30,6 +30,7 @@ struct sw_sink_alerts {
 	bool syslog;
 	struct sw_alert_syslog *rfc5424;	/* syslog+unix:// or syslog+udp:// */
 	uint64_t journal_lost;			/* messages the journal refused */
+	struct sw_alert_webhook *webhook;	/* http:// or https:// */
 	uint64_t last_tick_us;
 	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
 };
@@ -211,6 +212,13 @@ static int sw_alerts_dest_open(struct sw_sink_alerts *a, const char *dest, sw_al
 		*arg = a->rfc5424;
 		return rc;
 	}
+	if (sw_alert_webhook_is_url(dest)) {
+		int rc = sw_alert_webhook_open(&a->webhook, dest, err);
+
+		*fn = sw_alert_sink_webhook;
+		*arg = a->webhook;
+		return rc;
+	}
 	if (strcmp(dest, "journald") == 0) {
 		*fn = sw_alert_sink_journal;
 		*arg = &a->journal_lost;
@@ -247,6 +255,12 @@ static bool sw_alerts_close(void *priv)
 	else if (a->out)
 		ok = fflush(a->out) == 0;
 	sw_alert_syslog_close(a->rfc5424);
+	if (a->webhook) { /* after the flush: summaries go too */
+		struct sw_alert_webhook_counts wc;
+
+		sw_alert_webhook_close(a->webhook, &wc);
+		ok = ok && wc.given_up == 0 && wc.dropped == 0;
+	}
 	sw_resolver_clear(&a->own);
 	free(a);
 	return ok;
