@@ -80,30 +80,26 @@ size_t sw_metrics_escape(char *buf, size_t size, const char *value)
 	if (size == 0)
 		return 0;
 	while (v[in] && in < SW_METRICS_LABEL_MAX) {
-		size_t n = sw_text_utf8_len(v + in);
-		const char *rep = NULL;
-		char one[5];
+		size_t n = 1, rn;
+		const char *rep;
 
-		if (n == 0) {
-			rep = "\xef\xbf\xbd"; /* U+FFFD: a byte that is not UTF-8 */
-			n = 1;
-		} else if (in + n > SW_METRICS_LABEL_MAX) {
-			break; /* cut on a character boundary */
-		} else if (v[in] == '\\') {
-			rep = "\\\\";
-		} else if (v[in] == '"') {
-			rep = "\\\"";
-		} else if (v[in] == '\n') {
-			rep = "\\n";
-		} else {
-			memcpy(one, v + in, n);
-			one[n] = '\0';
-			rep = one;
+		if (v[in] >= 0x80 || v[in] == '\\' || v[in] == '"' || v[in] == '\n') {
+			n = sw_text_utf8_len(v + in);
+			rep = n == 0 ? "\xef\xbf\xbd" : /* U+FFFD: a byte that is not UTF-8 */
+			      v[in] == '\\' ? "\\\\" : v[in] == '"' ? "\\\"" :
+			      v[in] == '\n' ? "\\n" : (const char *)v + in;
+			rn = n == 0 ? 3 : v[in] < 0x80 ? 2 : n;
+			n = n ? n : 1;
+			if (in + n > SW_METRICS_LABEL_MAX)
+				break; /* cut on a character boundary */
+		} else { /* plain ASCII, the usual case */
+			rep = (const char *)v + in;
+			rn = 1;
 		}
-		if (out + strlen(rep) + 1 > size)
+		if (out + rn + 1 > size)
 			break;
-		memcpy(buf + out, rep, strlen(rep));
-		out += strlen(rep);
+		memcpy(buf + out, rep, rn);
+		out += rn;
 		in += n;
 	}
 	buf[out] = '\0';
@@ -161,10 +157,16 @@ static void sw_metrics_series(struct sw_metrics_text *t, const char *name,
 void sw_metrics_u64(struct sw_metrics_text *t, const char *name,
 		    const struct sw_metrics_label *labels, size_t n, uint64_t value)
 {
-	char v[32];
+	char v[24], *p = v + sizeof(v);
 
+	/* by hand: snprintf is a third of a 10,000-series render */
+	*--p = '\n';
+	do
+		*--p = (char)('0' + value % 10);
+	while (value /= 10);
+	*--p = ' ';
 	sw_metrics_series(t, name, labels, n);
-	sw_metrics_put(t, v, (size_t)snprintf(v, sizeof(v), " %" PRIu64 "\n", value));
+	sw_metrics_put(t, p, (size_t)(v + sizeof(v) - p));
 }
 
 void sw_metrics_f64(struct sw_metrics_text *t, const char *name,
