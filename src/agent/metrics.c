@@ -24,7 +24,7 @@
 #define SW_VERSION "0.1.0"
 #endif
 
-typedef struct sw_metrics_label sw_lbl;
+
 
 void sw_agent_metrics_start(struct sw_agent *a)
 {
@@ -106,7 +106,7 @@ static void sw_agent_metrics_info(struct sw_agent *a, struct sw_metrics_text *t)
 {
 	sw_metrics_family(t, "segwatch_build_info", SW_METRICS_GAUGE,
 			  "Always 1; the version of segwatch in its label.");
-	sw_metrics_u64(t, "segwatch_build_info", &(sw_lbl){ "version", SW_VERSION }, 1, 1);
+	sw_metrics_u64(t, "segwatch_build_info", &(struct sw_metrics_label){ "version", SW_VERSION }, 1, 1);
 	sw_metrics_family(t, "segwatch_agent_start_time_seconds", SW_METRICS_GAUGE,
 			  "When the agent started, seconds since the epoch.");
 	sw_metrics_f64(t, "segwatch_agent_start_time_seconds", NULL, 0,
@@ -124,7 +124,7 @@ static void sw_agent_metrics_reasons(struct sw_metrics_text *t,
 			  "Packets decoded but not tracked as flows (ARP, not IP), by reason.");
 	for (unsigned r = 1; r < SW_R_MAX; r++)
 		if (sw_dissect_reason_is_malformed((enum sw_reason)r) == malformed)
-			sw_metrics_u64(t, name, &(sw_lbl){ "reason",
+			sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason",
 				       sw_dissect_reason_name((enum sw_reason)r) }, 1, c->by_reason[r]);
 }
 
@@ -149,7 +149,7 @@ static void sw_agent_metrics_ifaces(struct sw_metrics_text *t, const struct sw_c
 		sw_metrics_family(t, fam[f].name, SW_METRICS_COUNTER, fam[f].help);
 		for (unsigned i = 0; i < c->n_ifaces; i++) {
 			const struct sw_capture_iface *in = &c->ifaces[i];
-			sw_lbl l[2] = { { "interface", in->name },
+			struct sw_metrics_label l[2] = { { "interface", in->name },
 					{ "direction", sw_capture_direction_name(
 						(enum sw_capture_direction)in->direction) } };
 			uint64_t v;
@@ -222,7 +222,7 @@ static void sw_agent_metrics_alerts(struct sw_agent *a, struct sw_metrics_text *
 			  "Alerts written (summaries included), by kind and severity.");
 	for (unsigned k = 0; k < SW_ALERT_KIND_MAX; k++)
 		for (unsigned s = 0; s <= SW_ALERT_SEV_HIGH; s++) {
-			sw_lbl l[2] = { { "kind", sw_alert_kind_name((enum sw_alert_kind)k) },
+			struct sw_metrics_label l[2] = { { "kind", sw_alert_kind_name((enum sw_alert_kind)k) },
 					{ "severity",
 					  sw_alert_severity_name((enum sw_alert_severity)s) } };
 
@@ -232,7 +232,7 @@ static void sw_agent_metrics_alerts(struct sw_agent *a, struct sw_metrics_text *
 	sw_metrics_family(t, name, SW_METRICS_COUNTER,
 			  "Events that could raise an alert, before deduplication, by kind.");
 	for (unsigned k = 0; k < SW_ALERT_KIND_MAX; k++)
-		sw_metrics_u64(t, name, &(sw_lbl){ "kind", sw_alert_kind_name((enum sw_alert_kind)k) },
+		sw_metrics_u64(t, name, &(struct sw_metrics_label){ "kind", sw_alert_kind_name((enum sw_alert_kind)k) },
 			       1, st->events[k]);
 	sw_metrics_counter(t, "segwatch_alerts_suppressed_total",
 			   "Events folded into a later summary alert.", st->suppressed);
@@ -259,8 +259,8 @@ static void sw_agent_metrics_identity(struct sw_agent *a, struct sw_metrics_text
 	sw_metrics_family(t, name, SW_METRICS_GAUGE,
 			  "Workload versions the registry holds: running, or stopped and kept "
 			  "to name flows still being written.");
-	sw_metrics_u64(t, name, &(sw_lbl){ "state", "running" }, 1, rs.entries_running);
-	sw_metrics_u64(t, name, &(sw_lbl){ "state", "stopped" }, 1, rs.entries_stopped);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "state", "running" }, 1, rs.entries_running);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "state", "stopped" }, 1, rs.entries_stopped);
 	sw_metrics_gauge(t, "segwatch_identity_bindings",
 			 "Address and interface bindings in the registry.", rs.bindings);
 	sw_metrics_counter(t, "segwatch_identity_pruned_total",
@@ -306,8 +306,8 @@ static void sw_agent_metrics_history(struct sw_agent *a, struct sw_metrics_text 
 			 "The writer's queue bound (history.queue).", a->cfg.history.opts.queue_max);
 	sw_metrics_family(t, name, SW_METRICS_COUNTER,
 			  "Records lost: the queue was full, or a write failed.");
-	sw_metrics_u64(t, name, &(sw_lbl){ "reason", "queue_full" }, 1, hs.dropped_queue_full);
-	sw_metrics_u64(t, name, &(sw_lbl){ "reason", "write_error" }, 1, hs.dropped_write_error);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "queue_full" }, 1, hs.dropped_queue_full);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "write_error" }, 1, hs.dropped_write_error);
 	sw_metrics_counter(t, "segwatch_history_write_errors_total",
 			   "Failed writes, opens, renames and compressions.", hs.write_errors);
 	sw_metrics_gauge(t, "segwatch_history_failing", "1 while the last write failed.",
@@ -324,8 +324,8 @@ static void sw_agent_metrics_reloads(struct sw_agent *a, struct sw_metrics_text 
 
 	sw_metrics_family(t, name, SW_METRICS_COUNTER,
 			  "Reloads (SIGHUP, a changed policy file), applied or refused.");
-	sw_metrics_u64(t, name, &(sw_lbl){ "result", "applied" }, 1, a->reloads);
-	sw_metrics_u64(t, name, &(sw_lbl){ "result", "refused" }, 1, a->reloads_refused);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "result", "applied" }, 1, a->reloads);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "result", "refused" }, 1, a->reloads_refused);
 	sw_metrics_gauge(t, "segwatch_config_last_reload_successful",
 			 "1 when the last reload (or the start) was applied, 0 when refused.",
 			 a->last_reload_ok);
