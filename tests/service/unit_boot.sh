@@ -14,6 +14,8 @@
 #     put back), setns into each namespace (by /run/netns and /proc/PID/ns/net)
 #     to name it, history files under /var/lib/segwatch/flows; exactly the
 #     four capabilities
+#   - /metrics answers on its default address (the server's thread, under
+#     the sandbox's system-call filter and MemoryDenyWriteExecute)
 #   - reload (SIGHUP: reloading/reloaded), the watchdog's pings (no restart),
 #     `systemctl stop` (exit 0, the ruleset stays)
 #   - the journal: the agent's lines with SYSLOG_IDENTIFIER=segwatch, a
