@@ -24,6 +24,7 @@
 #define SW_AGENT_COUNTERS_US 60000000ull	/* a counters record into the history */
 #define SW_AGENT_KLOG_FLUSH_US 60000000ull	/* kernel_log records into the history */
 #define SW_AGENT_METRICS_US 1000000ull	/* the /metrics page rendered */
+#define SW_AGENT_RULES_US 5000000ull	/* the ruleset's counters read for /metrics */
 
 /* What the last health check saw, to report only what is new. */
 struct sw_agent_seen {
@@ -64,6 +65,10 @@ struct sw_agent {
 	struct sw_metrics_text page;	/* rendered on the tick, then published */
 	uint64_t next_metrics;
 	double render_ms;		/* the last render took */
+	/* the kernel's counters of segwatch's rules, read every SW_AGENT_RULES_US */
+	struct sw_nft_rule_counters *rules;	/* merged by (rule, action, family) */
+	size_t n_rules;
+	uint64_t next_rules, rules_read_errors;
 };
 
 /* run.c */

@@ -18,7 +18,7 @@ SEGWATCH=${1:-${SEGWATCH:-}}
 PROM_PORT=9090 METRICS=127.0.0.1:9617
 N_OK=5 N_DENIED=3
 
-ns_require "$SEGWATCH" tcpdump prometheus promtool curl
+ns_require "$SEGWATCH" tcpdump nft prometheus promtool curl
 AGENT_PID=
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
@@ -47,11 +47,11 @@ cat >"$TMP/policy.json" <<-JSON
   ]
 }
 JSON
-# judge: flows get verdicts, no ruleset (a -> c passes, and counts as denied)
+# enforce: the ruleset drops a -> c, whose attempts count as denied flows
 cat >"$TMP/agent.json" <<-JSON
 {
   "identity": { "engine": "off" },
-  "policy": { "file": "policy.json", "mode": "judge", "nflog_group": null },
+  "policy": { "file": "policy.json", "mode": "enforce", "nflog_group": null },
   "history": { "dir": "history", "compress": false },
   "capture": { "filter": "ip", "timeouts": { "tcp": "2s", "tcp_closed": "1s", "udp": "2s" } },
   "metrics": { "group_pairs": 10 },
@@ -124,7 +124,7 @@ grep -qi '^content-type: text/plain; version=0.0.4' "$TMP/headers" || fail "cont
 grep -q '^segwatch_build_info{version="[0-9.]*"} 1$' "$TMP/page.txt" || fail "no build info"
 promtool check metrics <"$TMP/page.txt" >"$TMP/lint.log" 2>&1 || fail "promtool check metrics: $(cat "$TMP/lint.log")"
 
-# traffic: a -> b:7001 allowed, a -> c:5432 denied by the policy (judged, not dropped)
+# traffic: a -> b:7001 allowed, a -> c:5432 denied by the policy: dropped
 nsx "$NS_A" python3 - "$SWT_B4" "$SWT_C4" "$N_OK" "$N_DENIED" <<-'PY' || fail "the traffic did not pass"
 import socket, sys
 b, c, n_ok, n_denied = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -142,7 +142,14 @@ def exchange(host, port, req, want):
 for _ in range(n_ok):
     exchange(b, 7001, b"q" * 100, 300)   # nsflows.py serve: 100 bytes in, 300 out
 for _ in range(n_denied):
-    exchange(c, 5432, b"", 3)            # "db\n" on accept
+    s = socket.socket()
+    s.settimeout(0.5)                    # one SYN: its first retransmission is 1 s later
+    try:
+        s.connect((c, 5432))
+        sys.exit("a -> c:5432 passed: the policy is not enforced")
+    except OSError:
+        pass
+    s.close()
 PY
 
 # every connection ended (tcp_closed 1 s) and counted under its pair
@@ -156,6 +163,27 @@ expect 15 "segwatch_group_pair_flows_total{src_group=\"clients\",dst_group=\"ser
 bytes=$(query 'segwatch_group_pair_bytes_total{src_group="clients",dst_group="servers"}')
 [ "$bytes" != none ] && [ "$bytes" -gt $((N_OK * 400)) ] || fail "bytes clients -> servers: $bytes"
 echo "group pairs: clients->servers $N_OK flows ($bytes bytes), clients->dbs $N_DENIED flows, all denied (${SECONDS}s)"
+
+# the kernel's counters of the ruleset, read by the agent every 5 s, equal nft's
+nft_packets() { # nft_packets RULE_COMMENT_PREFIX: packets of the rules so named, summed
+	nsx "$NS_H" nft -j list chain inet segwatch sw_forward | python3 -c '
+import json, sys
+n = 0
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if r and r.get("comment", "").startswith(sys.argv[1]):
+        n += sum(e["counter"]["packets"] for e in r["expr"] if "counter" in e)
+print(n)' "$1"
+}
+allow_pk=$(nft_packets "rules/0 clients-to-servers")
+deny_pk=$(nft_packets "default deny")
+[ "$allow_pk" -ge "$N_OK" ] && [ "$deny_pk" -ge "$N_DENIED" ] ||
+	fail "nft counts $allow_pk packets allowed, $deny_pk denied: too few"
+expect 15 "sum(segwatch_rule_packets_total{rule=\"rules/0 clients-to-servers\",action=\"allow\"})=$allow_pk" \
+	"sum(segwatch_rule_packets_total{rule=\"default deny between managed addresses\"})=$deny_pk" \
+	'segwatch_policy_enforced=1' 'segwatch_rule_read_errors_total=0' ||
+	fail "rule counters in Prometheus differ from nft's"
+echo "rule counters: clients-to-servers $allow_pk packets, default deny $deny_pk, as nft counts (${SECONDS}s)"
 
 # nothing more is sent: the packet counter settles, and must be what tcpdump saw
 stop_tcpdump
