@@ -99,7 +99,7 @@ void sw_agent_metrics_follow(struct sw_agent *a, const struct sw_agent_config *c
 			     struct sw_policy *policy, bool rebuild);
 /* sw_agent_metrics_tick - render and publish once a second. */
 void sw_agent_metrics_tick(struct sw_agent *a, uint64_t mono);
-/* sw_agent_metrics_render - the whole page into @t (also for tests and benchmarks). */
+/* sw_agent_metrics_render - the whole page into @t (metrics_page.c). */
 void sw_agent_metrics_render(struct sw_agent *a, struct sw_metrics_text *t);
 void sw_agent_metrics_stop(struct sw_agent *a);
 
