@@ -12,6 +12,8 @@ packages=(
 	libssl-dev
 	# the agent: compressed history, systemd notify and journal, capabilities
 	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
+	# the agent's /metrics: a small embeddable HTTP server with its own thread
+	libmicrohttpd-dev
 	# the agent's unit booted under a real systemd (tests/service/unit_boot.sh)
 	systemd-container
 	# tests
@@ -20,6 +22,8 @@ packages=(
 	podman runc busybox-static netavark catatonit iptables curl
 	# the Docker engine tests (tests/engine/docker_*.sh)
 	docker.io
+	# the real Prometheus server that scrapes the agent (tests/ns/agent_metrics.sh)
+	prometheus
 	# the HTML graph view test (headless Chromium)
 	chromium
 )

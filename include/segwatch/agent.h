@@ -101,6 +101,12 @@ struct sw_agent_log_cfg {
 	enum sw_agent_log_target target;
 };
 
+/* The Prometheus endpoint (docs/metrics.md). */
+struct sw_agent_metrics_cfg {
+	const char *listen;		/* "127.0.0.1:9617" (the default); NULL: no /metrics */
+	uint32_t group_pairs;		/* group pairs with a series of their own, then "(other)" */
+};
+
 /* Bounds of the agent's tables (memory). */
 struct sw_agent_limits_cfg {
 	uint32_t identity_versions;	/* bindings kept per address (who held it when) */
@@ -119,6 +125,7 @@ struct sw_agent_config {
 	struct sw_agent_history_cfg history;
 	struct sw_agent_log_cfg log;
 	struct sw_agent_limits_cfg limits;
+	struct sw_agent_metrics_cfg metrics;
 	/* private: the strings and the interface array the pointers above use */
 	char **owned;
 	size_t n_owned, cap_owned;

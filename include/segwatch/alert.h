@@ -105,6 +105,7 @@ struct sw_alert_config {
 struct sw_alert_stats {
 	uint64_t events[SW_ALERT_KIND_MAX];	/* before deduplication */
 	uint64_t alerts[SW_ALERT_KIND_MAX];	/* emitted, summaries included */
+	uint64_t by_severity[SW_ALERT_KIND_MAX][SW_ALERT_SEV_HIGH + 1];	/* the same, by severity */
 	uint64_t suppressed;		/* events folded into a later summary */
 	uint64_t capped;		/* alerts dropped by max_alerts_per_min */
 	uint64_t keys_evicted;		/* dedup keys dropped when the table was full */

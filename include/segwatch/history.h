@@ -42,6 +42,7 @@ struct sw_history_stats {
 	char last_error[256];
 	uint64_t files_recovered;	/* left open by a writer that died, closed at open */
 	uint64_t lines_truncated;	/* torn last lines cut from those files */
+	uint64_t queued;		/* records waiting for the writer now (gauge) */
 };
 
 struct sw_history;

@@ -147,6 +147,15 @@ struct sw_sink_klog_opts {
 	uint64_t flush_every_us;	/* hand records to line sinks this often; 0: at finish only */
 };
 
+/*
+ * The "metrics" sink: flows counted by how they ended and per pair of policy
+ * groups (bounded: include/segwatch/metrics.h), for the agent's /metrics.
+ */
+struct sw_sink_metrics_opts {
+	size_t max_pairs;		/* group pairs with a series; 0: SW_METRICS_PAIRS_DEFAULT */
+	struct sw_policy *policy;	/* groups and verdicts (held); NULL: every end "(none)" */
+};
+
 /* ---- the pipeline ---- */
 
 struct sw_pipeline_opts {
@@ -298,9 +307,19 @@ bool sw_sink_collect_failed(struct sw_sink *sink);
 void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *event, int severity,
 			   const char *detail, uint64_t count);
 
+/* ... and the alert engine's counters (NULL for a removed sink). */
+struct sw_alert_stats;
+const struct sw_alert_stats *sw_sink_alerts_stats(struct sw_sink *sink);
+
 /* The "history" sink (opts: struct sw_history_opts): its counters. */
 struct sw_history_stats;
 void sw_sink_history_stats(struct sw_sink *sink, struct sw_history_stats *out);
+
+/* The "metrics" sink: judge with @policy from now on (held; NULL: none); counts are kept. */
+void sw_sink_metrics_set_policy(struct sw_sink *sink, struct sw_policy *policy);
+/* ... and its families (flows ended, group pairs) appended to @t. */
+struct sw_metrics_text;
+void sw_sink_metrics_render(struct sw_sink *sink, struct sw_metrics_text *t);
 
 /* The "klog" sink: its aggregated records, for the --json document and the text summary. */
 size_t sw_sink_klog_n(struct sw_sink *sink);

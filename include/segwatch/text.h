@@ -74,6 +74,12 @@ const char *sw_text_msg(struct sw_text_msg *b, const char *msg);
 /* SW_MSG - sw_text_msg into a buffer that lives until the end of the enclosing block. */
 #define SW_MSG(msg) sw_text_msg(&(struct sw_text_msg){ { 0 } }, (msg))
 
+/*
+ * sw_text_utf8_len - length of the UTF-8 sequence at @t (1-4), or 0 when it
+ * is not one (overlong, surrogate, beyond U+10FFFF, cut short by a NUL).
+ */
+size_t sw_text_utf8_len(const unsigned char *t);
+
 /* sw_text_fputs - write @text escaped as sw_text_escape does, whole, never cut; EOF on error. */
 int sw_text_fputs(const char *text, FILE *out);
 

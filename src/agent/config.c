@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include <segwatch/alert.h>
+#include <segwatch/metrics.h>
 #include <segwatch/nflog.h>
 #include <segwatch/text.h>
 
@@ -60,6 +61,8 @@ void sw_agent_config_defaults(struct sw_agent_config *cfg)
 	cfg->log.target = SW_AGENT_LOG_AUTO;
 	cfg->limits.identity_versions = SW_ACFG_IDENTITY_VERSIONS;
 	cfg->limits.kernel_log_records = SW_NFLOG_AGG_MAX_DEFAULT;
+	cfg->metrics.listen = SW_METRICS_LISTEN_DEFAULT;
+	cfg->metrics.group_pairs = SW_METRICS_PAIRS_DEFAULT;
 }
 
 void sw_agent_config_clear(struct sw_agent_config *cfg)
@@ -390,6 +393,51 @@ static bool sw_acfg_limits(struct sw_acfg_ctx *c, const json_t *v)
 	return sw_acfg_section(c, v, sw_acfg_limits_keys, SW_ACFG_N(sw_acfg_limits_keys));
 }
 
+/* ---- metrics ---- */
+
+/* "ADDRESS:PORT", numeric; null: no /metrics. Checked here, bound when the agent starts. */
+static bool sw_acfg_metrics_listen(struct sw_acfg_ctx *c, const json_t *v)
+{
+	struct sw_metrics_addr a;
+	struct sw_quote q;
+	char why[128];
+
+	if (json_is_null(v)) {
+		c->cfg->metrics.listen = NULL;
+		return true;
+	}
+	if (!json_is_string(v))
+		return sw_acfg_err(c, "expected \"ADDRESS:PORT\" (\"%s\") or null for no "
+				      "/metrics, got %s", SW_METRICS_LISTEN_DEFAULT,
+				   sw_text_json_type(v));
+	if (json_string_length(v) != strlen(json_string_value(v)) ||
+	    !sw_metrics_addr_parse(json_string_value(v), &a, why, sizeof(why)))
+		return sw_acfg_err(c, "%s is not a listen address: %s",
+				   sw_text_quote(&q, json_string_value(v)),
+				   json_string_length(v) != strlen(json_string_value(v)) ?
+				   "it holds a NUL" : why);
+	c->cfg->metrics.listen = sw_acfg_strdup(c, json_string_value(v));
+	return c->cfg->metrics.listen != NULL;
+}
+
+static const struct sw_acfg_key sw_acfg_metrics_keys[] = {
+	{ SW_ACFG_FN("listen", sw_acfg_metrics_listen) },
+	{ SW_ACFG_KEY("group_pairs", SW_ACFG_U32, metrics.group_pairs),
+	  .min = 1, .max = SW_METRICS_PAIRS_MAX },
+};
+
+static bool sw_acfg_metrics(struct sw_acfg_ctx *c, const json_t *v)
+{
+	if (json_is_false(v)) {
+		c->cfg->metrics.listen = NULL;
+		return true;
+	}
+	if (!json_is_object(v))
+		return sw_acfg_err(c, "expected an object, or false for no /metrics, got %s",
+				   sw_text_json_type(v));
+	return sw_acfg_section(c, v, sw_acfg_metrics_keys, SW_ACFG_N(sw_acfg_metrics_keys));
+}
+
 static const struct sw_acfg_key sw_acfg_top_keys[] = {
 	{ SW_ACFG_FN("capture", sw_acfg_capture) },
 	{ SW_ACFG_FN("identity", sw_acfg_identity) },
@@ -398,6 +446,7 @@ static const struct sw_acfg_key sw_acfg_top_keys[] = {
 	{ SW_ACFG_FN("history", sw_acfg_history) },
 	{ SW_ACFG_FN("log", sw_acfg_log) },
 	{ SW_ACFG_FN("limits", sw_acfg_limits) },
+	{ SW_ACFG_FN("metrics", sw_acfg_metrics) },
 };
 
 /* ---- loading ---- */

@@ -122,6 +122,12 @@ static json_t *sw_acfg_json_history(const struct sw_agent_history_cfg *h)
 			 "compress", o->compress, "queue", (json_int_t)o->queue_max);
 }
 
+static json_t *sw_acfg_json_metrics(const struct sw_agent_metrics_cfg *m)
+{
+	return json_pack("{s:o, s:I}", "listen", sw_acfg_json_str(m->listen), "group_pairs",
+			 (json_int_t)m->group_pairs);
+}
+
 char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 {
 	const struct sw_agent_policy_cfg *p = &cfg->policy;
@@ -146,6 +152,8 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 			 "target", sw_agent_log_target_name(cfg->log.target),
 			 "limits", "identity_versions", (json_int_t)cfg->limits.identity_versions,
 			 "kernel_log_records", (json_int_t)cfg->limits.kernel_log_records);
+	if (root)
+		json_object_set_new(root, "metrics", sw_acfg_json_metrics(&cfg->metrics));
 	if (!root)
 		return NULL;
 	text = json_dumps(root, flags);

@@ -208,6 +208,7 @@ static void sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *cfg,
 				   struct sw_policy *p, const struct stat *st, bool rebuild)
 {
+	sw_agent_metrics_follow(a, cfg, p, rebuild);
 	if (!rebuild) {
 		sw_agent_sinks_follow(a, &a->cfg, cfg);
 		/* the alerts sink shares the policy just checked: same file, new contents */
@@ -280,6 +281,8 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 		sw_policy_free(p);
 		sw_agent_config_clear(&cfg);
 	}
+	a->last_reload_wall_us = sw_clock_wall_us();
+	a->last_reload_ok = rc == SW_EXIT_OK;
 	sw_log_write(a->log, SW_LOG_DEBUG, "reload: config %.1f ms, policy %.1f ms, "
 		     "pipeline %.1f ms, compile %.1f ms, batch %.1f ms, alerts %.1f ms; %.1f ms in all",
 		     tm.config, tm.policy, tm.pipeline, tm.compile, tm.batch, tm.alerts,

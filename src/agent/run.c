@@ -72,14 +72,18 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 	struct sw_sink_alerts_opts ao = { .dest = c->alerts.output, .policy = c->policy.file,
 					  .baseline = c->alerts.baseline,
 					  .config = c->alerts.config, .policy_obj = a->policy };
+	struct sw_sink_metrics_opts mo;
 	int rc = SW_EXIT_OK;
 
+	sw_agent_metrics_sink_opts(c, a->policy, &mo);
 	if (c->history.enabled)
 		rc = sw_pipeline_sink_add(a->pl, "history", &c->history.opts, &a->history, err);
 	if (rc == SW_EXIT_OK && sw_pipeline_nflog(a->pl))
 		rc = sw_pipeline_sink_add(a->pl, "klog", &ko, &a->klog, err);
 	if (rc == SW_EXIT_OK && c->alerts.output)
 		rc = sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, err);
+	if (rc == SW_EXIT_OK && c->metrics.listen)
+		rc = sw_pipeline_sink_add(a->pl, "metrics", &mo, &a->metrics_sink, err);
 	return rc;
 }
 
@@ -90,7 +94,7 @@ int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err)
 
 	sw_agent_pipeline_opts(a, &a->cfg, &o);
 	a->pl_stop = 0;
-	a->history = a->alerts = a->klog = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = NULL;
 	rc = sw_pipeline_open(&a->pl, &o, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_sinks_open(a, err);
@@ -110,7 +114,7 @@ void sw_agent_pipeline_close(struct sw_agent *a)
 	if (!sw_pipeline_close(a->pl))
 		sw_log_write(a->log, SW_LOG_ERR, "the flow history lost records at close");
 	a->pl = NULL;
-	a->history = a->alerts = a->klog = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = NULL;
 }
 
 int sw_agent_enforce(struct sw_agent *a, const char *why)
@@ -198,6 +202,8 @@ static int sw_agent_start(struct sw_agent *a, struct sw_err *err)
 	if (rc != SW_EXIT_OK)
 		return sw_err_set(err, rc, "%s: not started", a->cfg.policy.file);
 	sw_agent_privileges(a);
+	/* its thread after the capabilities are dropped (they are per thread) */
+	sw_agent_metrics_start(a);
 	if (a->policy && a->cfg.policy.mode == SW_AGENT_POLICY_ENFORCE) {
 		struct sw_compile_opts co;
 
@@ -226,6 +232,7 @@ static void sw_agent_stop(struct sw_agent *a)
 	} else if (a->log) {
 		sw_log_write(a->log, SW_LOG_INFO, "stopped");
 	}
+	sw_agent_metrics_stop(a);
 	sw_enforcer_close(a->enf);
 	sw_policy_free(a->policy);
 	if (a->cfg_loaded)
@@ -256,6 +263,8 @@ int sw_agent_run(const char *config_path, const struct sw_agent_signals *sig)
 	int rc = sw_agent_start(&a, &err);
 
 	a.started_us = sw_clock_mono_us();
+	a.started_wall_us = a.last_reload_wall_us = sw_clock_wall_us();
+	a.last_reload_ok = rc == SW_EXIT_OK;
 	while (rc == SW_EXIT_OK) {
 		rc = sw_agent_run_pipeline(&a, &err);
 		if (rc != SW_EXIT_OK || *sig->stop || !a.restart)

@@ -12,6 +12,7 @@
 
 #include <segwatch/agent.h>
 #include <segwatch/enforce.h>
+#include <segwatch/metrics.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/policy.h>
 #include <segwatch/service.h>
@@ -22,6 +23,8 @@
 #define SW_AGENT_STATUS_US 5000000ull	/* systemd STATUS= */
 #define SW_AGENT_COUNTERS_US 60000000ull	/* a counters record into the history */
 #define SW_AGENT_KLOG_FLUSH_US 60000000ull	/* kernel_log records into the history */
+#define SW_AGENT_METRICS_US 1000000ull	/* the /metrics page rendered */
+#define SW_AGENT_RULES_US 5000000ull	/* the ruleset's counters read for /metrics */
 
 /* What the last health check saw, to report only what is new. */
 struct sw_agent_seen {
@@ -53,6 +56,19 @@ struct sw_agent {
 	uint64_t next_file_check, next_table_check, next_health, next_status, next_counters;
 	struct sw_agent_seen seen;
 	uint64_t reloads, reloads_refused, ruleset_restored;
+	uint64_t started_wall_us;
+	uint64_t last_reload_wall_us;	/* the last reload tried (start counts as one) */
+	bool last_reload_ok;
+	/* /metrics (metrics.c): the server answers from its own thread */
+	struct sw_metrics_server *metrics;
+	struct sw_sink *metrics_sink;	/* flows per group pair; NULL: metrics off */
+	struct sw_metrics_text page;	/* rendered on the tick, then published */
+	uint64_t next_metrics;
+	double render_ms;		/* the last render took */
+	/* the kernel's counters of segwatch's rules, read every SW_AGENT_RULES_US */
+	struct sw_nft_rule_counters *rules;	/* merged by (rule, action, family) */
+	size_t n_rules;
+	uint64_t next_rules, rules_read_errors;
 };
 
 /* run.c */
@@ -71,6 +87,21 @@ void sw_agent_health_alert(struct sw_agent *a, int level, const char *event, uin
 void sw_agent_tick(struct sw_pipeline *p, uint64_t now_us, void *arg);
 /* sw_agent_status - one line of what the agent does now (STATUS=, logs). */
 void sw_agent_status(struct sw_agent *a, char *buf, size_t len);
+
+/* metrics.c: /metrics */
+/* sw_agent_metrics_start - listen as the config says (failure logged: the agent runs without). */
+void sw_agent_metrics_start(struct sw_agent *a);
+/* sw_agent_metrics_sink_opts - the metrics sink's options from @cfg and @policy. */
+void sw_agent_metrics_sink_opts(const struct sw_agent_config *cfg, struct sw_policy *policy,
+				struct sw_sink_metrics_opts *o);
+/* sw_agent_metrics_follow - a reload: another address, bound or policy (before @cfg is in force). */
+void sw_agent_metrics_follow(struct sw_agent *a, const struct sw_agent_config *cfg,
+			     struct sw_policy *policy, bool rebuild);
+/* sw_agent_metrics_tick - render and publish once a second. */
+void sw_agent_metrics_tick(struct sw_agent *a, uint64_t mono);
+/* sw_agent_metrics_render - the whole page into @t (metrics_page.c). */
+void sw_agent_metrics_render(struct sw_agent *a, struct sw_metrics_text *t);
+void sw_agent_metrics_stop(struct sw_agent *a);
 
 /* reconfigure.c: a reload taken by the running pipeline */
 /*

@@ -273,6 +273,7 @@ void sw_agent_tick(struct sw_pipeline *p, uint64_t now_us, void *arg)
 	sw_agent_keep_ruleset(a, mono);
 	sw_agent_health(a, mono, now_us);
 	sw_agent_counters(a, mono, now_us);
+	sw_agent_metrics_tick(a, mono);
 	sw_agent_systemd(a, mono);
 	sw_log_flush(a->log);
 	if (a->restart)

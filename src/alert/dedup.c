@@ -77,6 +77,8 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 		return;
 	}
 	e->stats.alerts[d->kind]++;
+	if ((unsigned)a.severity <= SW_ALERT_SEV_HIGH)
+		e->stats.by_severity[d->kind][a.severity]++;
 	if (e->sink)
 		e->sink(&a, line, e->arg);
 	free(line);

@@ -497,6 +497,7 @@ void sw_history_stats(struct sw_history *h, struct sw_history_stats *out)
 {
 	pthread_mutex_lock(&h->mu);
 	*out = h->st;
+	out->queued = h->queued;
 	pthread_mutex_unlock(&h->mu);
 }
 

@@ -304,6 +304,13 @@ void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *eve
 	sw_alert_health(a->engine, ts_us, event, (enum sw_alert_severity)severity, detail, count);
 }
 
+const struct sw_alert_stats *sw_sink_alerts_stats(struct sw_sink *sink)
+{
+	struct sw_sink_alerts *a = sw_pipeline_sink_priv(sink);
+
+	return a ? sw_alert_engine_stats(a->engine) : NULL;
+}
+
 const struct sw_sink_ops sw_sink_alerts_ops = {
 	.name = "alerts",
 	.open = sw_alerts_open,

@@ -18,8 +18,7 @@ enum sw_text_mode {
 	SW_TEXT_MSG,	/* a message already made of escaped parts: backslash kept */
 };
 
-/* Length of the UTF-8 sequence at @t (1-4), or 0 when it is not one. */
-static size_t sw_text_utf8_len(const unsigned char *t)
+size_t sw_text_utf8_len(const unsigned char *t)
 {
 	size_t n = *t < 0x80 ? 1 : *t < 0xc2 ? 0 : *t < 0xe0 ? 2 : *t < 0xf0 ? 3 : *t < 0xf5 ? 4 : 0;
 

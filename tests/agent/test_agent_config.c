@@ -332,6 +332,42 @@ static void test_ranges(void **state)
 		      "17 inventories: at most 16");
 }
 
+/* metrics: the listen address is checked where it is written; off with false or null. */
+static void test_metrics_keys(void **state)
+{
+	struct sw_tcfg t;
+
+	(void)state;
+	sw_tload(&t, "{}");
+	assert_string_equal(t.cfg.metrics.listen, "127.0.0.1:9617");
+	assert_int_equal(t.cfg.metrics.group_pairs, 100);
+	sw_tdone(&t);
+	sw_tload(&t, "{\"metrics\": {\"listen\": \"[::1]:9100\", \"group_pairs\": 7}}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_string_equal(t.cfg.metrics.listen, "[::1]:9100");
+	assert_int_equal(t.cfg.metrics.group_pairs, 7);
+	sw_tdone(&t);
+	sw_tload(&t, "{\"metrics\": false}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_null(t.cfg.metrics.listen);
+	sw_tdone(&t);
+	sw_tload(&t, "{\"metrics\": {\"listen\": null}}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_null(t.cfg.metrics.listen);
+	sw_tdone(&t);
+	sw_tone_error("{\"metrics\": {\"listen\": \"localhost:9617\"}}",
+		      "/metrics/listen: error: \"localhost:9617\" is not a listen address: not a "
+		      "numeric IPv4 address");
+	sw_tone_error("{\"metrics\": {\"listen\": \"127.0.0.1\"}}", "no port");
+	sw_tone_error("{\"metrics\": {\"listen\": \"127.0.0.1:70000\"}}",
+		      "the port must be a number from 1 to 65535");
+	sw_tone_error("{\"metrics\": {\"listen\": \"::1:9617\"}}", "written in brackets");
+	sw_tone_error("{\"metrics\": {\"listen\": 9617}}", "/metrics/listen: error: expected");
+	sw_tone_error("{\"metrics\": {\"group_pairs\": 0}}", "0 is out of range: from 1 to 10000");
+	sw_tone_error("{\"metrics\": {\"listn\": \"127.0.0.1:1\"}}", "did you mean \"listen\"?");
+	sw_tone_error("{\"metrics\": true}", "expected an object, or false for no /metrics");
+}
+
 static void test_warnings(void **state)
 {
 	struct sw_tcfg t;
@@ -414,7 +450,9 @@ static void test_syntax_and_size(void **state)
 /* The effective config as JSON loads back into the same config. */
 static void test_json_roundtrip(void **state)
 {
-	const char *inputs[] = { "{}", sw_full, "{\"history\": false, \"policy\": {\"nflog_group\":"
+	const char *inputs[] = { "{}", sw_full, "{\"metrics\": false}",
+				 "{\"metrics\": {\"listen\": \"0.0.0.0:1\", \"group_pairs\": 3}}",
+				 "{\"history\": false, \"policy\": {\"nflog_group\":"
 				 " null}, \"capture\": {\"timeouts\": {\"tcp\": 90061}}}" };
 
 	(void)state;
@@ -486,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_metrics_keys),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_syntax_and_size),

@@ -14,6 +14,8 @@
 #     put back), setns into each namespace (by /run/netns and /proc/PID/ns/net)
 #     to name it, history files under /var/lib/segwatch/flows; exactly the
 #     four capabilities
+#   - /metrics answers on its default address (the server's thread, under
+#     the sandbox's system-call filter and MemoryDenyWriteExecute)
 #   - reload (SIGHUP: reloading/reloaded), the watchdog's pings (no restart),
 #     `systemctl stop` (exit 0, the ruleset stays)
 #   - the journal: the agent's lines with SYSLOG_IDENTIFIER=segwatch, a
@@ -218,6 +220,8 @@ systemctl reload "$u"
 echo "reload_rc $?"
 echo "active2 $(systemctl is-active "$u")"
 echo "allow_a2 $(allow "$A" 10.78.0.2 7001)"
+# /metrics on its default address, answered by a thread the sandbox lets it run
+echo "metrics $(curl -sf http://127.0.0.1:9617/metrics | grep -c '^segwatch_build_info{version=')"
 nft list table inet segwatch > /out/nft.txt 2>&1
 # more than twice WatchdogSec in all: only the pings keep it alive
 while [ $((SECONDS - t0)) -lt 7 ]; do sleep 0.5; done
@@ -315,6 +319,7 @@ want "$d" table_back yes
 want "$d" reload_rc 0
 want "$d" active2 active
 want "$d" allow_a2 0
+want "$d" metrics 1
 want "$d" watchdog 3s
 want "$d" restarts1 0
 want "$d" stop_rc 0
