@@ -8,6 +8,9 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
+	# IPFIX export (docs/ipfix.md): libfixbuf encodes templates, reverse (RFC 5103)
+	# and enterprise elements with RFC 5610 type records, so we write no IPFIX codec
+	libfixbuf-dev
 	# the agent: compressed history, systemd notify and journal, capabilities
 	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
 	# the agent's unit booted under a real systemd (tests/service/unit_boot.sh)
@@ -18,6 +21,9 @@ packages=(
 	podman runc busybox-static netavark catatonit iptables curl
 	# the Docker engine tests (tests/engine/docker_*.sh)
 	docker.io
+	# the IPFIX tests: real collectors (nfdump's nfcapd, pmacct's nfacctd) and
+	# libfixbuf's ipfixDump, which names enterprise elements from RFC 5610 records
+	nfdump pmacct libfixbuf-tools
 	# the HTML graph view test (headless Chromium)
 	chromium
 )

@@ -142,6 +142,8 @@ struct sw_sink_alerts_opts {
 	struct sw_policy *policy_obj;
 };
 
+/* The "ipfix" sink takes a struct sw_ipfix_opts (include/segwatch/ipfix.h). */
+
 struct sw_sink_klog_opts {
 	uint32_t max_records;		/* 0: SW_NFLOG_AGG_MAX_DEFAULT */
 	uint64_t flush_every_us;	/* hand records to line sinks this often; 0: at finish only */

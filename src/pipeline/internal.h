@@ -60,5 +60,6 @@ extern const struct sw_sink_ops sw_sink_collect_ops;
 extern const struct sw_sink_ops sw_sink_alerts_ops;
 extern const struct sw_sink_ops sw_sink_klog_ops;
 extern const struct sw_sink_ops sw_sink_history_ops;
+extern const struct sw_sink_ops sw_sink_ipfix_ops;
 
 #endif

@@ -14,6 +14,7 @@ static const struct sw_sink_ops *const sw_sinks[] = {
 	&sw_sink_alerts_ops,
 	&sw_sink_klog_ops,
 	&sw_sink_history_ops,
+	&sw_sink_ipfix_ops,
 };
 
 const struct sw_sink_ops *sw_sink_ops_find(const char *name)
