@@ -102,7 +102,11 @@ static fbInfoElementSpec_t sw_ipfix_spec[] = {
 #define SW_TID_V4 256
 #define SW_TID_V6 257
 #define SW_TID_TYPEINFO 258	/* RFC 5610 type information */
-#define SW_TID_TMPLINFO 259	/* template names (libfixbuf's template metadata) */
+/*
+ * No template metadata (libfixbuf's template names under CERT's PEN 6871):
+ * nfacctd 1.7.7 stops reading a message at that options template and so
+ * never learned the flow templates behind it.
+ */
 
 struct sw_ipfix_enc {
 	fbInfoModel_t *model;
@@ -320,12 +324,10 @@ static bool sw_ipfix_templates_add(struct sw_ipfix_enc *e, fbSession_t *s, GErro
 	if (!in || !fbSessionAddTemplate(s, TRUE, SW_TID_INTERNAL, in, gerr))
 		return false;
 	if (!(v4 = sw_tmpl(e, SW_T_V4 | bi, gerr)) ||
-	    !fbSessionAddTemplateWithMetadata(s, FALSE, SW_TID_V4, v4, "segwatchFlowIPv4",
-					      "segwatch flow, IPv4", gerr))
+	    !fbSessionAddTemplate(s, FALSE, SW_TID_V4, v4, gerr))
 		return false;
 	if (!(v6 = sw_tmpl(e, SW_T_V6 | bi, gerr)) ||
-	    !fbSessionAddTemplateWithMetadata(s, FALSE, SW_TID_V6, v6, "segwatchFlowIPv6",
-					      "segwatch flow, IPv6", gerr))
+	    !fbSessionAddTemplate(s, FALSE, SW_TID_V6, v6, gerr))
 		return false;
 	return true;
 }
@@ -363,7 +365,6 @@ bool sw_ipfix_enc_session(struct sw_ipfix_enc *e, char *why, size_t why_len)
 	fbSessionSetDomain(s, e->domain);
 	/* RFC 5610: collectors learn our elements' names and types */
 	if (!fbSessionSetMetadataExportElements(s, TRUE, SW_TID_TYPEINFO, &gerr) ||
-	    !fbSessionSetMetadataExportTemplates(s, TRUE, SW_TID_TMPLINFO, &gerr) ||
 	    !sw_ipfix_templates_add(e, s, &gerr)) {
 		snprintf(why, why_len, "templates: %s", gerr ? gerr->message : "?");
 		g_clear_error(&gerr);
