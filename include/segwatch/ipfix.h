@@ -95,7 +95,10 @@ void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_re
 /* sw_ipfix_exporter_drain - until every record pushed is sent or counted lost. */
 void sw_ipfix_exporter_drain(struct sw_ipfix_exporter *e);
 void sw_ipfix_exporter_stats(struct sw_ipfix_exporter *e, struct sw_ipfix_stats *out);
-/* sw_ipfix_exporter_stop - drain, close, free; false when records were lost. NULL is fine. */
-bool sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e);
+/*
+ * sw_ipfix_exporter_stop - drain, close, free. NULL is fine. Records lost
+ * are no failure (a collector may be down): they are in the counters.
+ */
+void sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e);
 
 #endif

@@ -483,12 +483,10 @@ void sw_ipfix_exporter_stats(struct sw_ipfix_exporter *e, struct sw_ipfix_stats 
 	pthread_mutex_unlock(&e->lock);
 }
 
-bool sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e)
+void sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e)
 {
-	bool ok;
-
 	if (!e)
-		return true;
+		return;
 	sw_ipfix_exporter_drain(e);
 	pthread_mutex_lock(&e->lock);
 	e->stop = true;
@@ -499,11 +497,9 @@ bool sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e)
 	sw_ipfix_enc_free(e->enc);
 	if (e->fd >= 0)
 		close(e->fd);
-	ok = e->st.records_lost == 0;
 	pthread_cond_destroy(&e->drained);
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->not_empty);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
-	return ok;
 }
