@@ -122,6 +122,17 @@ static json_t *sw_acfg_json_history(const struct sw_agent_history_cfg *h)
 			 "compress", o->compress, "queue", (json_int_t)o->queue_max);
 }
 
+static json_t *sw_acfg_json_ipfix(const struct sw_agent_ipfix_cfg *x)
+{
+	if (!x->collector)
+		return json_null();
+	return json_pack("{s:s, s:s, s:I, s:I, s:I}", "collector", x->collector,
+			 "mode", sw_ipfix_mode_name(x->opts.mode),
+			 "enterprise_number", (json_int_t)x->opts.pen,
+			 "observation_domain", (json_int_t)x->opts.domain,
+			 "template_refresh", (json_int_t)x->opts.template_refresh_s);
+}
+
 char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 {
 	const struct sw_agent_policy_cfg *p = &cfg->policy;
@@ -148,6 +159,7 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 			 "kernel_log_records", (json_int_t)cfg->limits.kernel_log_records);
 	if (!root)
 		return NULL;
+	json_object_set_new(root, "ipfix", sw_acfg_json_ipfix(&cfg->ipfix));
 	text = json_dumps(root, flags);
 	json_decref(root);
 	return text;
