@@ -22,6 +22,7 @@ aggregate[p]: src_host, dst_host, src_port, dst_port, proto
 print_output[p]: csv
 print_output_file[p]: $ipfix_work/out.csv
 print_refresh_time[p]: 1
+print_output_file_append[p]: true
 CONF
 ipfix_daemon nfacctd -f "$ipfix_work/nfacctd.conf" >"$ipfix_work/nfacctd.log" 2>&1
 nfa=$ipfix_last
@@ -30,7 +31,7 @@ for f in tcp_handshake_close many_flows ipv6_tcp udp_request_response tcp_refuse
 	"$sw" capture -r "$fx/$f.pcap" --ipfix "udp://127.0.0.1:$port" --ipfix-mode uniflow \
 		-w "$ipfix_work/$f.jsonl" -q >/dev/null
 done
-# the print plugin writes its cache every second: wait for everything
+# the print plugin appends what it counted every second: wait for everything
 python3 - "$ipfix_work" <<'PY'
 import collections, glob, json, os, sys, time
 d = sys.argv[1]
@@ -56,7 +57,9 @@ while time.time() < deadline:
         lines = open(d + "/out.csv").read().splitlines()
     except OSError:
         lines = []
-    for l in lines[1:]:
+    for l in lines:
+        if l.startswith("SRC_IP"):  # a header each time the cache is written
+            continue
         sa, da, sp, dp, pr, pk, by = l.split(",")
         got[(sa, da, int(sp), int(dp), pr, "p")] += int(pk)
         got[(sa, da, int(sp), int(dp), pr, "b")] += int(by)
