@@ -23,10 +23,17 @@ print_output[p]: csv
 print_output_file[p]: $ipfix_work/out.csv
 print_refresh_time[p]: 1
 print_output_file_append[p]: true
+nfacctd_time_new: true
 CONF
 ipfix_daemon nfacctd -f "$ipfix_work/nfacctd.conf" >"$ipfix_work/nfacctd.log" 2>&1
 nfa=$ipfix_last
 ipfix_wait_listen udp "$port"
+# records that reach the core before the print plugin runs its loop are not
+# counted: wait for its first (empty) write of the cache
+for _ in $(seq 50); do
+	grep -q "Purging cache - END" "$ipfix_work/nfacctd.log" && break
+	sleep 0.1
+done
 for f in tcp_handshake_close many_flows ipv6_tcp udp_request_response tcp_refused; do
 	"$sw" capture -r "$fx/$f.pcap" --ipfix "udp://127.0.0.1:$port" --ipfix-mode uniflow \
 		-w "$ipfix_work/$f.jsonl" -q >/dev/null
