@@ -304,6 +304,10 @@ void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *eve
 struct sw_history_stats;
 void sw_sink_history_stats(struct sw_sink *sink, struct sw_history_stats *out);
 
+/* The "ipfix" sink (opts: struct sw_ipfix_opts): its counters. */
+struct sw_ipfix_stats;
+void sw_sink_ipfix_stats(struct sw_sink *sink, struct sw_ipfix_stats *out);
+
 /* The "klog" sink: its aggregated records, for the --json document and the text summary. */
 size_t sw_sink_klog_n(struct sw_sink *sink);
 size_t sw_sink_klog_line(struct sw_sink *sink, size_t i, char *buf, size_t len);

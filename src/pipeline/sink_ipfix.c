@@ -71,3 +71,8 @@ const struct sw_sink_ops sw_sink_ipfix_ops = {
 	.counters = sw_ipfix_sink_counters,
 	.close = sw_ipfix_sink_close,
 };
+
+void sw_sink_ipfix_stats(struct sw_sink *sink, struct sw_ipfix_stats *out)
+{
+	sw_ipfix_exporter_stats(sw_pipeline_sink_priv(sink), out);
+}
