@@ -431,10 +431,10 @@ int sw_ipfix_exporter_start(struct sw_ipfix_exporter **out, const struct sw_ipfi
 	}
 	if (e->o.url.proto == SW_IPFIX_UDP)
 		sw_ipfix_enc_max_msg(e->enc, SW_IPFIX_UDP_MSG);
-	/* a file read may be over before a first retry: give a TCP collector 2 s */
-	for (int i = 0; i < (e->o.wait_connect ? 20 : 1); i++) {
+	/* a file read may be over before a first retry: give a TCP collector 2 s in all */
+	for (uint64_t until = sw_now_us() + 2000000;;) {
 		e->next_try_us = 0;
-		if (sw_ipfix_connect(e, sw_now_us()))
+		if (sw_ipfix_connect(e, sw_now_us()) || !e->o.wait_connect || sw_now_us() >= until)
 			break;
 		usleep(100000);
 	}
