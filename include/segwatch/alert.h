@@ -56,6 +56,7 @@ struct sw_alert_conn {
 	uint8_t proto;			/* IPPROTO_* */
 	uint16_t sport, dport;		/* TCP, UDP, SCTP */
 	uint8_t icmp_type;		/* ICMP, ICMPv6 */
+	char community_id[SW_COMMUNITY_ID_LEN];	/* "" when unknown */
 	struct sw_alert_endpoint src;	/* the initiator */
 	struct sw_alert_endpoint dst;
 };

@@ -149,4 +149,14 @@ const char *sw_flow_end_name(enum sw_flow_end e);
 uint64_t sw_flow_first_us(const struct sw_flow *f);
 uint64_t sw_flow_last_us(const struct sw_flow *f);
 
+/* "1:" + 28 base64 characters + NUL */
+#define SW_COMMUNITY_ID_LEN 31
+
+/*
+ * sw_flow_community_id - the flow's Community ID v1 ("1:LQU9qZlK+B5F3KDmev6m5PMibrg="),
+ * as Zeek and Suricata compute it, with @seed (0 unless configured alike
+ * everywhere). Empty when libcrypto offers no SHA-1.
+ */
+void sw_flow_community_id(const struct sw_flow *f, uint16_t seed, char out[SW_COMMUNITY_ID_LEN]);
+
 #endif

@@ -94,6 +94,8 @@ static void sw_alert_body_conn(json_t *o, const struct sw_alert_conn *c)
 		json_object_set_new(o, "icmp_type", json_integer(c->icmp_type));
 	else
 		json_object_set_new(o, "port", json_integer(c->dport));
+	if (c->community_id[0])
+		json_object_set_new(o, "community_id", json_string(c->community_id));
 }
 
 json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_event *ev)

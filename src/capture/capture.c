@@ -494,21 +494,31 @@ static int sw_capture_need_reorder(struct sw_capture *cap, struct sw_err *err)
 int sw_capture_add_iface(struct sw_capture *cap, const char *name, enum sw_capture_direction dir,
 			 struct sw_err *err)
 {
+	bool other_dir[SW_CAPTURE_MAX_IFACES] = { false };
+	unsigned n = cap->n_src;
 	int rc;
 
 	if (!cap->live)
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: cannot add an interface to a file read", name);
-	for (unsigned i = 0; i < cap->n_src; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		if (cap->src[i].dead || strcmp(cap->cnt.ifaces[i].name, name) != 0)
 			continue;
 		if (cap->cnt.ifaces[i].direction == dir)
 			return SW_EXIT_OK;
-		sw_capture_retire(cap, i); /* e.g. named with -i before, a bridge port now */
+		other_dir[i] = true; /* e.g. a bridge port before, named with -i now */
 	}
+	/*
+	 * Open the new source before closing the old one: no packet is missed
+	 * in between, and the ones both see are copies the filter drops.
+	 */
 	rc = sw_capture_open_iface(cap, name, dir, err);
 	if (rc != SW_EXIT_OK)
 		return rc;
-	return sw_capture_need_reorder(cap, err);
+	rc = sw_capture_need_reorder(cap, err);
+	for (unsigned i = 0; i < n; i++)
+		if (other_dir[i])
+			sw_capture_retire(cap, i);
+	return rc;
 }
 
 void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)

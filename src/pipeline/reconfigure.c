@@ -180,9 +180,9 @@ static void sw_change_sources(struct sw_pipeline *p, struct sw_change *c,
 	for (unsigned i = 0; i < cnt->n_ifaces; i++) {
 		bool wanted = false;
 
+		/* wanted in another direction: sw_capture_add_iface swaps it without a gap */
 		for (unsigned j = 0; j < c->n_found && !wanted; j++)
-			wanted = strcmp(cnt->ifaces[i].name, c->found[j]) == 0 &&
-				 cnt->ifaces[i].direction == c->dirs[j];
+			wanted = strcmp(cnt->ifaces[i].name, c->found[j]) == 0;
 		if (cnt->ifaces[i].active && !wanted) {
 			sw_capture_drop_iface_named(p->cap, cnt->ifaces[i].name);
 			done->ifaces_dropped++;

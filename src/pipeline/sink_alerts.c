@@ -53,6 +53,7 @@ static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 	c->sport = r->f.init_port;
 	c->dport = r->f.resp_port;
 	c->icmp_type = r->f.icmp_type;
+	sw_flow_community_id(&r->f, 0, c->community_id);
 	if (!sw_pipeline_resolver(a->p)) {
 		sw_flow_ident_resolve_addrs(&own, &a->own, r->f.init_addr, r->f.resp_addr, c->ts_us);
 		id = &own;
@@ -79,6 +80,17 @@ static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
 	sw_alert_flow_end(a->engine, &c, (enum sw_flow_state)r->f.state);
 }
 
+/* The Community ID of the flow a logged packet belongs to (its sender as initiator). */
+static void sw_klog_community_id(const struct sw_nflog_rec *r, char out[SW_COMMUNITY_ID_LEN])
+{
+	struct sw_flow f = { .family = r->family, .proto = r->proto, .icmp_type = r->icmp_type,
+			     .icmp_code = r->icmp_code, .init_port = r->sport, .resp_port = r->dport };
+
+	memcpy(f.init_addr, r->src, 16);
+	memcpy(f.resp_addr, r->dst, 16);
+	sw_flow_community_id(&f, 0, out);
+}
+
 static void sw_alerts_klog(void *priv, const struct sw_klog_event *e)
 {
 	struct sw_sink_alerts *a = priv;
@@ -94,6 +106,7 @@ static void sw_alerts_klog(void *priv, const struct sw_klog_event *e)
 	c.sport = r->sport;
 	c.dport = r->dport;
 	c.icmp_type = r->icmp_type;
+	sw_klog_community_id(r, c.community_id);
 	if (!sw_pipeline_resolver(a->p)) {
 		sw_flow_ident_resolve_addrs(&own, &a->own, r->src, r->dst, r->ts_us);
 		id = &own;

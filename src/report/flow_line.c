@@ -318,7 +318,7 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 			   const struct sw_flow_ident *id, char *buf, size_t len)
 {
 	struct sw_out o;
-	char num[8];
+	char num[8], cid[SW_COMMUNITY_ID_LEN];
 	uint64_t first = sw_flow_first_us(f), last = sw_flow_last_us(f);
 
 	if (!sw_out_start(&o, buf, len))
@@ -338,6 +338,9 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 		if (sw_flow_is_echo(f))
 			sw_put_kv_u64(&o, "icmp_id", f->init_port);
 	}
+	sw_flow_community_id(f, 0, cid);
+	if (cid[0])
+		sw_put_kv_str(&o, "community_id", cid);
 	sw_put_kv_str(&o, "initiator", f->flags & SW_FLOW_F_INFERRED ? "inferred" : "observed");
 	sw_put_kv_str(&o, "state", sw_flow_state_name(f->state));
 	sw_put_kv_str(&o, "end", sw_flow_end_name(f->end));

@@ -161,7 +161,7 @@ want(len(flows(h2, 42006)) == 1 and not flows(h1, 42006), "a -> b after the move
 tick = flows(h1 + h2, 42100)
 want(len(tick) == 1, "the flow going on across every reload is one record: %s"
      % [(r.get("end"), r.get("fwd", {}).get("packets")) for r in tick])
-want(tick and tick[0].get("fwd", {}).get("packets") == 40, "it has all 40 packets")
+want(tick and tick[0].get("fwd", {}).get("packets") == 40, "it has all 40 packets: %s" % [r.get("fwd", {}).get("packets") for r in tick])
 ends = {r.get("sport"): r.get("end") for r in flows(h2, 42010) + flows(h2, 42011)}
 counters = [r for r in h2 if r.get("type") == "counters"]
 last = counters[-1] if counters else {}

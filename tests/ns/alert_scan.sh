@@ -39,13 +39,14 @@ sleep 1
 wait_segwatch stop
 
 python3 - "$TMP/alerts.jsonl" "$start" "$seen" "$NS_C" <<'PY' || fail "the scan was not alerted as expected"
-import json, sys
+import json, re, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 start, seen, scanner = float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 assert alerts, "no alert for a scan of 320 ports"
 fan = [a for a in alerts if a["kind"] == "fan_out"]
 assert fan, [a["kind"] for a in alerts]
 assert fan[0]["src"].get("name") == scanner, fan[0]
+assert re.fullmatch(r"1:[A-Za-z0-9+/]{27}=", fan[0].get("community_id", "")), fan[0]
 assert seen - start < 2.0, f"first alert after {seen - start:.2f} s"
 assert len(alerts) <= 10, f"{len(alerts)} alerts for one scan: not deduplicated"
 print(f"scan alerted after {seen - start:.2f} s; {len(alerts)} alerts:", sorted({a['kind'] for a in alerts}))

@@ -83,7 +83,7 @@ static void set_dir(struct sw_flow_dir *d, uint64_t packets, uint64_t bytes, uin
 
 static const char *const documented_keys[] = {
 	"type", "family", "proto", "proto_num", "src", "sport", "dst", "dport", "icmp_type",
-	"icmp_code", "icmp_id", "initiator", "state", "end", "first_seen", "last_seen",
+	"icmp_code", "icmp_id", "community_id", "initiator", "state", "end", "first_seen", "last_seen",
 	"duration_s", "fwd", "rev", "continued", "fragments", "icmp_error",
 };
 
@@ -214,6 +214,13 @@ static void check_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	} else {
 		assert_null(json_object_get(o, "icmp_type"));
 		assert_null(json_object_get(o, "icmp_code"));
+	}
+	{
+		char cid[SW_COMMUNITY_ID_LEN];
+
+		sw_flow_community_id(f, 0, cid);
+		expect_str(o, "community_id", cid);
+		assert_int_equal(strlen(cid), 30);
 	}
 	if (icmp_id >= 0)
 		expect_int(o, "icmp_id", icmp_id);
