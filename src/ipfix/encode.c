@@ -16,7 +16,7 @@
 
 #include "internal.h"
 
-_Static_assert(sizeof(struct sw_ipfix_rec) == 6 * 8 + 9 * sizeof(fbVarfield_t) + 32 + 16 + 8 + 8,
+_Static_assert(sizeof(struct sw_ipfix_rec) == 6 * 8 + 10 * sizeof(fbVarfield_t) + 32 + 16 + 8 + 8,
 	       "struct sw_ipfix_rec has holes: the internal template would not match it");
 
 /* Template selection bits (fbInfoElementSpec_t.flags): an entry is used when all its bits are asked. */
@@ -34,7 +34,7 @@ enum {
 	SW_IE_DST_NS = 4,
 	/* 5, 6 sourceWorkloadGroup, destinationWorkloadGroup; 7 policyRule, 8 policyVerdict:
 	 * reserved until the flow record carries them */
-	/* 9 communityId: reserved, see COMMUNITY-ID in internal.h */
+	SW_IE_COMMUNITY_ID = 9,
 	SW_IE_SRC_KIND = 10,
 	SW_IE_DST_KIND = 11,
 	SW_IE_SRC_LABELS = 12,
@@ -60,6 +60,7 @@ static const struct {
 	{ "destinationWorkloadLabels", SW_IE_DST_LABELS,
 	  "segwatch: labels of the destination, k=v,k=v" },
 	{ "flowState", SW_IE_STATE, "segwatch: attempted, refused, established or closed" },
+	{ "communityId", SW_IE_COMMUNITY_ID, "segwatch: Community ID v1 of the flow (seed 0)" },
 };
 #define SW_IPFIX_N_ENTS (sizeof(sw_ipfix_ents) / sizeof(sw_ipfix_ents[0]))
 
@@ -80,7 +81,7 @@ static fbInfoElementSpec_t sw_ipfix_spec[] = {
 	{ "sourceWorkloadLabels", FB_IE_VARLEN, 0 },
 	{ "destinationWorkloadLabels", FB_IE_VARLEN, 0 },
 	{ "flowState", FB_IE_VARLEN, 0 },
-	/* COMMUNITY-ID: { "communityId", FB_IE_VARLEN, 0 }, */
+	{ "communityId", FB_IE_VARLEN, 0 },
 	{ "sourceIPv6Address", 16, SW_T_V6 },
 	{ "destinationIPv6Address", 16, SW_T_V6 },
 	{ "sourceIPv4Address", 4, SW_T_V4 },
@@ -225,13 +226,16 @@ void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r, enum
 	sw_fill_end(x, &r->id, rev ? 1 : 0, true, s->src_labels);
 	sw_fill_end(x, &r->id, rev ? 0 : 1, false, s->dst_labels);
 	sw_var(&x->state, sw_flow_state_name((enum sw_flow_state)f->state));
+	/* the same for both directions: it is computed on the ordered 5-tuple */
+	sw_flow_community_id(f, 0, s->community_id);
+	sw_var(&x->community_id, s->community_id);
 }
 
 size_t sw_ipfix_rec_size(const struct sw_ipfix_rec *x)
 {
 	const fbVarfield_t *v[] = { &x->src_name, &x->dst_name, &x->src_ns, &x->dst_ns,
 				    &x->src_kind, &x->dst_kind, &x->src_labels, &x->dst_labels,
-				    &x->state };
+				    &x->state, &x->community_id };
 	size_t n = sizeof(*x);
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)

@@ -27,9 +27,7 @@ struct sw_ipfix_rec {
 	uint64_t rev_octets, rev_packets;
 	fbVarfield_t src_name, dst_name, src_ns, dst_ns, src_kind, dst_kind;
 	fbVarfield_t src_labels, dst_labels, state;
-	/* COMMUNITY-ID: the Community ID (enterprise element 9, docs/ipfix.md) goes
-	 * here as one more fbVarfield_t, filled from sw_flow_community_id(), with
-	 * its spec line after "flowState" in sw_ipfix_spec[]. */
+	fbVarfield_t community_id;	/* enterprise element 9, sw_flow_community_id() */
 	uint8_t src6[16], dst6[16];
 	uint32_t src4, dst4;
 	uint32_t in_if, out_if;
@@ -42,6 +40,7 @@ struct sw_ipfix_rec {
 /* Scratch strings a record points into (labels). */
 struct sw_ipfix_scratch {
 	char src_labels[SW_IPFIX_LABELS_MAX], dst_labels[SW_IPFIX_LABELS_MAX];
+	char community_id[SW_COMMUNITY_ID_LEN];
 };
 
 /*

@@ -33,6 +33,11 @@ for pen in default 4242; do
 	for _ in $(seq 30); do kill -0 "$col" 2>/dev/null || break; sleep 0.1; done
 	ipfix_stop "$col"
 	n=$([ "$pen" = default ] && echo 32473 || echo "$pen")
+	# the Community ID segwatch's JSON lines give the same flow
+	"$sw" capture -r "$fx/tcp_handshake_close.pcap" -w "$ipfix_work/flows.jsonl" -q >/dev/null
+	cid=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["community_id"])' \
+		"$ipfix_work/flows.jsonl")
+	[ -n "$cid" ] || fail "no community_id in segwatch's JSON lines"
 	ipfixDump --rfc5610 --in "$ipfix_work/$pen.ipfix" >"$ipfix_work/$pen.txt" 2>&1
 	for want in "($n/1) sourceWorkloadName : (len: 13) shop/client-1" \
 		    "($n/2) destinationWorkloadName : (len: 10) shop/web-1" \
@@ -42,7 +47,8 @@ for pen in default 4242; do
 		    "($n/12) sourceWorkloadLabels : (len: 21) app=client,tier=front" \
 		    "($n/14) flowState : (len: 6) closed" \
 		    "(29305/2) reversePacketDeltaCount : 4" \
-		    "(239) biflowDirection : 1"; do
+		    "(239) biflowDirection : 1" \
+		    "($n/9) communityId : (len: 30) $cid"; do
 		tr -s ' ' <"$ipfix_work/$pen.txt" | grep -qF -- "$want" ||
 			fail "ipfixDump (PEN $n) has no \"$want\""
 	done

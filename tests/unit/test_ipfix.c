@@ -144,6 +144,12 @@ static void test_biflow(void **state)
 	assert_var(&x.dst_name, "");
 	assert_var(&x.dst_kind, "external");
 	assert_var(&x.state, "closed");
+	{
+		char cid[SW_COMMUNITY_ID_LEN];
+
+		sw_flow_community_id(&r.f, 0, cid);
+		assert_var(&x.community_id, cid);
+	}
 }
 
 static void test_uniflow(void **state)
@@ -179,6 +185,12 @@ static void test_uniflow(void **state)
 	assert_var(&x.dst_name, "shop/web-1");
 	assert_int_equal(x.in_if, 0);
 	assert_int_equal(x.out_if, 7);
+	{
+		char cid[SW_COMMUNITY_ID_LEN];
+
+		sw_flow_community_id(&r.f, 0, cid);	/* one ID for both directions */
+		assert_var(&x.community_id, cid);
+	}
 
 	r.f.flags |= SW_FLOW_F_INFERRED;	/* picked up mid-stream: nobody knows who began */
 	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_REV, &s);
