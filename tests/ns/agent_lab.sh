@@ -12,7 +12,9 @@
 #     capture: a flow going on across it stays one record;
 #   - the table deleted under it comes back, with an agent_health alert;
 #   - `segwatch flows` answers from the history (time, names, ports, verdicts);
-#   - SIGTERM writes the flows still open: none is lost; the ruleset stays.
+#   - SIGTERM writes the flows still open: none is lost; the ruleset stays;
+#   - (with nfdump installed) nfcapd, in the lab's host namespace, received
+#     over IPFIX exactly the flows, packets and bytes of the history.
 set -u
 # shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,8 +23,10 @@ NS_D=swt$ID-d PD=swpd$ID SWT_D4=10.78.0.4 SWT_D6=fd00:78::4
 
 ns_require "$SEGWATCH" nft tcpdump
 AGENT_PID=
+NFCAPD_PID=
 agent_cleanup() {
 	[ -n "$AGENT_PID" ] && kill -KILL "$AGENT_PID" 2>/dev/null
+	[ -n "$NFCAPD_PID" ] && kill -KILL -- "-$NFCAPD_PID" 2>/dev/null
 	ip netns del "$NS_D" 2>/dev/null
 	cleanup
 }
@@ -67,8 +71,20 @@ log_has() { wait_for_file "$TMP/agent.err" "$1" "${2:-10}"; }
 
 HIST=$TMP/history
 policy "$TMP/policy.json"
+# an IPFIX collector on the lab host's own loopback (docs/ipfix.md)
+IPFIX_CFG=
+if command -v nfcapd >/dev/null && command -v nfdump >/dev/null; then
+	mkdir -p "$TMP/nfcapd"
+	ip netns exec "$NS_H" setsid nfcapd -b 127.0.0.1 -p 4739 -w "$TMP/nfcapd" -t 3600 \
+		>"$TMP/nfcapd.log" 2>&1 &
+	NFCAPD_PID=$!
+	IPFIX_CFG='"ipfix": { "collector": "udp://127.0.0.1:4739" },'
+else
+	echo "nfdump not installed: the IPFIX check is skipped (tools/deps.sh)"
+fi
 cat >"$TMP/agent.json" <<-JSON
 {
+  $IPFIX_CFG
   "identity": { "engine": "off" },
   "policy": { "file": "policy.json", "nflog_group": 45 },
   "alerts": { "output": "alerts.jsonl" },
@@ -247,5 +263,48 @@ if long_records != 1:
 sys.exit(1 if bad or not want else 0)
 PY
 echo "SIGTERM: exit 0, ruleset kept, history complete"
+
+# what the agent exported over IPFIX: exactly the history's flows
+if [ -n "$NFCAPD_PID" ]; then
+	kill -TERM -- "-$NFCAPD_PID" 2>/dev/null
+	wait "$NFCAPD_PID" 2>/dev/null
+	NFCAPD_PID=
+	nfdump -R "$TMP/nfcapd" -o csv >"$TMP/nfdump.csv" 2>&1 || fail "nfdump: $(cat "$TMP/nfdump.csv")"
+	python3 - "$HIST" "$TMP/nfdump.csv" <<'PY' || fail "nfcapd and the history disagree"
+import collections, json, os, subprocess, sys
+hist, csv = sys.argv[1:3]
+names = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMP6"}
+out = subprocess.run(["zstdcat", "-f"] + sorted(os.path.join(hist, f) for f in os.listdir(hist)
+                     if ".jsonl" in f), capture_output=True, text=True, check=True).stdout
+want = collections.Counter()
+for line in out.splitlines():
+    r = json.loads(line)
+    if r.get("type") != "flow":
+        continue
+    icmp = r["proto_num"] in (1, 58)
+    want[(r["src"], r["dst"], None if icmp else r["sport"], None if icmp else r["dport"],
+          names.get(r["proto_num"], str(r["proto_num"])), r["fwd"]["packets"], r["fwd"]["bytes"],
+          r["rev"]["packets"], r["rev"]["bytes"])] += 1
+got = collections.Counter()
+rows = []
+for l in open(csv):
+    if not l.strip() or l.startswith("Summary"):
+        break
+    rows.append(l.rstrip("\n").split(","))
+col = {k: i for i, k in enumerate(rows[0])}
+for row in rows[1:]:
+    v = lambda k: row[col[k]].strip()
+    icmp = v("pr") in ("ICMP", "ICMP6")
+    got[(v("sa"), v("da"), None if icmp else int(v("sp")), None if icmp else int(v("dp")), v("pr"),
+         int(v("ipkt")), int(v("ibyt")), int(v("opkt")), int(v("obyt")))] += 1
+if got != want or not want:
+    print("only in the history:", sorted((want - got).elements(), key=str)[:10])
+    print("only in nfcapd:     ", sorted((got - want).elements(), key=str)[:10])
+    sys.exit(1)
+print("IPFIX: nfcapd has the history's %d flows, %d packets, %d bytes" % (
+    sum(want.values()), sum(k[5] + k[7] for k in want.elements()),
+    sum(k[6] + k[8] for k in want.elements())))
+PY
+fi
 sw policy remove >/dev/null
 echo PASS
