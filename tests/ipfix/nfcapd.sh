@@ -28,57 +28,22 @@ for mode in biflow uniflow; do
 	sleep 0.3 # the last datagrams into nfcapd's socket
 	ipfix_stop "$nfc"
 	nfdump -R "$ipfix_work/nf-$mode" -o csv >"$ipfix_work/$mode.csv"
-	python3 - "$mode" "$ipfix_work/$mode" "$ipfix_work/$mode.csv" <<'PY'
-import collections, glob, json, sys
-mode, d, csv = sys.argv[1:]
-names = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMP6"}
-want = collections.Counter()
-nflows = 0
+	python3 - "$mode" "$ipfix_work/$mode" "$ipfix_work/$mode.csv" "$(dirname "$0")" <<'PY'
+import glob, json, sys
+mode, d, csv, here = sys.argv[1:]
+sys.path.insert(0, here)
+import ipfixcmp
+records = []
 for path in sorted(glob.glob(d + "/*.json")):
     c = json.load(open(path))["counters"]["ipfix"]
     assert c["records_lost"] == 0 and c["records_sent"] > 0, (path, c)
 for path in sorted(glob.glob(d + "/*.jsonl")):
-    for line in open(path):
-        r = json.loads(line)
-        if r.get("type") != "flow":
-            continue
-        nflows += 1
-        icmp = r["proto_num"] in (1, 58)
-        sp, dp = (None, None) if icmp else (r["sport"], r["dport"])
-        pr = names.get(r["proto_num"], str(r["proto_num"]))
-        f, b = r["fwd"], r["rev"]
-        if mode == "biflow":
-            want[(r["src"], r["dst"], sp, dp, pr, f["packets"], f["bytes"], b["packets"], b["bytes"])] += 1
-        else:
-            if f["packets"]:
-                want[(r["src"], r["dst"], sp, dp, pr, f["packets"], f["bytes"], 0, 0)] += 1
-            if b["packets"]:
-                want[(r["dst"], r["src"], dp, sp, pr, b["packets"], b["bytes"], 0, 0)] += 1
-got = collections.Counter()
-rows = []
-for l in open(csv):
-    if not l.strip() or l.startswith("Summary"):
-        break
-    rows.append(l.rstrip("\n").split(","))
-hdr = rows[0]
-assert hdr[:3] == ["ts", "te", "td"], hdr
-col = {k: i for i, k in enumerate(hdr)}
-for row in rows[1:]:
-    if len(row) < len(hdr) or row[0] == "Summary":
-        break
-    v = lambda k: row[col[k]].strip()
-    pr = v("pr")
-    icmp = pr in ("ICMP", "ICMP6")
-    got[(v("sa"), v("da"), None if icmp else int(v("sp")), None if icmp else int(v("dp")), pr,
-         int(v("ipkt")), int(v("ibyt")), int(v("opkt")), int(v("obyt")))] += 1
+    records += [json.loads(line) for line in open(path)]
+nflows = sum(1 for r in records if r.get("type") == "flow")
 assert nflows > 20, nflows
-if got != want:
-    print("FAIL: nfdump and segwatch disagree (%s)" % mode)
-    print("  only in segwatch:", sorted((want - got).elements())[:10])
-    print("  only in nfdump:  ", sorted((got - want).elements())[:10])
+want = ipfixcmp.want(records, mode)
+if not ipfixcmp.report(want, ipfixcmp.got(csv), "segwatch (%s)" % mode):
     sys.exit(1)
-tp = sum(k[5] + k[7] for k in want.elements())
-tb = sum(k[6] + k[8] for k in want.elements())
-print("ok %s: %d flows -> %d nfdump records, %d packets, %d bytes" % (mode, nflows, sum(got.values()), tp, tb))
+print("ok %s: %d flows -> %d nfdump records, %d packets, %d bytes" % ((mode, nflows) + ipfixcmp.totals(want)))
 PY
 done

@@ -270,40 +270,17 @@ if [ -n "$NFCAPD_PID" ]; then
 	wait "$NFCAPD_PID" 2>/dev/null
 	NFCAPD_PID=
 	nfdump -R "$TMP/nfcapd" -o csv >"$TMP/nfdump.csv" 2>&1 || fail "nfdump: $(cat "$TMP/nfdump.csv")"
-	python3 - "$HIST" "$TMP/nfdump.csv" <<'PY' || fail "nfcapd and the history disagree"
-import collections, json, os, subprocess, sys
-hist, csv = sys.argv[1:3]
-names = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMP6"}
+	python3 - "$HIST" "$TMP/nfdump.csv" "$HERE/../ipfix" <<'PY' || fail "nfcapd and the history disagree"
+import json, os, subprocess, sys
+hist, csv, lib = sys.argv[1:4]
+sys.path.insert(0, lib)
+import ipfixcmp
 out = subprocess.run(["zstdcat", "-f"] + sorted(os.path.join(hist, f) for f in os.listdir(hist)
                      if ".jsonl" in f), capture_output=True, text=True, check=True).stdout
-want = collections.Counter()
-for line in out.splitlines():
-    r = json.loads(line)
-    if r.get("type") != "flow":
-        continue
-    icmp = r["proto_num"] in (1, 58)
-    want[(r["src"], r["dst"], None if icmp else r["sport"], None if icmp else r["dport"],
-          names.get(r["proto_num"], str(r["proto_num"])), r["fwd"]["packets"], r["fwd"]["bytes"],
-          r["rev"]["packets"], r["rev"]["bytes"])] += 1
-got = collections.Counter()
-rows = []
-for l in open(csv):
-    if not l.strip() or l.startswith("Summary"):
-        break
-    rows.append(l.rstrip("\n").split(","))
-col = {k: i for i, k in enumerate(rows[0])}
-for row in rows[1:]:
-    v = lambda k: row[col[k]].strip()
-    icmp = v("pr") in ("ICMP", "ICMP6")
-    got[(v("sa"), v("da"), None if icmp else int(v("sp")), None if icmp else int(v("dp")), v("pr"),
-         int(v("ipkt")), int(v("ibyt")), int(v("opkt")), int(v("obyt")))] += 1
-if got != want or not want:
-    print("only in the history:", sorted((want - got).elements(), key=str)[:10])
-    print("only in nfcapd:     ", sorted((got - want).elements(), key=str)[:10])
+want = ipfixcmp.want(json.loads(line) for line in out.splitlines())
+if not ipfixcmp.report(want, ipfixcmp.got(csv), "the history"):
     sys.exit(1)
-print("IPFIX: nfcapd has the history's %d flows, %d packets, %d bytes" % (
-    sum(want.values()), sum(k[5] + k[7] for k in want.elements()),
-    sum(k[6] + k[8] for k in want.elements())))
+print("IPFIX: nfcapd has the history's %d flows, %d packets, %d bytes" % ipfixcmp.totals(want))
 PY
 fi
 sw policy remove >/dev/null
