@@ -10,6 +10,9 @@ packages=(
 	libcurl4-openssl-dev
 	# Community IDs on flows and alerts (SHA-1, base64)
 	libssl-dev
+	# IPFIX export (docs/ipfix.md): libfixbuf encodes templates, reverse (RFC 5103)
+	# and enterprise elements with RFC 5610 type records, so we write no IPFIX codec
+	libfixbuf-dev
 	# the agent: compressed history, systemd notify and journal, capabilities
 	libzstd-dev zstd libsystemd-dev libcap-ng-dev systemd
 	# the agent's /metrics: a small embeddable HTTP server with its own thread
@@ -24,6 +27,9 @@ packages=(
 	docker.io
 	# the real Prometheus server that scrapes the agent (tests/ns/agent_metrics.sh)
 	prometheus
+	# the IPFIX tests: real collectors (nfdump's nfcapd, pmacct's nfacctd) and
+	# libfixbuf's ipfixDump, which names enterprise elements from RFC 5610 records
+	nfdump pmacct libfixbuf-tools
 	# the HTML graph view test (headless Chromium)
 	chromium
 )

@@ -17,6 +17,7 @@
 #include <segwatch/exit.h>
 #include <segwatch/flow.h>
 #include <segwatch/history.h>
+#include <segwatch/ipfix.h>
 
 struct sw_diags;
 
@@ -96,6 +97,12 @@ struct sw_agent_history_cfg {
 	struct sw_history_opts opts;	/* every member filled (no 0 meaning "default") */
 };
 
+/* IPFIX export (docs/ipfix.md): off while collector is NULL. */
+struct sw_agent_ipfix_cfg {
+	const char *collector;		/* udp://HOST:PORT or tcp://HOST:PORT, parsed into opts.url */
+	struct sw_ipfix_opts opts;	/* mode, pen, domain, template_refresh_s: all filled */
+};
+
 struct sw_agent_log_cfg {
 	int level;			/* LOG_DEBUG .. LOG_ERR (syslog.h): the least severe logged */
 	enum sw_agent_log_target target;
@@ -123,6 +130,7 @@ struct sw_agent_config {
 	struct sw_agent_policy_cfg policy;
 	struct sw_agent_alerts_cfg alerts;
 	struct sw_agent_history_cfg history;
+	struct sw_agent_ipfix_cfg ipfix;
 	struct sw_agent_log_cfg log;
 	struct sw_agent_limits_cfg limits;
 	struct sw_agent_metrics_cfg metrics;

@@ -142,6 +142,8 @@ struct sw_sink_alerts_opts {
 	struct sw_policy *policy_obj;
 };
 
+/* The "ipfix" sink takes a struct sw_ipfix_opts (include/segwatch/ipfix.h). */
+
 struct sw_sink_klog_opts {
 	uint32_t max_records;		/* 0: SW_NFLOG_AGG_MAX_DEFAULT */
 	uint64_t flush_every_us;	/* hand records to line sinks this often; 0: at finish only */
@@ -320,6 +322,9 @@ void sw_sink_metrics_set_policy(struct sw_sink *sink, struct sw_policy *policy);
 /* ... and its families (flows ended, group pairs) appended to @t. */
 struct sw_metrics_text;
 void sw_sink_metrics_render(struct sw_sink *sink, struct sw_metrics_text *t);
+/* The "ipfix" sink (opts: struct sw_ipfix_opts): its counters. */
+struct sw_ipfix_stats;
+void sw_sink_ipfix_stats(struct sw_sink *sink, struct sw_ipfix_stats *out);
 
 /* The "klog" sink: its aggregated records, for the --json document and the text summary. */
 size_t sw_sink_klog_n(struct sw_sink *sink);

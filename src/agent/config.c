@@ -36,6 +36,7 @@ static const char *const sw_acfg_dedup_names[] = { "auto", "on", "off" };
 static const char *const sw_acfg_mode_names[] = { "enforce", "judge" };
 static const char *const sw_acfg_on_stop_names[] = { "keep", "remove" };
 static const char *const sw_acfg_target_names[] = { "auto", "stderr", "journal" };
+static const char *const sw_acfg_ipfix_mode_names[] = { "biflow", "uniflow" };
 
 void sw_agent_config_defaults(struct sw_agent_config *cfg)
 {
@@ -57,6 +58,9 @@ void sw_agent_config_defaults(struct sw_agent_config *cfg)
 	cfg->history.opts.keep_bytes = 1ull << 30;
 	cfg->history.opts.compress = true;
 	cfg->history.opts.queue_max = 65536;
+	cfg->ipfix.opts.mode = SW_IPFIX_BIFLOW;
+	cfg->ipfix.opts.pen = SW_IPFIX_PEN_DEFAULT;
+	cfg->ipfix.opts.template_refresh_s = SW_IPFIX_TEMPLATE_REFRESH_DEFAULT;
 	cfg->log.level = LOG_INFO;
 	cfg->log.target = SW_AGENT_LOG_AUTO;
 	cfg->limits.identity_versions = SW_ACFG_IDENTITY_VERSIONS;
@@ -370,6 +374,52 @@ static bool sw_acfg_history(struct sw_acfg_ctx *c, const json_t *v)
 	return ok && sw_acfg_history_cross(c);
 }
 
+/* ---- ipfix ---- */
+
+static bool sw_acfg_ipfix_collector(struct sw_acfg_ctx *c, const json_t *v)
+{
+	static const struct sw_acfg_key str = { SW_ACFG_KEY("collector", SW_ACFG_STRING,
+							    ipfix.collector) };
+	struct sw_err err = { 0 };
+
+	if (!sw_acfg_value(c, &str, v))
+		return false;
+	if (sw_ipfix_url_parse(c->cfg->ipfix.collector, &c->cfg->ipfix.opts.url, &err) !=
+	    SW_EXIT_OK) {
+		c->cfg->ipfix.collector = NULL;
+		return sw_acfg_err(c, "%s", err.msg);
+	}
+	return true;
+}
+
+static const struct sw_acfg_key sw_acfg_ipfix_keys[] = {
+	{ SW_ACFG_FN("collector", sw_acfg_ipfix_collector) },
+	{ SW_ACFG_KEY("mode", SW_ACFG_ENUM, ipfix.opts.mode),
+	  SW_ACFG_ENUM_OF(sw_acfg_ipfix_mode_names) },
+	{ SW_ACFG_KEY("enterprise_number", SW_ACFG_U32, ipfix.opts.pen), .min = 1,
+	  .max = UINT32_MAX },
+	{ SW_ACFG_KEY("observation_domain", SW_ACFG_U32, ipfix.opts.domain), .max = UINT32_MAX },
+	{ SW_ACFG_KEY("template_refresh", SW_ACFG_SECONDS, ipfix.opts.template_refresh_s),
+	  .min = SW_US, .max = 3600 * SW_US },
+};
+
+/* "ipfix": an object with a collector, or null/false for none. */
+static bool sw_acfg_ipfix(struct sw_acfg_ctx *c, const json_t *v)
+{
+	if (json_is_null(v) || json_is_false(v)) {
+		c->cfg->ipfix.collector = NULL;
+		return true;
+	}
+	if (!json_is_object(v))
+		return sw_acfg_err(c, "expected an object, or null for no IPFIX export, got %s",
+				   sw_text_json_type(v));
+	if (!sw_acfg_section(c, v, sw_acfg_ipfix_keys, SW_ACFG_N(sw_acfg_ipfix_keys)))
+		return false;
+	if (!json_object_get(v, "collector"))
+		return sw_acfg_err(c, "no \"collector\" (udp://HOST:PORT or tcp://HOST:PORT)");
+	return true;
+}
+
 static const struct sw_acfg_key sw_acfg_log_keys[] = {
 	{ SW_ACFG_KEY("level", SW_ACFG_ENUM, log.level),
 	  SW_ACFG_ENUM_OF(sw_acfg_level_names), .values = sw_acfg_level_values },
@@ -444,6 +494,7 @@ static const struct sw_acfg_key sw_acfg_top_keys[] = {
 	{ SW_ACFG_FN("policy", sw_acfg_policy) },
 	{ SW_ACFG_FN("alerts", sw_acfg_alerts) },
 	{ SW_ACFG_FN("history", sw_acfg_history) },
+	{ SW_ACFG_FN("ipfix", sw_acfg_ipfix) },
 	{ SW_ACFG_FN("log", sw_acfg_log) },
 	{ SW_ACFG_FN("limits", sw_acfg_limits) },
 	{ SW_ACFG_FN("metrics", sw_acfg_metrics) },

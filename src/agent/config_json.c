@@ -128,6 +128,17 @@ static json_t *sw_acfg_json_metrics(const struct sw_agent_metrics_cfg *m)
 			 (json_int_t)m->group_pairs);
 }
 
+static json_t *sw_acfg_json_ipfix(const struct sw_agent_ipfix_cfg *x)
+{
+	if (!x->collector)
+		return json_null();
+	return json_pack("{s:s, s:s, s:I, s:I, s:I}", "collector", x->collector,
+			 "mode", sw_ipfix_mode_name(x->opts.mode),
+			 "enterprise_number", (json_int_t)x->opts.pen,
+			 "observation_domain", (json_int_t)x->opts.domain,
+			 "template_refresh", (json_int_t)x->opts.template_refresh_s);
+}
+
 char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 {
 	const struct sw_agent_policy_cfg *p = &cfg->policy;
@@ -156,6 +167,7 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 		json_object_set_new(root, "metrics", sw_acfg_json_metrics(&cfg->metrics));
 	if (!root)
 		return NULL;
+	json_object_set_new(root, "ipfix", sw_acfg_json_ipfix(&cfg->ipfix));
 	text = json_dumps(root, flags);
 	json_decref(root);
 	return text;

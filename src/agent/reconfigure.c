@@ -112,9 +112,38 @@ static void sw_agent_klog_follow(struct sw_agent *a, const struct sw_agent_confi
 		sw_log_write(a->log, SW_LOG_ERR, "the kernel's log is not aggregated: %s", err.msg);
 }
 
+/* IPFIX export: a new collector or options is a new exporter (the old one drains first). */
+static void sw_agent_ipfix_follow(struct sw_agent *a, const struct sw_agent_config *old,
+				  const struct sw_agent_config *cfg)
+{
+	const struct sw_ipfix_opts *o = &old->ipfix.opts, *n = &cfg->ipfix.opts;
+	bool want = cfg->ipfix.collector != NULL;
+	struct sw_err err = { 0 };
+	int rc = SW_EXIT_OK;
+
+	if (want && sw_pipeline_sink_active(a->ipfix) && old->ipfix.collector &&
+	    strcmp(old->ipfix.collector, cfg->ipfix.collector) == 0 && o->mode == n->mode &&
+	    o->pen == n->pen && o->domain == n->domain &&
+	    o->template_refresh_s == n->template_refresh_s)
+		return;
+	if (!want) {
+		if (sw_pipeline_sink_active(a->ipfix))
+			sw_pipeline_sink_remove(a->pl, a->ipfix);
+		a->ipfix = NULL;
+	} else if (!sw_pipeline_sink_active(a->ipfix)) {
+		if ((rc = sw_pipeline_sink_add(a->pl, "ipfix", n, &a->ipfix, &err)) != SW_EXIT_OK)
+			a->ipfix = NULL;
+	} else {
+		rc = sw_pipeline_sink_replace(a->pl, a->ipfix, n, &err);
+	}
+	if (rc != SW_EXIT_OK)
+		sw_log_write(a->log, SW_LOG_ERR, "IPFIX export: %s", err.msg);
+}
+
 void sw_agent_sinks_follow(struct sw_agent *a, const struct sw_agent_config *old,
 			   const struct sw_agent_config *cfg)
 {
 	sw_agent_history_follow(a, old, cfg);
 	sw_agent_klog_follow(a, old, cfg);
+	sw_agent_ipfix_follow(a, old, cfg);
 }

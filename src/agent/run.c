@@ -84,6 +84,8 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 		rc = sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, err);
 	if (rc == SW_EXIT_OK && c->metrics.listen)
 		rc = sw_pipeline_sink_add(a->pl, "metrics", &mo, &a->metrics_sink, err);
+	if (rc == SW_EXIT_OK && c->ipfix.collector)
+		rc = sw_pipeline_sink_add(a->pl, "ipfix", &c->ipfix.opts, &a->ipfix, err);
 	return rc;
 }
 
@@ -94,7 +96,7 @@ int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err)
 
 	sw_agent_pipeline_opts(a, &a->cfg, &o);
 	a->pl_stop = 0;
-	a->history = a->alerts = a->klog = a->metrics_sink = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = NULL;
 	rc = sw_pipeline_open(&a->pl, &o, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_sinks_open(a, err);
@@ -114,7 +116,7 @@ void sw_agent_pipeline_close(struct sw_agent *a)
 	if (!sw_pipeline_close(a->pl))
 		sw_log_write(a->log, SW_LOG_ERR, "the flow history lost records at close");
 	a->pl = NULL;
-	a->history = a->alerts = a->klog = a->metrics_sink = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = NULL;
 }
 
 int sw_agent_enforce(struct sw_agent *a, const char *why)

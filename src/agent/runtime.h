@@ -47,7 +47,7 @@ struct sw_agent {
 	struct stat policy_st;		/* to notice the file changing */
 	struct sw_enforcer *enf;	/* NULL: the ruleset is not ours to keep */
 	struct sw_pipeline *pl;
-	struct sw_sink *history, *alerts, *klog;
+	struct sw_sink *history, *alerts, *klog, *ipfix;
 	volatile sig_atomic_t pl_stop;	/* the capture loop ends: stop, or restart */
 	bool restart;			/* after a reload the pipeline is rebuilt */
 	bool ready;			/* READY=1 sent */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <segwatch/alert.h>
+#include <segwatch/ipfix.h>
 #include <segwatch/outfile.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/report.h>
@@ -34,6 +35,9 @@ struct sw_capture_args {
 	bool json, quiet, pretty;
 	bool kernel_set;	/* --no-kernel given */
 	struct sw_sink_alerts_opts alerts;
+	const char *ipfix;	/* --ipfix URL */
+	struct sw_ipfix_opts ipfix_opts;
+	bool ipfix_mode_set;
 };
 
 /* What the run produced, for printing. */
@@ -42,6 +46,7 @@ struct sw_capture_out {
 	FILE *stream;			/* -w's stream */
 	struct sw_sink *collect;	/* flows kept for the table or --json; NULL with -q */
 	struct sw_sink *klog;		/* NULL without --nflog */
+	struct sw_sink *ipfix;		/* NULL without --ipfix */
 };
 
 static void sw_capture_usage(FILE *out)
@@ -76,13 +81,23 @@ static void sw_capture_usage(FILE *out)
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
 		"      --nflog [GROUP]    also read the packets the policy logs (NFLOG, default\n"
 		"                         group 42): kernel_log records with the flows, and alerts\n"
+		"      --ipfix URL        also export each flow to an IPFIX collector:\n"
+		"                         udp://HOST:PORT or tcp://HOST:PORT ([ADDR]:PORT for\n"
+		"                         IPv6); a collector that is down never stops the\n"
+		"                         capture, what could not be sent is counted (docs/ipfix.md)\n"
+		"      --ipfix-mode MODE  biflow (default: one record per flow, RFC 5103) or\n"
+		"                         uniflow (one per direction, for collectors that\n"
+		"                         ignore reverse fields, such as nfdump's nfcapd)\n"
+		"      --ipfix-pen N      enterprise number of segwatch's own fields\n"
+		"                         (default 32473, see docs/ipfix.md)\n"
 		"  -h, --help             this text\n\n"
 		"examples:\n"
 		"  segwatch capture -r traffic.pcap                   flows in a file, as a table\n"
 		"  segwatch capture --duration 30 --json              every bridge and its ports, 30 s\n"
 		"  segwatch capture -i br0 -q -w flows.jsonl          stream flows as JSON lines\n"
 		"  segwatch capture --policy p.json --alerts syslog+unix:///dev/log\n"
-		"  segwatch capture --alerts https://siem.example/hook --alert-config a.json\n\n"
+		"  segwatch capture --alerts https://siem.example/hook --alert-config a.json\n"
+		"  segwatch capture -r trace.pcap --ipfix udp://127.0.0.1:4739 --ipfix-mode uniflow\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
@@ -146,7 +161,8 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 }
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
-       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_NFLOG };
+       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_NFLOG, OPT_IPFIX,
+       OPT_IPFIX_MODE, OPT_IPFIX_PEN };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -168,6 +184,9 @@ static const struct option sw_capture_longopts[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "alert-config", required_argument, NULL, OPT_ALERT_CONFIG },
 	{ "nflog", optional_argument, NULL, OPT_NFLOG },
+	{ "ipfix", required_argument, NULL, OPT_IPFIX },
+	{ "ipfix-mode", required_argument, NULL, OPT_IPFIX_MODE },
+	{ "ipfix-pen", required_argument, NULL, OPT_IPFIX_PEN },
 	SW_IDENTITY_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -221,6 +240,36 @@ static bool sw_capture_opt_alerts(struct sw_capture_args *a, int c, bool *ok)
 	return true;
 }
 
+/* --ipfix and its companions; false when @c is not one of them. */
+static bool sw_capture_opt_ipfix(struct sw_capture_args *a, int c, bool *ok)
+{
+	struct sw_err err = { 0 };
+
+	switch (c) {
+	case OPT_IPFIX:
+		a->ipfix = optarg;
+		if (sw_ipfix_url_parse(optarg, &a->ipfix_opts.url, &err) != SW_EXIT_OK) {
+			fprintf(stderr, "segwatch capture: --ipfix: %s\n", err.msg);
+			*ok = false;
+		}
+		break;
+	case OPT_IPFIX_MODE:
+		a->ipfix_mode_set = true;
+		if (!sw_ipfix_mode_parse(optarg, &a->ipfix_opts.mode)) {
+			fprintf(stderr, "segwatch capture: --ipfix-mode: \"%s\" is not biflow or "
+					"uniflow\n", optarg);
+			*ok = false;
+		}
+		break;
+	case OPT_IPFIX_PEN:
+		a->ipfix_mode_set = true;
+		*ok = sw_cli_parse_u32("--ipfix-pen", optarg, 1, UINT32_MAX, &a->ipfix_opts.pen);
+		break;
+	default: return false;
+	}
+	return true;
+}
+
 /* One option; -1 to go on, or an exit code. */
 static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **argv)
 {
@@ -230,7 +279,8 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 		sw_capture_usage(stdout);
 		return SW_EXIT_OK;
 	}
-	if (sw_capture_opt_run(a, c, &ok) || sw_capture_opt_alerts(a, c, &ok))
+	if (sw_capture_opt_run(a, c, &ok) || sw_capture_opt_alerts(a, c, &ok) ||
+	    sw_capture_opt_ipfix(a, c, &ok))
 		return ok ? -1 : SW_EXIT_USAGE;
 	switch (c) {
 	case SW_OPT_INVENTORY:
@@ -258,6 +308,10 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 	}
 	if (a->po.capture.file && (a->po.capture.n_ifaces || a->po.capture.duration_s > 0)) {
 		fprintf(stderr, "segwatch capture: -r reads a file; it cannot be combined with -i or --duration\n");
+		return SW_EXIT_USAGE;
+	}
+	if (a->ipfix_mode_set && !a->ipfix) {
+		fprintf(stderr, "segwatch capture: --ipfix-mode and --ipfix-pen go with --ipfix\n");
 		return SW_EXIT_USAGE;
 	}
 	a->po.capture.ifaces = a->ifaces;
@@ -415,6 +469,20 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 	json_decref(doc);
 }
 
+/* One line for the table output; the JSON has every counter (docs/ipfix.md). */
+static void sw_capture_print_ipfix(struct sw_sink *sink)
+{
+	struct sw_ipfix_stats st;
+
+	sw_sink_ipfix_stats(sink, &st);
+	printf("ipfix: %llu records sent, %llu lost, %llu messages, %llu bytes",
+	       (unsigned long long)st.records_sent, (unsigned long long)st.records_lost,
+	       (unsigned long long)st.messages_sent, (unsigned long long)st.bytes_sent);
+	if (st.last_error[0])
+		printf("; last error: %s", SW_MSG(st.last_error));
+	putchar('\n');
+}
+
 static int sw_capture_print(const struct sw_capture_args *a, const struct sw_capture_out *out,
 			    struct sw_pipeline *p)
 {
@@ -437,6 +505,8 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 		sw_report_counters_text(stdout, sw_capture_counters(cap), fs, a->po.flow.max_flows);
 		if (out->klog)
 			sw_sink_klog_text(out->klog, stdout);
+		if (out->ipfix)
+			sw_capture_print_ipfix(out->ipfix);
 	}
 	if (fflush(stdout) == EOF || (out->collect && sw_sink_collect_failed(out->collect))) {
 		fprintf(stderr, "segwatch: writing output failed\n");
@@ -470,6 +540,8 @@ static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p
 		rc = sw_pipeline_sink_add(p, "klog", NULL, &out->klog, err);
 	if (rc == SW_EXIT_OK && a->alerts.dest)
 		rc = sw_pipeline_sink_add(p, "alerts", &a->alerts, NULL, err);
+	if (rc == SW_EXIT_OK && a->ipfix)
+		rc = sw_pipeline_sink_add(p, "ipfix", &a->ipfix_opts, &out->ipfix, err);
 	return rc;
 }
 

@@ -480,6 +480,50 @@ static void test_json_roundtrip(void **state)
 	}
 }
 
+/* "ipfix": the collector URL checked as --ipfix checks it; the rest defaults. */
+static void test_ipfix(void **state)
+{
+	struct sw_tcfg t;
+	char *text;
+
+	(void)state;
+	sw_tload(&t, "{}");
+	assert_null(t.cfg.ipfix.collector);
+	assert_int_equal(t.cfg.ipfix.opts.pen, SW_IPFIX_PEN_DEFAULT);
+	sw_tdone(&t);
+
+	sw_tload(&t, "{\"ipfix\": {\"collector\": \"tcp://[::1]:4739\", \"mode\": \"uniflow\","
+		     " \"enterprise_number\": 4242, \"template_refresh\": \"2m\","
+		     " \"observation_domain\": 7}}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_string_equal(t.cfg.ipfix.collector, "tcp://[::1]:4739");
+	assert_int_equal(t.cfg.ipfix.opts.url.proto, SW_IPFIX_TCP);
+	assert_string_equal(t.cfg.ipfix.opts.url.host, "::1");
+	assert_string_equal(t.cfg.ipfix.opts.url.port, "4739");
+	assert_int_equal(t.cfg.ipfix.opts.mode, SW_IPFIX_UNIFLOW);
+	assert_int_equal(t.cfg.ipfix.opts.pen, 4242);
+	assert_int_equal(t.cfg.ipfix.opts.template_refresh_s, 120);
+	assert_int_equal(t.cfg.ipfix.opts.domain, 7);
+	text = sw_agent_config_json(&t.cfg, JSON_COMPACT);
+	assert_non_null(strstr(text, "\"ipfix\":{\"collector\":\"tcp://[::1]:4739\",\"mode\":"
+				     "\"uniflow\",\"enterprise_number\":4242,"
+				     "\"observation_domain\":7,\"template_refresh\":120}"));
+	free(text);
+	sw_tdone(&t);
+
+	sw_tload(&t, "{\"ipfix\": null}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_null(t.cfg.ipfix.collector);
+	sw_tdone(&t);
+
+	sw_tone_error("{\"ipfix\": {\"collector\": \"127.0.0.1:4739\"}}",
+		      "/ipfix/collector: error: \"127.0.0.1:4739\" does not begin with udp://");
+	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:0\"}}", "the port must be 1 to 65535");
+	sw_tone_error("{\"ipfix\": {\"mode\": \"uniflow\"}}", "no \"collector\"");
+	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:1\", \"mode\": \"bi\"}}", "/ipfix/mode");
+	sw_tone_error("{\"ipfix\": \"udp://h:1\"}", "expected an object");
+}
+
 static void test_check_files(void **state)
 {
 	char dir[] = "/tmp/sw-agent-test-XXXXXX", path[128], cfgtext[512];
@@ -518,6 +562,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_ipfix),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_special_values),
 		cmocka_unit_test(test_durations_sizes),

@@ -28,6 +28,11 @@ expect 2 "usage:" -- "$SEGWATCH"
 expect 2 'unknown command "nope"' -- "$SEGWATCH" nope
 expect 2 "unknown option" -- "$SEGWATCH" capture --bogus
 expect 2 '--max-flows: "0"' -- "$SEGWATCH" capture -r x --max-flows 0
+# --ipfix: the option and why, before anything is read
+expect 2 '--ipfix: "127.0.0.1:4739" does not begin with udp:// or tcp://' -- "$SEGWATCH" capture -r x --ipfix 127.0.0.1:4739
+expect 2 '--ipfix: "udp://h:70000": the port must be 1 to 65535' -- "$SEGWATCH" capture -r x --ipfix udp://h:70000
+expect 2 '--ipfix-mode: "both" is not biflow or uniflow' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-mode both
+expect 2 '--ipfix-mode and --ipfix-pen go with --ipfix' -- "$SEGWATCH" capture -r x --ipfix-mode uniflow
 expect 2 '--timeout: "abc" is not a whole number' -- "$SEGWATCH" capture -r x --timeout tcp=abc
 expect 2 '--timeout: "nosuch=5"' -- "$SEGWATCH" capture -r x --timeout nosuch=5
 expect 2 '--duration: "-1"' -- "$SEGWATCH" capture --duration -1

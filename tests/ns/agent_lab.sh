@@ -12,7 +12,9 @@
 #     capture: a flow going on across it stays one record;
 #   - the table deleted under it comes back, with an agent_health alert;
 #   - `segwatch flows` answers from the history (time, names, ports, verdicts);
-#   - SIGTERM writes the flows still open: none is lost; the ruleset stays.
+#   - SIGTERM writes the flows still open: none is lost; the ruleset stays;
+#   - (with nfdump installed) nfcapd, in the lab's host namespace, received
+#     over IPFIX exactly the flows, packets and bytes of the history.
 set -u
 # shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,8 +23,10 @@ NS_D=swt$ID-d PD=swpd$ID SWT_D4=10.78.0.4 SWT_D6=fd00:78::4
 
 ns_require "$SEGWATCH" nft tcpdump
 AGENT_PID=
+NFCAPD_PID=
 agent_cleanup() {
 	[ -n "$AGENT_PID" ] && kill -KILL "$AGENT_PID" 2>/dev/null
+	[ -n "$NFCAPD_PID" ] && kill -KILL -- "-$NFCAPD_PID" 2>/dev/null
 	ip netns del "$NS_D" 2>/dev/null
 	cleanup
 }
@@ -67,8 +71,20 @@ log_has() { wait_for_file "$TMP/agent.err" "$1" "${2:-10}"; }
 
 HIST=$TMP/history
 policy "$TMP/policy.json"
+# an IPFIX collector on the lab host's own loopback (docs/ipfix.md)
+IPFIX_CFG=
+if command -v nfcapd >/dev/null && command -v nfdump >/dev/null; then
+	mkdir -p "$TMP/nfcapd"
+	ip netns exec "$NS_H" setsid nfcapd -b 127.0.0.1 -p 4739 -w "$TMP/nfcapd" -t 3600 \
+		>"$TMP/nfcapd.log" 2>&1 &
+	NFCAPD_PID=$!
+	IPFIX_CFG='"ipfix": { "collector": "udp://127.0.0.1:4739" },'
+else
+	echo "nfdump not installed: the IPFIX check is skipped (tools/deps.sh)"
+fi
 cat >"$TMP/agent.json" <<-JSON
 {
+  $IPFIX_CFG
   "identity": { "engine": "off" },
   "policy": { "file": "policy.json", "nflog_group": 45 },
   "alerts": { "output": "alerts.jsonl" },
@@ -247,5 +263,25 @@ if long_records != 1:
 sys.exit(1 if bad or not want else 0)
 PY
 echo "SIGTERM: exit 0, ruleset kept, history complete"
+
+# what the agent exported over IPFIX: exactly the history's flows
+if [ -n "$NFCAPD_PID" ]; then
+	kill -TERM -- "-$NFCAPD_PID" 2>/dev/null
+	wait "$NFCAPD_PID" 2>/dev/null
+	NFCAPD_PID=
+	nfdump -R "$TMP/nfcapd" -o csv >"$TMP/nfdump.csv" 2>&1 || fail "nfdump: $(cat "$TMP/nfdump.csv")"
+	python3 - "$HIST" "$TMP/nfdump.csv" "$HERE/../ipfix" <<'PY' || fail "nfcapd and the history disagree"
+import json, os, subprocess, sys
+hist, csv, lib = sys.argv[1:4]
+sys.path.insert(0, lib)
+import ipfixcmp
+out = subprocess.run(["zstdcat", "-f"] + sorted(os.path.join(hist, f) for f in os.listdir(hist)
+                     if ".jsonl" in f), capture_output=True, text=True, check=True).stdout
+want = ipfixcmp.want(json.loads(line) for line in out.splitlines())
+if not ipfixcmp.report(want, ipfixcmp.got(csv), "the history"):
+    sys.exit(1)
+print("IPFIX: nfcapd has the history's %d flows, %d packets, %d bytes" % ipfixcmp.totals(want))
+PY
+fi
 sw policy remove >/dev/null
 echo PASS

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ipfix_bench.sh - does IPFIX export keep up with offline capture? The
+# capture benchmark's file (gen_bench_pcap.c: 5,000,000 packets, 500,000
+# flows by default) is read twice: without export, then with --ipfix to a
+# local TCP collector (socat writing the stream to a file). The figures:
+# wall time and flows/s of each, the exporter's counters, and the data
+# records in the collector's file as ipfixDump counts them. See
+# docs/benchmarks.md and docs/ipfix.md.
+#
+# usage: tools/bench/ipfix_bench.sh [--packets N] [--flows N] [--mode biflow|uniflow]
+#          [--segwatch BIN] [--cache-dir DIR]
+#   --segwatch BIN   default build/segwatch (tools/build.sh)
+#   --cache-dir DIR  where the generated file is kept (default /var/tmp/segwatch-bench)
+#
+# Exit status: 0 when nothing was lost and the collector has every record;
+# 1 otherwise; 2 on usage or setup errors.
+
+set -u
+set -o pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PACKETS=5000000
+FLOWS=500000
+MODE=biflow
+SEGWATCH=$REPO/build/segwatch
+CACHE_DIR=${SW_BENCH_CACHE:-/var/tmp/segwatch-bench}
+BENCH_NAME=ipfix_bench
+# shellcheck source=tools/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+
+while [ $# -gt 0 ]; do
+	case $1 in
+		--packets) PACKETS=${2:?}; shift ;;
+		--flows) FLOWS=${2:?}; shift ;;
+		--mode) MODE=${2:?}; shift ;;
+		--segwatch) SEGWATCH=${2:?}; shift ;;
+		--cache-dir) CACHE_DIR=${2:?}; shift ;;
+		-h|--help) usage 0 ;;
+		*) usage ;;
+	esac
+	shift
+done
+for t in socat ipfixDump cc python3; do
+	command -v "$t" >/dev/null || die "$t is not installed (tools/deps.sh)"
+done
+[ -x "$SEGWATCH" ] || die "$SEGWATCH: not built (tools/build.sh)"
+
+WORK=$(mktemp -d /tmp/sw-ipfix-bench.XXXXXX)
+COL=
+cleanup() {
+	[ -n "$COL" ] && kill "$COL" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# the generator and its file, shared with capture_bench.sh's naming
+cc -O2 -o "$WORK/gen" "$REPO/tools/bench/gen_bench_pcap.c" || die "cannot build the generator"
+tag=$(sha1sum <"$REPO/tools/bench/gen_bench_pcap.c" | cut -c1-10)
+mkdir -p "$CACHE_DIR" || die "cannot create $CACHE_DIR"
+PCAP=$CACHE_DIR/bench-p$PACKETS-f$FLOWS-s1-$tag.pcap
+if [ ! -s "$PCAP" ] || [ ! -s "$PCAP.meta" ]; then
+	echo "== generating $PCAP"
+	"$WORK/gen" -o "$PCAP.tmp" --packets "$PACKETS" --flows "$FLOWS" --seed 1 >"$PCAP.meta.tmp" ||
+		die "generator failed"
+	mv "$PCAP.tmp" "$PCAP" && mv "$PCAP.meta.tmp" "$PCAP.meta"
+fi
+cat "$PCAP" >/dev/null
+
+now() { date +%s.%N; }
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+
+echo "== without export"
+t0=$(now)
+"$SEGWATCH" capture -r "$PCAP" -q --json >"$WORK/plain.json" || die "capture failed"
+t1=$(now)
+plain=$(echo "$t1 - $t0" | bc)
+flows=$(field "$WORK/plain.json" 'd["counters"]["flow"]["flows"]')
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$WORK/stream.ipfix,creat,trunc" &
+COL=$!
+for _ in $(seq 30); do ss -tln "sport = :$port" | grep -q ":$port" && break; sleep 0.1; done
+
+echo "== with --ipfix tcp://127.0.0.1:$port --ipfix-mode $MODE"
+t0=$(now)
+"$SEGWATCH" capture -r "$PCAP" -q --json --ipfix "tcp://127.0.0.1:$port" --ipfix-mode "$MODE" \
+	>"$WORK/ipfix.json" || die "capture with export failed"
+t1=$(now)
+export_s=$(echo "$t1 - $t0" | bc)
+wait "$COL"
+COL=
+collected=$(ipfixDump -s --in "$WORK/stream.ipfix" 2>/dev/null |
+	awk '$1 ~ /^25[67]$/ { n += $3 } END { print n + 0 }')
+sent=$(field "$WORK/ipfix.json" 'd["counters"]["ipfix"]["records_sent"]')
+lost=$(field "$WORK/ipfix.json" 'd["counters"]["ipfix"]["records_lost"]')
+bytes=$(stat -c %s "$WORK/stream.ipfix")
+
+printf '\n%-28s %s\n' "file" "$PCAP ($PACKETS packets)"
+printf '%-28s %s\n' "flows" "$flows"
+printf '%-28s %8.2f s  %10.0f flows/s\n' "capture" "$plain" "$(echo "$flows / $plain" | bc -l)"
+printf '%-28s %8.2f s  %10.0f flows/s\n' "capture + IPFIX ($MODE)" "$export_s" \
+	"$(echo "$flows / $export_s" | bc -l)"
+printf '%-28s %s sent, %s lost, %s bytes\n' "exporter" "$sent" "$lost" "$bytes"
+printf '%-28s %s data records\n' "collector (ipfixDump)" "$collected"
+[ "$lost" = 0 ] && [ "$sent" = "$collected" ] && [ "$sent" -ge "$flows" ] || {
+	echo "$BENCH_NAME: records lost or missing at the collector" >&2
+	exit 1
+}
