@@ -58,6 +58,8 @@ struct sw_reorder *sw_reorder_alloc(uint32_t capacity, uint32_t max_caplen);
 void sw_reorder_free(struct sw_reorder *r);
 /* sw_reorder_full - true when a push would not fit: pop first. */
 bool sw_reorder_full(const struct sw_reorder *r);
+/* sw_reorder_empty - true when no frame is waiting. */
+bool sw_reorder_empty(const struct sw_reorder *r);
 void sw_reorder_push(struct sw_reorder *r, uint64_t ts_us, uint16_t source,
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 /* sw_reorder_pop - the oldest frame if its time is <= @until_us, else NULL. Valid until the next call. */

@@ -89,6 +89,11 @@ void sw_reorder_free(struct sw_reorder *r)
 	free(r);
 }
 
+bool sw_reorder_empty(const struct sw_reorder *r)
+{
+	return r->n_heap == 0;
+}
+
 bool sw_reorder_full(const struct sw_reorder *r)
 {
 	return r->n_free == 0 && !r->has_popped;

@@ -351,6 +351,7 @@ static void test_reorder_random(void **state)
 			}
 		}
 		assert_int_equal(sw_reorder_full(r), n == CAP);
+		assert_int_equal(sw_reorder_empty(r), n == 0);
 		clock += rng() % 50;
 	}
 	sw_reorder_free(r);
