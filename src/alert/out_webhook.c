@@ -163,6 +163,17 @@ bool sw_alert_webhook_is_url(const char *dest)
 	return strncmp(dest, "http://", 7) == 0 || strncmp(dest, "https://", 8) == 0;
 }
 
+/* What open allocates, freed in reverse (the thread, lock and condition are the caller's). */
+static void sw_hook_free(struct sw_alert_webhook *w)
+{
+	if (!w)
+		return;
+	curl_slist_free_all(w->headers);
+	curl_easy_cleanup(w->curl);
+	free(w->url);
+	free(w);
+}
+
 int sw_alert_webhook_open(struct sw_alert_webhook **out, const char *url, struct sw_err *err)
 {
 	struct sw_alert_webhook *w;
@@ -172,18 +183,11 @@ int sw_alert_webhook_open(struct sw_alert_webhook **out, const char *url, struct
 	w = calloc(1, sizeof(*w));
 	if (!w || !(w->url = strdup(url)) || !(w->curl = curl_easy_init()) ||
 	    !(w->headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
-		if (w) {
-			curl_easy_cleanup(w->curl);
-			free(w->url);
-		}
-		free(w);
+		sw_hook_free(w);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	}
 	if (curl_easy_setopt(w->curl, CURLOPT_URL, w->url) != CURLE_OK) {
-		curl_slist_free_all(w->headers);
-		curl_easy_cleanup(w->curl);
-		free(w->url);
-		free(w);
+		sw_hook_free(w);
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: not a URL libcurl takes", url);
 	}
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
@@ -197,10 +201,7 @@ int sw_alert_webhook_open(struct sw_alert_webhook **out, const char *url, struct
 	if (pthread_create(&w->thread, NULL, sw_hook_thread, w) != 0) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
-		curl_slist_free_all(w->headers);
-		curl_easy_cleanup(w->curl);
-		free(w->url);
-		free(w);
+		sw_hook_free(w);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "webhook: cannot start its thread");
 	}
 	*out = w;
@@ -221,10 +222,7 @@ void sw_alert_webhook_close(struct sw_alert_webhook *w, struct sw_alert_webhook_
 		*counts = w->counts;
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
-	curl_slist_free_all(w->headers);
-	curl_easy_cleanup(w->curl);
-	free(w->url);
-	free(w);
+	sw_hook_free(w);
 }
 
 void sw_alert_webhook_counts(struct sw_alert_webhook *w, struct sw_alert_webhook_counts *counts)

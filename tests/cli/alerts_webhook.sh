@@ -12,18 +12,7 @@ RECV_PID=
 trap '[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# 30 SYNs from 10.0.0.2 to 30 ports of 10.0.0.3: a fan_out
-python3 - "$tmp/scan.pcap" <<'PY'
-import struct, sys
-src, dst = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 3])
-out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
-for i in range(30):
-    tcp = struct.pack("!HHIIBBHHH", 40000 + i, 1000 + i, 1, 0, 5 << 4, 0x02, 64240, 0, 0)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i, 0x4000, 64, 6, 0, src, dst)
-    frame = b"\x02\0\0\0\0\x03\x02\0\0\0\0\x02\x08\x00" + ip + tcp
-    out.append(struct.pack("<IIII", 1764676800, i * 1000, len(frame), len(frame)) + frame)
-open(sys.argv[1], "wb").write(b"".join(out))
-PY
+python3 "$(dirname "$0")/scan_pcap.py" "$tmp/scan.pcap" || fail "cannot write the scan pcap"
 "$SEGWATCH" capture -r "$tmp/scan.pcap" -q --alerts "$tmp/alerts.jsonl" >/dev/null 2>"$tmp/err" ||
 	fail "file destination: $(cat "$tmp/err")"
 [ -s "$tmp/alerts.jsonl" ] || fail "no alert for a scan of 30 ports"
