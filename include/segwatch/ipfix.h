@@ -53,6 +53,8 @@ int sw_ipfix_url_parse(const char *text, struct sw_ipfix_url *out, struct sw_err
 bool sw_ipfix_mode_parse(const char *text, enum sw_ipfix_mode *out);
 const char *sw_ipfix_mode_name(enum sw_ipfix_mode m);
 
+#define SW_IPFIX_LABEL_KEYS_MAX 512
+
 struct sw_ipfix_opts {
 	struct sw_ipfix_url url;
 	enum sw_ipfix_mode mode;
@@ -65,6 +67,27 @@ struct sw_ipfix_opts {
 	 * retried.
 	 */
 	bool wait_connect;
+	/*
+	 * The label keys exported (elements 12 and 13), separated by commas:
+	 * "app,tier". Empty: every label.
+	 */
+	char label_keys[SW_IPFIX_LABEL_KEYS_MAX];
+};
+
+/* sw_ipfix_label_keys_set - @text ("app,tier") into @o; false when it does not fit or a key is empty. */
+bool sw_ipfix_label_keys_set(struct sw_ipfix_opts *o, const char *text);
+
+/*
+ * What the policy said about a flow, as exported (elements 5-8). Copied with
+ * the record (a reload may free the policy before the record is sent); a
+ * list of groups longer than its field is cut at a name.
+ */
+#define SW_IPFIX_GROUPS_MAX 256
+struct sw_ipfix_verdict {
+	char src_groups[SW_IPFIX_GROUPS_MAX];	/* '+'-joined, "" when no group selects the end */
+	char dst_groups[SW_IPFIX_GROUPS_MAX];
+	char rule[257];				/* rule name, "intra_group", "default"; "" unmanaged */
+	char verdict[10];			/* allowed, denied, monitored, unmanaged */
 };
 
 struct sw_ipfix_stats {
@@ -87,11 +110,13 @@ struct sw_ipfix_exporter;
 int sw_ipfix_exporter_start(struct sw_ipfix_exporter **out, const struct sw_ipfix_opts *o,
 			    struct sw_err *err);
 /*
- * sw_ipfix_exporter_push - copy @r into the queue (waits only while the
- * thread encodes: it never waits for a collector). @r's workloads must stay
- * valid until the record is sent (the registry's prune horizon covers it).
+ * sw_ipfix_exporter_push - copy @r and @v (NULL: no policy, the elements
+ * empty) into the queue (waits only while the thread encodes: it never
+ * waits for a collector). @r's workloads must stay valid until the record
+ * is sent (the registry's prune horizon covers it).
  */
-void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_rec *r);
+void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_rec *r,
+			    const struct sw_ipfix_verdict *v);
 /* sw_ipfix_exporter_drain - until every record pushed is sent or counted lost. */
 void sw_ipfix_exporter_drain(struct sw_ipfix_exporter *e);
 void sw_ipfix_exporter_stats(struct sw_ipfix_exporter *e, struct sw_ipfix_stats *out);

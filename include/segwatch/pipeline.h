@@ -142,7 +142,14 @@ struct sw_sink_alerts_opts {
 	struct sw_policy *policy_obj;
 };
 
-/* The "ipfix" sink takes a struct sw_ipfix_opts (include/segwatch/ipfix.h). */
+/*
+ * The "ipfix" sink: every flow to an IPFIX collector (include/segwatch/
+ * ipfix.h), with the groups, rule and verdict of @policy when there is one.
+ */
+struct sw_sink_ipfix_opts {
+	const struct sw_ipfix_opts *exporter;
+	struct sw_policy *policy;	/* held (sw_policy_ref); NULL: those elements empty */
+};
 
 struct sw_sink_klog_opts {
 	uint32_t max_records;		/* 0: SW_NFLOG_AGG_MAX_DEFAULT */
@@ -322,9 +329,11 @@ void sw_sink_metrics_set_policy(struct sw_sink *sink, struct sw_policy *policy);
 /* ... and its families (flows ended, group pairs) appended to @t. */
 struct sw_metrics_text;
 void sw_sink_metrics_render(struct sw_sink *sink, struct sw_metrics_text *t);
-/* The "ipfix" sink (opts: struct sw_ipfix_opts): its counters. */
+/* The "ipfix" sink (opts: struct sw_sink_ipfix_opts): its counters. */
 struct sw_ipfix_stats;
 void sw_sink_ipfix_stats(struct sw_sink *sink, struct sw_ipfix_stats *out);
+/* ... and the policy its records are judged by from now on (held; NULL: none). */
+void sw_sink_ipfix_set_policy(struct sw_sink *sink, struct sw_policy *policy);
 
 /* The "klog" sink: its aggregated records, for the --json document and the text summary. */
 size_t sw_sink_klog_n(struct sw_sink *sink);

@@ -227,6 +227,32 @@ enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t 
 /* sw_pol_outcome_name - "allowed", "denied", "monitored", "unmanaged". */
 const char *sw_pol_outcome_name(enum sw_pol_outcome o);
 
+/* ---- live flow records (flow.c) ---- */
+
+/*
+ * sw_policy_judge_flow - sw_policy_outcome for the flow @r (its initiator
+ * and responder, protocol and port), the groups of its ends in @src_bits
+ * and @dst_bits (SW_POL_BITMAP_WORDS(n_groups) words each, filled).
+ */
+enum sw_pol_outcome sw_policy_judge_flow(const struct sw_policy *p, const struct sw_flow_rec *r,
+					 uint64_t *src_bits, uint64_t *dst_bits,
+					 struct sw_pol_verdict *v);
+
+/*
+ * sw_policy_groups_text - the names of the groups in @bits joined by '+'
+ * ("front+pci"), "" for none, into @buf; a name that does not fit is left
+ * out whole, with every later one. Returns the number of groups in @bits.
+ */
+size_t sw_policy_groups_text(const struct sw_policy *p, const uint64_t *bits, char *buf,
+			     size_t size);
+
+/*
+ * sw_policy_verdict_rule - what decided @v: the rule's name, "intra_group"
+ * or "default"; NULL when @out is SW_POL_OUT_UNMANAGED (nothing decided).
+ */
+const char *sw_policy_verdict_rule(const struct sw_policy *p, enum sw_pol_outcome out,
+				   const struct sw_pol_verdict *v);
+
 /* ---- recorded flows (record.c) ---- */
 
 struct json_t;

@@ -392,8 +392,39 @@ static bool sw_acfg_ipfix_collector(struct sw_acfg_ctx *c, const json_t *v)
 	return true;
 }
 
+/* "labels": the label keys exported, ["app", "tier"]; null: every label. */
+static bool sw_acfg_ipfix_labels(struct sw_acfg_ctx *c, const json_t *v)
+{
+	char keys[SW_IPFIX_LABEL_KEYS_MAX];
+	size_t i, n = 0;
+	const json_t *e;
+
+	c->cfg->ipfix.opts.label_keys[0] = '\0';
+	if (json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return sw_acfg_err(c, "expected a list of label keys such as [\"app\", \"tier\"], "
+				   "or null for every label, got %s", json_is_array(v) ? "[]" :
+				   sw_text_json_type(v));
+	json_array_foreach(v, i, e) {
+		const char *k = json_string_value(e);
+		int len;
+
+		if (!k || !*k || strchr(k, ','))
+			return sw_acfg_err(c, "label key %zu: expected a non-empty string without "
+					   "commas, got %s", i, sw_text_json_type(e));
+		len = snprintf(keys + n, sizeof(keys) - n, "%s%s", n ? "," : "", k);
+		if (len < 0 || (size_t)len >= sizeof(keys) - n)
+			return sw_acfg_err(c, "the label keys take more than %d bytes",
+					   SW_IPFIX_LABEL_KEYS_MAX - 1);
+		n += (size_t)len;
+	}
+	return sw_ipfix_label_keys_set(&c->cfg->ipfix.opts, keys);
+}
+
 static const struct sw_acfg_key sw_acfg_ipfix_keys[] = {
 	{ SW_ACFG_FN("collector", sw_acfg_ipfix_collector) },
+	{ SW_ACFG_FN("labels", sw_acfg_ipfix_labels) },
 	{ SW_ACFG_KEY("mode", SW_ACFG_ENUM, ipfix.opts.mode),
 	  SW_ACFG_ENUM_OF(sw_acfg_ipfix_mode_names) },
 	{ SW_ACFG_KEY("enterprise_number", SW_ACFG_U32, ipfix.opts.pen), .min = 1,

@@ -128,15 +128,34 @@ static json_t *sw_acfg_json_metrics(const struct sw_agent_metrics_cfg *m)
 			 (json_int_t)m->group_pairs);
 }
 
+/* "app,tier" as ["app", "tier"]; "" (every label) as null. */
+static json_t *sw_acfg_json_label_keys(const char *keys)
+{
+	json_t *a;
+
+	if (!*keys)
+		return json_null();
+	a = json_array();
+	for (const char *p = keys; a && p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		json_array_append_new(a, json_stringn(p, len));
+		p = comma ? comma + 1 : NULL;
+	}
+	return a;
+}
+
 static json_t *sw_acfg_json_ipfix(const struct sw_agent_ipfix_cfg *x)
 {
 	if (!x->collector)
 		return json_null();
-	return json_pack("{s:s, s:s, s:I, s:I, s:I}", "collector", x->collector,
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "collector", x->collector,
 			 "mode", sw_ipfix_mode_name(x->opts.mode),
 			 "enterprise_number", (json_int_t)x->opts.pen,
 			 "observation_domain", (json_int_t)x->opts.domain,
-			 "template_refresh", (json_int_t)x->opts.template_refresh_s);
+			 "template_refresh", (json_int_t)x->opts.template_refresh_s,
+			 "labels", sw_acfg_json_label_keys(x->opts.label_keys));
 }
 
 char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)

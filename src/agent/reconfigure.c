@@ -112,11 +112,15 @@ static void sw_agent_klog_follow(struct sw_agent *a, const struct sw_agent_confi
 		sw_log_write(a->log, SW_LOG_ERR, "the kernel's log is not aggregated: %s", err.msg);
 }
 
-/* IPFIX export: a new collector or options is a new exporter (the old one drains first). */
+/*
+ * IPFIX export: a new collector or options is a new exporter (the old one
+ * drains first); the same one judges by the new @policy from now on.
+ */
 static void sw_agent_ipfix_follow(struct sw_agent *a, const struct sw_agent_config *old,
-				  const struct sw_agent_config *cfg)
+				  const struct sw_agent_config *cfg, struct sw_policy *policy)
 {
 	const struct sw_ipfix_opts *o = &old->ipfix.opts, *n = &cfg->ipfix.opts;
+	struct sw_sink_ipfix_opts io = { n, policy };
 	bool want = cfg->ipfix.collector != NULL;
 	struct sw_err err = { 0 };
 	int rc = SW_EXIT_OK;
@@ -124,26 +128,29 @@ static void sw_agent_ipfix_follow(struct sw_agent *a, const struct sw_agent_conf
 	if (want && sw_pipeline_sink_active(a->ipfix) && old->ipfix.collector &&
 	    strcmp(old->ipfix.collector, cfg->ipfix.collector) == 0 && o->mode == n->mode &&
 	    o->pen == n->pen && o->domain == n->domain &&
-	    o->template_refresh_s == n->template_refresh_s)
+	    o->template_refresh_s == n->template_refresh_s &&
+	    strcmp(o->label_keys, n->label_keys) == 0) {
+		sw_sink_ipfix_set_policy(a->ipfix, policy);
 		return;
+	}
 	if (!want) {
 		if (sw_pipeline_sink_active(a->ipfix))
 			sw_pipeline_sink_remove(a->pl, a->ipfix);
 		a->ipfix = NULL;
 	} else if (!sw_pipeline_sink_active(a->ipfix)) {
-		if ((rc = sw_pipeline_sink_add(a->pl, "ipfix", n, &a->ipfix, &err)) != SW_EXIT_OK)
+		if ((rc = sw_pipeline_sink_add(a->pl, "ipfix", &io, &a->ipfix, &err)) != SW_EXIT_OK)
 			a->ipfix = NULL;
 	} else {
-		rc = sw_pipeline_sink_replace(a->pl, a->ipfix, n, &err);
+		rc = sw_pipeline_sink_replace(a->pl, a->ipfix, &io, &err);
 	}
 	if (rc != SW_EXIT_OK)
 		sw_log_write(a->log, SW_LOG_ERR, "IPFIX export: %s", err.msg);
 }
 
 void sw_agent_sinks_follow(struct sw_agent *a, const struct sw_agent_config *old,
-			   const struct sw_agent_config *cfg)
+			   const struct sw_agent_config *cfg, struct sw_policy *policy)
 {
 	sw_agent_history_follow(a, old, cfg);
 	sw_agent_klog_follow(a, old, cfg);
-	sw_agent_ipfix_follow(a, old, cfg);
+	sw_agent_ipfix_follow(a, old, cfg, policy);
 }

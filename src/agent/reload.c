@@ -210,7 +210,7 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 {
 	sw_agent_metrics_follow(a, cfg, p, rebuild);
 	if (!rebuild) {
-		sw_agent_sinks_follow(a, &a->cfg, cfg);
+		sw_agent_sinks_follow(a, &a->cfg, cfg, p);
 		/* the alerts sink shares the policy just checked: same file, new contents */
 		sw_agent_reload_alerts(a, cfg, p);
 	}

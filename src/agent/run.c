@@ -84,8 +84,11 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 		rc = sw_pipeline_sink_add(a->pl, "alerts", &ao, &a->alerts, err);
 	if (rc == SW_EXIT_OK && c->metrics.listen)
 		rc = sw_pipeline_sink_add(a->pl, "metrics", &mo, &a->metrics_sink, err);
-	if (rc == SW_EXIT_OK && c->ipfix.collector)
-		rc = sw_pipeline_sink_add(a->pl, "ipfix", &c->ipfix.opts, &a->ipfix, err);
+	if (rc == SW_EXIT_OK && c->ipfix.collector) {
+		struct sw_sink_ipfix_opts io = { &c->ipfix.opts, a->policy };
+
+		rc = sw_pipeline_sink_add(a->pl, "ipfix", &io, &a->ipfix, err);
+	}
 	return rc;
 }
 

@@ -111,9 +111,12 @@ void sw_agent_metrics_stop(struct sw_agent *a);
  */
 int sw_agent_pipeline_retarget(struct sw_agent *a, const struct sw_agent_config *cfg,
 			       bool *rebuild);
-/* sw_agent_sinks_follow - history, kernel-log and alert sinks as @cfg wants them (from @old). */
+/*
+ * sw_agent_sinks_follow - history, kernel-log and IPFIX sinks as @cfg wants
+ * them (from @old); IPFIX judges by @policy (the one going into force).
+ */
 void sw_agent_sinks_follow(struct sw_agent *a, const struct sw_agent_config *old,
-			   const struct sw_agent_config *cfg);
+			   const struct sw_agent_config *cfg, struct sw_policy *policy);
 
 /* reload.c */
 /* sw_agent_policy_load - the policy file of @cfg (NULL when it has none); errors logged. */

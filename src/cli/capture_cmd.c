@@ -12,6 +12,7 @@
 #include <segwatch/alert.h>
 #include <segwatch/ipfix.h>
 #include <segwatch/outfile.h>
+#include <segwatch/policy.h>
 #include <segwatch/pipeline.h>
 #include <segwatch/report.h>
 #include <segwatch/text.h>
@@ -38,6 +39,7 @@ struct sw_capture_args {
 	const char *ipfix;	/* --ipfix URL */
 	struct sw_ipfix_opts ipfix_opts;
 	bool ipfix_mode_set;
+	struct sw_policy *policy;	/* --policy with --ipfix: loaded once, for both sinks */
 };
 
 /* What the run produced, for printing. */
@@ -76,7 +78,8 @@ static void sw_capture_usage(FILE *out)
 		"                         syslog+unix:///dev/log or syslog+udp://HOST:PORT,\n"
 		"                         or a webhook http(s)://HOST/PATH\n"
 		"                         (docs/alerts.md)\n"
-		"      --policy FILE      alert on connections this policy does not allow\n"
+		"      --policy FILE      alert on connections this policy does not allow; with\n"
+		"                         --ipfix, each record carries its groups, rule, verdict\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
 		"      --nflog [GROUP]    also read the packets the policy logs (NFLOG, default\n"
@@ -90,6 +93,8 @@ static void sw_capture_usage(FILE *out)
 		"                         ignore reverse fields, such as nfdump's nfcapd)\n"
 		"      --ipfix-pen N      enterprise number of segwatch's own fields\n"
 		"                         (default 32473, see docs/ipfix.md)\n"
+		"      --ipfix-labels KEYS  only these labels in the label fields: app,tier\n"
+		"                         (default: every label)\n"
 		"  -h, --help             this text\n\n"
 		"examples:\n"
 		"  segwatch capture -r traffic.pcap                   flows in a file, as a table\n"
@@ -97,7 +102,8 @@ static void sw_capture_usage(FILE *out)
 		"  segwatch capture -i br0 -q -w flows.jsonl          stream flows as JSON lines\n"
 		"  segwatch capture --policy p.json --alerts syslog+unix:///dev/log\n"
 		"  segwatch capture --alerts https://siem.example/hook --alert-config a.json\n"
-		"  segwatch capture -r trace.pcap --ipfix udp://127.0.0.1:4739 --ipfix-mode uniflow\n\n"
+		"  segwatch capture -r trace.pcap --ipfix udp://127.0.0.1:4739 --ipfix-mode uniflow\n"
+		"  segwatch capture --ipfix tcp://collector:4739 --policy p.json --ipfix-labels app\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
 		"view and a container engine when one answers; files only from --inventory\n"
 		"and an explicit --engine.\n\n"
@@ -162,7 +168,7 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
        OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_NFLOG, OPT_IPFIX,
-       OPT_IPFIX_MODE, OPT_IPFIX_PEN };
+       OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -187,6 +193,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "ipfix", required_argument, NULL, OPT_IPFIX },
 	{ "ipfix-mode", required_argument, NULL, OPT_IPFIX_MODE },
 	{ "ipfix-pen", required_argument, NULL, OPT_IPFIX_PEN },
+	{ "ipfix-labels", required_argument, NULL, OPT_IPFIX_LABELS },
 	SW_IDENTITY_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -265,6 +272,15 @@ static bool sw_capture_opt_ipfix(struct sw_capture_args *a, int c, bool *ok)
 		a->ipfix_mode_set = true;
 		*ok = sw_cli_parse_u32("--ipfix-pen", optarg, 1, UINT32_MAX, &a->ipfix_opts.pen);
 		break;
+	case OPT_IPFIX_LABELS:
+		a->ipfix_mode_set = true;
+		if (!sw_ipfix_label_keys_set(&a->ipfix_opts, optarg)) {
+			fprintf(stderr, "segwatch capture: --ipfix-labels: %s is not a list of label "
+				"keys such as app,tier (at most %d bytes)\n", SW_QUOTE(optarg),
+				SW_IPFIX_LABEL_KEYS_MAX - 1);
+			*ok = false;
+		}
+		break;
 	default: return false;
 	}
 	return true;
@@ -302,8 +318,12 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
-	if (!a->alerts.dest && (a->alerts.policy || a->alerts.baseline || a->alerts.config)) {
-		fprintf(stderr, "segwatch capture: --policy, --baseline and --alert-config go with --alerts\n");
+	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config)) {
+		fprintf(stderr, "segwatch capture: --baseline and --alert-config go with --alerts\n");
+		return SW_EXIT_USAGE;
+	}
+	if (!a->alerts.dest && !a->ipfix && a->alerts.policy) {
+		fprintf(stderr, "segwatch capture: --policy goes with --alerts or --ipfix\n");
 		return SW_EXIT_USAGE;
 	}
 	if (a->po.capture.file && (a->po.capture.n_ifaces || a->po.capture.duration_s > 0)) {
@@ -311,7 +331,8 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 		return SW_EXIT_USAGE;
 	}
 	if (a->ipfix_mode_set && !a->ipfix) {
-		fprintf(stderr, "segwatch capture: --ipfix-mode and --ipfix-pen go with --ipfix\n");
+		fprintf(stderr, "segwatch capture: --ipfix-mode, --ipfix-pen and --ipfix-labels go "
+			"with --ipfix\n");
 		return SW_EXIT_USAGE;
 	}
 	a->po.capture.ifaces = a->ifaces;
@@ -540,8 +561,11 @@ static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p
 		rc = sw_pipeline_sink_add(p, "klog", NULL, &out->klog, err);
 	if (rc == SW_EXIT_OK && a->alerts.dest)
 		rc = sw_pipeline_sink_add(p, "alerts", &a->alerts, NULL, err);
-	if (rc == SW_EXIT_OK && a->ipfix)
-		rc = sw_pipeline_sink_add(p, "ipfix", &a->ipfix_opts, &out->ipfix, err);
+	if (rc == SW_EXIT_OK && a->ipfix) {
+		struct sw_sink_ipfix_opts io = { &a->ipfix_opts, a->policy };
+
+		rc = sw_pipeline_sink_add(p, "ipfix", &io, &out->ipfix, err);
+	}
 	return rc;
 }
 
@@ -610,6 +634,12 @@ static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
 	if (isatty(STDERR_FILENO))
 		a->po.capture.progress = sw_on_progress;
 	rc = sw_capture_check_outputs(a, &err);
+	/* IPFIX judges flows with the policy too: loaded once, shared with the alerts */
+	if (rc == SW_EXIT_OK && a->ipfix && a->alerts.policy) {
+		if ((rc = sw_cli_policy_load(a->alerts.policy, &a->policy)) != SW_EXIT_OK)
+			return rc;
+		a->alerts.policy_obj = a->policy;
+	}
 	/* until the sources are open (an engine that does not answer), a signal just ends us */
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_open(&p, &a->po, &err);
@@ -645,6 +675,7 @@ int sw_cmd_capture(int argc, char **argv)
 		rc = sw_capture_execute(&a, &resignal);
 	for (unsigned i = 0; i < a.n_iface_buf; i++)
 		free(a.iface_buf[i]);
+	sw_policy_free(a.policy);
 	if (resignal) { /* a file read cut short by a signal ends by it: status 128+N */
 		signal(resignal, SIG_DFL);
 		raise(resignal);

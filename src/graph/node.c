@@ -30,23 +30,6 @@ bool sw_json_list_add(json_t *obj, const char *key, const char *value)
 	return json_array_append_new(a, json_string(value)) == 0;
 }
 
-/* Names of the groups selecting @e, joined by '+'; the number of groups. */
-static size_t sw_end_groups(const struct sw_graph *g, const struct sw_gend *e, char *buf,
-			    size_t len)
-{
-	size_t n = 0, used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; e->bits && i < g->policy->n_groups; i++) {
-		if (!(e->bits[i / 64] & (UINT64_C(1) << (i % 64))))
-			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 n ? "+" : "", g->policy->groups[i].name);
-		n++;
-	}
-	return n;
-}
-
 static const char *sw_wl_str(const struct sw_gend *e, const char *key)
 {
 	return json_string_value(json_object_get(e->wl, key));
@@ -82,7 +65,7 @@ const char *sw_graph_node_key(const struct sw_graph *g, const struct sw_gend *e,
 	const char *kind, *plain, *v;
 	char groups[512];
 
-	if (g->by == SW_GRAPH_BY_GROUP && (sw_end_groups(g, e, groups, sizeof(groups)) || e->wl)) {
+	if (g->by == SW_GRAPH_BY_GROUP && (sw_policy_groups_text(g->policy, e->bits, groups, sizeof(groups)) || e->wl)) {
 		snprintf(id, len, "group:%s", *groups ? groups : "(none)");
 		snprintf(name, nlen, "%s", *groups ? groups : "(no group)");
 		return "group";

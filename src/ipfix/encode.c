@@ -16,7 +16,7 @@
 
 #include "internal.h"
 
-_Static_assert(sizeof(struct sw_ipfix_rec) == 6 * 8 + 10 * sizeof(fbVarfield_t) + 32 + 16 + 8 + 8,
+_Static_assert(sizeof(struct sw_ipfix_rec) == 6 * 8 + 14 * sizeof(fbVarfield_t) + 32 + 16 + 8 + 8,
 	       "struct sw_ipfix_rec has holes: the internal template would not match it");
 
 /* Template selection bits (fbInfoElementSpec_t.flags): an entry is used when all its bits are asked. */
@@ -32,8 +32,10 @@ enum {
 	SW_IE_DST_NAME = 2,
 	SW_IE_SRC_NS = 3,
 	SW_IE_DST_NS = 4,
-	/* 5, 6 sourceWorkloadGroup, destinationWorkloadGroup; 7 policyRule, 8 policyVerdict:
-	 * reserved until the flow record carries them */
+	SW_IE_SRC_GROUPS = 5,
+	SW_IE_DST_GROUPS = 6,
+	SW_IE_RULE = 7,
+	SW_IE_VERDICT = 8,
 	SW_IE_COMMUNITY_ID = 9,
 	SW_IE_SRC_KIND = 10,
 	SW_IE_DST_KIND = 11,
@@ -61,6 +63,12 @@ static const struct {
 	  "segwatch: labels of the destination, k=v,k=v" },
 	{ "flowState", SW_IE_STATE, "segwatch: attempted, refused, established or closed" },
 	{ "communityId", SW_IE_COMMUNITY_ID, "segwatch: Community ID v1 of the flow (seed 0)" },
+	{ "sourceWorkloadGroup", SW_IE_SRC_GROUPS,
+	  "segwatch: policy groups selecting the source, joined by +" },
+	{ "destinationWorkloadGroup", SW_IE_DST_GROUPS,
+	  "segwatch: policy groups selecting the destination, joined by +" },
+	{ "policyRule", SW_IE_RULE, "segwatch: the rule that decided the flow, intra_group or default" },
+	{ "policyVerdict", SW_IE_VERDICT, "segwatch: allowed, denied, monitored or unmanaged" },
 };
 #define SW_IPFIX_N_ENTS (sizeof(sw_ipfix_ents) / sizeof(sw_ipfix_ents[0]))
 
@@ -82,6 +90,10 @@ static fbInfoElementSpec_t sw_ipfix_spec[] = {
 	{ "destinationWorkloadLabels", FB_IE_VARLEN, 0 },
 	{ "flowState", FB_IE_VARLEN, 0 },
 	{ "communityId", FB_IE_VARLEN, 0 },
+	{ "sourceWorkloadGroup", FB_IE_VARLEN, 0 },
+	{ "destinationWorkloadGroup", FB_IE_VARLEN, 0 },
+	{ "policyRule", FB_IE_VARLEN, 0 },
+	{ "policyVerdict", FB_IE_VARLEN, 0 },
 	{ "sourceIPv6Address", 16, SW_T_V6 },
 	{ "destinationIPv6Address", 16, SW_T_V6 },
 	{ "sourceIPv4Address", 4, SW_T_V4 },
@@ -147,14 +159,31 @@ static void sw_var(fbVarfield_t *v, const char *s)
 	v->len = s ? strlen(s) : 0;
 }
 
-/* "k=v,k=v" of @w's labels into @buf, cut before a label that does not fit. */
-static const char *sw_labels(const struct sw_workload *w, char *buf, size_t len)
+/* Whether @key is one of @keys ("app,tier"); every key when @keys is NULL or "". */
+static bool sw_label_wanted(const char *keys, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (!keys || !*keys)
+		return true;
+	for (const char *p = keys; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, key, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* "k=v,k=v" of @w's labels (those in @keys) into @buf, cut before a label that does not fit. */
+static const char *sw_labels(const struct sw_workload *w, const char *keys, char *buf, size_t len)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; w && i < w->n_labels; i++) {
-		int k = snprintf(buf + n, len - n, "%s%s=%s", n ? "," : "", w->labels[i].key,
+		int k;
+
+		if (!sw_label_wanted(keys, w->labels[i].key))
+			continue;
+		k = snprintf(buf + n, len - n, "%s%s=%s", n ? "," : "", w->labels[i].key,
 				 w->labels[i].value ? w->labels[i].value : "");
 
 		if (k < 0 || (size_t)k >= len - n) {
@@ -173,7 +202,7 @@ static uint32_t sw_v4(const uint8_t a[16])
 
 /* One end's identity into the record: @e 0 initiator, 1 responder; @src where it goes. */
 static void sw_fill_end(struct sw_ipfix_rec *x, const struct sw_flow_ident *id, int e, bool src,
-			char *labels)
+			const char *keys, char *labels)
 {
 	const struct sw_workload *w = id->kind[e] == SW_EP_WORKLOAD ? id->wl[e] : NULL;
 	const char *kind = id->kind[e] == SW_EP_NONE ? NULL
@@ -183,12 +212,13 @@ static void sw_fill_end(struct sw_ipfix_rec *x, const struct sw_flow_ident *id, 
 	sw_var(src ? &x->src_ns : &x->dst_ns, w ? w->namespace : NULL);
 	sw_var(src ? &x->src_kind : &x->dst_kind, kind);
 	sw_var(src ? &x->src_labels : &x->dst_labels,
-	       sw_labels(w, labels, SW_IPFIX_LABELS_MAX));
+	       sw_labels(w, keys, labels, SW_IPFIX_LABELS_MAX));
 	/* the host side of a workload's veth: where its packets enter the host */
 	*(src ? &x->in_if : &x->out_if) = w && w->ifindex > 0 ? (uint32_t)w->ifindex : 0;
 }
 
-void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r, enum sw_ipfix_dir dir,
+void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r,
+		       const struct sw_ipfix_verdict *v, enum sw_ipfix_dir dir,
 		       struct sw_ipfix_scratch *s)
 {
 	const struct sw_flow *f = &r->f;
@@ -223,8 +253,13 @@ void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r, enum
 	x->end_reason = sw_ipfix_end_reason(f->end, f->state);
 	/* RFC 5103: 1 initiator (the source began it), 2 reverseInitiator, 0 arbitrary (not seen) */
 	x->direction = inferred ? 0 : rev ? 2 : 1;
-	sw_fill_end(x, &r->id, rev ? 1 : 0, true, s->src_labels);
-	sw_fill_end(x, &r->id, rev ? 0 : 1, false, s->dst_labels);
+	sw_fill_end(x, &r->id, rev ? 1 : 0, true, s->label_keys, s->src_labels);
+	sw_fill_end(x, &r->id, rev ? 0 : 1, false, s->label_keys, s->dst_labels);
+	/* the flow's verdict, judged on its initiator: the same in both directions */
+	sw_var(&x->src_groups, v ? (rev ? v->dst_groups : v->src_groups) : NULL);
+	sw_var(&x->dst_groups, v ? (rev ? v->src_groups : v->dst_groups) : NULL);
+	sw_var(&x->rule, v ? v->rule : NULL);
+	sw_var(&x->verdict, v ? v->verdict : NULL);
 	sw_var(&x->state, sw_flow_state_name((enum sw_flow_state)f->state));
 	/* the same for both directions: it is computed on the ordered 5-tuple */
 	sw_flow_community_id(f, 0, s->community_id);
@@ -235,7 +270,8 @@ size_t sw_ipfix_rec_size(const struct sw_ipfix_rec *x)
 {
 	const fbVarfield_t *v[] = { &x->src_name, &x->dst_name, &x->src_ns, &x->dst_ns,
 				    &x->src_kind, &x->dst_kind, &x->src_labels, &x->dst_labels,
-				    &x->state, &x->community_id };
+				    &x->state, &x->community_id, &x->src_groups, &x->dst_groups,
+				    &x->rule, &x->verdict };
 	size_t n = sizeof(*x);
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -277,7 +313,8 @@ static ssize_t sw_ipfix_stream_write(void *cookie, const char *buf, size_t size)
 }
 
 struct sw_ipfix_enc *sw_ipfix_enc_alloc(uint32_t pen, enum sw_ipfix_mode mode, uint32_t domain,
-					sw_ipfix_msg_fn fn, void *arg, char *why, size_t why_len)
+					const char *label_keys, sw_ipfix_msg_fn fn, void *arg,
+					char *why, size_t why_len)
 {
 	struct sw_ipfix_enc *e = calloc(1, sizeof(*e));
 
@@ -290,6 +327,7 @@ struct sw_ipfix_enc *sw_ipfix_enc_alloc(uint32_t pen, enum sw_ipfix_mode mode, u
 	e->fn = fn;
 	e->arg = arg;
 	e->max_msg = 65000;
+	e->scratch.label_keys = label_keys;
 	for (size_t i = 0; i < SW_IPFIX_N_ENTS; i++) {
 		fbInfoElement_t ie = FB_IE_INIT_FULL(sw_ipfix_ents[i].name, pen, sw_ipfix_ents[i].num,
 						     FB_IE_VARLEN, FB_IE_DEFAULT, 0, 0, FB_STRING,
@@ -415,7 +453,8 @@ static bool sw_ipfix_append(struct sw_ipfix_enc *e, struct sw_ipfix_rec *x, bool
 	return true;
 }
 
-bool sw_ipfix_enc_add(struct sw_ipfix_enc *e, const struct sw_flow_rec *r)
+bool sw_ipfix_enc_add(struct sw_ipfix_enc *e, const struct sw_flow_rec *r,
+		      const struct sw_ipfix_verdict *v)
 {
 	struct sw_ipfix_rec x;
 	bool v6 = r->f.family == 6;
@@ -423,15 +462,15 @@ bool sw_ipfix_enc_add(struct sw_ipfix_enc *e, const struct sw_flow_rec *r)
 	if (!e->fbuf)
 		return false;
 	if (e->mode == SW_IPFIX_BIFLOW) {
-		sw_ipfix_rec_fill(&x, r, SW_IPFIX_DIR_BOTH, &e->scratch);
+		sw_ipfix_rec_fill(&x, r, v, SW_IPFIX_DIR_BOTH, &e->scratch);
 		return sw_ipfix_append(e, &x, v6);
 	}
-	sw_ipfix_rec_fill(&x, r, SW_IPFIX_DIR_FWD, &e->scratch);
+	sw_ipfix_rec_fill(&x, r, v, SW_IPFIX_DIR_FWD, &e->scratch);
 	if (r->f.fwd.packets && !sw_ipfix_append(e, &x, v6))
 		return false;
 	if (!r->f.rev.packets)
 		return true;
-	sw_ipfix_rec_fill(&x, r, SW_IPFIX_DIR_REV, &e->scratch);
+	sw_ipfix_rec_fill(&x, r, v, SW_IPFIX_DIR_REV, &e->scratch);
 	return sw_ipfix_append(e, &x, v6);
 }
 

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 
+#include <segwatch/clock.h>
+
 #include "internal.h"
 
 #define SW_IPFIX_RING 8192u
@@ -48,15 +50,14 @@ struct sw_ipfix_exporter {
 	bool drain_req;			/* someone waits in drain: send what is built now */
 	struct sw_ipfix_stats st;	/* under lock */
 	struct sw_flow_rec ring[SW_IPFIX_RING];
+	/* beside the ring, from the first record with a verdict: most exports have no policy */
+	struct sw_ipfix_slot_verdict *verdicts;
 };
 
-static uint64_t sw_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+struct sw_ipfix_slot_verdict {
+	bool set;
+	struct sw_ipfix_verdict v;
+};
 
 /* ---- options ---- */
 
@@ -103,6 +104,17 @@ int sw_ipfix_url_parse(const char *text, struct sw_ipfix_url *out, struct sw_err
 	memcpy(out->host, host, hlen);
 	snprintf(out->port, sizeof(out->port), "%lu", n);
 	return SW_EXIT_OK;
+}
+
+bool sw_ipfix_label_keys_set(struct sw_ipfix_opts *o, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len >= sizeof(o->label_keys) || text[0] == ',' || (len && text[len - 1] == ',') ||
+	    strstr(text, ",,"))
+		return false;
+	memcpy(o->label_keys, text, len + 1);
+	return true;
 }
 
 bool sw_ipfix_mode_parse(const char *text, enum sw_ipfix_mode *out)
@@ -302,16 +314,19 @@ static uint64_t sw_ipfix_nrec(const struct sw_ipfix_exporter *e, const struct sw
 
 /* ---- the thread ---- */
 
-static void sw_ipfix_batch(struct sw_ipfix_exporter *e, uint64_t from, uint64_t to)
+/* @verdicts: e->verdicts as read under the lock (it appears with the first verdict). */
+static void sw_ipfix_batch(struct sw_ipfix_exporter *e, uint64_t from, uint64_t to,
+			   const struct sw_ipfix_slot_verdict *verdicts)
 {
-	uint64_t now = sw_now_us(), lost = 0;
+	uint64_t now = sw_clock_mono_us(), lost = 0;
 
 	sw_ipfix_connect(e, now);
 	sw_ipfix_refresh(e, now);
 	for (uint64_t i = from; i < to; i++) {
 		const struct sw_flow_rec *r = &e->ring[i % SW_IPFIX_RING];
+		const struct sw_ipfix_slot_verdict *sv = verdicts ? &verdicts[i % SW_IPFIX_RING] : NULL;
 
-		if (e->fd < 0 || !sw_ipfix_enc_add(e->enc, r))
+		if (e->fd < 0 || !sw_ipfix_enc_add(e->enc, r, sv && sv->set ? &sv->v : NULL))
 			lost += sw_ipfix_nrec(e, r);
 		if (e->broken)
 			sw_ipfix_disconnect(e, now);
@@ -333,6 +348,7 @@ static void sw_ipfix_deadline(struct timespec *ts, long ns)
 static void *sw_ipfix_thread(void *arg)
 {
 	struct sw_ipfix_exporter *e = arg;
+	const struct sw_ipfix_slot_verdict *verdicts;
 	bool lingered = false;
 
 	pthread_mutex_lock(&e->lock);
@@ -353,7 +369,7 @@ static void *sw_ipfix_thread(void *arg)
 				pthread_mutex_unlock(&e->lock);
 				sw_ipfix_enc_flush(e->enc);
 				if (e->broken)
-					sw_ipfix_disconnect(e, sw_now_us());
+					sw_ipfix_disconnect(e, sw_clock_mono_us());
 				pthread_mutex_lock(&e->lock);
 				e->done = from;
 				lingered = false;
@@ -366,16 +382,17 @@ static void *sw_ipfix_thread(void *arg)
 			pthread_cond_timedwait(&e->not_empty, &e->lock, &ts);
 			if (e->head == e->tail) { /* idle: reconnect and refresh in the background */
 				pthread_mutex_unlock(&e->lock);
-				sw_ipfix_connect(e, sw_now_us());
-				sw_ipfix_refresh(e, sw_now_us());
+				sw_ipfix_connect(e, sw_clock_mono_us());
+				sw_ipfix_refresh(e, sw_clock_mono_us());
 				pthread_mutex_lock(&e->lock);
 			}
 			continue;
 		}
 		if (to - from > SW_IPFIX_BATCH)
 			to = from + SW_IPFIX_BATCH;
+		verdicts = e->verdicts;
 		pthread_mutex_unlock(&e->lock);
-		sw_ipfix_batch(e, from, to);
+		sw_ipfix_batch(e, from, to, verdicts);
 		pthread_mutex_lock(&e->lock);
 		e->tail = to;
 		pthread_cond_signal(&e->not_full);
@@ -424,17 +441,17 @@ int sw_ipfix_exporter_start(struct sw_ipfix_exporter **out, const struct sw_ipfi
 	pthread_cond_init(&e->drained, NULL);
 	if ((rc = sw_ipfix_resolve(e, err)) != SW_EXIT_OK)
 		goto fail;
-	if (!(e->enc = sw_ipfix_enc_alloc(e->o.pen, e->o.mode, e->o.domain, sw_ipfix_on_msg, e,
-					  why, sizeof(why)))) {
+	if (!(e->enc = sw_ipfix_enc_alloc(e->o.pen, e->o.mode, e->o.domain, e->o.label_keys,
+					  sw_ipfix_on_msg, e, why, sizeof(why)))) {
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "IPFIX: %s", why);
 		goto fail;
 	}
 	if (e->o.url.proto == SW_IPFIX_UDP)
 		sw_ipfix_enc_max_msg(e->enc, SW_IPFIX_UDP_MSG);
 	/* a file read may be over before a first retry: give a TCP collector 2 s in all */
-	for (uint64_t until = sw_now_us() + 2000000;;) {
+	for (uint64_t until = sw_clock_mono_us() + 2000000;;) {
 		e->next_try_us = 0;
-		if (sw_ipfix_connect(e, sw_now_us()) || !e->o.wait_connect || sw_now_us() >= until)
+		if (sw_ipfix_connect(e, sw_clock_mono_us()) || !e->o.wait_connect || sw_clock_mono_us() >= until)
 			break;
 		usleep(100000);
 	}
@@ -453,12 +470,26 @@ fail:
 	return rc;
 }
 
-void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_rec *r)
+void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_rec *r,
+			    const struct sw_ipfix_verdict *v)
 {
+	struct sw_ipfix_slot_verdict *sv, *fresh = NULL;
+
+	/* allocated by this thread only, published under the lock */
+	if (v && !e->verdicts)
+		fresh = calloc(SW_IPFIX_RING, sizeof(*fresh));
 	pthread_mutex_lock(&e->lock);
+	if (fresh)
+		e->verdicts = fresh;
 	while (e->head - e->tail == SW_IPFIX_RING)
 		pthread_cond_wait(&e->not_full, &e->lock);
 	e->ring[e->head % SW_IPFIX_RING] = *r;
+	if (e->verdicts) {
+		sv = &e->verdicts[e->head % SW_IPFIX_RING];
+		sv->set = v != NULL;
+		if (v)
+			sv->v = *v;
+	}
 	e->head++;
 	e->st.records++;
 	pthread_cond_signal(&e->not_empty);
@@ -501,5 +532,6 @@ void sw_ipfix_exporter_stop(struct sw_ipfix_exporter *e)
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->not_empty);
 	pthread_mutex_destroy(&e->lock);
+	free(e->verdicts);
 	free(e);
 }

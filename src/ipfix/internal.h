@@ -28,6 +28,7 @@ struct sw_ipfix_rec {
 	fbVarfield_t src_name, dst_name, src_ns, dst_ns, src_kind, dst_kind;
 	fbVarfield_t src_labels, dst_labels, state;
 	fbVarfield_t community_id;	/* enterprise element 9, sw_flow_community_id() */
+	fbVarfield_t src_groups, dst_groups, rule, verdict;	/* 5-8: struct sw_ipfix_verdict */
 	uint8_t src6[16], dst6[16];
 	uint32_t src4, dst4;
 	uint32_t in_if, out_if;
@@ -37,17 +38,20 @@ struct sw_ipfix_rec {
 	uint8_t pad[5];
 };
 
-/* Scratch strings a record points into (labels). */
+/* Scratch strings a record points into (labels), and which labels to take. */
 struct sw_ipfix_scratch {
+	const char *label_keys;		/* "app,tier"; NULL or "": every label */
 	char src_labels[SW_IPFIX_LABELS_MAX], dst_labels[SW_IPFIX_LABELS_MAX];
 	char community_id[SW_COMMUNITY_ID_LEN];
 };
 
 /*
- * sw_ipfix_rec_fill - the IPFIX record of @r for @dir (pure: no libfixbuf
- * state). Strings point into @r's workloads and @s.
+ * sw_ipfix_rec_fill - the IPFIX record of @r and its verdict @v (NULL:
+ * none) for @dir (pure: no libfixbuf state). Strings point into @r's
+ * workloads, @v and @s.
  */
-void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r, enum sw_ipfix_dir dir,
+void sw_ipfix_rec_fill(struct sw_ipfix_rec *x, const struct sw_flow_rec *r,
+		       const struct sw_ipfix_verdict *v, enum sw_ipfix_dir dir,
 		       struct sw_ipfix_scratch *s);
 /* sw_ipfix_end_reason - flowEndReason (RFC 5102) for segwatch's end and state. */
 uint8_t sw_ipfix_end_reason(uint8_t end, uint8_t state);
@@ -62,8 +66,10 @@ typedef void (*sw_ipfix_msg_fn)(void *arg, const uint8_t *msg, size_t len, uint6
 struct sw_ipfix_enc;
 
 /* sw_ipfix_enc_alloc - the information model with the enterprise elements under @pen. */
+/* @label_keys: as sw_ipfix_opts.label_keys, kept (not copied). */
 struct sw_ipfix_enc *sw_ipfix_enc_alloc(uint32_t pen, enum sw_ipfix_mode mode, uint32_t domain,
-					sw_ipfix_msg_fn fn, void *arg, char *why, size_t why_len);
+					const char *label_keys, sw_ipfix_msg_fn fn, void *arg,
+					char *why, size_t why_len);
 /*
  * sw_ipfix_enc_session - a new transport session: templates and RFC 5610
  * type information go out first (in a message of their own). Pending records
@@ -75,7 +81,8 @@ void sw_ipfix_enc_end(struct sw_ipfix_enc *e);
 /* sw_ipfix_enc_templates - the templates again (UDP refresh), in a message of their own. */
 bool sw_ipfix_enc_templates(struct sw_ipfix_enc *e);
 /* sw_ipfix_enc_add - one flow (two records in uniflow mode with answers); false: not encoded. */
-bool sw_ipfix_enc_add(struct sw_ipfix_enc *e, const struct sw_flow_rec *r);
+bool sw_ipfix_enc_add(struct sw_ipfix_enc *e, const struct sw_flow_rec *r,
+		      const struct sw_ipfix_verdict *v);
 /* sw_ipfix_enc_flush - the message being built out now. */
 void sw_ipfix_enc_flush(struct sw_ipfix_enc *e);
 /* sw_ipfix_enc_max_msg - keep messages under @bytes (UDP: one datagram without fragments). */

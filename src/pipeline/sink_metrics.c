@@ -27,49 +27,29 @@ struct sw_sink_metrics {
 	uint64_t ended[SW_SINK_METRICS_ENDS];
 };
 
-/* The names of the groups selecting one end, joined by '+'; "(none)" when none does. */
-static const char *sw_metrics_end_groups(const struct sw_policy *pol, const uint64_t *bits,
-					 char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (size_t g = 0; g < pol->n_groups; g++) {
-		if (!(bits[g / 64] >> (g % 64) & 1))
-			continue;
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
-					len ? "+" : "", pol->groups[g].name);
-		if (len >= size)
-			break; /* cut: the label is cut at SW_METRICS_LABEL_MAX anyway */
-	}
-	return buf[0] ? buf : SW_SINK_METRICS_NONE;
-}
-
 static void sw_metrics_flow_end(void *priv, const struct sw_flow_rec *r)
 {
 	struct sw_sink_metrics *m = priv;
 	const struct sw_policy *pol = m->policy;
 	uint64_t bytes = r->f.fwd.bytes + r->f.rev.bytes;
-	char sbuf[256], dbuf[256];
+	char sbuf[512], dbuf[512];	/* a group name is at most 256 bytes */
 	const char *src = SW_SINK_METRICS_NONE, *dst = SW_SINK_METRICS_NONE;
 	bool denied = false;
 
 	if (r->f.end < SW_SINK_METRICS_ENDS)
 		m->ended[r->f.end]++;
 	if (pol && pol->n_groups) {
-		size_t words = SW_POL_BITMAP_WORDS(pol->n_groups) + 1;
+		size_t words = SW_POL_BITMAP_WORDS(pol->n_groups);
 		uint64_t sbits[words], dbits[words];
-		struct sw_pol_conn pc = { .ipproto = r->f.proto, .dport = r->f.resp_port,
-					  .icmp_type = r->f.icmp_type };
 		struct sw_pol_verdict v;
-		enum sw_pol_outcome out;
+		enum sw_pol_outcome out = sw_policy_judge_flow(pol, r, sbits, dbits, &v);
 
-		sw_policy_membership(pol, r->id.wl[0], r->f.init_addr, sbits);
-		sw_policy_membership(pol, r->id.wl[1], r->f.resp_addr, dbits);
-		out = sw_policy_outcome(pol, sbits, dbits, &pc, &v);
 		denied = out == SW_POL_OUT_DENIED || out == SW_POL_OUT_MONITORED;
-		src = sw_metrics_end_groups(pol, sbits, sbuf, sizeof(sbuf));
-		dst = sw_metrics_end_groups(pol, dbits, dbuf, sizeof(dbuf));
+		/* cut names: the label is cut at SW_METRICS_LABEL_MAX anyway */
+		if (sw_policy_groups_text(pol, sbits, sbuf, sizeof(sbuf)))
+			src = sbuf;
+		if (sw_policy_groups_text(pol, dbits, dbuf, sizeof(dbuf)))
+			dst = dbuf;
 	}
 	sw_metrics_pairs_add(m->pairs, src, dst, bytes, denied);
 }

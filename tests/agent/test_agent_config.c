@@ -507,7 +507,16 @@ static void test_ipfix(void **state)
 	text = sw_agent_config_json(&t.cfg, JSON_COMPACT);
 	assert_non_null(strstr(text, "\"ipfix\":{\"collector\":\"tcp://[::1]:4739\",\"mode\":"
 				     "\"uniflow\",\"enterprise_number\":4242,"
-				     "\"observation_domain\":7,\"template_refresh\":120}"));
+				     "\"observation_domain\":7,\"template_refresh\":120,"
+				     "\"labels\":null}"));
+	free(text);
+	sw_tdone(&t);
+
+	sw_tload(&t, "{\"ipfix\": {\"collector\": \"udp://h:1\", \"labels\": [\"app\", \"tier\"]}}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_string_equal(t.cfg.ipfix.opts.label_keys, "app,tier");
+	text = sw_agent_config_json(&t.cfg, JSON_COMPACT);
+	assert_non_null(strstr(text, "\"labels\":[\"app\",\"tier\"]}"));
 	free(text);
 	sw_tdone(&t);
 
@@ -522,6 +531,12 @@ static void test_ipfix(void **state)
 	sw_tone_error("{\"ipfix\": {\"mode\": \"uniflow\"}}", "no \"collector\"");
 	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:1\", \"mode\": \"bi\"}}", "/ipfix/mode");
 	sw_tone_error("{\"ipfix\": \"udp://h:1\"}", "expected an object");
+	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:1\", \"labels\": []}}",
+		      "/ipfix/labels: error: expected a list of label keys");
+	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:1\", \"labels\": [\"a,b\"]}}",
+		      "label key 0: expected a non-empty string without commas");
+	sw_tone_error("{\"ipfix\": {\"collector\": \"udp://h:1\", \"labels\": \"app\"}}",
+		      "/ipfix/labels");
 }
 
 static void test_check_files(void **state)

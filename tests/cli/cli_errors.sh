@@ -32,7 +32,9 @@ expect 2 '--max-flows: "0"' -- "$SEGWATCH" capture -r x --max-flows 0
 expect 2 '--ipfix: "127.0.0.1:4739" does not begin with udp:// or tcp://' -- "$SEGWATCH" capture -r x --ipfix 127.0.0.1:4739
 expect 2 '--ipfix: "udp://h:70000": the port must be 1 to 65535' -- "$SEGWATCH" capture -r x --ipfix udp://h:70000
 expect 2 '--ipfix-mode: "both" is not biflow or uniflow' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-mode both
-expect 2 '--ipfix-mode and --ipfix-pen go with --ipfix' -- "$SEGWATCH" capture -r x --ipfix-mode uniflow
+expect 2 '--ipfix-mode, --ipfix-pen and --ipfix-labels go with --ipfix' -- "$SEGWATCH" capture -r x --ipfix-mode uniflow
+expect 2 '--ipfix-labels: "app,,tier" is not a list of label keys' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-labels app,,tier
+expect 2 '--policy goes with --alerts or --ipfix' -- "$SEGWATCH" capture -r x --policy p.json
 expect 2 '--timeout: "abc" is not a whole number' -- "$SEGWATCH" capture -r x --timeout tcp=abc
 expect 2 '--timeout: "nosuch=5"' -- "$SEGWATCH" capture -r x --timeout nosuch=5
 expect 2 '--duration: "-1"' -- "$SEGWATCH" capture --duration -1

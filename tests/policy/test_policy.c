@@ -357,6 +357,51 @@ static void test_outcome(void **state)
 	sw_tload_done(&t);
 }
 
+/* A live flow record judged: groups named, the deciding rule named. */
+static void test_judge_flow(void **state)
+{
+	struct sw_tload t;
+	struct sw_flow_rec r = { 0 };
+	uint64_t sbits[1], dbits[1];
+	struct sw_pol_verdict v;
+	enum sw_pol_outcome out;
+	char buf[64], tiny[8];
+
+	(void)state;
+	sw_tload(&t, SW_TEST_HEAD "\"mode\":\"enforce\",\"default\":\"deny\","
+		     "\"groups\":{\"web\":{\"cidrs\":[\"10.0.1.0/24\"]},\"front\":{\"cidrs\":[\"10.0.1.5/32\"]},"
+		     "\"api\":{\"cidrs\":[\"10.0.2.0/24\"]}},"
+		     "\"rules\":[{\"name\":\"w2a\",\"from\":[\"web\"],\"to\":[\"api\"],\"proto\":\"tcp\",\"ports\":[80],\"action\":\"allow\"}]}");
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	r.f.family = 4;
+	r.f.proto = 6;
+	r.f.resp_port = 80;
+	sw_addr4(r.f.init_addr, 10, 0, 1, 5);
+	sw_addr4(r.f.resp_addr, 10, 0, 2, 5);
+	out = sw_policy_judge_flow(t.p, &r, sbits, dbits, &v);
+	assert_int_equal(out, SW_POL_OUT_ALLOWED);
+	assert_string_equal(sw_policy_verdict_rule(t.p, out, &v), "w2a");
+	assert_int_equal(sw_policy_groups_text(t.p, sbits, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "web+front");
+	assert_int_equal(sw_policy_groups_text(t.p, dbits, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "api");
+	/* a name that does not fit is left out whole */
+	assert_int_equal(sw_policy_groups_text(t.p, sbits, tiny, sizeof(tiny)), 2);
+	assert_string_equal(tiny, "web");
+
+	r.f.resp_port = 443; /* the default decides */
+	out = sw_policy_judge_flow(t.p, &r, sbits, dbits, &v);
+	assert_int_equal(out, SW_POL_OUT_DENIED);
+	assert_string_equal(sw_policy_verdict_rule(t.p, out, &v), "default");
+	sw_addr4(r.f.resp_addr, 192, 0, 2, 1); /* no group selects it: not judged */
+	out = sw_policy_judge_flow(t.p, &r, sbits, dbits, &v);
+	assert_int_equal(out, SW_POL_OUT_UNMANAGED);
+	assert_null(sw_policy_verdict_rule(t.p, out, &v));
+	assert_int_equal(sw_policy_groups_text(t.p, dbits, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	sw_tload_done(&t);
+}
+
 static void test_evaluate(void **state)
 {
 	struct sw_tload t;
@@ -447,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_group_selects),
 		cmocka_unit_test(test_evaluate),
 		cmocka_unit_test(test_outcome),
+		cmocka_unit_test(test_judge_flow),
 		cmocka_unit_test(test_file_and_format),
 	};
 

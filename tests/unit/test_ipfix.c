@@ -115,11 +115,11 @@ static void test_biflow(void **state)
 	struct sw_workload wl;
 	struct sw_label labels[2];
 	struct sw_ipfix_rec x;
-	struct sw_ipfix_scratch s;
+	struct sw_ipfix_scratch s = { 0 };
 
 	(void)state;
 	one_flow(&r, &wl, labels);
-	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_BOTH, &s);
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
 	assert_int_equal(x.start_ms, 1000);
 	assert_int_equal(x.end_ms, 3000);
 	assert_int_equal(x.octets, 300);
@@ -158,18 +158,18 @@ static void test_uniflow(void **state)
 	struct sw_workload wl;
 	struct sw_label labels[2];
 	struct sw_ipfix_rec x;
-	struct sw_ipfix_scratch s;
+	struct sw_ipfix_scratch s = { 0 };
 
 	(void)state;
 	one_flow(&r, &wl, labels);
-	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_FWD, &s);
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_FWD, &s);
 	assert_int_equal(x.octets, 300);
 	assert_int_equal(x.rev_octets, 0);
 	assert_int_equal(x.start_ms, 1000);
 	assert_int_equal(x.end_ms, 3000);
 	assert_int_equal(x.direction, 1);
 
-	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_REV, &s);
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_REV, &s);
 	assert_int_equal(x.octets, 200);
 	assert_int_equal(x.packets, 2);
 	assert_int_equal(x.rev_octets, 0);
@@ -193,7 +193,7 @@ static void test_uniflow(void **state)
 	}
 
 	r.f.flags |= SW_FLOW_F_INFERRED;	/* picked up mid-stream: nobody knows who began */
-	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_REV, &s);
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_REV, &s);
 	assert_int_equal(x.direction, 0);
 }
 
@@ -216,15 +216,70 @@ static void test_labels_cut(void **state)
 	struct sw_workload wl;
 	struct sw_label labels[3];
 	struct sw_ipfix_rec x;
-	struct sw_ipfix_scratch s;
+	struct sw_ipfix_scratch s = { 0 };
 
 	(void)state;
 	one_flow(&r, &wl, labels);
 	memset(big, 'v', sizeof(big) - 1);
 	labels[1] = (struct sw_label){ "huge", big };
-	sw_ipfix_rec_fill(&x, &r, SW_IPFIX_DIR_BOTH, &s);
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
 	assert_var(&x.src_labels, "app=web");
 	assert_true(sw_ipfix_rec_size(&x) < sizeof(x) + 200);
+}
+
+/* The policy's word: the same in both directions, the groups following the ends. */
+static void test_verdict(void **state)
+{
+	struct sw_flow_rec r;
+	struct sw_workload wl;
+	struct sw_label labels[2];
+	struct sw_ipfix_rec x;
+	struct sw_ipfix_scratch s = { 0 };
+	struct sw_ipfix_verdict v = { "web", "api+db", "w2a", "allowed" };
+
+	(void)state;
+	one_flow(&r, &wl, labels);
+	sw_ipfix_rec_fill(&x, &r, &v, SW_IPFIX_DIR_BOTH, &s);
+	assert_var(&x.src_groups, "web");
+	assert_var(&x.dst_groups, "api+db");
+	assert_var(&x.rule, "w2a");
+	assert_var(&x.verdict, "allowed");
+	sw_ipfix_rec_fill(&x, &r, &v, SW_IPFIX_DIR_REV, &s);
+	assert_var(&x.src_groups, "api+db");	/* the responder is this record's source */
+	assert_var(&x.dst_groups, "web");
+	assert_var(&x.rule, "w2a");
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
+	assert_var(&x.src_groups, "");
+	assert_var(&x.verdict, "");
+}
+
+/* Only the label keys asked for; a key that is a prefix of another is not it. */
+static void test_label_keys(void **state)
+{
+	struct sw_flow_rec r;
+	struct sw_workload wl;
+	struct sw_label labels[3];
+	struct sw_ipfix_rec x;
+	struct sw_ipfix_scratch s = { 0 };
+	struct sw_ipfix_opts o = { 0 };
+
+	(void)state;
+	one_flow(&r, &wl, labels);
+	labels[2] = (struct sw_label){ "tiers", "3" };
+	wl.n_labels = 3;
+	assert_true(sw_ipfix_label_keys_set(&o, "tier,zone"));
+	s.label_keys = o.label_keys;
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
+	assert_var(&x.src_labels, "tier=front");
+	assert_true(sw_ipfix_label_keys_set(&o, "tiers,app"));
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
+	assert_var(&x.src_labels, "app=web,tiers=3");
+	assert_true(sw_ipfix_label_keys_set(&o, ""));	/* every label */
+	sw_ipfix_rec_fill(&x, &r, NULL, SW_IPFIX_DIR_BOTH, &s);
+	assert_var(&x.src_labels, "app=web,tier=front,tiers=3");
+	assert_false(sw_ipfix_label_keys_set(&o, ",app"));
+	assert_false(sw_ipfix_label_keys_set(&o, "app,"));
+	assert_false(sw_ipfix_label_keys_set(&o, "app,,tier"));
 }
 
 int main(void)
@@ -233,7 +288,8 @@ int main(void)
 		cmocka_unit_test(test_url_ok),     cmocka_unit_test(test_url_bad),
 		cmocka_unit_test(test_mode),       cmocka_unit_test(test_biflow),
 		cmocka_unit_test(test_uniflow),    cmocka_unit_test(test_end_reason),
-		cmocka_unit_test(test_labels_cut),
+		cmocka_unit_test(test_labels_cut), cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_label_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
