@@ -83,6 +83,7 @@ struct sw_flow_stats {
 	uint64_t frag_evicted;	/* fragment tracker entries dropped because it was full */
 	uint64_t live;		/* flows in the table now */
 	uint64_t peak_live;
+	uint64_t live_by_state[SW_FLOW_CLOSED + 1];	/* ... by enum sw_flow_state */
 };
 
 struct sw_flow_table;

@@ -110,6 +110,13 @@ static void sw_agent_metrics_flows(struct sw_agent *a, struct sw_metrics_text *t
 	const struct sw_flow_stats *fs = sw_flow_table_stats(sw_pipeline_flow_table(a->pl));
 
 	sw_metrics_gauge(t, "segwatch_flows_live", "Flows in the flow table now.", fs->live);
+	sw_metrics_family(t, "segwatch_flows_live_by_state", SW_METRICS_GAUGE,
+			  "Flows in the flow table now, by state (attempted, refused, "
+			  "established, closed).");
+	for (int s = SW_FLOW_ATTEMPTED; s <= SW_FLOW_CLOSED; s++)
+		sw_metrics_u64(t, "segwatch_flows_live_by_state",
+			       &(struct sw_metrics_label){ "state",
+			       sw_flow_state_name((enum sw_flow_state)s) }, 1, fs->live_by_state[s]);
 	sw_metrics_gauge(t, "segwatch_flows_live_peak", "The most flows the table held at once.",
 			 fs->peak_live);
 	sw_metrics_gauge(t, "segwatch_flows_live_limit", "The table's bound (capture.max_flows).",

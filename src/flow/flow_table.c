@@ -406,6 +406,7 @@ void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void 
 static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_end end)
 {
 	sw_rec_emit(t, sw_rec(t, idx), end);
+	t->stats.live_by_state[sw_rec(t, idx)->state]--;
 	sw_hash_unlink(t, idx);
 	sw_rec_release(t, idx);
 	t->stats.live--;
@@ -563,6 +564,7 @@ void sw_flow_table_flush(struct sw_flow_table *t)
 	}
 	memset(t->buckets, 0, ((size_t)t->bucket_mask + 1) * sizeof(*t->buckets));
 	t->stats.live = 0;
+	memset(t->stats.live_by_state, 0, sizeof(t->stats.live_by_state));
 }
 
 static uint32_t sw_flow_find_hashed(const struct sw_flow_table *t, const struct sw_flow_key *k,
@@ -607,6 +609,7 @@ static uint32_t sw_flow_create(struct sw_flow_table *t, const struct sw_flow_obs
 	r->hnext = *bucket;
 	*bucket = idx;
 	t->stats.created++;
+	t->stats.live_by_state[r->state]++;
 	if (++t->stats.live > t->stats.peak_live)
 		t->stats.peak_live = t->stats.live;
 	return idx;
@@ -717,12 +720,22 @@ static void sw_flow_grow_buckets(struct sw_flow_table *t)
 	t->bucket_mask = n - 1;
 }
 
+/* @r's state went from @was to what it is now: the live counts by state follow. */
+static void sw_rec_state_moved(struct sw_flow_table *t, const struct sw_flow_live *r, uint8_t was)
+{
+	if (r->state != was) {
+		t->stats.live_by_state[was]--;
+		t->stats.live_by_state[r->state]++;
+	}
+}
+
 static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow_obs *o,
 				   uint64_t hash)
 {
 	struct sw_flow_live *r;
 	uint32_t *bucket, idx;
 	bool restarted = false;
+	uint8_t was;
 
 	/* before the lookup: growing moves the bucket a lookup points into */
 	if (t->stats.live > t->bucket_mask && t->bucket_mask + 1 < t->max_buckets)
@@ -738,13 +751,16 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		if (!idx)
 			return; /* out of memory: counted as not created */
 		r = sw_rec(t, idx);
+		was = r->state;
 		sw_rec_account(r, o);
 		sw_flow_live_advance(r, o);
+		sw_rec_state_moved(t, r, was);
 		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
 		sw_rec_notify_new(t, r);
 		return;
 	}
 	r = sw_rec(t, idx);
+	was = r->state;
 	if (sw_rec_idle(t, r, o->ts_us)) {
 		sw_rec_restart(t, r, o, SW_END_IDLE);
 		restarted = true;
@@ -761,6 +777,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 	}
 	sw_rec_account(r, o);
 	sw_flow_live_advance(r, o);
+	sw_rec_state_moved(t, r, was);
 	if (restarted)
 		sw_rec_notify_new(t, r);
 	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
@@ -800,8 +817,10 @@ bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
 		t->now_us = ts_us;
 	sw_rec_account(r, &o);
 	if (r->state == SW_FLOW_ATTEMPTED &&
-	    sw_flow_icmp_is_refusal(pkt->family, pkt->icmp_type, pkt->icmp_code))
+	    sw_flow_icmp_is_refusal(pkt->family, pkt->icmp_type, pkt->icmp_code)) {
 		r->state = SW_FLOW_REFUSED;
+		sw_rec_state_moved(t, r, SW_FLOW_ATTEMPTED);
+	}
 	return true;
 }
 

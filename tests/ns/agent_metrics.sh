@@ -191,7 +191,8 @@ seen=$(tcpdump -r "$TMP/a.pcap" -nn ip 2>/dev/null | wc -l)
 [ "$seen" -gt 0 ] || fail "tcpdump saw no IP packet"
 expect 10 "segwatch_capture_packets_total=$seen" "segwatch_capture_decoded_packets_total=$seen" \
 	'sum(segwatch_capture_malformed_packets_total)=0' 'segwatch_capture_duplicate_packets_total=0' \
-	'segwatch_flows_live=0' 'segwatch_config_last_reload_successful=1' \
+	'segwatch_flows_live=0' 'sum(segwatch_flows_live_by_state)=0' \
+	'count(segwatch_flows_live_by_state)=4' 'segwatch_config_last_reload_successful=1' \
 	'count(segwatch_capture_kernel_drops_total)=4' 'segwatch_capture_interfaces=4' ||
 	fail "capture counters in Prometheus (tcpdump saw $seen packets)"
 ended=$(query 'sum(segwatch_flows_ended_total)')

@@ -471,6 +471,52 @@ static void test_tcp_port_reuse(void **state)
 	coll_free(&c);
 }
 
+/* The live flows by state follow every change: handshake, refusal, reuse, idle end, flush. */
+static void assert_live(const struct sw_flow_table *t, uint64_t att, uint64_t ref, uint64_t est,
+			uint64_t clo)
+{
+	const struct sw_flow_stats *s = sw_flow_table_stats(t);
+
+	assert_int_equal(s->live_by_state[SW_FLOW_ATTEMPTED], att);
+	assert_int_equal(s->live_by_state[SW_FLOW_REFUSED], ref);
+	assert_int_equal(s->live_by_state[SW_FLOW_ESTABLISHED], est);
+	assert_int_equal(s->live_by_state[SW_FLOW_CLOSED], clo);
+	assert_int_equal(s->live, att + ref + est + clo);
+}
+
+static void test_live_by_state(void **state)
+{
+	struct coll c;
+	struct sw_flow_table *t = table_new(NULL, &c);
+
+	(void)state;
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0);
+	assert_live(t, 1, 0, 0, 0);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_SYN | F_ACK, 60), T0 + 1);
+	assert_live(t, 0, 0, 1, 0);
+	feed(t, mk_tcp(4, "10.0.0.1", 40001, "10.0.0.2", 81, F_SYN, 60), T0 + 2);
+	feed(t, mk_tcp(4, "10.0.0.2", 81, "10.0.0.1", 40001, F_RST | F_ACK, 40), T0 + 3);
+	assert_live(t, 0, 1, 1, 0);
+	feed(t, mk_udp(4, "10.0.0.1", 40002, "10.0.0.2", 53, 60), T0 + 4);
+	feed(t, mk_icmp_err(4, "10.0.0.2", "10.0.0.1", 3, 3, 17, "10.0.0.1", 40002, "10.0.0.2",
+			    53, 88), T0 + 5);
+	assert_live(t, 0, 2, 1, 0);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_FIN | F_ACK, 52), T0 + 6);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_FIN | F_ACK, 52), T0 + 7);
+	assert_live(t, 0, 2, 0, 1);
+	/* the refused tuple tried again: the old record ends, a new attempt begins */
+	feed(t, mk_tcp(4, "10.0.0.1", 40001, "10.0.0.2", 81, F_SYN, 60), T0 + 8);
+	assert_live(t, 1, 1, 0, 1);
+	/* much later: every record ends idle as time moves on */
+	feed(t, mk_udp(4, "10.0.0.7", 40003, "10.0.0.2", 53, 60), T0 + 3600 * SEC);
+	sw_flow_table_expire(t, T0 + 3600 * SEC);
+	assert_live(t, 1, 0, 0, 0);
+	sw_flow_table_flush(t);
+	assert_live(t, 0, 0, 0, 0);
+	sw_flow_table_free(t);
+	coll_free(&c);
+}
+
 /* ---- UDP and ICMP ---- */
 
 static void test_udp(void **state)
@@ -1383,6 +1429,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_midstream_one_way),
 		cmocka_unit_test(test_tcp_synack_first),
 		cmocka_unit_test(test_tcp_port_reuse),
+		cmocka_unit_test(test_live_by_state),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_icmp_refused),
 		cmocka_unit_test(test_icmp_echo),
