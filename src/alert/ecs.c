@@ -26,9 +26,9 @@ struct sw_ecs {
 };
 
 /*
- * Elastic Security's severity ranges (low up to 21, medium to 47, high to
- * 73): larger is worse, and a range query keeps its meaning next to other
- * sources mapped the same way.
+ * The risk score Elastic Security gives a rule of each severity by default
+ * (low 21, medium 47, high 73): larger is worse, and a range query keeps its
+ * meaning next to other sources mapped the same way.
  */
 static json_int_t sw_ecs_severity(const char *word)
 {
