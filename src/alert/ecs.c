@@ -10,6 +10,7 @@
  * segwatch.* as it is: nothing is lost.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <segwatch/proto.h>
@@ -71,17 +72,16 @@ static json_t *sw_ecs_labels(json_t *labels)
 	const char *k;
 
 	json_object_foreach(labels, k, v) {
-		char key[256];
-		size_t n = strlen(k);
+		char *key = o ? strdup(k) : NULL;
 
-		if (!o || n >= sizeof(key))
+		if (!key)
 			continue;
-		memcpy(key, k, n + 1);
 		for (char *c = key; *c; c++)
 			if (*c == '.')
 				*c = '_';
 		if (!json_object_get(o, key))
 			json_object_set(o, key, v);
+		free(key);
 	}
 	return o;
 }
@@ -90,8 +90,9 @@ static json_t *sw_ecs_labels(json_t *labels)
 static void sw_ecs_endpoint(struct sw_ecs *x, json_t *ep, json_t *ecs_ep, const char *seg_name,
 			    bool is_source)
 {
-	json_t *seg = json_object(), *v;
+	json_t *seg = json_object(), *v, *name = json_object_get(ep, "name");
 	const char *k, *addr = json_string_value(json_object_get(ep, "address"));
+	const char *kind = json_string_value(json_object_get(ep, "kind"));
 
 	if (!json_is_object(ep) || !seg) {
 		json_decref(seg);
@@ -99,7 +100,8 @@ static void sw_ecs_endpoint(struct sw_ecs *x, json_t *ep, json_t *ecs_ep, const 
 	}
 	if (addr) {
 		json_object_set_new(ecs_ep, "ip", json_string(addr));
-		json_array_append_new(x->related_ip, json_string(addr));
+		if (!json_equal(json_array_get(x->related_ip, 0), json_object_get(ep, "address")))
+			json_array_append_new(x->related_ip, json_string(addr));
 		if (is_source)
 			json_object_set_new(x->network, "type",
 					    json_string(strchr(addr, ':') ? "ipv6" : "ipv4"));
@@ -111,10 +113,8 @@ static void sw_ecs_endpoint(struct sw_ecs *x, json_t *ep, json_t *ecs_ep, const 
 								     : json_incref(v));
 	}
 	/* the container that started it: ECS's container.* for the initiator */
-	if (is_source && json_is_string(json_object_get(ep, "name")) &&
-	    json_is_string(json_object_get(ep, "kind")) &&
-	    strcmp(json_string_value(json_object_get(ep, "kind")), "workload") == 0) {
-		json_object_set(x->container, "name", json_object_get(ep, "name"));
+	if (is_source && json_is_string(name) && kind && strcmp(kind, "workload") == 0) {
+		json_object_set(x->container, "name", name);
 		json_object_set_new(x->container, "labels",
 				    sw_ecs_labels(json_object_get(ep, "labels")));
 	}
