@@ -33,6 +33,9 @@ expect 2 '--ipfix: "127.0.0.1:4739" does not begin with udp:// or tcp://' -- "$S
 expect 2 '--ipfix: "udp://h:70000": the port must be 1 to 65535' -- "$SEGWATCH" capture -r x --ipfix udp://h:70000
 expect 2 '--ipfix-mode: "both" is not biflow or uniflow' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-mode both
 expect 2 '--ipfix-mode and --ipfix-pen go with --ipfix' -- "$SEGWATCH" capture -r x --ipfix-mode uniflow
+# --alert-format: the option and the values it takes, before anything is read
+expect 2 '--alert-format: "json" is not segwatch or ecs' -- "$SEGWATCH" capture -r x --alerts - --alert-format json
+expect 2 '--alert-format go with --alerts' -- "$SEGWATCH" capture -r x --alert-format ecs
 expect 2 '--timeout: "abc" is not a whole number' -- "$SEGWATCH" capture -r x --timeout tcp=abc
 expect 2 '--timeout: "nosuch=5"' -- "$SEGWATCH" capture -r x --timeout nosuch=5
 expect 2 '--duration: "-1"' -- "$SEGWATCH" capture --duration -1
