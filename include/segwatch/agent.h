@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <segwatch/alert.h>
 #include <segwatch/capture.h>
 #include <segwatch/exit.h>
 #include <segwatch/flow.h>
@@ -90,6 +91,7 @@ struct sw_agent_alerts_cfg {
 	const char *output;		/* "syslog", "stderr" or a file; NULL: no alerts */
 	const char *baseline;		/* for new_edge; NULL: none */
 	const char *config;		/* thresholds (docs/alerts.md "Configuration"); NULL: defaults */
+	enum sw_alert_format format;	/* field names of the JSON lines: segwatch (default) or ecs */
 };
 
 struct sw_agent_history_cfg {

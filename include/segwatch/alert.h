@@ -43,6 +43,20 @@ enum sw_alert_severity {
 	SW_ALERT_SEV_HIGH,
 };
 
+/*
+ * How an alert's JSON line names its fields (docs/alerts.md): segwatch's own
+ * record, or the same alert with Elastic Common Schema names for SIEMs that
+ * ingest it directly. Every sink writes the line it is given either way.
+ */
+enum sw_alert_format {
+	SW_ALERT_FORMAT_SEGWATCH = 0,	/* "Alert record" */
+	SW_ALERT_FORMAT_ECS,		/* "Elastic Common Schema" */
+};
+
+/* sw_alert_format_parse - "segwatch" or "ecs"; false for anything else. */
+bool sw_alert_format_parse(const char *text, enum sw_alert_format *f);
+const char *sw_alert_format_name(enum sw_alert_format f);
+
 /* One end of a connection as the capture loop resolved it. */
 struct sw_alert_endpoint {
 	const struct sw_workload *wl;	/* not owned; NULL unless kind is SW_EP_WORKLOAD */
@@ -79,6 +93,13 @@ struct sw_alert {
 	uint32_t distinct;		/* fan_out: distinct (peer, port) in the window */
 	uint64_t value_total;		/* agent_health: sum of @count under this key */
 	const char *key;		/* "kind|src|dst" */
+	/*
+	 * The alert as segwatch's own record (a jansson json_t *, borrowed),
+	 * whatever the format of the JSON line: sinks that index fields of
+	 * their own (RFC 5424 structured data, journald) read them here. NULL
+	 * when a caller built the alert by hand: they parse the line.
+	 */
+	const void *record;
 };
 
 /* sw_alert_sink_fn - receives each alert and its JSON line (no newline). */
@@ -100,6 +121,8 @@ struct sw_alert_config {
 					 * fan_out (monitoring agents, proxies); owned */
 	size_t n_fanout_exempt;
 	char *group_by;			/* label key naming a group when no policy does: "app" */
+	enum sw_alert_format format;	/* of the JSON lines: SW_ALERT_FORMAT_SEGWATCH */
+	char *host;			/* ECS observer.hostname (owned); NULL: none */
 };
 
 struct sw_alert_stats {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <segwatch/alert.h>
 #include <segwatch/capture.h>
 #include <segwatch/exit.h>
 #include <segwatch/flow.h>
@@ -134,6 +135,7 @@ struct sw_sink_alerts_opts {
 	const char *policy;		/* for violations; may be NULL */
 	const char *baseline;		/* for new edges; may be NULL */
 	const char *config;		/* JSON thresholds (docs/alerts.md); may be NULL */
+	enum sw_alert_format format;	/* of the JSON lines, every destination: segwatch (0) or ECS */
 	/*
 	 * The policy already loaded and checked (from @policy, which then only
 	 * names it): the sink holds it too (sw_policy_ref) instead of reading

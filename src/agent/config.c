@@ -37,6 +37,8 @@ static const char *const sw_acfg_mode_names[] = { "enforce", "judge" };
 static const char *const sw_acfg_on_stop_names[] = { "keep", "remove" };
 static const char *const sw_acfg_target_names[] = { "auto", "stderr", "journal" };
 static const char *const sw_acfg_ipfix_mode_names[] = { "biflow", "uniflow" };
+/* in the order of enum sw_alert_format */
+static const char *const sw_acfg_alert_format_names[] = { "segwatch", "ecs" };
 
 void sw_agent_config_defaults(struct sw_agent_config *cfg)
 {
@@ -305,6 +307,8 @@ static const struct sw_acfg_key sw_acfg_alerts_keys[] = {
 	{ SW_ACFG_FN("output", sw_acfg_alerts_output) },
 	{ SW_ACFG_KEY("baseline", SW_ACFG_PATH, alerts.baseline), .nullable = true },
 	{ SW_ACFG_KEY("config", SW_ACFG_PATH, alerts.config), .nullable = true },
+	{ SW_ACFG_KEY("format", SW_ACFG_ENUM, alerts.format),
+	  SW_ACFG_ENUM_OF(sw_acfg_alert_format_names) },
 };
 
 static bool sw_acfg_alerts(struct sw_acfg_ctx *c, const json_t *v)

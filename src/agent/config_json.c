@@ -165,7 +165,7 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 	json_t *root;
 	char *text;
 
-	root = json_pack("{s:o, s:o, s:{s:o, s:s, s:s, s:o, s:b}, s:{s:o, s:o, s:o}, s:o, "
+	root = json_pack("{s:o, s:o, s:{s:o, s:s, s:s, s:o, s:b}, s:{s:o, s:o, s:o, s:s}, s:o, "
 			 "s:{s:s, s:s}, s:{s:I, s:I}}",
 			 "capture", sw_acfg_json_capture(&cfg->capture),
 			 "identity", sw_acfg_json_identity(&cfg->identity),
@@ -177,6 +177,7 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 			 "alerts", "output", sw_acfg_json_str(a->output),
 			 "baseline", sw_acfg_json_str(a->baseline),
 			 "config", sw_acfg_json_str(a->config),
+			 "format", sw_alert_format_name(a->format),
 			 "history", sw_acfg_json_history(&cfg->history),
 			 "log", "level", sw_agent_log_level_name(cfg->log.level),
 			 "target", sw_agent_log_target_name(cfg->log.target),

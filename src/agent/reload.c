@@ -186,7 +186,8 @@ static void sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 {
 	struct sw_sink_alerts_opts ao = { .dest = cfg->alerts.output, .policy = cfg->policy.file,
 					  .baseline = cfg->alerts.baseline,
-					  .config = cfg->alerts.config, .policy_obj = p };
+					  .config = cfg->alerts.config, .policy_obj = p,
+					  .format = cfg->alerts.format };
 	struct sw_err err = { 0 };
 
 	if (!cfg->alerts.output) {

@@ -71,7 +71,8 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 					.flush_every_us = SW_AGENT_KLOG_FLUSH_US };
 	struct sw_sink_alerts_opts ao = { .dest = c->alerts.output, .policy = c->policy.file,
 					  .baseline = c->alerts.baseline,
-					  .config = c->alerts.config, .policy_obj = a->policy };
+					  .config = c->alerts.config, .policy_obj = a->policy,
+					  .format = c->alerts.format };
 	struct sw_sink_metrics_opts mo;
 	int rc = SW_EXIT_OK;
 

@@ -33,6 +33,27 @@ const char *sw_alert_severity_name(enum sw_alert_severity s)
 	return (unsigned)s < 3 ? names[s] : "unknown";
 }
 
+static const char *const sw_alert_format_names[] = {
+	[SW_ALERT_FORMAT_SEGWATCH] = "segwatch",
+	[SW_ALERT_FORMAT_ECS] = "ecs",
+};
+
+bool sw_alert_format_parse(const char *text, enum sw_alert_format *f)
+{
+	for (size_t i = 0; text && i < sizeof(sw_alert_format_names) / sizeof(sw_alert_format_names[0]);
+	     i++)
+		if (strcmp(text, sw_alert_format_names[i]) == 0) {
+			*f = (enum sw_alert_format)i;
+			return true;
+		}
+	return false;
+}
+
+const char *sw_alert_format_name(enum sw_alert_format f)
+{
+	return (unsigned)f <= SW_ALERT_FORMAT_ECS ? sw_alert_format_names[f] : "unknown";
+}
+
 bool sw_alert_config_defaults(struct sw_alert_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -63,6 +84,8 @@ void sw_alert_config_clear(struct sw_alert_config *cfg)
 	sw_alert_names_free(&cfg->fanout_exempt, &cfg->n_fanout_exempt);
 	free(cfg->group_by);
 	cfg->group_by = NULL;
+	free(cfg->host);
+	cfg->host = NULL;
 }
 
 /* A list of group or node names at @where (absent: nothing added), appended to @v. */

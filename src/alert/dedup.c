@@ -47,7 +47,7 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 			      .count = d->count, .suppressed = d->suppressed,
 			      .distinct = d->distinct, .value_total = d->value_total,
 			      .key = key };
-	json_t *o;
+	json_t *o, *out;
 	char *line;
 
 	d->last_alert_us = now_us;
@@ -70,17 +70,22 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 		json_object_set_new(o, "distinct", json_integer(d->distinct));
 	if (d->kind == SW_ALERT_AGENT_HEALTH)
 		json_object_set_new(o, "value_total", json_integer(sw_alert_json_u64(d->value_total)));
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
+	/* the format chooses the object written; the sinks get the record's fields either way */
+	out = e->cfg.format == SW_ALERT_FORMAT_ECS ? sw_alert_ecs(o, e->cfg.host) : json_incref(o);
+	line = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(out);
 	if (!line) {
+		json_decref(o);
 		e->stats.nomem++;
 		return;
 	}
 	e->stats.alerts[d->kind]++;
 	if ((unsigned)a.severity <= SW_ALERT_SEV_HIGH)
 		e->stats.by_severity[d->kind][a.severity]++;
+	a.record = o;
 	if (e->sink)
 		e->sink(&a, line, e->arg);
+	json_decref(o);
 	free(line);
 }
 

@@ -26,8 +26,9 @@ static bool sw_alert_config_copy(struct sw_alert_config *dst, const struct sw_al
 	*dst = *src;
 	dst->sensitive = dst->fanout_exempt = NULL;
 	dst->n_sensitive = dst->n_fanout_exempt = 0;
+	dst->host = NULL;
 	dst->group_by = strdup(src->group_by ? src->group_by : "app");
-	if (!dst->group_by ||
+	if (!dst->group_by || (src->host && !(dst->host = strdup(src->host))) ||
 	    !sw_alert_names_copy(&dst->sensitive, &dst->n_sensitive, src->sensitive,
 				 src->n_sensitive) ||
 	    !sw_alert_names_copy(&dst->fanout_exempt, &dst->n_fanout_exempt, src->fanout_exempt,

@@ -116,6 +116,12 @@ void sw_alert_emit_entry(struct sw_alert_engine *e, struct sw_alert_dedup *d, co
 json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_event *ev);
 /* sw_alert_health_body - the fields of an agent_health alert (no endpoints). */
 json_t *sw_alert_health_body(const struct sw_alert_event *ev);
+/*
+ * sw_alert_ecs - @rec (segwatch's alert record, not changed) with Elastic
+ * Common Schema names: a new object, NULL when out of memory. @host is
+ * observer.hostname (NULL: left out).
+ */
+json_t *sw_alert_ecs(json_t *rec, const char *host);
 void sw_alert_addr_text(const uint8_t a[16], char *buf, size_t size);
 void sw_alert_time_text(uint64_t us, char *buf, size_t size);
 /* sw_alert_endpoint_id - workload name or address text. */

@@ -16,7 +16,8 @@ void sw_alert_sink_journal(const struct sw_alert *a, const char *json_line, void
 	/* the syslog levels of sw_alert_sink_syslog: notice, warning, alert */
 	static const int prio[] = { 5, 4, 1 };
 	uint64_t *lost = arg;
-	json_t *o = json_loads(json_line, 0, NULL);
+	/* the record's fields, whatever the line's format (ECS lines name them otherwise) */
+	json_t *o = a->record ? json_incref((json_t *)a->record) : json_loads(json_line, 0, NULL);
 	json_t *src = json_object_get(o, "src"), *dst = json_object_get(o, "dst");
 	const char *s_addr = json_string_value(json_object_get(src, "address"));
 	const char *d_addr = json_string_value(json_object_get(dst, "address"));

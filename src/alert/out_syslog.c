@@ -85,7 +85,8 @@ size_t sw_alert_syslog_format(const struct sw_alert *a, const char *json_line, c
 		{ "community_id", "community_id", NULL },
 	};
 	char time[40], hostname[256], msgid[33], val[512];
-	json_t *o = json_loads(json_line, 0, NULL);
+	/* the record's fields, whatever the line's format (ECS lines name them otherwise) */
+	json_t *o = a->record ? json_incref((json_t *)a->record) : json_loads(json_line, 0, NULL);
 	size_t n;
 	int w;
 

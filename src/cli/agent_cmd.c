@@ -222,9 +222,10 @@ static void sw_agent_summary(const char *name, const struct sw_agent_config *cfg
 	       id->n_inventories == 1 ? "y" : "ies");
 	sw_agent_summary_policy(cfg);
 	if (cfg->alerts.output)
-		printf("  alerts    to %s%s%s\n", sw_text_quote(&q, cfg->alerts.output),
+		printf("  alerts    to %s%s%s%s\n", sw_text_quote(&q, cfg->alerts.output),
 		       cfg->alerts.baseline ? ", new edges against a baseline" : "",
-		       cfg->alerts.config ? ", own thresholds" : "");
+		       cfg->alerts.config ? ", own thresholds" : "",
+		       cfg->alerts.format == SW_ALERT_FORMAT_ECS ? ", Elastic Common Schema names" : "");
 	else
 		printf("  alerts    off\n");
 	sw_agent_summary_history(cfg, json_object_get(j, "history"));

@@ -36,6 +36,7 @@ struct sw_capture_args {
 	bool json, quiet, pretty;
 	bool kernel_set;	/* --no-kernel given */
 	struct sw_sink_alerts_opts alerts;
+	bool alert_format_set;	/* --alert-format given */
 	const char *ipfix;	/* --ipfix URL */
 	struct sw_ipfix_opts ipfix_opts;
 	bool ipfix_mode_set;
@@ -82,6 +83,9 @@ static void sw_capture_usage(FILE *out)
 		"                         --ipfix, each record carries its groups, rule, verdict\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
+		"      --alert-format FMT segwatch (default: docs/alerts.md \"Alert record\") or\n"
+		"                         ecs (Elastic Common Schema field names, for SIEMs),\n"
+		"                         at every --alerts destination\n"
 		"      --nflog [GROUP]    also read the packets the policy logs (NFLOG, default\n"
 		"                         group 42): kernel_log records with the flows, and alerts\n"
 		"      --ipfix URL        also export each flow to an IPFIX collector:\n"
@@ -102,6 +106,7 @@ static void sw_capture_usage(FILE *out)
 		"  segwatch capture -i br0 -q -w flows.jsonl          stream flows as JSON lines\n"
 		"  segwatch capture --policy p.json --alerts syslog+unix:///dev/log\n"
 		"  segwatch capture --alerts https://siem.example/hook --alert-config a.json\n"
+		"  segwatch capture --policy p.json --alerts alerts.jsonl --alert-format ecs\n"
 		"  segwatch capture -r trace.pcap --ipfix udp://127.0.0.1:4739 --ipfix-mode uniflow\n"
 		"  segwatch capture --ipfix tcp://collector:4739 --policy p.json --ipfix-labels app\n\n"
 		"Live captures name flow endpoints (workload, host, external) from the kernel's\n"
@@ -167,8 +172,8 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 }
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
-       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_NFLOG, OPT_IPFIX,
-       OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS };
+       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_ALERT_FORMAT, OPT_NFLOG,
+       OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -189,6 +194,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "alert-config", required_argument, NULL, OPT_ALERT_CONFIG },
+	{ "alert-format", required_argument, NULL, OPT_ALERT_FORMAT },
 	{ "nflog", optional_argument, NULL, OPT_NFLOG },
 	{ "ipfix", required_argument, NULL, OPT_IPFIX },
 	{ "ipfix-mode", required_argument, NULL, OPT_IPFIX_MODE },
@@ -237,6 +243,14 @@ static bool sw_capture_opt_alerts(struct sw_capture_args *a, int c, bool *ok)
 	case OPT_POLICY: a->alerts.policy = optarg; break;
 	case OPT_BASELINE: a->alerts.baseline = optarg; break;
 	case OPT_ALERT_CONFIG: a->alerts.config = optarg; break;
+	case OPT_ALERT_FORMAT:
+		a->alert_format_set = true;
+		if (!sw_alert_format_parse(optarg, &a->alerts.format)) {
+			fprintf(stderr, "segwatch capture: --alert-format: %s is not segwatch or ecs\n",
+				SW_QUOTE(optarg));
+			*ok = false;
+		}
+		break;
 	case OPT_NFLOG:
 		if (optarg)
 			*ok = sw_cli_parse_u32("--nflog", optarg, 0, 65535, &group);
@@ -318,8 +332,9 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
 		return SW_EXIT_USAGE;
 	}
-	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config)) {
-		fprintf(stderr, "segwatch capture: --baseline and --alert-config go with --alerts\n");
+	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config || a->alert_format_set)) {
+		fprintf(stderr, "segwatch capture: --baseline, --alert-config and --alert-format go "
+			"with --alerts\n");
 		return SW_EXIT_USAGE;
 	}
 	if (!a->alerts.dest && !a->ipfix && a->alerts.policy) {

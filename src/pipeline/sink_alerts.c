@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <segwatch/alert.h>
@@ -192,6 +193,17 @@ static int sw_alerts_load(struct sw_sink_alerts *a, const struct sw_sink_alerts_
 		rc = sw_baseline_load_file(o->baseline, &a->baseline, err);
 	if (rc == SW_EXIT_OK && o->config)
 		rc = sw_alerts_load_config(o->config, cfg, err);
+	cfg->format = o->format;
+	if (rc == SW_EXIT_OK && o->format == SW_ALERT_FORMAT_ECS) {
+		char host[256];
+
+		/* ECS observer.hostname: which host's agent raised it, once collected */
+		if (gethostname(host, sizeof(host)) == 0) {
+			host[sizeof(host) - 1] = '\0';
+			if (!(cfg->host = strdup(host)))
+				rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		}
+	}
 	return rc;
 }
 
