@@ -322,6 +322,16 @@ void sw_sink_alerts_health(struct sw_sink *sink, uint64_t ts_us, const char *eve
 struct sw_alert_stats;
 const struct sw_alert_stats *sw_sink_alerts_stats(struct sw_sink *sink);
 
+/* What did not reach the alerts' destination; all 0 for a file or stdout (a failed write ends the run). */
+struct sw_alert_delivery {
+	uint64_t queue_full;		/* webhook: found its queue full */
+	uint64_t gave_up;		/* webhook: not delivered after every attempt */
+	uint64_t refused;		/* syslog socket or journald refused the message */
+	uint64_t failed_attempts;	/* webhook requests that failed, retried or not */
+};
+/* sw_sink_alerts_delivery - false for a removed sink. */
+bool sw_sink_alerts_delivery(struct sw_sink *sink, struct sw_alert_delivery *out);
+
 /* The "history" sink (opts: struct sw_history_opts): its counters. */
 struct sw_history_stats;
 void sw_sink_history_stats(struct sw_sink *sink, struct sw_history_stats *out);

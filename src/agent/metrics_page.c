@@ -10,6 +10,7 @@
 #include <segwatch/alert.h>
 #include <segwatch/engine.h>
 #include <segwatch/history.h>
+#include <segwatch/ipfix.h>
 #include <segwatch/nft.h>
 
 #include "runtime.h"
@@ -167,6 +168,57 @@ static void sw_agent_metrics_alerts(struct sw_agent *a, struct sw_metrics_text *
 			   st->keys_evicted);
 }
 
+/* Where the alerts go: what did not get there (docs/alerts.md, "Sinks"). */
+static void sw_agent_metrics_alert_out(struct sw_agent *a, struct sw_metrics_text *t)
+{
+	struct sw_alert_delivery d;
+	const char *name = "segwatch_alerts_undelivered_total";
+
+	if (!a->alerts || !sw_sink_alerts_delivery(a->alerts, &d))
+		return;
+	sw_metrics_family(t, name, SW_METRICS_COUNTER,
+			  "Alerts the destination did not get, by reason (queue_full, gave_up, "
+			  "refused).");
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "queue_full" }, 1,
+		       d.queue_full);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "gave_up" }, 1, d.gave_up);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "refused" }, 1, d.refused);
+	sw_metrics_counter(t, "segwatch_alert_webhook_failed_attempts_total",
+			   "Webhook requests that failed, retried or not.", d.failed_attempts);
+}
+
+/* The IPFIX exporter's counters (docs/ipfix.md, "Counters"); absent without export. */
+static void sw_agent_metrics_ipfix(struct sw_agent *a, struct sw_metrics_text *t)
+{
+	struct sw_ipfix_stats st;
+
+	if (!sw_pipeline_sink_active(a->ipfix))
+		return;
+	sw_sink_ipfix_stats(a->ipfix, &st);
+	sw_metrics_counter(t, "segwatch_ipfix_flows_total",
+			   "Flow records handed to the IPFIX exporter.", st.records);
+	sw_metrics_counter(t, "segwatch_ipfix_records_sent_total",
+			   "IPFIX data records sent (uniflow: up to two per flow).", st.records_sent);
+	sw_metrics_counter(t, "segwatch_ipfix_records_lost_total",
+			   "IPFIX data records that could not be sent (collector away, send "
+			   "failed).", st.records_lost);
+	sw_metrics_counter(t, "segwatch_ipfix_messages_sent_total", "IPFIX messages sent.",
+			   st.messages_sent);
+	sw_metrics_counter(t, "segwatch_ipfix_bytes_sent_total", "Bytes of those messages.",
+			   st.bytes_sent);
+	sw_metrics_counter(t, "segwatch_ipfix_template_rounds_total",
+			   "Template and type information rounds sent.", st.templates_sent);
+	sw_metrics_counter(t, "segwatch_ipfix_connects_total", "TCP connections made.",
+			   st.connects);
+	sw_metrics_counter(t, "segwatch_ipfix_connect_failures_total",
+			   "TCP connections tried that failed.", st.connect_failures);
+	sw_metrics_counter(t, "segwatch_ipfix_send_errors_total", "Sends that failed.",
+			   st.send_errors);
+	sw_metrics_gauge(t, "segwatch_ipfix_connected",
+			 "1 while connected to the collector (UDP: the socket is open).",
+			 st.connected);
+}
+
 static void sw_agent_metrics_identity(struct sw_agent *a, struct sw_metrics_text *t)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
@@ -309,7 +361,9 @@ void sw_agent_metrics_render(struct sw_agent *a, struct sw_metrics_text *t)
 		sw_agent_metrics_capture(a, t);
 		sw_agent_metrics_flows(a, t);
 		sw_agent_metrics_alerts(a, t);
+		sw_agent_metrics_alert_out(a, t);
 		sw_agent_metrics_identity(a, t);
+		sw_agent_metrics_ipfix(a, t);
 		sw_agent_metrics_history(a, t);
 	}
 	sw_agent_metrics_reloads(a, t);

@@ -323,6 +323,28 @@ const struct sw_alert_stats *sw_sink_alerts_stats(struct sw_sink *sink)
 	return a ? sw_alert_engine_stats(a->engine) : NULL;
 }
 
+bool sw_sink_alerts_delivery(struct sw_sink *sink, struct sw_alert_delivery *out)
+{
+	struct sw_sink_alerts *a = sw_pipeline_sink_active(sink) ? sw_pipeline_sink_priv(sink) : NULL;
+	uint64_t sent, lost = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!a)
+		return false;
+	if (a->rfc5424)
+		sw_alert_syslog_counts(a->rfc5424, &sent, &lost);
+	out->refused = lost + a->journal_lost;
+	if (a->webhook) {
+		struct sw_alert_webhook_counts wc;
+
+		sw_alert_webhook_counts(a->webhook, &wc);
+		out->queue_full = wc.dropped;
+		out->gave_up = wc.given_up;
+		out->failed_attempts = wc.failed_attempts;
+	}
+	return true;
+}
+
 const struct sw_sink_ops sw_sink_alerts_ops = {
 	.name = "alerts",
 	.open = sw_alerts_open,

@@ -10,7 +10,11 @@
 #     the agent's own counters record written at SIGTERM; flows per group
 #     pair equal the connections made, denials the ones the policy denies,
 #     the sum over pairs equals the flow records in the history; the three
-#     ports and the bridge each have their drop counters.
+#     ports and the bridge each have their drop counters; the live flows by
+#     state sum to the live flows;
+#   - the IPFIX exporter's counters: every ended flow sent to a UDP
+#     collector, none lost; alerts sent to a syslog socket that is not
+#     there: every alert counted undelivered.
 set -u
 # shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +59,8 @@ cat >"$TMP/agent.json" <<-JSON
   "history": { "dir": "history", "compress": false },
   "capture": { "filter": "ip", "timeouts": { "tcp": "2s", "tcp_closed": "1s", "udp": "2s" } },
   "metrics": { "group_pairs": 10 },
+  "alerts": { "output": "syslog+unix://$TMP/no-syslog.sock" },
+  "ipfix": { "collector": "udp://127.0.0.1:4739" },
   "log": { "target": "stderr", "level": "info" }
 }
 JSON
@@ -72,6 +78,14 @@ YAML
 promtool check config "$TMP/prometheus.yml" >"$TMP/promtool.log" 2>&1 ||
 	fail "promtool refused the generated config: $(cat "$TMP/promtool.log")"
 
+# an IPFIX collector that takes every datagram (what is in them is tests/ipfix's)
+ip netns exec "$NS_H" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 4739))
+while True: s.recv(65536)' &
+BG_PIDS="$BG_PIDS $!"
+# bound before the agent's first datagram: one to a closed port is refused (counted lost)
+for _ in $(seq 50); do nsx "$NS_H" ss -uln "sport = :4739" | grep -q 4739 && break; sleep 0.1; done
 start_tcpdump
 ip netns exec "$NS_H" "$SEGWATCH" agent --config "$TMP/agent.json" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
@@ -198,6 +212,14 @@ expect 10 "segwatch_capture_packets_total=$seen" "segwatch_capture_decoded_packe
 ended=$(query 'sum(segwatch_flows_ended_total)')
 pairs=$(query 'sum(segwatch_group_pair_flows_total)')
 [ "$ended" = "$pairs" ] || fail "flows ended $ended, summed over pairs $pairs"
+alerts=$(query 'sum(segwatch_alerts_total)')
+[ "$alerts" != none ] && [ "$alerts" -ge 1 ] || fail "no alert counted: $alerts"
+expect 10 "segwatch_ipfix_flows_total=$ended" "segwatch_ipfix_records_sent_total=$ended" \
+	'segwatch_ipfix_records_lost_total=0' 'segwatch_ipfix_connected=1' \
+	"segwatch_alerts_undelivered_total{reason=\"refused\"}=$alerts" \
+	'segwatch_alerts_undelivered_total{reason="queue_full"}=0' ||
+	fail "IPFIX and alert delivery counters"
+echo "exports: $ended flows sent over IPFIX, none lost; $alerts alerts refused by a missing syslog socket"
 echo "packets: Prometheus $seen = tcpdump $seen; $ended flows ended (${SECONDS}s)"
 
 # reloads: the page says how the last went; a new listen address is taken
