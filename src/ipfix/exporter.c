@@ -492,7 +492,13 @@ void sw_ipfix_exporter_push(struct sw_ipfix_exporter *e, const struct sw_flow_re
 	}
 	e->head++;
 	e->st.records++;
-	pthread_cond_signal(&e->not_empty);
+	/*
+	 * Woken for a whole batch only: a wake-up a record costs the capture
+	 * thread a futex call each (a third more CPU at 500k flows/s). Fewer
+	 * wait for the thread's own timeout, 250 ms at most.
+	 */
+	if (e->head - e->tail == SW_IPFIX_BATCH)
+		pthread_cond_signal(&e->not_empty);
 	pthread_mutex_unlock(&e->lock);
 }
 
