@@ -13,6 +13,7 @@ Checked with segwatch's counters and ipfixDump reading what each collector got.
 """
 import json, os, shutil, socket, struct, subprocess, sys, time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ipfixcoll import Collector, data_records  # noqa: E402  (shared with tests/ns)
 
