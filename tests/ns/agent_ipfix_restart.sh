@@ -98,7 +98,10 @@ mwait() {
 	sys.exit(0 if v and eval(expr, {}, dict(v)) else 1)
 	PY
 }
+# the page is rendered every second: a condition names the progress it waits
+# for (flows_total past what it was), not only a state an older page shows
 handled='ipfix_flows_total == ipfix_records_sent_total + ipfix_records_lost_total and flows_live == 0'
+value() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; } # value NAME MWAIT_OUTPUT
 
 cat >"$TMP/agent.json" <<-JSON
 {
@@ -126,15 +129,25 @@ out=$(mwait 15 "$handled and ipfix_records_lost_total == 0 and ipfix_connected =
 ipfix_records_sent_total >= 2 * $N and collA == ipfix_bytes_sent_total" collA="$TMP/collA.ipfix") ||
 	fail "phase A: $out"
 echo "A: collector up: $out (${SECONDS}s)"
+flows_a=$(value ipfix_flows_total "$out") sent_a=$(value ipfix_records_sent_total "$out")
 
 # B: the collector goes away; the flows that end now are counted lost
 kill -TERM "$COLL_PID"
 wait "$COLL_PID"
 COLL_PID=
 phase_traffic 43000
-out=$(mwait 15 "$handled and ipfix_records_lost_total >= 2 * $N and ipfix_connected == 0 and \
-ipfix_connect_failures_total >= 1" ) || fail "phase B: $out"
+out=$(mwait 15 "$handled and ipfix_flows_total >= $flows_a + 2 * $N and ipfix_records_lost_total >= 2 * $N \
+and ipfix_connected == 0 and ipfix_connect_failures_total >= 1") || fail "phase B: $out"
 echo "B: collector down, capture goes on: $out (${SECONDS}s)"
+flows_b=$(value ipfix_flows_total "$out")
+if command -v promtool >/dev/null; then # the page with the segwatch_ipfix_* families is clean
+	nsx "$NS_H" python3 -c "import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode())" >"$TMP/metrics.txt" ||
+		fail "could not read /metrics"
+	promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.log" 2>&1 ||
+		fail "promtool check metrics: $(cat "$TMP/promtool.log")"
+	grep -q '^segwatch_ipfix_connected 0$' "$TMP/metrics.txt" || fail "/metrics: segwatch_ipfix_connected is not 0"
+fi
 
 # C: a new collector on the same port; the agent finds it by itself
 collector C
@@ -142,7 +155,9 @@ t0=$SECONDS
 wait_for_file "$TMP/collC.log" accepted 15 || fail "the agent did not reconnect within 15 s: $(tail -3 "$TMP/agent.err")"
 echo "C: reconnected after $((SECONDS - t0)) s"
 phase_traffic 44000
-out=$(mwait 15 "$handled and ipfix_connected == 1 and ipfix_connects_total == 2") || fail "phase C: $out"
+out=$(mwait 15 "$handled and ipfix_flows_total >= $flows_b + 2 * $N and \
+ipfix_records_sent_total >= $sent_a + 2 * $N and ipfix_connected == 1 and ipfix_connects_total == 2") ||
+	fail "phase C: $out"
 echo "C: $out (${SECONDS}s)"
 
 # SIGTERM: the agent writes its open flows, sends them, closes the connection
