@@ -15,6 +15,7 @@ tests/ns/agent_ipfix_restart.sh (run):
 
 nfcapd and nfacctd do not listen on TCP (docs/ipfix.md): this one does.
 """
+import ipaddress
 import json
 import os
 import re
@@ -122,13 +123,18 @@ def records(blob):
     return out, problems
 
 
+def _addr(text):
+    return ipaddress.ip_address(text).compressed
+
+
 def flow_key(r):
     """A record's key, as ipfixcmp's and history_key's: addresses, ports (not
     for ICMP), protocol number, packets and bytes each way."""
     proto = int(r["protocolIdentifier"])
     icmp = proto in (1, 58)
-    src = r.get("sourceIPv4Address") or r.get("sourceIPv6Address")
-    dst = r.get("destinationIPv4Address") or r.get("destinationIPv6Address")
+    # ipfixDump writes IPv6 groups with leading zeros (ff02::0016): the canonical form
+    src = _addr(r.get("sourceIPv4Address") or r.get("sourceIPv6Address"))
+    dst = _addr(r.get("destinationIPv4Address") or r.get("destinationIPv6Address"))
     return (src, dst, None if icmp else int(r["sourceTransportPort"]),
             None if icmp else int(r["destinationTransportPort"]), proto,
             int(r["packetDeltaCount"]), int(r["octetDeltaCount"]),
@@ -138,7 +144,7 @@ def flow_key(r):
 def history_key(f):
     """The same key for a flow record of segwatch's JSON lines (biflow: one IPFIX record)."""
     icmp = f["proto_num"] in (1, 58)
-    return (f["src"], f["dst"], None if icmp else f["sport"], None if icmp else f["dport"],
+    return (_addr(f["src"]), _addr(f["dst"]), None if icmp else f["sport"], None if icmp else f["dport"],
             f["proto_num"], f["fwd"]["packets"], f["fwd"]["bytes"], f["rev"]["packets"],
             f["rev"]["bytes"])
 
