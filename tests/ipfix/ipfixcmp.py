@@ -1,6 +1,7 @@
 """What nfdump should list for segwatch's flow records, and what it did list.
 
-Shared by tests/ipfix/nfcapd.sh and tests/ns/agent_lab.sh. A flow is keyed on
+Shared by tests/ipfix/nfcapd.sh, tests/ns/agent_lab.sh and
+tests/ns/agent_multihost.sh. A flow is keyed on
 (src, dst, sport, dport, proto, packets, bytes, reverse packets, reverse
 bytes); ICMP has no ports in the key (nfdump shows type.code there).
 """
@@ -29,8 +30,9 @@ def want(records, mode="biflow"):
     return out
 
 
-def got(csv_path):
-    """The rows of `nfdump -o csv` (its header line names the columns)."""
+def got(csv_path, router=None):
+    """The rows of `nfdump -o csv` (its header line names the columns); with
+    router, only those nfcapd received from that exporter address (`ra`)."""
     rows = []
     for line in open(csv_path):
         if not line.strip() or line.startswith("Summary"):
@@ -42,6 +44,8 @@ def got(csv_path):
     col = {k: i for i, k in enumerate(rows[0])}
     for row in rows[1:]:
         v = lambda k: row[col[k]].strip()
+        if router is not None and v("ra") != router:
+            continue
         pr = v("pr")
         icmp = pr in ("ICMP", "ICMP6")
         out[(v("sa"), v("da"), None if icmp else int(v("sp")), None if icmp else int(v("dp")), pr,

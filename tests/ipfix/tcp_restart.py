@@ -11,7 +11,11 @@ the next phase begins:
 Checked with segwatch's counters and ipfixDump reading what each collector got.
     tcp_restart.py SEGWATCH
 """
-import json, os, shutil, socket, struct, subprocess, sys, tempfile, threading, time
+import json, os, shutil, socket, struct, subprocess, sys, time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ipfixcoll import Collector, data_records  # noqa: E402  (shared with tests/ns)
 
 SW = sys.argv[1]
 if not shutil.which("ipfixDump"):
@@ -46,51 +50,7 @@ def phase(t0, n, base):
     return b"".join(rec(t0 + i * 0.001, udp_frame(base + i, base + i)) for i in range(n))
 
 
-class Collector(threading.Thread):
-    """Accept one connection, keep what it sends until the peer closes or we are stopped."""
-
-    def __init__(self, port):
-        super().__init__(daemon=True)
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", port))
-        self.srv.listen(1)
-        self.data = bytearray()
-        self.accepted = threading.Event()
-        self.conn = None
-        self.start()
-
-    def run(self):
-        self.conn, _ = self.srv.accept()
-        self.accepted.set()
-        try:
-            while chunk := self.conn.recv(65536):
-                self.data += chunk
-        except OSError:
-            pass
-
-    def stop(self):
-        for s in (self.conn, self.srv):
-            if s:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-
-def data_records(blob, work, name):
-    path = os.path.join(work, name)
-    with open(path, "wb") as f:
-        f.write(blob)
-    out = subprocess.run(["ipfixDump", "--in", path], capture_output=True, text=True).stdout
-    # data records of the IPv4 flow template (not the template record itself: "field count")
-    return sum(1 for l in out.splitlines()
-               if "count:" in l and "field count" not in l and "(0x0100)" in l)
-
-
 def main():
-    work = tempfile.mkdtemp(prefix="sw-ipfix-restart.")
     proc = None
     try:
         s = socket.socket()
@@ -122,8 +82,9 @@ def main():
         c2.stop()
         doc = json.loads(out)
         ipx, flows = doc["counters"]["ipfix"], doc["counters"]["flow"]["flows"]
-        got1 = data_records(bytes(c1.data), work, "c1.ipfix")
-        got2 = data_records(bytes(c2.data), work, "c2.ipfix")
+        # data records of the IPv4 flow template (not the template record itself)
+        got1 = data_records(bytes(c1.data))
+        got2 = data_records(bytes(c2.data))
         print("counters:", json.dumps(ipx))
         print("collector 1: %d records, collector 2: %d records" % (got1, got2))
         ok = (flows == N_A + N_B + N_C and ipx["flows"] == flows and
@@ -140,7 +101,6 @@ def main():
         if proc and proc.poll() is None:
             proc.kill()
             proc.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 sys.exit(main())

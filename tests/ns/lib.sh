@@ -11,16 +11,27 @@
 #
 # Names carry the test's pid, so concurrent runs do not collide.  A missing
 # kernel feature or tool means skip (exit 77), not fail.
+#
+# A test that needs more than one lab calls lab_names TAG NET before each
+# topo_up: the same topology under other names (a TAG letter after the pid)
+# and in 10.NET.0.0/24, fd00:NET::/64.  cleanup removes every lab built.
 
 SKIP=77
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ID=$$
-NS_H=swt$ID-h NS_A=swt$ID-a NS_B=swt$ID-b NS_C=swt$ID-c
-BR=swbr$ID PA=swpa$ID PB=swpb$ID PC=swpc$ID PX=swpx$ID
-export SWT_A4=10.78.0.1 SWT_B4=10.78.0.2 SWT_C4=10.78.0.3
-export SWT_A6=fd00:78::1 SWT_B6=fd00:78::2 SWT_C6=fd00:78::3
 TMP=
 BG_PIDS=
+LAB_NS=()	# every namespace topo_up and add_container made, the latest first
+
+# lab_names TAG NET - the names and addresses topo_up and the helpers use
+lab_names() {
+	LAB_TAG=$1
+	NS_H=swt$ID$1-h NS_A=swt$ID$1-a NS_B=swt$ID$1-b NS_C=swt$ID$1-c
+	BR=swbr$ID$1 PA=swpa$ID$1 PB=swpb$ID$1 PC=swpc$ID$1 PX=swpx$ID$1
+	export SWT_A4=10.$2.0.1 SWT_B4=10.$2.0.2 SWT_C4=10.$2.0.3
+	export SWT_A6=fd00:$2::1 SWT_B6=fd00:$2::2 SWT_C6=fd00:$2::3
+}
+lab_names "" 78
 
 skip() { echo "SKIP: $*"; exit $SKIP; }
 fail() { echo "FAIL: $*"; show_logs; exit 1; }
@@ -64,6 +75,7 @@ sysctl_set() { nsx "$1" sh -c "echo $3 > /proc/sys/${2//.//}" 2>/dev/null; }
 # add_container NS PORT V4 V6
 add_container() {
 	ip netns add "$1" || fail "ip netns add $1"
+	LAB_NS=("$1" "${LAB_NS[@]}")
 	nsx "$1" ip link set lo up
 	sysctl_set "$1" net.ipv6.conf.default.accept_ra 0
 	sysctl_set "$1" net.ipv6.conf.default.router_solicitations 0
@@ -76,6 +88,7 @@ add_container() {
 
 topo_up() {
 	ip netns add "$NS_H" || fail "ip netns add $NS_H"
+	LAB_NS=("$NS_H" "${LAB_NS[@]}")
 	nsx "$NS_H" ip link set lo up
 	# The bridge and its ports carry no addresses and send nothing of their own.
 	sysctl_set "$NS_H" net.ipv6.conf.all.disable_ipv6 1
@@ -104,9 +117,9 @@ topo_up() {
 start_servers() {
 	# Background jobs run "ip netns exec" directly (not through nsx): $! is then
 	# the pid of the program itself, which ip execs.
-	ip netns exec "$NS_B" python3 "$HERE/nsflows.py" serve >"$TMP/servers.log" 2>&1 &
+	ip netns exec "$NS_B" python3 "$HERE/nsflows.py" serve >"$TMP/servers$LAB_TAG.log" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
-	wait_for_file "$TMP/servers.log" ready 5 || fail "servers in $NS_B did not start"
+	wait_for_file "$TMP/servers$LAB_TAG.log" ready 5 || fail "servers in $NS_B did not start"
 }
 
 # wait_for_file FILE TEXT SECONDS
@@ -171,7 +184,7 @@ cleanup() {
 	for pid in $BG_PIDS; do
 		kill "$pid" 2>/dev/null
 	done
-	for ns in "$NS_A" "$NS_B" "$NS_C" "$NS_H"; do
+	for ns in "${LAB_NS[@]}" "$NS_A" "$NS_B" "$NS_C" "$NS_H"; do
 		ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF "$ns" || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill "$pid" 2>/dev/null
