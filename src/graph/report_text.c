@@ -201,11 +201,11 @@ void sw_graph_report_write(json_t *r, FILE *out)
 	sw_report_list(json_object_get(edges, "none"), "not judged", out);
 	sw_report_klog_write(json_object_get(r, "kernel_log"), out);
 	sw_report_completeness_write(json_object_get(r, "completeness"), out);
-	sw_graph_infra_write(json_object_get(r, "infrastructure"), out);
 	if (json_object_get(r, "kernel_log"))
 		sw_report_nflog_write(json_object_get(json_object_get(r, "completeness"), "nflog"),
 				      json_is_true(json_object_get(json_object_get(r, "kernel_log"),
 								   "recorded")), out);
+	sw_graph_infra_write(json_object_get(r, "infrastructure"), out);
 	if (since) {
 		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
 			json_array_size(json_object_get(since, "new_edges")),
