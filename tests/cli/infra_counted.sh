@@ -67,6 +67,8 @@ n_infra, n_real = sum(kinds.values()), len([f for f in flows if not kind(f)])
 arp = cap["counters"]["not_tracked"]["arp"]
 for k in ("nd", "mld", "igmp", "dad", "dhcp"):
     if not kinds[k]: fail("the pcap has no %s flow: %s" % (k, dict(kinds)))
+for f in flows:  # each record names its kind ("infra"), the real ones none
+    if f.get("infra") != kind(f): fail("record says infra %r, want %r: %s" % (f.get("infra"), kind(f), f))
 if n_real != 2 or arp != 2: fail("expected 2 real flows and 2 ARP frames, got %d, %d" % (n_real, arp))
 
 def tally_line(t, verb, nodes=None):
