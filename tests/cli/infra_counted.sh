@@ -28,6 +28,10 @@ sw graph merge "$tmp/g.json" "$tmp/g.json" >"$tmp/merged.json" || fail "graph me
 sw learn "$tmp/f.jsonl" -o "$tmp/p.json" --baseline "$tmp/b.json" 2>"$tmp/learn.err" ||
 	fail "learn: $(cat "$tmp/learn.err")"
 sw learn "$tmp/f.jsonl" --all -o "$tmp/p_all.json" 2>/dev/null || fail "learn --all"
+# the learned policy, applied, would let everything seen through: ND by the
+# ruleset's own accept, the rest of the infrastructure is unmanaged
+sw policy test "$tmp/p.json" --flows "$tmp/f.jsonl" >"$tmp/ptest.txt" 2>&1 ||
+	fail "policy test of the learned policy: $(cat "$tmp/ptest.txt")"
 sw report --policy "$tmp/p.json" "$tmp/f.jsonl" --json >"$tmp/r.json"; rc=$?
 [ $rc = 0 ] || fail "report on the learned policy: exit $rc (violations?)"
 sw report --policy "$tmp/p.json" "$tmp/f.jsonl" >"$tmp/r.txt" || fail "report (text)"
@@ -135,6 +139,10 @@ if r["summary"].get("unmanaged", 0) or r["summary"].get("violation", 0):
 if r["infrastructure"]["flows"] != n_infra: fail("report infrastructure %s" % r["infrastructure"])
 tally_line(text("r.txt"), "drawn")
 if not ra["summary"].get("unmanaged") or "infrastructure" in ra: fail("report --all: %s" % ra["summary"])
+# --all judges ND as the ruleset does: accepted before any rule
+nd = [e for e in ra["edges"].get("allowed", []) if e.get("rule") == "neighbour_discovery"]
+if not nd or ra["summary"].get("violation") or ra["summary"].get("monitor"):
+    fail("report --all: ND not allowed by neighbour_discovery: %s" % ra["summary"])
 
 # alerts: the baseline knows the TCP edges; infrastructure raises new_edge only when asked
 def alerts(n):
