@@ -147,7 +147,10 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 	if (!g->all && (ik = sw_flow_json_infra_kind(flow)) != SW_INFRA_NONE) {
 		if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))
 			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
-		return sw_graph_infra_add(g, ik, &s, &d) ? SW_EXIT_OK :
+		/* not drawn, but what the ruleset would drop is worth a word */
+		if (g->policy)
+			sw_graph_judge(g, flow, &s, &d, &j);
+		return sw_graph_infra_add(g, ik, &s, &d, j.verdict) ? SW_EXIT_OK :
 			sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	}
 	if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))

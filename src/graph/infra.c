@@ -20,25 +20,28 @@ void sw_graph_infra_free(struct sw_ginfra *t)
 	json_decref(t->by_node);
 }
 
+/*
+ * An address that names no one: multicast, broadcast or unspecified. Told
+ * from the address, since records read without identity sources have no kind.
+ */
+static bool sw_infra_anonymous(const struct sw_gend *e)
+{
+	static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff }, zero[16];
+	const uint8_t *a = e->addr16;
+
+	if (memcmp(a, v4, sizeof(v4)) == 0)
+		return (a[12] & 0xf0) == 0xe0 || memcmp(a + 12, "\xff\xff\xff\xff", 4) == 0 ||
+		       memcmp(a + 12, zero, 4) == 0;
+	return a[0] == 0xff || memcmp(a, zero, 16) == 0;
+}
+
 /* The end a tally belongs to: a workload first, else an end with an address of its own. */
 static const struct sw_gend *sw_infra_owner(const struct sw_gend *s, const struct sw_gend *d)
 {
-	const struct sw_gend *ends[2] = { s, d };
-
-	for (int i = 0; i < 2; i++)
-		if (ends[i]->wl)
-			return ends[i];
-	for (int i = 0; i < 2; i++) {
-		const uint8_t *a = ends[i]->addr16;
-		bool mc = a[0] == 0xff || (a[10] == 0xff && a[11] == 0xff && (a[12] & 0xf0) == 0xe0) ||
-			  (a[10] == 0xff && a[11] == 0xff && memcmp(a + 12, "\xff\xff\xff\xff", 4) == 0);
-		bool unspec = !ends[i]->kind ? false : strcmp(ends[i]->kind, "unspecified") == 0;
-		static const uint8_t zero[16], v4zero[16] = { [10] = 0xff, [11] = 0xff };
-
-		unspec = unspec || !memcmp(a, zero, 16) || !memcmp(a, v4zero, 16);
-		if (!mc && !unspec && (!ends[i]->kind || strcmp(ends[i]->kind, "multicast") != 0))
-			return ends[i];
-	}
+	if (s->wl || d->wl)
+		return s->wl ? s : d;
+	if (sw_infra_anonymous(s) && !sw_infra_anonymous(d))
+		return d;
 	return s;
 }
 
@@ -68,10 +71,13 @@ static bool sw_infra_node_add(struct sw_ginfra *t, const char *id, const char *n
 }
 
 bool sw_graph_infra_add(struct sw_graph *g, enum sw_infra_kind k, const struct sw_gend *s,
-			const struct sw_gend *d)
+			const struct sw_gend *d, enum sw_graph_verdict v)
 {
 	struct sw_ginfra *t = &g->infra;
 	char id[640], name[512];
+
+	if (v == SW_GV_VIOLATION || v == SW_GV_MONITOR)
+		t->denied = sw_flowfile_count_add(t->denied, 1);
 
 	sw_graph_node_key(g, sw_infra_owner(s, d), id, sizeof(id), name, sizeof(name));
 	t->flows = sw_flowfile_count_add(t->flows, 1);
@@ -107,6 +113,8 @@ json_t *sw_graph_infra_json(const struct sw_graph *g)
 		      "arp_frames", (json_int_t)t->kinds[SW_INFRA_ARP], "by_node");
 	if (!o)
 		return NULL;
+	if (g->policy)
+		json_object_set_new(o, "denied", json_integer((json_int_t)t->denied));
 	kinds = json_object_get(o, "kinds");
 	for (int k = SW_INFRA_NONE + 1; k < SW_INFRA_ARP; k++)
 		if (t->kinds[k])
@@ -137,6 +145,7 @@ bool sw_graph_infra_merge(struct sw_graph *g, json_t *infra)
 	if (g->all || !json_is_object(infra))
 		return true;
 	t->flows = sw_flowfile_count_add(t->flows, sw_json_u64(infra, "flows"));
+	t->denied = sw_flowfile_count_add(t->denied, sw_json_u64(infra, "denied"));
 	t->kinds[SW_INFRA_ARP] = sw_flowfile_count_add(t->kinds[SW_INFRA_ARP],
 						       sw_json_u64(infra, "arp_frames"));
 	for (int k = SW_INFRA_NONE + 1; k < SW_INFRA_ARP; k++)
@@ -166,4 +175,7 @@ void sw_graph_infra_write(json_t *infra, FILE *out)
 		k[i] = sw_json_u64(kinds, sw_infra_kind_name(i));
 	k[SW_INFRA_ARP] = sw_json_u64(infra, "arp_frames");
 	sw_report_infra_text(out, k, json_array_size(json_object_get(infra, "by_node")), "drawn");
+	if (sw_json_u64(infra, "denied"))
+		fprintf(out, "  warning: the policy would deny %" PRIu64 " of them (--all shows which)\n",
+			sw_json_u64(infra, "denied"));
 }

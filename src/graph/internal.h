@@ -52,6 +52,7 @@ struct sw_gklog_row {
 struct sw_ginfra {
 	uint64_t flows;
 	uint64_t kinds[SW_INFRA_MAX];	/* [SW_INFRA_ARP]: ARP frames from the counters */
+	uint64_t denied;		/* flows the policy would deny (violation or monitor) */
 	json_t *by_node;		/* node id -> {"id","name","flows","kinds":{...}} */
 };
 
@@ -147,7 +148,7 @@ json_t *sw_graph_klog_completeness(const struct sw_graph *g);
 
 /* infra.c */
 bool sw_graph_infra_add(struct sw_graph *g, enum sw_infra_kind k, const struct sw_gend *s,
-			const struct sw_gend *d);
+			const struct sw_gend *d, enum sw_graph_verdict v);
 void sw_graph_infra_counters(struct sw_graph *g, json_t *counters);
 json_t *sw_graph_infra_json(const struct sw_graph *g);
 bool sw_graph_infra_merge(struct sw_graph *g, json_t *infra);

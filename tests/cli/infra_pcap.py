@@ -4,7 +4,7 @@
 # the link's infrastructure traffic: neighbour solicitation and advertisement,
 # router solicitation, DAD (a solicitation from ::), MLDv2 reports behind a
 # hop-by-hop header, an IGMPv3 report with the router alert option, a DHCP
-# discover from 0.0.0.0, DHCPv6 solicit, and two ARP frames. Checksums right.
+# discover from 0.0.0.0 and a unicast renewal, DHCPv6 solicit, and two ARP frames. Checksums right.
 import json
 import socket
 import struct
@@ -123,6 +123,8 @@ eth(b"\x01\x00\x5e\x00\x00\x16", MAC["web"], 0x0800,
 bootp = struct.pack("!BBBBIHH4s4s4s4s16s", 1, 1, 6, 0, 0x1234, 0, 0x8000, b"\0" * 4, b"\0" * 4,
                     b"\0" * 4, b"\0" * 4, MAC["web"] + b"\0" * 10) + b"\0" * 192 + b"\x63\x82\x53\x63\x35\x01\x01\xff"
 eth(BCAST, MAC["web"], 0x0800, ip4("0.0.0.0", "255.255.255.255", 17, udp("0.0.0.0", "255.255.255.255", 68, 67, bootp)))
+# a unicast DHCP request (a renewal) from web to api, as if api served DHCP
+eth(MAC["api"], MAC["web"], 0x0800, ip4("10.0.0.2", "10.0.0.3", 17, udp("10.0.0.2", "10.0.0.3", 68, 67, bootp)))
 eth(mc6("ff02::1:2"), MAC["api"], 0x86dd,
     ip6("fe80::3", "ff02::1:2", 17, udp("fe80::3", "ff02::1:2", 546, 547, b"\x01\x00\x00\x01", True)))
 
