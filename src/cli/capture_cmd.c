@@ -34,6 +34,7 @@ struct sw_capture_args {
 	unsigned n_iface_buf;
 	const char *write_path;
 	bool json, quiet, pretty;
+	bool all;		/* --all: list infrastructure flows in the table too */
 	bool kernel_set;	/* --no-kernel given */
 	struct sw_sink_alerts_opts alerts;
 	bool alert_format_set;	/* --alert-format given */
@@ -67,6 +68,9 @@ static void sw_capture_usage(FILE *out)
 		"  -p, --pretty           indent the JSON\n"
 		"  -w, --write FILE       also write each flow as a JSON line as it ends (- = stdout)\n"
 		"  -q, --quiet            counters only, no flow list\n"
+		"      --all              list infrastructure flows too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"                         docs/flows.md#infrastructure-traffic); by default the\n"
+		"                         table counts them in one line (--json, -w: every flow)\n"
 		"      --max-flows N      bound on live flows (default 1048576)\n"
 		"      --timeout NAME=S   idle timeout tcp, tcp-closed, udp, icmp, other; or active\n"
 		"      --filter BPF       pcap filter applied before decoding\n"
@@ -173,7 +177,7 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
        OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_ALERT_FORMAT, OPT_NFLOG,
-       OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS };
+       OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS, OPT_ALL };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -183,6 +187,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "pretty", no_argument, NULL, 'p' },
 	{ "write", required_argument, NULL, 'w' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "filter", required_argument, NULL, OPT_FILTER },
@@ -217,6 +222,7 @@ static bool sw_capture_opt_run(struct sw_capture_args *a, int c, bool *ok)
 	case 'p': a->pretty = true; break;
 	case 'w': a->write_path = optarg; break;
 	case 'q': a->quiet = true; break;
+	case OPT_ALL: a->all = true; break;
 	case OPT_MAX_FLOWS:
 		*ok = sw_cli_parse_u32("--max-flows", optarg, 1, 1u << 31, &a->po.flow.max_flows);
 		break;
@@ -536,8 +542,15 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 		sw_capture_print_json(a, out, flows, n, counters);
 		json_decref(counters);
 	} else {
-		if (out->collect)
-			sw_report_flows_text(stdout, flows, n);
+		uint64_t kinds[SW_INFRA_MAX] = { 0 };
+
+		if (out->collect) {
+			/* infrastructure flows are counted, not listed (--json keeps every record) */
+			size_t shown = a->all ? n : sw_report_flows_infra_split(flows, n, kinds);
+
+			sw_report_flows_text(stdout, flows, shown);
+			sw_report_infra_text(stdout, kinds, 0, "listed");
+		}
 		sw_report_counters_text(stdout, sw_capture_counters(cap), fs, a->po.flow.max_flows);
 		if (out->klog)
 			sw_sink_klog_text(out->klog, stdout);

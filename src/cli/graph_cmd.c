@@ -30,7 +30,7 @@ int sw_cmd_report(int argc, char **argv);
 struct sw_graph_args {
 	const char *policy_file, *since, *until, *diff, *out, *format, *group_by;
 	uint64_t since_us, until_us;	/* the window of FLOWS; 0: open */
-	bool help;
+	bool help, all;
 	char **files;
 	int n_files;
 };
@@ -49,6 +49,8 @@ static void sw_graph_usage(FILE *out)
 		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
 		"                  or the values of label KEY (\"(no KEY)\" for workloads without it)\n"
 		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
+		"  --all           draw infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"                  docs/flows.md#infrastructure-traffic); by default it is counted\n"
 		"  --json          the graph document (docs/graph.md); same as --format json\n"
 		"  --format dot    Graphviz: nodes coloured by group, edges by verdict\n"
 		"  --format html   one self-contained page (offline): pan, zoom, details on click\n"
@@ -76,6 +78,8 @@ static void sw_report_usage(FILE *out)
 		"  --until T    only those that began at or before T\n"
 		"  --diff OLD   an earlier graph or flow file: new edges, vanished edges\n"
 		"               (--since OLD, naming an existing file, still means this)\n"
+		"  --all        judge infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"               docs/flows.md#infrastructure-traffic); by default it is counted\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n\n"
 		"example: the last two hours of the agent's history against a policy\n"
 		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
@@ -92,6 +96,7 @@ static const struct option sw_graph_longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "all", no_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,6 +128,8 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 			a->out = optarg;
 		else if (c == 'h')
 			a->help = true;
+		else if (c == 'A')
+			a->all = true;
 		else {
 			fprintf(stderr, "segwatch %s: see segwatch %s --help\n", cmd, cmd);
 			return SW_EXIT_USAGE;
@@ -158,6 +165,7 @@ static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_pol
 {
 	memset(o, 0, sizeof(*o));
 	o->policy = p;
+	o->all = a->all;
 	if (!a->group_by || strcmp(a->group_by, "workload") == 0)
 		o->by = SW_GRAPH_BY_WORKLOAD;
 	else if (strcmp(a->group_by, "group") == 0)
