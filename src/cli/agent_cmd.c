@@ -327,8 +327,8 @@ static int sw_agent_run_cmd(int argc, char **argv)
 	while ((c = sw_cli_getopt(argc, argv, "c:h", opts, "segwatch agent")) != -1) {
 		if (c == 'h')
 			return sw_agent_usage(stdout), SW_EXIT_OK;
-		if (c != 'c')
-			return sw_agent_usage(stderr), SW_EXIT_USAGE;
+		if (c != 'c') /* sw_cli_getopt said why */
+			return SW_EXIT_USAGE;
 		free(config);
 		/* the agent reads it again on reload, wherever its cwd is then */
 		if (!(config = realpath(optarg, NULL))) {
@@ -337,10 +337,8 @@ static int sw_agent_run_cmd(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "segwatch agent: unexpected argument %s\n",
-			SW_QUOTE(argv[optind]));
 		free(config);
-		return SW_EXIT_USAGE;
+		return sw_cli_no_args("segwatch agent", argc, argv, optind);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -363,8 +361,7 @@ int sw_cmd_agent(int argc, char **argv)
 		return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ?
 			       (sw_agent_usage(stdout), SW_EXIT_OK) : sw_agent_run_cmd(argc, argv);
 	if (strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "segwatch agent: unknown verb %s (check; see segwatch agent "
-				"--help)\n", SW_QUOTE(argv[1]));
+		sw_cli_usage_error("segwatch agent", "unknown verb %s (check)", SW_QUOTE(argv[1]));
 		return SW_EXIT_USAGE;
 	}
 	optind = 1;
@@ -374,11 +371,11 @@ int sw_cmd_agent(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'p': flags = JSON_INDENT(2); break;
 		case 'h': sw_agent_usage(stdout); return SW_EXIT_OK;
-		default: sw_agent_usage(stderr); return SW_EXIT_USAGE;
+		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
 	if (argc - 1 - optind > 1) {
-		fprintf(stderr, "segwatch agent check: one FILE at most\n");
+		sw_cli_usage_error("segwatch agent check", "one FILE at most");
 		return SW_EXIT_USAGE;
 	}
 	return sw_agent_check(optind < argc - 1 ? argv[1 + optind] : NULL, json, flags);

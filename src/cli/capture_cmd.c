@@ -319,8 +319,7 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 	case SW_OPT_NO_KERNEL:
 		a->kernel_set |= c == SW_OPT_NO_KERNEL;
 		return sw_identity_parse_opt(&a->po.identity, c, optarg, argc, argv) ? -1 : SW_EXIT_USAGE;
-	default: /* sw_cli_getopt said what was wrong */
-		fprintf(stderr, "segwatch capture: see segwatch capture --help\n");
+	default: /* sw_cli_getopt said what was wrong, in one line */
 		return SW_EXIT_USAGE;
 	}
 }
@@ -328,10 +327,8 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 /* Options that do not go together, and defaults that depend on others. */
 static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 {
-	if (optind < argc) {
-		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
-		return SW_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return sw_cli_no_args("segwatch capture", argc, argv, optind);
 	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config || a->alert_format_set)) {
 		fprintf(stderr, "segwatch capture: --baseline, --alert-config and --alert-format go "
 			"with --alerts\n");

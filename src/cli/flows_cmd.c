@@ -503,7 +503,7 @@ static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint
 		return sw_cli_parse_u32("--last", optarg, 0, SW_FLOWS_LAST_MAX, &a->last) ?
 		       SW_EXIT_OK : SW_EXIT_USAGE;
 	case 'h': sw_flows_usage(stdout); return -1;
-	default: sw_flows_usage(stderr); return SW_EXIT_USAGE;
+	default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 	}
 }
 

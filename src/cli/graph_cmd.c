@@ -123,10 +123,8 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 			a->out = optarg;
 		else if (c == 'h')
 			a->help = true;
-		else {
-			fprintf(stderr, "segwatch %s: see segwatch %s --help\n", cmd, cmd);
+		else /* sw_cli_getopt said what was wrong, in one line */
 			return SW_EXIT_USAGE;
-		}
 	}
 	a->files = argv + optind;
 	a->n_files = argc - optind;
@@ -306,7 +304,8 @@ int sw_cmd_graph(int argc, char **argv)
 	if (merge)
 		a.files++, a.n_files--, a.format = "json";
 	if (a.n_files == 0) {
-		sw_graph_usage(stderr);
+		sw_cli_usage_error(merge ? "segwatch graph merge" : "segwatch graph",
+				   merge ? "no GRAPH files given" : "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
 	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
@@ -388,9 +387,8 @@ int sw_cmd_report(int argc, char **argv)
 	if (a.help)
 		return sw_report_usage(stdout), SW_EXIT_OK;
 	if (!a.policy_file || a.n_files == 0) {
-		fprintf(stderr, "segwatch report: %s\n", a.policy_file ? "no FLOWS files given" :
-			"--policy FILE is required");
-		sw_report_usage(stderr);
+		sw_cli_usage_error("segwatch report", "%s", a.policy_file ? "no FLOWS files given" :
+				   "--policy FILE is required");
 		return SW_EXIT_USAGE;
 	}
 	if ((rc = sw_graph_window(&a, "report", true)) >= 0)

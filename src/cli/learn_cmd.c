@@ -188,11 +188,11 @@ int sw_cmd_learn(int argc, char **argv)
 		case 's': a.since = optarg; break;
 		case 'u': a.until = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
-		default: sw_learn_usage(stderr); return SW_EXIT_USAGE;
+		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
 	if (optind == argc) {
-		sw_learn_usage(stderr);
+		sw_cli_usage_error("segwatch learn", "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
 	a.files = argv + optind;
