@@ -374,6 +374,8 @@ int sw_cmd_agent(int argc, char **argv)
 		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
+	if (flags != JSON_COMPACT && !json)
+		sw_cli_warn_unused("segwatch agent check", "--pretty", "without --json");
 	if (argc - 1 - optind > 1) {
 		sw_cli_usage_error("segwatch agent check", "one FILE at most");
 		return SW_EXIT_USAGE;

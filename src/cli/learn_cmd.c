@@ -50,9 +50,10 @@ static void sw_learn_usage(FILE *out)
 		"      --group-by LABEL label key that names the groups (default app)\n"
 		"      --name NAME     the policy's name\n"
 		"      --enforce       mode enforce instead of monitor\n"
-		"  -h, --help\n\n"
-		"example: learn from the last two hours of the agent's history\n"
+		"  -h, --help          this text\n\n"
+		"examples:\n"
 		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
+		"  segwatch learn flows.jsonl --group-by tier --name shop --enforce -o shop.json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 

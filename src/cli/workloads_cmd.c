@@ -29,6 +29,9 @@ static void sw_workloads_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"  -j, --json             JSON (docs/workloads.md) instead of a table\n"
 		"  -h, --help             this text\n\n"
+		"examples:\n"
+		"  segwatch workloads                         engine, kernel view and their names\n"
+		"  segwatch workloads --inventory pods.json --no-engine --json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
