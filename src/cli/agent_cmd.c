@@ -339,10 +339,10 @@ static int sw_agent_run_cmd(int argc, char **argv)
 
 	optind = 1;
 	while ((c = sw_cli_getopt(argc, argv, "c:h", opts, "segwatch agent")) != -1) {
-		if (c == 'h')
-			return sw_agent_usage(stdout), SW_EXIT_OK;
-		if (c != 'c') /* sw_cli_getopt said why */
-			return SW_EXIT_USAGE;
+		if (c == 'h' || c != 'c') { /* for anything but -c, sw_cli_getopt said why */
+			free(config);
+			return c == 'h' ? (sw_agent_usage(stdout), SW_EXIT_OK) : SW_EXIT_USAGE;
+		}
 		free(config);
 		/* the agent reads it again on reload, wherever its cwd is then */
 		if (!(config = realpath(optarg, NULL))) {
