@@ -27,7 +27,7 @@ static void sw_agent_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch agent [-c|--config FILE]\n"
-		"       segwatch agent check [FILE] [--json [--pretty]]   (segwatch agent check --help)\n\n"
+		"       segwatch agent check [FILE] [--json [--pretty]]\n\n"
 		"The per-host service: capture on every bridge and its ports, name endpoints\n"
 		"(container engine, inventories, the kernel), judge or enforce a policy, raise\n"
 		"alerts, keep a flow history; without --config, the defaults of docs/agent.md.\n\n"

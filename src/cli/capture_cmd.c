@@ -342,7 +342,8 @@ static void sw_capture_warn_unused(const struct sw_capture_args *a)
 	if (!a->po.capture.file)
 		return;
 	if (a->snaplen_set)
-		sw_cli_warn_unused(who, "--snaplen", "with -r: a file's packets are read as captured");
+		sw_cli_warn_unused(who, "--snaplen",
+				   "with -r: a file's packets are read as captured");
 	if (a->kernel_set)
 		sw_cli_warn_unused(who, "--no-kernel", "with -r: a file is never named from "
 				   "today's namespaces");
