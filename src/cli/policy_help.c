@@ -115,7 +115,15 @@ static const struct sw_policy_help {
 
 const char *sw_policy_verb_names(void)
 {
-	return "check, compile, apply, status, remove, test";
+	static char names[128];	/* the table's verbs, so a message cannot miss one */
+	size_t len = 0;
+
+	if (names[0])
+		return names;
+	for (size_t i = 0; i < sizeof(sw_policy_helps) / sizeof(sw_policy_helps[0]); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					sw_policy_helps[i].verb);
+	return names;
 }
 
 bool sw_policy_help(FILE *out, const char *verb)

@@ -169,6 +169,10 @@ one_line "segwatch policy test" policy test p.json --flows
 one_line "segwatch policy test" policy --since 2h test p.json --flows
 one_line "segwatch policy" policy
 one_line "segwatch policy" policy nope
+for t in "${topics[@]}"; do # the message names every verb
+	[ "${t% *}" = policy ] && [ "$t" != policy ] && ! grep -qw "${t#* }" "$tmp/err" &&
+		fail "policy nope: \"${t#* }\" not among the verbs named: $(cat "$tmp/err")"
+done
 one_line "segwatch policy check" policy check
 one_line "segwatch policy remove" policy remove --json
 one_line "segwatch learn" learn
