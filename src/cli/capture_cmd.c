@@ -36,6 +36,8 @@ struct sw_capture_args {
 	bool json, quiet, pretty;
 	bool all;		/* --all: list infrastructure flows in the table too */
 	bool kernel_set;	/* --no-kernel given */
+	bool engine_off_set;	/* --no-engine given */
+	bool snaplen_set;	/* --snaplen given */
 	struct sw_sink_alerts_opts alerts;
 	bool alert_format_set;	/* --alert-format given */
 	const char *ipfix;	/* --ipfix URL */
@@ -233,6 +235,7 @@ static bool sw_capture_opt_run(struct sw_capture_args *a, int c, bool *ok)
 	case OPT_SNAPLEN:
 		*ok = sw_cli_parse_u32("--snaplen", optarg, 64, 262144, &snaplen);
 		a->po.capture.snaplen = (int)snaplen;
+		a->snaplen_set = true;
 		break;
 	default: return false;
 	}
@@ -324,20 +327,42 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 	case SW_OPT_NO_ENGINE:
 	case SW_OPT_NO_KERNEL:
 		a->kernel_set |= c == SW_OPT_NO_KERNEL;
+		a->engine_off_set |= c == SW_OPT_NO_ENGINE;
 		return sw_identity_parse_opt(&a->po.identity, c, optarg, argc, argv) ? -1 : SW_EXIT_USAGE;
-	default: /* sw_cli_getopt said what was wrong */
-		fprintf(stderr, "segwatch capture: see segwatch capture --help\n");
+	default: /* sw_cli_getopt said what was wrong, in one line */
 		return SW_EXIT_USAGE;
 	}
+}
+
+/* Options the mode chosen ignores: a warning each, the capture still runs. */
+static void sw_capture_warn_unused(const struct sw_capture_args *a)
+{
+	static const char who[] = "segwatch capture";
+	bool write_stdout = sw_outfile_is_stdout(a->write_path);
+
+	if (a->pretty && !a->json && !write_stdout)
+		sw_cli_warn_unused(who, "--pretty", "without --json");
+	if (write_stdout && (a->json || a->pretty || a->quiet))
+		sw_cli_warn_unused(who, a->json ? "--json" : a->pretty ? "--pretty" : "--quiet",
+				   "with -w -: standard output gets the flows as JSON lines");
+	if (!a->po.capture.file)
+		return;
+	if (a->snaplen_set)
+		sw_cli_warn_unused(who, "--snaplen",
+				   "with -r: a file's packets are read as captured");
+	if (a->kernel_set)
+		sw_cli_warn_unused(who, "--no-kernel", "with -r: a file is never named from "
+				   "today's namespaces");
+	if (a->engine_off_set)
+		sw_cli_warn_unused(who, "--no-engine", "with -r: a file asks an engine only with "
+				   "--engine");
 }
 
 /* Options that do not go together, and defaults that depend on others. */
 static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 {
-	if (optind < argc) {
-		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
-		return SW_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return sw_cli_no_args("segwatch capture", argc, argv, optind);
 	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config || a->alert_format_set)) {
 		fprintf(stderr, "segwatch capture: --baseline, --alert-config and --alert-format go "
 			"with --alerts\n");
@@ -356,6 +381,7 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 			"with --ipfix\n");
 		return SW_EXIT_USAGE;
 	}
+	sw_capture_warn_unused(a);
 	a->po.capture.ifaces = a->ifaces;
 	/* a file is the past: today's engine and namespaces say nothing about it */
 	if (!a->kernel_set)

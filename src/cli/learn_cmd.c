@@ -54,9 +54,10 @@ static void sw_learn_usage(FILE *out)
 		"      --enforce       mode enforce instead of monitor\n"
 		"      --all           learn infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
 		"                      docs/flows.md#infrastructure-traffic); by default counted\n"
-		"  -h, --help\n\n"
-		"example: learn from the last two hours of the agent's history\n"
+		"  -h, --help          this text\n\n"
+		"examples:\n"
 		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
+		"  segwatch learn flows.jsonl --group-by tier --name shop --enforce -o shop.json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -195,11 +196,11 @@ int sw_cmd_learn(int argc, char **argv)
 		case 's': a.since = optarg; break;
 		case 'u': a.until = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
-		default: sw_learn_usage(stderr); return SW_EXIT_USAGE;
+		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
 	if (optind == argc) {
-		sw_learn_usage(stderr);
+		sw_cli_usage_error("segwatch learn", "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
 	a.files = argv + optind;
