@@ -45,7 +45,7 @@ expect "policy" po
 expect "--version" --ver
 expect "--help" --he
 expect "--ipfix --ipfix-labels --ipfix-mode --ipfix-pen" capture --ipf
-expect "--alert-config --alert-format --alerts" capture --al
+expect "--alert-config --alert-format --alerts --all" capture --al
 expect "apply check compile remove status test" policy ""
 expect "test" policy t
 expect "check" policy --json ch
