@@ -34,6 +34,7 @@
 #define SW_REG_VERSIONS 16
 #define SW_REG_STOPPED 65536
 #define SW_OPEN UINT64_MAX
+#define SW_MERGE_ADDRS 64	/* addresses of an entry followed to merge it (docs/workloads.md) */
 
 struct sw_wl_entry {
 	struct sw_workload w;
@@ -721,7 +722,9 @@ static void sw_merge_step(const struct sw_registry *reg, const struct sw_wl_entr
 		sw_mac_key(key, from->w.macs[i]);
 		sw_merge_key(&reg->keys, key, ts_us, best);
 	}
-	for (size_t i = 0; i < from->w.n_addrs; i++)
+	/* bounded: an inventory entry may list thousands of addresses, and this runs per lookup */
+	for (size_t i = 0; i < from->w.n_addrs && i < SW_MERGE_ADDRS &&
+			   sw_source_rank((*best)->w.source) > 0; i++)
 		if (!sw_addr_is_linklocal(from->w.addrs[i]))
 			sw_merge_key(&reg->addrs, from->w.addrs[i], ts_us, best);
 }
@@ -734,7 +737,7 @@ static void sw_merge_step(const struct sw_registry *reg, const struct sw_wl_entr
 static const struct sw_wl_entry *sw_merge(const struct sw_registry *reg,
 					  const struct sw_wl_entry *e, uint64_t ts_us)
 {
-	for (int i = 0; e && i < SW_WL_SRC_MAX; i++) {
+	for (int i = 0; e && i < SW_WL_SRC_MAX && sw_source_rank(e->w.source) > 0; i++) {
 		const struct sw_wl_entry *best = e;
 
 		sw_merge_step(reg, e, ts_us, &best);
