@@ -169,6 +169,7 @@ static void sw_capture_note_spoofer(struct sw_capture *cap, unsigned source,
 	sp = &cnt->spoofers[cnt->n_spoofers++];
 	strncpy(sp->iface, cnt->ifaces[source].name, sizeof(sp->iface) - 1);
 	sp->iface[sizeof(sp->iface) - 1] = '\0';
+	wl = sw_registry_merged(cap->opts.registry, wl, ts_us); /* the name people know it by */
 	snprintf(sp->workload, sizeof(sp->workload), "%s", wl->name ? wl->name : wl->uid);
 	memcpy(sp->addr, pkt->src, 16);
 	sp->packets = 1;

@@ -798,8 +798,8 @@ bool sw_registry_learn_linklocal(struct sw_registry *reg, const uint8_t addr[16]
 		e->n_learned--;
 		return false;
 	}
+	/* no generation bump: what sw_registry_foreach shows (and policy sets) did not change */
 	reg->st.learned_linklocal++;
-	reg->generation++;
 	return true;
 }
 
