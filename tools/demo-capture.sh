@@ -96,6 +96,7 @@ cat <<'EOF'
     segwatch counted each packet once; the extra copies are the "duplicates".
   * refused = answered by a TCP reset or an ICMP port unreachable;
     attempted = nobody answered (the db container drops tcp/9000 and udp/9001).
-  * icmpv6 types 133-136 and 143 are the kernel's own IPv6 neighbour discovery
-    and multicast listener reports.
+  * The kernel's own IPv6 neighbour discovery, multicast listener reports,
+    IGMP and DHCP are counted in the "infrastructure:" line, not listed
+    (--all lists them; docs/flows.md, "Infrastructure traffic").
 EOF

@@ -8,6 +8,8 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
+	# the man pages, made from the --help texts at build time (tools/man)
+	scdoc
 	# Community IDs on flows and alerts (SHA-1, base64)
 	libssl-dev
 	# IPFIX export (docs/ipfix.md): libfixbuf encodes templates, reverse (RFC 5103)

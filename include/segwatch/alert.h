@@ -123,6 +123,9 @@ struct sw_alert_config {
 	char *group_by;			/* label key naming a group when no policy does: "app" */
 	enum sw_alert_format format;	/* of the JSON lines: SW_ALERT_FORMAT_SEGWATCH */
 	char *host;			/* ECS observer.hostname (owned); NULL: none */
+	bool infrastructure;		/* "infrastructure": "alert": infrastructure flows
+					 * (docs/flows.md) raise flow alerts too; default
+					 * false ("ignore") */
 };
 
 struct sw_alert_stats {

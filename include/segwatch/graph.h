@@ -45,6 +45,8 @@ struct sw_graph_opts {
 	const char *label;		/* SW_GRAPH_BY_LABEL: the key (copied) */
 	const struct sw_policy *policy;	/* borrowed, may be NULL; must outlive the graph */
 	bool kernel_log;		/* fold "type":"kernel_log" records (report); else skipped */
+	bool all;			/* draw infrastructure flows (docs/flows.md) too; else
+					 * they are tallied ("infrastructure") and left out */
 };
 
 /* How complete the picture is: the flow files' counters lines, summed. */
@@ -107,6 +109,13 @@ const char *sw_graph_verdict_name(enum sw_graph_verdict v);
  * reference (NULL on out of memory). This is what the HTML view embeds.
  */
 json_t *sw_graph_to_json(const struct sw_graph *g);
+
+/*
+ * sw_graph_infra_write - the one line saying what infrastructure traffic was
+ * left out, from a graph or report document's "infrastructure" object
+ * (borrowed); nothing when it is NULL or empty.
+ */
+void sw_graph_infra_write(json_t *infra, FILE *out);
 
 /* Writers: a table for people, Graphviz dot (nodes coloured by group, edges by verdict). */
 void sw_graph_write_table(const struct sw_graph *g, FILE *out);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <segwatch/exit.h>
+#include <segwatch/infra.h>
 #include <segwatch/workload.h>
 
 /* Buffer for a node name ("ip:" + an IPv6 address, or a label value, cut at 120 bytes). */
@@ -43,6 +44,13 @@ struct sw_learn;
 /* sw_learn_alloc - @group_by: label key (copied); NULL means "app". NULL on out of memory. */
 struct sw_learn *sw_learn_alloc(const char *group_by);
 void sw_learn_free(struct sw_learn *l);
+/*
+ * sw_learn_set_all - learn infrastructure flows too (docs/flows.md,
+ * "Infrastructure traffic"). By default they are counted in stats.infra and
+ * make no node, edge, rule or baseline entry: the kernel plumbing the
+ * compiled ruleset always lets through is not the application's traffic.
+ */
+void sw_learn_set_all(struct sw_learn *l, bool all);
 
 /* sw_learn_add_flow - fold one flow record (a jansson json_t * object). */
 int sw_learn_add_flow(struct sw_learn *l, const void *flow, struct sw_err *err);
@@ -70,6 +78,7 @@ struct sw_learn_stats {
 	uint64_t learned;	/* answered flows folded into allowances */
 	uint64_t unanswered;	/* attempted or refused: reported, not learned */
 	uint64_t skipped;	/* protocols a policy cannot name (not tcp/udp/sctp/icmp/icmpv6) */
+	uint64_t infra[SW_INFRA_MAX];	/* infrastructure flows left out, by kind (no --all) */
 };
 const struct sw_learn_stats *sw_learn_stats(const struct sw_learn *l);
 

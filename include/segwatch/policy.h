@@ -192,6 +192,7 @@ enum sw_pol_reason {
 	SW_POL_BY_RULE = 0,
 	SW_POL_BY_INTRA,	/* same group, intra_group "allow" */
 	SW_POL_BY_DEFAULT,
+	SW_POL_BY_PLUMBING,	/* IPv6 neighbour discovery: the ruleset accepts it before any rule */
 };
 
 struct sw_pol_verdict {
@@ -217,8 +218,9 @@ enum sw_pol_outcome {
 
 /*
  * sw_policy_outcome - sw_policy_evaluate_sets (verdict in @v), then as the
- * kernel applies it: the default only judges traffic between two managed
- * ends (selected by some group).
+ * kernel applies it: IPv6 neighbour discovery (ICMPv6 133-137) is accepted
+ * before any rule (reason SW_POL_BY_PLUMBING), and the default only judges
+ * traffic between two managed ends (selected by some group).
  */
 enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t *src_bits,
 				      const uint64_t *dst_bits, const struct sw_pol_conn *c,
@@ -247,8 +249,8 @@ size_t sw_policy_groups_text(const struct sw_policy *p, const uint64_t *bits, ch
 			     size_t size);
 
 /*
- * sw_policy_verdict_rule - what decided @v: the rule's name, "intra_group"
- * or "default"; NULL when @out is SW_POL_OUT_UNMANAGED (nothing decided).
+ * sw_policy_verdict_rule - what decided @v: the rule's name, "intra_group",
+ * "neighbour_discovery" or "default"; NULL when @out is SW_POL_OUT_UNMANAGED (nothing decided).
  */
 const char *sw_policy_verdict_rule(const struct sw_policy *p, enum sw_pol_outcome out,
 				   const struct sw_pol_verdict *v);

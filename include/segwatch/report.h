@@ -13,6 +13,7 @@
 
 #include <segwatch/capture.h>
 #include <segwatch/flow.h>
+#include <segwatch/infra.h>
 #include <segwatch/workload.h>
 
 /* sw_report_addr - text form of a 16-byte address (IPv4-mapped shown as IPv4). */
@@ -82,6 +83,22 @@ bool sw_flow_writer_stop(struct sw_flow_writer *w);
 /* sw_report_flows_sort - order by first packet, then tuple: stable output. */
 void sw_report_flows_sort(struct sw_flow_rec *flows, size_t n);
 void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n);
+/*
+ * sw_report_flows_infra_split - move infrastructure flows (include/segwatch/
+ * infra.h) after the others, keeping both in order; count them by kind into
+ * @kinds (added to). Returns how many are not infrastructure.
+ */
+size_t sw_report_flows_infra_split(struct sw_flow_rec *flows, size_t n,
+				   uint64_t kinds[SW_INFRA_MAX]);
+/*
+ * sw_report_infra_text - the one line every table prints for infrastructure
+ * traffic it left out: "infrastructure: 42 flows (nd 30, mld 8, igmp 4) of
+ * 3 nodes not drawn (--all draws them); 6 ARP frames". @kinds[SW_INFRA_ARP]
+ * counts ARP frames; @owners 0 leaves "of N nodes" out; @verb "drawn",
+ * "listed", "learned". Nothing when there is nothing to say.
+ */
+void sw_report_infra_text(FILE *out, const uint64_t kinds[SW_INFRA_MAX], size_t owners,
+			  const char *verb);
 void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 			     const struct sw_flow_stats *fs, uint32_t max_flows);
 

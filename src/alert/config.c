@@ -134,7 +134,14 @@ static int sw_alert_config_u32(json_t *obj, const char *key, const char *where, 
 
 static int sw_alert_config_strings(json_t *sec, struct sw_alert_config *cfg, struct sw_err *err)
 {
-	json_t *g = json_object_get(sec, "group_by");
+	json_t *g = json_object_get(sec, "group_by"), *in = json_object_get(sec, "infrastructure");
+	const char *v = json_string_value(in);
+
+	if (in && (!v || (strcmp(v, "ignore") != 0 && strcmp(v, "alert") != 0)))
+		return sw_err_set(err, SW_EXIT_USAGE,
+				  "/alerts/infrastructure: error: expected \"ignore\" or \"alert\"");
+	if (in)
+		cfg->infrastructure = strcmp(v, "alert") == 0;
 
 	if (g) {
 		if (!json_is_string(g))
@@ -205,7 +212,7 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 {
 	static const char *const known[] = { "fan_out", "summary_interval_s", "max_keys",
 					     "max_sources", "max_alerts_per_min",
-					     "sensitive_groups", "group_by", "kinds" };
+					     "sensitive_groups", "group_by", "kinds", "infrastructure" };
 	static const char *const fan_known[] = { "distinct", "window_ms", "exempt" };
 	json_t *sec = (json_t *)section, *fan;
 	int ret;

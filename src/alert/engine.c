@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/infra.h>
 #include <segwatch/learn.h>
 
 #include "internal.h"
@@ -144,9 +145,23 @@ static void sw_alert_check_edge(struct sw_alert_engine *e, const struct sw_alert
 		sw_alert_raise(e, &ev);
 }
 
+bool sw_alert_conn_ignored(const struct sw_alert_engine *e, const struct sw_alert_conn *c)
+{
+	static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
+	int family = memcmp(c->src.addr, v4, sizeof(v4)) == 0 ? 4 : 6;
+
+	return !e->cfg.infrastructure &&
+	       sw_infra_classify(family, c->proto, c->src.addr, c->sport, c->dport,
+				 c->icmp_type) != SW_INFRA_NONE;
+}
+
 void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	uint32_t n = 0;
+
+	/* the link's plumbing is no lateral movement: not a scan, not an edge, not a violation */
+	if (sw_alert_conn_ignored(e, c))
+		return;
 
 	if (e->cfg.enabled[SW_ALERT_FAN_OUT] &&
 	    !sw_alert_endpoint_named(e, &c->src, e->cfg.fanout_exempt, e->cfg.n_fanout_exempt))

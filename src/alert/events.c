@@ -53,7 +53,8 @@ void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 
 	if (state != SW_FLOW_ATTEMPTED && state != SW_FLOW_REFUSED)
 		return;
-	if (!e->cfg.enabled[ev.kind] || !sw_alert_is_sensitive(e, &c->dst))
+	if (!e->cfg.enabled[ev.kind] || !sw_alert_is_sensitive(e, &c->dst) ||
+	    sw_alert_conn_ignored(e, c))
 		return;
 	sw_alert_raise(e, &ev);
 }

@@ -107,6 +107,8 @@ struct sw_alert_engine {
 	struct sw_alert_stats stats;
 };
 
+/* sw_alert_conn_ignored - an infrastructure flow the configuration leaves alone. */
+bool sw_alert_conn_ignored(const struct sw_alert_engine *e, const struct sw_alert_conn *c);
 /* sw_alert_raise - deduplicate, rate limit and maybe emit one event. */
 void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev);
 /* sw_alert_emit_entry - emit the alert of a dedup entry (summary or first). */

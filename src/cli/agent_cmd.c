@@ -28,26 +28,18 @@ static void sw_agent_usage(FILE *out)
 	fprintf(out,
 		"usage: segwatch agent [-c|--config FILE]\n"
 		"       segwatch agent check [FILE] [--json [--pretty]]\n\n"
-		"agent    the per-host service: capture on every bridge and its ports, name\n"
-		"         endpoints (container engine, inventories, the kernel), judge or\n"
-		"         enforce a policy, raise alerts, keep a flow history; without\n"
-		"         --config, the defaults of docs/agent.md\n"
-		"check    read FILE as the agent would and report every error (file:line:col,\n"
-		"         or the JSON Pointer of the value), then check the files it names:\n"
-		"         the policy with the policy checker, inventories, baseline and alert\n"
-		"         config, where alerts and history go. Prints \"FILE: ok\" and a summary\n"
-		"         of the effective configuration; without FILE, the defaults\n\n"
-		"  -c, --config FILE      agent: the config file (docs/agent.md); read again\n"
+		"The per-host service: capture on every bridge and its ports, name endpoints\n"
+		"(container engine, inventories, the kernel), judge or enforce a policy, raise\n"
+		"alerts, keep a flow history; without --config, the defaults of docs/agent.md.\n\n"
+		"verbs:\n"
+		"  check    check a config file and the files it names, as the agent would\n\n"
+		"  -c, --config FILE      the config file (docs/agent.md); read again\n"
 		"                         on SIGHUP and when the policy file changes\n"
-		"  -j, --json             check: the effective configuration as JSON, every\n"
-		"                         default explicit (itself a valid config file)\n"
-		"  -p, --pretty           indent the JSON\n"
 		"  -h, --help             this text\n\n"
 		"Signals: SIGTERM/SIGINT write every live flow to the history and stop (the\n"
 		"ruleset stays in force unless policy.on_stop is \"remove\"); SIGHUP reloads the\n"
 		"config and the policy: a bad file is refused and the running one stays.\n\n"
 		"examples:\n"
-		"  segwatch agent check /etc/segwatch/agent.json\n"
 		"  segwatch agent --config /etc/segwatch/agent.json\n"
 		"  segwatch agent                  # defaults: every bridge, engine, history in\n"
 		"                                  # /var/lib/segwatch/flows\n"
@@ -56,6 +48,28 @@ static void sw_agent_usage(FILE *out)
 		"  0  ok (warnings allowed), or the agent stopped by SIGINT or SIGTERM\n"
 		"  2  usage error, or errors in the config, the policy or the files they name\n"
 		"  3  the config cannot be read, or the agent cannot run (no permission, netlink)\n");
+}
+
+static void sw_agent_check_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: segwatch agent check [FILE] [--json [--pretty]]\n\n"
+		"Read FILE as the agent would and report every error (file:line:col, or the\n"
+		"JSON Pointer of the value), then check the files it names: the policy with the\n"
+		"policy checker, inventories, baseline and alert config, where alerts and\n"
+		"history go. Prints \"FILE: ok\" and a summary of the effective configuration;\n"
+		"without FILE, the defaults.\n\n"
+		"  -j, --json             the effective configuration as JSON, every default\n"
+		"                         explicit (itself a valid config file)\n"
+		"  -p, --pretty           indent the JSON\n"
+		"  -h, --help             this text\n\n"
+		"examples:\n"
+		"  segwatch agent check /etc/segwatch/agent.json\n"
+		"  segwatch agent check --json --pretty >effective.json\n"
+		SW_HELP_EXIT
+		"  0  ok (warnings allowed)\n"
+		"  2  usage error, or errors in the config, the policy or the files they name\n"
+		"  3  the config or a file it names cannot be read\n");
 }
 
 /* "FILE: MSG", or "FILE:MSG" when MSG starts with "line:col:". */
@@ -325,10 +339,10 @@ static int sw_agent_run_cmd(int argc, char **argv)
 
 	optind = 1;
 	while ((c = sw_cli_getopt(argc, argv, "c:h", opts, "segwatch agent")) != -1) {
-		if (c == 'h')
-			return sw_agent_usage(stdout), SW_EXIT_OK;
-		if (c != 'c')
-			return sw_agent_usage(stderr), SW_EXIT_USAGE;
+		if (c == 'h' || c != 'c') { /* for anything but -c, sw_cli_getopt said why */
+			free(config);
+			return c == 'h' ? (sw_agent_usage(stdout), SW_EXIT_OK) : SW_EXIT_USAGE;
+		}
 		free(config);
 		/* the agent reads it again on reload, wherever its cwd is then */
 		if (!(config = realpath(optarg, NULL))) {
@@ -337,10 +351,8 @@ static int sw_agent_run_cmd(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "segwatch agent: unexpected argument %s\n",
-			SW_QUOTE(argv[optind]));
 		free(config);
-		return SW_EXIT_USAGE;
+		return sw_cli_no_args("segwatch agent", argc, argv, optind);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -363,8 +375,7 @@ int sw_cmd_agent(int argc, char **argv)
 		return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ?
 			       (sw_agent_usage(stdout), SW_EXIT_OK) : sw_agent_run_cmd(argc, argv);
 	if (strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "segwatch agent: unknown verb %s (check; see segwatch agent "
-				"--help)\n", SW_QUOTE(argv[1]));
+		sw_cli_usage_error("segwatch agent", "unknown verb %s (check)", SW_QUOTE(argv[1]));
 		return SW_EXIT_USAGE;
 	}
 	optind = 1;
@@ -373,12 +384,14 @@ int sw_cmd_agent(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'p': flags = JSON_INDENT(2); break;
-		case 'h': sw_agent_usage(stdout); return SW_EXIT_OK;
-		default: sw_agent_usage(stderr); return SW_EXIT_USAGE;
+		case 'h': sw_agent_check_usage(stdout); return SW_EXIT_OK;
+		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
+	if (flags != JSON_COMPACT && !json)
+		sw_cli_warn_unused("segwatch agent check", "--pretty", "without --json");
 	if (argc - 1 - optind > 1) {
-		fprintf(stderr, "segwatch agent check: one FILE at most\n");
+		sw_cli_usage_error("segwatch agent check", "one FILE at most");
 		return SW_EXIT_USAGE;
 	}
 	return sw_agent_check(optind < argc - 1 ? argv[1 + optind] : NULL, json, flags);

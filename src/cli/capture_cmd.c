@@ -34,7 +34,10 @@ struct sw_capture_args {
 	unsigned n_iface_buf;
 	const char *write_path;
 	bool json, quiet, pretty;
+	bool all;		/* --all: list infrastructure flows in the table too */
 	bool kernel_set;	/* --no-kernel given */
+	bool engine_off_set;	/* --no-engine given */
+	bool snaplen_set;	/* --snaplen given */
 	struct sw_sink_alerts_opts alerts;
 	bool alert_format_set;	/* --alert-format given */
 	const char *ipfix;	/* --ipfix URL */
@@ -67,6 +70,9 @@ static void sw_capture_usage(FILE *out)
 		"  -p, --pretty           indent the JSON\n"
 		"  -w, --write FILE       also write each flow as a JSON line as it ends (- = stdout)\n"
 		"  -q, --quiet            counters only, no flow list\n"
+		"      --all              list infrastructure flows too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"                         docs/flows.md#infrastructure-traffic); by default the\n"
+		"                         table counts them in one line (--json, -w: every flow)\n"
 		"      --max-flows N      bound on live flows (default 1048576)\n"
 		"      --timeout NAME=S   idle timeout tcp, tcp-closed, udp, icmp, other; or active\n"
 		"      --filter BPF       pcap filter applied before decoding\n"
@@ -173,7 +179,7 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
        OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_ALERT_FORMAT, OPT_NFLOG,
-       OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS };
+       OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS, OPT_ALL };
 
 static const struct option sw_capture_longopts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -183,6 +189,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "pretty", no_argument, NULL, 'p' },
 	{ "write", required_argument, NULL, 'w' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "filter", required_argument, NULL, OPT_FILTER },
@@ -217,6 +224,7 @@ static bool sw_capture_opt_run(struct sw_capture_args *a, int c, bool *ok)
 	case 'p': a->pretty = true; break;
 	case 'w': a->write_path = optarg; break;
 	case 'q': a->quiet = true; break;
+	case OPT_ALL: a->all = true; break;
 	case OPT_MAX_FLOWS:
 		*ok = sw_cli_parse_u32("--max-flows", optarg, 1, 1u << 31, &a->po.flow.max_flows);
 		break;
@@ -227,6 +235,7 @@ static bool sw_capture_opt_run(struct sw_capture_args *a, int c, bool *ok)
 	case OPT_SNAPLEN:
 		*ok = sw_cli_parse_u32("--snaplen", optarg, 64, 262144, &snaplen);
 		a->po.capture.snaplen = (int)snaplen;
+		a->snaplen_set = true;
 		break;
 	default: return false;
 	}
@@ -318,20 +327,42 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 	case SW_OPT_NO_ENGINE:
 	case SW_OPT_NO_KERNEL:
 		a->kernel_set |= c == SW_OPT_NO_KERNEL;
+		a->engine_off_set |= c == SW_OPT_NO_ENGINE;
 		return sw_identity_parse_opt(&a->po.identity, c, optarg, argc, argv) ? -1 : SW_EXIT_USAGE;
-	default: /* sw_cli_getopt said what was wrong */
-		fprintf(stderr, "segwatch capture: see segwatch capture --help\n");
+	default: /* sw_cli_getopt said what was wrong, in one line */
 		return SW_EXIT_USAGE;
 	}
+}
+
+/* Options the mode chosen ignores: a warning each, the capture still runs. */
+static void sw_capture_warn_unused(const struct sw_capture_args *a)
+{
+	static const char who[] = "segwatch capture";
+	bool write_stdout = sw_outfile_is_stdout(a->write_path);
+
+	if (a->pretty && !a->json && !write_stdout)
+		sw_cli_warn_unused(who, "--pretty", "without --json");
+	if (write_stdout && (a->json || a->pretty || a->quiet))
+		sw_cli_warn_unused(who, a->json ? "--json" : a->pretty ? "--pretty" : "--quiet",
+				   "with -w -: standard output gets the flows as JSON lines");
+	if (!a->po.capture.file)
+		return;
+	if (a->snaplen_set)
+		sw_cli_warn_unused(who, "--snaplen",
+				   "with -r: a file's packets are read as captured");
+	if (a->kernel_set)
+		sw_cli_warn_unused(who, "--no-kernel", "with -r: a file is never named from "
+				   "today's namespaces");
+	if (a->engine_off_set)
+		sw_cli_warn_unused(who, "--no-engine", "with -r: a file asks an engine only with "
+				   "--engine");
 }
 
 /* Options that do not go together, and defaults that depend on others. */
 static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 {
-	if (optind < argc) {
-		fprintf(stderr, "segwatch capture: unexpected argument %s\n", SW_QUOTE(argv[optind]));
-		return SW_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return sw_cli_no_args("segwatch capture", argc, argv, optind);
 	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config || a->alert_format_set)) {
 		fprintf(stderr, "segwatch capture: --baseline, --alert-config and --alert-format go "
 			"with --alerts\n");
@@ -350,6 +381,7 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 			"with --ipfix\n");
 		return SW_EXIT_USAGE;
 	}
+	sw_capture_warn_unused(a);
 	a->po.capture.ifaces = a->ifaces;
 	/* a file is the past: today's engine and namespaces say nothing about it */
 	if (!a->kernel_set)
@@ -536,8 +568,15 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 		sw_capture_print_json(a, out, flows, n, counters);
 		json_decref(counters);
 	} else {
-		if (out->collect)
-			sw_report_flows_text(stdout, flows, n);
+		uint64_t kinds[SW_INFRA_MAX] = { 0 };
+
+		if (out->collect) {
+			/* infrastructure flows are counted, not listed (--json keeps every record) */
+			size_t shown = a->all ? n : sw_report_flows_infra_split(flows, n, kinds);
+
+			sw_report_flows_text(stdout, flows, shown);
+			sw_report_infra_text(stdout, kinds, 0, "listed");
+		}
 		sw_report_counters_text(stdout, sw_capture_counters(cap), fs, a->po.flow.max_flows);
 		if (out->klog)
 			sw_sink_klog_text(out->klog, stdout);

@@ -63,6 +63,19 @@ struct option;
 int sw_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 		  const char *who);
 
+/*
+ * sw_cli_usage_error - one line on stderr: "@who: MESSAGE; see @who --help".
+ * A usage error names the culprit and points to the help, never prints it.
+ */
+void sw_cli_usage_error(const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * sw_cli_warn_unused - "@who: warning: @opt does nothing @why" on stderr: an
+ * option the mode chosen ignores. The command still runs (exit code unchanged).
+ */
+void sw_cli_warn_unused(const char *who, const char *opt, const char *why);
+
 /* sw_cli_parse_u32 - a whole number in [min, max]; false with a message on stderr otherwise. */
 bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t max, uint32_t *out);
 

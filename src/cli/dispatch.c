@@ -4,6 +4,7 @@
  * prefix that means one command today means another tomorrow).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,27 +27,42 @@ struct sw_cmd {
 	const char *alias;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	const char *verbs;	/* "segwatch help CMD VERB" topics, space-separated */
 };
 
 static const struct sw_cmd sw_cmds[] = {
-	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows" },
-	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from" },
-	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test or remove a segmentation policy" },
-	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph" },
-	{ "learn", NULL, sw_cmd_learn, "write a policy (and baseline) allowing exactly the observed traffic" },
-	{ "report", NULL, sw_cmd_report, "audit flows against a policy: edges by verdict, completeness, changes" },
-	{ "flows", NULL, sw_cmd_flows, "query recorded flows: by time, endpoint, port, state, verdict" },
-	{ "agent", NULL, sw_cmd_agent, "the per-host service; check its config file" },
+	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows", NULL },
+	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from", NULL },
+	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test or remove a segmentation policy",
+	  "check compile apply status remove test" },
+	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph",
+	  "merge" },
+	{ "learn", NULL, sw_cmd_learn, "write a policy (and baseline) allowing exactly the observed traffic", NULL },
+	{ "report", NULL, sw_cmd_report, "audit flows against a policy: edges by verdict, completeness, changes", NULL },
+	{ "flows", NULL, sw_cmd_flows, "query recorded flows: by time, endpoint, port, state, verdict", NULL },
+	{ "agent", NULL, sw_cmd_agent, "the per-host service; check its config file", "check" },
 };
 
 static void sw_usage(FILE *out)
 {
-	fprintf(out, "usage: segwatch COMMAND [OPTIONS]   (segwatch COMMAND --help for its options)\n\n"
+	fprintf(out, "usage: segwatch COMMAND [OPTIONS]   (segwatch COMMAND --help for its options)\n"
+		     "       segwatch help [COMMAND [VERB]]\n"
+		     "       segwatch -V|--version\n\n"
 		     "segwatch watches east-west traffic between containers on one Linux host.\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(sw_cmds) / sizeof(sw_cmds[0]); i++)
 		fprintf(out, "  %-10s %s\n", sw_cmds[i].name, sw_cmds[i].summary);
-	fprintf(out, "  %-10s %s\n", "version", "print the version");
+	fprintf(out, "  %-10s %s\n", "help", "the --help of a command or verb: segwatch help policy test");
+	fprintf(out, "  %-10s %s\n", "version", "print the version (also -V, --version)");
+	fprintf(out, "\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print \"segwatch VERSION\"\n\n"
+		"examples:\n"
+		"  segwatch capture -r traffic.pcap          flows in a pcap file, as a table\n"
+		"  segwatch workloads                        who is running, and how each is named\n"
+		"  segwatch learn flows.jsonl -o policy.json a policy allowing what was seen\n"
+		"  segwatch help policy apply                the --help of one policy verb\n"
+		"\nman segwatch-COMMAND has the same text (segwatch-policy-VERB for the policy verbs).\n");
 	fprintf(out, SW_HELP_EXIT SW_HELP_EXIT_0
 		"  1  lateral flows found: connections the policy does not allow (report, policy test)\n"
 		SW_HELP_EXIT_2 SW_HELP_EXIT_3
@@ -65,14 +81,30 @@ int sw_cli_getopt(int argc, char **argv, const char *shortopts, const struct opt
 		return c;
 	if (optopt && strchr(shortopts, optopt) == NULL && optopt < 256 && optopt > ' ' &&
 	    !(at < argc && argv[at][0] == '-' && argv[at][1] == '-'))
-		fprintf(stderr, "%s: unknown option \"-%c\"\n", who, optopt);
+		fprintf(stderr, "%s: unknown option \"-%c\"; see %s --help\n", who, optopt, who);
 	else if (optopt)
-		fprintf(stderr, "%s: option %s needs a value\n", who,
-			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]));
+		fprintf(stderr, "%s: option %s needs a value; see %s --help\n", who,
+			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]), who);
 	else
-		fprintf(stderr, "%s: unknown option %s\n", who,
-			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]));
+		fprintf(stderr, "%s: unknown option %s; see %s --help\n", who,
+			SW_QUOTE(argv[optind - 1 < argc ? optind - 1 : argc - 1]), who);
 	return c;
+}
+
+void sw_cli_usage_error(const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", who);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see %s --help\n", who);
+}
+
+void sw_cli_warn_unused(const char *who, const char *opt, const char *why)
+{
+	fprintf(stderr, "%s: warning: %s does nothing %s\n", who, opt, why);
 }
 
 int sw_cli_input_check(const char *who, const char *path)
@@ -89,7 +121,7 @@ int sw_cli_no_args(const char *who, int argc, char **argv, int first)
 {
 	if (first >= argc)
 		return SW_EXIT_OK;
-	fprintf(stderr, "%s: unexpected argument %s\n", who, SW_QUOTE(argv[first]));
+	sw_cli_usage_error(who, "unexpected argument %s", SW_QUOTE(argv[first]));
 	return SW_EXIT_USAGE;
 }
 
@@ -109,25 +141,84 @@ bool sw_cli_parse_u32(const char *opt, const char *text, uint32_t min, uint32_t 
 	return true;
 }
 
-int sw_cli_run(int argc, char **argv)
+static const struct sw_cmd *sw_cmd_find(const char *name)
 {
-	const char *name = argc > 1 ? argv[1] : NULL;
-
-	if (!name || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
-	    strcmp(name, "help") == 0) {
-		sw_usage(name ? stdout : stderr);
-		return name ? SW_EXIT_OK : SW_EXIT_USAGE;
-	}
-	if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
-		if (argc > 2)
-			return sw_cli_no_args("segwatch version", argc, argv, 2);
-		printf("segwatch %s\n", SW_VERSION);
-		return SW_EXIT_OK;
-	}
 	for (size_t i = 0; i < sizeof(sw_cmds) / sizeof(sw_cmds[0]); i++)
 		if (strcmp(name, sw_cmds[i].name) == 0 ||
 		    (sw_cmds[i].alias && strcmp(name, sw_cmds[i].alias) == 0))
-			return sw_cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "segwatch: unknown command %s (see segwatch --help)\n", SW_QUOTE(name));
+			return &sw_cmds[i];
+	return NULL;
+}
+
+/* Whether @verb is one of the space-separated words of @verbs. */
+static bool sw_verb_in(const char *verbs, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	for (const char *p = verbs; p && *p; p += strcspn(p, " "), p += *p == ' ')
+		if (n && strncmp(p, verb, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * segwatch help [CMD [VERB]]: runs "CMD [VERB] --help" itself, so the two
+ * can never differ.
+ */
+static int sw_help_topic(int argc, char **argv)
+{
+	const struct sw_cmd *cmd;
+	char help[] = "--help";
+	char *sub[4];
+
+	if (argc == 2 || (argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+					strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "help") == 0))) {
+		sw_usage(stdout);
+		return SW_EXIT_OK;
+	}
+	cmd = sw_cmd_find(argv[2]);
+	if (!cmd || argc > 4 || (argc == 4 && !sw_verb_in(cmd->verbs, argv[3]))) {
+		fprintf(stderr, "segwatch help: unknown topic %s; see segwatch help\n",
+			SW_QUOTE(argv[!cmd ? 2 : argc == 4 ? 3 : 4]));
+		return SW_EXIT_USAGE;
+	}
+	sub[0] = argv[2];
+	sub[1] = argc == 4 ? argv[3] : help;
+	sub[2] = argc == 4 ? help : NULL;
+	sub[3] = NULL;
+	return cmd->run(argc == 4 ? 3 : 2, sub);
+}
+
+int sw_cli_run(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+	const struct sw_cmd *cmd;
+
+	if (!name) {
+		sw_usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		if (argc > 2)
+			return sw_cli_no_args("segwatch", argc, argv, 2);
+		sw_usage(stdout);
+		return SW_EXIT_OK;
+	}
+	if (strcmp(name, "help") == 0)
+		return sw_help_topic(argc, argv);
+	if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0 ||
+	    strcmp(name, "-V") == 0) {
+		if (argc > 2)
+			return sw_cli_no_args(strcmp(name, "version") == 0 ? "segwatch version" :
+					      "segwatch", argc, argv, 2);
+		printf("segwatch %s\n", SW_VERSION);
+		return SW_EXIT_OK;
+	}
+	if ((cmd = sw_cmd_find(name)))
+		return cmd->run(argc - 1, argv + 1);
+	if (name[0] == '-')
+		sw_cli_usage_error("segwatch", "unknown option %s", SW_QUOTE(name));
+	else
+		sw_cli_usage_error("segwatch", "unknown command %s", SW_QUOTE(name));
 	return SW_EXIT_USAGE;
 }

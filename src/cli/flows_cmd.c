@@ -96,7 +96,7 @@ static void sw_flows_usage(FILE *out)
 		"      --last N         only the last N records\n"
 		"  -f, --follow         go on printing flows as they end (Ctrl-C ends); without\n"
 		"                       --since or --last, starts with the last %d\n"
-		"  -h, --help\n\n"
+		"  -h, --help           this text\n\n"
 		"examples:\n"
 		"  segwatch flows --since 10m --state refused\n"
 		"  segwatch flows --from 'app=web' --to 'shop/db-*' --port 5432 --last 20\n"
@@ -503,7 +503,7 @@ static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint
 		return sw_cli_parse_u32("--last", optarg, 0, SW_FLOWS_LAST_MAX, &a->last) ?
 		       SW_EXIT_OK : SW_EXIT_USAGE;
 	case 'h': sw_flows_usage(stdout); return -1;
-	default: sw_flows_usage(stderr); return SW_EXIT_USAGE;
+	default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 	}
 }
 
@@ -517,7 +517,7 @@ static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, s
 		if ((rc = sw_flows_opt(c, a, q, now)) != SW_EXIT_OK)
 			return rc;
 	if (a->json && a->count) {
-		fprintf(stderr, "segwatch: --json and --count: choose one\n");
+		sw_cli_usage_error("segwatch flows", "--json and --count: choose one");
 		return SW_EXIT_USAGE;
 	}
 	a->paths = (const char *const *)argv + optind;

@@ -30,7 +30,7 @@ int sw_cmd_report(int argc, char **argv);
 struct sw_graph_args {
 	const char *policy_file, *since, *until, *diff, *out, *format, *group_by;
 	uint64_t since_us, until_us;	/* the window of FLOWS; 0: open */
-	bool help;
+	bool help, all;
 	char **files;
 	int n_files;
 };
@@ -49,13 +49,18 @@ static void sw_graph_usage(FILE *out)
 		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
 		"                  or the values of label KEY (\"(no KEY)\" for workloads without it)\n"
 		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
+		"  --all           draw infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"                  docs/flows.md#infrastructure-traffic); by default it is counted\n"
 		"  --json          the graph document (docs/graph.md); same as --format json\n"
 		"  --format dot    Graphviz: nodes coloured by group, edges by verdict\n"
 		"  --format html   one self-contained page (offline): pan, zoom, details on click\n"
 		"  -o FILE         write to FILE instead of standard output\n"
+		"  -h, --help      this text\n"
 		"merge: graphs saved by several hosts, one graph keyed by workload identity.\n\n"
-		"example: the last two hours of the agent's history, as a page\n"
+		"examples:\n"
 		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n"
+		"  segwatch graph flows.jsonl --policy shop.json --group-by group --format dot\n"
+		"  segwatch graph merge host1.json host2.json -o all.json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -71,14 +76,23 @@ static void sw_report_usage(FILE *out)
 		"is applied, what its rules counted in the kernel.\n"
 		"FLOWS: the agent's history directory (or its .zst files), `segwatch capture -w`\n"
 		"JSON lines, `capture --json` documents, or saved graphs.\n"
+		"  --policy FILE   the policy every edge is judged by (required)\n"
 		"  --since T    only flows (and kernel log records) still going at or after T:\n"
 		"               10m, 2h, 7d (ago), 2026-12-01T14:00:00Z, @1764597600 (as segwatch flows)\n"
 		"  --until T    only those that began at or before T\n"
 		"  --diff OLD   an earlier graph or flow file: new edges, vanished edges\n"
 		"               (--since OLD, naming an existing file, still means this)\n"
+		"  --all        judge infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"               docs/flows.md#infrastructure-traffic); by default it is counted\n"
+		"  --group-by KEY  nodes are workloads (default), policy groups, or label KEY\n"
+		"  --json       the report as JSON; same as --format json\n"
+		"  --format F   table (default) or json\n"
+		"  -o FILE      write to FILE instead of standard output\n"
+		"  -h, --help   this text\n"
 		"Allow rules no flow used are listed. Exit 1 when there are violations.\n\n"
-		"example: the last two hours of the agent's history against a policy\n"
+		"examples:\n"
 		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
+		"  segwatch report --policy policy.json today.jsonl --diff yesterday.json --json\n"
 		SW_HELP_EXIT "  0  done: no violations\n"
 		"  1  violations: edges the policy does not allow\n" SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
@@ -92,6 +106,7 @@ static const struct option sw_graph_longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "all", no_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,10 +138,10 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 			a->out = optarg;
 		else if (c == 'h')
 			a->help = true;
-		else {
-			fprintf(stderr, "segwatch %s: see segwatch %s --help\n", cmd, cmd);
+		else if (c == 'A')
+			a->all = true;
+		else /* sw_cli_getopt said what was wrong, in one line */
 			return SW_EXIT_USAGE;
-		}
 	}
 	a->files = argv + optind;
 	a->n_files = argc - optind;
@@ -158,6 +173,7 @@ static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_pol
 {
 	memset(o, 0, sizeof(*o));
 	o->policy = p;
+	o->all = a->all;
 	if (!a->group_by || strcmp(a->group_by, "workload") == 0)
 		o->by = SW_GRAPH_BY_WORKLOAD;
 	else if (strcmp(a->group_by, "group") == 0)
@@ -303,10 +319,17 @@ int sw_cmd_graph(int argc, char **argv)
 	if (a.help)
 		return sw_graph_usage(stdout), SW_EXIT_OK;
 	merge = a.n_files > 0 && strcmp(a.files[0], "merge") == 0;
+	if (a.diff)
+		sw_cli_warn_unused("segwatch graph", "--diff", "in graph (segwatch report --diff "
+				   "lists new and vanished edges)");
+	if (merge && strcmp(a.format, "json") && strcmp(a.format, "table"))
+		sw_cli_warn_unused("segwatch graph merge", "--format", "in merge: it writes the "
+				   "graph document (JSON)");
 	if (merge)
 		a.files++, a.n_files--, a.format = "json";
 	if (a.n_files == 0) {
-		sw_graph_usage(stderr);
+		sw_cli_usage_error(merge ? "segwatch graph merge" : "segwatch graph",
+				   merge ? "no GRAPH files given" : "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
 	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
@@ -388,9 +411,18 @@ int sw_cmd_report(int argc, char **argv)
 	if (a.help)
 		return sw_report_usage(stdout), SW_EXIT_OK;
 	if (!a.policy_file || a.n_files == 0) {
-		fprintf(stderr, "segwatch report: %s\n", a.policy_file ? "no FLOWS files given" :
-			"--policy FILE is required");
-		sw_report_usage(stderr);
+		sw_cli_usage_error("segwatch report", "%s", a.policy_file ? "no FLOWS files given" :
+				   "--policy FILE is required");
+		return SW_EXIT_USAGE;
+	}
+	if (strcmp(a.format, "dot") == 0 || strcmp(a.format, "html") == 0) {
+		sw_cli_warn_unused("segwatch report", strcmp(a.format, "dot") ? "--format html" :
+				   "--format dot", "in report: it prints a table or JSON (segwatch "
+				   "graph draws the graph)");
+		a.format = "table";
+	} else if (strcmp(a.format, "table") && strcmp(a.format, "json")) {
+		sw_cli_usage_error("segwatch report", "unknown format %s (table, json)",
+				   SW_QUOTE(a.format));
 		return SW_EXIT_USAGE;
 	}
 	if ((rc = sw_graph_window(&a, "report", true)) >= 0)

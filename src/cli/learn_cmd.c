@@ -15,6 +15,7 @@
 #include <segwatch/learn.h>
 #include <segwatch/outfile.h>
 #include <segwatch/query.h>
+#include <segwatch/report.h>
 #include <segwatch/text.h>
 
 #include "cli.h"
@@ -26,6 +27,7 @@ struct sw_learn_args {
 	const char *name;
 	const char *since, *until;	/* the window of FLOWS */
 	bool enforce;
+	bool all;			/* --all: learn infrastructure flows too */
 	char **files;			/* FLOWS */
 	int n_files;
 };
@@ -50,9 +52,12 @@ static void sw_learn_usage(FILE *out)
 		"      --group-by LABEL label key that names the groups (default app)\n"
 		"      --name NAME     the policy's name\n"
 		"      --enforce       mode enforce instead of monitor\n"
-		"  -h, --help\n\n"
-		"example: learn from the last two hours of the agent's history\n"
+		"      --all           learn infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
+		"                      docs/flows.md#infrastructure-traffic); by default counted\n"
+		"  -h, --help          this text\n\n"
+		"examples:\n"
 		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
+		"  segwatch learn flows.jsonl --group-by tier --name shop --enforce -o shop.json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -119,6 +124,7 @@ static const struct option sw_learn_longopts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "enforce", no_argument, NULL, 'e' },
+	{ "all", no_argument, NULL, 'A' },
 	{ "since", required_argument, NULL, 's' },
 	{ "until", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
@@ -156,6 +162,7 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 	fprintf(stderr, "learned from %llu flows: %llu answered, %llu unanswered or refused (not learned)\n",
 		(unsigned long long)st->flows, (unsigned long long)st->learned,
 		(unsigned long long)st->unanswered);
+	sw_report_infra_text(stderr, st->infra, 0, "learned");
 	if (unanswered && json_array_size(unanswered)) {
 		/* for people: \uNNNN for everything not ASCII, bidi controls included */
 		char *s = json_dumps(unanswered, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -185,14 +192,15 @@ int sw_cmd_learn(int argc, char **argv)
 		case 'g': a.group_by = optarg; break;
 		case 'n': a.name = optarg; break;
 		case 'e': a.enforce = true; break;
+		case 'A': a.all = true; break;
 		case 's': a.since = optarg; break;
 		case 'u': a.until = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
-		default: sw_learn_usage(stderr); return SW_EXIT_USAGE;
+		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
 	}
 	if (optind == argc) {
-		sw_learn_usage(stderr);
+		sw_cli_usage_error("segwatch learn", "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
 	a.files = argv + optind;
@@ -206,6 +214,7 @@ int sw_cmd_learn(int argc, char **argv)
 	}
 	if (!(l = sw_learn_alloc(a.group_by)))
 		return SW_EXIT_RUNTIME;
+	sw_learn_set_all(l, a.all);
 	rc = sw_learn_load_window(l, (const char *const *)argv + optind, (size_t)(argc - optind),
 				  since_us, until_us, &err);
 	if (rc != SW_EXIT_OK)

@@ -34,6 +34,7 @@ struct sw_policy_args {
 	size_t n_flows;
 	const char *since, *until;		/* test: the time window */
 	bool json;
+	bool help;	/* --help: the verb's, once the verb is known */
 	bool watch;
 	bool cut;	/* apply: end open connections the policy denies */
 	bool payload;	/* compile: libnftnl's view of the rules instead of the script */
@@ -64,49 +65,6 @@ static const struct sw_policy_verb {
 	{ "remove", false, 0 },
 	{ "test", true, SW_PO_JSON | SW_PO_FLOWS | SW_PO_IDENTITY },
 };
-
-static void sw_policy_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: segwatch policy check FILE [--json]\n"
-		"       segwatch policy compile FILE [IDENTITY OPTIONS] [--payload]\n"
-		"       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--cut] [--watch]\n"
-		"       segwatch policy status [--json]\n"
-		"       segwatch policy remove\n"
-		"       segwatch policy test FILE --flows FLOWS|DIR|PCAP... [--since T] [--until T]\n"
-		"                            [--inventory F]... [--json]\n\n"
-		"check    report every error (file:line:col, or the JSON Pointer of the value)\n"
-		"         and warning (rules that never match or are shadowed)\n"
-		"compile  print the nftables script the policy becomes with today's workloads\n"
-		"apply    load that ruleset into the kernel as one atomic batch, in segwatch's\n"
-		"         own table (inet segwatch); a failure leaves the old ruleset in force\n"
-		"status   the applied ruleset as the kernel holds it: which policy, when and\n"
-		"         from which file, rules with counters and actions, sets, bridged-traffic mode\n"
-		"remove   delete everything segwatch added\n"
-		"test     replay recorded flows (segwatch capture -w or --json output, the agent's\n"
-		"         history directory or its .zst files, or a pcap read with the same\n"
-		"         identity options) against the policy and list the connections it\n"
-		"         would deny, by rule. --flows is repeatable; --since T / --until T keep\n"
-		"         the flows whose span meets the window (as segwatch flows: 10m, 2h, 7d\n"
-		"         ago, 2026-12-01T14:00:00Z, @EPOCH), e.g.\n"
-		"           segwatch policy test new.json --flows /var/lib/segwatch/flows --since 2h\n\n"
-		SW_IDENTITY_HELP
-		"      --log-group N      NFLOG group for denied and monitored packets (default %d)\n"
-		"      --payload          compile: the rules as libnftnl sends them, not the script\n"
-		"      --cut              after apply, end the connections opened before it that\n"
-		"                         it denies (their conntrack entries): answers of an\n"
-		"                         allowed connection pass as established, so without\n"
-		"                         this they live on until they close\n"
-		"      --watch            after apply, keep the group sets in step with containers\n"
-		"                         starting and stopping (small set-element batches)\n"
-		"  -j, --json             JSON output\n"
-		"  -h, --help             this text\n\n"
-		"docs/policy.md describes the language.\n"
-		SW_HELP_EXIT SW_HELP_EXIT_0
-		"  1  test: some recorded connections would be denied\n"
-		SW_HELP_EXIT_2 SW_HELP_EXIT_3,
-		SW_COMPILE_LOG_GROUP);
-}
 
 /* Load, resolve today's workloads (@id stays open for the caller), compile. */
 static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
@@ -274,13 +232,40 @@ static const struct option sw_policy_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * The verb, looked for before the options are parsed so that their errors
+ * name it ("segwatch policy test: ...; see segwatch policy test --help"): the
+ * first word that is neither an option nor the value of one.
+ */
+static const char *sw_policy_verb_peek(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--") == 0)
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (s[0] != '-' || s[1] == '\0')
+			return s;
+		if (s[1] != '-' || strchr(s, '='))
+			continue;
+		for (const struct option *o = sw_policy_longopts; o->name; o++)
+			if (strcmp(s + 2, o->name) == 0 && o->has_arg == required_argument)
+				i++;
+	}
+	return NULL;
+}
+
 static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 {
+	const char *peek = sw_policy_verb_peek(argc, argv);
+	char who[64] = "segwatch policy";
 	uint32_t group;
 	int c;
 
+	if (peek && sw_policy_help(NULL, peek))
+		snprintf(who, sizeof(who), "segwatch policy %s", peek);
 	optind = 1;
-	while ((c = sw_cli_getopt(argc, argv, "jh", sw_policy_longopts, "segwatch policy")) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jh", sw_policy_longopts, who)) != -1) {
 		a->seen |= c == 'j' ? SW_PO_JSON :
 			   c == SW_OPT_FLOWS || c == SW_OPT_SINCE || c == SW_OPT_UNTIL ? SW_PO_FLOWS :
 			   c == SW_OPT_LOG_GROUP ? SW_PO_LOG_GROUP :
@@ -289,11 +274,10 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 		if (c == 'j')
 			a->json = true;
 		else if (c == 'h')
-			return sw_policy_usage(stdout), SW_EXIT_OK;
+			a->help = true;
 		else if (c == SW_OPT_FLOWS) {
 			if (a->n_flows == SW_POLICY_FLOWS_MAX) {
-				fprintf(stderr, "segwatch policy: at most %d --flows\n",
-					SW_POLICY_FLOWS_MAX);
+				fprintf(stderr, "%s: at most %d --flows\n", who, SW_POLICY_FLOWS_MAX);
 				return SW_EXIT_USAGE;
 			}
 			a->flows[a->n_flows++] = optarg;
@@ -312,16 +296,14 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 				return SW_EXIT_USAGE;
 			a->copts.log_group = (int)group;
 		} else if (!sw_identity_parse_opt(&a->id, c, optarg, argc, argv))
-			return sw_policy_usage(stderr), SW_EXIT_USAGE;
+			return SW_EXIT_USAGE; /* said why (sw_cli_getopt or the option) */
 	}
 	if (optind < argc)
 		a->verb = argv[optind++];
 	if (optind < argc)
 		a->file = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "segwatch policy: unexpected argument %s\n", SW_QUOTE(argv[optind]));
-		return SW_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return sw_cli_no_args(who, argc, argv, optind);
 	return -1;
 }
 
@@ -333,23 +315,24 @@ static const struct sw_policy_verb *sw_policy_verb_check(const struct sw_policy_
 	for (size_t i = 0; i < sizeof(sw_policy_verbs) / sizeof(sw_policy_verbs[0]); i++)
 		if (strcmp(a->verb, sw_policy_verbs[i].name) == 0)
 			v = &sw_policy_verbs[i];
+	char who[64];
+
 	if (!v) {
-		fprintf(stderr, "segwatch policy: unknown verb %s (check, compile, apply, status, "
-			"remove, test)\n", SW_QUOTE(a->verb));
+		sw_cli_usage_error("segwatch policy", "unknown verb %s (%s)", SW_QUOTE(a->verb),
+				   sw_policy_verb_names());
 		return NULL;
 	}
-	if (v->file && !a->file) {
-		fprintf(stderr, "segwatch policy %s: a policy FILE is required\n", v->name);
+	snprintf(who, sizeof(who), "segwatch policy %s", v->name);
+	if (v->file && !a->file && !a->help) {
+		sw_cli_usage_error(who, "a policy FILE is required");
 		return NULL;
 	}
 	if (!v->file && a->file) {
-		fprintf(stderr, "segwatch policy %s: unexpected argument %s\n", v->name,
-			SW_QUOTE(a->file));
+		sw_cli_usage_error(who, "unexpected argument %s", SW_QUOTE(a->file));
 		return NULL;
 	}
 	if (a->seen & ~v->opts) {
-		fprintf(stderr, "segwatch policy %s: an option given is not one of %s's (see "
-			"segwatch policy --help)\n", v->name, v->name);
+		sw_cli_usage_error(who, "an option given is not one of %s's", v->name);
 		return NULL;
 	}
 	return v;
@@ -364,12 +347,17 @@ int sw_cmd_policy(int argc, char **argv)
 	rc = sw_policy_parse(&a, argc, argv);
 	if (rc >= 0)
 		return rc;
+	if (!a.verb && a.help)
+		return sw_policy_help(stdout, NULL), SW_EXIT_OK;
 	if (!a.verb) {
-		sw_policy_usage(stderr);
+		sw_cli_usage_error("segwatch policy", "a verb is required (%s)",
+				   sw_policy_verb_names());
 		return SW_EXIT_USAGE;
 	}
 	if (!sw_policy_verb_check(&a))
 		return SW_EXIT_USAGE;
+	if (a.help)
+		return sw_policy_help(stdout, a.verb), SW_EXIT_OK;
 	if (strcmp(a.verb, "check") == 0)
 		return sw_policy_check_file(a.file, a.json);
 	if (strcmp(a.verb, "compile") == 0)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <segwatch/policy.h>
 
@@ -42,6 +43,15 @@ int sw_policy_check_file(const char *file, bool as_json);
  * how many.
  */
 size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_registry *reg);
+
+/*
+ * policy_help.c: the --help of @verb (NULL: of `segwatch policy`, listing the
+ * verbs) on @out (NULL: print nothing, only say whether @verb is one);
+ * false when @verb is not a verb. sw_policy_verb_names: the
+ * verbs, comma-separated, for messages.
+ */
+bool sw_policy_help(FILE *out, const char *verb);
+const char *sw_policy_verb_names(void);
 
 /* policy_status.c: the applied ruleset as the kernel holds it. */
 int sw_policy_status_show(bool as_json);

@@ -29,6 +29,9 @@ static void sw_workloads_usage(FILE *out)
 		SW_IDENTITY_HELP
 		"  -j, --json             JSON (docs/workloads.md) instead of a table\n"
 		"  -h, --help             this text\n\n"
+		"examples:\n"
+		"  segwatch workloads                         engine, kernel view and their names\n"
+		"  segwatch workloads --inventory pods.json --no-engine --json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -279,13 +282,10 @@ int sw_cmd_workloads(int argc, char **argv)
 		else if (c == 'h')
 			return sw_workloads_usage(stdout), SW_EXIT_OK;
 		else if (!sw_identity_parse_opt(&a.id, c, optarg, argc, argv))
-			return sw_workloads_usage(stderr), SW_EXIT_USAGE;
+			return SW_EXIT_USAGE; /* said why (sw_cli_getopt or the option) */
 	}
-	if (optind < argc) {
-		fprintf(stderr, "segwatch workloads: unexpected argument %s\n",
-			SW_QUOTE(argv[optind]));
-		return SW_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return sw_cli_no_args("segwatch workloads", argc, argv, optind);
 	rc = sw_identity_open(&id, &a.id, &err);
 	if (rc != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));

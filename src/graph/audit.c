@@ -105,7 +105,7 @@ static json_t *sw_report_edges(const struct sw_graph *g, json_t *summary)
 json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *old)
 {
 	json_t *r = json_pack("{s:s, s:i}", "type", "report", "version", 1);
-	json_t *summary = json_pack("{s:I}", "edges", (json_int_t)g->n_edges), *diff;
+	json_t *summary = json_pack("{s:I}", "edges", (json_int_t)g->n_edges), *diff, *infra;
 
 	if (!r || !summary || !(diff = sw_graph_diff(g, old))) {
 		json_decref(r);
@@ -117,6 +117,8 @@ json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *ol
 	json_object_set_new(r, "edges", sw_report_edges(g, summary));
 	json_object_set_new(r, "summary", summary);
 	json_object_set_new(r, "completeness", sw_report_completeness(g));
+	if ((infra = sw_graph_infra_json(g)))
+		json_object_set_new(r, "infrastructure", infra);
 	if (g->kernel_log)
 		json_object_set_new(r, "kernel_log", sw_graph_klog_report(g));
 	json_object_set(r, "unused_rules", json_object_get(diff, "unused_rules"));

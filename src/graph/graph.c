@@ -37,6 +37,7 @@ struct sw_graph *sw_graph_alloc(const struct sw_graph_opts *o, struct sw_err *er
 	g->by = o->by;
 	g->policy = o->policy;
 	g->kernel_log = o->kernel_log;
+	g->all = o->all;
 	g->nodes = json_array();
 	g->node_index = json_object();
 	g->edge_index = json_object();
@@ -64,6 +65,7 @@ void sw_graph_free(struct sw_graph *g)
 	}
 	free(g->edges);
 	sw_graph_klog_free(&g->klog);
+	sw_graph_infra_free(&g->infra);
 	json_decref(g->nodes);
 	json_decref(g->node_index);
 	json_decref(g->edge_index);
@@ -136,11 +138,21 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 	struct sw_gend s, d;
 	struct sw_gjudge j = { .verdict = SW_GV_NONE, .rule = -1 };
 	struct sw_gedge *e;
+	enum sw_infra_kind ik;
 	size_t si, di;
 	int rc;
 
 	if (!sw_graph_end_read(flow, "src", &s) || !sw_graph_end_read(flow, "dst", &d))
 		return sw_err_set(err, SW_EXIT_USAGE, "flow record without usable src/dst addresses");
+	if (!g->all && (ik = sw_flow_json_infra_kind(flow)) != SW_INFRA_NONE) {
+		if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))
+			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+		/* not drawn, but what the ruleset would drop is worth a word */
+		if (g->policy)
+			sw_graph_judge(g, flow, &s, &d, &j);
+		return sw_graph_infra_add(g, ik, &s, &d, j.verdict) ? SW_EXIT_OK :
+			sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	}
 	if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	if ((rc = sw_graph_node_for_end(g, &s, &si, err)) ||
@@ -169,6 +181,7 @@ void sw_graph_add_counters(struct sw_graph *g, json_t *c)
 	g->comp.malformed = sw_flowfile_count_add(g->comp.malformed, sw_json_u64(c, "malformed"));
 	g->comp.kernel_drops = sw_flowfile_count_add(g->comp.kernel_drops, sw_json_u64(c, "kernel_drops"));
 	g->comp.evicted = sw_flowfile_count_add(g->comp.evicted, sw_json_u64(json_object_get(c, "flow"), "evicted"));
+	sw_graph_infra_counters(g, c);
 	if (g->kernel_log && json_is_object(json_object_get(c, "nflog")))
 		sw_graph_klog_counters(g, json_object_get(c, "nflog"));
 }

@@ -4,6 +4,7 @@
 
 #include <segwatch/flowfile.h>
 #include <segwatch/graph.h>
+#include <segwatch/infra.h>
 
 /* Flow states counted per edge, in the order of docs/flows.md. */
 enum sw_gstate {
@@ -47,6 +48,14 @@ struct sw_gklog_row {
 	char first[SW_GRAPH_TIME_LEN], last[SW_GRAPH_TIME_LEN];
 };
 
+/* Infrastructure flows left out of the graph, tallied (infra.c). */
+struct sw_ginfra {
+	uint64_t flows;
+	uint64_t kinds[SW_INFRA_MAX];	/* [SW_INFRA_ARP]: ARP frames from the counters */
+	uint64_t denied;		/* flows the policy would deny (violation or monitor) */
+	json_t *by_node;		/* node id -> {"id","name","flows","kinds":{...}} */
+};
+
 /* The kernel's log as the capture recorded it (report only: sw_graph_opts.kernel_log). */
 struct sw_gklog {
 	struct sw_gklog_row *rows;
@@ -72,6 +81,8 @@ struct sw_graph {
 	struct sw_graph_completeness comp;
 	bool kernel_log;		/* fold kernel_log records into klog */
 	struct sw_gklog klog;
+	bool all;			/* draw infrastructure flows too (no tally) */
+	struct sw_ginfra infra;
 };
 
 /* One end of a flow record, as read from it (strings borrowed from the JSON). */
@@ -134,6 +145,14 @@ void sw_graph_klog_counters(struct sw_graph *g, json_t *nflog);
 void sw_graph_klog_free(struct sw_gklog *k);
 json_t *sw_graph_klog_report(const struct sw_graph *g);
 json_t *sw_graph_klog_completeness(const struct sw_graph *g);
+
+/* infra.c */
+bool sw_graph_infra_add(struct sw_graph *g, enum sw_infra_kind k, const struct sw_gend *s,
+			const struct sw_gend *d, enum sw_graph_verdict v);
+void sw_graph_infra_counters(struct sw_graph *g, json_t *counters);
+json_t *sw_graph_infra_json(const struct sw_graph *g);
+bool sw_graph_infra_merge(struct sw_graph *g, json_t *infra);
+void sw_graph_infra_free(struct sw_ginfra *t);
 
 /* json.c */
 json_t *sw_graph_edge_json(const struct sw_graph *g, const struct sw_gedge *e);

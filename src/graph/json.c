@@ -121,7 +121,7 @@ static json_t *sw_graph_head_json(const struct sw_graph *g)
 
 json_t *sw_graph_to_json(const struct sw_graph *g)
 {
-	json_t *o = sw_graph_head_json(g), *nodes = json_array(), *edges = json_array();
+	json_t *o = sw_graph_head_json(g), *nodes = json_array(), *edges = json_array(), *infra;
 	size_t *on = sw_graph_order(g, false), *oe = sw_graph_order(g, true);
 
 	if (!o || !nodes || !edges || !on || !oe)
@@ -135,6 +135,8 @@ json_t *sw_graph_to_json(const struct sw_graph *g)
 	json_object_set_new(o, "nodes", nodes);
 	json_object_set_new(o, "edges", edges);
 	json_object_set_new(o, "completeness", sw_completeness_json(&g->comp));
+	if ((infra = sw_graph_infra_json(g)))
+		json_object_set_new(o, "infrastructure", infra);
 	free(on);
 	free(oe);
 	return o;
@@ -228,5 +230,7 @@ int sw_graph_merge_json(struct sw_graph *g, json_t *doc, const char *name, struc
 		if ((rc = sw_edge_merge(g, v, err)))
 			return sw_err_where(err, rc, name, "edges", i);
 	sw_completeness_merge(g, json_object_get(doc, "completeness"));
+	if (!sw_graph_infra_merge(g, json_object_get(doc, "infrastructure")))
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	return SW_EXIT_OK;
 }

@@ -57,7 +57,8 @@ void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 	out = sw_policy_outcome(p, s->bits, d->bits, &c, &v);
 	j->rule = v.reason == SW_POL_BY_RULE ? (long)v.rule : -1;
 	j->rule_where = v.reason == SW_POL_BY_RULE ? p->rules[v.rule].where :
-			v.reason == SW_POL_BY_INTRA ? "intra_group" : "default";
+			v.reason == SW_POL_BY_INTRA ? "intra_group" :
+			v.reason == SW_POL_BY_PLUMBING ? "neighbour_discovery" : "default";
 	if (out == SW_POL_OUT_UNMANAGED) {
 		j->verdict = SW_GV_UNMANAGED;
 		j->rule_where = NULL;

@@ -205,6 +205,7 @@ void sw_graph_report_write(json_t *r, FILE *out)
 		sw_report_nflog_write(json_object_get(json_object_get(r, "completeness"), "nflog"),
 				      json_is_true(json_object_get(json_object_get(r, "kernel_log"),
 								   "recorded")), out);
+	sw_graph_infra_write(json_object_get(r, "infrastructure"), out);
 	if (since) {
 		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
 			json_array_size(json_object_get(since, "new_edges")),

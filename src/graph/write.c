@@ -25,6 +25,7 @@ static void sw_edge_port(const struct sw_gedge *e, char *buf, size_t len)
 void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 {
 	size_t *o = sw_graph_order(g, true);
+	json_t *infra;
 	char port[32];
 
 	if (!o)
@@ -48,6 +49,9 @@ void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 			e->rule ? " " : "", e->rule ? SW_CELL(e->rule_name ?: e->rule) : "");
 	}
 	fprintf(out, "%zu nodes, %zu edges\n", sw_graph_n_nodes(g), g->n_edges);
+	if ((infra = sw_graph_infra_json(g)))
+		sw_graph_infra_write(infra, out);
+	json_decref(infra);
 	free(o);
 }
 

@@ -446,6 +446,14 @@
     }
     var viol = vc.violation || 0;
     $('sw-stats').textContent = N + ' nodes \u00b7 ' + E + ' edges \u00b7 ' + viol + ' violation' + (viol === 1 ? '' : 's') + ((vc.unmanaged || 0) ? ' \u00b7 ' + vc.unmanaged + ' unmanaged' : '');
+    /* infrastructure traffic (ND, MLD, IGMP, DAD, DHCP) is counted, not drawn: say how much */
+    var inf = raw.infrastructure;
+    if (inf && inf.flows) {
+      var ks = Object.keys(inf.kinds || {}).map(function (k) { return k + ' ' + inf.kinds[k]; }).join(', ');
+      lg.appendChild(el('h2', 'Not drawn'));
+      lg.appendChild(el('div', inf.flows + ' infrastructure flow' + (inf.flows === 1 ? '' : 's') + (ks ? ' (' + ks + ')' : '')));
+      $('sw-stats').textContent += ' \u00b7 ' + inf.flows + ' infrastructure not drawn';
+    }
     var dl = $('sw-names'), frag = document.createDocumentFragment();
     for (var i = 0; i < N && i < 5000; i++) { var o = document.createElement('option'); o.value = label(i); frag.appendChild(o); }
     dl.appendChild(frag);

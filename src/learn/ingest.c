@@ -79,12 +79,17 @@ int sw_learn_add_flow(struct sw_learn *l, const void *flow_v, struct sw_err *err
 	json_t *flow = (json_t *)flow_v;
 	const char *state = json_string_value(json_object_get(flow, "state"));
 	json_int_t proto = json_integer_value(json_object_get(flow, "proto_num"));
+	enum sw_infra_kind ik;
 	bool answered;
 	size_t from, to, ei;
 
 	if (!json_is_object(flow) || !state || proto <= 0 || proto > 255)
 		return sw_err_set(err, SW_EXIT_USAGE, "flow record without state or proto_num");
 	l->stats.flows++;
+	if (!l->all && (ik = sw_flow_json_infra_kind(flow)) != SW_INFRA_NONE) {
+		l->stats.infra[ik]++;
+		return SW_EXIT_OK;
+	}
 	if (!sw_learn_proto_ok((uint8_t)proto)) {
 		l->stats.skipped++;
 		return SW_EXIT_OK;

@@ -38,6 +38,7 @@ struct sw_learn {
 	uint32_t *node_idx, *edge_idx;	/* open addressing: entry index + 1, 0 = free */
 	size_t node_idx_cap, edge_idx_cap;
 	struct sw_learn_stats stats;
+	bool all;		/* learn infrastructure flows too */
 };
 
 /* Index of the node or edge, created when missing; SIZE_MAX on out of memory. */

@@ -133,6 +133,11 @@ struct sw_learn *sw_learn_alloc(const char *group_by)
 	return l;
 }
 
+void sw_learn_set_all(struct sw_learn *l, bool all)
+{
+	l->all = all;
+}
+
 void sw_learn_free(struct sw_learn *l)
 {
 	if (!l)

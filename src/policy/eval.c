@@ -211,6 +211,11 @@ enum sw_pol_outcome sw_policy_outcome(const struct sw_policy *p, const uint64_t 
 				      const uint64_t *dst_bits, const struct sw_pol_conn *c,
 				      struct sw_pol_verdict *v)
 {
+	/* the compiled ruleset's neighbour discovery accept (src/compile/rules.c) */
+	if (c->ipproto == 58 && c->icmp_type >= 133 && c->icmp_type <= 137) {
+		sw_pol_verdict_set(v, SW_POL_ALLOW, SW_POL_BY_PLUMBING, 0, p->mode);
+		return SW_POL_OUT_ALLOWED;
+	}
 	sw_policy_evaluate_sets(p, src_bits, dst_bits, c, v);
 	if (v->reason == SW_POL_BY_DEFAULT &&
 	    !(sw_pol_managed(p, src_bits) && sw_pol_managed(p, dst_bits)))

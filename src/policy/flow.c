@@ -54,6 +54,7 @@ const char *sw_policy_verdict_rule(const struct sw_policy *p, enum sw_pol_outcom
 	switch (v->reason) {
 	case SW_POL_BY_RULE: return p->rules[v->rule].name;
 	case SW_POL_BY_INTRA: return "intra_group";
+	case SW_POL_BY_PLUMBING: return "neighbour_discovery";
 	default: return "default";
 	}
 }

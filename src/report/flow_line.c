@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <segwatch/infra.h>
 #include <segwatch/proto.h>
 #include <segwatch/report.h>
 
@@ -320,6 +321,7 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	struct sw_out o;
 	char num[8], cid[SW_COMMUNITY_ID_LEN];
 	uint64_t first = sw_flow_first_us(f), last = sw_flow_last_us(f);
+	enum sw_infra_kind ik;
 
 	if (!sw_out_start(&o, buf, len))
 		return 0;
@@ -341,6 +343,9 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	sw_flow_community_id(f, 0, cid);
 	if (cid[0])
 		sw_put_kv_str(&o, "community_id", cid);
+	/* a hint for people and jq; segwatch's readers classify the record themselves */
+	if ((ik = sw_flow_infra_kind(f)) != SW_INFRA_NONE)
+		sw_put_kv_str(&o, "infra", sw_infra_kind_name(ik));
 	sw_put_kv_str(&o, "initiator", f->flags & SW_FLOW_F_INFERRED ? "inferred" : "observed");
 	sw_put_kv_str(&o, "state", sw_flow_state_name(f->state));
 	sw_put_kv_str(&o, "end", sw_flow_end_name(f->end));

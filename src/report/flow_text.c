@@ -92,6 +92,55 @@ void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n)
 	}
 }
 
+size_t sw_report_flows_infra_split(struct sw_flow_rec *flows, size_t n,
+				   uint64_t kinds[SW_INFRA_MAX])
+{
+	struct sw_flow_rec *infra;
+	size_t keep = 0, ni = 0;
+	enum sw_infra_kind k;
+
+	if (!n || !(infra = malloc(n * sizeof(*infra))))
+		return n; /* out of memory: everything listed, as with --all */
+	for (size_t i = 0; i < n; i++) {
+		if ((k = sw_flow_infra_kind(&flows[i].f)) == SW_INFRA_NONE) {
+			flows[keep++] = flows[i];
+			continue;
+		}
+		kinds[k]++;
+		infra[ni++] = flows[i];
+	}
+	memcpy(flows + keep, infra, ni * sizeof(*infra));
+	free(infra);
+	return keep;
+}
+
+void sw_report_infra_text(FILE *out, const uint64_t kinds[SW_INFRA_MAX], size_t owners,
+			  const char *verb)
+{
+	uint64_t flows = 0, arp = kinds[SW_INFRA_ARP];
+	const char *sep = " (";
+
+	for (int k = SW_INFRA_NONE + 1; k < SW_INFRA_ARP; k++)
+		flows += kinds[k];
+	if (!flows && !arp)
+		return;
+	fprintf(out, "infrastructure: %" PRIu64 " flow%s", flows, flows == 1 ? "" : "s");
+	for (int k = SW_INFRA_NONE + 1; k < SW_INFRA_ARP; k++) {
+		if (!kinds[k])
+			continue;
+		fprintf(out, "%s%s %" PRIu64, sep, sw_infra_kind_name(k), kinds[k]);
+		sep = ", ";
+	}
+	if (*sep == ',')
+		fputc(')', out);
+	if (owners)
+		fprintf(out, " of %zu node%s", owners, owners == 1 ? "" : "s");
+	fprintf(out, " not %s (--all to include them)", verb);
+	if (arp)
+		fprintf(out, "; %" PRIu64 " ARP frame%s (never flows)", arp, arp == 1 ? "" : "s");
+	fputc('\n', out);
+}
+
 static void sw_reasons_text(FILE *out, const struct sw_capture_counters *c, bool malformed)
 {
 	const char *sep = " (";

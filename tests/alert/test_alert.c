@@ -383,6 +383,72 @@ static void test_sensitive(void **state)
 	sw_workload_clear(&db);
 }
 
+/*
+ * Infrastructure flows (here IGMP reports to 30 groups and a DHCP request)
+ * raise nothing by default: no fan_out, no new_edge, no refused_or_unanswered;
+ * "infrastructure": "alert" gives the old behaviour back.
+ */
+static int infra_run(const char *setting, struct sink *s)
+{
+	struct sw_workload web;
+	struct sw_alert_config cfg;
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	struct sw_baseline *b = baseline();
+	json_t *sec = json_pack("{s:s, s:[s]}", "infrastructure", setting, "sensitive_groups", "ip:255.255.255.255");
+	struct sw_err err;
+
+	mkwl(&web, "shop/web-1", "web", 2);
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_int_equal(sw_alert_config_from_json(&cfg, sec, &err), SW_EXIT_OK);
+	json_decref(sec);
+	e = engine(&cfg, NULL, b, s);
+	for (int i = 0; i < 30; i++) {
+		conn(&c, &web, NULL, 0, T0 + (uint64_t)i * 1000);
+		c.proto = 2;
+		c.sport = 0;
+		v4(c.dst.addr, 224, 0, 0, (uint8_t)(22 + i));
+		c.dst.kind = SW_EP_MULTICAST;
+		sw_alert_flow_new(e, &c);
+	}
+	conn(&c, &web, NULL, 67, T0 + 50000);
+	c.proto = 17;
+	c.sport = 68;
+	v4(c.dst.addr, 255, 255, 255, 255);
+	c.dst.kind = SW_EP_MULTICAST;
+	sw_alert_flow_new(e, &c);
+	sw_alert_flow_end(e, &c, SW_FLOW_ATTEMPTED);
+	sw_alert_flush(e);
+	sw_alert_engine_free(e);
+	sw_baseline_free(b);
+	sw_alert_config_clear(&cfg);
+	sw_workload_clear(&web);
+	return s->n;
+}
+
+static void test_infrastructure(void **state)
+{
+	struct sink s = { 0 }, t = { 0 };
+	struct sw_alert_config cfg;
+	struct sw_err err;
+	json_t *bad = json_pack("{s:b}", "infrastructure", 1);
+
+	(void)state;
+	assert_int_equal(infra_run("ignore", &s), 0);
+	assert_true(infra_run("alert", &t) > 0);
+	assert_int_equal(t.by_kind[SW_ALERT_FAN_OUT] > 0, 1);
+	assert_int_equal(t.by_kind[SW_ALERT_NEW_EDGE] > 0, 1);
+	assert_int_equal(t.by_kind[SW_ALERT_REFUSED_OR_UNANSWERED], 1);
+	sink_clear(&s);
+	sink_clear(&t);
+	assert_true(sw_alert_config_defaults(&cfg));
+	assert_false(cfg.infrastructure);
+	assert_int_equal(sw_alert_config_from_json(&cfg, bad, &err), SW_EXIT_USAGE);
+	assert_string_equal(err.msg, "/alerts/infrastructure: error: expected \"ignore\" or \"alert\"");
+	json_decref(bad);
+	sw_alert_config_clear(&cfg);
+}
+
 static void test_config_errors(void **state)
 {
 	struct sw_alert_config cfg;
@@ -556,7 +622,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),    cmocka_unit_test(test_bounded_keys),
 		cmocka_unit_test(test_new_edge),      cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_config_errors), cmocka_unit_test(test_policy_violation),
-		cmocka_unit_test(test_key_memory),
+		cmocka_unit_test(test_key_memory),    cmocka_unit_test(test_infrastructure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,8 +77,8 @@ doc_row() {
 		awk -F'|' '{ s = ""; for (i = 3; i <= 6; i++) if ($i ~ /yes/) s = s (i - 3) " "; print s }'
 }
 
-# Every command: --help is 0 and its codes are its row of the table. The
-# policy verbs share one --help: its codes are their union, test's row.
+# Every command: --help is 0 and its codes are its row of the table.
+# `policy --help` lists the verbs: its codes are their union, test's row.
 for cmd in capture workloads policy graph learn report flows agent; do
 	# shellcheck disable=SC2086
 	codes=$(help_codes $cmd)
@@ -90,6 +90,19 @@ for cmd in capture workloads policy graph learn report flows agent; do
 		fail "docs/exit-codes.md has no row for \`$cmd\`"
 	elif [ "$codes" != "$want" ]; then
 		fail "segwatch $cmd --help lists exit codes \"$codes\", its row in the table \"$want\""
+	else
+		passes=$((passes + 1))
+	fi
+done
+# each verb has its own --help now: its codes are its own row
+for verb in "policy check" "policy compile" "policy apply" "policy status" "policy remove" \
+	    "policy test" "agent check"; do
+	# shellcheck disable=SC2086
+	codes=$(help_codes $verb)
+	want=$(doc_row "$verb")
+	[ -n "$want" ] || want=$(doc_row "${verb#* }")
+	if [ -z "$want" ] || [ "$codes" != "$want" ]; then
+		fail "segwatch $verb --help lists exit codes \"$codes\", its row in the table \"$want\""
 	else
 		passes=$((passes + 1))
 	fi

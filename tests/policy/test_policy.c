@@ -354,6 +354,21 @@ static void test_outcome(void **state)
 	assert_int_equal(sw_toutcome(t.p, web, out, 6, 443), SW_POL_OUT_UNMANAGED);
 	assert_int_equal(sw_toutcome(t.p, out, api, 6, 443), SW_POL_OUT_UNMANAGED);
 	assert_int_equal(sw_toutcome(t.p, out, api, 6, 22), SW_POL_OUT_DENIED);
+	/* neighbour discovery passes whatever the rules say, as in the ruleset; other ICMPv6 does not */
+	for (uint16_t type = 133; type <= 137; type++)
+		assert_int_equal(sw_toutcome(t.p, web, api, 58, type), SW_POL_OUT_ALLOWED);
+	assert_int_equal(sw_toutcome(t.p, web, api, 58, 128), SW_POL_OUT_DENIED);
+	assert_int_equal(sw_toutcome(t.p, web, api, 58, 143), SW_POL_OUT_DENIED);
+	assert_int_equal(sw_toutcome(t.p, web, api, 1, 135), SW_POL_OUT_DENIED);
+	{
+		struct sw_pol_conn c = { .ipproto = 58, .icmp_type = 136 };
+		uint64_t b[2] = { 0 };
+		struct sw_pol_verdict v;
+
+		assert_int_equal(sw_policy_outcome(t.p, b, b, &c, &v), SW_POL_OUT_ALLOWED);
+		assert_string_equal(sw_policy_verdict_rule(t.p, SW_POL_OUT_ALLOWED, &v),
+				    "neighbour_discovery");
+	}
 	sw_tload_done(&t);
 }
 

@@ -173,7 +173,7 @@ bad verdict_no_policy '--verdict needs a policy' --verdict denied
 bad bad_group '--to: unknown group "dbs" in '"$tmp/policy.json"'; did you mean "db"?' "${pol[@]}" --to group:dbs
 bad bad_type 'did you mean "flow"?' --type flows
 bad bad_limit '--limit: "0" is not a whole number' --limit 0
-bad bad_option 'usage: segwatch flows' --nope
+bad bad_option 'unknown option "--nope"; see segwatch flows --help' --nope
 bad json_count '--json and --count' --json --count
 flows missing_path 3 "$tmp/nope.jsonl"
 grep -q 'nope.jsonl: No such file' <<<"$err" || fail "missing path message: $err"
