@@ -112,6 +112,13 @@ struct sw_capture_opts {
 	void *tick_arg;
 	/* workloads, for the spoofing check on container interfaces; may be NULL */
 	const struct sw_registry *registry;
+	/*
+	 * May be NULL. A frame whose source address is link-local (fe80::/10,
+	 * 169.254/16) and held by nobody binds it to the workload with the
+	 * frame's source MAC (sw_registry_learn_linklocal): a pcap read with an
+	 * inventory that gives MACs names neighbour discovery and the like.
+	 */
+	struct sw_registry *learn_registry;
 	/* live with no interface yet: run the tick until some are added (an agent on an empty host) */
 	bool wait_for_ifaces;
 };
@@ -167,6 +174,8 @@ int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_
 
 /* sw_capture_set_registry - the workloads for the spoofing check from now on (may be NULL). */
 void sw_capture_set_registry(struct sw_capture *cap, const struct sw_registry *reg);
+/* sw_capture_set_learn_registry - where link-local addresses are learned from now on (may be NULL). */
+void sw_capture_set_learn_registry(struct sw_capture *cap, struct sw_registry *reg);
 
 /* sw_capture_close - close every source; NULL is fine. */
 void sw_capture_close(struct sw_capture *cap);

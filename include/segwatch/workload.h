@@ -47,6 +47,7 @@ struct sw_workload {
 	size_t n_macs;
 	char *iface;		/* host-side interface (veth) when known; may be NULL */
 	int ifindex;		/* of @iface, 0 when unknown */
+	uint64_t netns;		/* inode of its network namespace, 0 when unknown */
 	enum sw_wl_source source;
 };
 
@@ -90,12 +91,49 @@ void sw_registry_stop(struct sw_registry *reg, enum sw_wl_source source, const c
  * sw_registry_lookup_addr - the workload that held @addr at @ts_us, or NULL
  *
  * When several sources claim the address at that time the most specific
- * wins: engine, then Kubernetes, then inventory, then kernel.
+ * wins: engine, then Kubernetes, then inventory, then kernel. The result is
+ * then merged (sw_registry_merged): an address only the kernel's view knows
+ * (an IPv6 link-local one) names the container the engine or an inventory
+ * describes when they share its namespace, interface, MAC or an address.
  */
 const struct sw_workload *sw_registry_lookup_addr(const struct sw_registry *reg,
 						  const uint8_t addr[16], uint64_t ts_us);
 
-/* sw_registry_lookup_ifindex - the workload behind host-side interface @ifindex at @ts_us. */
+/**
+ * sw_registry_merged - the workload @w is one with at @ts_us
+ *
+ * Sources describe one container separately (the engine, an inventory, a
+ * Kubernetes pod list, the kernel's namespace). Two entries of different
+ * sources bound at @ts_us are one workload when they share a network
+ * namespace (netns inode), a host-side interface (ifindex), a unicast MAC,
+ * or (as a fallback) an address that is not link-local. Of the entries so
+ * joined, the one of the most specific source (the order of
+ * sw_registry_lookup_addr) stands for all: its name, uid and labels are
+ * what flows are attributed to. Returns @w itself when nothing joins it.
+ * @w must come from this registry (a lookup or sw_registry_foreach).
+ * Use SW_REG_NOW for @ts_us to ask about the workloads running now.
+ */
+#define SW_REG_NOW (UINT64_MAX - 1)
+const struct sw_workload *sw_registry_merged(const struct sw_registry *reg,
+					     const struct sw_workload *w, uint64_t ts_us);
+
+/**
+ * sw_registry_learn_linklocal - a frame from @mac carried link-local @addr at @ts_us
+ *
+ * When nobody holds @addr (fe80::/10 or 169.254/16) at @ts_us and a running
+ * workload has @mac, @addr is bound to it from the time it started until it
+ * stops: a link-local address is derived from, or at least stays with, its
+ * interface. Reading a pcap, this attributes neighbour discovery and other
+ * link-local traffic to the workload an inventory gives the MAC of. Other
+ * addresses, unknown or group MACs: nothing. Returns true when it bound.
+ */
+bool sw_registry_learn_linklocal(struct sw_registry *reg, const uint8_t addr[16],
+				 const uint8_t mac[6], uint64_t ts_us);
+
+/* sw_addr_is_linklocal - fe80::/10 or (IPv4-mapped) 169.254.0.0/16. */
+bool sw_addr_is_linklocal(const uint8_t a[16]);
+
+/* sw_registry_lookup_ifindex - the workload behind host-side interface @ifindex at @ts_us (not merged). */
 const struct sw_workload *sw_registry_lookup_ifindex(const struct sw_registry *reg, int ifindex,
 						     uint64_t ts_us);
 
@@ -162,6 +200,8 @@ struct sw_registry_stats {
 	uint64_t pruned;		/* versions freed by sw_registry_prune */
 	uint64_t forced_pruned;		/* versions freed early, past max_stopped */
 	uint64_t versions_dropped;	/* bindings dropped, past max_versions */
+	uint64_t merge_bindings;	/* MAC and namespace bindings, to merge sources (gauge) */
+	uint64_t learned_linklocal;	/* link-local addresses bound through a MAC */
 };
 
 /* sw_registry_stats - the registry's gauges and counters (counters since alloc). */

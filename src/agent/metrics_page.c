@@ -246,6 +246,12 @@ static void sw_agent_metrics_identity(struct sw_agent *a, struct sw_metrics_text
 			   rs.forced_pruned);
 	sw_metrics_counter(t, "segwatch_identity_versions_dropped_total",
 			   "Bindings dropped past limits.identity_versions.", rs.versions_dropped);
+	sw_metrics_gauge(t, "segwatch_identity_merge_bindings",
+			 "MAC and network namespace bindings that join one container's sources.",
+			 rs.merge_bindings);
+	sw_metrics_counter(t, "segwatch_identity_learned_linklocal_total",
+			   "Link-local addresses bound to a workload through a frame's MAC.",
+			   rs.learned_linklocal);
 	sw_metrics_gauge(t, "segwatch_identity_engine_connected",
 			 "1 while the container engine's events stream is open.",
 			 is.engine_connected);

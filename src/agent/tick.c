@@ -185,7 +185,7 @@ static void sw_agent_counters_add(struct sw_agent *a, json_t *c)
 		sw_registry_stats(sw_identity_registry(id), &rs);
 		sw_identity_stats(id, &is);
 		json_object_set_new(c, "identity", json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I}",
 			"running", (json_int_t)rs.entries_running,
 			"stopped", (json_int_t)rs.entries_stopped,
 			"bindings", (json_int_t)rs.bindings, "pruned", (json_int_t)rs.pruned,
@@ -193,7 +193,9 @@ static void sw_agent_counters_add(struct sw_agent *a, json_t *c)
 			"versions_dropped", (json_int_t)rs.versions_dropped,
 			"engine_connected", is.engine_connected,
 			"inventory_reloads", (json_int_t)is.inventory_reloads,
-			"inventory_errors", (json_int_t)is.inventory_errors));
+			"inventory_errors", (json_int_t)is.inventory_errors,
+			"merge_bindings", (json_int_t)rs.merge_bindings,
+			"learned_linklocal", (json_int_t)rs.learned_linklocal));
 	}
 	json_object_set_new(c, "agent", json_pack(
 		"{s:I, s:I, s:I, s:I}", "uptime_s",

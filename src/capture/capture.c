@@ -169,6 +169,7 @@ static void sw_capture_note_spoofer(struct sw_capture *cap, unsigned source,
 	sp = &cnt->spoofers[cnt->n_spoofers++];
 	strncpy(sp->iface, cnt->ifaces[source].name, sizeof(sp->iface) - 1);
 	sp->iface[sizeof(sp->iface) - 1] = '\0';
+	wl = sw_registry_merged(cap->opts.registry, wl, ts_us); /* the name people know it by */
 	snprintf(sp->workload, sizeof(sp->workload), "%s", wl->name ? wl->name : wl->uid);
 	memcpy(sp->addr, pkt->src, 16);
 	sp->packets = 1;
@@ -238,6 +239,9 @@ static void sw_capture_frame(struct sw_capture *cap, unsigned source, uint64_t t
 	}
 	if (cap->opts.registry && cap->live)
 		sw_capture_check_spoof(cap, source, pkt, ts_us);
+	/* cheap tests first: only link-local sources reach the registry */
+	if (cap->opts.learn_registry && pkt->has_mac && sw_addr_is_linklocal(pkt->src))
+		sw_registry_learn_linklocal(cap->opts.learn_registry, pkt->src, pkt->src_mac, ts_us);
 	if (cap->dedup_on &&
 	    sw_dedup_is_copy(cap->dedup, pkt, sw_capture_iface_of(cap, source, pkt), ts_us)) {
 		cnt->duplicates++;
@@ -558,6 +562,11 @@ int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_
 	if (rc == SW_EXIT_OK)
 		cap->opts.filter = filter; /* for interfaces added from now on */
 	return rc;
+}
+
+void sw_capture_set_learn_registry(struct sw_capture *cap, struct sw_registry *reg)
+{
+	cap->opts.learn_registry = reg;
 }
 
 void sw_capture_set_registry(struct sw_capture *cap, const struct sw_registry *reg)

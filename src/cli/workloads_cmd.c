@@ -70,10 +70,132 @@ static json_t *sw_workload_json(const struct sw_workload *w)
 	return o;
 }
 
+/*
+ * One row per workload as the registry merges them (sw_registry_merged):
+ * the running entries of every source, grouped under the one that stands
+ * for them (the most specific source).
+ */
+struct sw_wl_group {
+	const struct sw_workload *rep;
+	const struct sw_workload **members;	/* rep first, then by source rank */
+	size_t n;
+};
+
+struct sw_wl_groups {
+	const struct sw_registry *reg;
+	struct sw_wl_group *g;
+	size_t n;
+	bool oom;
+};
+
 static void sw_collect_running(const struct sw_workload *w, bool running, void *arg)
 {
-	if (running)
-		json_array_append_new(arg, sw_workload_json(w));
+	struct sw_wl_groups *gs = arg;
+	const struct sw_workload *rep, **m;
+	struct sw_wl_group *g = NULL;
+
+	if (!running || gs->oom)
+		return;
+	rep = sw_registry_merged(gs->reg, w, SW_REG_NOW);
+	for (size_t i = 0; i < gs->n && !g; i++)
+		if (gs->g[i].rep == rep)
+			g = &gs->g[i];
+	if (!g) {
+		struct sw_wl_group *ng = realloc(gs->g, (gs->n + 1) * sizeof(*ng));
+
+		if (!ng) {
+			gs->oom = true;
+			return;
+		}
+		gs->g = ng;
+		g = &ng[gs->n++];
+		memset(g, 0, sizeof(*g));
+		g->rep = rep;
+	}
+	m = realloc(g->members, (g->n + 1) * sizeof(*m));
+	if (!m) {
+		gs->oom = true;
+		return;
+	}
+	g->members = m;
+	m[g->n++] = w;
+}
+
+/* The order of sw_registry_lookup_addr: the representative's source comes first. */
+static int sw_source_order(enum sw_wl_source s)
+{
+	static const int order[SW_WL_SRC_MAX] = {
+		[SW_WL_SRC_ENGINE] = 0, [SW_WL_SRC_KUBERNETES] = 1,
+		[SW_WL_SRC_INVENTORY] = 2, [SW_WL_SRC_KERNEL] = 3,
+	};
+
+	return (unsigned)s < SW_WL_SRC_MAX ? order[s] : SW_WL_SRC_MAX;
+}
+
+static int sw_member_cmp(const void *a, const void *b)
+{
+	const struct sw_workload *const *x = a, *const *y = b;
+	int c = sw_source_order((*x)->source) - sw_source_order((*y)->source);
+
+	return c ? c : strcmp((*x)->uid, (*y)->uid);
+}
+
+/*
+ * The merged row: the representative's name, id, source and namespace; the
+ * union of every member's addresses and MACs; labels of the more specific
+ * source first (a key another member also gives keeps the first value);
+ * "sources" and "members" list who said what.
+ */
+static json_t *sw_group_json(struct sw_wl_group *g)
+{
+	json_t *o = sw_workload_json(g->rep), *srcs = json_array(), *members = json_array();
+	json_t *ips = json_object_get(o, "ips"), *macs = json_object_get(o, "macs");
+	json_t *labels = json_object_get(o, "labels");
+	bool seen[SW_WL_SRC_MAX] = { false };
+
+	qsort(g->members, g->n, sizeof(*g->members), sw_member_cmp);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct sw_workload *w = g->members[i];
+		json_t *one = sw_workload_json(w), *v;
+		const char *key;
+		size_t j;
+
+		if ((unsigned)w->source < SW_WL_SRC_MAX && !seen[w->source]) {
+			seen[w->source] = true;
+			json_array_append_new(srcs, json_string(sw_wl_source_name(w->source)));
+		}
+		json_array_append_new(members, json_pack("{s:s, s:s, s:s}", "source",
+			sw_wl_source_name(w->source), "id", w->uid, "name", w->name ? w->name : w->uid));
+		json_array_foreach(json_object_get(one, "ips"), j, v) {
+			bool dup = false;
+			size_t k;
+			json_t *x;
+
+			json_array_foreach(ips, k, x)
+				dup = dup || json_equal(x, v);
+			if (!dup)
+				json_array_append(ips, v);
+		}
+		json_array_foreach(json_object_get(one, "macs"), j, v) {
+			bool dup = false;
+			size_t k;
+			json_t *x;
+
+			json_array_foreach(macs, k, x)
+				dup = dup || json_equal(x, v);
+			if (!dup)
+				json_array_append(macs, v);
+		}
+		json_object_foreach(json_object_get(one, "labels"), key, v)
+			if (!json_object_get(labels, key))
+				json_object_set(labels, key, v);
+		if (!json_object_get(o, "interface") && w->iface)
+			json_object_set_new(o, "interface", json_string(w->iface));
+		json_decref(one);
+	}
+	json_object_set_new(o, "sources", srcs);
+	json_object_set_new(o, "members", members);
+	return o;
 }
 
 static int sw_by_name(const void *a, const void *b)
@@ -107,13 +229,17 @@ static void sw_workloads_text(json_t *list)
 	size_t i;
 	json_t *w;
 
-	printf("%-32s %-10s %-34s %-14s %s\n", "NAME", "SOURCE", "ADDRESSES", "INTERFACE", "LABELS");
+	printf("%-32s %-16s %-34s %-14s %s\n", "NAME", "SOURCES", "ADDRESSES", "INTERFACE", "LABELS");
 	json_array_foreach(list, i, w) {
-		char addrs[256] = "", labels[1024] = "", kv[512];
+		char addrs[256] = "", labels[1024] = "", kv[512], srcs[64] = "";
 		const char *key;
 		json_t *v, *ifc = json_object_get(w, "interface");
 		size_t j, n = 0;
 
+		json_array_foreach(json_object_get(w, "sources"), j, v)
+			n += (size_t)snprintf(srcs + n, n < sizeof(srcs) ? sizeof(srcs) - n : 0,
+					      "%s%s", j ? "+" : "", json_string_value(v));
+		n = 0;
 		json_array_foreach(json_object_get(w, "ips"), j, v)
 			n += (size_t)snprintf(addrs + n, n < sizeof(addrs) ? sizeof(addrs) - n : 0,
 					      "%s%s", j ? "," : "", json_string_value(v));
@@ -126,9 +252,8 @@ static void sw_workloads_text(json_t *list)
 				n += sw_text_escape_len(labels + n, sizeof(labels) - n,
 							json_string_value(v));
 		}
-		printf("%-32s %-10s %-34s %-14s %s\n",
-		       SW_CELL(json_string_value(json_object_get(w, "name"))),
-		       json_string_value(json_object_get(w, "source")), addrs,
+		printf("%-32s %-16s %-34s %-14s %s\n",
+		       SW_CELL(json_string_value(json_object_get(w, "name"))), srcs, addrs,
 		       ifc ? SW_CELL(json_string_value(ifc)) : "-", labels);
 	}
 }
@@ -146,6 +271,7 @@ int sw_cmd_workloads(int argc, char **argv)
 	struct sw_identity *id = NULL;
 	struct sw_identity_stats st;
 	struct sw_err err = { 0 };
+	struct sw_wl_groups gs = { 0 };
 	json_t *list;
 	int c, rc;
 
@@ -166,7 +292,19 @@ int sw_cmd_workloads(int argc, char **argv)
 		return rc;
 	}
 	list = json_array();
-	sw_registry_foreach(sw_identity_registry(id), sw_collect_running, list);
+	gs.reg = sw_identity_registry(id);
+	sw_registry_foreach(gs.reg, sw_collect_running, &gs);
+	for (size_t i = 0; i < gs.n; i++) {
+		json_array_append_new(list, sw_group_json(&gs.g[i]));
+		free(gs.g[i].members);
+	}
+	free(gs.g);
+	if (gs.oom) {
+		json_decref(list);
+		sw_identity_close(id);
+		fprintf(stderr, "segwatch: out of memory\n");
+		return SW_EXIT_RUNTIME;
+	}
 	sw_identity_stats(id, &st);
 	list = sw_sorted(list);
 	if (a.json) {

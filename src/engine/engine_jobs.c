@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "internal.h"
@@ -103,10 +104,27 @@ static uint64_t sw_workload_fingerprint(const struct sw_workload *w)
 	h = sw_fp_str(h, w->namespace);
 	h = sw_fp_str(h, w->iface);
 	h = sw_fp_bytes(h, &w->ifindex, sizeof(w->ifindex));
+	h = sw_fp_bytes(h, &w->netns, sizeof(w->netns));
 	for (size_t i = 0; i < w->n_labels; i++)
 		h = sw_fp_str(sw_fp_str(h, w->labels[i].key), w->labels[i].value);
 	h = sw_fp_bytes(h, w->addrs, w->n_addrs * sizeof(*w->addrs));
 	return sw_fp_bytes(h, w->macs, w->n_macs * sizeof(*w->macs));
+}
+
+/*
+ * The container's network namespace, by inode: the kernel's view names the
+ * same namespace "netns:<inode>", and the registry merges the two on it.
+ */
+static void sw_job_find_netns(struct sw_job *j)
+{
+	struct stat st;
+	char path[64];
+
+	if (j->ctr.pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", j->ctr.pid);
+	if (stat(path, &st) == 0)
+		j->ctr.w.netns = (uint64_t)st.st_ino;
 }
 
 static void sw_job_find_veth(struct sw_engine *e, struct sw_job *j)
@@ -114,6 +132,7 @@ static void sw_job_find_veth(struct sw_engine *e, struct sw_job *j)
 	struct sw_workload *w = &j->ctr.w;
 	char ifname[IF_NAMESIZE];
 
+	sw_job_find_netns(j);
 	if (j->ctr.pid <= 0 || w->iface || !sw_engine_veth_find(j->ctr.pid, w, ifname, &w->ifindex))
 		return;
 	if ((w->iface = strdup(ifname)))

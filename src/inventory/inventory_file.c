@@ -133,6 +133,7 @@ static int sw_seg_mac(struct sw_inv_ctx *c, struct sw_workload *w, const char *t
 	static const uint8_t zero[6];
 	struct sw_quote q;
 	uint8_t mac[6];
+	size_t before;
 
 	if (!sw_mac_parse(text, mac))
 		return sw_inv_fail(c, "not a MAC address %s (expected six hex pairs separated "
@@ -142,8 +143,11 @@ static int sw_seg_mac(struct sw_inv_ctx *c, struct sw_workload *w, const char *t
 				   sw_text_quote(&q, text));
 	if (memcmp(mac, zero, sizeof(zero)) == 0)
 		return sw_inv_fail(c, "%s is not a workload's MAC address", sw_text_quote(&q, text));
+	before = w->n_macs;
 	if (!sw_workload_add_mac(w, mac))
 		return sw_inv_nomem(c);
+	if (w->n_macs == before) /* so that indexes match, as for "ips" */
+		return sw_inv_fail(c, "%s is listed twice in this workload", sw_text_quote(&q, text));
 	return SW_EXIT_OK;
 }
 
@@ -370,6 +374,51 @@ static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
 	return rc;
 }
 
+static int sw_seg_mac_cmp(const void *pa, const void *pb)
+{
+	const struct sw_seg_ref *a = pa, *b = pb;
+	int d = memcmp(a->key, b->key, 6);
+
+	return d ? d : sw_seg_ref_pos_cmp(a, b);
+}
+
+/*
+ * A MAC belongs to one workload: it joins the entry to the kernel's or the
+ * engine's view of the container and names link-local addresses
+ * (docs/workloads.md), which two owners would make a coin toss.
+ */
+static int sw_seg_unique_macs(struct sw_inv_ctx *c)
+{
+	const struct sw_seg_ref *dup, *orig;
+	struct sw_seg_ref *refs;
+	size_t n = 0;
+	struct sw_quote q1, q2;
+	int rc = SW_EXIT_OK;
+
+	for (size_t i = 0; i < c->n_wl; i++)
+		n += c->wl[i].n_macs;
+	refs = calloc(n ? n : 1, sizeof(*refs));
+	if (!refs)
+		return sw_inv_nomem(c);
+	n = 0;
+	for (size_t i = 0; i < c->n_wl; i++)
+		for (size_t j = 0; j < c->wl[i].n_macs; j++)
+			refs[n++] = (struct sw_seg_ref){ .key = c->wl[i].macs[j], .wl = i, .item = j };
+	if (sw_seg_first_dup(refs, n, sw_seg_mac_cmp, &dup, &orig)) {
+		const uint8_t *m = dup->key;
+
+		sw_jsonptr_index(&c->ptr, dup->wl);
+		sw_jsonptr_key(&c->ptr, "macs");
+		sw_jsonptr_index(&c->ptr, dup->item);
+		rc = sw_inv_fail(c, "MAC %02x:%02x:%02x:%02x:%02x:%02x is listed by both %s "
+				 "(/workloads/%zu/macs/%zu) and %s", m[0], m[1], m[2], m[3], m[4], m[5],
+				 sw_text_quote(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
+				 sw_text_quote(&q2, c->wl[dup->wl].name));
+	}
+	free(refs);
+	return rc;
+}
+
 static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
 {
 	const json_t *arr = json_object_get(root, "workloads"), *v;
@@ -393,6 +442,8 @@ static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
 	rc = sw_seg_unique_names(c);
 	if (!rc)
 		rc = sw_seg_unique_addrs(c);
+	if (!rc)
+		rc = sw_seg_unique_macs(c);
 	if (!rc)
 		sw_jsonptr_pop(&c->ptr, mark);
 	return rc;

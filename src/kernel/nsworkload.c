@@ -109,6 +109,7 @@ bool sw_kns_workload_build(const struct sw_kernel *k, const struct sw_kns *ns,
 
 	memset(w, 0, sizeof(*w));
 	w->source = SW_WL_SRC_KERNEL;
+	w->netns = ns->inode;	/* the merge key the engine's containers share */
 	ok = sw_kns_name_set(ns, w) && sw_kns_addrs_add(ns, w);
 	if (ok && veth) {
 		w->iface = strdup(veth->name);
@@ -129,7 +130,7 @@ static bool sw_str_same(const char *a, const char *b)
 bool sw_kns_workload_same(const struct sw_workload *a, const struct sw_workload *b)
 {
 	return sw_str_same(a->uid, b->uid) && sw_str_same(a->name, b->name) &&
-	       sw_str_same(a->iface, b->iface) && a->ifindex == b->ifindex &&
+	       sw_str_same(a->iface, b->iface) && a->ifindex == b->ifindex && a->netns == b->netns &&
 	       a->n_addrs == b->n_addrs && a->n_macs == b->n_macs &&
 	       (!a->n_addrs || memcmp(a->addrs, b->addrs, a->n_addrs * 16) == 0) &&
 	       (!a->n_macs || memcmp(a->macs, b->macs, a->n_macs * 6) == 0);

@@ -118,6 +118,7 @@ static int sw_pipeline_open_sources(struct sw_pipeline *p, struct sw_err *err)
 		/* discovering bridges: follow their ports as they come and go */
 		sw_identity_follow_ports(p->id, discover);
 		p->opts.capture.registry = sw_identity_registry(p->id);
+		p->opts.capture.learn_registry = sw_identity_registry(p->id);
 	}
 	if (p->opts.nflog_group >= 0 &&
 	    !(p->nflog = sw_nflog_open((uint16_t)p->opts.nflog_group, 0, err)))

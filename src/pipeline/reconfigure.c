@@ -142,6 +142,7 @@ static void sw_change_identity(struct sw_pipeline *p, const struct sw_pipeline_o
 		return;
 	sw_identity_follow_ports(c->id, sw_discovers(o));
 	sw_capture_set_registry(p->cap, sw_identity_registry(c->id));
+	sw_capture_set_learn_registry(p->cap, sw_identity_registry(c->id));
 	p->id = c->id;
 	c->id = NULL;
 	sw_identity_close(old);

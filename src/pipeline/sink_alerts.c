@@ -141,7 +141,8 @@ static void sw_alerts_spoofers(struct sw_sink_alerts *a)
 		a->spoofed_seen[i] = sp->packets;
 		for (unsigned j = 0; reg && j < cnt->n_ifaces && !wl; j++)
 			if (strcmp(cnt->ifaces[j].name, sp->iface) == 0)
-				wl = sw_registry_lookup_ifindex(reg, cnt->ifaces[j].ifindex, sp->last_us);
+				wl = sw_registry_merged(reg, sw_registry_lookup_ifindex(
+					reg, cnt->ifaces[j].ifindex, sp->last_us), sp->last_us);
 		sw_alert_spoofed(a->engine, sp->last_us, wl, sp->addr);
 	}
 }

@@ -14,7 +14,16 @@
  * pointers), and past max_stopped entries the oldest are freed at once
  * (forced). Freeing an entry frees its bindings, and an address (slot) left
  * with no binding is freed too.
+ *
+ * Merging: each source keeps its own entries (stopping one source's entry
+ * retires only what that source said), and the MACs and namespaces of
+ * entries are bound in a third map alongside addresses and interfaces. A
+ * lookup finds the entry holding the address, then follows those keys to
+ * an entry of a more specific source bound at the same time (see
+ * sw_registry_merged). Entries are never changed, so the merge is done at
+ * lookup time rather than stored.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -25,12 +34,15 @@
 #define SW_REG_VERSIONS 16
 #define SW_REG_STOPPED 65536
 #define SW_OPEN UINT64_MAX
+#define SW_MERGE_ADDRS 64	/* addresses of an entry followed to merge it (docs/workloads.md) */
 
 struct sw_wl_entry {
 	struct sw_workload w;
 	bool running;
 	bool keyed;			/* the current version of (source, uid): in by_key */
 	uint64_t started_us, stopped_us;
+	uint8_t (*learned)[16];		/* link-local addresses bound through a MAC */
+	size_t n_learned;
 	struct sw_wl_entry *next_key;	/* hash chain on (source, uid) */
 	struct sw_wl_entry *prev, *next;	/* on the running or the stopped list */
 };
@@ -57,6 +69,7 @@ struct sw_slot {
 struct sw_map {
 	struct sw_slot **b;
 	size_t mask, count;
+	bool merge;		/* the merge keys: counted apart, never trimmed */
 };
 
 struct sw_registry {
@@ -66,6 +79,7 @@ struct sw_registry {
 	size_t key_mask, n_keyed;
 	struct sw_map addrs;
 	struct sw_map ifaces;
+	struct sw_map keys;	/* MACs and namespaces (sw_mac_key, sw_netns_key) */
 	size_t max_versions, max_stopped;
 	struct sw_registry_stats st;	/* the counters; gauges are filled in by sw_registry_stats */
 	uint64_t generation;	/* bumped by every change: watchers compare it */
@@ -184,6 +198,29 @@ static void sw_ifindex_key(uint8_t key[16], int ifindex)
 	memcpy(key, &ifindex, sizeof(ifindex));
 }
 
+/* Merge keys: in their own map, so they never meet an address or ifindex. */
+static void sw_mac_key(uint8_t key[16], const uint8_t mac[6])
+{
+	memset(key, 0, 16);
+	memcpy(key, mac, 6);
+	key[15] = 'M';
+}
+
+static void sw_netns_key(uint8_t key[16], uint64_t ino)
+{
+	memset(key, 0, 16);
+	memcpy(key, &ino, sizeof(ino));
+	key[15] = 'N';
+}
+
+/* A MAC that names one interface: not zero, not group (multicast, broadcast). */
+static bool sw_mac_unicast(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
+}
+
 static void sw_list_push(struct sw_wl_list *l, struct sw_wl_entry *e)
 {
 	e->prev = l->tail;
@@ -227,10 +264,12 @@ struct sw_registry *sw_registry_alloc(void)
 	reg->max_versions = SW_REG_VERSIONS;
 	reg->max_stopped = SW_REG_STOPPED;
 	reg->by_key = calloc(reg->key_mask + 1, sizeof(*reg->by_key));
-	if (!reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256)) {
+	if (!reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256) ||
+	    !sw_map_init(&reg->keys, 256)) {
 		sw_registry_free(reg);
 		return NULL;
 	}
+	reg->keys.merge = true;
 	return reg;
 }
 
@@ -242,6 +281,7 @@ static void sw_list_free(struct sw_wl_list *l)
 		struct sw_wl_entry *next = e->next;
 
 		sw_workload_clear(&e->w);
+		free(e->learned);
 		free(e);
 		e = next;
 	}
@@ -258,6 +298,7 @@ void sw_registry_free(struct sw_registry *reg)
 	free(reg->by_key);
 	sw_map_free(&reg->addrs);
 	sw_map_free(&reg->ifaces);
+	sw_map_free(&reg->keys);
 	free(reg);
 }
 
@@ -317,11 +358,13 @@ static void sw_registry_unlink_key(struct sw_registry *reg, struct sw_wl_entry *
 }
 
 /* Keep at most max_versions bindings in @s, newest first; open ones always stay. */
-static void sw_hist_trim(struct sw_registry *reg, struct sw_slot *s)
+static void sw_hist_trim(struct sw_registry *reg, struct sw_map *m, struct sw_slot *s)
 {
 	struct sw_binding **pp = &s->hist;
 	size_t n = 0;
 
+	if (m->merge)
+		return; /* one per entry holding it, freed with the entry */
 	while (*pp) {
 		struct sw_binding *b = *pp;
 
@@ -360,8 +403,11 @@ static bool sw_bind(struct sw_registry *reg, struct sw_map *m, const uint8_t key
 	b->to_us = SW_OPEN;
 	b->next = s->hist;
 	s->hist = b;
-	reg->st.bindings++;
-	sw_hist_trim(reg, s);
+	if (m->merge)
+		reg->st.merge_bindings++;
+	else
+		reg->st.bindings++;
+	sw_hist_trim(reg, m, s);
 	return true;
 }
 
@@ -394,7 +440,10 @@ static void sw_unbind_all(struct sw_registry *reg, struct sw_map *m, const uint8
 		}
 		*pp = b->next;
 		free(b);
-		reg->st.bindings--;
+		if (m->merge)
+			reg->st.merge_bindings--;
+		else
+			reg->st.bindings--;
 	}
 	if (!s->hist)
 		sw_map_remove(m, s);
@@ -414,6 +463,16 @@ static void sw_release_all(struct sw_registry *reg, struct sw_wl_entry *e, uint6
 	if (e->w.ifindex) {
 		sw_ifindex_key(key, e->w.ifindex);
 		sw_unbind(&reg->ifaces, key, e, now);
+	}
+	for (size_t i = 0; i < e->n_learned; i++)
+		sw_unbind(&reg->addrs, e->learned[i], e, now);
+	for (size_t i = 0; i < e->w.n_macs; i++) {
+		sw_mac_key(key, e->w.macs[i]);
+		sw_unbind(&reg->keys, key, e, now);
+	}
+	if (e->w.netns) {
+		sw_netns_key(key, e->w.netns);
+		sw_unbind(&reg->keys, key, e, now);
 	}
 }
 
@@ -440,6 +499,17 @@ static void sw_registry_free_entry(struct sw_registry *reg, struct sw_wl_entry *
 		sw_ifindex_key(key, e->w.ifindex);
 		sw_unbind_all(reg, &reg->ifaces, key, e);
 	}
+	for (size_t i = 0; i < e->n_learned; i++)
+		sw_unbind_all(reg, &reg->addrs, e->learned[i], e);
+	for (size_t i = 0; i < e->w.n_macs; i++) {
+		sw_mac_key(key, e->w.macs[i]);
+		sw_unbind_all(reg, &reg->keys, key, e);
+	}
+	if (e->w.netns) {
+		sw_netns_key(key, e->w.netns);
+		sw_unbind_all(reg, &reg->keys, key, e);
+	}
+	free(e->learned);
 	sw_workload_clear(&e->w);
 	free(e);
 }
@@ -476,7 +546,7 @@ static struct sw_wl_entry *sw_registry_new_entry(struct sw_registry *reg, const 
 static bool sw_workload_same(const struct sw_workload *a, const struct sw_workload *b)
 {
 	if (a->n_labels != b->n_labels || a->n_addrs != b->n_addrs || a->n_macs != b->n_macs ||
-	    a->ifindex != b->ifindex || !sw_str_eq(a->name, b->name) ||
+	    a->ifindex != b->ifindex || a->netns != b->netns || !sw_str_eq(a->name, b->name) ||
 	    !sw_str_eq(a->namespace, b->namespace) || !sw_str_eq(a->iface, b->iface))
 		return false;
 	for (size_t i = 0; i < a->n_labels; i++)
@@ -524,6 +594,16 @@ bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, ui
 	if (ok && e->w.ifindex) {
 		sw_ifindex_key(key, e->w.ifindex);
 		ok = sw_bind(reg, &reg->ifaces, key, e, now_us);
+	}
+	for (size_t i = 0; ok && i < e->w.n_macs; i++) {
+		if (!sw_mac_unicast(e->w.macs[i]))
+			continue;
+		sw_mac_key(key, e->w.macs[i]);
+		ok = sw_bind(reg, &reg->keys, key, e, now_us);
+	}
+	if (ok && e->w.netns) {
+		sw_netns_key(key, e->w.netns);
+		ok = sw_bind(reg, &reg->keys, key, e, now_us);
 	}
 	e->running = true;
 	e->started_us = now_us;
@@ -588,8 +668,8 @@ static int sw_source_rank(enum sw_wl_source s)
 	return (unsigned)s < SW_WL_SRC_MAX ? rank[s] : SW_WL_SRC_MAX;
 }
 
-static const struct sw_workload *sw_lookup(const struct sw_map *m, const uint8_t key[16],
-					   uint64_t ts_us)
+static const struct sw_wl_entry *sw_lookup_entry(const struct sw_map *m, const uint8_t key[16],
+						 uint64_t ts_us)
 {
 	const struct sw_slot *s = sw_map_find(m, key);
 	const struct sw_wl_entry *best = NULL;
@@ -598,13 +678,129 @@ static const struct sw_workload *sw_lookup(const struct sw_map *m, const uint8_t
 		if (b->from_us <= ts_us && ts_us < b->to_us &&
 		    (!best || sw_source_rank(b->entry->w.source) < sw_source_rank(best->w.source)))
 			best = b->entry;
-	return best ? &best->w : NULL;
+	return best;
+}
+
+static const struct sw_workload *sw_lookup(const struct sw_map *m, const uint8_t key[16],
+					   uint64_t ts_us)
+{
+	const struct sw_wl_entry *e = sw_lookup_entry(m, key, ts_us);
+
+	return e ? &e->w : NULL;
+}
+
+/* An entry bound to @key at @ts_us from a more specific source than *@best becomes *@best. */
+static void sw_merge_key(const struct sw_map *m, const uint8_t key[16], uint64_t ts_us,
+			 const struct sw_wl_entry **best)
+{
+	const struct sw_wl_entry *e = sw_lookup_entry(m, key, ts_us);
+
+	if (e && sw_source_rank(e->w.source) < sw_source_rank((*best)->w.source))
+		*best = e;
+}
+
+/*
+ * Follow @from's keys once. Link-local addresses are left out: only unique
+ * on one link, two namespaces on two bridges may well share fe80::1.
+ */
+static void sw_merge_step(const struct sw_registry *reg, const struct sw_wl_entry *from,
+			  uint64_t ts_us, const struct sw_wl_entry **best)
+{
+	uint8_t key[16];
+
+	if (from->w.netns) {
+		sw_netns_key(key, from->w.netns);
+		sw_merge_key(&reg->keys, key, ts_us, best);
+	}
+	if (from->w.ifindex) {
+		sw_ifindex_key(key, from->w.ifindex);
+		sw_merge_key(&reg->ifaces, key, ts_us, best);
+	}
+	for (size_t i = 0; i < from->w.n_macs; i++) {
+		if (!sw_mac_unicast(from->w.macs[i]))
+			continue;
+		sw_mac_key(key, from->w.macs[i]);
+		sw_merge_key(&reg->keys, key, ts_us, best);
+	}
+	/* bounded: an inventory entry may list thousands of addresses, and this runs per lookup */
+	for (size_t i = 0; i < from->w.n_addrs && i < SW_MERGE_ADDRS &&
+			   sw_source_rank((*best)->w.source) > 0; i++)
+		if (!sw_addr_is_linklocal(from->w.addrs[i]))
+			sw_merge_key(&reg->addrs, from->w.addrs[i], ts_us, best);
+}
+
+/*
+ * Each step moves to a strictly more specific source, so this ends within
+ * SW_WL_SRC_MAX steps; a chain (kernel -MAC-> inventory -address-> engine)
+ * is followed to its end.
+ */
+static const struct sw_wl_entry *sw_merge(const struct sw_registry *reg,
+					  const struct sw_wl_entry *e, uint64_t ts_us)
+{
+	for (int i = 0; e && i < SW_WL_SRC_MAX && sw_source_rank(e->w.source) > 0; i++) {
+		const struct sw_wl_entry *best = e;
+
+		sw_merge_step(reg, e, ts_us, &best);
+		if (best == e)
+			break;
+		e = best;
+	}
+	return e;
+}
+
+/* The entry holding workload @w: a registry's workloads are the first member of an entry. */
+static const struct sw_wl_entry *sw_entry_of(const struct sw_workload *w)
+{
+	return (const struct sw_wl_entry *)(const void *)((const char *)w -
+							  offsetof(struct sw_wl_entry, w));
+}
+
+const struct sw_workload *sw_registry_merged(const struct sw_registry *reg,
+					     const struct sw_workload *w, uint64_t ts_us)
+{
+	return w ? &sw_merge(reg, sw_entry_of(w), ts_us)->w : NULL;
 }
 
 const struct sw_workload *sw_registry_lookup_addr(const struct sw_registry *reg,
 						  const uint8_t addr[16], uint64_t ts_us)
 {
-	return sw_lookup(&reg->addrs, addr, ts_us);
+	const struct sw_wl_entry *e = sw_lookup_entry(&reg->addrs, addr, ts_us);
+
+	return e ? &sw_merge(reg, e, ts_us)->w : NULL;
+}
+
+bool sw_registry_learn_linklocal(struct sw_registry *reg, const uint8_t addr[16],
+				 const uint8_t mac[6], uint64_t ts_us)
+{
+	struct sw_wl_entry *e;
+	struct sw_slot *s;
+	uint8_t key[16], (*l)[16];
+
+	if (!sw_addr_is_linklocal(addr) || !sw_mac_unicast(mac) ||
+	    sw_lookup_entry(&reg->addrs, addr, ts_us))
+		return false;
+	sw_mac_key(key, mac);
+	s = sw_map_find(&reg->keys, key);
+	e = NULL;
+	for (struct sw_binding *b = s ? s->hist : NULL; b; b = b->next)
+		if (b->to_us == SW_OPEN && b->from_us <= ts_us &&
+		    (!e || sw_source_rank(b->entry->w.source) < sw_source_rank(e->w.source)))
+			e = b->entry;
+	if (!e)
+		return false;
+	l = realloc(e->learned, (e->n_learned + 1) * sizeof(*l));
+	if (!l)
+		return false;
+	e->learned = l;
+	memcpy(l[e->n_learned++], addr, 16);
+	/* from its start: a flow's responder is looked up at the flow's first packet */
+	if (!sw_bind(reg, &reg->addrs, addr, e, e->started_us)) {
+		e->n_learned--;
+		return false;
+	}
+	/* no generation bump: what sw_registry_foreach shows (and policy sets) did not change */
+	reg->st.learned_linklocal++;
+	return true;
 }
 
 const struct sw_workload *sw_registry_lookup_ifindex(const struct sw_registry *reg, int ifindex,

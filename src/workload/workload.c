@@ -38,6 +38,7 @@ bool sw_workload_copy(struct sw_workload *dst, const struct sw_workload *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->source = src->source;
 	dst->ifindex = src->ifindex;
+	dst->netns = src->netns;
 	ok = sw_strdup_opt(&dst->uid, src->uid) && sw_strdup_opt(&dst->name, src->name) &&
 	     sw_strdup_opt(&dst->namespace, src->namespace) &&
 	     sw_strdup_opt(&dst->iface, src->iface);
@@ -121,6 +122,15 @@ const char *sw_wl_source_name(enum sw_wl_source s)
 	};
 
 	return (unsigned)s < SW_WL_SRC_MAX ? names[s] : "unknown";
+}
+
+bool sw_addr_is_linklocal(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (memcmp(a, mapped, 12) == 0)
+		return a[12] == 169 && a[13] == 254;
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
 bool sw_addr_parse(const char *text, uint8_t out[16])

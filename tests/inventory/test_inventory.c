@@ -343,6 +343,13 @@ static const struct err_case err_cases[] = {
 	     "{\"name\": \"shop/web-3\", \"ips\": [\"10.77.0.12\", \"FD00:77:0::10\"]}"),
 	  SW_EXIT_USAGE, "t.json: /workloads/2/ips/1: error: address fd00:77::10 is listed by both "
 	  "\"shop/web-1\" (/workloads/0/ips/1) and \"shop/web-3\"" },
+	{ WL("{\"name\": \"a\", \"macs\": [\"02:00:00:00:00:10\", \"02:00:00:00:00:10\"]}"),
+	  SW_EXIT_USAGE, "t.json: /workloads/0/macs/1: error: \"02:00:00:00:00:10\" is listed twice in "
+	  "this workload" },
+	{ WL("{\"name\": \"a\", \"macs\": [\"02:00:00:00:00:10\"]},"
+	     "{\"name\": \"b\", \"ips\": [\"10.0.0.2\"], \"macs\": [\"02:00:00:00:00:11\", \"02:00:00:00:00:10\"]}"),
+	  SW_EXIT_USAGE, "t.json: /workloads/1/macs/1: error: MAC 02:00:00:00:00:10 is listed by both "
+	  "\"a\" (/workloads/0/macs/0) and \"b\"" },
 	{ WL("{\"name\": \"a\"}"), SW_EXIT_USAGE, "t.json: /workloads/0: error: workload \"a\" has "
 	  "no \"ips\"; give its addresses, or \"macs\" or \"interface\" to recognise it by" },
 	{ WL("{\"name\": \"a\", \"ips\": []}"), SW_EXIT_USAGE, "t.json: /workloads/0: error: workload "

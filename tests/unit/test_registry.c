@@ -503,6 +503,252 @@ static void test_parse(void **state)
 	assert_false(sw_mac_parse("zz:42:ac:11:00:02", m));
 }
 
+/* ---- merging the sources of one container (issue 13) ---- */
+
+static void wl_add_ip(struct sw_workload *w, const char *ip)
+{
+	uint8_t a[16];
+
+	assert_true(sw_addr_parse(ip, a));
+	assert_true(sw_workload_add_addr(w, a));
+}
+
+static void wl_add_mac(struct sw_workload *w, const char *mac)
+{
+	uint8_t m[6];
+
+	assert_true(sw_mac_parse(mac, m));
+	assert_true(sw_workload_add_mac(w, m));
+}
+
+/* The kernel's view of a namespace: its link-local and global addresses. */
+static void wl_kernel(struct sw_workload *w, const char *uid, const char *name, uint64_t netns,
+		      const char *ll, const char *ip)
+{
+	wl_make(w, SW_WL_SRC_KERNEL, uid, name, ll);
+	if (ip)
+		wl_add_ip(w, ip);
+	w->netns = netns;
+}
+
+static const char *source_at(const struct sw_registry *reg, const char *ip, uint64_t ts)
+{
+	uint8_t a[16];
+	const struct sw_workload *w;
+
+	assert_true(sw_addr_parse(ip, a));
+	w = sw_registry_lookup_addr(reg, a, ts);
+	return w ? sw_wl_source_name(w->source) : NULL;
+}
+
+/* Engine and kernel share the namespace: fe80:: (kernel only) names the container. */
+static void test_merge_same_netns(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_registry_stats st;
+	struct sw_workload w;
+
+	(void)state;
+	wl_kernel(&w, "netns:4026532100", "pid:4434/sleep", 4026532100, "fe80::42:acff:fe11:2", NULL);
+	wl_add_ip(&w, "172.17.0.2");
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	sw_workload_clear(&w);
+	/* different address on purpose: only the namespace joins them */
+	wl_make(&w, SW_WL_SRC_ENGINE, "c0ffee", "dweb", "172.18.0.2");
+	w.netns = 4026532100;
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	sw_workload_clear(&w);
+
+	assert_string_equal(name_at(reg, "fe80::42:acff:fe11:2", 150), "dweb");
+	assert_string_equal(name_at(reg, "172.17.0.2", 150), "dweb");
+	assert_string_equal(name_at(reg, "172.18.0.2", 150), "dweb");
+	/* before the engine knew it, the kernel's name */
+	assert_null(name_at(reg, "fe80::42:acff:fe11:2", 50));
+	sw_registry_stats(reg, &st);
+	assert_int_equal(st.merge_bindings, 2);
+	assert_int_equal(st.bindings, 3);
+	sw_registry_free(reg);
+}
+
+/* Inventory and kernel share a MAC (and nothing else). */
+static void test_merge_same_mac(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_workload w;
+
+	(void)state;
+	wl_kernel(&w, "netns:7", "swl-demo-api", 7, "fe80::10", "fd00::10");
+	wl_add_mac(&w, "02:00:00:00:00:10");
+	assert_true(sw_registry_upsert(reg, &w, 10));
+	sw_workload_clear(&w);
+	wl_make(&w, SW_WL_SRC_INVENTORY, "inv.json#shop/api-0", "shop/api-0", "10.0.0.10");
+	wl_add_mac(&w, "02:00:00:00:00:10");
+	assert_true(sw_registry_upsert(reg, &w, 0));
+	sw_workload_clear(&w);
+
+	assert_string_equal(name_at(reg, "fe80::10", 20), "shop/api-0");
+	assert_string_equal(name_at(reg, "fd00::10", 20), "shop/api-0");
+	assert_string_equal(name_at(reg, "10.0.0.10", 20), "shop/api-0");
+	sw_registry_free(reg);
+}
+
+/* Nothing shared (and group or zero MACs do not join): two workloads. */
+static void test_merge_different_stay_apart(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_workload w;
+
+	(void)state;
+	wl_kernel(&w, "netns:7", "swl-demo-api", 7, "fe80::10", "10.0.0.10");
+	wl_add_mac(&w, "02:00:00:00:00:10");
+	wl_add_mac(&w, "ff:ff:ff:ff:ff:ff");
+	wl_add_mac(&w, "00:00:00:00:00:00");
+	assert_true(sw_registry_upsert(reg, &w, 10));
+	sw_workload_clear(&w);
+	wl_make(&w, SW_WL_SRC_INVENTORY, "inv.json#shop/db-0", "shop/db-0", "10.0.0.20");
+	wl_add_mac(&w, "02:00:00:00:00:20");
+	wl_add_mac(&w, "ff:ff:ff:ff:ff:ff");
+	wl_add_mac(&w, "00:00:00:00:00:00");
+	w.netns = 8;
+	assert_true(sw_registry_upsert(reg, &w, 0));
+	sw_workload_clear(&w);
+	/* a link-local address in common is no reason: fe80::1 is on many links */
+	wl_make(&w, SW_WL_SRC_ENGINE, "c1", "gw", "fe80::10");
+	assert_true(sw_registry_upsert(reg, &w, 10));
+	sw_workload_clear(&w);
+
+	assert_string_equal(name_at(reg, "10.0.0.10", 20), "swl-demo-api");
+	assert_string_equal(name_at(reg, "10.0.0.20", 20), "shop/db-0");
+	assert_string_equal(name_at(reg, "fe80::10", 20), "gw");
+	sw_registry_free(reg);
+}
+
+/* One source stops: the other's entry names its addresses again, history intact. */
+static void test_merge_removal_keeps_other(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_workload w;
+	uint8_t a[16];
+
+	(void)state;
+	wl_kernel(&w, "netns:9", "pid:4434/sleep", 9, "fe80::9", "172.17.0.9");
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	sw_workload_clear(&w);
+	wl_make(&w, SW_WL_SRC_ENGINE, "c9", "dweb", "172.17.0.9");
+	w.netns = 9;
+	assert_true(sw_registry_upsert(reg, &w, 200));
+	sw_workload_clear(&w);
+	sw_registry_stop(reg, SW_WL_SRC_ENGINE, "c9", 300);
+
+	assert_string_equal(name_at(reg, "fe80::9", 150), "pid:4434/sleep");
+	assert_string_equal(name_at(reg, "fe80::9", 250), "dweb");
+	assert_string_equal(name_at(reg, "fe80::9", 350), "pid:4434/sleep");
+	assert_string_equal(name_at(reg, "172.17.0.9", 350), "pid:4434/sleep");
+	assert_int_equal(sw_registry_count(reg), 1);
+	/* pruning the stopped engine version leaves the kernel's whole */
+	assert_int_equal(sw_registry_prune(reg, 1000), 1);
+	assert_string_equal(name_at(reg, "fe80::9", 250), "pid:4434/sleep");
+	assert_string_equal(name_at(reg, "fe80::9", 1500), "pid:4434/sleep");
+	/* and the kernel going too leaves nothing bound */
+	sw_registry_stop(reg, SW_WL_SRC_KERNEL, "netns:9", 2000);
+	assert_int_equal(sw_registry_prune(reg, 3000), 1);
+	assert_true(sw_addr_parse("fe80::9", a));
+	assert_null(sw_registry_lookup_addr(reg, a, 1500));
+	{
+		struct sw_registry_stats st;
+
+		sw_registry_stats(reg, &st);
+		assert_int_equal(st.bindings + st.merge_bindings + st.entries_stopped, 0);
+	}
+	sw_registry_free(reg);
+}
+
+/* engine > kubernetes > inventory > kernel, along a chain too. */
+static void test_merge_name_precedence(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	const struct sw_workload *k;
+	struct sw_workload w;
+	uint8_t a[16];
+
+	(void)state;
+	wl_kernel(&w, "netns:5", "swl-demo-api", 5, "fe80::5", NULL);
+	wl_add_mac(&w, "02:00:00:00:00:05");
+	assert_true(sw_registry_upsert(reg, &w, 10));
+	sw_workload_clear(&w);
+	assert_string_equal(name_at(reg, "fe80::5", 20), "swl-demo-api");
+
+	wl_make(&w, SW_WL_SRC_INVENTORY, "inv#api", "inv-api", "10.0.0.5");
+	wl_add_mac(&w, "02:00:00:00:00:05");
+	assert_true(sw_registry_upsert(reg, &w, 30));
+	sw_workload_clear(&w);
+	assert_string_equal(name_at(reg, "fe80::5", 40), "inv-api");
+
+	/* the pod shares only the IPv4 address with the inventory: kernel -MAC-> inventory -IP-> pod */
+	wl_make(&w, SW_WL_SRC_KUBERNETES, "u5", "shop/api-0", "10.0.0.5");
+	assert_true(sw_registry_upsert(reg, &w, 50));
+	sw_workload_clear(&w);
+	assert_string_equal(name_at(reg, "fe80::5", 60), "shop/api-0");
+
+	wl_make(&w, SW_WL_SRC_ENGINE, "c5", "api", "10.0.0.5");
+	assert_true(sw_registry_upsert(reg, &w, 70));
+	sw_workload_clear(&w);
+	assert_string_equal(name_at(reg, "fe80::5", 80), "api");
+	assert_string_equal(source_at(reg, "10.0.0.5", 80), "engine");
+	/* each time stays as it was */
+	assert_string_equal(name_at(reg, "fe80::5", 40), "inv-api");
+	assert_string_equal(name_at(reg, "fe80::5", 20), "swl-demo-api");
+
+	/* sw_registry_merged from any member gives the same */
+	assert_true(sw_addr_parse("fe80::5", a));
+	k = sw_registry_lookup_ifindex(reg, 1, 80);
+	assert_null(k);
+	k = sw_registry_lookup_addr(reg, a, 80);
+	assert_ptr_equal(sw_registry_merged(reg, k, SW_REG_NOW), k);
+	sw_registry_free(reg);
+}
+
+/* A frame's MAC binds a link-local address nobody holds, once, and only that. */
+static void test_learn_linklocal(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_registry_stats st;
+	struct sw_workload w;
+	uint8_t a[16], m[6], other[6];
+
+	(void)state;
+	wl_make(&w, SW_WL_SRC_INVENTORY, "inv#api", "shop/api-0", "10.0.0.10");
+	wl_add_mac(&w, "02:00:00:00:00:10");
+	assert_true(sw_registry_upsert(reg, &w, 0));
+	sw_workload_clear(&w);
+	assert_true(sw_mac_parse("02:00:00:00:00:10", m));
+	assert_true(sw_mac_parse("02:00:00:00:00:99", other));
+
+	assert_true(sw_addr_parse("fe80::10", a));
+	assert_null(sw_registry_lookup_addr(reg, a, 500));
+	assert_false(sw_registry_learn_linklocal(reg, a, other, 500));
+	assert_true(sw_registry_learn_linklocal(reg, a, m, 500));
+	assert_false(sw_registry_learn_linklocal(reg, a, m, 600)); /* known now */
+	/* from the workload's start: a flow that began earlier is named too */
+	assert_string_equal(name_at(reg, "fe80::10", 100), "shop/api-0");
+	assert_true(sw_addr_parse("169.254.3.4", a));
+	assert_true(sw_registry_learn_linklocal(reg, a, m, 700));
+	assert_string_equal(name_at(reg, "169.254.3.4", 800), "shop/api-0");
+	/* not link-local: a frame's MAC says nothing about it */
+	assert_true(sw_addr_parse("10.9.9.9", a));
+	assert_false(sw_registry_learn_linklocal(reg, a, m, 700));
+	sw_registry_stats(reg, &st);
+	assert_int_equal(st.learned_linklocal, 2);
+	/* released with the workload, freed with it */
+	sw_registry_stop(reg, SW_WL_SRC_INVENTORY, "inv#api", 900);
+	assert_null(name_at(reg, "fe80::10", 950));
+	assert_string_equal(name_at(reg, "fe80::10", 850), "shop/api-0");
+	assert_int_equal(sw_registry_prune(reg, 1000), 1);
+	sw_registry_stats(reg, &st);
+	assert_int_equal(st.bindings + st.merge_bindings, 0);
+	sw_registry_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +763,12 @@ int main(void)
 		cmocka_unit_test(test_forced_prune),
 		cmocka_unit_test(test_churn_bounded),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_merge_same_netns),
+		cmocka_unit_test(test_merge_same_mac),
+		cmocka_unit_test(test_merge_different_stay_apart),
+		cmocka_unit_test(test_merge_removal_keeps_other),
+		cmocka_unit_test(test_merge_name_precedence),
+		cmocka_unit_test(test_learn_linklocal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
