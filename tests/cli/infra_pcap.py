@@ -10,14 +10,9 @@ import socket
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import pcapgen  # noqa: E402
+from pcapgen import csum  # noqa: E402
 
 
 def a4(t):
@@ -128,10 +123,7 @@ eth(MAC["api"], MAC["web"], 0x0800, ip4("10.0.0.2", "10.0.0.3", 17, udp("10.0.0.
 eth(mc6("ff02::1:2"), MAC["api"], 0x86dd,
     ip6("fe80::3", "ff02::1:2", 17, udp("fe80::3", "ff02::1:2", 546, 547, b"\x01\x00\x00\x01", True)))
 
-out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
-for i, f in enumerate(frames):
-    out.append(struct.pack("<IIII", 1764676800, i * 1000, len(f), len(f)) + f)
-open(sys.argv[1], "wb").write(b"".join(out))
+pcapgen.write(sys.argv[1], frames)
 inv = {"version": 1, "workloads": [
     {"name": "shop/web-1", "labels": {"app": "web"}, "ips": ["10.0.0.2", "fd00::2", "fe80::2"],
      "macs": ["02:00:00:00:00:02"]},

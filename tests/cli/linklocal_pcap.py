@@ -9,14 +9,9 @@ import ipaddress
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import pcapgen  # noqa: E402
+from pcapgen import csum  # noqa: E402
 
 
 MAC = {"api": b"\x02\0\0\0\0\x10", "db": b"\x02\0\0\0\0\x20"}
@@ -61,7 +56,4 @@ frames = [
     echo6("db", "api", 128),
     echo6("api", "db", 129),
 ]
-out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
-for i, f in enumerate(frames):
-    out.append(struct.pack("<IIII", 1764676800, i * 1000, len(f), len(f)) + f)
-open(sys.argv[1], "wb").write(b"".join(out))
+pcapgen.write(sys.argv[1], frames)
