@@ -140,6 +140,22 @@ static int sw_member_cmp(const void *a, const void *b)
 	return c ? c : strcmp((*x)->uid, (*y)->uid);
 }
 
+/* Append to @into each value of @from it does not hold yet (addresses, MACs). */
+static void sw_json_array_union(json_t *into, json_t *from)
+{
+	size_t i, k;
+	json_t *v, *x;
+
+	json_array_foreach(from, i, v) {
+		bool dup = false;
+
+		json_array_foreach(into, k, x)
+			dup = dup || json_equal(x, v);
+		if (!dup)
+			json_array_append(into, v);
+	}
+}
+
 /*
  * The merged row: the representative's name, id, source and namespace; the
  * union of every member's addresses and MACs; labels of the more specific
@@ -158,7 +174,6 @@ static json_t *sw_group_json(struct sw_wl_group *g)
 		const struct sw_workload *w = g->members[i];
 		json_t *one = sw_workload_json(w), *v;
 		const char *key;
-		size_t j;
 
 		if ((unsigned)w->source < SW_WL_SRC_MAX && !seen[w->source]) {
 			seen[w->source] = true;
@@ -166,26 +181,8 @@ static json_t *sw_group_json(struct sw_wl_group *g)
 		}
 		json_array_append_new(members, json_pack("{s:s, s:s, s:s}", "source",
 			sw_wl_source_name(w->source), "id", w->uid, "name", w->name ? w->name : w->uid));
-		json_array_foreach(json_object_get(one, "ips"), j, v) {
-			bool dup = false;
-			size_t k;
-			json_t *x;
-
-			json_array_foreach(ips, k, x)
-				dup = dup || json_equal(x, v);
-			if (!dup)
-				json_array_append(ips, v);
-		}
-		json_array_foreach(json_object_get(one, "macs"), j, v) {
-			bool dup = false;
-			size_t k;
-			json_t *x;
-
-			json_array_foreach(macs, k, x)
-				dup = dup || json_equal(x, v);
-			if (!dup)
-				json_array_append(macs, v);
-		}
+		sw_json_array_union(ips, json_object_get(one, "ips"));
+		sw_json_array_union(macs, json_object_get(one, "macs"));
 		json_object_foreach(json_object_get(one, "labels"), key, v)
 			if (!json_object_get(labels, key))
 				json_object_set(labels, key, v);
