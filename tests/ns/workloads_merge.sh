@@ -19,10 +19,15 @@ trap 'cleanup; exit 130' INT TERM
 
 topo_up
 MAC_A=$(nsx "$NS_A" cat /sys/class/net/eth0/address)
-# the kernel gives eth0 its fe80:: address once the link is up (no DAD wait: we ask for it)
-for _ in $(seq 50); do
-	LL_A=$(nsx "$NS_A" ip -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
-	LL_B=$(nsx "$NS_B" ip -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
+# the kernel gives eth0 its fe80:: address once the link is up, but keeps it
+# "tentative" until duplicate address detection ends (about a second): until
+# then a ping to b's fe80:: leaves from a's global address, so wait for it
+link_local() {
+	nsx "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | awk '{print $4}' | cut -d/ -f1
+}
+for _ in $(seq 100); do
+	LL_A=$(link_local "$NS_A")
+	LL_B=$(link_local "$NS_B")
 	[ -n "$LL_A" ] && [ -n "$LL_B" ] && break
 	sleep 0.1
 done
@@ -59,7 +64,7 @@ nsx "$NS_H" "$SEGWATCH" workloads --inventory "$TMP/inv.json" --no-engine >"$TMP
 echo "ok: workloads: one row per namespace, inventory+kernel where the inventory names it"
 
 start_segwatch 4 --duration 20 --json --no-engine --inventory "$TMP/inv.json"
-nsx "$NS_A" ping -6 -c 2 -i 0.2 -W 1 "$LL_B%eth0" >/dev/null || fail "ping a -> b over fe80::"
+nsx "$NS_A" ping -6 -c 2 -i 0.2 -W 1 -I "$LL_A%eth0" "$LL_B%eth0" >/dev/null || fail "ping a -> b over fe80::"
 sleep 0.5
 wait_segwatch stop
 python3 - "$TMP/seg.json" "$LL_A" "$LL_B" <<'PY' || fail "link-local flow not named after the inventory"
