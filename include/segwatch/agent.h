@@ -116,6 +116,15 @@ struct sw_agent_metrics_cfg {
 	uint32_t group_pairs;		/* group pairs with a series of their own, then "(other)" */
 };
 
+/* The live graph over HTTP (docs/web.md). */
+struct sw_agent_web_cfg {
+	const char *listen;		/* "127.0.0.1:9618" (the default); NULL: off */
+	const char *token;		/* NULL: none (then listen must be a loopback address) */
+	uint64_t window_us;		/* ended flows kept this long */
+	uint32_t max_flows;		/* ended flows kept at most (and open ones) */
+	uint32_t max_alerts;		/* the last alerts kept */
+};
+
 /* Bounds of the agent's tables (memory). */
 struct sw_agent_limits_cfg {
 	uint32_t identity_versions;	/* bindings kept per address (who held it when) */
@@ -136,6 +145,7 @@ struct sw_agent_config {
 	struct sw_agent_log_cfg log;
 	struct sw_agent_limits_cfg limits;
 	struct sw_agent_metrics_cfg metrics;
+	struct sw_agent_web_cfg web;
 	/* private: the strings and the interface array the pointers above use */
 	char **owned;
 	size_t n_owned, cap_owned;

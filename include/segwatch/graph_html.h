@@ -22,4 +22,12 @@
  */
 int sw_graph_html_write(FILE *out, const char *graph_json, const char *title);
 
+/**
+ * sw_graph_html_write_live - the same page in live mode, as the agent
+ * serves it (docs/web.md): no graph embedded, live.js added, and the page's
+ * Content-Security-Policy lets it fetch from its own origin (connect-src
+ * 'self') and nowhere else. Same return as sw_graph_html_write.
+ */
+int sw_graph_html_write_live(FILE *out, const char *title);
+
 #endif

@@ -130,6 +130,12 @@ struct sw_sink_jsonl_opts {
 
 struct sw_policy;
 
+/*
+ * The alerts sink's copy of every alert line, besides its destination (the
+ * live graph's feed); NULL: none.
+ */
+typedef void (*sw_sink_alerts_tee_fn)(uint64_t ts_us, const char *json_line, void *arg);
+
 struct sw_sink_alerts_opts {
 	const char *dest;		/* "-" stdout, "stderr", "syslog", or a file (appended) */
 	const char *policy;		/* for violations; may be NULL */
@@ -142,6 +148,8 @@ struct sw_sink_alerts_opts {
 	 * and checking the file again. NULL: the sink reads @policy.
 	 */
 	struct sw_policy *policy_obj;
+	sw_sink_alerts_tee_fn tee;	/* may be NULL */
+	void *tee_arg;
 };
 
 /*
@@ -151,6 +159,15 @@ struct sw_sink_alerts_opts {
 struct sw_sink_ipfix_opts {
 	const struct sw_ipfix_opts *exporter;
 	struct sw_policy *policy;	/* held (sw_policy_ref); NULL: those elements empty */
+};
+
+/*
+ * The "live" sink: flows into the live graph's store (include/segwatch/web.h),
+ * open ones from their first packet, ended ones when they end.
+ */
+struct sw_web_store;
+struct sw_sink_live_opts {
+	struct sw_web_store *store;	/* borrowed: must outlive the sink */
 };
 
 struct sw_sink_klog_opts {

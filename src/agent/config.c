@@ -16,6 +16,7 @@
 #include <segwatch/metrics.h>
 #include <segwatch/nflog.h>
 #include <segwatch/text.h>
+#include <segwatch/web.h>
 
 #include "internal.h"
 
@@ -69,6 +70,10 @@ void sw_agent_config_defaults(struct sw_agent_config *cfg)
 	cfg->limits.kernel_log_records = SW_NFLOG_AGG_MAX_DEFAULT;
 	cfg->metrics.listen = SW_METRICS_LISTEN_DEFAULT;
 	cfg->metrics.group_pairs = SW_METRICS_PAIRS_DEFAULT;
+	cfg->web.listen = SW_WEB_LISTEN_DEFAULT;
+	cfg->web.window_us = SW_WEB_WINDOW_DEFAULT_US;
+	cfg->web.max_flows = SW_WEB_MAX_FLOWS_DEFAULT;
+	cfg->web.max_alerts = SW_WEB_MAX_ALERTS_DEFAULT;
 }
 
 void sw_agent_config_clear(struct sw_agent_config *cfg)
@@ -523,6 +528,95 @@ static bool sw_acfg_metrics(struct sw_acfg_ctx *c, const json_t *v)
 	return sw_acfg_section(c, v, sw_acfg_metrics_keys, SW_ACFG_N(sw_acfg_metrics_keys));
 }
 
+/* ---- web: the live graph ---- */
+
+/* As metrics.listen; null: no live graph. */
+static bool sw_acfg_web_listen(struct sw_acfg_ctx *c, const json_t *v)
+{
+	struct sw_metrics_addr a;
+	struct sw_quote q;
+	char why[128];
+
+	if (json_is_null(v)) {
+		c->cfg->web.listen = NULL;
+		return true;
+	}
+	if (!json_is_string(v))
+		return sw_acfg_err(c, "expected \"ADDRESS:PORT\" (\"%s\") or null for no live "
+				      "graph, got %s", SW_WEB_LISTEN_DEFAULT, sw_text_json_type(v));
+	if (json_string_length(v) != strlen(json_string_value(v)) ||
+	    !sw_metrics_addr_parse(json_string_value(v), &a, why, sizeof(why)))
+		return sw_acfg_err(c, "%s is not a listen address: %s",
+				   sw_text_quote(&q, json_string_value(v)),
+				   json_string_length(v) != strlen(json_string_value(v)) ?
+				   "it holds a NUL" : why);
+	c->cfg->web.listen = sw_acfg_strdup(c, json_string_value(v));
+	return c->cfg->web.listen != NULL;
+}
+
+/* A bearer token: it travels in a header and a URL, so printable ASCII without spaces. */
+static bool sw_acfg_web_token(struct sw_acfg_ctx *c, const json_t *v)
+{
+	const char *t;
+	size_t n;
+
+	if (json_is_null(v)) {
+		c->cfg->web.token = NULL;
+		return true;
+	}
+	if (!json_is_string(v))
+		return sw_acfg_err(c, "expected a token (a string) or null for none, got %s",
+				   sw_text_json_type(v));
+	t = json_string_value(v);
+	n = json_string_length(v);
+	if (n < 16 || n > SW_WEB_TOKEN_MAX)
+		return sw_acfg_err(c, "a token has 16 to %d characters (\"openssl rand -hex 16\" "
+				      "makes one), got %zu", SW_WEB_TOKEN_MAX, n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x21 || (unsigned char)t[i] > 0x7e || t[i] == '&' ||
+		    t[i] == '%' || t[i] == '+' || t[i] == '#')
+			return sw_acfg_err(c, "a token is printable ASCII without spaces, '&', '%%', "
+					      "'+' or '#' (it goes in a URL), character %zu is not",
+					   i + 1);
+	c->cfg->web.token = sw_acfg_strdup(c, t);
+	return c->cfg->web.token != NULL;
+}
+
+static const struct sw_acfg_key sw_acfg_web_keys[] = {
+	{ SW_ACFG_FN("listen", sw_acfg_web_listen) },
+	{ SW_ACFG_FN("token", sw_acfg_web_token) },
+	{ SW_ACFG_KEY("window", SW_ACFG_DURATION, web.window_us),
+	  .min = 60 * SW_US, .max = SW_WEB_WINDOW_MAX_US },
+	{ SW_ACFG_KEY("max_flows", SW_ACFG_U32, web.max_flows),
+	  .min = 1, .max = SW_WEB_MAX_FLOWS_MAX },
+	{ SW_ACFG_KEY("max_alerts", SW_ACFG_U32, web.max_alerts),
+	  .min = 1, .max = SW_WEB_MAX_ALERTS_MAX },
+};
+
+static bool sw_acfg_web(struct sw_acfg_ctx *c, const json_t *v)
+{
+	size_t mark;
+	bool ok;
+
+	if (json_is_null(v) || json_is_false(v)) {
+		c->cfg->web.listen = NULL;
+		return true;
+	}
+	if (!json_is_object(v))
+		return sw_acfg_err(c, "expected an object, or null or false for no live graph, "
+				      "got %s", sw_text_json_type(v));
+	ok = sw_acfg_section(c, v, sw_acfg_web_keys, SW_ACFG_N(sw_acfg_web_keys));
+	if (ok && c->cfg->web.listen && !c->cfg->web.token &&
+	    !sw_web_listen_is_loopback(c->cfg->web.listen)) {
+		mark = sw_jsonptr_key(&c->ptr, json_object_get(v, "listen") ? "listen" : "token");
+		ok = sw_acfg_err(c, "%s is not a loopback address: anyone who reaches it would see "
+				    "every flow; set \"token\" (docs/web.md \"Access\")",
+				 c->cfg->web.listen);
+		sw_jsonptr_pop(&c->ptr, mark);
+	}
+	return ok;
+}
+
 static const struct sw_acfg_key sw_acfg_top_keys[] = {
 	{ SW_ACFG_FN("capture", sw_acfg_capture) },
 	{ SW_ACFG_FN("identity", sw_acfg_identity) },
@@ -533,6 +627,7 @@ static const struct sw_acfg_key sw_acfg_top_keys[] = {
 	{ SW_ACFG_FN("log", sw_acfg_log) },
 	{ SW_ACFG_FN("limits", sw_acfg_limits) },
 	{ SW_ACFG_FN("metrics", sw_acfg_metrics) },
+	{ SW_ACFG_FN("web", sw_acfg_web) },
 };
 
 /* ---- loading ---- */

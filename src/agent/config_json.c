@@ -128,6 +128,17 @@ static json_t *sw_acfg_json_metrics(const struct sw_agent_metrics_cfg *m)
 			 (json_int_t)m->group_pairs);
 }
 
+static json_t *sw_acfg_json_web(const struct sw_agent_web_cfg *w)
+{
+	if (!w->listen)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:I, s:I}", "listen", w->listen,
+			 "token", sw_acfg_json_str(w->token),
+			 "window", sw_acfg_json_duration(w->window_us),
+			 "max_flows", (json_int_t)w->max_flows,
+			 "max_alerts", (json_int_t)w->max_alerts);
+}
+
 /* "app,tier" as ["app", "tier"]; "" (every label) as null. */
 static json_t *sw_acfg_json_label_keys(const char *keys)
 {
@@ -188,6 +199,7 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 	if (!root)
 		return NULL;
 	json_object_set_new(root, "ipfix", sw_acfg_json_ipfix(&cfg->ipfix));
+	json_object_set_new(root, "web", sw_acfg_json_web(&cfg->web));
 	text = json_dumps(root, flags);
 	json_decref(root);
 	return text;

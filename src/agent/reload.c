@@ -190,6 +190,7 @@ static void sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 					  .format = cfg->alerts.format };
 	struct sw_err err = { 0 };
 
+	sw_agent_web_alerts_tee(a, &ao);
 	if (!cfg->alerts.output) {
 		if (sw_pipeline_sink_active(a->alerts))
 			sw_pipeline_sink_remove(a->pl, a->alerts);
@@ -210,6 +211,7 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 				   struct sw_policy *p, const struct stat *st, bool rebuild)
 {
 	sw_agent_metrics_follow(a, cfg, p, rebuild);
+	sw_agent_web_follow(a, cfg, p, rebuild);
 	if (!rebuild) {
 		sw_agent_sinks_follow(a, &a->cfg, cfg, p);
 		/* the alerts sink shares the policy just checked: same file, new contents */

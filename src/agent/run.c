@@ -77,6 +77,7 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 	int rc = SW_EXIT_OK;
 
 	sw_agent_metrics_sink_opts(c, a->policy, &mo);
+	sw_agent_web_alerts_tee(a, &ao);
 	if (c->history.enabled)
 		rc = sw_pipeline_sink_add(a->pl, "history", &c->history.opts, &a->history, err);
 	if (rc == SW_EXIT_OK && sw_pipeline_nflog(a->pl))
@@ -90,6 +91,8 @@ static int sw_agent_sinks_open(struct sw_agent *a, struct sw_err *err)
 
 		rc = sw_pipeline_sink_add(a->pl, "ipfix", &io, &a->ipfix, err);
 	}
+	if (rc == SW_EXIT_OK)
+		rc = sw_agent_web_sink_open(a, c, err);
 	return rc;
 }
 
@@ -100,7 +103,7 @@ int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err)
 
 	sw_agent_pipeline_opts(a, &a->cfg, &o);
 	a->pl_stop = 0;
-	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = a->live = NULL;
 	rc = sw_pipeline_open(&a->pl, &o, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_sinks_open(a, err);
@@ -120,7 +123,7 @@ void sw_agent_pipeline_close(struct sw_agent *a)
 	if (!sw_pipeline_close(a->pl))
 		sw_log_write(a->log, SW_LOG_ERR, "the flow history lost records at close");
 	a->pl = NULL;
-	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = NULL;
+	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = a->live = NULL;
 }
 
 int sw_agent_enforce(struct sw_agent *a, const char *why)
@@ -210,6 +213,7 @@ static int sw_agent_start(struct sw_agent *a, struct sw_err *err)
 	sw_agent_privileges(a);
 	/* its thread after the capabilities are dropped (they are per thread) */
 	sw_agent_metrics_start(a);
+	sw_agent_web_start(a);
 	if (a->policy && a->cfg.policy.mode == SW_AGENT_POLICY_ENFORCE) {
 		struct sw_compile_opts co;
 
@@ -239,6 +243,7 @@ static void sw_agent_stop(struct sw_agent *a)
 		sw_log_write(a->log, SW_LOG_INFO, "stopped");
 	}
 	sw_agent_metrics_stop(a);
+	sw_agent_web_stop(a);
 	sw_enforcer_close(a->enf);
 	sw_policy_free(a->policy);
 	if (a->cfg_loaded)

@@ -69,6 +69,10 @@ struct sw_agent {
 	struct sw_nft_rule_counters *rules;	/* merged by (rule, action, family) */
 	size_t n_rules;
 	uint64_t next_rules, rules_read_errors;
+	/* the live graph (web.c): the store lives as long as the agent */
+	struct sw_web_store *web_store;	/* NULL: never turned on */
+	struct sw_web_server *web;	/* NULL: off, or its address could not be bound */
+	struct sw_sink *live;		/* the sink filling the store */
 };
 
 /* run.c */
@@ -102,6 +106,20 @@ void sw_agent_metrics_tick(struct sw_agent *a, uint64_t mono);
 /* sw_agent_metrics_render - the whole page into @t (metrics_page.c). */
 void sw_agent_metrics_render(struct sw_agent *a, struct sw_metrics_text *t);
 void sw_agent_metrics_stop(struct sw_agent *a);
+
+/* web.c: the live graph */
+/* sw_agent_web_start - the store and the server as the config says (failure logged). */
+void sw_agent_web_start(struct sw_agent *a);
+/* sw_agent_web_sink_open - the "live" sink into the running pipeline, when the graph is on. */
+int sw_agent_web_sink_open(struct sw_agent *a, const struct sw_agent_config *cfg,
+			   struct sw_err *err);
+/* sw_agent_web_alerts_tee - alert lines to the store too (when there is one). */
+void sw_agent_web_alerts_tee(struct sw_agent *a, struct sw_sink_alerts_opts *o);
+/* sw_agent_web_follow - a reload: another address, token, bounds or policy (before @cfg is in force). */
+void sw_agent_web_follow(struct sw_agent *a, const struct sw_agent_config *cfg,
+			 struct sw_policy *policy, bool rebuild);
+/* sw_agent_web_stop - the server, then the store (after the pipeline is closed). */
+void sw_agent_web_stop(struct sw_agent *a);
 
 /* reconfigure.c: a reload taken by the running pipeline */
 /*

@@ -49,8 +49,15 @@ static bool sw_put_json(FILE *out, const char *s)
 }
 
 static bool sw_put_marker(FILE *out, const char *name, size_t len,
-			  const char *graph_json, const char *title)
+			  const char *graph_json, const char *title, bool live)
 {
+	/* live mode: the page fetches from where it came from, and runs live.js */
+	if (len == 7 && memcmp(name, "CONNECT", 7) == 0)
+		return !live || fputs(" connect-src 'self';", out) != EOF;
+	if (len == 4 && memcmp(name, "LIVE", 4) == 0)
+		return !live || (fputs("<script>\n", out) != EOF &&
+				 sw_put(out, (const char *)sw_graph_html_live, sw_graph_html_live_len) &&
+				 fputs("</script>\n", out) != EOF);
 	if (len == 5 && memcmp(name, "TITLE", 5) == 0)
 		return sw_put_text(out, title);
 	if (len == 5 && memcmp(name, "GRAPH", 5) == 0)
@@ -62,7 +69,8 @@ static bool sw_put_marker(FILE *out, const char *name, size_t len,
 	return sw_put(out, name - 4, len + 5); /* not ours: copy "@SW_name@" as is */
 }
 
-int sw_graph_html_write(FILE *out, const char *graph_json, const char *title)
+static int sw_graph_html_page_write(FILE *out, const char *graph_json, const char *title,
+				    bool live)
 {
 	const char *p = (const char *)sw_graph_html_page;
 	const char *mark, *end;
@@ -78,7 +86,7 @@ int sw_graph_html_write(FILE *out, const char *graph_json, const char *title)
 	while ((mark = strstr(p, "@SW_")) != NULL &&
 	       (end = strchr(mark + 4, '@')) != NULL) {
 		if (!sw_put(out, p, (size_t)(mark - p)) ||
-		    !sw_put_marker(out, mark + 4, (size_t)(end - mark - 4), graph_json, title))
+		    !sw_put_marker(out, mark + 4, (size_t)(end - mark - 4), graph_json, title, live))
 			goto err;
 		p = end + 1;
 	}
@@ -89,4 +97,15 @@ err:
 	if (!errno)
 		errno = EIO;
 	return -1;
+}
+
+int sw_graph_html_write(FILE *out, const char *graph_json, const char *title)
+{
+	return sw_graph_html_page_write(out, graph_json, title, false);
+}
+
+int sw_graph_html_write_live(FILE *out, const char *title)
+{
+	return sw_graph_html_page_write(out, "{\"type\":\"graph\",\"version\":1,\"nodes\":[],\"edges\":[]}",
+					title, true);
 }

@@ -12,5 +12,7 @@ extern const unsigned char sw_graph_html_css[];
 extern const size_t sw_graph_html_css_len;
 extern const unsigned char sw_graph_html_js[];
 extern const size_t sw_graph_html_js_len;
+extern const unsigned char sw_graph_html_live[];
+extern const size_t sw_graph_html_live_len;
 
 #endif

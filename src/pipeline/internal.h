@@ -62,5 +62,6 @@ extern const struct sw_sink_ops sw_sink_klog_ops;
 extern const struct sw_sink_ops sw_sink_history_ops;
 extern const struct sw_sink_ops sw_sink_metrics_ops;
 extern const struct sw_sink_ops sw_sink_ipfix_ops;
+extern const struct sw_sink_ops sw_sink_live_ops;
 
 #endif

@@ -33,7 +33,12 @@ struct sw_sink_alerts {
 	uint64_t journal_lost;			/* messages the journal refused */
 	struct sw_alert_webhook *webhook;	/* http:// or https:// */
 	uint64_t last_tick_us;
-	uint64_t spoofed_seen[16];	/* packets of each capture spoofer already alerted */
+	uint64_t spoofed_seen[16];
+	/* the destination, and a copy of each line to the tee (the live graph's feed) */
+	sw_alert_sink_fn dest_fn;
+	void *dest_arg;
+	sw_sink_alerts_tee_fn tee;
+	void *tee_arg;	/* packets of each capture spoofer already alerted */
 };
 
 static void sw_conn_end(struct sw_alert_endpoint *e, const uint8_t addr[16], uint8_t kind,
@@ -251,6 +256,14 @@ static int sw_alerts_dest_open(struct sw_sink_alerts *a, const char *dest, sw_al
 	return SW_EXIT_OK;
 }
 
+static void sw_alerts_tee(const struct sw_alert *al, const char *json_line, void *arg)
+{
+	struct sw_sink_alerts *a = arg;
+
+	a->dest_fn(al, json_line, a->dest_arg);
+	a->tee(al->ts_us, json_line, a->tee_arg);
+}
+
 static bool sw_alerts_close(void *priv)
 {
 	struct sw_sink_alerts *a = priv;
@@ -297,6 +310,14 @@ static int sw_alerts_open(struct sw_pipeline *p, const void *opts, void **priv, 
 	rc = sw_alerts_load(a, o, &cfg, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_alerts_dest_open(a, o->dest ? o->dest : "-", &fn, &arg, err);
+	if (rc == SW_EXIT_OK && o->tee) {
+		a->dest_fn = fn;
+		a->dest_arg = arg;
+		a->tee = o->tee;
+		a->tee_arg = o->tee_arg;
+		fn = sw_alerts_tee;
+		arg = a;
+	}
 	if (rc == SW_EXIT_OK &&
 	    !(a->engine = sw_alert_engine_alloc(&cfg, a->policy, a->baseline, fn, arg)))
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");

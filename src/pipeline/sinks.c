@@ -16,6 +16,7 @@ static const struct sw_sink_ops *const sw_sinks[] = {
 	&sw_sink_history_ops,
 	&sw_sink_metrics_ops,
 	&sw_sink_ipfix_ops,
+	&sw_sink_live_ops,
 };
 
 const struct sw_sink_ops *sw_sink_ops_find(const char *name)
