@@ -34,6 +34,9 @@ packages=(
 	nfdump pmacct libfixbuf-tools
 	# the HTML graph view test (headless Chromium)
 	chromium
+	# the live graph test (tests/ns/agent_web.sh) drives Chromium over the
+	# DevTools protocol: timing a new edge, the page's requests and console
+	python3-websocket
 )
 
 missing=()

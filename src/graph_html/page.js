@@ -510,4 +510,69 @@
   }
   out.errors = st.errors; out.messages = st.messages;
   $('sw-status').textContent = JSON.stringify(out);
+
+  /* ---- window.swViewer: the thinnest live API (load, onSelect, stats) for
+   * live.js until the viewer's own lands (docs/web.md); it rebuilds the model
+   * above from a new document and keeps the positions of nodes that stay ---- */
+  var listeners = [], baseSelect = select;
+  function describe(s) {
+    if (!s) return null;
+    if (s.kind === 'node') return { kind: 'node', id: String(nodes[s.i].id), data: nodes[s.i] };
+    var e = edges[s.i].raw; return { kind: 'edge', id: String(e.src) + '>' + String(e.dst) + ' ' + e.proto + '/' + e.port, data: e };
+  }
+  select = function (s, center) {
+    baseSelect(s, center);
+    var info = describe(s);
+    listeners.forEach(function (fn) { try { fn(info); } catch (err) { console.error('swViewer onSelect listener: ' + (err && err.message)); } });
+  };
+  var lastDrawn = drawn;
+  function load(doc) {
+    if (typeof doc === 'string') doc = JSON.parse(doc);
+    var old = new Map(), selId = sel && sel.kind === 'node' ? String(nodes[sel.i].id) : null, i;
+    for (i = 0; i < N; i++) old.set(String(nodes[i].id), [X[i], Y[i]]);
+    raw = doc && typeof doc === 'object' ? doc : {};
+    nodes = Array.isArray(raw.nodes) ? raw.nodes.slice() : []; edgesIn = Array.isArray(raw.edges) ? raw.edges : [];
+    index = new Map(); implicit = 0;
+    nodes.forEach(function (n, j) { index.set(String(n.id), j); });
+    edges = edgesIn.map(function (e) { return { raw: e, s: nodeFor(e.src), d: nodeFor(e.dst), v: VERDICT_COLOR[e.verdict] ? e.verdict : 'none' }; });
+    N = nodes.length; E = edges.length; K = N <= 60 ? 90 : (N <= EXACT_MAX ? 60 : 40);
+    nodeGroup = nodes.map(function (n) { return Array.isArray(n.groups) && n.groups.length ? String(n.groups[0]) : null; });
+    groupNames = Array.from(new Set(nodeGroup.filter(function (g) { return g !== null; }))).sort();
+    groupColor = new Map();
+    groupNames.forEach(function (g, j) { groupColor.set(g, j < PALETTE.length ? PALETTE[j] : 'hsl(' + Math.round((j * 137.508) % 360) + ',50%,60%)'); });
+    nodeColor = nodes.map(function (n, j) { return nodeGroup[j] !== null ? groupColor.get(nodeGroup[j]) : KIND_COLOR[kindOf(n)]; });
+    degree = new Int32Array(N); outE = []; inE = [];
+    for (i = 0; i < N; i++) { outE.push([]); inE.push([]); }
+    edges.forEach(function (e, j) { degree[e.s]++; degree[e.d]++; outE[e.s].push(j); inE[e.d].push(j); });
+    radius = new Float64Array(N);
+    for (i = 0; i < N; i++) radius[i] = (N > EXACT_MAX ? 4 : 7) + (N > EXACT_MAX ? 1.2 : 2.2) * Math.log2(1 + degree[i]);
+    pairOf = new Map(); pairA = []; pairB = []; pairCount = [];
+    edges.forEach(function (e) {
+      var a = Math.min(e.s, e.d), b = Math.max(e.s, e.d), key = a * N + b, p = pairOf.get(key);
+      if (p === undefined) { p = pairA.length; pairOf.set(key, p); pairA.push(a); pairB.push(b); pairCount.push(0); }
+      e.slot = pairCount[p]++; e.pair = p;
+    });
+    X = new Float64Array(N); Y = new Float64Array(N); cellStart = null; cellNext = null;
+    var kept = 0; for (i = 0; i < N; i++) if (old.has(String(nodes[i].id))) kept++;
+    if (kept < N) layout();
+    for (i = 0; i < N; i++) { var p0 = old.get(String(nodes[i].id)); if (p0) { X[i] = p0[0]; Y[i] = p0[1]; } }
+    if (kept && kept < N) for (i = 0; i < N; i++) { /* a new node next to a peer that stays, else where the layout put it */
+      if (old.has(String(nodes[i].id))) continue;
+      var nb = outE[i].map(function (j) { return edges[j].d; }).concat(inE[i].map(function (j) { return edges[j].s; }))
+        .filter(function (j) { return old.has(String(nodes[j].id)); })[0];
+      if (nb !== undefined) { var t = i * 2.399963; X[i] = X[nb] + K * Math.cos(t); Y[i] = Y[nb] + K * Math.sin(t); }
+    }
+    hover = -1; sel = null;
+    if (!old.size || !kept) fit();
+    $('sw-legend').textContent = ''; $('sw-names').textContent = ''; legend();
+    if (selId !== null && index.has(selId)) baseSelect({ kind: 'node', i: index.get(selId) });
+    else baseSelect(null);
+    lastDrawn = draw();
+    return lastDrawn;
+  }
+  window.swViewer = {
+    load: load,
+    onSelect: function (fn) { if (typeof fn === 'function') listeners.push(fn); },
+    stats: function () { return { drawn: lastDrawn, nodes: N, edges: E, selected: describe(sel) }; }
+  };
 })();
