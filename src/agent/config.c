@@ -595,6 +595,7 @@ static const struct sw_acfg_key sw_acfg_web_keys[] = {
 
 static bool sw_acfg_web(struct sw_acfg_ctx *c, const json_t *v)
 {
+	const json_t *t;
 	size_t mark;
 	bool ok;
 
@@ -606,9 +607,11 @@ static bool sw_acfg_web(struct sw_acfg_ctx *c, const json_t *v)
 		return sw_acfg_err(c, "expected an object, or null or false for no live graph, "
 				      "got %s", sw_text_json_type(v));
 	ok = sw_acfg_section(c, v, sw_acfg_web_keys, SW_ACFG_N(sw_acfg_web_keys));
-	if (ok && c->cfg->web.listen && !c->cfg->web.token &&
+	/* checked whenever no token was written (a bad one has its own error) */
+	t = json_object_get(v, "token");
+	if ((!t || json_is_null(t)) && c->cfg->web.listen &&
 	    !sw_web_listen_is_loopback(c->cfg->web.listen)) {
-		mark = sw_jsonptr_key(&c->ptr, json_object_get(v, "listen") ? "listen" : "token");
+		mark = sw_jsonptr_key(&c->ptr, "listen");
 		ok = sw_acfg_err(c, "%s is not a loopback address: anyone who reaches it would see "
 				    "every flow; set \"token\" (docs/web.md \"Access\")",
 				 c->cfg->web.listen);
