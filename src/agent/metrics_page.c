@@ -11,6 +11,7 @@
 #include <segwatch/engine.h>
 #include <segwatch/history.h>
 #include <segwatch/ipfix.h>
+#include <segwatch/web.h>
 #include <segwatch/nft.h>
 
 #include "runtime.h"
@@ -219,6 +220,41 @@ static void sw_agent_metrics_ipfix(struct sw_agent *a, struct sw_metrics_text *t
 			 st.connected);
 }
 
+/* The live graph (docs/web.md): what its store holds and its server answered; absent when off. */
+static void sw_agent_metrics_web(struct sw_agent *a, struct sw_metrics_text *t)
+{
+	const char *name = "segwatch_web_requests_refused_total";
+	struct sw_web_store_stats ss;
+	struct sw_web_stats ws = { 0 };
+
+	if (!a->web_store || !a->cfg.web.listen)
+		return;
+	sw_web_store_stats(a->web_store, &ss);
+	if (a->web)
+		sw_web_server_stats(a->web, &ws);
+	sw_metrics_gauge(t, "segwatch_web_flows", "Ended flows kept for the live graph.", ss.flows);
+	sw_metrics_gauge(t, "segwatch_web_open_flows", "Open flows shown on the live graph.",
+			 ss.open);
+	sw_metrics_counter(t, "segwatch_web_flows_dropped_total",
+			   "Ended flows pushed out by web.max_flows before the window ended.",
+			   ss.flows_dropped);
+	sw_metrics_counter(t, "segwatch_web_open_dropped_total",
+			   "Open flows not shown: web.max_flows of them already.", ss.open_dropped);
+	sw_metrics_gauge(t, "segwatch_web_alerts", "Alerts kept for the live graph's feed.",
+			 ss.alerts);
+	sw_metrics_counter(t, "segwatch_web_requests_total",
+			   "Requests the live graph's server answered, any status.", ws.requests);
+	sw_metrics_family(t, name, SW_METRICS_COUNTER,
+			  "Requests answered with an error, by reason (unauthorized, bad_request, "
+			  "too_large).");
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "unauthorized" }, 1,
+		       ws.unauthorized);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "bad_request" }, 1,
+		       ws.bad_requests);
+	sw_metrics_u64(t, name, &(struct sw_metrics_label){ "reason", "too_large" }, 1,
+		       ws.too_large);
+}
+
 static void sw_agent_metrics_identity(struct sw_agent *a, struct sw_metrics_text *t)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
@@ -372,6 +408,7 @@ void sw_agent_metrics_render(struct sw_agent *a, struct sw_metrics_text *t)
 		sw_agent_metrics_ipfix(a, t);
 		sw_agent_metrics_history(a, t);
 	}
+	sw_agent_metrics_web(a, t);
 	sw_agent_metrics_reloads(a, t);
 	sw_agent_metrics_rules(a, t);
 	sw_agent_metrics_self(a, t);

@@ -327,8 +327,9 @@ static json_t *sw_web_alerts(struct sw_web_params *p, const struct sw_web_snap *
 			json_array_append_new(list, json_pack("{s:I,s:o}", "seq",
 							      (json_int_t)snap->v[i].seq, "alert", a));
 	}
+	/* skipped: cut by @limit, or gone from memory (max_alerts) before this poll */
 	return json_pack("{s:o,s:I,s:b}", "alerts", list, "last_seq", (json_int_t)last_seq,
-			 "skipped", from > 0);
+			 "skipped", from > 0 || (snap->n && snap->v[0].seq > p->after + 1));
 }
 
 static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection *c,

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <segwatch/agent.h>
 #include <segwatch/diag.h>
+#include <segwatch/web.h>
 
 #include "fuzz_check.h"
 
@@ -44,6 +45,11 @@ static void sw_fuzz_check_ranges(const struct sw_agent_config *c)
 		      c->history.opts.keep_bytes >= c->history.opts.rotate_bytes);
 	SW_FUZZ_CHECK(c->history.opts.queue_max >= 1);
 	SW_FUZZ_CHECK(c->limits.identity_versions >= 1 && c->limits.kernel_log_records >= 1);
+	/* the live graph: bounded, and open to other hosts only with a token */
+	SW_FUZZ_CHECK(!c->web.listen || c->web.token || sw_web_listen_is_loopback(c->web.listen));
+	SW_FUZZ_CHECK(!c->web.listen || (c->web.window_us >= 60000000ull &&
+					 c->web.window_us <= SW_WEB_WINDOW_MAX_US &&
+					 c->web.max_flows >= 1 && c->web.max_alerts >= 1));
 }
 
 /* The effective config's JSON loads back into the same JSON. */
