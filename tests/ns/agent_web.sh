@@ -58,7 +58,7 @@ cat >"$TMP/agent.json" <<-JSON
   "policy": { "file": "policy.json", "mode": "judge", "nflog_group": null },
   "history": { "dir": "history", "compress": false },
   "capture": { "filter": "ip", "timeouts": { "tcp": "5s", "tcp_closed": "1s", "udp": "2s" } },
-  "metrics": false,
+  "metrics": { "listen": "127.0.0.1:9617" },
   "alerts": { "output": "alerts.jsonl" },
   "log": { "target": "stderr", "level": "info" }
 }
@@ -180,6 +180,14 @@ wait_for_file "$TMP/agent.err" "(token required)" 10 || fail "the reload did not
 [ "$(status -H "Authorization: Bearer $TOKEN" "http://$WEB/api/graph")" = 200 ] || fail "the token in the header: not 200"
 [ "$(status "http://$WEB/?token=$TOKEN")" = 200 ] || fail "the token in the URL: not 200"
 echo "token: 401 without or wrong, 200 with the header or ?token="
+
+# the server's counters on /metrics (the server was moved by the reload: counted since)
+metric() { nsx "$NS_H" curl -sf http://127.0.0.1:9617/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+for _ in $(seq 30); do [ "$(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')" = 3 ] && break; sleep 0.1; done
+[ "$(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')" = 3 ] || fail "401s on /metrics: $(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')"
+[ "$(metric segwatch_web_requests_total)" = 5 ] || fail "requests on /metrics: $(metric segwatch_web_requests_total)"
+[ "$(metric segwatch_web_alerts)" -ge 1 ] || fail "no alert kept, says /metrics"
+echo "metrics: 5 requests since the reload, 3 unauthorized; $(metric segwatch_web_flows) flows and $(metric segwatch_web_alerts) alerts kept"
 
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "the agent exited with status $?"
