@@ -225,10 +225,10 @@ echo "packets: Prometheus $seen = tcpdump $seen; $ended flows ended (${SECONDS}s
 # reloads: the page says how the last went; a new listen address is taken
 nsx "$NS_H" curl -sf "http://$METRICS/metrics" | grep -q '^segwatch_config_reloads_total{result="applied"} 0$' ||
 	fail "reloads before any"
-sed -i "s/\"group_pairs\": 10 }/\"group_pairs\": 10, \"listen\": \"127.0.0.1:9618\" }/" "$TMP/agent.json"
+sed -i "s/\"group_pairs\": 10 }/\"group_pairs\": 10, \"listen\": \"127.0.0.1:9619\" }/" "$TMP/agent.json"
 kill -HUP "$AGENT_PID"
-wait_for_file "$TMP/agent.err" "metrics: http://127.0.0.1:9618/metrics" 10 || fail "the new listen address was not taken"
-page2() { nsx "$NS_H" curl -sf "http://127.0.0.1:9618/metrics"; }
+wait_for_file "$TMP/agent.err" "metrics: http://127.0.0.1:9619/metrics" 10 || fail "the new listen address was not taken"
+page2() { nsx "$NS_H" curl -sf "http://127.0.0.1:9619/metrics"; }
 for _ in $(seq 30); do page2 | grep -q '^segwatch_config_reloads_total{result="applied"} 1$' && break; sleep 0.1; done
 page2 | grep -q '^segwatch_config_reloads_total{result="applied"} 1$' || fail "an applied reload not counted"
 nsx "$NS_H" curl -sf "http://$METRICS/metrics" >/dev/null 2>&1 && fail "the old address still answers"
@@ -242,7 +242,7 @@ wait_for_file "$TMP/agent.err" "reload refused" 10 || fail "a bad policy was not
 for _ in $(seq 30); do page2 | grep -q '^segwatch_config_last_reload_successful 0$' && break; sleep 0.1; done
 page2 | grep -q '^segwatch_config_last_reload_successful 0$' || fail "a refused reload shows as successful"
 page2 | grep -q '^segwatch_config_reloads_total{result="refused"} 1$' || fail "a refused reload not counted"
-echo "reloads: listen moved to 127.0.0.1:9618, one applied, one refused, counters kept (${SECONDS}s)"
+echo "reloads: listen moved to 127.0.0.1:9619, one applied, one refused, counters kept (${SECONDS}s)"
 
 # SIGTERM: the agent's own counters record closes its history
 kill -TERM "$AGENT_PID"
