@@ -76,7 +76,7 @@
     (doc.edges || []).forEach(function (e) { var k = edgeKey(e); if (!(k in live.edgeSeen)) live.edgeSeen[k] = now; });
     var drawn = viewer ? viewer.load(doc) : null;
     live.nodes = (doc.nodes || []).length; live.edges = (doc.edges || []).length; live.drawn = drawn;
-    live.edgeKeys = (doc.edges || []).map(edgeKey);
+    live.edgeKeys = (doc.edges || []).map(edgeKey); live.nodeList = doc.nodes || [];
     var lv = doc.live || {};
     status.textContent = live.edges + ' edges from ' + (lv.flows || 0) + ' flows (' + (lv.open || 0) + ' open) \u00b7 ' +
       new Date().toLocaleTimeString();
@@ -168,6 +168,7 @@
     if (!mineAlerts.length) sec.appendChild(el('p', 'None in memory.', 'sw-hint'));
     mineAlerts.slice(-20).reverse().forEach(function (a) { sec.appendChild(alertLine(a)); });
   }
+  live.showNode = showNodeExtras; /* what a click on a node adds to the panel (the tests call it) */
   if (viewer && viewer.onSelect) viewer.onSelect(function (info) { if (info && info.kind === 'node') showNodeExtras(info); });
   if (!viewer) { st.errors++; st.messages.push('live: the viewer has no window.swViewer'); }
 

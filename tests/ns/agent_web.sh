@@ -5,7 +5,8 @@
 #     the lab's host namespace) with the documented CSP header;
 #   - a connection made in the lab shows on the page as a new edge within
 #     2 s (measured and printed); a port filter typed in the page changes
-#     what is drawn; no console error, no request but to the agent;
+#     what is drawn; a node's details list its recent flows; no console
+#     error, no request but to the agent;
 #   - the API by hand: bad parameters are 400 with a JSON error; the flows
 #     of a node; a verdict filter judged by the policy; alerts with their
 #     sequence numbers, as many as the alert file has;
@@ -107,7 +108,7 @@ grep -qE 'https?://' <(grep -v 'http-equiv' "$TMP/page.html" | grep -oE '(src|hr
 
 # Chromium: a new edge within 2 s, a filter, no error, no outside request
 connect="ip netns exec $NS_A /usr/bin/python3 -c 'import socket, time; t = time.time(); s = socket.create_connection((\"$SWT_C4\", 5432), timeout=2); s.recv(16); s.close(); print(t * 1000)'"
-nsx "$NS_H" /usr/bin/python3 "$HERE/web_cdp.py" "$chromium" "http://$WEB/" "http://$WEB" "$connect" 5432 7001 \
+nsx "$NS_H" /usr/bin/python3 "$HERE/web_cdp.py" "$chromium" "http://$WEB/" "http://$WEB" "$connect" 5432 7001 "$NS_C" \
 	>"$TMP/cdp.log" 2>&1
 rc=$?
 [ $rc = 77 ] && skip "$(cat "$TMP/cdp.log")"

@@ -3,7 +3,7 @@
 # agent's live graph (tests/ns/agent_web.sh). Run by Debian's python3 (it
 # needs python3-websocket), in the namespace where the agent listens.
 #
-#   web_cdp.py CHROMIUM URL ORIGIN CONNECT_CMD PORT FILTER_PORT
+#   web_cdp.py CHROMIUM URL ORIGIN CONNECT_CMD PORT FILTER_PORT NODE
 #
 # 1. loads URL with every request, console message and exception recorded;
 # 2. waits for two good polls, notes the page's clock, runs CONNECT_CMD (a new
@@ -12,12 +12,14 @@
 #    not have (printed, must be at most 2 s);
 # 3. types FILTER_PORT in the port filter: every edge then drawn has that
 #    port, and fewer edges are drawn than before;
-# 4. no console error, no exception, no request but to ORIGIN.
+# 4. the details of the node named NODE (what a click adds: its recent
+#    flows from /api/flows) list flows to tcp/PORT;
+# 5. no console error, no exception, no request but to ORIGIN.
 # Prints one JSON line of what it measured; exit 0 when all held.
 import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 import websocket
 
-chromium, url, origin, connect_cmd, port, fport = sys.argv[1:7]
+chromium, url, origin, connect_cmd, port, fport, node = sys.argv[1:8]
 problems, events = [], []
 
 def free_port():
@@ -116,6 +118,17 @@ try:
     if not len(keys) < all_edges or not drawn_f < drawn_all:
         problems.append("filter port=%s drew %d edges (API %d), unfiltered %d (API %d)" %
                         (fport, drawn_f, len(keys), drawn_all, all_edges))
+    # a node's details, as a click shows them (the unfiltered graph has every node)
+    js("(function () { var i = document.getElementById('sw-live-port'); i.value = ''; "
+       "i.dispatchEvent(new Event('change')); })()")
+    wait("swLive.query.indexOf('port=') < 0 && swLive.edgeKeys.length === %d" % all_edges, 5)
+    shown = js("(function () { var n = swLive.nodeList.filter(function (x) { return x.name === %s; })[0]; "
+               "if (!n) return false; swLive.showNode({ kind: 'node', id: n.id, data: n }); return true; })()"
+               % json.dumps(node))
+    rows = wait("(function () { var r = document.querySelectorAll('#sw-live-node tr'); "
+                "return r.length ? Array.prototype.map.call(r, function (x) { return x.textContent; }) : null; })()", 5)
+    if not shown or not rows or not any("/" + port in r for r in rows):
+        problems.append("node %s: shown %s, flows %s" % (node, shown, rows))
     status_errors = js("window.swStatus.errors")
     time.sleep(0.3)
     try:
@@ -133,6 +146,7 @@ try:
         problems.append("console errors (%s in page): %s" % (status_errors, errors[:5]))
     print(json.dumps({"new_edge_ms": delay, "edges": all_edges, "drawn": drawn_all,
                       "filtered_edges": len(keys), "filtered_drawn": drawn_f,
+                      "node_flows": len(rows or []),
                       "requests": len(requests), "foreign_requests": len(foreign),
                       "console_errors": len(errors)}))
 except SystemExit:
