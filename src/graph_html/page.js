@@ -513,20 +513,23 @@
 
   /* ---- window.swViewer: the thinnest live API (load, onSelect, stats) for
    * live.js until the viewer's own lands (docs/web.md); it rebuilds the model
-   * above from a new document and keeps the positions of nodes that stay ---- */
-  var listeners = [], baseSelect = select;
-  function describe(s) {
+   * above from a new document and keeps the positions of nodes that stay.
+   * Inert once the viewer defines its own (names prefixed: no clash) ---- */
+  if (!window.swViewer) swThinApi();
+  function swThinApi() {
+  var thinListeners = [], baseSelect = select;
+  function thinDescribe(s) {
     if (!s) return null;
     if (s.kind === 'node') return { kind: 'node', id: String(nodes[s.i].id), data: nodes[s.i] };
     var e = edges[s.i].raw; return { kind: 'edge', id: String(e.src) + '>' + String(e.dst) + ' ' + e.proto + '/' + e.port, data: e };
   }
   select = function (s, center) {
     baseSelect(s, center);
-    var info = describe(s);
-    listeners.forEach(function (fn) { try { fn(info); } catch (err) { console.error('swViewer onSelect listener: ' + (err && err.message)); } });
+    var info = thinDescribe(s);
+    thinListeners.forEach(function (fn) { try { fn(info); } catch (err) { console.error('swViewer onSelect listener: ' + (err && err.message)); } });
   };
-  var lastDrawn = drawn;
-  function load(doc) {
+  var thinDrawn = drawn;
+  function thinLoad(doc) {
     if (typeof doc === 'string') doc = JSON.parse(doc);
     var old = new Map(), selId = sel && sel.kind === 'node' ? String(nodes[sel.i].id) : null, i;
     for (i = 0; i < N; i++) old.set(String(nodes[i].id), [X[i], Y[i]]);
@@ -567,12 +570,13 @@
     $('sw-legend').textContent = ''; $('sw-names').textContent = ''; legend();
     if (selId !== null && index.has(selId)) baseSelect({ kind: 'node', i: index.get(selId) });
     else baseSelect(null);
-    lastDrawn = draw();
-    return lastDrawn;
+    thinDrawn = draw();
+    return thinDrawn;
   }
   window.swViewer = {
-    load: load,
-    onSelect: function (fn) { if (typeof fn === 'function') listeners.push(fn); },
-    stats: function () { return { drawn: lastDrawn, nodes: N, edges: E, selected: describe(sel) }; }
+    load: thinLoad,
+    onSelect: function (fn) { if (typeof fn === 'function') thinListeners.push(fn); },
+    stats: function () { return { drawn: thinDrawn, nodes: N, edges: E, selected: thinDescribe(sel) }; }
   };
+  }
 })();
