@@ -359,7 +359,7 @@ static void sw_capture_warn_unused(const struct sw_capture_args *a)
 	if (write_stdout && (a->json || a->pretty || a->quiet))
 		sw_cli_warn_unused(who, a->json ? "--json" : a->pretty ? "--pretty" : "--quiet",
 				   "with -w -: standard output gets the flows as JSON lines");
-	if (a->quiet && !a->write_path && a->f.selects)
+	if (a->quiet && !a->write_path && sw_cli_filter_query(&a->f))
 		sw_cli_warn_unused(who, "filtering (--from, --port, ...)", "with -q and without -w: "
 				   "no flow is listed (the counters are never filtered)");
 	if (!a->po.capture.file)
@@ -417,6 +417,7 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 	sw_flow_config_defaults(&a->po.flow);
 	if ((rc = sw_cli_filter_init(&a->f, "segwatch capture")) != SW_EXIT_OK)
 		return rc;
+	a->f.window_selects = true; /* packets come in whatever time they were captured */
 	optind = 1;
 	while ((c = sw_cli_getopt(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts,
 				  "segwatch capture")) != -1)
@@ -602,7 +603,7 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 			/* infrastructure flows are counted, not listed (--json keeps every record) */
 			size_t shown = a->all ? n : sw_report_flows_infra_split(flows, n, kinds);
 
-			sw_cli_filter_line(&a->f, stdout, UINT64_MAX, "counters: every flow");
+			sw_cli_filter_line(&a->f, stdout, UINT64_MAX, "the counters describe every flow");
 			sw_report_flows_text(stdout, flows, shown);
 			sw_report_infra_text(stdout, kinds, 0, "listed");
 		}

@@ -59,6 +59,12 @@ struct sw_cli_filter {
 	uint64_t now_us;	/* relative times: one "now" for the whole command line */
 	json_t *given;		/* {"from":["app=web"],...}: the values as given */
 	bool selects;		/* an option other than --since/--until was given */
+	/*
+	 * Set by the caller: no reader windows its input (capture), so
+	 * --since/--until choose flows one by one like the other options.
+	 */
+	bool window_selects;
+	bool window;		/* --since or --until was given */
 	bool needs_policy;	/* --verdict, or a group: endpoint */
 };
 

@@ -72,6 +72,8 @@ int sw_cli_filter_opt(struct sw_cli_filter *f, int c, const char *arg)
 	}
 	if (o != SW_QUERY_SINCE && o != SW_QUERY_UNTIL)
 		f->selects = true;
+	else
+		f->window = true;
 	/* "group:" is the one prefix that means a group (src/query/endpoint.c) */
 	if (o == SW_QUERY_VERDICT ||
 	    ((o == SW_QUERY_FROM || o == SW_QUERY_TO || o == SW_QUERY_PEER) &&
@@ -98,9 +100,15 @@ void sw_cli_filter_window(const struct sw_cli_filter *f, uint64_t *since_us, uin
 	sw_query_window(f->q, since_us, until_us);
 }
 
+/* Whether flows are chosen one by one (a query), not only by a reader's window. */
+static bool sw_cli_filter_on(const struct sw_cli_filter *f)
+{
+	return f->selects || (f->window && f->window_selects);
+}
+
 struct sw_query *sw_cli_filter_query(const struct sw_cli_filter *f)
 {
-	return f->selects ? f->q : NULL;
+	return sw_cli_filter_on(f) ? f->q : NULL;
 }
 
 int sw_cli_filter_query_timeless(const struct sw_cli_filter *f, const struct sw_policy *p,
@@ -155,7 +163,7 @@ void sw_cli_filter_line(const struct sw_cli_filter *f, FILE *out, uint64_t left_
 	json_t *list, *v;
 	size_t i;
 
-	if (!f->selects)
+	if (!sw_cli_filter_on(f))
 		return;
 	fputs("filter:", out);
 	json_object_foreach(f->given, key, list)
@@ -174,5 +182,5 @@ void sw_cli_filter_line(const struct sw_cli_filter *f, FILE *out, uint64_t left_
 
 json_t *sw_cli_filter_json(const struct sw_cli_filter *f)
 {
-	return f->selects ? json_deep_copy(f->given) : NULL;
+	return sw_cli_filter_on(f) ? json_deep_copy(f->given) : NULL;
 }
