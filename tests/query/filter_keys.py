@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""filter_keys.py KIND < OUTPUT - the flows an output holds, one line per
-(source, destination, protocol/port) with how many flows, sorted: what
-`segwatch flows --json` (KIND flows), `graph --json` (graph), `report --json`
-(report) and `capture --json` documents, one after another (capture), must agree on
-for the same filter (tests/query/filters_cli.sh)."""
+"""filter_keys.py WANT KIND=FILE... - the flows each output holds, as lines
+(source, destination, protocol/port) x how many flows: what `segwatch flows
+--json` (KIND flows), `graph --json` (graph), `report --json` (report) and
+`capture --json` documents (capture) must agree on for the same filter
+(tests/query/filters_cli.sh). Exit 1, saying how, when they differ or when the
+first does not hold WANT flows. One run for all: Python starts slowly."""
 import collections
 import json
 import sys
@@ -26,9 +27,7 @@ def edge_key(e, names):
     return f"{src} {dst} {e['proto']}/{port}"
 
 
-def main():
-    kind = sys.argv[1]
-    text = sys.stdin.read()
+def keys_of(kind, text):
     keys = collections.Counter()
     if kind == "flows":
         for line in text.splitlines():
@@ -54,8 +53,29 @@ def main():
                 keys[edge_key(e, {})] += e["flows"]
     else:
         sys.exit(f"unknown kind {kind}")
-    for k in sorted(keys):
-        print(f"{k} x{keys[k]}")
+    return keys
+
+
+def show(keys):
+    return "; ".join(f"{k} x{keys[k]}" for k in sorted(keys)) or "(none)"
+
+
+def main():
+    want = int(sys.argv[1])
+    outs = []
+    for arg in sys.argv[2:]:
+        kind, path = arg.split("=", 1)
+        outs.append((kind, keys_of(kind, open(path).read())))
+    first_kind, first = outs[0]
+    bad = 0
+    if sum(first.values()) != want:
+        print(f"{first_kind}: {sum(first.values())} flows, want {want}: {show(first)}")
+        bad = 1
+    for kind, keys in outs[1:]:
+        if keys != first:
+            print(f"{kind} differs from {first_kind}:\n  {show(keys)}\n  {show(first)}")
+            bad = 1
+    sys.exit(bad)
 
 
 main()
