@@ -139,12 +139,19 @@ int sw_web_params_add(struct sw_web_params *p, const char *key, const char *valu
 		      uint64_t now_us, struct sw_err *err)
 {
 	const struct sw_web_param *w = NULL;
+	struct sw_web_param other;
+	enum sw_query_opt qo;
 
 	if (strcmp(key, "token") == 0)
 		return SW_EXIT_OK; /* the server's (docs/web.md "Access") */
 	for (size_t i = 0; i < sizeof(sw_web_params_tab) / sizeof(sw_web_params_tab[0]); i++)
 		if (strcmp(sw_web_params_tab[i].name, key) == 0)
 			w = &sw_web_params_tab[i];
+	/* a filter option added to the language later is a parameter too (docs/filters.md) */
+	if (!w && key[0] != '-' && sw_query_opt_parse(key, &qo) && qo != SW_QUERY_TYPE) {
+		other = (struct sw_web_param){ key, (int)qo, -1, SW_WP_FILTERS };
+		w = &other;
+	}
 	if (!w || !(w->apis & (1u << p->api))) {
 		char shown[40];
 
