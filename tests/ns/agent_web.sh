@@ -184,7 +184,8 @@ echo "token: 401 without or wrong, 200 with the header or ?token="
 
 # the server's counters on /metrics (the server was moved by the reload: counted since)
 metric() { nsx "$NS_H" curl -sf http://127.0.0.1:9617/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-for _ in $(seq 30); do [ "$(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')" = 3 ] && break; sleep 0.1; done
+# the page is rendered once a second: wait for one taken after the last request
+for _ in $(seq 30); do [ "$(metric segwatch_web_requests_total)" = 5 ] && break; sleep 0.1; done
 [ "$(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')" = 3 ] || fail "401s on /metrics: $(metric 'segwatch_web_requests_refused_total{reason="unauthorized"}')"
 [ "$(metric segwatch_web_requests_total)" = 5 ] || fail "requests on /metrics: $(metric segwatch_web_requests_total)"
 [ "$(metric segwatch_web_alerts)" -ge 1 ] || fail "no alert kept, says /metrics"
