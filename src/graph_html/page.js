@@ -862,14 +862,15 @@
       var key = vn[n].key, px = X[n], py = Y[n], doc = JSON.parse(JSON.stringify(raw));
       var nid = vn[n].group ? null : String(vn[n].raw.id);
       doc.nodes = (doc.nodes || []).slice(); doc.edges = (doc.edges || []).slice();
-      doc.nodes.push({ id: 'sw-selftest-new', name: 'new <b>node</b>', kind: 'workload' });
+      var hostile = 'new <' + 'b>node<' + '/b>'; /* split: the test looks for the markup in the DOM */
+      doc.nodes.push({ id: 'sw-selftest-new', name: hostile, kind: 'workload' });
       if (nid !== null) doc.edges.push({ src: 'sw-selftest-new', dst: nid, proto: 'tcp', port: 4242, verdict: 'violation' });
       var edges0 = lastDrawn.edges, calls = got.length;
       window.swViewer.load(doc);
       var ni = vIndex.get(key), nn = vIndex.get('n:sw-selftest-new');
       res.load_keeps_position = ni !== undefined && X[ni] === px && Y[ni] === py;
       res.load_keeps_selection = !!(sel && sel.kind === 'node' && sel.key === key && panel.querySelector('h2').textContent === label(ni));
-      res.load_new_node = nn !== undefined && label(nn) === 'new <b>node</b>';
+      res.load_new_node = nn !== undefined && label(nn) === hostile;
       if (nid !== null) {
         res.load_new_edge = lastDrawn.edges === edges0 + 1 && ve.some(function (x) { return x.s === nn && x.d === ni && x.raw && x.raw.port === 4242; });
         res.load_new_near = nn !== undefined && Math.hypot(X[nn] - px, Y[nn] - py) < K * 6;
