@@ -117,33 +117,19 @@
     N = vn.length;
     /* edges: model edges between two drawn single nodes stay as they are;
      * any edge touching a collapsed group joins its pair's aggregate */
+    /* (the sums of a merged edge are worked out when it is shown: summing
+     * 20,000 edges' counters on every load would be most of its time) */
     ve = [];
     var agg = new Map(), rank = {};
     VERDICTS.forEach(function (v, j) { rank[v] = j; });
-    edges.forEach(function (e) {
-      var a = vOf[e.s], b = vOf[e.d], r = e.raw;
-      if (!vn[a].group && !vn[b].group) {
-        ve.push({ s: a, d: b, v: e.v, raw: r, key: 'e:' + vn[a].key + '>' + vn[b].key + ' ' + (r.proto || '') + '/' + (r.port === undefined ? '' : r.port) });
-        return;
-      }
+    for (var ei = 0; ei < edges.length; ei++) {
+      var e = edges[ei], a = vOf[e.s], b = vOf[e.d];
+      if (!vn[a].group && !vn[b].group) { ve.push({ s: a, d: b, v: e.v, raw: e.raw }); continue; }
       var k2 = a * N + b, x = agg.get(k2);
-      if (x === undefined) {
-        x = { s: a, d: b, v: 'none', key: 'a:' + vn[a].key + '>' + vn[b].key,
-              sum: { edges: 0, verdicts: {}, flows: {}, packets: [0, 0], bytes: [0, 0], ports: new Map() } };
-        agg.set(k2, x); ve.push(x);
-      }
-      var s = x.sum, f = r.flows;
-      s.edges++; s.verdicts[e.v] = (s.verdicts[e.v] || 0) + 1;
+      if (x === undefined) { x = { s: a, d: b, v: 'none', members: [] }; agg.set(k2, x); ve.push(x); }
+      x.members.push(ei);
       if (rank[e.v] > rank[x.v]) x.v = e.v;
-      if (f && typeof f === 'object') Object.keys(f).forEach(function (fk) { if (typeof f[fk] === 'number') s.flows[fk] = (s.flows[fk] || 0) + f[fk]; });
-      ['packets', 'bytes'].forEach(function (pk) {
-        if (Array.isArray(r[pk])) { s[pk][0] += +r[pk][0] || 0; s[pk][1] += +r[pk][1] || 0; }
-      });
-      if (r.first_seen && (!s.first_seen || r.first_seen < s.first_seen)) s.first_seen = r.first_seen;
-      if (r.last_seen && (!s.last_seen || r.last_seen > s.last_seen)) s.last_seen = r.last_seen;
-      var pp = (r.proto || '?') + (r.port !== undefined ? '/' + r.port : '');
-      s.ports.set(pp, (s.ports.get(pp) || 0) + 1);
-    });
+    }
     E = ve.length;
     K = N <= 60 ? 90 : (N <= EXACT_MAX ? 60 : 40); /* ideal edge length: roomier when labels can show */
     degree = new Int32Array(N); outE = []; inE = []; radius = new Float64Array(N);
@@ -194,7 +180,7 @@
       var f = k2 / d2; dx[i] += ddx * f; dy[i] += ddy * f; dx[j] -= ddx * f; dy[j] -= ddy * f;
     }
   }
-  var cellStart, cellNext;
+  var cellStart, cellNext, cellX, cellY;
   function repelGrid(dx, dy, mob) {
     var c = 2 * K, k2 = K * K, minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, i;
     for (i = 0; i < N; i++) {
@@ -205,7 +191,8 @@
     if (!cellStart || cellStart.length < gw * gh) cellStart = new Int32Array(gw * gh);
     if (!cellNext || cellNext.length < N) cellNext = new Int32Array(N);
     cellStart.fill(-1, 0, gw * gh);
-    var cx = new Int32Array(N), cy = new Int32Array(N);
+    if (!cellX || cellX.length < N) { cellX = new Int32Array(N); cellY = new Int32Array(N); }
+    var cx = cellX, cy = cellY;
     for (i = 0; i < N; i++) {
       cx[i] = Math.min(gw - 1, Math.floor((X[i] - minX) / c)); cy[i] = Math.min(gh - 1, Math.floor((Y[i] - minY) / c));
       var cell = cy[i] * gw + cx[i]; cellNext[i] = cellStart[cell]; cellStart[cell] = i;
@@ -234,8 +221,11 @@
   function runLayout(mob) {
     if (N < 2) return;
     var dx = new Float64Array(N), dy = new Float64Array(N), P = pairA.length;
-    var springW = new Float64Array(P);
-    for (var q = 0; q < P; q++) springW[q] = 2 / Math.sqrt(Math.max(1, degree[pairA[q]]) * Math.max(1, degree[pairB[q]])) + 0.02;
+    var springW = new Float64Array(P), pl = [];
+    for (var q = 0; q < P; q++) {
+      springW[q] = 2 / Math.sqrt(Math.max(1, degree[pairA[q]]) * Math.max(1, degree[pairB[q]])) + 0.02;
+      if (!mob || mob[pairA[q]] || mob[pairB[q]]) pl.push(q); /* springs that can move something */
+    }
     var exact = N <= EXACT_MAX, maxIt = mob ? 80 : (exact ? 300 : 200), t0 = performance.now();
     var budget = mob ? INCR_BUDGET_MS : LAYOUT_BUDGET_MS;
     var temp = mob ? K * 1.5 : K * Math.max(2, Math.sqrt(N) / 4), cool = Math.pow(0.5 / temp, 1 / maxIt);
@@ -245,8 +235,8 @@
       if ((mob || !exact) && performance.now() - t0 > budget) break;
       dx.fill(0); dy.fill(0);
       if (exact) repelExact(dx, dy, mob); else repelGrid(dx, dy, mob);
-      for (var p = 0; p < P; p++) {
-        var a = pairA[p], b = pairB[p]; if (a === b || (mob && !mob[a] && !mob[b])) continue;
+      for (var pi = 0; pi < pl.length; pi++) {
+        var p = pl[pi], a = pairA[p], b = pairB[p]; if (a === b) continue;
         /* springs on busy nodes are weakened (as ForceAtlas2 does for hubs), else
          * a node with 30 peers is pulled into a tight knot */
         var ddx = X[a] - X[b], ddy = Y[a] - Y[b], d = Math.sqrt(ddx * ddx + ddy * ddy) || 0.01, f = d / K * springW[p];
@@ -492,6 +482,32 @@
     return e >= 0 ? { kind: 'edge', i: e } : null;
   }
 
+  /* a merged edge's counters, summed over its model edges */
+  function sumOf(x) {
+    if (x.sum) return x.sum;
+    var s = { edges: 0, verdicts: {}, flows: {}, packets: [0, 0], bytes: [0, 0], ports: new Map() };
+    x.members.forEach(function (ei) {
+      var e = edges[ei], r = e.raw, f = r.flows;
+      s.edges++; s.verdicts[e.v] = (s.verdicts[e.v] || 0) + 1;
+      if (f && typeof f === 'object') Object.keys(f).forEach(function (fk) { if (typeof f[fk] === 'number') s.flows[fk] = (s.flows[fk] || 0) + f[fk]; });
+      ['packets', 'bytes'].forEach(function (pk) {
+        if (Array.isArray(r[pk])) { s[pk][0] += +r[pk][0] || 0; s[pk][1] += +r[pk][1] || 0; }
+      });
+      if (r.first_seen && (!s.first_seen || r.first_seen < s.first_seen)) s.first_seen = r.first_seen;
+      if (r.last_seen && (!s.last_seen || r.last_seen > s.last_seen)) s.last_seen = r.last_seen;
+      var pp = (r.proto || '?') + (r.port !== undefined ? '/' + r.port : '');
+      s.ports.set(pp, (s.ports.get(pp) || 0) + 1);
+    });
+    x.sum = s;
+    return s;
+  }
+  /* an edge's key, stable across rebuilds (selection): its ends' keys and, for
+   * a model edge, protocol and port */
+  function edgeKey(e) {
+    if (e.raw) return 'e:' + vn[e.s].key + '>' + vn[e.d].key + ' ' + (e.raw.proto || '') + '/' + (e.raw.port === undefined ? '' : e.raw.port);
+    return 'a:' + vn[e.s].key + '>' + vn[e.d].key;
+  }
+
   /* ---- details panel (textContent only: names and labels are untrusted) ---- */
   var panel = $('sw-panel');
   function el(tag, text, cls) { var x = document.createElement(tag); if (text !== undefined) x.textContent = text; if (cls) x.className = cls; return x; }
@@ -513,7 +529,7 @@
   function pairStr(a, f) { return Array.isArray(a) ? f(a[0]) + ' \u2192 / ' + f(a[1]) + ' \u2190' : undefined; }
   function chip(v) { var c = el('span', v, 'sw-chip'); c.style.background = VERDICT_COLOR[v]; return c; }
   function edgeTitle(e) {
-    if (e.sum) return label(e.s) + ' \u2192 ' + label(e.d) + '  ' + e.sum.edges + ' edge' + (e.sum.edges === 1 ? '' : 's');
+    if (!e.raw) { var n = e.members.length; return label(e.s) + ' \u2192 ' + label(e.d) + '  ' + n + ' edge' + (n === 1 ? '' : 's'); }
     var r = e.raw; return label(e.s) + ' \u2192 ' + label(e.d) + '  ' + (r.proto || '?') + (r.port !== undefined ? '/' + r.port : '');
   }
   function button(text, fn, cls) { var b = el('button', text, cls || 'sw-link'); b.addEventListener('click', fn); return b; }
@@ -557,8 +573,8 @@
   function showEdge(i) {
     var e = ve[i], r = e.raw || {}, f = r.flows || {};
     panel.appendChild(el('h2', edgeTitle(e)));
-    if (e.sum) {
-      var s = e.sum, vs = el('span');
+    if (!e.raw) {
+      var s = sumOf(e), vs = el('span');
       VERDICTS.slice().reverse().forEach(function (v) { if (s.verdicts[v]) { vs.appendChild(chip(v + ' ' + s.verdicts[v])); vs.appendChild(document.createTextNode(' ')); } });
       var ports = Array.from(s.ports.entries()).sort(function (a, b) { return b[1] - a[1]; });
       f = s.flows; r = { packets: s.packets, bytes: s.bytes, first_seen: s.first_seen, last_seen: s.last_seen };
@@ -584,15 +600,15 @@
                data: { group: g.slice(2), by: by, members: v.members.map(function (m) { return String(nodes[m].id); }) } };
     }
     var e = ve[s.i];
-    if (e.raw) return { kind: 'edge', id: e.key.slice(2), data: e.raw };
-    var sm = e.sum;
-    return { kind: 'edge', id: e.key.slice(2), data: { src: describe({ kind: 'node', i: e.s }).id, dst: describe({ kind: 'node', i: e.d }).id,
+    if (e.raw) return { kind: 'edge', id: edgeKey(e).slice(2), data: e.raw };
+    var sm = sumOf(e);
+    return { kind: 'edge', id: edgeKey(e).slice(2), data: { src: describe({ kind: 'node', i: e.s }).id, dst: describe({ kind: 'node', i: e.d }).id,
       verdict: e.v, edges: sm.edges, verdicts: sm.verdicts, flows: sm.flows, packets: sm.packets, bytes: sm.bytes,
       first_seen: sm.first_seen, last_seen: sm.last_seen } };
   }
   var listeners = [];
   function select(s, center, byUser) {
-    sel = s ? { kind: s.kind, i: s.i, key: s.kind === 'node' ? vn[s.i].key : ve[s.i].key } : null;
+    sel = s ? { kind: s.kind, i: s.i, key: s.kind === 'node' ? vn[s.i].key : edgeKey(ve[s.i]) } : null;
     panel.textContent = '';
     if (!sel) panel.appendChild(el('p', 'Click a node or an edge for details. Drag to pan, wheel to zoom.', 'sw-hint'));
     else if (sel.kind === 'node') { if (vn[sel.i].group) showGroup(sel.i); else showNode(sel.i); }
@@ -618,7 +634,7 @@
     if (!sel) { select(null); return; }
     var i = -1;
     if (sel.kind === 'node') { var vi = vIndex.get(sel.key); if (vi !== undefined) i = vi; }
-    else for (var j = 0; j < E; j++) if (ve[j].key === sel.key) { i = j; break; }
+    else for (var j = 0; j < E; j++) if (edgeKey(ve[j]) === sel.key) { i = j; break; }
     select(i >= 0 ? { kind: sel.kind, i: i } : null);
   }
 
@@ -632,8 +648,10 @@
     place(allowFull); var t2 = performance.now();
     timing = { build_ms: Math.round(t1 - t0), layout_ms: Math.round(t2 - t1), layout: layoutKind, layout_iterations: layoutIters };
     if (refit) fit();
-    controls(); legend(); reselect();
-    return draw();
+    controls(); legend(); reselect(); var t3 = performance.now();
+    var d = draw(), t4 = performance.now();
+    timing.panel_ms = Math.round(t3 - t2); timing.draw_ms = Math.round(t4 - t3); timing.total_ms = Math.round(t4 - t0);
+    return d;
   }
   function setCollapsed(g, on) {
     grouping.auto = false;
@@ -726,6 +744,7 @@
     $('sw-collapse').textContent = grouping.all ? 'Expand all' : 'Collapse all';
     $('sw-collapse').disabled = !any && grouping.by === 'group';
   }
+  var namesShown = null;
   function legend() {
     var lg = $('sw-legend'), vc = {}, gc = new Map();
     lg.textContent = '';
@@ -754,7 +773,7 @@
     var viol = vc.violation || 0, ng = vn.filter(function (n) { return n.group; }).length;
     var stats = nodes.length + ' nodes \u00b7 ' + edges.length + ' edges \u00b7 ' + viol + ' violation' + (viol === 1 ? '' : 's') +
       ((vc.unmanaged || 0) ? ' \u00b7 ' + vc.unmanaged + ' unmanaged' : '') +
-      (ng ? ' \u00b7 ' + ng + ' group' + (ng === 1 ? '' : 's') + ' collapsed (double-click to expand)' : '');
+      (ng ? ' \u00b7 ' + ng + ' group' + (ng === 1 ? '' : 's') + ' collapsed' : '');
     /* infrastructure traffic (ND, MLD, IGMP, DAD, DHCP) is counted, not drawn: say how much */
     var inf = raw.infrastructure;
     if (inf && inf.flows) {
@@ -763,11 +782,14 @@
       lg.appendChild(el('div', inf.flows + ' infrastructure flow' + (inf.flows === 1 ? '' : 's') + (ks ? ' (' + ks + ')' : '')));
       stats += ' \u00b7 ' + inf.flows + ' infrastructure not drawn';
     }
-    $('sw-stats').textContent = stats;
-    var dl = $('sw-names'), frag = document.createDocumentFragment();
-    dl.textContent = '';
-    for (var i = 0; i < nodes.length && i < 5000; i++) { var o = document.createElement('option'); o.value = nodeName(nodes[i]); frag.appendChild(o); }
-    dl.appendChild(frag);
+    $('sw-stats').textContent = stats; $('sw-stats').title = stats;
+    var names = nodes.slice(0, 5000).map(nodeName), joined = names.join('\u0000');
+    if (joined !== namesShown) { /* rebuilding 2,000 options on every live update costs ~30 ms */
+      var dl = $('sw-names'), frag = document.createDocumentFragment();
+      dl.textContent = ''; namesShown = joined;
+      names.forEach(function (nm) { var o = document.createElement('option'); o.value = nm; frag.appendChild(o); });
+      dl.appendChild(frag);
+    }
   }
 
   /* ---- the interface for the live page (live.js) ---- */
@@ -883,14 +905,14 @@
   }
 
   /* ---- go ---- */
-  var tParsed, tRender, tRedraw, tReload, drawn, graphEl = $('sw-graph');
+  var tParsed, tRender, tRedraw, tReload, reloadTiming, drawn, graphEl = $('sw-graph');
   if (opts.expanded) { grouping.auto = false; grouping.all = false; }
   resize();
   var text = graphEl ? graphEl.textContent.trim() : '';
   var doc0 = text ? JSON.parse(text) : { type: 'graph', version: 1, nodes: [], edges: [] };
   tParsed = performance.now();
   drawn = load(doc0); /* the embedded graph goes through the same path as live updates */
-  var loadTiming = timing;
+  var loadTiming = timing, implicit0 = implicit;
   ctx.getImageData(0, 0, 1, 1); /* forces the canvas to rasterise: the time below is a complete render */
   tRender = performance.now();
   if (opts.bench) { /* what one pan or zoom frame costs (a second read-back makes Chromium warn) */
@@ -908,14 +930,15 @@
     });
     var t3 = performance.now();
     window.swViewer.load(d2); ctx.getImageData(1, 1, 1, 1);
-    tReload = Math.round(performance.now() - t3);
+    tReload = Math.round(performance.now() - t3); reloadTiming = timing;
   }
   var out = { ready: true, nodes: drawn.nodes, edges: drawn.edges, groups_drawn: drawn.groups, verdicts: drawn.verdicts,
               groups: groupNames.length, collapsed: grouping.all, group_by: grouping.by,
-              input_nodes: (raw.nodes || []).length, input_edges: (raw.edges || []).length, implicit_nodes: implicit,
+              input_nodes: (doc0.nodes || []).length, input_edges: (doc0.edges || []).length, implicit_nodes: implicit0,
               layout: loadTiming.layout, layout_iterations: loadTiming.layout_iterations, parse_ms: Math.round(tParsed),
               build_ms: loadTiming.build_ms, layout_ms: loadTiming.layout_ms, render_ms: Math.round(tRender),
-              redraw_ms: tRedraw, reload_ms: tReload, reload_layout: tReload !== undefined ? timing.layout : undefined,
+              redraw_ms: tRedraw, reload_ms: tReload, reload_layout: reloadTiming && reloadTiming.layout, reload_timing: reloadTiming,
+              load_ms: loadTiming.total_ms, draw_ms: loadTiming.draw_ms,
               canvas: [Math.round(W), Math.round(H)] };
   if (opts.selftest) out.selftest = selftest();
   else if (opts.select !== undefined) { /* link to a node: #select=<id or name> */

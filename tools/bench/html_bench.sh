@@ -6,7 +6,15 @@
 # between neighbouring groups, 5% violations, 3% unmanaged). The page reports
 # performance.now() after the first draw plus a pixel read-back (so the canvas
 # has really been rasterised): navigation start -> complete picture, which
-# includes parsing the JSON and the layout. Target: under 2000 ms.
+# includes parsing the JSON and the layout. Then it times swViewer.load() of a
+# changed document (1% new nodes with an edge each, 1% of edges gone, 1% with
+# another verdict) until its picture is rasterised.
+# Two modes: "collapsed" (the default page: above 150 nodes, one node per
+# group) and "expanded" (#expanded: every workload drawn). Target for the
+# collapsed first render: under 1000 ms.
+#   HTML_BENCH_MODES   modes to run (default "collapsed expanded")
+#   HTML_BENCH_LIMIT_MS exit 1 when the collapsed median is above this (the
+#                      ctest graph_html_scale sets a generous 3000)
 set -eu
 driver=${1:?usage: html_bench.sh HTML_DRIVER [NODES [EDGES [RUNS]]]}
 nodes=${2:-2000} edges=${3:-20000} runs=${4:-3}
@@ -42,19 +50,34 @@ PY
 "$driver" "$work/graph.json" "$work/graph.html" "bench $nodes/$edges"
 echo "html_bench: $nodes nodes, $edges edges, page $(($(stat -c %s "$work/graph.html") / 1024)) KiB"
 
-times=()
-for i in $(seq "$runs"); do
-	t0=$(date +%s%N)
-	dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-		--disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile$i" \
-		--window-size=1280,800 --dump-dom "file://$work/graph.html#bench" 2>/dev/null)
-	wall=$((($(date +%s%N) - t0) / 1000000))
-	status=$(grep -o '<pre id="sw-status"[^>]*>[^<]*' <<<"$dom" | sed 's/^[^>]*>//')
-	ms=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"])' "$status")
-	read -r render redraw layout iters rn re <<<"$ms"
-	echo "run $i: first complete render ${render} ms (layout ${layout} ms, redraw ${redraw} ms, ${iters} iterations; drew $rn nodes, $re edges); chromium wall ${wall} ms"
-	times+=("$render")
+modes=${HTML_BENCH_MODES:-collapsed expanded}
+limit=${HTML_BENCH_LIMIT_MS:-}
+rc=0
+for mode in $modes; do
+	hash="#bench"; [ "$mode" = expanded ] && hash="#bench&expanded"
+	times=()
+	for i in $(seq "$runs"); do
+		t0=$(date +%s%N)
+		dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile-$mode$i" \
+			--window-size=1280,800 --dump-dom "file://$work/graph.html$hash" 2>/dev/null)
+		wall=$((($(date +%s%N) - t0) / 1000000))
+		status=$(grep -o '<pre id="sw-status"[^>]*>[^<]*' <<<"$dom" | sed 's/^[^>]*>//')
+		ms=$(python3 -c 'import html,json,sys; s=json.loads(html.unescape(sys.argv[1])); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"], s["reload_ms"], s["reload_layout"])' "$status")
+		read -r render redraw layout iters rn re reload rlayout <<<"$ms"
+		echo "$mode run $i: first complete render ${render} ms (layout ${layout} ms, ${iters} iterations; drew $rn nodes, $re edges), pan/zoom frame ${redraw} ms, load() of a changed graph ${reload} ms ($rlayout layout); chromium wall ${wall} ms"
+		times+=("$render")
+	done
+	# RUNS=2 takes the better run: the median of two sorted is the first
+	median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+	if [ "$mode" = collapsed ]; then
+		verdict=PASS; [ "$median" -lt 1000 ] || verdict="over the 1000 ms target"
+		echo "html_bench: collapsed: median first complete render ${median} ms (target < 1000 ms): $verdict"
+		if [ -n "$limit" ] && [ "$median" -gt "$limit" ]; then
+			echo "html_bench: FAIL: ${median} ms is above the limit of ${limit} ms"; rc=1
+		fi
+	else
+		echo "html_bench: $mode: median first complete render ${median} ms"
+	fi
 done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-verdict=PASS; [ "$median" -lt 2000 ] || verdict=FAIL
-echo "html_bench: median first complete render ${median} ms (target < 2000 ms): $verdict"
+exit $rc
