@@ -187,4 +187,24 @@ edges += [{"src": "u%d" % i, "dst": "u%d" % ((i + 1) % 12), "proto": "udp", "por
 print(json.dumps({"type": "graph", "version": 1, "nodes": nodes, "edges": edges}))
 PY
 check big "$work/big.json"
+
+# SW_SCREENSHOT_DIR=docs/screenshots: the pictures in docs/graph-html.md, from
+# the same driver and the real page (look at them before committing).
+shot() { # PAGE OUT.png [HASH]
+	timeout 90 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d -p "$work")" \
+		--hide-scrollbars --window-size=1280,720 --screenshot="$2" "file://$1${3:-}" >/dev/null 2>&1 ||
+		{ echo "FAIL screenshot $2"; fail=1; }
+}
+if [ -n "${SW_SCREENSHOT_DIR:-}" ]; then
+	"$driver" "$dir/demo_graph.json" "$work/shot-demo.html" "segwatch demo: lab flow graph"
+	shot "$work/shot-demo.html" "$SW_SCREENSHOT_DIR/graph-html-demo.png"
+	shot "$work/shot-demo.html" "$SW_SCREENSHOT_DIR/graph-html-details.png" "#select=c:web-1"
+	bench_graph="$(dirname "$0")/../../tools/bench/html_bench.sh"
+	HTML_BENCH_KEEP="$work/g2000.json" HTML_BENCH_MODES=none bash "$bench_graph" "$driver" 2000 20000 1 >/dev/null
+	"$driver" "$work/g2000.json" "$work/shot-2000.html" "2,000 workloads in 40 groups"
+	shot "$work/shot-2000.html" "$SW_SCREENSHOT_DIR/graph-html-collapsed.png"
+	shot "$work/shot-2000.html" "$SW_SCREENSHOT_DIR/graph-html-expanded-one.png" "#select=w5"
+	echo "screenshots in $SW_SCREENSHOT_DIR"
+fi
 exit $fail

@@ -12,7 +12,8 @@
 # Two modes: "collapsed" (the default page: above 150 nodes, one node per
 # group) and "expanded" (#expanded: every workload drawn). Target for the
 # collapsed first render: under 1000 ms.
-#   HTML_BENCH_MODES   modes to run (default "collapsed expanded")
+#   HTML_BENCH_MODES   modes to run (default "collapsed expanded"; "none": only the graph)
+#   HTML_BENCH_KEEP    copy the generated graph JSON to this file
 #   HTML_BENCH_LIMIT_MS exit 1 when the collapsed median is above this (the
 #                      ctest graph_html_scale sets a generous 3000)
 set -eu
@@ -47,6 +48,7 @@ while len(edges) < m:
                   "packets": [30, 28], "bytes": [4000, 90000], "verdict": v})
 json.dump({"type": "graph", "version": 1, "nodes": nodes, "edges": edges}, sys.stdout)
 PY
+[ -z "${HTML_BENCH_KEEP:-}" ] || cp "$work/graph.json" "$HTML_BENCH_KEEP" # the screenshots use the same graph
 "$driver" "$work/graph.json" "$work/graph.html" "bench $nodes/$edges"
 echo "html_bench: $nodes nodes, $edges edges, page $(($(stat -c %s "$work/graph.html") / 1024)) KiB"
 
@@ -54,6 +56,7 @@ modes=${HTML_BENCH_MODES:-collapsed expanded}
 limit=${HTML_BENCH_LIMIT_MS:-}
 rc=0
 for mode in $modes; do
+	[ "$mode" != none ] || continue
 	hash="#bench"; [ "$mode" = expanded ] && hash="#bench&expanded"
 	times=()
 	for i in $(seq "$runs"); do
