@@ -319,6 +319,11 @@
       layoutIters = 0; layoutKind = 'kept';
     }
     for (i = 0; i < N; i++) pos.set(vn[i].key, [X[i], Y[i]]);
+    if (pos.size > 4 * (nodes.length + N) + 1000) { /* a long live session: forget what is long gone */
+      var keep = new Set(vIndex.keys());
+      nodes.forEach(function (n) { keep.add('n:' + String(n.id)); });
+      Array.from(pos.keys()).forEach(function (k) { if (!keep.has(k)) pos.delete(k); });
+    }
   }
 
   /* ---- view ---- */
@@ -635,13 +640,14 @@
   function selectKey(key, byUser) {
     var vi = vIndex.get(key); if (vi !== undefined) select({ kind: 'node', i: vi }, true, byUser);
   }
-  /* after a rebuild: the same node or edge by key, else nothing */
+  /* after a rebuild: the same node or edge by key; when it is gone,
+   * listeners hear null so they can drop what they show about it */
   function reselect() {
     if (!sel) { select(null); return; }
     var i = -1;
     if (sel.kind === 'node') { var vi = vIndex.get(sel.key); if (vi !== undefined) i = vi; }
     else for (var j = 0; j < E; j++) if (edgeKey(ve[j]) === sel.key) { i = j; break; }
-    select(i >= 0 ? { kind: sel.kind, i: i } : null);
+    if (i >= 0) select({ kind: sel.kind, i: i }); else select(null, false, true);
   }
 
   /* ---- rebuilding: load, collapse, group by ---- */
