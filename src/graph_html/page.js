@@ -10,7 +10,7 @@
  * Layout: Fruchterman-Reingold seeded by group; repulsion is exact for small
  * graphs and grid-bounded (cells of 2k, the classic FR grid variant) above
  * EXACT_MAX nodes, with a time budget so large graphs stay under 1 s.
- * window.swViewer = { load(doc), onSelect(fn), stats() } is the interface
+ * window.swViewer = { load(doc), onSelect(fn), select(id), stats() } is the interface
  * of the live page (live.js, docs/graph-html.md). */
 (function () {
   'use strict';
@@ -819,6 +819,12 @@
     /* fn({kind: 'node'|'edge', id, data}) on every selection by the user, or
      * fn(null) when it is cleared; the details panel is filled first */
     onSelect: function (fn) { if (typeof fn === 'function') listeners.push(fn); },
+    /* select a node by id (expanding its group when collapsed) and centre it,
+     * as a click would, listeners included; false when there is no such node */
+    select: function (id) {
+      var m = index.get(String(id)); if (m === undefined) return false;
+      reveal(m, true); return true;
+    },
     stats: function () {
       return { drawn: lastDrawn, nodes: nodes.length, edges: edges.length, groupBy: grouping.by, collapsed: grouping.all,
                selected: describe(sel), timing: timing };
@@ -918,7 +924,11 @@
       }
       res.load_layout = timing.layout;
       res.load_no_callback = got.length === calls;
-      if (nn !== undefined) selectKey('n:sw-selftest-new', false); /* its name in the panel, as text */
+      if (nn !== undefined) { /* its name in the panel, as text; select() tells listeners */
+        var c0 = got.length;
+        res.api_select = window.swViewer.select('sw-selftest-new') && got.length === c0 + 1 && got[c0].id === 'sw-selftest-new' &&
+          panel.querySelector('h2').textContent === hostile && !window.swViewer.select('sw-no-such-node');
+      }
     }
     return res;
   }

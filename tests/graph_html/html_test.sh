@@ -114,7 +114,7 @@ for k, v in (st.get("selftest") or {}).items():
 sel = st.get("selftest") or {}
 need = []
 if want["nodes"]:
-    need += ["click_node", "on_select", "load_keeps_position", "load_keeps_selection", "load_new_node", "load_no_callback"]
+    need += ["click_node", "on_select", "load_keeps_position", "load_keeps_selection", "load_new_node", "load_no_callback", "api_select"]
 if graph.get("edges"):
     need += ["click_edge", "on_select_edge"]
 if d["collapsed"] and d["groups"]:
