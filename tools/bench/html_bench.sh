@@ -46,7 +46,8 @@ while len(edges) < m:
     edges.append({"src": "w%d" % s, "dst": "w%d" % d, "proto": "tcp", "port": port,
                   "flows": {"established": 3, "attempted": 0, "refused": 0, "closed": 3},
                   "packets": [30, 28], "bytes": [4000, 90000], "verdict": v})
-json.dump({"type": "graph", "version": 1, "nodes": nodes, "edges": edges}, sys.stdout)
+# compact, as segwatch graph --format html embeds it (json_dumps JSON_COMPACT)
+json.dump({"type": "graph", "version": 1, "nodes": nodes, "edges": edges}, sys.stdout, separators=(",", ":"))
 PY
 [ -z "${HTML_BENCH_KEEP:-}" ] || cp "$work/graph.json" "$HTML_BENCH_KEEP" # the screenshots use the same graph
 "$driver" "$work/graph.json" "$work/graph.html" "bench $nodes/$edges"
@@ -66,9 +67,9 @@ for mode in $modes; do
 			--window-size=1280,800 --dump-dom "file://$work/graph.html$hash" 2>/dev/null)
 		wall=$((($(date +%s%N) - t0) / 1000000))
 		status=$(grep -o '<pre id="sw-status"[^>]*>[^<]*' <<<"$dom" | sed 's/^[^>]*>//')
-		ms=$(python3 -c 'import html,json,sys; s=json.loads(html.unescape(sys.argv[1])); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"], s["reload_ms"], s["reload_layout"])' "$status")
-		read -r render redraw layout iters rn re reload rlayout <<<"$ms"
-		echo "$mode run $i: first complete render ${render} ms (layout ${layout} ms, ${iters} iterations; drew $rn nodes, $re edges), pan/zoom frame ${redraw} ms, load() of a changed graph ${reload} ms ($rlayout layout); chromium wall ${wall} ms"
+		ms=$(python3 -c 'import html,json,sys; s=json.loads(html.unescape(sys.argv[1])); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"], s["reload_ms"], s["reload_layout"], s["script_ms"], s["parse_ms"] - s["script_ms"], s["load_ms"])' "$status")
+		read -r render redraw layout iters rn re reload rlayout script jparse load <<<"$ms"
+		echo "$mode run $i: first complete render ${render} ms = page read by the browser ${script} ms + JSON.parse ${jparse} ms + viewer load() ${load} ms (layout ${layout} ms, ${iters} iterations; drew $rn nodes, $re edges) + raster; pan/zoom frame ${redraw} ms, load() of a changed graph ${reload} ms ($rlayout layout); chromium wall ${wall} ms"
 		times+=("$render")
 	done
 	# RUNS=2 takes the better run: the median of two sorted is the first
