@@ -14,6 +14,8 @@
 # collapsed first render: under 1000 ms.
 #   HTML_BENCH_MODES   modes to run (default "collapsed expanded"; "none": only the graph)
 #   HTML_BENCH_KEEP    copy the generated graph JSON to this file
+#   HTML_BENCH_BASELINE another build's html_driver (e.g. main's): its page
+#                      runs as mode "baseline", alternating with the others
 #   HTML_BENCH_LIMIT_MS exit 1 when the collapsed median is above this (the
 #                      ctest graph_html_scale sets a generous 3000)
 set -eu
@@ -55,25 +57,46 @@ echo "html_bench: $nodes nodes, $edges edges, page $(($(stat -c %s "$work/graph.
 
 modes=${HTML_BENCH_MODES:-collapsed expanded}
 limit=${HTML_BENCH_LIMIT_MS:-}
+if [ -n "${HTML_BENCH_BASELINE:-}" ]; then # another build's driver: its page, as it draws by default
+	"$HTML_BENCH_BASELINE" "$work/graph.json" "$work/baseline.html" "bench $nodes/$edges"
+	modes="baseline $modes"
+fi
 rc=0
-for mode in $modes; do
-	[ "$mode" != none ] || continue
-	hash="#bench"; [ "$mode" = expanded ] && hash="#bench&expanded"
-	times=()
-	for i in $(seq "$runs"); do
+declare -A times
+# runs outer, modes inner: the modes alternate, so a change in the host's load
+# hits all of them alike
+for i in $(seq "$runs"); do
+	for mode in $modes; do
+		[ "$mode" != none ] || continue
+		page="$work/graph.html#bench"
+		[ "$mode" = expanded ] && page="$work/graph.html#bench&expanded"
+		[ "$mode" = baseline ] && page="$work/baseline.html#bench"
 		t0=$(date +%s%N)
 		dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 			--disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile-$mode$i" \
-			--window-size=1280,800 --dump-dom "file://$work/graph.html$hash" 2>/dev/null)
+			--window-size=1280,800 --dump-dom "file://$page" 2>/dev/null)
 		wall=$((($(date +%s%N) - t0) / 1000000))
 		status=$(grep -o '<pre id="sw-status"[^>]*>[^<]*' <<<"$dom" | sed 's/^[^>]*>//')
-		ms=$(python3 -c 'import html,json,sys; s=json.loads(html.unescape(sys.argv[1])); assert s["ready"] and s["errors"]==0, s; print(s["render_ms"], s["redraw_ms"], s["layout_ms"], s["layout_iterations"], s["nodes"], s["edges"], s["reload_ms"], s["reload_layout"], s["script_ms"], s["parse_ms"] - s["script_ms"], s["load_ms"])' "$status")
-		read -r render redraw layout iters rn re reload rlayout script jparse load <<<"$ms"
-		echo "$mode run $i: first complete render ${render} ms = page read by the browser ${script} ms + JSON.parse ${jparse} ms + viewer load() ${load} ms (layout ${layout} ms, ${iters} iterations; drew $rn nodes, $re edges) + raster; pan/zoom frame ${redraw} ms, load() of a changed graph ${reload} ms ($rlayout layout); chromium wall ${wall} ms"
-		times+=("$render")
+		line=$(python3 -c '
+import html, json, sys
+s = json.loads(html.unescape(sys.argv[1]))
+assert s["ready"] and s["errors"] == 0, s
+g = lambda k: s.get(k, "-")
+split = ""
+if "script_ms" in s:
+    split = " = page read by the browser %s ms + JSON.parse %s ms + viewer load() %s ms + raster" % (
+        s["script_ms"], s["parse_ms"] - s["script_ms"], s["load_ms"])
+print(s["render_ms"], "first complete render %s ms%s (layout %s ms, %s iterations; drew %s nodes, %s edges), pan/zoom frame %s ms, load() of a changed graph %s ms (%s layout)" % (
+    s["render_ms"], split, g("layout_ms"), g("layout_iterations"), s["nodes"], s["edges"], g("redraw_ms"), g("reload_ms"), g("reload_layout")))
+' "$status")
+		echo "$mode run $i (load $(cut -d' ' -f1 /proc/loadavg)): ${line#* }; chromium wall ${wall} ms"
+		times[$mode]+="${line%% *} "
 	done
-	# RUNS=2 takes the better run: the median of two sorted is the first
-	median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+done
+for mode in $modes; do
+	[ "$mode" != none ] || continue
+	# the median (of two runs: the better one)
+	median=$(printf '%s\n' ${times[$mode]} | sort -n | sed -n "$(((runs + 1) / 2))p")
 	if [ "$mode" = collapsed ]; then
 		verdict=PASS; [ "$median" -lt 1000 ] || verdict="over the 1000 ms target"
 		echo "html_bench: collapsed: median first complete render ${median} ms (target < 1000 ms): $verdict"
