@@ -15,7 +15,7 @@
 (function () {
   'use strict';
   var tStart = performance.now(); /* navigation to here: the browser reading the page */
-  var EXACT_MAX = 400, LAYOUT_BUDGET_MS = 700, INCR_BUDGET_MS = 150;
+  var EXACT_MAX = 400, LAYOUT_BUDGET_MS = 700, INCR_BUDGET_MS = 250;
   var COLLAPSE_OVER = 150;   /* more nodes than this: groups start collapsed */
   var FOLD_KIND_OVER = 30;   /* more ungrouped externals (or multicast) than this: one node for them */
   var VERDICTS = ['none', 'monitor', 'allowed', 'unmanaged', 'violation']; /* draw order: worst on top */
@@ -229,7 +229,7 @@
     }
     /* a small graph settles in ~100 rounds; more only cost time while this
      * code still runs interpreted (a busy machine compiles it late) */
-    var exact = N <= EXACT_MAX, maxIt = mob ? 50 : (N <= 100 ? 120 : (exact ? 300 : 200)), t0 = performance.now();
+    var exact = N <= EXACT_MAX, maxIt = mob ? 80 : (N <= 100 ? 120 : (exact ? 300 : 200)), t0 = performance.now();
     var budget = mob ? INCR_BUDGET_MS : LAYOUT_BUDGET_MS;
     var temp = mob ? K * 1.5 : K * Math.max(2, Math.sqrt(N) / 4), cool = Math.pow(0.5 / temp, 1 / maxIt);
     var grav = mob ? 0 : (exact ? 0.02 : 0.01);
