@@ -70,11 +70,17 @@
   }
 
   /* ---- the graph ---- */
+  var panel = $('sw-panel'), asked = 0, nodeSec = null, nodeSecId = null; /* a node's flows, shown on click */
   function edgeKey(e) { return e.src + ' > ' + e.dst + ' ' + e.proto + '/' + (e.port === undefined ? '' : e.port); }
   function showGraph(doc) {
     var now = Date.now();
     (doc.edges || []).forEach(function (e) { var k = edgeKey(e); if (!(k in live.edgeSeen)) live.edgeSeen[k] = now; });
     var drawn = viewer ? viewer.load(doc) : null;
+    /* load() rewrites the details panel: a node still selected gets its flows back */
+    if (nodeSec && !document.body.contains(nodeSec)) {
+      var cur = viewer && viewer.stats ? viewer.stats().selected : null;
+      if (cur && cur.kind === 'node' && cur.id === nodeSecId) panel.appendChild(nodeSec); else nodeSec = null;
+    }
     live.nodes = (doc.nodes || []).length; live.edges = (doc.edges || []).length; live.drawn = drawn;
     live.edgeKeys = (doc.edges || []).map(edgeKey); live.nodeList = doc.nodes || [];
     var lv = doc.live || {};
@@ -147,10 +153,10 @@
       '  ' + String(r.state || '') + (r.open ? ' (open)' : '') + (r.verdict ? '  ' + r.verdict : '')));
     return tr;
   }
-  var panel = $('sw-panel'), asked = 0;
   function showNodeExtras(info) {
     var peer = peerOf(info), mine = ++asked;
     var sec = el('section'); sec.id = 'sw-live-node'; panel.appendChild(sec);
+    nodeSec = sec; nodeSecId = info.id;
     sec.appendChild(el('h3', 'Recent flows'));
     if (!peer) { sec.appendChild(el('p', 'No flow query for this node.', 'sw-hint')); return; }
     var q = new URLSearchParams(); q.append('peer', peer); q.append('since', f.since.value); q.append('limit', String(FLOWS_SHOWN));

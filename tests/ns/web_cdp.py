@@ -123,12 +123,17 @@ try:
        "i.dispatchEvent(new Event('change')); })()")
     wait("swLive.query.indexOf('port=') < 0 && swLive.edgeKeys.length === %d" % all_edges, 5)
     shown = js("(function () { var n = swLive.nodeList.filter(function (x) { return x.name === %s; })[0]; "
-               "if (!n) return false; swLive.showNode({ kind: 'node', id: n.id, data: n }); return true; })()"
+               "if (!n) return false; return swViewer.select(String(n.id)); })()"
                % json.dumps(node))
     rows = wait("(function () { var r = document.querySelectorAll('#sw-live-node tr'); "
                 "return r.length ? Array.prototype.map.call(r, function (x) { return x.textContent; }) : null; })()", 5)
     if not shown or not rows or not any("/" + port in r for r in rows):
         problems.append("node %s: shown %s, flows %s" % (node, shown, rows))
+    # the viewer redraws its panel on every poll: the node's flows stay
+    ok_now = js("swLive.ok")
+    wait("swLive.ok > %d" % (ok_now + 1), 5)
+    if not js("document.querySelectorAll('#sw-live-node tr').length"):
+        problems.append("node %s: its flows vanished at the next poll" % node)
     status_errors = js("window.swStatus.errors")
     time.sleep(0.3)
     try:
