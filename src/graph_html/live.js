@@ -42,13 +42,13 @@
     state: select('sw-live-state', STATES, 'state'),
     verdict: select('sw-live-verdict', VERDICTS, 'verdict')
   };
-  var status = el('span', 'connecting\u2026'); status.id = 'sw-live-state-text'; status.style.color = '#b8c0cc'; controls.appendChild(status);
+  var status = el('span', 'connecting\u2026'); status.id = 'sw-live-state-text'; status.style.color = '#b8c0cc'; status.style.whiteSpace = 'nowrap'; controls.appendChild(status);
 
   /* ---- the alert feed: the viewer's #sw-feed slot, or made here ---- */
   var feed = $('sw-feed');
   if (!feed) { feed = el('section'); feed.id = 'sw-feed'; ($('sw-side') || $('sw-panel').parentNode).appendChild(feed); }
   feed.style.padding = '0 12px 10px'; feed.style.background = '#fff';
-  var feedHead = el('h3', 'Alerts'), feedList = el('div');
+  var feedHead = el('h3', 'Alert feed (every workload)'), feedList = el('div');
   feedHead.style.cssText = 'font-size:12px;text-transform:uppercase;color:#5a6475;margin:12px 0 4px';
   feed.appendChild(feedHead); feed.appendChild(feedList);
   var alerts = []; /* newest last, at most FEED_MAX */
@@ -155,22 +155,24 @@
   }
   function showNodeExtras(info) {
     var peer = peerOf(info), mine = ++asked;
+    if (nodeSec && nodeSec.parentNode) nodeSec.parentNode.removeChild(nodeSec); /* one node's details at a time */
     var sec = el('section'); sec.id = 'sw-live-node'; panel.appendChild(sec);
     nodeSec = sec; nodeSecId = info.id;
     sec.appendChild(el('h3', 'Recent flows'));
     if (!peer) { sec.appendChild(el('p', 'No flow query for this node.', 'sw-hint')); return; }
+    var flowsBox = el('div'); sec.appendChild(flowsBox); /* filled when /api/flows answers, above the alerts */
     var q = new URLSearchParams(); q.append('peer', peer); q.append('since', f.since.value); q.append('limit', String(FLOWS_SHOWN));
     get('/api/flows?' + q.toString()).then(function (doc) {
       if (mine !== asked) return;
       var t = el('table'); (doc.flows || []).forEach(function (r) { t.appendChild(flowRow(r)); });
-      if (!(doc.flows || []).length) sec.appendChild(el('p', 'None in the window.', 'sw-hint')); else sec.appendChild(t);
+      if (!(doc.flows || []).length) flowsBox.appendChild(el('p', 'None in the window.', 'sw-hint')); else flowsBox.appendChild(t);
       live.nodeFlows = (doc.flows || []).length;
-    }, function (err) { if (mine === asked) sec.appendChild(el('p', String(err.message || err), 'sw-hint')); });
+    }, function (err) { if (mine === asked) flowsBox.appendChild(el('p', String(err.message || err), 'sw-hint')); });
     var d = info.data || {}, name = d.name, addrs = d.addresses || d.addrs || [];
     var mineAlerts = alerts.filter(function (a) {
       return [a.src, a.dst].some(function (e) { return e && ((name && e.name === name) || (e.address && addrs.indexOf(e.address) >= 0)); });
     });
-    sec.appendChild(el('h3', 'Alerts'));
+    sec.appendChild(el('h3', 'Its alerts'));
     if (!mineAlerts.length) sec.appendChild(el('p', 'None in memory.', 'sw-hint'));
     mineAlerts.slice(-20).reverse().forEach(function (a) { sec.appendChild(alertLine(a)); });
   }

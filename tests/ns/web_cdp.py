@@ -15,6 +15,7 @@
 # 4. the details of the node named NODE (what a click adds: its recent
 #    flows from /api/flows) list flows to tcp/PORT;
 # 5. no console error, no exception, no request but to ORIGIN.
+# With SW_SCREENSHOTS=DIR it also saves DIR/live-graph.png (the docs' picture).
 # Prints one JSON line of what it measured; exit 0 when all held.
 import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 import websocket
@@ -134,6 +135,12 @@ try:
     wait("swLive.ok > %d" % (ok_now + 1), 5)
     if not js("document.querySelectorAll('#sw-live-node tr').length"):
         problems.append("node %s: its flows vanished at the next poll" % node)
+    shots = os.environ.get("SW_SCREENSHOTS")
+    if shots:  # the live page as the docs show it: a node selected, its flows listed
+        import base64
+        png = base64.b64decode(call("Page.captureScreenshot", format="png")["data"])
+        with open(os.path.join(shots, "live-graph.png"), "wb") as f:
+            f.write(png)
     status_errors = js("window.swStatus.errors")
     time.sleep(0.3)
     try:
