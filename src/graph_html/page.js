@@ -25,6 +25,7 @@
   var KIND_COLOR = { host: '#5a6475', external: '#e8e8e8', multicast: '#c9b3e6', workload: '#cfd6df' };
   var st = window.swStatus || { errors: 0, messages: [] };
   var $ = function (id) { return document.getElementById(id); };
+  function count(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); } /* 1 edge, 2 edges */
   /* #selftest, #bench, #expanded, #select=ID; several joined with '&' */
   var opts = {};
   location.hash.slice(1).split('&').forEach(function (t) {
@@ -560,7 +561,7 @@
     (n.groups || []).forEach(function (g) { var t = el('span', g, 'sw-tag'); t.style.background = groupColor.get('g:' + String(g)) || '#eef0f3'; tags.appendChild(t); });
     panel.appendChild(el('h2', label(i)));
     panel.appendChild(table([['id', n.id], ['kind', n.kind || 'workload'], ['groups', tags.childNodes.length ? tags : undefined],
-      ['outgoing', outE[i].length + ' edges'], ['incoming', inE[i].length + ' edges'], ['note', n.implicit ? 'not in the node list' : undefined]]));
+      ['outgoing', count(outE[i].length, 'edge')], ['incoming', count(inE[i].length, 'edge')], ['note', n.implicit ? 'not in the node list' : undefined]]));
     if (v.gkey !== null) {
       var g = v.gkey;
       panel.appendChild(button('Collapse ' + groupTitle(g), function () { setCollapsed(g, true); }, 'sw-action'));
@@ -573,7 +574,7 @@
     var v = vn[i], g = v.gkey;
     panel.appendChild(el('h2', label(i)));
     panel.appendChild(table([['grouped by', g.charAt(0) === 'k' ? 'kind' : grouping.by], ['members', v.members.length],
-      ['outgoing', outE[i].length + ' edges'], ['incoming', inE[i].length + ' edges']]));
+      ['outgoing', count(outE[i].length, 'edge')], ['incoming', count(inE[i].length, 'edge')]]));
     panel.appendChild(button('Expand this group', function () { setCollapsed(g, false); }, 'sw-action'));
     panel.appendChild(el('h3', 'Members'));
     v.members.slice(0, 200).forEach(function (m) {
