@@ -286,9 +286,12 @@ bool sw_table_shown(const struct sw_table *t, size_t col, unsigned width)
 	return shown;
 }
 
-/* One cell padded to @w; the last column's padding on the left only. */
+/*
+ * One cell padded to @w. Spaces are owed in *@pad and written only before
+ * the next visible text: no line ends in blanks.
+ */
 static void sw_table_put(FILE *out, const struct sw_table_col *col, const char *text,
-			 const char *sgr, size_t w, bool last, bool colour)
+			 const char *sgr, size_t w, bool colour, size_t *pad)
 {
 	char buf[SW_TABLE_CELL_MAX + 8];
 	size_t tw;
@@ -296,37 +299,39 @@ static void sw_table_put(FILE *out, const struct sw_table_col *col, const char *
 	sw_table_fit(buf, sizeof(buf), text, w, col->cut_middle);
 	tw = sw_table_text_width(buf);
 	if (col->align == SW_TABLE_RIGHT)
-		fprintf(out, "%*s", (int)(w - tw), "");
-	if (colour && sgr && *buf)
-		fprintf(out, "\033[%sm%s\033[0m", sgr, buf);
-	else
-		fputs(buf, out);
-	if (col->align == SW_TABLE_LEFT && !last)
-		fprintf(out, "%*s", (int)(w - tw), "");
+		*pad += w - tw;
+	if (*buf) {
+		fprintf(out, "%*s", (int)*pad, "");
+		*pad = 0;
+		if (colour && sgr)
+			fprintf(out, "\033[%sm%s\033[0m", sgr, buf);
+		else
+			fputs(buf, out);
+	}
+	if (col->align == SW_TABLE_LEFT)
+		*pad += w - tw;
 }
 
 int sw_table_write(const struct sw_table *t, FILE *out, unsigned width, bool colour)
 {
-	size_t *w = calloc(t->n_cols, sizeof(*w)), last = 0;
+	size_t *w = calloc(t->n_cols, sizeof(*w));
 
 	if (!w)
 		return EOF;
 	sw_table_widths(t, width, w);
-	for (size_t c = 0; c < t->n_cols; c++)
-		last = w[c] ? c : last;
 	for (size_t r = 0; r <= t->n_rows; r++) {
 		bool first = true;
+		size_t pad = 0;
 
 		for (size_t c = 0; c < t->n_cols; c++) {
 			const struct sw_table_cellv *v = r ? &t->cells[(r - 1) * t->n_cols + c] : NULL;
 
 			if (!w[c])
 				continue;
-			if (!first)
-				fprintf(out, "%*s", SW_TABLE_GAP, "");
+			pad += first ? 0 : SW_TABLE_GAP;
 			first = false;
 			sw_table_put(out, &t->cols[c], v ? v->text ?: "" : t->cols[c].title,
-				     v ? v->sgr : NULL, w[c], c == last, colour);
+				     v ? v->sgr : NULL, w[c], colour, &pad);
 		}
 		fputc('\n', out);
 	}
