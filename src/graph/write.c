@@ -152,7 +152,7 @@ void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 	fprintf(out, "%zu node%s, %zu edge%s", nodes, nodes == 1 ? "" : "s", n, n == 1 ? "" : "s");
 	if (shown != n)
 		fprintf(out, " in %zu row%s (port runs on one row)", shown, shown == 1 ? "" : "s");
-	fprintf(out, "; BYTES: sent by FROM / by TO\n");
+	fprintf(out, "%s\n", sw_table_shown(t, 5, sw_term_width(out)) ? "; BYTES: sent by FROM / by TO" : "");
 	if ((infra = sw_graph_infra_json(g)))
 		sw_graph_infra_write(infra, out);
 	json_decref(infra);
