@@ -3,8 +3,8 @@
 # widths (COLUMNS=80 and 132, NO_COLOR=1, TZ=UTC), and once with --color
 # always, compared with tests/cli/golden/human/NAME.txt: capture -r of
 # fixture pcaps and of a port scan, graph, report and policy test of flows
-# with long, non-ASCII and hostile names. -g rewrites the expected files:
-# review the diff (docs/output.md says what the tables must show).
+# with long, non-ASCII and hostile names; workloads of the example
+# inventory. -g rewrites the expected files: review the diff (docs/output.md says what the tables must show).
 set -u
 regen=0
 [ "${1:-}" = -g ] && { regen=1; shift; }
@@ -71,6 +71,8 @@ for w in 80 132; do
 	check "graph_$w" "$SEGWATCH" graph "$tmp/flows.jsonl"
 	check "report_$w" "$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "policy_test_$w" "$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/flows.jsonl"
+	check "workloads_$w" "$SEGWATCH" workloads --no-kernel --no-engine \
+		--inventory "$here/../../tools/examples/inventory.json"
 done
 export COLUMNS=100
 check report_color "$SEGWATCH" --color always report --policy "$tmp/policy.json" "$tmp/flows.jsonl"
