@@ -166,8 +166,9 @@ static void sw_report_completeness_write(json_t *c, FILE *out)
 		sw_ull(c, "files"), sw_ull(c, "files") == 1 ? "" : "s", sw_ull(c, "packets_seen"), sw_ull(c, "kernel_drops"),
 		sw_ull(c, "malformed"), sw_ull(c, "duplicates"), sw_ull(c, "evicted"));
 	if (sw_ull(c, "files_without_counters"))
-		fprintf(out, "  warning: %llu files have no counters line: completeness unknown\n",
-			sw_ull(c, "files_without_counters"));
+		fprintf(out, "  warning: %llu file%s %s no counters line: completeness unknown\n",
+			sw_ull(c, "files_without_counters"), sw_text_s(sw_ull(c, "files_without_counters")),
+			sw_ull(c, "files_without_counters") == 1 ? "has" : "have");
 	if (sw_ull(c, "kernel_drops"))
 		fputs("  warning: the kernel dropped packets: some flows are missing or incomplete\n", out);
 	if (sw_ull(c, "malformed"))
@@ -209,8 +210,9 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 
 	if (!json_is_true(json_object_get(k, "recorded")))
 		return;
-	fprintf(out, "kernel log (NFLOG): %llu packets dropped (enforce), %llu packets monitor "
-		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_ull(k, "monitor"));
+	fprintf(out, "kernel log (NFLOG): %llu packet%s dropped (enforce), %llu packet%s monitor "
+		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_text_s(sw_ull(k, "dropped")),
+		sw_ull(k, "monitor"), sw_text_s(sw_ull(k, "monitor")));
 	json_array_foreach(json_object_get(k, "by_rule"), i, o) {
 		fprintf(out, "%s    %-7s %10llu packets  ", i ? "" : "  by rule:\n",
 			SW_CELL(sw_s(o, "action")), sw_ull(o, "packets"));
@@ -218,8 +220,9 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 		fputc('\n', out);
 	}
 	json_array_foreach(json_object_get(k, "peers"), i, o) {
-		fprintf(out, "%s    %s -> %s: %llu packets, ", i ? "" : "  top endpoint pairs:\n",
-			SW_CELL(sw_s(o, "src_name")), SW_CELL(sw_s(o, "dst_name")), sw_ull(o, "packets"));
+		fprintf(out, "%s    %s -> %s: %llu packet%s, ", i ? "" : "  top endpoint pairs:\n",
+			SW_CELL(sw_s(o, "src_name")), SW_CELL(sw_s(o, "dst_name")), sw_ull(o, "packets"),
+			sw_text_s(sw_ull(o, "packets")));
 		sw_report_klog_targets(o, out);
 		fprintf(out, ", %s by ", strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
 		sw_report_klog_rule(o, out);
@@ -254,9 +257,11 @@ void sw_graph_report_write(json_t *r, FILE *out)
 								   "recorded")), out);
 	sw_graph_infra_write(json_object_get(r, "infrastructure"), out);
 	if (since) {
-		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
-			json_array_size(json_object_get(since, "new_edges")),
-			json_array_size(json_object_get(since, "vanished_edges")));
+		size_t nn = json_array_size(json_object_get(since, "new_edges"));
+		size_t nv = json_array_size(json_object_get(since, "vanished_edges"));
+
+		fprintf(out, "since: %zu new edge%s, %zu vanished edge%s\n", nn, sw_text_s(nn), nv,
+			sw_text_s(nv));
 		sw_report_list(json_object_get(since, "new_edges"), "new", out);
 		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", out);
 	}

@@ -273,11 +273,11 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 
 		sw_report_addr(a, sizeof(a), sp->addr,
 			       sp->addr[10] == 0xff && sp->addr[11] == 0xff ? 4 : 6);
-		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packets\n", a,
-			SW_CELL(sp->workload), SW_CELL(sp->iface), sp->packets);
+		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packet%s\n", a,
+			SW_CELL(sp->workload), SW_CELL(sp->iface), sp->packets, sw_text_s(sp->packets));
 	}
 	if (c->kernel_drops)
-		fprintf(out, "warning: the kernel dropped %" PRIu64 " packets: flows are missing packets\n",
-			c->kernel_drops);
+		fprintf(out, "warning: the kernel dropped %" PRIu64 " packet%s: flows are missing packets\n",
+			c->kernel_drops, sw_text_s(c->kernel_drops));
 }
 
