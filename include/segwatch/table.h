@@ -57,7 +57,8 @@ size_t sw_table_rows(const struct sw_table *t);
 
 /*
  * sw_table_write - the header and rows in @width columns (0: no limit), two
- * spaces between columns, coloured when @colour. Returns EOF on a write error.
+ * spaces between columns, coloured when @colour; a column whose cells are all
+ * empty is left out. Returns EOF on a write error.
  */
 int sw_table_write(const struct sw_table *t, FILE *out, unsigned width, bool colour);
 

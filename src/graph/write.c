@@ -83,7 +83,8 @@ static void sw_edge_row(const struct sw_graph *g, struct sw_table *t,
 	char port[96], list[40], states[128], a[16], b[16];
 	size_t n = 0, distinct = 0;
 	uint16_t *ports;
-	const char *verdict = e[i]->verdict ? sw_graph_verdict_name(e[i]->verdict) : "-";
+	/* no policy: no verdict, and the VERDICT and RULE columns are left out */
+	const char *verdict = e[i]->verdict ? sw_graph_verdict_name(e[i]->verdict) : g->policy ? "-" : "";
 
 	for (size_t j = i; j != SIZE_MAX; j = next[j])
 		n++;

@@ -214,10 +214,15 @@ const char *sw_table_fit(char *buf, size_t len, const char *s, size_t width, boo
 static size_t sw_table_natural(const struct sw_table *t, size_t c)
 {
 	size_t w = sw_table_text_width(t->cols[c].title);
+	bool any = t->n_rows == 0;
 
-	for (size_t r = 0; r < t->n_rows; r++)
+	for (size_t r = 0; r < t->n_rows; r++) {
+		any |= t->cells[r * t->n_cols + c].width > 0;
 		if (t->cells[r * t->n_cols + c].width > w)
 			w = t->cells[r * t->n_cols + c].width;
+	}
+	if (!any)
+		return 0; /* a column with nothing in it is left out */
 	return t->cols[c].max && w > t->cols[c].max ? t->cols[c].max : w;
 }
 

@@ -69,6 +69,7 @@ for w in 80 132; do
 	check "capture_ipv6_$w" "$SEGWATCH" capture -r ipv6_tcp.pcap
 	check "capture_scan_$w" "$SEGWATCH" capture -r "$tmp/scan.pcap"
 	check "graph_$w" "$SEGWATCH" graph "$tmp/flows.jsonl"
+	check "graph_policy_$w" "$SEGWATCH" graph --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "report_$w" "$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "policy_test_$w" "$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/flows.jsonl"
 	check "workloads_$w" "$SEGWATCH" workloads --no-kernel --no-engine \
