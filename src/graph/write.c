@@ -52,11 +52,15 @@ static long sw_edge_run_port(size_t i, void *ctx)
 
 static const struct sw_table_runs_ops sw_edge_runs = { sw_edge_run_cmp, sw_edge_run_port };
 
-/* "3 established, 1 refused": the flows' states in words, most common first. */
-static void sw_edge_states(const uint64_t st[SW_GS_MAX], char *buf, size_t len)
+/*
+ * "3 established, 1 refused": the flows' states in words, most common first.
+ * Returns the most common one's name (its colour is the cell's), or NULL.
+ */
+static const char *sw_edge_states(const uint64_t st[SW_GS_MAX], char *buf, size_t len)
 {
 	size_t o = 0;
 	bool done[SW_GS_MAX] = { false };
+	const char *first = NULL;
 
 	buf[0] = '\0';
 	for (int k = 0; k < SW_GS_MAX; k++) {
@@ -68,11 +72,13 @@ static void sw_edge_states(const uint64_t st[SW_GS_MAX], char *buf, size_t len)
 		if (best < 0)
 			break;
 		done[best] = true;
+		first = first ?: sw_gstate_name(best);
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%llu %s", o ? ", " : "",
 				      (unsigned long long)st[best], sw_gstate_name(best));
 		if (o >= len)
 			break;
 	}
+	return first;
 }
 
 /* One row: edge @i of @e, or the port run it leads. */
@@ -83,6 +89,7 @@ static void sw_edge_row(const struct sw_graph *g, struct sw_table *t,
 	char port[96], list[40], states[128], a[16], b[16];
 	size_t n = 0, distinct = 0;
 	uint16_t *ports;
+	const char *main_state;
 	/* no policy: no verdict, and the VERDICT and RULE columns are left out */
 	const char *verdict = e[i]->verdict ? sw_graph_verdict_name(e[i]->verdict) : g->policy ? "-" : "";
 
@@ -91,28 +98,29 @@ static void sw_edge_row(const struct sw_graph *g, struct sw_table *t,
 	ports = malloc(n * sizeof(*ports));
 	n = 0;
 	for (size_t j = i; j != SIZE_MAX; j = next[j], n++) {
-		flows += e[j]->flows;
+		/* saturating, as the graph's own counts (flowfile.h) */
+		flows = sw_flowfile_count_add(flows, e[j]->flows);
 		for (int s = 0; s < SW_GS_MAX; s++)
-			st[s] += e[j]->state[s];
-		by[0] += e[j]->fwd_bytes;
-		by[1] += e[j]->rev_bytes;
+			st[s] = sw_flowfile_count_add(st[s], e[j]->state[s]);
+		by[0] = sw_flowfile_count_add(by[0], e[j]->fwd_bytes);
+		by[1] = sw_flowfile_count_add(by[1], e[j]->rev_bytes);
 		if (ports)
 			ports[n] = e[j]->port;
 	}
 	if (n > 1 && ports) {
 		sw_table_ports(list, sizeof(list), ports, n, &distinct);
 		snprintf(port, sizeof(port), "%s/%s (%zu ports)", e[i]->proto, list, distinct);
-	}
-	else
+	} else {
 		sw_edge_port(e[i], port, sizeof(port));
+	}
 	free(ports);
-	sw_edge_states(st, states, sizeof(states));
+	main_state = sw_edge_states(st, states, sizeof(states));
 	sw_table_row(t);
 	sw_table_cell(t, sw_graph_node_label(g, e[i]->src), NULL);
 	sw_table_cell(t, sw_graph_node_label(g, e[i]->dst), NULL);
 	sw_table_cell(t, port, NULL);
 	sw_table_cellf(t, NULL, "%llu", (unsigned long long)flows);
-	sw_table_cell(t, states, NULL);
+	sw_table_cell(t, states, sw_term_word_sgr(main_state));
 	sw_table_cellf(t, NULL, "%s/%s", sw_units_size_format(a, sizeof(a), by[0]),
 		       sw_units_size_format(b, sizeof(b), by[1]));
 	sw_table_cell(t, verdict, sw_term_word_sgr(verdict));
