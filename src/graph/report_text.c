@@ -110,7 +110,7 @@ static const struct sw_table_col sw_report_cols[] = {
  * One section of edges as a table under its title: "violation (2 edges,
  * 1 row):". Four or more edges that differ only by port make one row.
  */
-static void sw_report_list(json_t *list, const char *title, FILE *out)
+static void sw_report_list(json_t *list, const char *title, const char *note, FILE *out)
 {
 	size_t n = json_array_size(list), rows = 0;
 	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
@@ -129,7 +129,7 @@ static void sw_report_list(json_t *list, const char *title, FILE *out)
 		fprintf(out, "\033[%sm%s\033[0m", sgr, title);
 	else
 		fputs(title, out);
-	fprintf(out, " (%zu edge%s", n, n == 1 ? "" : "s");
+	fprintf(out, " (%zu edge%s%s", n, n == 1 ? "" : "s", note);
 	if (rows != n)
 		fprintf(out, " in %zu row%s: port runs on one row", rows, rows == 1 ? "" : "s");
 	fputs("):\n", out);
@@ -244,11 +244,11 @@ void sw_graph_report_write(json_t *r, FILE *out)
 		sw_ull(s, "edges"), sw_ull(s, "edges") == 1 ? "" : "s", sw_ull(s, "allowed"),
 		sw_ull(s, "violation"),
 		sw_ull(s, "monitor"), sw_ull(s, "unmanaged"));
-	sw_report_list(json_object_get(edges, "violation"), "violation", out);
-	sw_report_list(json_object_get(edges, "monitor"), "monitor (would be denied)", out);
-	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", out);
-	sw_report_list(json_object_get(edges, "allowed"), "allowed", out);
-	sw_report_list(json_object_get(edges, "none"), "not judged", out);
+	sw_report_list(json_object_get(edges, "violation"), "violation", "", out);
+	sw_report_list(json_object_get(edges, "monitor"), "monitor", ", would be denied", out);
+	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", "", out);
+	sw_report_list(json_object_get(edges, "allowed"), "allowed", "", out);
+	sw_report_list(json_object_get(edges, "none"), "not judged", "", out);
 	sw_report_klog_write(json_object_get(r, "kernel_log"), out);
 	sw_report_completeness_write(json_object_get(r, "completeness"), out);
 	if (json_object_get(r, "kernel_log"))
@@ -262,8 +262,8 @@ void sw_graph_report_write(json_t *r, FILE *out)
 
 		fprintf(out, "since: %zu new edge%s, %zu vanished edge%s\n", nn, sw_text_s(nn), nv,
 			sw_text_s(nv));
-		sw_report_list(json_object_get(since, "new_edges"), "new", out);
-		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", out);
+		sw_report_list(json_object_get(since, "new_edges"), "new", "", out);
+		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", "", out);
 	}
 	json_array_foreach(json_object_get(r, "unused_rules"), i, u)
 		fprintf(out, "%s%s%s%s%s\n", i ? "  " : "allow rules never used:\n  ",
