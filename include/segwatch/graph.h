@@ -23,6 +23,8 @@
 #include <segwatch/exit.h>
 #include <segwatch/policy.h>
 
+struct sw_query;
+
 /* How endpoints become nodes. */
 enum sw_graph_by {
 	SW_GRAPH_BY_WORKLOAD = 0,	/* one node per workload identity (default) */
@@ -47,6 +49,13 @@ struct sw_graph_opts {
 	bool kernel_log;		/* fold "type":"kernel_log" records (report); else skipped */
 	bool all;			/* draw infrastructure flows (docs/flows.md) too; else
 					 * they are tallied ("infrastructure") and left out */
+	/*
+	 * Borrowed, compiled (sw_query_compile), may be NULL: flows it does not
+	 * match are left out before anything else (no node, edge, verdict or
+	 * infrastructure tally); counters and kernel_log records are not
+	 * flows and stay whole (docs/filters.md). Must outlive the graph.
+	 */
+	struct sw_query *filter;
 };
 
 /* How complete the picture is: the flow files' counters lines, summed. */
@@ -95,6 +104,9 @@ int sw_graph_load_file(struct sw_graph *g, const char *path, struct sw_err *err)
  */
 int sw_graph_load_window(struct sw_graph *g, const char *const *paths, size_t n,
 			 uint64_t since_us, uint64_t until_us, struct sw_err *err);
+
+/* sw_graph_flows_left_out - flow records sw_graph_opts.filter did not match. */
+uint64_t sw_graph_flows_left_out(const struct sw_graph *g);
 
 size_t sw_graph_n_nodes(const struct sw_graph *g);
 size_t sw_graph_n_edges(const struct sw_graph *g);

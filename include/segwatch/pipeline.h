@@ -124,8 +124,21 @@ struct sw_sink_ops {
 const struct sw_sink_ops *sw_sink_ops_find(const char *name);
 
 /* Options of the built-in sinks (the @opts of open). */
+struct sw_query;
+
 struct sw_sink_jsonl_opts {
 	FILE *out;			/* not closed */
+	/*
+	 * Borrowed, compiled, may be NULL: only the flows it matches are
+	 * written (sw_query_match_flow); other lines (counters, kernel_log)
+	 * always are. Used on the capture thread only.
+	 */
+	struct sw_query *filter;
+};
+
+/* The "collect" sink (capture's table and --json); NULL opts: every flow. */
+struct sw_sink_collect_opts {
+	struct sw_query *filter;	/* as the jsonl sink's */
 };
 
 struct sw_policy;

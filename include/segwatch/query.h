@@ -60,6 +60,13 @@ void sw_query_free(struct sw_query *q);
 /* sw_query_opt_name - "--since", "--from", ...: how errors name an option. */
 const char *sw_query_opt_name(enum sw_query_opt o);
 
+/*
+ * sw_query_opt_parse - the option called @name ("from" or "--from"), for
+ * callers that take filters other than as command-line options (a URL's
+ * query string); false when there is none.
+ */
+bool sw_query_opt_parse(const char *name, enum sw_query_opt *o);
+
 /**
  * sw_query_add - one value of option @o
  * @value: copied. --port, --proto, --state, --verdict and --type also take
@@ -104,6 +111,18 @@ struct sw_query_result {
  * scratch space in @q: one thread at a time.
  */
 bool sw_query_match(struct sw_query *q, const json_t *rec, struct sw_query_result *res);
+
+/*
+ * sw_query_match_flow - the same for a flow as the pipeline hands it to its
+ * sinks (`capture`): the record is written as its JSON line
+ * (sw_report_flow_line), read back and matched by sw_query_match, so a flow
+ * matches exactly when its line in a flows file would. Costs a render and a
+ * parse: call it only when there is a filter. Same scratch space as
+ * sw_query_match; false on out of memory.
+ */
+struct sw_flow_rec;
+bool sw_query_match_flow(struct sw_query *q, const struct sw_flow_rec *r,
+			 struct sw_query_result *res);
 
 /*
  * Reading records: what `segwatch graph`, `report`, `learn` and `policy test`

@@ -18,6 +18,7 @@
 #include <segwatch/text.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "identity.h"
 
 #define SW_MAX_CLI_IFACES SW_CAPTURE_MAX_IFACES
@@ -43,7 +44,8 @@ struct sw_capture_args {
 	const char *ipfix;	/* --ipfix URL */
 	struct sw_ipfix_opts ipfix_opts;
 	bool ipfix_mode_set;
-	struct sw_policy *policy;	/* --policy with --ipfix: loaded once, for both sinks */
+	struct sw_policy *policy;	/* --policy with --ipfix or a filter: loaded once, for all */
+	struct sw_cli_filter f;		/* --from ... --verdict: the flows listed and written */
 };
 
 /* What the run produced, for printing. */
@@ -86,7 +88,8 @@ static void sw_capture_usage(FILE *out)
 		"                         or a webhook http(s)://HOST/PATH\n"
 		"                         (docs/alerts.md)\n"
 		"      --policy FILE      alert on connections this policy does not allow; with\n"
-		"                         --ipfix, each record carries its groups, rule, verdict\n"
+		"                         --ipfix, each record carries its groups, rule, verdict;\n"
+		"                         the policy of --verdict and group: filters\n"
 		"      --baseline FILE    alert on edges not in this learned baseline\n"
 		"      --alert-config F   thresholds (fan-out, sensitive groups, rate limits)\n"
 		"      --alert-format FMT segwatch (default: docs/alerts.md \"Alert record\") or\n"
@@ -106,8 +109,13 @@ static void sw_capture_usage(FILE *out)
 		"      --ipfix-labels KEYS  only these labels in the label fields: app,tier\n"
 		"                         (default: every label)\n"
 		"  -h, --help             this text\n\n"
+		SW_FILTER_HELP
+		"The filters choose the flows listed (table, --json) and written (-w); the\n"
+		"counters, the kernel log, --alerts and --ipfix still see every flow.\n\n"
 		"examples:\n"
 		"  segwatch capture -r traffic.pcap                   flows in a file, as a table\n"
+		"  segwatch capture -r traffic.pcap --from 'app=web' --port 5432 --state refused\n"
+		"  segwatch capture -r t.pcap --policy p.json --verdict denied --json\n"
 		"  segwatch capture --duration 30 --json              every bridge and its ports, 30 s\n"
 		"  segwatch capture -i br0 -q -w flows.jsonl          stream flows as JSON lines\n"
 		"  segwatch capture --policy p.json --alerts syslog+unix:///dev/log\n"
@@ -208,6 +216,7 @@ static const struct option sw_capture_longopts[] = {
 	{ "ipfix-pen", required_argument, NULL, OPT_IPFIX_PEN },
 	{ "ipfix-labels", required_argument, NULL, OPT_IPFIX_LABELS },
 	SW_IDENTITY_LONGOPTS,
+	SW_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -318,6 +327,11 @@ static int sw_capture_opt(struct sw_capture_args *a, int c, int argc, char **arg
 		sw_capture_usage(stdout);
 		return SW_EXIT_OK;
 	}
+	if (sw_cli_filter_is_opt(c)) {
+		int rc = sw_cli_filter_opt(&a->f, c, optarg);
+
+		return rc == SW_EXIT_OK ? -1 : rc;
+	}
 	if (sw_capture_opt_run(a, c, &ok) || sw_capture_opt_alerts(a, c, &ok) ||
 	    sw_capture_opt_ipfix(a, c, &ok))
 		return ok ? -1 : SW_EXIT_USAGE;
@@ -345,6 +359,9 @@ static void sw_capture_warn_unused(const struct sw_capture_args *a)
 	if (write_stdout && (a->json || a->pretty || a->quiet))
 		sw_cli_warn_unused(who, a->json ? "--json" : a->pretty ? "--pretty" : "--quiet",
 				   "with -w -: standard output gets the flows as JSON lines");
+	if (a->quiet && !a->write_path && sw_cli_filter_query(&a->f))
+		sw_cli_warn_unused(who, "filtering (--from, --port, ...)", "with -q and without -w: "
+				   "no flow is listed (the counters are never filtered)");
 	if (!a->po.capture.file)
 		return;
 	if (a->snaplen_set)
@@ -368,8 +385,9 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 			"with --alerts\n");
 		return SW_EXIT_USAGE;
 	}
-	if (!a->alerts.dest && !a->ipfix && a->alerts.policy) {
-		fprintf(stderr, "segwatch capture: --policy goes with --alerts or --ipfix\n");
+	if (!a->alerts.dest && !a->ipfix && a->alerts.policy && !a->f.needs_policy) {
+		fprintf(stderr, "segwatch capture: --policy goes with --alerts, --ipfix, --verdict "
+			"or a group: filter\n");
 		return SW_EXIT_USAGE;
 	}
 	if (a->po.capture.file && (a->po.capture.n_ifaces || a->po.capture.duration_s > 0)) {
@@ -397,6 +415,9 @@ static int sw_capture_parse(struct sw_capture_args *a, int argc, char **argv)
 	int c, rc;
 
 	sw_flow_config_defaults(&a->po.flow);
+	if ((rc = sw_cli_filter_init(&a->f, "segwatch capture")) != SW_EXIT_OK)
+		return rc;
+	a->f.window_selects = true; /* packets come in whatever time they were captured */
 	optind = 1;
 	while ((c = sw_cli_getopt(argc, argv, "r:i:d:jpw:qh", sw_capture_longopts,
 				  "segwatch capture")) != -1)
@@ -492,6 +513,7 @@ static void sw_capture_print_compact(const struct sw_capture_args *a,
 {
 	struct sw_report_clock clk = { 0 };
 	char line[SW_REPORT_FLOW_LINE_MAX];
+	json_t *filter;
 
 	printf("{\"type\":\"capture\",\"version\":1");
 	if (!a->quiet) {
@@ -503,6 +525,11 @@ static void sw_capture_print_compact(const struct sw_capture_args *a,
 		fputs("]", stdout);
 	}
 	sw_capture_print_klog(out, line, sizeof(line));
+	if ((filter = sw_cli_filter_json(&a->f))) {
+		fputs(",\"filter\":", stdout);
+		json_dumpf(filter, stdout, JSON_COMPACT);
+		json_decref(filter);
+	}
 	fputs(",\"counters\":", stdout);
 	json_dumpf(counters, stdout, JSON_COMPACT);
 	fputs("}\n", stdout);
@@ -530,6 +557,8 @@ static void sw_capture_print_json(const struct sw_capture_args *a, const struct 
 		json_object_set(doc, "flows", arr);
 	if ((klog = sw_capture_klog_json(out, line, sizeof(line))))
 		json_object_set_new(doc, "kernel_log", klog);
+	if ((klog = sw_cli_filter_json(&a->f)))
+		json_object_set_new(doc, "filter", klog);
 	json_object_set(doc, "counters", counters);
 	json_dumpf(doc, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
@@ -574,6 +603,7 @@ static int sw_capture_print(const struct sw_capture_args *a, const struct sw_cap
 			/* infrastructure flows are counted, not listed (--json keeps every record) */
 			size_t shown = a->all ? n : sw_report_flows_infra_split(flows, n, kinds);
 
+			sw_cli_filter_line(&a->f, stdout, UINT64_MAX, "the counters describe every flow");
 			sw_report_flows_text(stdout, flows, shown);
 			sw_report_infra_text(stdout, kinds, 0, "listed");
 		}
@@ -605,12 +635,13 @@ static int sw_capture_add_sinks(struct sw_capture_args *a, struct sw_pipeline *p
 		if (rc != SW_EXIT_OK)
 			return rc;
 		out->stream = sw_outfile_stream(out->w);
-		rc = sw_pipeline_sink_add(p, "jsonl", &(struct sw_sink_jsonl_opts){ out->stream },
-					  NULL, err);
+		rc = sw_pipeline_sink_add(p, "jsonl", &(struct sw_sink_jsonl_opts){
+					  out->stream, sw_cli_filter_query(&a->f) }, NULL, err);
 	}
 	/* --json -q needs no flows in memory: only counters are printed */
 	if (rc == SW_EXIT_OK && !a->quiet && !write_stdout)
-		rc = sw_pipeline_sink_add(p, "collect", NULL, &out->collect, err);
+		rc = sw_pipeline_sink_add(p, "collect", &(struct sw_sink_collect_opts){
+					  sw_cli_filter_query(&a->f) }, &out->collect, err);
 	if (rc == SW_EXIT_OK && a->po.nflog_group >= 0)
 		rc = sw_pipeline_sink_add(p, "klog", NULL, &out->klog, err);
 	if (rc == SW_EXIT_OK && a->alerts.dest)
@@ -688,12 +719,15 @@ static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
 	if (isatty(STDERR_FILENO))
 		a->po.capture.progress = sw_on_progress;
 	rc = sw_capture_check_outputs(a, &err);
-	/* IPFIX judges flows with the policy too: loaded once, shared with the alerts */
-	if (rc == SW_EXIT_OK && a->ipfix && a->alerts.policy) {
+	/* IPFIX and the filter judge flows with the policy too: loaded once, shared with the alerts */
+	if (rc == SW_EXIT_OK && (a->ipfix || a->f.needs_policy) && a->alerts.policy) {
 		if ((rc = sw_cli_policy_load(a->alerts.policy, &a->policy)) != SW_EXIT_OK)
 			return rc;
 		a->alerts.policy_obj = a->policy;
 	}
+	if (rc == SW_EXIT_OK &&
+	    (rc = sw_cli_filter_compile(&a->f, a->policy, a->alerts.policy)) != SW_EXIT_OK)
+		return rc;
 	/* until the sources are open (an engine that does not answer), a signal just ends us */
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_open(&p, &a->po, &err);
@@ -729,6 +763,7 @@ int sw_cmd_capture(int argc, char **argv)
 		rc = sw_capture_execute(&a, &resignal);
 	for (unsigned i = 0; i < a.n_iface_buf; i++)
 		free(a.iface_buf[i]);
+	sw_cli_filter_free(&a.f);
 	sw_policy_free(a.policy);
 	if (resignal) { /* a file read cut short by a signal ends by it: status 128+N */
 		signal(resignal, SIG_DFL);

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <segwatch/clock.h>
 #include <segwatch/flowfile.h>
 #include <segwatch/history.h>
 #include <segwatch/proto.h>
@@ -22,6 +21,7 @@
 #include <segwatch/text.h>
 
 #include "cli.h"
+#include "filter.h"
 
 #define SW_FLOWS_DEFAULT_DIR "/var/lib/segwatch/flows"
 #define SW_FLOWS_LAST_MAX 1000000u	/* --last keeps this many lines at most */
@@ -69,24 +69,8 @@ static void sw_flows_usage(FILE *out)
 		"usage: segwatch flows [OPTIONS] [DIR|FILE...]\n\n"
 		"Query recorded flows: the agent's history directory (default "
 		SW_FLOWS_DEFAULT_DIR ")\n"
-		"or JSON-lines files from `segwatch capture -w`, in time order. Options of\n"
-		"different kinds must all hold; several values of one option are alternatives.\n\n"
-		"filters:\n"
-		"      --since T        flows still going at or after T: 10m, 2h, 7d (ago),\n"
-		"                       2026-12-01T14:00:00Z, 2026-12-01, @1764597600, now\n"
-		"      --until T        flows that began at or before T\n"
-		"      --from X         the initiator is X (repeatable)\n"
-		"      --to X           the responder is X (repeatable)\n"
-		"      --peer X         either end is X (repeatable)\n"
-		"                       X: web-*  shop/db-?  (workload name glob)\n"
-		"                          app=web,tier!=db  (labels: k=v, k!=v, k, !k)\n"
-		"                          group:NAME  (a group of --policy)\n"
-		"                          10.0.0.0/24  fd00::5  (address or prefix)\n"
-		"                          label:KEY, name:TEXT  (when the forms collide)\n"
-		"      --port N[-M]     destination port or range (repeatable, or N,M,...)\n"
-		"      --proto P        tcp, udp, sctp, icmp, icmpv6 or a number\n"
-		"      --state S        attempted, refused, established, closed\n"
-		"      --verdict V      allowed, denied, monitored, unmanaged (needs --policy)\n"
+		"or JSON-lines files from `segwatch capture -w`, in time order.\n\n"
+		SW_FILTER_HELP
 		"      --type T         flow (default), kernel_log, counters, all\n"
 		"      --policy FILE    judge each flow: the VERDICT column, --verdict, group:\n\n"
 		"output:\n"
@@ -448,7 +432,6 @@ static int sw_flows_read(struct sw_flows_run *run, const struct sw_flows_args *a
 /* ---- options ---- */
 
 enum {
-	SW_FLOWS_OPT_FILTER = 0x100,	/* + enum sw_query_opt */
 	SW_FLOWS_OPT_POLICY = 0x200,
 	SW_FLOWS_OPT_COUNT,
 	SW_FLOWS_OPT_LIMIT,
@@ -456,16 +439,8 @@ enum {
 };
 
 static const struct option sw_flows_longopts[] = {
-	{ "since", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_SINCE },
-	{ "until", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_UNTIL },
-	{ "from", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_FROM },
-	{ "to", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_TO },
-	{ "peer", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PEER },
-	{ "port", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PORT },
-	{ "proto", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_PROTO },
-	{ "state", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_STATE },
-	{ "verdict", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_VERDICT },
-	{ "type", required_argument, NULL, SW_FLOWS_OPT_FILTER + SW_QUERY_TYPE },
+	SW_FILTER_LONGOPTS,
+	{ "type", required_argument, NULL, SW_FILTER_OPT + SW_QUERY_TYPE },
 	{ "policy", required_argument, NULL, SW_FLOWS_OPT_POLICY },
 	{ "json", no_argument, NULL, 'j' },
 	{ "count", no_argument, NULL, SW_FLOWS_OPT_COUNT },
@@ -477,18 +452,10 @@ static const struct option sw_flows_longopts[] = {
 };
 
 /* One option; SW_EXIT_OK, an exit code, or -1 for --help (printed). */
-static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint64_t now_us)
+static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_cli_filter *f)
 {
-	struct sw_err err = { 0 };
-	int rc;
-
-	if (c >= SW_FLOWS_OPT_FILTER && c < SW_FLOWS_OPT_FILTER + SW_QUERY_OPT_MAX) {
-		rc = sw_query_add(q, (enum sw_query_opt)(c - SW_FLOWS_OPT_FILTER), optarg, now_us,
-				  &err);
-		if (rc != SW_EXIT_OK)
-			fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
-		return rc;
-	}
+	if (sw_cli_filter_is_opt(c))
+		return sw_cli_filter_opt(f, c, optarg);
 	switch (c) {
 	case SW_FLOWS_OPT_POLICY: a->policy_path = optarg; return SW_EXIT_OK;
 	case 'j': a->json = true; return SW_EXIT_OK;
@@ -507,14 +474,14 @@ static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_query *q, uint
 	}
 }
 
-static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a, struct sw_query *q)
+static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a,
+			       struct sw_cli_filter *f)
 {
-	uint64_t now = sw_clock_wall_us();
 	int c, rc;
 
 	optind = 1;
 	while ((c = sw_cli_getopt(argc, argv, "jfh", sw_flows_longopts, "segwatch flows")) != -1)
-		if ((rc = sw_flows_opt(c, a, q, now)) != SW_EXIT_OK)
+		if ((rc = sw_flows_opt(c, a, f)) != SW_EXIT_OK)
 			return rc;
 	if (a->json && a->count) {
 		sw_cli_usage_error("segwatch flows", "--json and --count: choose one");
@@ -529,19 +496,17 @@ int sw_cmd_flows(int argc, char **argv)
 {
 	struct sw_flows_args a = { 0 };
 	struct sw_flows_run run = { .a = &a };
+	struct sw_cli_filter f;
 	struct sw_policy *p = NULL;
-	struct sw_err err = { 0 };
-	int rc;
+	int rc = sw_cli_filter_init(&f, "segwatch flows");
 
-	if (!(run.q = sw_query_alloc())) {
-		fprintf(stderr, "segwatch: out of memory\n");
-		return SW_EXIT_RUNTIME;
-	}
-	rc = sw_flows_args_parse(argc, argv, &a, run.q);
+	run.q = f.q;
+	if (rc == SW_EXIT_OK)
+		rc = sw_flows_args_parse(argc, argv, &a, &f);
 	if (rc == SW_EXIT_OK)
 		rc = sw_cli_policy_load_opt(a.policy_path, &p);
-	if (rc == SW_EXIT_OK && (rc = sw_query_compile(run.q, p, a.policy_path, &err)) != SW_EXIT_OK)
-		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+	if (rc == SW_EXIT_OK)
+		rc = sw_cli_filter_compile(&f, p, a.policy_path);
 	if (rc == SW_EXIT_OK) {
 		run.verdicts = p != NULL;
 		rc = sw_flows_read(&run, &a);
@@ -553,7 +518,7 @@ int sw_cmd_flows(int argc, char **argv)
 			rc = SW_EXIT_RUNTIME;
 		}
 	}
-	sw_query_free(run.q);
+	sw_cli_filter_free(&f);
 	sw_policy_free(p);
 	return rc < 0 ? SW_EXIT_OK : rc;
 }

@@ -23,13 +23,20 @@
 #include <segwatch/text.h>
 
 #include "cli.h"
+#include "filter.h"
 
 int sw_cmd_graph(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 
+struct sw_graph_args;
+static int sw_graph_run(struct sw_graph_args *a);
+static int sw_report_run(struct sw_graph_args *a);
+
 struct sw_graph_args {
-	const char *policy_file, *since, *until, *diff, *out, *format, *group_by;
-	uint64_t since_us, until_us;	/* the window of FLOWS; 0: open */
+	const char *policy_file, *diff, *out, *format, *group_by;
+	struct sw_cli_filter f;		/* --since ... --verdict (filter.h) */
+	const char *since_file;		/* report: --since naming a file, taken as --diff */
+	char who[32];			/* "segwatch graph": how messages start */
 	bool help, all;
 	char **files;
 	int n_files;
@@ -38,14 +45,15 @@ struct sw_graph_args {
 static void sw_graph_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch graph FLOWS... [--since T] [--until T] [--group-by workload|group|LABEL]\n"
+		"usage: segwatch graph FLOWS... [FILTERS] [--group-by workload|group|LABEL]\n"
 		"                      [--policy FILE] [--json | --format table|json|dot|html] [-o FILE]\n"
 		"       segwatch graph merge GRAPH... [-o FILE]\n\n"
 		"FLOWS: the agent's history directory (or its .zst files), `segwatch capture -w`\n"
 		"JSON lines, `capture --json` documents, or saved graphs; read in the order given.\n"
-		"  --since T       only flows still going at or after T: 10m, 2h, 7d (ago),\n"
-		"                  2026-12-01T14:00:00Z, 2026-12-01, @1764597600 (as segwatch flows)\n"
-		"  --until T       only flows that began at or before T\n"
+		"Flows the filters do not match make no node or edge; saved graphs are merged\n"
+		"whole, and the completeness counters describe every packet read.\n\n"
+		SW_FILTER_HELP "\n"
+		"options:\n"
 		"  --group-by KEY  nodes are workloads (default), policy groups (needs --policy),\n"
 		"                  or the values of label KEY (\"(no KEY)\" for workloads without it)\n"
 		"  --policy FILE   judge every edge: allowed, violation, monitor, unmanaged\n"
@@ -60,6 +68,8 @@ static void sw_graph_usage(FILE *out)
 		"examples:\n"
 		"  segwatch graph /var/lib/segwatch/flows --since 2h --format html -o graph.html\n"
 		"  segwatch graph flows.jsonl --policy shop.json --group-by group --format dot\n"
+		"  segwatch graph flows.jsonl --from 'app=web' --to 10.77.0.0/24 --port 5432 --json\n"
+		"  segwatch graph flows.jsonl --policy shop.json --verdict denied --to group:db\n"
 		"  segwatch graph merge host1.json host2.json -o all.json\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
@@ -67,7 +77,7 @@ static void sw_graph_usage(FILE *out)
 static void sw_report_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: segwatch report --policy FILE FLOWS... [--since T] [--until T] [--diff OLD]\n"
+		"usage: segwatch report --policy FILE FLOWS... [FILTERS] [--diff OLD]\n"
 		"                       [--group-by KEY] [--json] [-o FILE]\n\n"
 		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
 		"with how complete the capture was (kernel drops, malformed, duplicates), what\n"
@@ -76,10 +86,11 @@ static void sw_report_usage(FILE *out)
 		"is applied, what its rules counted in the kernel.\n"
 		"FLOWS: the agent's history directory (or its .zst files), `segwatch capture -w`\n"
 		"JSON lines, `capture --json` documents, or saved graphs.\n"
+		"Filters choose the flows judged (--since and --until also the kernel log\n"
+		"records); the completeness and the kernel log describe the whole input.\n\n"
+		SW_FILTER_HELP "\n"
+		"options:\n"
 		"  --policy FILE   the policy every edge is judged by (required)\n"
-		"  --since T    only flows (and kernel log records) still going at or after T:\n"
-		"               10m, 2h, 7d (ago), 2026-12-01T14:00:00Z, @1764597600 (as segwatch flows)\n"
-		"  --until T    only those that began at or before T\n"
 		"  --diff OLD   an earlier graph or flow file: new edges, vanished edges\n"
 		"               (--since OLD, naming an existing file, still means this)\n"
 		"  --all        judge infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
@@ -93,6 +104,7 @@ static void sw_report_usage(FILE *out)
 		"examples:\n"
 		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
 		"  segwatch report --policy policy.json today.jsonl --diff yesterday.json --json\n"
+		"  segwatch report --policy policy.json flows.jsonl --from 'app=web' --state refused\n"
 		SW_HELP_EXIT "  0  done: no violations\n"
 		"  1  violations: edges the policy does not allow\n" SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
@@ -100,8 +112,7 @@ static void sw_report_usage(FILE *out)
 static const struct option sw_graph_longopts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "policy", required_argument, NULL, 'P' },
-	{ "since", required_argument, NULL, 's' },
-	{ "until", required_argument, NULL, 'U' },
+	SW_FILTER_LONGOPTS,
 	{ "diff", required_argument, NULL, 'D' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
@@ -111,23 +122,39 @@ static const struct option sw_graph_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * A filter option. For report, --since naming a file that exists is the
+ * earlier graph (--diff), as it was before the window options existed.
+ */
+static int sw_graph_filter_opt(struct sw_graph_args *a, int c, bool since_file)
+{
+	struct stat st;
+
+	if (since_file && c == SW_FILTER_OPT + SW_QUERY_SINCE && stat(optarg, &st) == 0) {
+		a->since_file = optarg;
+		return SW_EXIT_OK;
+	}
+	return sw_cli_filter_opt(&a->f, c, optarg);
+}
+
 /* Options of both commands; -1 to go on, an exit code otherwise. */
 static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const char *cmd)
 {
-	char who[32];
-	int c;
+	int c, rc;
 
-	snprintf(who, sizeof(who), "segwatch %s", cmd);
+	snprintf(a->who, sizeof(a->who), "segwatch %s", cmd);
+	if ((rc = sw_cli_filter_init(&a->f, a->who)) != SW_EXIT_OK)
+		return rc;
 	optind = 1;
-	while ((c = sw_cli_getopt(argc, argv, "jho:", sw_graph_longopts, who)) != -1) {
-		if (c == 'g')
+	while ((c = sw_cli_getopt(argc, argv, "jho:", sw_graph_longopts, a->who)) != -1) {
+		if (sw_cli_filter_is_opt(c)) {
+			rc = sw_graph_filter_opt(a, c, strcmp(cmd, "report") == 0);
+			if (rc != SW_EXIT_OK)
+				return rc;
+		} else if (c == 'g')
 			a->group_by = optarg;
 		else if (c == 'P')
 			a->policy_file = optarg;
-		else if (c == 's')
-			a->since = optarg;
-		else if (c == 'U')
-			a->until = optarg;
 		else if (c == 'D')
 			a->diff = optarg;
 		else if (c == 'f')
@@ -143,29 +170,15 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 		else /* sw_cli_getopt said what was wrong, in one line */
 			return SW_EXIT_USAGE;
 	}
+	/* with --diff given too, such a --since is a time after all (and not one) */
+	if (a->since_file && !a->diff)
+		a->diff = a->since_file;
+	else if (a->since_file &&
+		 (rc = sw_cli_filter_opt(&a->f, SW_FILTER_OPT + SW_QUERY_SINCE, a->since_file)))
+		return rc;
 	a->files = argv + optind;
 	a->n_files = argc - optind;
 	return -1;
-}
-
-/*
- * --since and --until into the window. For report, --since naming a file
- * that exists is the earlier graph (--diff), as it was before the window.
- */
-static int sw_graph_window(struct sw_graph_args *a, const char *cmd, bool since_file)
-{
-	struct sw_err err = { 0 };
-	struct stat st;
-
-	if (since_file && a->since && !a->diff && stat(a->since, &st) == 0) {
-		a->diff = a->since;
-		a->since = NULL;
-	}
-	if (sw_query_window_parse(a->since, a->until, sw_clock_wall_us(), &a->since_us,
-				  &a->until_us, &err) == SW_EXIT_OK)
-		return -1;
-	fprintf(stderr, "segwatch %s: %s\n", cmd, SW_MSG(err.msg));
-	return err.code;
 }
 
 static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_policy *p,
@@ -174,6 +187,7 @@ static int sw_graph_opts_fill(const struct sw_graph_args *a, const struct sw_pol
 	memset(o, 0, sizeof(*o));
 	o->policy = p;
 	o->all = a->all;
+	o->filter = sw_cli_filter_query(&a->f);
 	if (!a->group_by || strcmp(a->group_by, "workload") == 0)
 		o->by = SW_GRAPH_BY_WORKLOAD;
 	else if (strcmp(a->group_by, "group") == 0)
@@ -265,10 +279,30 @@ static int sw_json_write(json_t *doc, FILE *f)
 	return SW_EXIT_OK;
 }
 
-/* One self-contained page: the graph's JSON embedded in the viewer (docs/graph-html.md). */
-static int sw_graph_write_html(const struct sw_graph *g, FILE *f)
+/*
+ * With a filter, a JSON document says which ({"options":{"from":[...]},
+ * "flows_left_out":N}): a graph of some flows must not pass for the whole.
+ */
+static json_t *sw_graph_with_filter(json_t *doc, const struct sw_graph_args *a,
+				    const struct sw_graph *g)
 {
-	json_t *doc = sw_graph_to_json(g);
+	json_t *opts = sw_cli_filter_json(&a->f);
+
+	if (doc && opts)
+		json_object_set_new(doc, "filter", json_pack("{s:o, s:I}", "options", opts,
+					"flows_left_out", (json_int_t)sw_graph_flows_left_out(g)));
+	else
+		json_decref(opts);
+	return doc;
+}
+
+#define SW_GRAPH_WHOLE "completeness counters describe the whole input"
+#define SW_REPORT_WHOLE "completeness and kernel log describe the whole input"
+
+/* One self-contained page: the graph's JSON embedded in the viewer (docs/graph-html.md). */
+static int sw_graph_write_html(const struct sw_graph *g, const struct sw_graph_args *a, FILE *f)
+{
+	json_t *doc = sw_graph_with_filter(sw_graph_to_json(g), a, g);
 	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	int rc = text && sw_graph_html_write(f, text, "segwatch flow graph") == 0 ?
 		SW_EXIT_OK : SW_EXIT_RUNTIME;
@@ -294,28 +328,44 @@ static int sw_graph_emit(const struct sw_graph *g, const struct sw_graph_args *a
 	if (!(o = sw_graph_out_open(a, false, &rc)))
 		return rc;
 	f = sw_outfile_stream(o);
-	if (strcmp(format, "json") == 0)
-		rc = sw_json_write(sw_graph_to_json(g), f);
-	else if (strcmp(format, "dot") == 0)
+	if (strcmp(format, "json") == 0) {
+		rc = sw_json_write(sw_graph_with_filter(sw_graph_to_json(g), a, g), f);
+	} else if (strcmp(format, "dot") == 0) {
+		if (sw_cli_filter_query(&a->f)) { /* a dot comment */
+			fputs("// ", f);
+			sw_cli_filter_line(&a->f, f, sw_graph_flows_left_out(g), SW_GRAPH_WHOLE);
+		}
 		sw_graph_write_dot(g, f);
-	else if (strcmp(format, "html") == 0)
-		rc = sw_graph_write_html(g, f);
-	else
+	} else if (strcmp(format, "html") == 0) {
+		rc = sw_graph_write_html(g, a, f);
+	} else {
+		sw_cli_filter_line(&a->f, f, sw_graph_flows_left_out(g), SW_GRAPH_WHOLE);
 		sw_graph_write_table(g, f);
+	}
 	return sw_graph_out_close(o, rc);
 }
 
 int sw_cmd_graph(int argc, char **argv)
 {
 	struct sw_graph_args a = { .format = "table" };
+	int rc = sw_graph_parse(&a, argc, argv, "graph");
+
+	if (rc < 0)
+		rc = sw_graph_run(&a);
+	sw_cli_filter_free(&a.f);
+	return rc;
+}
+
+static int sw_graph_run(struct sw_graph_args *ap)
+{
+	struct sw_graph_args a = *ap;
 	struct sw_policy *p = NULL;
 	struct sw_graph_opts o;
 	struct sw_graph *g;
+	uint64_t win[2];
 	bool merge;
-	int rc = sw_graph_parse(&a, argc, argv, "graph");
+	int rc;
 
-	if (rc >= 0)
-		return rc;
 	if (a.help)
 		return sw_graph_usage(stdout), SW_EXIT_OK;
 	merge = a.n_files > 0 && strcmp(a.files[0], "merge") == 0;
@@ -332,16 +382,18 @@ int sw_cmd_graph(int argc, char **argv)
 				   merge ? "no GRAPH files given" : "no FLOWS given");
 		return SW_EXIT_USAGE;
 	}
-	if ((rc = sw_graph_window(&a, "graph", false)) >= 0)
-		return rc;
 	sw_graph_out_open(&a, true, &rc);
 	if (rc != SW_EXIT_OK)
 		return rc;
 	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
+	if ((rc = sw_cli_filter_compile(&a.f, p, a.policy_file))) {
+		sw_policy_free(p);
+		return rc;
+	}
 	sw_graph_opts_fill(&a, p, &o);
-	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
-				     "graph", &rc)))
+	sw_cli_filter_window(&a.f, &win[0], &win[1]);
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, win, "graph", &rc)))
 		rc = sw_graph_emit(g, &a);
 	sw_graph_free(g);
 	sw_policy_free(p);
@@ -362,10 +414,13 @@ static int sw_report_emit(const struct sw_graph *g, const struct sw_graph *old,
 		return r ? rc : SW_EXIT_RUNTIME;
 	}
 	f = sw_outfile_stream(o);
-	if (strcmp(a->format, "json") == 0)
+	sw_graph_with_filter(r, a, g);
+	if (strcmp(a->format, "json") == 0) {
 		rc = sw_json_write(json_incref(r), f);
-	else
+	} else {
+		sw_cli_filter_line(&a->f, f, sw_graph_flows_left_out(g), SW_REPORT_WHOLE);
 		sw_graph_report_write(r, f);
+	}
 	json_decref(r);
 	rc = sw_graph_out_close(o, rc);
 	if (rc == SW_EXIT_OK && sw_graph_count_verdict(g, SW_GV_VIOLATION))
@@ -401,13 +456,34 @@ static void sw_report_kernel(FILE *out)
 int sw_cmd_report(int argc, char **argv)
 {
 	struct sw_graph_args a = { .format = "table" };
-	struct sw_graph *g = NULL, *old = NULL;
-	struct sw_policy *p = NULL;
-	struct sw_graph_opts o;
 	int rc = sw_graph_parse(&a, argc, argv, "report");
 
-	if (rc >= 0)
-		return rc;
+	if (rc < 0)
+		rc = sw_report_run(&a);
+	sw_cli_filter_free(&a.f);
+	return rc;
+}
+
+/* The earlier graph (--diff), its flows filtered alike (*@q, to free after it) but not windowed. */
+static struct sw_graph *sw_report_old(struct sw_graph_args *a, const struct sw_policy *p,
+				      struct sw_graph_opts o, struct sw_query **q, int *rc)
+{
+	if ((*rc = sw_cli_filter_query_timeless(&a->f, p, a->policy_file, q)) != SW_EXIT_OK)
+		return NULL;
+	o.filter = *q;
+	return sw_graph_from_files(&o, (char **)&a->diff, 1, (uint64_t[2]){ 0, 0 }, "report", rc);
+}
+
+static int sw_report_run(struct sw_graph_args *ap)
+{
+	struct sw_graph_args a = *ap;
+	struct sw_graph *g = NULL, *old = NULL;
+	struct sw_query *old_filter = NULL;
+	struct sw_policy *p = NULL;
+	struct sw_graph_opts o;
+	uint64_t win[2];
+	int rc;
+
 	if (a.help)
 		return sw_report_usage(stdout), SW_EXIT_OK;
 	if (!a.policy_file || a.n_files == 0) {
@@ -425,23 +501,25 @@ int sw_cmd_report(int argc, char **argv)
 				   SW_QUOTE(a.format));
 		return SW_EXIT_USAGE;
 	}
-	if ((rc = sw_graph_window(&a, "report", true)) >= 0)
-		return rc;
 	sw_graph_out_open(&a, true, &rc);
 	if (rc != SW_EXIT_OK)
 		return rc;
 	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
+	if ((rc = sw_cli_filter_compile(&a.f, p, a.policy_file))) {
+		sw_policy_free(p);
+		return rc;
+	}
 	sw_graph_opts_fill(&a, p, &o);
 	o.kernel_log = true; /* only the report shows the kernel's log */
-	if ((g = sw_graph_from_files(&o, a.files, a.n_files, (uint64_t[2]){ a.since_us, a.until_us },
-				     "report", &rc)) &&
-	    (!a.diff || (old = sw_graph_from_files(&o, (char **)&a.diff, 1, (uint64_t[2]){ 0, 0 },
-						   "report", &rc))))
+	sw_cli_filter_window(&a.f, &win[0], &win[1]);
+	if ((g = sw_graph_from_files(&o, a.files, a.n_files, win, "report", &rc)) &&
+	    (!a.diff || (old = sw_report_old(&a, p, o, &old_filter, &rc))))
 		rc = sw_report_emit(g, old, &a);
 	if (g && strcmp(a.format, "table") == 0 && !a.out)
 		sw_report_kernel(stdout);
 	sw_graph_free(old);
+	sw_query_free(old_filter);
 	sw_graph_free(g);
 	sw_policy_free(p);
 	return rc;

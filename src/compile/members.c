@@ -75,9 +75,14 @@ static bool sw_member_index_build(struct sw_member_index *ix, const struct sw_po
 	return true;
 }
 
-static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_workload *w)
+/*
+ * @w's addresses into group @g when @g selects @who: the workload @w is one
+ * with (sw_registry_merged), whose labels and name stand for it.
+ */
+static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_workload *who,
+			      const struct sw_workload *w)
 {
-	if (!sw_policy_group_selects(c->p, g, w, NULL))
+	if (!sw_policy_group_selects(c->p, g, who, NULL))
 		return;
 	for (size_t i = 0; i < w->n_addrs; i++)
 		if (!sw_member_add(c, g, w->addrs[i], 128))
@@ -86,7 +91,7 @@ static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_wo
 
 /* The label groups whose first label is @l (each then checked in full). */
 static void sw_member_by_label(struct sw_member_index *ix, const struct sw_label *l,
-			       const struct sw_workload *w)
+			       const struct sw_workload *who, const struct sw_workload *w)
 {
 	struct sw_member_key want = { l->key, l->value, 0 };
 	size_t lo = 0, hi = ix->n_by_label;
@@ -100,20 +105,27 @@ static void sw_member_by_label(struct sw_member_index *ix, const struct sw_label
 			hi = mid;
 	}
 	for (; lo < ix->n_by_label && sw_member_key_cmp(&ix->by_label[lo], &want) == 0; lo++)
-		sw_member_add_all(ix->c, ix->by_label[lo].g, w);
+		sw_member_add_all(ix->c, ix->by_label[lo].g, who, w);
 }
 
 static void sw_member_visit(const struct sw_workload *w, bool running, void *arg)
 {
 	struct sw_member_index *ix = arg;
+	const struct sw_workload *who;
 
 	if (!running || ix->c->nomem)
 		return;
-	for (size_t i = 0; i < w->n_labels; i++)
-		if (w->labels[i].key && w->labels[i].value)
-			sw_member_by_label(ix, &w->labels[i], w);
+	/*
+	 * The kernel's entry for a container the engine or an inventory also
+	 * describes holds addresses only it knows (fe80::): they belong in the
+	 * sets of the groups that select the container by its labels.
+	 */
+	who = sw_registry_merged(ix->c->reg, w, SW_REG_NOW);
+	for (size_t i = 0; i < who->n_labels; i++)
+		if (who->labels[i].key && who->labels[i].value)
+			sw_member_by_label(ix, &who->labels[i], who, w);
 	for (size_t i = 0; i < ix->n_other; i++)
-		sw_member_add_all(ix->c, ix->other[i], w);
+		sw_member_add_all(ix->c, ix->other[i], who, w);
 }
 
 int sw_compile_members(struct sw_compile *c)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/query.h>
+
 #include "internal.h"
 
 
@@ -38,6 +40,7 @@ struct sw_graph *sw_graph_alloc(const struct sw_graph_opts *o, struct sw_err *er
 	g->policy = o->policy;
 	g->kernel_log = o->kernel_log;
 	g->all = o->all;
+	g->filter = o->filter;
 	g->nodes = json_array();
 	g->node_index = json_object();
 	g->edge_index = json_object();
@@ -144,6 +147,10 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 
 	if (!sw_graph_end_read(flow, "src", &s) || !sw_graph_end_read(flow, "dst", &d))
 		return sw_err_set(err, SW_EXIT_USAGE, "flow record without usable src/dst addresses");
+	if (g->filter && !sw_query_match(g->filter, flow, NULL)) {
+		g->left_out++;
+		return SW_EXIT_OK;
+	}
 	if (!g->all && (ik = sw_flow_json_infra_kind(flow)) != SW_INFRA_NONE) {
 		if (g->policy && (!sw_graph_end_bits(g, &s, 0) || !sw_graph_end_bits(g, &d, 1)))
 			return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
@@ -184,6 +191,11 @@ void sw_graph_add_counters(struct sw_graph *g, json_t *c)
 	sw_graph_infra_counters(g, c);
 	if (g->kernel_log && json_is_object(json_object_get(c, "nflog")))
 		sw_graph_klog_counters(g, json_object_get(c, "nflog"));
+}
+
+uint64_t sw_graph_flows_left_out(const struct sw_graph *g)
+{
+	return g->left_out;
 }
 
 size_t sw_graph_n_nodes(const struct sw_graph *g)

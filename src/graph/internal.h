@@ -83,6 +83,8 @@ struct sw_graph {
 	struct sw_gklog klog;
 	bool all;			/* draw infrastructure flows too (no tally) */
 	struct sw_ginfra infra;
+	struct sw_query *filter;	/* borrowed; NULL: every flow */
+	uint64_t left_out;		/* flows the filter did not match */
 };
 
 /* One end of a flow record, as read from it (strings borrowed from the JSON). */

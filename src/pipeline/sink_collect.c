@@ -2,17 +2,23 @@
 /* The "collect" sink: every flow kept in memory, for capture's table and --json document. */
 #include <stdlib.h>
 
+#include <segwatch/query.h>
+
 #include "internal.h"
 
 struct sw_sink_collect {
 	struct sw_flow_rec *flows;
 	size_t n, cap;
 	bool failed;		/* a flow was lost to out of memory */
+	struct sw_query *filter;	/* borrowed; NULL: every flow */
 };
 
 static void sw_collect_flow_end(void *priv, const struct sw_flow_rec *r)
 {
 	struct sw_sink_collect *c = priv;
+
+	if (c->filter && !sw_query_match_flow(c->filter, r, NULL))
+		return;
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;
@@ -41,10 +47,14 @@ static bool sw_collect_close(void *priv)
 static int sw_collect_open(struct sw_pipeline *p, const void *opts, void **priv,
 			   struct sw_err *err)
 {
+	const struct sw_sink_collect_opts *o = opts;
+	struct sw_sink_collect *c;
+
 	(void)p;
-	(void)opts;
-	if (!(*priv = calloc(1, sizeof(struct sw_sink_collect))))
+	if (!(c = calloc(1, sizeof(*c))))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	c->filter = o ? o->filter : NULL;
+	*priv = c;
 	return SW_EXIT_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <segwatch/exit.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/report.h>
 
 #define SW_Q_MAX_VALUES 4096	/* values of one option: a command line, not a data set */
 
@@ -76,6 +77,8 @@ struct sw_query {
 	uint64_t *bits[2];	/* scratch: group memberships of src and dst */
 	size_t words;
 	bool compiled;
+	char *line;			/* scratch: sw_query_match_flow's JSON line */
+	struct sw_report_clock clock;	/* ... and its cached date */
 };
 
 enum {

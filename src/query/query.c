@@ -30,6 +30,18 @@ const char *sw_query_opt_name(enum sw_query_opt o)
 	return (unsigned)o < SW_QUERY_OPT_MAX ? sw_q_opt_names[o] : "?";
 }
 
+bool sw_query_opt_parse(const char *name, enum sw_query_opt *o)
+{
+	if (strncmp(name, "--", 2) == 0)
+		name += 2;
+	for (unsigned i = 0; i < SW_QUERY_OPT_MAX; i++)
+		if (strcmp(name, sw_q_opt_names[i] + 2) == 0) {
+			*o = (enum sw_query_opt)i;
+			return true;
+		}
+	return false;
+}
+
 struct sw_query *sw_query_alloc(void)
 {
 	return calloc(1, sizeof(struct sw_query));
@@ -52,6 +64,7 @@ void sw_query_free(struct sw_query *q)
 	free(q->ports);
 	free(q->bits[0]);
 	free(q->bits[1]);
+	free(q->line);
 	free(q);
 }
 

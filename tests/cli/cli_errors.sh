@@ -34,7 +34,7 @@ expect 2 '--ipfix: "udp://h:70000": the port must be 1 to 65535' -- "$SEGWATCH" 
 expect 2 '--ipfix-mode: "both" is not biflow or uniflow' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-mode both
 expect 2 '--ipfix-mode, --ipfix-pen and --ipfix-labels go with --ipfix' -- "$SEGWATCH" capture -r x --ipfix-mode uniflow
 expect 2 '--ipfix-labels: "app,,tier" is not a list of label keys' -- "$SEGWATCH" capture -r x --ipfix udp://h:1 --ipfix-labels app,,tier
-expect 2 '--policy goes with --alerts or --ipfix' -- "$SEGWATCH" capture -r x --policy p.json
+expect 2 '--policy goes with --alerts, --ipfix, --verdict or a group: filter' -- "$SEGWATCH" capture -r x --policy p.json
 # --alert-format: the option and the values it takes, before anything is read
 expect 2 '--alert-format: "json" is not segwatch or ecs' -- "$SEGWATCH" capture -r x --alerts - --alert-format json
 expect 2 '--alert-format go with --alerts' -- "$SEGWATCH" capture -r x --alert-format ecs

@@ -61,6 +61,14 @@ expect "policy.json" report --policy pol
 expect "trace.pcap trace2.pcap" capture -r trace.pcap -w tr
 expect "" capture --ipfix-mode ""       # a mode, not a file
 expect "--since --state" flows --s
+# the filters (docs/filters.md): the same options in every command that shows flows, their words
+expect "--from" graph --fro
+expect "--peer --policy --port --proto" report --p
+expect "--state" capture --sta
+expect "refused" capture --state ref
+expect "denied" report --verdict d
+expect "refused,attempted refused,closed refused,established" flows --state refused,
+expect "icmp icmpv6" graph --proto ic
 # a command's options are those of its --help, all of them
 opts=$("$SW" flows --help | grep -oE -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ' | sed 's/ $//')
 expect "$opts" flows --

@@ -205,6 +205,13 @@ for f in sorted(flows, key=lambda f: f["first_seen"]):
 PY
 	fail "flows are not named as expected"
 ok "every flow between containers names both ends; late1 named; old1 and new1 told apart on $REUSED"
+
+echo "== segwatch graph: one node per container, no infrastructure noise"
+in_ns "$SEGWATCH" graph "$TMP/flows.jsonl" --json >"$TMP/graph.json" || fail "segwatch graph exited with $?"
+in_ns "$SEGWATCH" graph "$TMP/flows.jsonl" --json --all >"$TMP/graph-all.json" ||
+	fail "segwatch graph --all exited with $?"
+python3 "$(dirname "$0")/../ns/one_node.py" "$TMP/graph.json" "$TMP/graph-all.json" \
+	client1 web1 db1 late1 old1 new1 || fail "the Docker lab's graph is not one node per container without noise"
 if [ -n "$PROBE" ]; then
 	echo "== engine_probe: start and stop events"
 	[ -x "$PROBE" ] || fail "no engine_probe at $PROBE"

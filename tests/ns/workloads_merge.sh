@@ -63,6 +63,27 @@ nsx "$NS_H" "$SEGWATCH" workloads --inventory "$TMP/inv.json" --no-engine >"$TMP
 	fail "expected 3 rows, 2 of them inventory+kernel: $(cat "$TMP/wl.txt")"
 echo "ok: workloads: one row per namespace, inventory+kernel where the inventory names it"
 
+# the sets `policy apply` loads: a's fe80:: address is in its label group's
+# set, as its inventory addresses are (the kernel's entry is one with it)
+cat >"$TMP/policy.json" <<EOF2
+{ "version": 1, "name": "merge", "mode": "enforce",
+  "groups": { "api": { "labels": { "app": "api" } }, "db": { "labels": { "app": "db" } } },
+  "rules": [ { "name": "api-to-db", "from": "api", "to": "db", "proto": "icmpv6", "action": "allow" } ] }
+EOF2
+nsx "$NS_H" "$SEGWATCH" policy compile "$TMP/policy.json" --inventory "$TMP/inv.json" --no-engine \
+	>"$TMP/compiled.nft" 2>"$TMP/compile.err" || fail "segwatch policy compile exited with $?"
+python3 - "$TMP/compiled.nft" "$LL_A" "$LL_B" "$SWT_A6" <<'PY' || fail "link-local addresses missing from the group sets"
+import re, sys
+text, ll_a, ll_b, a6 = open(sys.argv[1]).read(), *sys.argv[2:]
+sets = {m.group(1): m.group(2) for m in re.finditer(r"set (\S+) \{(.*?)\n\t\}", text, re.S)}
+api6 = [body for name, body in sets.items() if "api" in name and "ipv6_addr" in body]
+db6 = [body for name, body in sets.items() if "db" in name and "ipv6_addr" in body]
+assert api6 and db6, sorted(sets)
+assert ll_a in api6[0] and a6 in api6[0], api6[0]
+assert ll_b in db6[0], db6[0]
+print("ok: policy compile: the api group's set holds", ll_a, "and", a6, "; db's", ll_b)
+PY
+
 start_segwatch 4 --duration 20 --json --no-engine --inventory "$TMP/inv.json"
 nsx "$NS_A" ping -6 -c 2 -i 0.2 -W 1 -I "$LL_A%eth0" "$LL_B%eth0" >/dev/null || fail "ping a -> b over fe80::"
 sleep 0.5

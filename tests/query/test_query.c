@@ -15,9 +15,12 @@
 
 #include <cmocka.h>
 
+#include <segwatch/flow.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
+#include <segwatch/report.h>
 #include <segwatch/text.h>
+#include <segwatch/workload.h>
 
 /* 2026-11-22T10:15:00Z: "now" for relative times */
 #define SW_T_NOW 1795342500000000ULL
@@ -584,6 +587,116 @@ static void test_escape(void **state)
 	assert_string_equal(sw_text_escape(b, 4, "abc"), "");
 }
 
+/* ---- options by name, and flows as the pipeline holds them (capture) ---- */
+
+static void test_opt_parse(void **state)
+{
+	enum sw_query_opt o = SW_QUERY_OPT_MAX;
+
+	(void)state;
+	assert_true(sw_query_opt_parse("from", &o));
+	assert_int_equal(o, SW_QUERY_FROM);
+	assert_true(sw_query_opt_parse("--verdict", &o));
+	assert_int_equal(o, SW_QUERY_VERDICT);
+	assert_true(sw_query_opt_parse("since", &o));
+	assert_int_equal(o, SW_QUERY_SINCE);
+	for (unsigned i = 0; i < SW_QUERY_OPT_MAX; i++) {
+		assert_true(sw_query_opt_parse(sw_query_opt_name((enum sw_query_opt)i), &o));
+		assert_int_equal(o, i);
+	}
+	assert_false(sw_query_opt_parse("-from", &o));
+	assert_false(sw_query_opt_parse("fro", &o));
+	assert_false(sw_query_opt_parse("", &o));
+	assert_false(sw_query_opt_parse("--", &o));
+}
+
+/* web-ish 10.0.0.1:40000 -> 10.0.0.2:5432 TCP, established, 2026-11-22T10:00:00-01Z. */
+static struct sw_flow_rec sw_t_rec(void)
+{
+	struct sw_flow_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.f.family = 4;
+	r.f.proto = 6;
+	r.f.state = SW_FLOW_ESTABLISHED;
+	assert_true(sw_addr_parse("10.0.0.1", r.f.init_addr));
+	assert_true(sw_addr_parse("10.0.0.2", r.f.resp_addr));
+	r.f.init_port = 40000;
+	r.f.resp_port = 5432;
+	r.f.fwd = (struct sw_flow_dir){ .packets = 3, .bytes = 180, .first_us = 1795341600000000ULL,
+					.last_us = 1795341601000000ULL, .tcp_flags = 0x12 };
+	r.f.rev = (struct sw_flow_dir){ .packets = 2, .bytes = 120, .first_us = 1795341600100000ULL,
+					.last_us = 1795341600900000ULL, .tcp_flags = 0x12 };
+	return r;
+}
+
+/* The flow matches exactly when its JSON line does (one meaning, match.c). */
+static bool sw_t_match_flow(const struct sw_flow_rec *r, const char *opt)
+{
+	struct sw_query *q = sw_tq(NULL, opt, NULL);
+	struct sw_report_clock clk = { 0 };
+	char line[SW_REPORT_FLOW_LINE_MAX];
+	bool m = sw_query_match_flow(q, r, NULL);
+
+	assert_true(sw_report_flow_line(&clk, &r->f, &r->id, line, sizeof(line)) > 0);
+	assert_int_equal(m, sw_tm(q, line));
+	sw_query_free(q);
+	return m;
+}
+
+static void test_match_flow(void **state)
+{
+	struct sw_flow_rec r = sw_t_rec();
+
+	(void)state;
+	assert_true(sw_t_match_flow(&r, NULL));
+	assert_true(sw_t_match_flow(&r, "port=5432"));
+	assert_true(sw_t_match_flow(&r, "port=5000-6000"));
+	assert_false(sw_t_match_flow(&r, "port=40000")); /* the source port is not it */
+	assert_true(sw_t_match_flow(&r, "from=10.0.0.0/24"));
+	assert_false(sw_t_match_flow(&r, "to=10.0.0.1"));
+	assert_true(sw_t_match_flow(&r, "peer=10.0.0.1"));
+	assert_true(sw_t_match_flow(&r, "proto=tcp"));
+	assert_false(sw_t_match_flow(&r, "proto=udp"));
+	assert_true(sw_t_match_flow(&r, "state=established"));
+	assert_false(sw_t_match_flow(&r, "state=refused"));
+	assert_true(sw_t_match_flow(&r, "since=2026-11-22T10:00:01Z"));
+	assert_false(sw_t_match_flow(&r, "since=2026-11-22T10:00:01.5Z"));
+	assert_false(sw_t_match_flow(&r, "until=2026-11-22T09:59:59Z"));
+	/* no identity: names and labels do not match, negations do (as in Kubernetes) */
+	assert_false(sw_t_match_flow(&r, "from=web-*"));
+	assert_false(sw_t_match_flow(&r, "from=app=web"));
+	assert_true(sw_t_match_flow(&r, "from=!app"));
+	/* ICMP: no port, even with the identifier in the port fields */
+	r.f.proto = 1;
+	r.f.icmp_type = 8;
+	r.f.resp_port = r.f.init_port = 5432;
+	assert_false(sw_t_match_flow(&r, "port=5432"));
+	assert_true(sw_t_match_flow(&r, "proto=icmp"));
+}
+
+/* The verdict of a flow in memory is that of its line, judged by the policy. */
+static void test_match_flow_verdict(void **state)
+{
+	struct sw_policy *p = sw_t_policy();
+	struct sw_flow_rec r = sw_t_rec();
+	struct sw_query *q = sw_tq(p, "verdict=denied", NULL);
+	struct sw_query_result res;
+
+	(void)state;
+	/* 10.0.0.2 is not in db (10.0.0.3): the source is in no group, unmanaged */
+	assert_false(sw_query_match_flow(q, &r, &res));
+	assert_true(res.judged);
+	assert_int_equal(res.outcome, SW_POL_OUT_UNMANAGED);
+	sw_query_free(q);
+	q = sw_tq(p, "to=group:db", NULL);
+	assert_false(sw_query_match_flow(q, &r, NULL));
+	assert_true(sw_addr_parse("10.0.0.3", r.f.resp_addr));
+	assert_true(sw_query_match_flow(q, &r, NULL));
+	sw_query_free(q);
+	sw_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +711,9 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_any_json),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_opt_parse),
+		cmocka_unit_test(test_match_flow),
+		cmocka_unit_test(test_match_flow_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
 # (`segwatch help`, `segwatch help CMD [VERB]`), so they are always those of
 # the segwatch being completed, never a copy that drifts. Each text is asked
 # for once per shell. Options whose value is a file or directory (-r, -w, -o,
-# --policy FILE, --flows ...) complete file names.
+# --policy FILE, --flows ...) complete file names; the filters' --state,
+# --verdict, --proto (and flows' --type) their words.
 
 declare -gA _segwatch_cache
 
@@ -101,7 +102,24 @@ _segwatch()
 			compopt -o filenames 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 			return ;;
-		*) return ;;
+		*)
+			# the filters' words (docs/filters.md); a list value completes its last item
+			local words=""
+			case $prev in
+			--state) words="attempted refused established closed" ;;
+			--verdict) words="allowed denied monitored unmanaged" ;;
+			--proto) words="tcp udp sctp udplite icmp icmpv6" ;;
+			--type) words="flow kernel_log counters all" ;;
+			esac
+			if [[ -n $words ]]; then
+				local head="" w
+				if [[ $cur == *,* ]]; then # not the items already given
+					head=${cur%,*},
+					for w in ${head//,/ }; do words=" $words "; words=${words/ $w / }; done
+				fi
+				mapfile -t COMPREPLY < <(compgen -P "$head" -W "$words" -- "${cur##*,}")
+			fi
+			return ;;
 		esac
 	fi
 	if [[ $cur == -* ]]; then
