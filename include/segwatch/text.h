@@ -108,4 +108,10 @@ struct sw_json_err_text {
  */
 const char *sw_text_json_error(struct sw_json_err_text *b, const json_error_t *e);
 
+/* sw_text_s - "s" unless @n is 1: "%llu flow%s" never says "1 flows". */
+static inline const char *sw_text_s(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

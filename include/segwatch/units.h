@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -32,5 +33,33 @@ bool sw_units_size_parse(const char *text, uint64_t *bytes);
  * Times without a zone are UTC. Writes microseconds since the epoch.
  */
 bool sw_units_time_parse(const char *text, uint64_t now_us, uint64_t *us);
+
+/*
+ * The other way, for tables people read (docs/output.md). Each writes a
+ * NUL-terminated string into @buf (16 bytes always suffice) and returns it.
+ */
+
+/*
+ * sw_units_size_format - bytes in IEC units, the ones sw_units_size_parse
+ * reads: "0 B", "512 B", "1.2 KiB", "15 KiB", "3.4 MiB", ... "EiB"; three
+ * significant digits at most.
+ */
+const char *sw_units_size_format(char *buf, size_t len, uint64_t bytes);
+
+/*
+ * sw_units_duration_format - a duration as sw_units_duration_parse reads it,
+ * rounded to what a person compares: "0ms", "450ms", "2.3s", "45s",
+ * "12m03s", "3h05m", "2d04h".
+ */
+const char *sw_units_duration_format(char *buf, size_t len, uint64_t us);
+
+/*
+ * sw_units_clock_format - a point in time (microseconds since the epoch) in
+ * local time (TZ): "14:03:12", or "2026-12-01 14:03:12" with @date.
+ */
+const char *sw_units_clock_format(char *buf, size_t len, uint64_t us, bool date);
+
+/* sw_units_same_day - @a and @b fall on the same local day. */
+bool sw_units_same_day(uint64_t a_us, uint64_t b_us);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <segwatch/exit.h>
+#include <segwatch/term.h>
 #include <segwatch/text.h>
 
 #include "cli.h"
@@ -45,7 +46,7 @@ static const struct sw_cmd sw_cmds[] = {
 
 static void sw_usage(FILE *out)
 {
-	fprintf(out, "usage: segwatch COMMAND [OPTIONS]   (segwatch COMMAND --help for its options)\n"
+	fprintf(out, "usage: segwatch [--color WHEN] COMMAND [OPTIONS]   (COMMAND --help: its options)\n"
 		     "       segwatch help [COMMAND [VERB]]\n"
 		     "       segwatch -V|--version\n\n"
 		     "segwatch watches east-west traffic between containers on one Linux host.\n\n"
@@ -56,7 +57,9 @@ static void sw_usage(FILE *out)
 	fprintf(out, "  %-10s %s\n", "version", "print the version (also -V, --version)");
 	fprintf(out, "\n"
 		"  -h, --help             this text\n"
-		"  -V, --version          print \"segwatch VERSION\"\n\n"
+		"  -V, --version          print \"segwatch VERSION\"\n"
+		"      --color WHEN       colour verdicts and states in tables: auto (on a terminal,\n"
+		"                         unless NO_COLOR is set), always, never; also SEGWATCH_COLOR\n\n"
 		"examples:\n"
 		"  segwatch capture -r traffic.pcap          flows in a pcap file, as a table\n"
 		"  segwatch workloads                        who is running, and how each is named\n"
@@ -189,10 +192,46 @@ static int sw_help_topic(int argc, char **argv)
 	return cmd->run(argc == 4 ? 3 : 2, sub);
 }
 
+/*
+ * --color WHEN before the command: handed to every table through the
+ * environment (SEGWATCH_COLOR), which term.c reads: one place decides.
+ * Returns how many arguments it took, or -1 after a usage error.
+ */
+static int sw_colour_opt(int argc, char **argv)
+{
+	const char *when = NULL;
+	int took = 0;
+
+	if (argc > 1 && strncmp(argv[1], "--color=", 8) == 0)
+		when = argv[1] + 8, took = 1;
+	else if (argc > 1 && strcmp(argv[1], "--color") == 0)
+		when = argc > 2 ? argv[2] : "", took = 2;
+	if (!took)
+		return 0;
+	if (!sw_term_colour_mode_ok(when)) {
+		sw_cli_usage_error("segwatch", "--color takes auto, always or never, not %s",
+				   SW_QUOTE(when));
+		return -1;
+	}
+	setenv("SEGWATCH_COLOR", when, 1);
+	return took;
+}
+
 int sw_cli_run(int argc, char **argv)
 {
-	const char *name = argc > 1 ? argv[1] : NULL;
+	int took = sw_colour_opt(argc, argv);
+	const char *name;
 	const struct sw_cmd *cmd;
+
+	if (took < 0)
+		return SW_EXIT_USAGE;
+	/* the command sees argv as if --color had not been there */
+	if (took) {
+		argv[took] = argv[0];
+		argv += took;
+		argc -= took;
+	}
+	name = argc > 1 ? argv[1] : NULL;
 
 	if (!name) {
 		sw_usage(stderr);

@@ -28,6 +28,7 @@ struct sw_learn_args {
 	const char *since, *until;	/* the window of FLOWS */
 	bool enforce;
 	bool all;			/* --all: learn infrastructure flows too */
+	bool verbose;			/* -v: list what was not learned */
 	char **files;			/* FLOWS */
 	int n_files;
 };
@@ -36,14 +37,14 @@ static void sw_learn_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch learn FLOWS... [--since T] [--until T] [--group-by LABEL] [-o POLICY]\n"
-		"                      [--baseline FILE] [--name NAME] [--enforce]\n\n"
+		"                      [--baseline FILE] [--name NAME] [--enforce] [-v]\n\n"
 		"Write a policy that allows exactly the answered connections in FLOWS (the\n"
 		"agent's history directory or its .zst files, segwatch capture -w or --json\n"
 		"output, in the order given): groups from the workloads' LABEL (default app),\n"
 		"one allow rule per observed group pair and protocol with its ports, default\n"
 		"deny, mode monitor (--enforce for enforce). Unanswered and refused attempts are\n"
-		"listed on stderr, not learned. --baseline writes the observed edges for\n"
-		"new-edge alerts.\n\n"
+		"not learned: stderr counts them (-v lists them). --baseline writes the observed\n"
+		"edges for new-edge alerts.\n\n"
 		"  -o, --output FILE   the policy (default: stdout)\n"
 		"      --baseline FILE the learned baseline (docs/alerts.md)\n"
 		"      --since T       only flows still going at or after T: 10m, 2h, 7d (ago),\n"
@@ -54,6 +55,7 @@ static void sw_learn_usage(FILE *out)
 		"      --enforce       mode enforce instead of monitor\n"
 		"      --all           learn infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
 		"                      docs/flows.md#infrastructure-traffic); by default counted\n"
+		"  -v, --verbose       list the connections not learned (JSON) after the summary\n"
 		"  -h, --help          this text\n\n"
 		"examples:\n"
 		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
@@ -127,9 +129,22 @@ static const struct option sw_learn_longopts[] = {
 	{ "all", no_argument, NULL, 'A' },
 	{ "since", required_argument, NULL, 's' },
 	{ "until", required_argument, NULL, 'u' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* "3 groups, 4 rules, written to policy.json": what was learned, in one line. */
+static void sw_learn_summary(const struct sw_learn_args *a, json_t *policy)
+{
+	size_t g = json_object_size(json_object_get(policy, "groups"));
+	size_t r = json_array_size(json_object_get(policy, "rules"));
+
+	fprintf(stderr, "policy: %zu group%s, %zu rule%s, written to %s\n", g, g == 1 ? "" : "s", r,
+		r == 1 ? "" : "s", a->policy_out ? SW_CELL(a->policy_out) : "stdout");
+	if (a->baseline_out)
+		fprintf(stderr, "baseline: written to %s\n", SW_CELL(a->baseline_out));
+}
 
 static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 {
@@ -159,11 +174,14 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 		rc = sw_learn_write(a->baseline_out, "--baseline", baseline, &in);
 		json_decref(baseline);
 	}
-	fprintf(stderr, "learned from %llu flows: %llu answered, %llu unanswered or refused (not learned)\n",
-		(unsigned long long)st->flows, (unsigned long long)st->learned,
-		(unsigned long long)st->unanswered);
+	fprintf(stderr, "learned from %llu flow%s: %llu answered, %llu unanswered or refused "
+		"(not learned%s)\n", (unsigned long long)st->flows, st->flows == 1 ? "" : "s",
+		(unsigned long long)st->learned, (unsigned long long)st->unanswered,
+		st->unanswered && !a->verbose ? "; -v lists them" : "");
 	sw_report_infra_text(stderr, st->infra, 0, "learned");
-	if (unanswered && json_array_size(unanswered)) {
+	if (rc == SW_EXIT_OK && policy)
+		sw_learn_summary(a, policy);
+	if (a->verbose && unanswered && json_array_size(unanswered)) {
 		/* for people: \uNNNN for everything not ASCII, bidi controls included */
 		char *s = json_dumps(unanswered, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 
@@ -185,7 +203,7 @@ int sw_cmd_learn(int argc, char **argv)
 	int c, rc = SW_EXIT_OK;
 
 	optind = 1;
-	while ((c = sw_cli_getopt(argc, argv, "o:h", sw_learn_longopts, "segwatch learn")) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "o:vh", sw_learn_longopts, "segwatch learn")) != -1) {
 		switch (c) {
 		case 'o': a.policy_out = optarg; break;
 		case 'b': a.baseline_out = optarg; break;
@@ -193,6 +211,7 @@ int sw_cmd_learn(int argc, char **argv)
 		case 'n': a.name = optarg; break;
 		case 'e': a.enforce = true; break;
 		case 'A': a.all = true; break;
+		case 'v': a.verbose = true; break;
 		case 's': a.since = optarg; break;
 		case 'u': a.until = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;

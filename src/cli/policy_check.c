@@ -63,8 +63,9 @@ int sw_policy_check_file(const char *file, bool as_json)
 	if (!as_json) {
 		rc = sw_cli_policy_load(file, &p);
 		if (rc == SW_EXIT_OK)
-			printf("%s: ok: %zu groups, %zu rules, default %s, mode %s\n", SW_CELL(file),
-			       p->n_groups, p->n_rules, sw_pol_action_name(p->default_action),
+			printf("%s: ok: %zu group%s, %zu rule%s, default %s, mode %s\n", SW_CELL(file),
+			       p->n_groups, sw_text_s(p->n_groups), p->n_rules, sw_text_s(p->n_rules),
+			       sw_pol_action_name(p->default_action),
 			       sw_pol_mode_name(p->mode));
 		sw_policy_free(p);
 		return rc;

@@ -3,6 +3,7 @@
  * segwatch policy test: replay recorded flows against a candidate policy and
  * list the connections it would deny, by rule. A gate for a team's CI.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
 #include <segwatch/report.h>
+#include <segwatch/table.h>
 #include <segwatch/text.h>
 
 #include "policy_cmd.h"
@@ -229,10 +231,97 @@ static bool sw_judge_pcap(const struct sw_policy *p, const char *pcap, const uin
 	return rc == SW_EXIT_OK && !x.failed;
 }
 
+static const char *sw_d(json_t *d, const char *key)
+{
+	return json_string_value(json_object_get(d, key)) ?: "";
+}
+
+/* Port runs: denials that differ only by port (same rule, ends and protocol). */
+static int sw_denied_run_cmp(size_t a, size_t b, void *ctx)
+{
+	json_t *x = json_array_get(ctx, a), *y = json_array_get(ctx, b);
+	static const char *const keys[] = { "rule", "src", "dst", "proto" };
+	int c = 0;
+
+	for (size_t k = 0; !c && k < sizeof(keys) / sizeof(keys[0]); k++)
+		c = strcmp(sw_d(x, keys[k]), sw_d(y, keys[k]));
+	return c;
+}
+
+static long sw_denied_run_port(size_t i, void *ctx)
+{
+	json_t *d = json_array_get(ctx, i);
+	const char *proto = sw_d(d, "proto");
+
+	/* dport of ICMP records is no port */
+	return strncmp(proto, "icmp", 4) == 0 ? -1 : (long)json_integer_value(json_object_get(d, "dport"));
+}
+
+static const struct sw_table_runs_ops sw_denied_runs = { sw_denied_run_cmp, sw_denied_run_port };
+
+static const struct sw_table_col sw_denied_cols[] = {
+	{ "DENIED BY", SW_TABLE_LEFT, 10, 0, true, false, 0 },
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+};
+
+/* The denials as a table, a scan on one row ("tcp/20-45 (26 ports)"). */
+static void sw_test_denied_table(json_t *denied, FILE *out)
+{
+	size_t n = json_array_size(denied);
+	size_t *lead = calloc(n, sizeof(*lead)), *next = calloc(n, sizeof(*next));
+	struct sw_table *t = sw_table_new(sw_denied_cols, sizeof(sw_denied_cols) / sizeof(sw_denied_cols[0]));
+
+	if (!lead || !next || !t)
+		goto out;
+	sw_table_runs(n, &sw_denied_runs, denied, lead, next);
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(denied, i);
+		long long flows = 0;
+		size_t k = 0, distinct = 0;
+		uint16_t *pv;
+		char svc[96], ports[40];
+
+		if (lead[i] != i)
+			continue;
+		for (size_t j = i; j != SIZE_MAX; j = next[j])
+			k++;
+		pv = malloc(k * sizeof(*pv));
+		k = 0;
+		for (size_t j = i; j != SIZE_MAX; j = next[j], k++) {
+			flows += json_integer_value(json_object_get(json_array_get(denied, j), "flows"));
+			if (pv)
+				pv[k] = (uint16_t)json_integer_value(json_object_get(json_array_get(denied, j), "dport"));
+		}
+		if (k > 1 && pv) {
+			sw_table_ports(ports, sizeof(ports), pv, k, &distinct);
+			snprintf(svc, sizeof(svc), "%.16s/%s (%zu ports)", sw_d(d, "proto"), ports, distinct);
+		} else {
+			snprintf(svc, sizeof(svc), "%.16s/%lld", sw_d(d, "proto"),
+				 (long long)json_integer_value(json_object_get(d, "dport")));
+		}
+		free(pv);
+		sw_table_row(t);
+		if (json_object_get(d, "rule_name"))
+			sw_table_cellf(t, NULL, "%s (%s)", sw_d(d, "rule"), sw_d(d, "rule_name"));
+		else
+			sw_table_cell(t, sw_d(d, "rule"), NULL);
+		sw_table_cell(t, sw_d(d, "src"), NULL);
+		sw_table_cell(t, sw_d(d, "dst"), NULL);
+		sw_table_cell(t, svc, NULL);
+		sw_table_cellf(t, NULL, "%lld", flows);
+	}
+	sw_table_print(t, out);
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
+}
+
 static void sw_test_print(const struct sw_test_tally *t, bool as_json)
 {
-	size_t i;
-	json_t *d;
 
 	if (as_json) {
 		json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:O}", "type",
@@ -246,18 +335,12 @@ static void sw_test_print(const struct sw_test_tally *t, bool as_json)
 		json_decref(doc);
 		return;
 	}
-	printf("%llu flows: %llu allowed, %llu denied, %llu monitored (would be denied), %llu unmanaged\n",
-	       (unsigned long long)t->flows, (unsigned long long)t->allowed,
+	printf("%llu flow%s: %llu allowed, %llu denied, %llu monitored (would be denied), %llu unmanaged\n",
+	       (unsigned long long)t->flows, t->flows == 1 ? "" : "s", (unsigned long long)t->allowed,
 	       (unsigned long long)t->denied_flows, (unsigned long long)t->monitored,
 	       (unsigned long long)t->unmanaged);
-	json_array_foreach(t->denied, i, d)
-		printf("  denied by %-16s %s -> %s %s/%lld (%lld flows)\n",
-		       SW_CELL(json_string_value(json_object_get(d, "rule"))),
-		       SW_CELL(json_string_value(json_object_get(d, "src"))),
-		       SW_CELL(json_string_value(json_object_get(d, "dst"))),
-		       SW_CELL(json_string_value(json_object_get(d, "proto"))),
-		       (long long)json_integer_value(json_object_get(d, "dport")),
-		       (long long)json_integer_value(json_object_get(d, "flows")));
+	if (json_array_size(t->denied))
+		sw_test_denied_table(t->denied, stdout);
 }
 
 int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_input *in,

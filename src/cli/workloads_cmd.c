@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <segwatch/report.h>
+#include <segwatch/table.h>
 #include <segwatch/text.h>
 
 #include "cli.h"
@@ -221,14 +222,28 @@ static json_t *sw_sorted(json_t *list)
 	return out;
 }
 
+static const struct sw_table_col sw_workload_cols[] = {
+	{ "NAME", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SOURCES", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "ADDRESSES", SW_TABLE_LEFT, 15, 0, true, false, 0 },
+	{ "INTERFACE", SW_TABLE_LEFT, 6, 0, true, false, 1 },
+	{ "LABELS", SW_TABLE_LEFT, 8, 0, true, false, 0 },
+};
+
+/* One row per workload; the table escapes and fits the cells (docs/output.md). */
 static void sw_workloads_text(json_t *list)
 {
+	struct sw_table *t = sw_table_new(sw_workload_cols,
+					  sizeof(sw_workload_cols) / sizeof(sw_workload_cols[0]));
 	size_t i;
 	json_t *w;
 
-	printf("%-32s %-16s %-34s %-14s %s\n", "NAME", "SOURCES", "ADDRESSES", "INTERFACE", "LABELS");
+	if (!t) {
+		fprintf(stderr, "segwatch: out of memory\n");
+		return;
+	}
 	json_array_foreach(list, i, w) {
-		char addrs[256] = "", labels[1024] = "", kv[512], srcs[64] = "";
+		char addrs[512] = "", labels[1024] = "", srcs[128] = "";
 		const char *key;
 		json_t *v, *ifc = json_object_get(w, "interface");
 		size_t j, n = 0;
@@ -241,18 +256,18 @@ static void sw_workloads_text(json_t *list)
 			n += (size_t)snprintf(addrs + n, n < sizeof(addrs) ? sizeof(addrs) - n : 0,
 					      "%s%s", j ? "," : "", json_string_value(v));
 		n = 0;
-		json_object_foreach(json_object_get(w, "labels"), key, v) {
-			snprintf(kv, sizeof(kv), "%s", SW_CELL(key));
-			n += n < sizeof(labels) ? (size_t)snprintf(labels + n, sizeof(labels) - n,
-								   "%s%s=", n ? "," : "", kv) : 0;
-			if (n < sizeof(labels))
-				n += sw_text_escape_len(labels + n, sizeof(labels) - n,
-							json_string_value(v));
-		}
-		printf("%-32s %-16s %-34s %-14s %s\n",
-		       SW_CELL(json_string_value(json_object_get(w, "name"))), srcs, addrs,
-		       ifc ? SW_CELL(json_string_value(ifc)) : "-", labels);
+		json_object_foreach(json_object_get(w, "labels"), key, v)
+			n += (size_t)snprintf(labels + n, n < sizeof(labels) ? sizeof(labels) - n : 0,
+					      "%s%s=%s", n ? "," : "", key, json_string_value(v) ?: "");
+		sw_table_row(t);
+		sw_table_cell(t, json_string_value(json_object_get(w, "name")), NULL);
+		sw_table_cell(t, srcs, NULL);
+		sw_table_cell(t, addrs, NULL);
+		sw_table_cell(t, ifc ? json_string_value(ifc) : "-", NULL);
+		sw_table_cell(t, labels, NULL);
 	}
+	sw_table_print(t, stdout);
+	sw_table_free(t);
 }
 
 static const struct option sw_workloads_longopts[] = {

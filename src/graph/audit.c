@@ -8,14 +8,61 @@
 
 #include "internal.h"
 
-/* An edge for the report: the graph's form plus the two ends' names. */
-static json_t *sw_report_edge(const struct sw_graph *g, const struct sw_gedge *e)
+/*
+ * What became of an edge's packets (docs/graph.md "delivery"): the kernel's
+ * log says it dropped them (@dropped), else the flows' states say whether
+ * the target answered (established, closed), refused (RST, ICMP
+ * unreachable) or never answered (attempted only: dropped on the way, or a
+ * silent target).
+ */
+static const char *sw_report_delivery(const struct sw_gedge *e, bool dropped)
+{
+	if (dropped)
+		return "dropped";
+	if (e->state[SW_GS_ESTABLISHED] || e->state[SW_GS_CLOSED])
+		return "answered";
+	if (e->state[SW_GS_REFUSED])
+		return "refused";
+	if (e->state[SW_GS_ATTEMPTED])
+		return "unanswered";
+	return NULL;
+}
+
+/*
+ * Edges some of whose packets the kernel logged as dropped (deny rows of the
+ * kernel log, enforce mode), by index into g->edges; NULL when none or
+ * out of memory.
+ */
+static bool *sw_report_dropped(const struct sw_graph *g)
+{
+	bool *d = NULL;
+
+	for (size_t i = 0; i < g->klog.n && g->n_edges; i++) {
+		const struct sw_gklog_row *r = &g->klog.rows[i];
+		const struct sw_gedge *e;
+
+		if (r->monitor ||
+		    !(e = sw_graph_edge_find(g, r->src, r->dst, r->proto_num, r->icmp, r->port)))
+			continue;
+		if (!d && !(d = calloc(g->n_edges, sizeof(*d))))
+			return NULL;
+		d[e - g->edges] = true;
+	}
+	return d;
+}
+
+/* An edge for the report: the graph's form plus the two ends' names and its delivery. */
+static json_t *sw_report_edge(const struct sw_graph *g, const struct sw_gedge *e,
+			      const bool *dropped)
 {
 	json_t *o = sw_graph_edge_json(g, e);
+	const char *delivery = sw_report_delivery(e, dropped && dropped[e - g->edges]);
 
 	if (o) {
 		json_object_set_new(o, "src_name", json_string(sw_graph_node_label(g, e->src)));
 		json_object_set_new(o, "dst_name", json_string(sw_graph_node_label(g, e->dst)));
+		if (delivery)
+			json_object_set_new(o, "delivery", json_string(delivery));
 	}
 	return o;
 }
@@ -30,7 +77,7 @@ static json_t *sw_edges_missing(const struct sw_graph *a, const struct sw_graph 
 	for (size_t i = 0; out && o && i < a->n_edges; i++) {
 		sw_graph_edge_key(a, &a->edges[o[i]], key, sizeof(key));
 		if (!json_object_get(b->edge_index, key))
-			json_array_append_new(out, sw_report_edge(a, &a->edges[o[i]]));
+			json_array_append_new(out, sw_report_edge(a, &a->edges[o[i]], NULL));
 	}
 	free(o);
 	return out;
@@ -86,6 +133,7 @@ static json_t *sw_report_edges(const struct sw_graph *g, json_t *summary)
 {
 	json_t *by = json_object(), *list;
 	size_t *o = sw_graph_order(g, true);
+	bool *dropped = sw_report_dropped(g);
 
 	for (int v = SW_GV_MAX - 1; by && o && v >= SW_GV_NONE; v--) {
 		if (v == SW_GV_NONE && !sw_graph_count_verdict(g, SW_GV_NONE))
@@ -93,11 +141,12 @@ static json_t *sw_report_edges(const struct sw_graph *g, json_t *summary)
 		list = json_array();
 		for (size_t i = 0; i < g->n_edges; i++)
 			if (g->edges[o[i]].verdict == (enum sw_graph_verdict)v)
-				json_array_append_new(list, sw_report_edge(g, &g->edges[o[i]]));
+				json_array_append_new(list, sw_report_edge(g, &g->edges[o[i]], dropped));
 		json_object_set_new(summary, sw_graph_verdict_name(v),
 				    json_integer((json_int_t)json_array_size(list)));
 		json_object_set_new(by, sw_graph_verdict_name(v), list);
 	}
+	free(dropped);
 	free(o);
 	return by;
 }

@@ -2,9 +2,13 @@
 /*
  * The audit report as text, from its JSON form (one source for both).
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <segwatch/flowfile.h>
+#include <segwatch/table.h>
+#include <segwatch/term.h>
 #include <segwatch/text.h>
 
 #include "internal.h"
@@ -19,79 +23,121 @@ static const char *sw_s(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key)) ?: "";
 }
 
-static void sw_report_rule(json_t *e, FILE *out)
+/* Port runs: edges of a list that differ only by port (same ends, protocol, rule, delivery). */
+static int sw_report_run_cmp(size_t a, size_t b, void *ctx)
 {
-	if (json_object_get(e, "rule"))
-		fprintf(out, " by %s%s%s%s", SW_CELL(sw_s(e, "rule")),
-			json_object_get(e, "rule_name") ? " (" : "", SW_CELL(sw_s(e, "rule_name")),
-			json_object_get(e, "rule_name") ? ")" : "");
-	fputc('\n', out);
+	json_t *x = json_array_get(ctx, a), *y = json_array_get(ctx, b);
+	static const char *const keys[] = { "src", "dst", "proto", "rule", "delivery" };
+	int c = (json_object_get(x, "icmp_type") != NULL) - (json_object_get(y, "icmp_type") != NULL);
+
+	for (size_t k = 0; !c && k < sizeof(keys) / sizeof(keys[0]); k++)
+		c = strcmp(sw_s(x, keys[k]), sw_s(y, keys[k]));
+	return c;
 }
 
-static void sw_report_edge_line(json_t *e, FILE *out)
+static long sw_report_run_port(size_t i, void *ctx)
 {
-	char port[32];
-	json_t *t = json_object_get(e, "icmp_type");
+	json_t *e = json_array_get(ctx, i);
 
-	if (t)
-		snprintf(port, sizeof(port), "%s type %lld", SW_CELL(sw_s(e, "proto")), json_integer_value(t));
-	else
-		snprintf(port, sizeof(port), "%s/%lld", SW_CELL(sw_s(e, "proto")),
-			 json_integer_value(json_object_get(e, "port")));
-	fprintf(out, "  %s -> %s %s (%llu flows)", SW_CELL(sw_s(e, "src_name")),
-		SW_CELL(sw_s(e, "dst_name")), port, sw_ull(e, "flows"));
-	sw_report_rule(e, out);
+	return json_object_get(e, "icmp_type") || !json_object_get(e, "port") ?
+	       -1 : (long)json_integer_value(json_object_get(e, "port"));
 }
 
-/* Whether @a and @b differ only by port: same ends, protocol (not ICMP) and rule. */
-static bool sw_report_same_but_port(json_t *a, json_t *b)
+static const struct sw_table_runs_ops sw_report_runs = { sw_report_run_cmp, sw_report_run_port };
+
+/* What the delivery field says, in the table's words. */
+static const char *sw_report_delivery_text(const char *d)
 {
-	return !json_object_get(a, "icmp_type") && !json_object_get(b, "icmp_type") &&
-	       strcmp(sw_s(a, "src"), sw_s(b, "src")) == 0 && strcmp(sw_s(a, "dst"), sw_s(b, "dst")) == 0 &&
-	       strcmp(sw_s(a, "proto"), sw_s(b, "proto")) == 0 &&
-	       strcmp(sw_s(a, "rule"), sw_s(b, "rule")) == 0;
+	if (strcmp(d, "dropped") == 0)
+		return "dropped by kernel";
+	if (strcmp(d, "unanswered") == 0)
+		return "no answer";
+	return d[0] ? d : "-";
 }
 
-/* Edges [@from, @to) of @list that differ only by port, as one line: a scan reads as one. */
-static void sw_report_port_run(json_t *list, size_t from, size_t to, FILE *out)
+/* One row: edge @i of @list, or the port run it leads. */
+static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
 {
-	unsigned long long flows = 0, lo = 65535, hi = 0;
-	json_t *e = json_array_get(list, from);
+	json_t *e = json_array_get(list, i), *type = json_object_get(e, "icmp_type");
+	unsigned long long flows = 0;
+	size_t n = 0, distinct = 0;
+	char svc[96], ports[40];
+	uint16_t *pv;
+	const char *delivery = sw_report_delivery_text(sw_s(e, "delivery"));
 
-	for (size_t i = from; i < to; i++) {
-		json_t *x = json_array_get(list, i);
-		unsigned long long port = sw_ull(x, "port");
+	for (size_t j = i; j != SIZE_MAX; j = next[j])
+		n++;
+	pv = malloc(n * sizeof(*pv));
+	n = 0;
+	for (size_t j = i; j != SIZE_MAX; j = next[j], n++) {
+		json_t *x = json_array_get(list, j);
 
 		flows = sw_flowfile_count_add(flows, sw_ull(x, "flows"));
-		lo = port < lo ? port : lo;
-		hi = port > hi ? port : hi;
+		if (pv)
+			pv[n] = (uint16_t)sw_ull(x, "port");
 	}
-	fprintf(out, "  %s -> %s %s, %zu ports %llu-%llu (%llu flows)", SW_CELL(sw_s(e, "src_name")),
-		SW_CELL(sw_s(e, "dst_name")), SW_CELL(sw_s(e, "proto")), to - from, lo, hi, flows);
-	sw_report_rule(e, out);
+	if (n > 1 && pv) {
+		sw_table_ports(ports, sizeof(ports), pv, n, &distinct);
+		snprintf(svc, sizeof(svc), "%.16s/%s (%zu ports)", sw_s(e, "proto"), ports, distinct);
+	} else if (type) {
+		snprintf(svc, sizeof(svc), "%.16s type %lld", sw_s(e, "proto"), json_integer_value(type));
+	} else {
+		snprintf(svc, sizeof(svc), "%.16s/%llu", sw_s(e, "proto"), sw_ull(e, "port"));
+	}
+	free(pv);
+	sw_table_row(t);
+	sw_table_cell(t, sw_s(e, "src_name"), NULL);
+	sw_table_cell(t, sw_s(e, "dst_name"), NULL);
+	sw_table_cell(t, svc, NULL);
+	sw_table_cellf(t, NULL, "%llu", flows);
+	sw_table_cell(t, delivery, sw_term_word_sgr(delivery));
+	if (json_object_get(e, "rule_name"))
+		sw_table_cellf(t, NULL, "%s (%s)", sw_s(e, "rule"), sw_s(e, "rule_name"));
+	else
+		sw_table_cell(t, json_object_get(e, "rule") ? sw_s(e, "rule") : "-", NULL);
 }
 
-#define SW_REPORT_RUN_MIN 4	/* this many edges to one peer's ports become one line */
+static const struct sw_table_col sw_report_cols[] = {
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	{ "PACKETS WERE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "RULE", SW_TABLE_LEFT, 10, 0, true, false, 0 },
+};
 
-static void sw_report_list(json_t *list, const char *title, FILE *out)
+/*
+ * One section of edges as a table under its title: "violation (2 edges,
+ * 1 row):". Four or more edges that differ only by port make one row.
+ */
+static void sw_report_list(json_t *list, const char *title, const char *note, FILE *out)
 {
-	size_t n = json_array_size(list), i = 0, j;
+	size_t n = json_array_size(list), rows = 0;
+	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
+	struct sw_table *t = sw_table_new(sw_report_cols, sizeof(sw_report_cols) / sizeof(sw_report_cols[0]));
+	const char *sgr = sw_term_word_sgr(title);
 
-	if (!n)
-		return;
-	fprintf(out, "%s (%zu):\n", title, n);
-	while (i < n) {
-		for (j = i + 1; j < n && sw_report_same_but_port(json_array_get(list, i),
-								  json_array_get(list, j)); j++)
-			;
-		if (j - i >= SW_REPORT_RUN_MIN) {
-			sw_report_port_run(list, i, j, out);
-		} else {
-			for (; i < j; i++)
-				sw_report_edge_line(json_array_get(list, i), out);
+	if (!n || !lead || !next || !t)
+		goto out;
+	sw_table_runs(n, &sw_report_runs, list, lead, next);
+	for (size_t i = 0; i < n; i++)
+		if (lead[i] == i) {
+			sw_report_row(t, list, i, next);
+			rows++;
 		}
-		i = j;
-	}
+	if (sgr && sw_term_colour(out))
+		fprintf(out, "\033[%sm%s\033[0m", sgr, title);
+	else
+		fputs(title, out);
+	fprintf(out, " (%zu edge%s%s", n, n == 1 ? "" : "s", note);
+	if (rows != n)
+		fprintf(out, " in %zu row%s: port runs on one row", rows, rows == 1 ? "" : "s");
+	fputs("):\n", out);
+	sw_table_print(t, out);
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
 }
 
 /* The NFLOG part of the completeness: how much of the kernel's log was read. */
@@ -115,13 +161,14 @@ static void sw_report_nflog_write(json_t *n, bool recorded, FILE *out)
 
 static void sw_report_completeness_write(json_t *c, FILE *out)
 {
-	fprintf(out, "completeness: %llu flow files, %llu packets seen, %llu kernel drops, "
+	fprintf(out, "completeness: %llu flow file%s, %llu packets seen, %llu kernel drops, "
 		     "%llu malformed, %llu duplicates, %llu flows evicted\n",
-		sw_ull(c, "files"), sw_ull(c, "packets_seen"), sw_ull(c, "kernel_drops"),
+		sw_ull(c, "files"), sw_ull(c, "files") == 1 ? "" : "s", sw_ull(c, "packets_seen"), sw_ull(c, "kernel_drops"),
 		sw_ull(c, "malformed"), sw_ull(c, "duplicates"), sw_ull(c, "evicted"));
 	if (sw_ull(c, "files_without_counters"))
-		fprintf(out, "  warning: %llu files have no counters line: completeness unknown\n",
-			sw_ull(c, "files_without_counters"));
+		fprintf(out, "  warning: %llu file%s %s no counters line: completeness unknown\n",
+			sw_ull(c, "files_without_counters"), sw_text_s(sw_ull(c, "files_without_counters")),
+			sw_ull(c, "files_without_counters") == 1 ? "has" : "have");
 	if (sw_ull(c, "kernel_drops"))
 		fputs("  warning: the kernel dropped packets: some flows are missing or incomplete\n", out);
 	if (sw_ull(c, "malformed"))
@@ -163,8 +210,9 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 
 	if (!json_is_true(json_object_get(k, "recorded")))
 		return;
-	fprintf(out, "kernel log (NFLOG): %llu packets dropped (enforce), %llu packets monitor "
-		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_ull(k, "monitor"));
+	fprintf(out, "kernel log (NFLOG): %llu packet%s dropped (enforce), %llu packet%s monitor "
+		     "mode would have dropped\n", sw_ull(k, "dropped"), sw_text_s(sw_ull(k, "dropped")),
+		sw_ull(k, "monitor"), sw_text_s(sw_ull(k, "monitor")));
 	json_array_foreach(json_object_get(k, "by_rule"), i, o) {
 		fprintf(out, "%s    %-7s %10llu packets  ", i ? "" : "  by rule:\n",
 			SW_CELL(sw_s(o, "action")), sw_ull(o, "packets"));
@@ -172,8 +220,9 @@ static void sw_report_klog_write(json_t *k, FILE *out)
 		fputc('\n', out);
 	}
 	json_array_foreach(json_object_get(k, "peers"), i, o) {
-		fprintf(out, "%s    %s -> %s: %llu packets, ", i ? "" : "  top endpoint pairs:\n",
-			SW_CELL(sw_s(o, "src_name")), SW_CELL(sw_s(o, "dst_name")), sw_ull(o, "packets"));
+		fprintf(out, "%s    %s -> %s: %llu packet%s, ", i ? "" : "  top endpoint pairs:\n",
+			SW_CELL(sw_s(o, "src_name")), SW_CELL(sw_s(o, "dst_name")), sw_ull(o, "packets"),
+			sw_text_s(sw_ull(o, "packets")));
 		sw_report_klog_targets(o, out);
 		fprintf(out, ", %s by ", strcmp(sw_s(o, "action"), "monitor") ? "dropped" : "monitored");
 		sw_report_klog_rule(o, out);
@@ -189,16 +238,17 @@ void sw_graph_report_write(json_t *r, FILE *out)
 	json_t *since = json_object_get(r, "since"), *u;
 	size_t i;
 
-	fprintf(out, "policy %s: %llu edges: %llu allowed, %llu violation, %llu monitor "
+	fprintf(out, "policy %s: %llu edge%s: %llu allowed, %llu violation, %llu monitor "
 		     "(would be denied), %llu unmanaged\n",
 		sw_s(r, "policy")[0] ? SW_CELL(sw_s(r, "policy")) : "-",
-		sw_ull(s, "edges"), sw_ull(s, "allowed"), sw_ull(s, "violation"),
+		sw_ull(s, "edges"), sw_ull(s, "edges") == 1 ? "" : "s", sw_ull(s, "allowed"),
+		sw_ull(s, "violation"),
 		sw_ull(s, "monitor"), sw_ull(s, "unmanaged"));
-	sw_report_list(json_object_get(edges, "violation"), "violation", out);
-	sw_report_list(json_object_get(edges, "monitor"), "monitor (would be denied)", out);
-	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", out);
-	sw_report_list(json_object_get(edges, "allowed"), "allowed", out);
-	sw_report_list(json_object_get(edges, "none"), "not judged", out);
+	sw_report_list(json_object_get(edges, "violation"), "violation", "", out);
+	sw_report_list(json_object_get(edges, "monitor"), "monitor", ", would be denied", out);
+	sw_report_list(json_object_get(edges, "unmanaged"), "unmanaged", "", out);
+	sw_report_list(json_object_get(edges, "allowed"), "allowed", "", out);
+	sw_report_list(json_object_get(edges, "none"), "not judged", "", out);
 	sw_report_klog_write(json_object_get(r, "kernel_log"), out);
 	sw_report_completeness_write(json_object_get(r, "completeness"), out);
 	if (json_object_get(r, "kernel_log"))
@@ -207,11 +257,13 @@ void sw_graph_report_write(json_t *r, FILE *out)
 								   "recorded")), out);
 	sw_graph_infra_write(json_object_get(r, "infrastructure"), out);
 	if (since) {
-		fprintf(out, "since: %zu new edges, %zu vanished edges\n",
-			json_array_size(json_object_get(since, "new_edges")),
-			json_array_size(json_object_get(since, "vanished_edges")));
-		sw_report_list(json_object_get(since, "new_edges"), "new", out);
-		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", out);
+		size_t nn = json_array_size(json_object_get(since, "new_edges"));
+		size_t nv = json_array_size(json_object_get(since, "vanished_edges"));
+
+		fprintf(out, "since: %zu new edge%s, %zu vanished edge%s\n", nn, sw_text_s(nn), nv,
+			sw_text_s(nv));
+		sw_report_list(json_object_get(since, "new_edges"), "new", "", out);
+		sw_report_list(json_object_get(since, "vanished_edges"), "vanished", "", out);
 	}
 	json_array_foreach(json_object_get(r, "unused_rules"), i, u)
 		fprintf(out, "%s%s%s%s%s\n", i ? "  " : "allow rules never used:\n  ",

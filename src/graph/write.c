@@ -3,10 +3,14 @@
  * The graph for people: a table, and Graphviz dot (nodes coloured by their
  * first group, edges by verdict). Both write only to the caller's stream.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/table.h>
+#include <segwatch/term.h>
 #include <segwatch/text.h>
+#include <segwatch/units.h>
 
 #include "internal.h"
 
@@ -22,36 +26,150 @@ static void sw_edge_port(const struct sw_gedge *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", proto);
 }
 
+/* Port runs: edges that differ only by port (same ends, protocol, verdict and rule). */
+static int sw_edge_run_cmp(size_t a, size_t b, void *ctx)
+{
+	const struct sw_gedge *const *e = ctx, *x = e[a], *y = e[b];
+
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	if (x->dst != y->dst)
+		return x->dst < y->dst ? -1 : 1;
+	if (x->proto_num != y->proto_num || x->icmp != y->icmp)
+		return x->proto_num != y->proto_num ? (x->proto_num < y->proto_num ? -1 : 1) :
+		       x->icmp ? 1 : -1;
+	if (x->verdict != y->verdict)
+		return x->verdict < y->verdict ? -1 : 1;
+	return strcmp(x->rule ?: "", y->rule ?: "");
+}
+
+static long sw_edge_run_port(size_t i, void *ctx)
+{
+	const struct sw_gedge *const *e = ctx;
+
+	return e[i]->icmp || !e[i]->port ? -1 : e[i]->port;
+}
+
+static const struct sw_table_runs_ops sw_edge_runs = { sw_edge_run_cmp, sw_edge_run_port };
+
+/*
+ * "3 established, 1 refused": the flows' states in words, most common first.
+ * Returns the most common one's name (its colour is the cell's), or NULL.
+ */
+static const char *sw_edge_states(const uint64_t st[SW_GS_MAX], char *buf, size_t len)
+{
+	size_t o = 0;
+	bool done[SW_GS_MAX] = { false };
+	const char *first = NULL;
+
+	buf[0] = '\0';
+	for (int k = 0; k < SW_GS_MAX; k++) {
+		int best = -1;
+
+		for (int s = 0; s < SW_GS_MAX; s++)
+			if (!done[s] && st[s] && (best < 0 || st[s] > st[best]))
+				best = s;
+		if (best < 0)
+			break;
+		done[best] = true;
+		first = first ?: sw_gstate_name(best);
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%llu %s", o ? ", " : "",
+				      (unsigned long long)st[best], sw_gstate_name(best));
+		if (o >= len)
+			break;
+	}
+	return first;
+}
+
+/* One row: edge @i of @e, or the port run it leads. */
+static void sw_edge_row(const struct sw_graph *g, struct sw_table *t,
+			const struct sw_gedge *const *e, size_t i, const size_t *next)
+{
+	uint64_t flows = 0, st[SW_GS_MAX] = { 0 }, by[2] = { 0 };
+	char port[96], list[40], states[128], a[16], b[16];
+	size_t n = 0, distinct = 0;
+	uint16_t *ports;
+	const char *main_state;
+	/* no policy: no verdict, and the VERDICT and RULE columns are left out */
+	const char *verdict = e[i]->verdict ? sw_graph_verdict_name(e[i]->verdict) : g->policy ? "-" : "";
+
+	for (size_t j = i; j != SIZE_MAX; j = next[j])
+		n++;
+	ports = malloc(n * sizeof(*ports));
+	n = 0;
+	for (size_t j = i; j != SIZE_MAX; j = next[j], n++) {
+		/* saturating, as the graph's own counts (flowfile.h) */
+		flows = sw_flowfile_count_add(flows, e[j]->flows);
+		for (int s = 0; s < SW_GS_MAX; s++)
+			st[s] = sw_flowfile_count_add(st[s], e[j]->state[s]);
+		by[0] = sw_flowfile_count_add(by[0], e[j]->fwd_bytes);
+		by[1] = sw_flowfile_count_add(by[1], e[j]->rev_bytes);
+		if (ports)
+			ports[n] = e[j]->port;
+	}
+	if (n > 1 && ports) {
+		sw_table_ports(list, sizeof(list), ports, n, &distinct);
+		snprintf(port, sizeof(port), "%s/%s (%zu ports)", e[i]->proto, list, distinct);
+	} else {
+		sw_edge_port(e[i], port, sizeof(port));
+	}
+	free(ports);
+	main_state = sw_edge_states(st, states, sizeof(states));
+	sw_table_row(t);
+	sw_table_cell(t, sw_graph_node_label(g, e[i]->src), NULL);
+	sw_table_cell(t, sw_graph_node_label(g, e[i]->dst), NULL);
+	sw_table_cell(t, port, NULL);
+	sw_table_cellf(t, NULL, "%llu", (unsigned long long)flows);
+	sw_table_cell(t, states, sw_term_word_sgr(main_state));
+	sw_table_cellf(t, NULL, "%s/%s", sw_units_size_format(a, sizeof(a), by[0]),
+		       sw_units_size_format(b, sizeof(b), by[1]));
+	sw_table_cell(t, verdict, sw_term_word_sgr(verdict));
+	sw_table_cell(t, e[i]->rule ? e[i]->rule_name ?: e[i]->rule : "", NULL);
+}
+
+static const struct sw_table_col sw_edge_cols[] = {
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	{ "STATES", SW_TABLE_LEFT, 12, 0, true, false, 0 },
+	{ "BYTES", SW_TABLE_RIGHT, 0, 0, false, false, 2 },
+	{ "VERDICT", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "RULE", SW_TABLE_LEFT, 8, 0, true, false, 1 },
+};
+
 void sw_graph_write_table(const struct sw_graph *g, FILE *out)
 {
-	size_t *o = sw_graph_order(g, true);
+	size_t *o = sw_graph_order(g, true), n = g->n_edges, shown = 0;
+	const struct sw_gedge **e = calloc(n ? n : 1, sizeof(*e));
+	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
+	struct sw_table *t = sw_table_new(sw_edge_cols, sizeof(sw_edge_cols) / sizeof(sw_edge_cols[0]));
+	size_t nodes = sw_graph_n_nodes(g);
 	json_t *infra;
-	char port[32];
 
-	if (!o)
-		return;
-	fprintf(out, "%-28s %-28s %-14s %6s %5s %5s %5s %5s %9s %9s  %s\n", "SRC", "DST", "PROTO",
-		"FLOWS", "EST", "ATT", "REF", "CLO", "BYTES>", "BYTES<", "VERDICT");
-	for (size_t i = 0; i < g->n_edges; i++) {
-		const struct sw_gedge *e = &g->edges[o[i]];
-
-		sw_edge_port(e, port, sizeof(port));
-		fprintf(out, "%-28s %-28s %-14s %6llu %5llu %5llu %5llu %5llu %9llu %9llu  %s%s%s\n",
-			SW_CELL(sw_graph_node_label(g, e->src)),
-			SW_CELL(sw_graph_node_label(g, e->dst)), SW_CELL(port),
-			(unsigned long long)e->flows,
-			(unsigned long long)e->state[SW_GS_ESTABLISHED],
-			(unsigned long long)e->state[SW_GS_ATTEMPTED],
-			(unsigned long long)e->state[SW_GS_REFUSED],
-			(unsigned long long)e->state[SW_GS_CLOSED],
-			(unsigned long long)e->fwd_bytes, (unsigned long long)e->rev_bytes,
-			e->verdict ? sw_graph_verdict_name(e->verdict) : "-",
-			e->rule ? " " : "", e->rule ? SW_CELL(e->rule_name ?: e->rule) : "");
-	}
-	fprintf(out, "%zu nodes, %zu edges\n", sw_graph_n_nodes(g), g->n_edges);
+	if (!o || !e || !lead || !next || !t)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		e[i] = &g->edges[o[i]];
+	sw_table_runs(n, &sw_edge_runs, e, lead, next);
+	for (size_t i = 0; i < n; i++)
+		if (lead[i] == i) {
+			sw_edge_row(g, t, e, i, next);
+			shown++;
+		}
+	sw_table_print(t, out);
+	fprintf(out, "%zu node%s, %zu edge%s", nodes, nodes == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	if (shown != n)
+		fprintf(out, " in %zu row%s (port runs on one row)", shown, shown == 1 ? "" : "s");
+	fprintf(out, "%s\n", sw_table_shown(t, 5, sw_term_width(out)) ? "; BYTES: sent by FROM / by TO" : "");
 	if ((infra = sw_graph_infra_json(g)))
 		sw_graph_infra_write(infra, out);
 	json_decref(infra);
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
+	free(e);
 	free(o);
 }
 

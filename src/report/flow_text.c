@@ -2,12 +2,16 @@
 /* Flows and counters as tables for people. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <segwatch/proto.h>
 #include <segwatch/report.h>
+#include <segwatch/table.h>
+#include <segwatch/term.h>
 #include <segwatch/text.h>
+#include <segwatch/units.h>
 
 static int sw_flow_cmp(const void *pa, const void *pb)
 {
@@ -37,26 +41,14 @@ void sw_report_flows_sort(struct sw_flow_rec *flows, size_t n)
 		qsort(flows, n, sizeof(*flows), sw_flow_cmp);
 }
 
-/* A workload's name when the endpoint is one, else its address. */
-static void sw_endpoint(char *buf, size_t len, const uint8_t addr[16], uint16_t port,
-			int family, bool with_port, const struct sw_workload *wl)
+/* A workload's name when the endpoint is one, else its address (raw: the table escapes). */
+static void sw_endpoint(char *buf, size_t len, const uint8_t addr[16], int family,
+			const struct sw_workload *wl)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	if (wl && wl->name) {
-		if (with_port)
-			snprintf(buf, len, "%s:%u", SW_CELL(wl->name), port);
-		else
-			snprintf(buf, len, "%s", SW_CELL(wl->name));
-		return;
-	}
-	sw_report_addr(a, sizeof(a), addr, family);
-	if (!with_port)
-		snprintf(buf, len, "%s", a);
-	else if (family == 6)
-		snprintf(buf, len, "[%s]:%u", a, port);
+	if (wl && wl->name)
+		snprintf(buf, len, "%s", wl->name);
 	else
-		snprintf(buf, len, "%s:%u", a, port);
+		sw_report_addr(buf, len, addr, family);
 }
 
 static bool sw_has_ports(const struct sw_flow *f)
@@ -64,32 +56,134 @@ static bool sw_has_ports(const struct sw_flow *f)
 	return f->proto == 6 || f->proto == 17 || f->proto == 132 || f->proto == 136;
 }
 
+static bool sw_is_icmp(const struct sw_flow *f)
+{
+	return (f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58);
+}
+
+/* Port runs: flows that differ only by the responder's port (and the initiator's). */
+static int sw_flow_run_cmp(size_t a, size_t b, void *ctx)
+{
+	const struct sw_flow_rec *r = ctx;
+	const struct sw_flow *x = &r[a].f, *y = &r[b].f;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	c = memcmp(x->init_addr, y->init_addr, 16);
+	return c ? c : memcmp(x->resp_addr, y->resp_addr, 16);
+}
+
+static long sw_flow_run_port(size_t i, void *ctx)
+{
+	const struct sw_flow *f = &((const struct sw_flow_rec *)ctx)[i].f;
+
+	return sw_has_ports(f) ? f->resp_port : -1;
+}
+
+static const struct sw_table_runs_ops sw_flow_runs = { sw_flow_run_cmp, sw_flow_run_port };
+
+/* One row: the flow @i, or the run it leads (sums, first start, last end). */
+static void sw_flows_row(struct sw_table *t, const struct sw_flow_rec *flows, size_t i,
+			 const size_t *next, bool date, bool *inferred)
+{
+	const struct sw_flow *f = &flows[i].f;
+	const struct sw_flow_ident *id = &flows[i].id;
+	uint64_t pk[2] = { 0 }, by[2] = { 0 }, first = UINT64_MAX, last = 0;
+	uint16_t *ports;
+	size_t n = 0, distinct = 0;
+	char src[256], dst[256], num[8], svc[96], list[40], a[16], b[16], tm[32], dur[16];
+	const char *proto = sw_proto_name_or_num(f->proto, f->family, num, sizeof(num));
+	bool inf = false;
+
+	for (size_t j = i; j != SIZE_MAX; j = next[j])
+		n++;
+	ports = malloc(n * sizeof(*ports));
+	n = 0;
+	for (size_t j = i; j != SIZE_MAX; j = next[j]) {
+		const struct sw_flow *x = &flows[j].f;
+		uint64_t l = x->fwd.last_us > x->rev.last_us ? x->fwd.last_us : x->rev.last_us;
+
+		pk[0] += x->fwd.packets, pk[1] += x->rev.packets;
+		by[0] += x->fwd.bytes, by[1] += x->rev.bytes;
+		first = sw_flow_first_us(x) < first ? sw_flow_first_us(x) : first;
+		last = l > last ? l : last;
+		inf |= x->flags & SW_FLOW_F_INFERRED;
+		if (ports)
+			ports[n] = x->resp_port;
+		n++;
+	}
+	*inferred |= inf;
+	sw_endpoint(src, sizeof(src), f->init_addr, f->family, id->wl[0]);
+	sw_endpoint(dst, sizeof(dst), f->resp_addr, f->family, id->wl[1]);
+	if (n > 1 && ports) {
+		sw_table_ports(list, sizeof(list), ports, n, &distinct);
+		snprintf(svc, sizeof(svc), "%s/%s (%zu ports)", proto, list, distinct);
+	} else if (n > 1) {
+		snprintf(svc, sizeof(svc), "%s (%zu flows)", proto, n);
+	} else if (sw_is_icmp(f)) {
+		snprintf(svc, sizeof(svc), "%s type %u", proto, f->icmp_type);
+	} else if (sw_has_ports(f)) {
+		snprintf(svc, sizeof(svc), "%s/%u", proto, f->resp_port);
+	} else {
+		snprintf(svc, sizeof(svc), "%s", proto);
+	}
+	free(ports);
+	sw_table_row(t);
+	sw_table_cell(t, sw_units_clock_format(tm, sizeof(tm), first, date), NULL);
+	sw_table_cell(t, src, NULL);
+	sw_table_cell(t, dst, NULL);
+	sw_table_cell(t, svc, NULL);
+	sw_table_cellf(t, sw_term_word_sgr(sw_flow_state_name(f->state)), "%s%s",
+		       sw_flow_state_name(f->state), inf ? "*" : "");
+	sw_table_cellf(t, NULL, "%" PRIu64 "/%" PRIu64, pk[0], pk[1]);
+	sw_table_cellf(t, NULL, "%s/%s", sw_units_size_format(a, sizeof(a), by[0]),
+		       sw_units_size_format(b, sizeof(b), by[1]));
+	sw_table_cell(t, sw_units_duration_format(dur, sizeof(dur), last - first), NULL);
+}
+
+/* The capture's table columns (docs/output.md). */
+static const struct sw_table_col sw_flow_cols[] = {
+	{ "STARTED", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "STATE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "PACKETS", SW_TABLE_RIGHT, 0, 0, false, false, 2 },	/* narrow terminal: left out first */
+	{ "BYTES", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	{ "DURATION", SW_TABLE_RIGHT, 0, 0, false, false, 1 },
+};
+
 void sw_report_flows_text(FILE *out, const struct sw_flow_rec *flows, size_t n)
 {
-	fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9s\n", "PROTO", "INITIATOR",
-		"RESPONDER", "STATE", "INIT", "PACKETS (>/<)", "BYTES (>/<)", "SECONDS");
-	for (size_t i = 0; i < n; i++) {
-		const struct sw_flow *f = &flows[i].f;
-		const struct sw_flow_ident *id = &flows[i].id;
-		char src[96], dst[96], num[8], pk[40], by[48], proto[24];
-		uint64_t last = f->fwd.last_us > f->rev.last_us ? f->fwd.last_us : f->rev.last_us;
+	struct sw_table *t = sw_table_new(sw_flow_cols, sizeof(sw_flow_cols) / sizeof(sw_flow_cols[0]));
+	size_t *lead = n ? calloc(n, sizeof(*lead)) : NULL, *next = n ? calloc(n, sizeof(*next)) : NULL;
+	bool date = false, inferred = false;
 
-		sw_endpoint(src, sizeof(src), f->init_addr, f->init_port, f->family, sw_has_ports(f),
-			    id->wl[0]);
-		sw_endpoint(dst, sizeof(dst), f->resp_addr, f->resp_port, f->family, sw_has_ports(f),
-			    id->wl[1]);
-		snprintf(pk, sizeof(pk), "%" PRIu64 "/%" PRIu64, f->fwd.packets, f->rev.packets);
-		snprintf(by, sizeof(by), "%" PRIu64 "/%" PRIu64, f->fwd.bytes, f->rev.bytes);
-		if ((f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58))
-			snprintf(proto, sizeof(proto), "%s/%u",
-				 sw_proto_name_or_num(f->proto, f->family, num, sizeof(num)), f->icmp_type);
-		else
-			snprintf(proto, sizeof(proto), "%s",
-				 sw_proto_name_or_num(f->proto, f->family, num, sizeof(num)));
-		fprintf(out, "%-11s %-46s %-46s %-11s %-4s %17s %21s %9.3f\n", proto, src, dst,
-			sw_flow_state_name(f->state), f->flags & SW_FLOW_F_INFERRED ? "inf" : "obs",
-			pk, by, (double)(last - sw_flow_first_us(f)) / 1e6);
+	if (!t || (n && (!lead || !next))) {
+		fputs("segwatch: out of memory for the table\n", out);
+		goto out;
 	}
+	sw_table_runs(n, &sw_flow_runs, (void *)flows, lead, next);
+	/* a capture spanning days shows dates: "14:03:12" alone would mislead */
+	if (n && !sw_units_same_day(sw_flow_first_us(&flows[0].f), sw_flow_first_us(&flows[n - 1].f)))
+		date = true;
+	for (size_t i = 0; i < n; i++)
+		if (lead[i] == i)
+			sw_flows_row(t, flows, i, next, date, &inferred);
+	sw_table_print(t, out);
+	if (n)
+		fprintf(out, "%s: sent by FROM / by TO%s\n",
+			sw_table_shown(t, 5, sw_term_width(out)) ? "PACKETS, BYTES" : "BYTES",
+			inferred ? "; *: FROM inferred (the capture began mid-connection)" : "");
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
 }
 
 size_t sw_report_flows_infra_split(struct sw_flow_rec *flows, size_t n,
@@ -179,11 +273,11 @@ void sw_report_counters_text(FILE *out, const struct sw_capture_counters *c,
 
 		sw_report_addr(a, sizeof(a), sp->addr,
 			       sp->addr[10] == 0xff && sp->addr[11] == 0xff ? 4 : 6);
-		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packets\n", a,
-			SW_CELL(sp->workload), SW_CELL(sp->iface), sp->packets);
+		fprintf(out, "warning: spoofed source %s from %s on %s: %" PRIu64 " packet%s\n", a,
+			SW_CELL(sp->workload), SW_CELL(sp->iface), sp->packets, sw_text_s(sp->packets));
 	}
 	if (c->kernel_drops)
-		fprintf(out, "warning: the kernel dropped %" PRIu64 " packets: flows are missing packets\n",
-			c->kernel_drops);
+		fprintf(out, "warning: the kernel dropped %" PRIu64 " packet%s: flows are missing packets\n",
+			c->kernel_drops, sw_text_s(c->kernel_drops));
 }
 

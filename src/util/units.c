@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* strptime, timegm */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -178,4 +179,70 @@ bool sw_units_time_parse(const char *text, uint64_t now_us, uint64_t *us)
 		return false;
 	*us = d > now_us ? 0 : now_us - d;
 	return true;
+}
+
+const char *sw_units_size_format(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%u B", (unsigned)bytes);
+		return buf;
+	}
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && v >= 1024) {
+		v /= 1024;
+		u++;
+	}
+	/* 1023.7 KiB would print as "1024 KiB": one unit up instead */
+	if (v >= 1023.5 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (v < 9.95)
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+	else
+		snprintf(buf, len, "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+const char *sw_units_duration_format(char *buf, size_t len, uint64_t us)
+{
+	uint64_t ms = (us + 500) / 1000, s = (us + 500000) / 1000000;
+
+	if (ms < 1000)
+		snprintf(buf, len, "%ums", (unsigned)ms);
+	else if (ms < 9950)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	else if (s < 60)
+		snprintf(buf, len, "%us", (unsigned)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%um%02us", (unsigned)(s / 60), (unsigned)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s / 60 % 60));
+	else
+		snprintf(buf, len, "%llud%02uh", (unsigned long long)(s / 86400),
+			 (unsigned)(s / 3600 % 24));
+	return buf;
+}
+
+const char *sw_units_clock_format(char *buf, size_t len, uint64_t us, bool date)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(buf, len, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+bool sw_units_same_day(uint64_t a_us, uint64_t b_us)
+{
+	time_t a = (time_t)(a_us / 1000000), b = (time_t)(b_us / 1000000);
+	struct tm ta, tb;
+
+	return localtime_r(&a, &ta) && localtime_r(&b, &tb) && ta.tm_year == tb.tm_year &&
+	       ta.tm_yday == tb.tm_yday;
 }

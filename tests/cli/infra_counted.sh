@@ -86,7 +86,7 @@ def tally_line(t, verb, nodes=None):
 
 def rows(t):  # table rows: lines between the header and the first line that is no row
     ls = t.splitlines()
-    return [l for l in ls[1:] if re.match(r"^(tcp|udp|icmpv6/\d+|icmp/\d+|\d+)\s", l)]
+    return [l for l in ls[1:] if re.match(r"^(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s", l)]
 
 # capture: the table leaves them out and counts them; --all lists every flow; --json has all
 ct, cta = text("cap.txt"), text("cap_all.txt")

@@ -75,7 +75,15 @@ out=$("$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/a.jsonl")
 rc=$?
 [ "$rc" -eq 1 ] || fail "report exit $rc, want 1: $out"
 grep -q "3 edges: 1 allowed, 1 violation, 0 monitor (would be denied), 1 unmanaged" <<<"$out" || fail "summary: $out"
-grep -q "web-1 -> db-1 tcp/5432 (1 flows) by default" <<<"$out" || fail "violation line: $out"
+grep -Eq "^web-1 +db-1 +tcp/5432 +1 +refused +default$" <<<"$out" || fail "violation line: $out"
+grep -q "^violation (1 edge):" <<<"$out" || fail "violation title: $out"
+# each edge says what became of its packets (docs/graph.md "delivery")
+"$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/a.jsonl" --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["edges"]
+got = {k: [e.get("delivery") for e in v] for k, v in r.items() if v}
+assert got == {"violation": ["refused"], "unmanaged": ["unanswered"], "allowed": ["answered"]}, got
+' || fail "report delivery"
 grep -q "kernel dropped packets" <<<"$out" || fail "completeness: $out"
 "$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/b.jsonl" --since "$tmp/ga.json" --json >"$tmp/r.json"
 rc=$?

@@ -100,7 +100,9 @@ done
 for src in flat.jsonl flat.jsonl.zst; do
 	cmp -s "$tmp/learn.hist.json" "$tmp/learn.$src.json" || fail "learn: policy from $src differs"
 	cmp -s "$tmp/base.hist.json" "$tmp/base.$src.json" || fail "learn: baseline from $src differs"
-	cmp -s "$tmp/learn.hist.err" "$tmp/learn.$src.err" || fail "learn: summary from $src differs"
+	# the summary names the files written: the rest must be the same
+	diff <(sed 's/written to .*//' "$tmp/learn.hist.err") <(sed 's/written to .*//' "$tmp/learn.$src.err") \
+		>/dev/null || fail "learn: summary from $src differs"
 	cmp -s "$tmp/test.hist.json" "$tmp/test.$src.json" || fail "policy test: $src differs"
 done
 ok
@@ -136,8 +138,8 @@ ok
 out=$("$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/hist" --since 2026-11-20T03:30:00Z \
 	--until 2026-11-20T05:00:00Z)
 [ $? -eq 1 ] || fail "policy test window exit"
-grep -q '^2 flows: 0 allowed, 2 denied' <<<"$out" && grep -q '/8004 (1 flows)' <<<"$out" &&
-	grep -q '/8005 (1 flows)' <<<"$out" || fail "policy test window: $out"
+grep -q '^2 flows: 0 allowed, 2 denied' <<<"$out" && grep -Eq '/8004 +1$' <<<"$out" &&
+	grep -Eq '/8005 +1$' <<<"$out" || fail "policy test window: $out"
 out=$("$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/hist" --until 2026-11-20T03:00:00Z)
 grep -q '^5 flows: 1 allowed, 4 denied' <<<"$out" || fail "policy test --until: $out"
 ok

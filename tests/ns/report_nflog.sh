@@ -113,6 +113,9 @@ assert any(r["action"] == "deny" and r["dport"] == 5432 and r["src_workload"]["n
 r = json.load(open(f"{tmp}/report-enforce.json"))
 viol = r["edges"]["violation"]
 assert any(e["src_name"] == client and e["dst_name"] == db and e["port"] == 5432 for e in viol), viol
+# the kernel's log says the SYNs were dropped (docs/graph.md "delivery")
+assert any(e["dst_name"] == db and e["port"] == 5432 and e.get("delivery") == "dropped"
+           for e in viol), viol
 allowed = r["edges"]["allowed"]
 assert any(e["src_name"] == client and e["dst_name"] == api and e["port"] == 8080
            for e in allowed), allowed
@@ -135,6 +138,8 @@ print(f"enforce: {k['dropped']} packets dropped, logged for {client} -> {db}")
 PY
 grep -Eq "^    .+ -> .+: [0-9]+ packets, 1 port \(tcp 5432\), dropped by default$" \
 	"$TMP/report-enforce.txt" || fail "enforce: text report: $(cat "$TMP/report-enforce.txt")"
+grep -Eq " tcp/5432 +[0-9]+ +dropped by kernel +default$" "$TMP/report-enforce.txt" ||
+	fail "enforce: the violation's row does not say dropped: $(cat "$TMP/report-enforce.txt")"
 
 run monitor
 python3 - "$TMP" "$NS_A" "$NS_B" "$NS_C" "$N" <<'PY' || fail "monitor: the report does not show what monitor mode logged"
