@@ -18,7 +18,10 @@
 #include <segwatch/history.h>
 #include <segwatch/proto.h>
 #include <segwatch/query.h>
+#include <segwatch/table.h>
+#include <segwatch/term.h>
 #include <segwatch/text.h>
+#include <segwatch/units.h>
 
 #include "cli.h"
 #include "filter.h"
@@ -49,6 +52,10 @@ struct sw_flows_run {
 	struct sw_flows_ring ring;
 	bool ringing;			/* lines go to the ring, not out */
 	bool header_done;
+	unsigned name_width;		/* SOURCE and DESTINATION: fitted to the terminal, 0: whole */
+	unsigned time_width;		/* 19 date and time, 8 the time alone, 0 no TIME column */
+	bool packets;			/* the PACKETS column (left out first on a narrow terminal) */
+	bool colour;
 	uint64_t read, matched, printed, bad;
 	uint64_t damaged;		/* files whose read stopped at damage (flowfile.h) */
 	char bad_first[640];
@@ -105,60 +112,128 @@ static long long sw_flows_int(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* "web-1:5432", "10.0.0.1:40000", "[fd00::1]:53", or without a port. */
+/*
+ * "web-1:5432", "[fd00::1]:53", or without a port, in @width columns (0:
+ * whole): the name is shortened, never the port. The initiator's port is
+ * left out (an ephemeral number; --json has it).
+ */
 static void sw_flows_endpoint(char *buf, size_t len, const json_t *rec, const char *end,
-			      const char *port_key, bool ports)
+			      const char *port_key, bool ports, unsigned width)
 {
-	char key[32], text[160];
+	char key[32], text[160], fitted[512], suffix[16] = "";
 	const char *name, *addr = sw_flows_str(rec, end);
-	json_t *port = json_object_get(rec, port_key);
+	json_t *port = port_key ? json_object_get(rec, port_key) : NULL;
+	size_t room;
 
 	snprintf(key, sizeof(key), "%s_workload", end);
 	name = sw_flows_str(json_object_get(rec, key), "name");
 	sw_text_escape(text, sizeof(text), name ? name : addr ? addr : "-");
-	if (!ports || !json_is_integer(port))
-		snprintf(buf, len, "%s", text);
-	else if (!name && addr && strchr(addr, ':'))
-		snprintf(buf, len, "[%s]:%lld", text, (long long)json_integer_value(port));
+	if (ports && json_is_integer(port))
+		snprintf(suffix, sizeof(suffix), ":%lld", (long long)json_integer_value(port));
+	room = width > strlen(suffix) + 1 ? width - strlen(suffix) : 1;
+	if (width && !(!name && addr && strchr(addr, ':') && suffix[0]))
+		sw_table_fit(fitted, sizeof(fitted), text, room, true);
 	else
-		snprintf(buf, len, "%s:%lld", text, (long long)json_integer_value(port));
+		snprintf(fitted, sizeof(fitted), "%s", text);
+	if (suffix[0] && !name && addr && strchr(addr, ':'))
+		snprintf(buf, len, "[%s]%s", fitted, suffix);	/* an IPv6 address is never cut */
+	else
+		snprintf(buf, len, "%s%s", fitted, suffix);
 }
 
-/* "2026-11-22T13:52:03.123Z" from the record's first_seen (microseconds cut). */
-static void sw_flows_time(char *buf, size_t len, const json_t *rec)
+/* "2026-11-22 14:52:03" (local time, as every table shows it) from the record's first_seen; the time alone when @date is false. */
+static void sw_flows_time(char *buf, size_t len, const json_t *rec, bool date)
 {
 	const char *t = sw_flows_str(rec, "first_seen");
-	char cut[32];
+	uint64_t us;
 
-	if (!t) {
-		snprintf(buf, len, "-");
-		return;
+	if (t && sw_units_time_parse(t, 0, &us))
+		sw_units_clock_format(buf, len, us, date);
+	else
+		sw_text_escape(buf, len, t ? t : "-");
+}
+
+/*
+ * Rows are printed as they are read (--follow never ends), so the widths are
+ * fixed once: the names share what the terminal leaves them, fitted with an
+ * ellipsis in the middle (sw_table_fit); whole names when not a terminal. On
+ * a narrow terminal PACKETS goes first, then the date, then the time.
+ */
+enum { SW_FLOWS_PROTO_W = 10, SW_FLOWS_STATE_W = 11, SW_FLOWS_PK_W = 13, SW_FLOWS_BY_W = 15,
+       SW_FLOWS_VERDICT_W = 10, SW_FLOWS_NAME_MIN = 12, SW_FLOWS_NAME_WHOLE = 32 };
+
+static void sw_flows_layout(struct sw_flows_run *run)
+{
+	static const struct { unsigned time; bool packets; } levels[] = {
+		{ 19, true }, { 19, false }, { 8, false }, { 0, false },
+	};
+	unsigned width = sw_term_width(stdout);
+
+	run->colour = sw_term_colour(stdout);
+	run->name_width = 0;
+	run->time_width = 19;
+	run->packets = true;
+	for (size_t i = 0; width && i < sizeof(levels) / sizeof(levels[0]); i++) {
+		unsigned fixed = SW_FLOWS_PROTO_W + SW_FLOWS_STATE_W + SW_FLOWS_BY_W + 4 * 2 +
+				 (levels[i].time ? levels[i].time + 2 : 0) +
+				 (levels[i].packets ? SW_FLOWS_PK_W + 2 : 0) +
+				 (run->verdicts ? SW_FLOWS_VERDICT_W + 2 : 0);
+
+		run->time_width = levels[i].time;
+		run->packets = levels[i].packets;
+		run->name_width = SW_FLOWS_NAME_MIN;
+		if (width >= fixed + 2 * SW_FLOWS_NAME_MIN) {
+			run->name_width = (width - fixed) / 2;
+			break;
+		}
 	}
-	if (strlen(t) == 27 && t[19] == '.' && t[26] == 'Z') {
-		snprintf(cut, sizeof(cut), "%.23sZ", t);
-		t = cut;
-	}
-	sw_text_escape(buf, len, t);
+}
+
+/* @text (escaped, already fitted) in a cell @width wide, padded; coloured by @sgr. */
+static void sw_flows_cell(const struct sw_flows_run *run, const char *text, unsigned width,
+			  bool right, const char *sgr)
+{
+	size_t w = sw_table_text_width(text);
+
+	if (right)
+		for (size_t i = w; i < width; i++)
+			putchar(' ');
+	if (sgr && run->colour)
+		printf("\033[%sm%s\033[0m", sgr, text);
+	else
+		fputs(text, stdout);
+	if (!right)
+		for (size_t i = w; i < width; i++)
+			putchar(' ');
 }
 
 static void sw_flows_header(const struct sw_flows_run *run)
 {
-	printf("%-24s %-32s %-32s %-10s %-11s %15s %19s%s\n", "TIME", "SOURCE", "DESTINATION",
-	       "PROTO", "STATE", "PACKETS (>/<)", "BYTES (>/<)", run->verdicts ? " VERDICT" : "");
+	unsigned nw = run->name_width ? run->name_width : SW_FLOWS_NAME_WHOLE;
+
+	if (run->time_width)
+		printf("%-*s  ", run->time_width, "TIME");
+	printf("%-*s  %-*s  %-*s  %-*s  ", nw, "SOURCE", nw, "DESTINATION", SW_FLOWS_PROTO_W, "PROTO",
+	       SW_FLOWS_STATE_W, "STATE");
+	if (run->packets)
+		printf("%*s  ", SW_FLOWS_PK_W, "PACKETS (>/<)");
+	printf("%*s%s\n", SW_FLOWS_BY_W, "BYTES (>/<)", run->verdicts ? "  VERDICT" : "");
 }
 
-static void sw_flows_row(const json_t *rec, const struct sw_query_result *res, bool verdicts)
+static void sw_flows_row(const struct sw_flows_run *run, const json_t *rec,
+			 const struct sw_query_result *res)
 {
 	const char *type = sw_flows_str(rec, "type"), *proto = sw_flows_str(rec, "proto");
 	bool flow = type && strcmp(type, "flow") == 0;
 	json_t *fwd = json_object_get(rec, "fwd"), *rev = json_object_get(rec, "rev");
 	long long pnum = sw_flows_int(rec, "proto_num");
 	bool ports = pnum >= 0 && pnum <= 255 && sw_proto_has_ports((uint8_t)pnum);
-	char when[40], src[200], dst[200], pr[48], state[48], pk[48], by[48], t[40];
+	unsigned nw = run->name_width ? run->name_width : SW_FLOWS_NAME_WHOLE;
+	char when[40], src[600], dst[600], pr[48], state[48], pk[48], by[48], t[40], b1[24], b2[24];
 
-	sw_flows_time(when, sizeof(when), rec);
-	sw_flows_endpoint(src, sizeof(src), rec, "src", "sport", ports && flow);
-	sw_flows_endpoint(dst, sizeof(dst), rec, "dst", "dport", ports);
+	sw_flows_time(when, sizeof(when), rec, run->time_width > 8);
+	sw_flows_endpoint(src, sizeof(src), rec, "src", NULL, false, run->name_width);
+	sw_flows_endpoint(dst, sizeof(dst), rec, "dst", "dport", ports, run->name_width);
 	sw_text_escape(t, sizeof(t), proto ? proto : "-");
 	if (json_is_integer(json_object_get(rec, "icmp_type")))
 		snprintf(pr, sizeof(pr), "%s/%lld", t, sw_flows_int(rec, "icmp_type"));
@@ -168,8 +243,9 @@ static void sw_flows_row(const json_t *rec, const struct sw_query_result *res, b
 		sw_text_escape(state, sizeof(state), sw_flows_str(rec, "state") ?: "-");
 		snprintf(pk, sizeof(pk), "%lld/%lld", sw_flows_int(fwd, "packets"),
 			 sw_flows_int(rev, "packets"));
-		snprintf(by, sizeof(by), "%lld/%lld", sw_flows_int(fwd, "bytes"),
-			 sw_flows_int(rev, "bytes"));
+		snprintf(by, sizeof(by), "%s/%s",
+			 sw_units_size_format(b1, sizeof(b1), (uint64_t)sw_flows_int(fwd, "bytes")),
+			 sw_units_size_format(b2, sizeof(b2), (uint64_t)sw_flows_int(rev, "bytes")));
 	} else { /* kernel_log: what the ruleset did with logged packets; others: their type */
 		sw_text_escape(t, sizeof(t), sw_flows_str(rec, "action") ?: type ?: "-");
 		snprintf(state, sizeof(state), "log/%s", t);
@@ -178,9 +254,29 @@ static void sw_flows_row(const json_t *rec, const struct sw_query_result *res, b
 		snprintf(pk, sizeof(pk), "%lld/-", sw_flows_int(rec, "packets"));
 		snprintf(by, sizeof(by), "-");
 	}
-	printf("%-24s %-32s %-32s %-10s %-11s %15s %19s", when, src, dst, pr, state, pk, by);
-	if (verdicts)
-		printf(" %s", res->judged ? sw_pol_outcome_name(res->outcome) : "-");
+	if (run->time_width) {
+		sw_flows_cell(run, when, run->time_width, false, NULL);
+		fputs("  ", stdout);
+	}
+	sw_flows_cell(run, src, nw, false, NULL);
+	fputs("  ", stdout);
+	sw_flows_cell(run, dst, nw, false, NULL);
+	fputs("  ", stdout);
+	sw_flows_cell(run, pr, SW_FLOWS_PROTO_W, false, NULL);
+	fputs("  ", stdout);
+	sw_flows_cell(run, state, SW_FLOWS_STATE_W, false, flow ? sw_term_word_sgr(state) : NULL);
+	fputs("  ", stdout);
+	if (run->packets) {
+		sw_flows_cell(run, pk, SW_FLOWS_PK_W, true, NULL);
+		fputs("  ", stdout);
+	}
+	sw_flows_cell(run, by, SW_FLOWS_BY_W, true, NULL);
+	if (run->verdicts) {
+		const char *v = res->judged ? sw_pol_outcome_name(res->outcome) : "-";
+
+		fputs("  ", stdout);
+		sw_flows_cell(run, v, 0, false, sw_term_word_sgr(v));
+	}
 	putchar('\n');
 }
 
@@ -195,10 +291,12 @@ static void sw_flows_out(struct sw_flows_run *run, const char *line, size_t len,
 		fwrite(line, 1, len, stdout);
 		putchar('\n');
 	} else {
-		if (!run->header_done)
+		if (!run->header_done) {
+			sw_flows_layout(run);
 			sw_flows_header(run);
+		}
 		run->header_done = true;
-		sw_flows_row(rec, res, run->verdicts);
+		sw_flows_row(run, rec, res);
 	}
 	if (run->a->follow)
 		fflush(stdout);

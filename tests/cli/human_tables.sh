@@ -2,7 +2,7 @@
 # human_tables.sh [-g] SEGWATCH FIXTURE_DIR - the tables people read, at fixed
 # widths (COLUMNS=80 and 132, NO_COLOR=1, TZ=UTC), and once with --color
 # always, compared with tests/cli/golden/human/NAME.txt: capture -r of
-# fixture pcaps and of a port scan, graph, report and policy test of flows
+# fixture pcaps and of a port scan, graph, report, policy test and flows of flows
 # with long, non-ASCII and hostile names; workloads of the example
 # inventory. -g rewrites the expected files: review the diff (docs/output.md says what the tables must show).
 set -u
@@ -72,6 +72,8 @@ for w in 80 132; do
 	check "graph_policy_$w" "$SEGWATCH" graph --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "report_$w" "$SEGWATCH" report --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "policy_test_$w" "$SEGWATCH" policy test "$tmp/policy.json" --flows "$tmp/flows.jsonl"
+	check "flows_$w" "$SEGWATCH" flows "$tmp/flows.jsonl"
+	check "flows_policy_$w" "$SEGWATCH" flows --policy "$tmp/policy.json" "$tmp/flows.jsonl"
 	check "workloads_$w" "$SEGWATCH" workloads --no-kernel --no-engine \
 		--inventory "$here/../../tools/examples/inventory.json"
 done
