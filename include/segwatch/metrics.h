@@ -124,6 +124,15 @@ struct sw_metrics_addr {
  */
 bool sw_metrics_addr_parse(const char *text, struct sw_metrics_addr *out, char *why, size_t size);
 
+/*
+ * sw_metrics_listen_socket - a TCP socket bound to @a and listening
+ * (SO_REUSEADDR: a restarted agent takes its port back at once), for the
+ * agent's HTTP servers (/metrics, the live graph); @what ("metrics", "web")
+ * and @text (the address as given) name it in errors. -1 with @err.
+ */
+int sw_metrics_listen_socket(const struct sw_metrics_addr *a, const char *what, const char *text,
+			     struct sw_err *err);
+
 struct sw_metrics_server;
 
 /*

@@ -485,29 +485,37 @@ static bool sw_acfg_limits(struct sw_acfg_ctx *c, const json_t *v)
 
 /* ---- metrics ---- */
 
-/* "ADDRESS:PORT", numeric; null: no /metrics. Checked here, bound when the agent starts. */
-static bool sw_acfg_metrics_listen(struct sw_acfg_ctx *c, const json_t *v)
+/*
+ * A listen address "ADDRESS:PORT", numeric, into *@out; null: not served
+ * (@what: "/metrics", "live graph"). Checked here, bound when the agent starts.
+ */
+static bool sw_acfg_listen(struct sw_acfg_ctx *c, const json_t *v, const char **out,
+			   const char *dflt, const char *what)
 {
 	struct sw_metrics_addr a;
 	struct sw_quote q;
 	char why[128];
 
 	if (json_is_null(v)) {
-		c->cfg->metrics.listen = NULL;
+		*out = NULL;
 		return true;
 	}
 	if (!json_is_string(v))
-		return sw_acfg_err(c, "expected \"ADDRESS:PORT\" (\"%s\") or null for no "
-				      "/metrics, got %s", SW_METRICS_LISTEN_DEFAULT,
-				   sw_text_json_type(v));
+		return sw_acfg_err(c, "expected \"ADDRESS:PORT\" (\"%s\") or null for no %s, got %s",
+				   dflt, what, sw_text_json_type(v));
 	if (json_string_length(v) != strlen(json_string_value(v)) ||
 	    !sw_metrics_addr_parse(json_string_value(v), &a, why, sizeof(why)))
 		return sw_acfg_err(c, "%s is not a listen address: %s",
 				   sw_text_quote(&q, json_string_value(v)),
 				   json_string_length(v) != strlen(json_string_value(v)) ?
 				   "it holds a NUL" : why);
-	c->cfg->metrics.listen = sw_acfg_strdup(c, json_string_value(v));
-	return c->cfg->metrics.listen != NULL;
+	*out = sw_acfg_strdup(c, json_string_value(v));
+	return *out != NULL;
+}
+
+static bool sw_acfg_metrics_listen(struct sw_acfg_ctx *c, const json_t *v)
+{
+	return sw_acfg_listen(c, v, &c->cfg->metrics.listen, SW_METRICS_LISTEN_DEFAULT, "/metrics");
 }
 
 static const struct sw_acfg_key sw_acfg_metrics_keys[] = {
@@ -530,28 +538,9 @@ static bool sw_acfg_metrics(struct sw_acfg_ctx *c, const json_t *v)
 
 /* ---- web: the live graph ---- */
 
-/* As metrics.listen; null: no live graph. */
 static bool sw_acfg_web_listen(struct sw_acfg_ctx *c, const json_t *v)
 {
-	struct sw_metrics_addr a;
-	struct sw_quote q;
-	char why[128];
-
-	if (json_is_null(v)) {
-		c->cfg->web.listen = NULL;
-		return true;
-	}
-	if (!json_is_string(v))
-		return sw_acfg_err(c, "expected \"ADDRESS:PORT\" (\"%s\") or null for no live "
-				      "graph, got %s", SW_WEB_LISTEN_DEFAULT, sw_text_json_type(v));
-	if (json_string_length(v) != strlen(json_string_value(v)) ||
-	    !sw_metrics_addr_parse(json_string_value(v), &a, why, sizeof(why)))
-		return sw_acfg_err(c, "%s is not a listen address: %s",
-				   sw_text_quote(&q, json_string_value(v)),
-				   json_string_length(v) != strlen(json_string_value(v)) ?
-				   "it holds a NUL" : why);
-	c->cfg->web.listen = sw_acfg_strdup(c, json_string_value(v));
-	return c->cfg->web.listen != NULL;
+	return sw_acfg_listen(c, v, &c->cfg->web.listen, SW_WEB_LISTEN_DEFAULT, "live graph");
 }
 
 /* A bearer token: it travels in a header and a URL, so printable ASCII without spaces. */

@@ -99,8 +99,8 @@ bool sw_metrics_addr_parse(const char *text, struct sw_metrics_addr *out, char *
 	return true;
 }
 
-static int sw_metrics_listen_fd(const struct sw_metrics_addr *a, const char *text,
-				struct sw_err *err)
+int sw_metrics_listen_socket(const struct sw_metrics_addr *a, const char *what, const char *text,
+			     struct sw_err *err)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
@@ -123,11 +123,11 @@ static int sw_metrics_listen_fd(const struct sw_metrics_addr *a, const char *tex
 	}
 	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "metrics: socket: %s", strerror(errno)), -1;
+		return sw_err_set(err, SW_EXIT_RUNTIME, "%s: socket: %s", what, strerror(errno)), -1;
 	/* a restarted agent takes its port back at once (TIME_WAIT) */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 16) != 0) {
-		sw_err_set(err, SW_EXIT_RUNTIME, "metrics: cannot listen on %s: %s", text,
+		sw_err_set(err, SW_EXIT_RUNTIME, "%s: cannot listen on %s: %s", what, text,
 			   strerror(errno));
 		close(fd);
 		return -1;
@@ -212,7 +212,7 @@ int sw_metrics_server_start(struct sw_metrics_server **out, const char *listen,
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	pthread_mutex_init(&s->mu, NULL);
 	snprintf(s->listen, sizeof(s->listen), "%s", listen);
-	s->fd = sw_metrics_listen_fd(&a, listen, err);
+	s->fd = sw_metrics_listen_socket(&a, "metrics", listen, err);
 	if (s->fd < 0) {
 		sw_metrics_server_stop(s);
 		return SW_EXIT_RUNTIME;

@@ -68,40 +68,6 @@ bool sw_web_listen_is_loopback(const char *listen)
 	return a.family == AF_INET ? a.addr[0] == 127 : memcmp(a.addr, v6_loopback, 16) == 0;
 }
 
-static int sw_web_listen_fd(const struct sw_metrics_addr *a, const char *text, struct sw_err *err)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	int fd, one = 1;
-
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-
-		s->sin_family = AF_INET;
-		s->sin_port = htons(a->port);
-		memcpy(&s->sin_addr, a->addr, 4);
-		len = sizeof(*s);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(a->port);
-		memcpy(&s->sin6_addr, a->addr, 16);
-		len = sizeof(*s);
-	}
-	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sw_err_set(err, SW_EXIT_RUNTIME, "web: socket: %s", strerror(errno)), -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 16) != 0) {
-		sw_err_set(err, SW_EXIT_RUNTIME, "web: cannot listen on %s: %s", text,
-			   strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* ---- answers ---- */
 
 static void sw_web_count(uint64_t *c)
@@ -462,7 +428,7 @@ int sw_web_server_start(struct sw_web_server **out, const struct sw_web_server_o
 		sw_web_server_stop(s);
 		return SW_EXIT_RUNTIME;
 	}
-	if ((s->fd = sw_web_listen_fd(&a, o->listen, err)) < 0) {
+	if ((s->fd = sw_metrics_listen_socket(&a, "web", o->listen, err)) < 0) {
 		sw_web_server_stop(s);
 		return SW_EXIT_RUNTIME;
 	}
