@@ -35,14 +35,7 @@ trap 'agent_cleanup; exit 130' INT TERM
 
 topo_up
 start_servers
-# c serves tcp 5432, the "database"
-ip netns exec "$NS_C" python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 5432)); s.listen(16)
-while True:
-    c, _ = s.accept(); c.sendall(b"db\n"); c.close()' &
-BG_PIDS="$BG_PIDS $!"
+serve_db "$NS_C"	# tcp 5432, the "database" the policy keeps clients from
 
 policy() { # policy FILE [EXTRA_RULE_JSON]
 	cat >"$1" <<-JSON

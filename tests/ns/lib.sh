@@ -122,6 +122,17 @@ start_servers() {
 	wait_for_file "$TMP/servers$LAB_TAG.log" ready 5 || fail "servers in $NS_B did not start"
 }
 
+# serve_db NS - NS answers "db" on tcp 5432 (the "database" policies keep clients from)
+serve_db() {
+	ip netns exec "$1" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5432)); s.listen(16)
+while True:
+    c, _ = s.accept(); c.sendall(b"db\n"); c.close()' &
+	BG_PIDS="$BG_PIDS $!"
+}
+
 # wait_for_file FILE TEXT SECONDS
 wait_for_file() {
 	local _
