@@ -21,6 +21,9 @@ packages=(
 	libmicrohttpd-dev
 	# the agent's unit booted under a real systemd (tests/service/unit_boot.sh)
 	systemd-container
+	# Kubernetes NetworkPolicy in and out (policy import/export): YAML as kubectl
+	# writes it, multi-document, read and emitted by the reference C library
+	libyaml-dev
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
