@@ -24,6 +24,8 @@ packages=(
 	# Kubernetes NetworkPolicy in and out (policy import/export): YAML as kubectl
 	# writes it, multi-document, read and emitted by the reference C library
 	libyaml-dev
+	# the NetworkPolicy tests read and check YAML independently of segwatch
+	python3-yaml
 	# tests
 	libcmocka-dev python3 iproute2 nftables tcpdump iputils-ping netcat-openbsd socat procps kmod
 	# the real container engine test (tests/engine)
