@@ -404,7 +404,7 @@ static void sw_report_staged_write(json_t *st, FILE *out)
 	if (!st)
 		return;
 	fprintf(out, "staged policy %s (a candidate, not enforced): %llu flow%s on %llu edge%s "
-		     "judged: %llu edge%s newly denied (%llu flow%s), %llu newly allowed "
+		     "judged\n  %llu edge%s newly denied (%llu flow%s), %llu newly allowed "
 		     "(%llu flow%s), %llu unchanged\n",
 		sw_s(st, "policy")[0] ? SW_CELL(sw_s(st, "policy")) : "-",
 		sw_ull(st, "flows"), sw_text_s(sw_ull(st, "flows")), sw_ull(st, "edges"),
