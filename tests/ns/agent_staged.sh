@@ -10,7 +10,8 @@
 #     a -> b udp/7003 is still dropped, the table names the enforced policy
 #     and none of the candidate's rules;
 #   - /metrics counts one newly denied and one newly allowed flow, and the
-#     candidate's rule hits;
+#     candidate's rule hits; the live graph's /api/graph edges carry the
+#     candidate's verdict;
 #   - SIGHUP with a bad candidate is refused (the ruleset unchanged);
 #   - the history's flow records carry "staged" verdicts, rules and changes;
 #   - `segwatch report --policy E --staged C HISTORY` lists exactly the edges
@@ -19,7 +20,7 @@ set -u
 # shellcheck source=tests/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 SEGWATCH=${1:-${SEGWATCH:-}}
-METRICS=127.0.0.1:9641
+METRICS=127.0.0.1:9641 WEB=127.0.0.1:9642
 
 ns_require "$SEGWATCH" nft
 AGENT_PID=
@@ -61,6 +62,7 @@ cat >"$TMP/agent.json" <<JSON
   "history": { "dir": "history", "rotate_every": "1h" },
   "capture": { "timeouts": { "tcp": "2s", "tcp_closed": "1s", "udp": "2s", "icmp": "2s" } },
   "metrics": { "listen": "$METRICS" },
+  "web": { "listen": "$WEB" },
   "log": { "target": "stderr", "level": "info" }
 }
 JSON
@@ -123,6 +125,20 @@ h3=$(metric 'segwatch_staged_rule_hits_total{rule="/rules/3",name="cand-never-us
 [ "$h1" = 1 ] || fail "candidate rule 1 hits: $h1, not 1"
 [ "$h3" = 0 ] || fail "candidate rule 3 hits: $h3, not 0"
 echo "metrics: 1 newly denied, 1 newly allowed, candidate rule hits counted"
+
+# the live graph: each edge as both policies judge it
+nsx "$NS_H" python3 - "http://$WEB/api/graph" <<'PY' || fail "/api/graph staged"
+import json, sys, urllib.request
+g = json.load(urllib.request.urlopen(sys.argv[1], timeout=5))
+e = {(x["proto"], x.get("port")): x for x in g["edges"]}
+want = {("tcp", 7001): ("allowed", "allowed"), ("tcp", 5432): ("allowed", "violation"),
+        ("udp", 7003): ("violation", "allowed")}
+for k, (now, cand) in want.items():
+    assert k in e, "no edge %s: %s" % (k, sorted(e))
+    got = (e[k].get("verdict"), e[k].get("staged", {}).get("verdict"))
+    assert got == (now, cand), "edge %s: %s, expected %s" % (k, got, (now, cand))
+print("live graph: edges carry the enforced and the staged verdict")
+PY
 
 # SIGHUP with a bad candidate: refused, the ruleset in force stays
 cp "$TMP/candidate.json" "$TMP/candidate.good"
