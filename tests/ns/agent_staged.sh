@@ -124,6 +124,13 @@ h1=$(metric 'segwatch_staged_rule_hits_total{rule="/rules/1",name="cand-no-clien
 h3=$(metric 'segwatch_staged_rule_hits_total{rule="/rules/3",name="cand-never-used"}')
 [ "$h1" = 1 ] || fail "candidate rule 1 hits: $h1, not 1"
 [ "$h3" = 0 ] || fail "candidate rule 3 hits: $h3, not 0"
+if command -v promtool >/dev/null; then # the page as Prometheus reads it
+	nsx "$NS_H" python3 -c "
+import urllib.request
+print(urllib.request.urlopen('http://$METRICS/metrics', timeout=2).read().decode(), end='')" \
+		>"$TMP/page.txt" || fail "GET /metrics"
+	promtool check metrics <"$TMP/page.txt" >"$TMP/lint.log" 2>&1 || fail "promtool: $(cat "$TMP/lint.log")"
+fi
 echo "metrics: 1 newly denied, 1 newly allowed, candidate rule hits counted"
 
 # the live graph: each edge as both policies judge it
