@@ -57,6 +57,15 @@ struct sw_report_klog {
 };
 
 /*
+ * sw_report_flow_staged - @s appended to the flow line @buf of @n bytes (a
+ * sw_report_flow_line result) as "staged": {"verdict", "rule", "rule_name",
+ * "change"} (docs/flows.md). Returns the new length, or @n unchanged (the
+ * line whole, without it) when @len is too small.
+ */
+struct sw_flow_staged;
+size_t sw_report_flow_staged(char *buf, size_t n, size_t len, const struct sw_flow_staged *s);
+
+/*
  * sw_report_kernel_log_line - @k as a compact JSON object, endpoints named
  * as in flow records (@id may be NULL). Same contract as sw_report_flow_line.
  */

@@ -252,12 +252,32 @@ void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resol
 				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us);
 
 /*
+ * A flow as a staged (candidate) policy judges it, next to the enforced one
+ * (docs/policy.md "Staged policies"). The strings are the staged policy's
+ * and constants: valid during the sink hook that received the record only.
+ */
+struct sw_flow_staged {
+	const char *verdict;		/* "allowed", "denied", "monitored", "unmanaged" */
+	const char *rule;		/* "/rules/3", "default", "intra_group", "neighbour_discovery";
+					 * NULL when unmanaged */
+	const char *rule_name;		/* NULL: the rule has none */
+	const char *change;		/* "newly_denied", "newly_allowed" against the enforced
+					 * policy; NULL: no change (or no enforced policy) */
+};
+
+/*
  * A flow resolved once: the record every sink receives (the writer, the
  * history, alerts, the in-memory table of `capture`).
  */
 struct sw_flow_rec {
 	struct sw_flow f;
 	struct sw_flow_ident id;
+	/*
+	 * NULL unless the pipeline has a staged policy (sw_pipeline_set_staged);
+	 * for the hook's duration only: a sink keeping the record past it (the
+	 * JSON-lines writer's thread) does not keep this.
+	 */
+	const struct sw_flow_staged *staged;
 };
 
 /* sw_flow_rec_resolve - @f copied into @rec, both ends resolved at its first packet; @r may be NULL. */
