@@ -45,9 +45,18 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
  * sw_report_kernel_log_line writes as a "type":"kernel_log" record
  * (docs/flows.md). Addresses are borrowed.
  */
+/* Kernel-log rules that are no policy rule (the prefixes "sw deny default", "sw deny unclassified"). */
+#define SW_KLOG_RULE_DEFAULT (-1)
+#define SW_KLOG_RULE_UNCLASSIFIED (-3)
+
+/* sw_report_klog_rule_word - "default" or "unclassified" for those rules, NULL for others. */
+const char *sw_report_klog_rule_word(int rule);
+/* sw_report_klog_rule_parse - the reverse: false for any other word. */
+bool sw_report_klog_rule_parse(const char *word, int *rule);
+
 struct sw_report_klog {
 	const char *action;		/* "deny" or "monitor" */
-	int rule;			/* policy rule index, or -1: the default */
+	int rule;			/* policy rule index, or SW_KLOG_RULE_* */
 	const char *prefix;		/* the log prefix, "sw deny rules/3" */
 	uint8_t family, proto;
 	bool icmp;			/* port is the ICMP type */

@@ -143,8 +143,30 @@ void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn,
 
 size_t sw_registry_count(const struct sw_registry *reg);
 
-/* sw_registry_generation - changes whenever a workload starts, stops or changes. */
+/* sw_registry_generation - changes whenever a workload starts, stops or changes, or the bridge networks do. */
 uint64_t sw_registry_generation(const struct sw_registry *reg);
+
+/*
+ * A network a bridge of this host is configured with: where the containers
+ * on that bridge take their addresses from. The kernel's view keeps them
+ * here, so that a policy can judge an address of such a network that no
+ * identified workload holds yet ("unclassified", docs/policy.md).
+ */
+struct sw_bridge_net {
+	uint8_t addr[16];	/* the network, host bits zero; IPv4 as IPv4-mapped IPv6 */
+	uint8_t plen;		/* in the 16-byte form: an IPv4 /24 is 120 */
+	int ifindex;		/* the bridge */
+};
+
+/*
+ * sw_registry_set_bridge_nets - the bridge networks are now @nets (copied;
+ * order and duplicates do not matter). The generation changes only when
+ * they differ from before. False on out of memory (the old ones stay).
+ */
+bool sw_registry_set_bridge_nets(struct sw_registry *reg, const struct sw_bridge_net *nets,
+				 size_t n);
+/* sw_registry_bridge_nets - the bridge networks, sorted, without duplicates; *@n of them. */
+const struct sw_bridge_net *sw_registry_bridge_nets(const struct sw_registry *reg, size_t *n);
 
 /*
  * Bounds. A version of a workload that stopped (or was superseded by a

@@ -393,6 +393,26 @@ size_t sw_report_flow_staged(char *buf, size_t n, size_t len, const struct sw_fl
 	return (size_t)(o.p - buf);
 }
 
+const char *sw_report_klog_rule_word(int rule)
+{
+	switch (rule) {
+	case SW_KLOG_RULE_DEFAULT: return "default";
+	case SW_KLOG_RULE_UNCLASSIFIED: return "unclassified";
+	default: return NULL;
+	}
+}
+
+bool sw_report_klog_rule_parse(const char *word, int *rule)
+{
+	if (word && strcmp(word, "default") == 0)
+		*rule = SW_KLOG_RULE_DEFAULT;
+	else if (word && strcmp(word, "unclassified") == 0)
+		*rule = SW_KLOG_RULE_UNCLASSIFIED;
+	else
+		return false;
+	return true;
+}
+
 size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_report_klog *k,
 				 const struct sw_flow_ident *id, char *buf, size_t len)
 {
@@ -406,7 +426,8 @@ size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_re
 	if (k->rule >= 0)
 		sw_put_kv_u64(&o, "rule", (uint64_t)k->rule);
 	else
-		sw_put_kv_str(&o, "rule", "default");
+		sw_put_kv_str(&o, "rule", sw_report_klog_rule_word(k->rule) ?
+						  sw_report_klog_rule_word(k->rule) : "default");
 	sw_put_key(&o, "prefix");
 	sw_put_json_str(&o, k->prefix);
 	sw_put_kv_u64(&o, "family", k->family);
