@@ -112,7 +112,7 @@ static const struct sw_policy_help {
 	  "  1  some recorded connections would be denied\n"
 	  SW_HELP_EXIT_2 SW_HELP_EXIT_3 },
 	{ "export", "write a policy as Kubernetes NetworkPolicy or AdminNetworkPolicy YAML",
-	  "usage: segwatch policy export FILE --format FORMAT [--namespace NS] [-o OUT] [--json]\n\n"
+	  "usage: segwatch policy export FILE --format FORMAT [--namespace NS] [-o YAML_FILE] [--json]\n\n"
 	  "Write the policy FILE as Kubernetes YAML, one document per object (---), for\n"
 	  "kubectl apply -f. FORMAT networkpolicy (networking.k8s.io/v1): per destination\n"
 	  "group a NetworkPolicy with one ingress rule per allow rule, and a default-deny\n"
@@ -124,7 +124,7 @@ static const struct sw_policy_help {
 	  "(docs/policy.md, \"Exporting to Kubernetes\").\n\n"
 	  "      --format FORMAT    networkpolicy or adminnetworkpolicy (required)\n"
 	  "      --namespace NS     namespace of groups that name none (default: default)\n"
-	  "  -o, --output OUT       the YAML, written whole or not at all (default: stdout)\n"
+	  "  -o, --output YAML_FILE the YAML, written whole or not at all (default: stdout)\n"
 	  "  -j, --json             a summary on stdout (documents, warnings); needs -o\n"
 	  SW_POLICY_HELP_END
 	  "examples:\n"
