@@ -225,8 +225,9 @@ static void sw_npx_np_check(struct sw_npx *x)
 		for (size_t d = 0; d < i; d++) {
 			const struct sw_pol_rule *dr = &p->rules[d];
 
+			/* under default allow every pod gets {}: the order changes nothing more */
 			if (dr->action != SW_POL_DENY || dr->mode == SW_POL_MONITOR ||
-			    !sw_npx_rules_overlap(dr, r))
+			    p->default_action == SW_POL_ALLOW || !sw_npx_rules_overlap(dr, r))
 				continue;
 			sw_npx_warn(x, r->where, "rule %s comes after the deny %s (%s), which takes "
 				    "part of its traffic first; NetworkPolicy has no order: exported "
@@ -238,19 +239,15 @@ static void sw_npx_np_check(struct sw_npx *x)
 	}
 }
 
-/* A namespace some group selects pods in (the default when none does). */
+/* A namespace some group selects pods in: where the default and rules to "any" go. */
 static bool sw_npx_ns_used(const struct sw_npx *x, const char *ns)
 {
-	bool any = false;
-
 	for (size_t g = 0; g < x->p->n_groups; g++)
 		for (size_t t = 0; t < x->groups[g].n_terms; t++)
-			if (x->groups[g].terms[t].kind != SW_NPX_CIDR) {
-				any = true;
-				if (strcmp(x->groups[g].terms[t].ns, ns) == 0)
-					return true;
-			}
-	return !any && strcmp(ns, x->default_ns) == 0;
+			if (x->groups[g].terms[t].kind != SW_NPX_CIDR &&
+			    strcmp(x->groups[g].terms[t].ns, ns) == 0)
+				return true;
+	return false;
 }
 
 static void sw_npx_np_allow_all(struct sw_npx *x)
