@@ -161,7 +161,8 @@ bool sw_policy_help(FILE *out, const char *verb)
 		return false;
 	fputs("usage: segwatch policy VERB [OPTIONS]   (segwatch policy VERB --help for its options)\n\n"
 	      "The policy path: a policy file -> check -> compile -> one atomic nftables\n"
-	      "batch. docs/policy.md describes the language.\n\n"
+	      "batch, or out to Kubernetes YAML (export). docs/policy.md describes the\n"
+	      "language.\n\n"
 	      "verbs:\n", out);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-8s %s\n", sw_policy_helps[i].verb, sw_policy_helps[i].summary);
@@ -170,6 +171,7 @@ bool sw_policy_help(FILE *out, const char *verb)
 	      "  segwatch policy check shop.json\n"
 	      "  segwatch policy test shop.json --flows /var/lib/segwatch/flows --since 2h\n"
 	      "  segwatch policy apply shop.json --watch\n"
+	      "  segwatch policy export shop.json --format networkpolicy -o shop.yaml\n"
 	      "  segwatch help policy test              the options of one verb\n"
 	      SW_HELP_EXIT SW_HELP_EXIT_0
 	      "  1  test: some recorded connections would be denied\n"

@@ -77,6 +77,35 @@ for d in np + list(yaml.safe_load_all(open(sys.argv[3]))):
     assert len(d["metadata"]["name"]) <= 63, d["metadata"]["name"]
 PY
 
+# hostile labels from containers, through learn: the learned policy names them,
+# the export leaves out what Kubernetes cannot hold and writes valid YAML
+python3 - "$tmp/hostile.workloads.json" <<'PY'
+import json, sys
+bad = ["x\n- evil: true", "a: b", "yes", "'; kubectl delete", "\u202eevil", "on"]
+wl = [{"name": "shop/h-%d" % i, "namespace": "shop", "addr": "10.9.0.%d" % (i + 1),
+       "labels": {"app": v}} for i, v in enumerate(bad)]
+edges = [[wl[i]["name"], wl[(i + 1) % len(wl)]["name"], "tcp", 80] for i in range(len(wl))]
+edges.append([wl[2]["name"], wl[5]["name"], "tcp", 443])  # yes -> on: both valid label values
+json.dump({"workloads": wl, "edges": edges}, open(sys.argv[1], "w"))
+PY
+python3 "$here/gen_flows.py" "$tmp/hostile.workloads.json" --edges >"$tmp/hostile.jsonl"
+for format in networkpolicy adminnetworkpolicy; do
+	"$SEGWATCH" learn "$tmp/hostile.jsonl" --enforce --format "$format" --namespace shop \
+		-o "$tmp/hl.yaml" 2>"$tmp/hl.err" || bad "learn hostile $format: exit $?"
+	python3 "$here/k8s_validate.py" "$tmp/hl.yaml" >"$tmp/valid" && ok || { bad "learn hostile $format:"; cat "$tmp/valid"; }
+	python3 - "$tmp/hl.yaml" <<'PY' && ok || bad "learn hostile $format: a hostile value reached the YAML"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+text = open(sys.argv[1]).read()
+assert "evil" not in text and "kubectl" not in text and "a: b" not in text, text
+vals = [v for d in docs for v in str(d).split("'app': ")[1:]]
+# the two valid values (yes, on) are there, as strings
+assert any(v.startswith("'yes'") for v in vals) and any(v.startswith("'on'") for v in vals), vals
+PY
+	[ "$(grep -c 'is not valid in Kubernetes' "$tmp/hl.err")" -eq 4 ] && ok ||
+		bad "learn hostile $format: want 4 label warnings: $(cat "$tmp/hl.err")"
+done
+
 # --json: the summary agrees with the YAML and the warnings
 "$SEGWATCH" policy export "$top/tests/netpol/export/lossy.json" --format networkpolicy \
 	-o "$tmp/out.yaml" --json >"$tmp/sum.json" 2>"$tmp/sum.err" || bad "--json: exit $?"
