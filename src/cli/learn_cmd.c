@@ -19,12 +19,15 @@
 #include <segwatch/text.h>
 
 #include "cli.h"
+#include "policy_cmd.h"
 
 struct sw_learn_args {
 	const char *group_by;
 	const char *policy_out;
 	const char *baseline_out;
 	const char *name;
+	const char *format;		/* segwatch (default), networkpolicy, adminnetworkpolicy */
+	const char *namespace;		/* --namespace, for the Kubernetes formats */
 	const char *since, *until;	/* the window of FLOWS */
 	bool enforce;
 	bool all;			/* --all: learn infrastructure flows too */
@@ -37,7 +40,8 @@ static void sw_learn_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch learn FLOWS... [--since T] [--until T] [--group-by LABEL] [-o POLICY]\n"
-		"                      [--baseline FILE] [--name NAME] [--enforce] [-v]\n\n"
+		"                      [--baseline FILE] [--name NAME] [--enforce] [-v]\n"
+		"                      [--format FORMAT] [--namespace NS]\n\n"
 		"Write a policy that allows exactly the answered connections in FLOWS (the\n"
 		"agent's history directory or its .zst files, segwatch capture -w or --json\n"
 		"output, in the order given): groups from the workloads' LABEL (default app),\n"
@@ -46,6 +50,11 @@ static void sw_learn_usage(FILE *out)
 		"not learned: stderr counts them (-v lists them). --baseline writes the observed\n"
 		"edges for new-edge alerts.\n\n"
 		"  -o, --output FILE   the policy (default: stdout)\n"
+		"      --format FORMAT segwatch (default: the policy JSON), networkpolicy or\n"
+		"                      adminnetworkpolicy: the learned policy as Kubernetes YAML,\n"
+		"                      as segwatch policy export writes it (warnings on stderr)\n"
+		"      --namespace NS  with a Kubernetes format: namespace of the groups\n"
+		"                      (default: default)\n"
 		"      --baseline FILE the learned baseline (docs/alerts.md)\n"
 		"      --since T       only flows still going at or after T: 10m, 2h, 7d (ago),\n"
 		"                      2026-12-01T14:00:00Z, @1764597600 (as segwatch flows)\n"
@@ -60,6 +69,7 @@ static void sw_learn_usage(FILE *out)
 		"examples:\n"
 		"  segwatch learn /var/lib/segwatch/flows --since 2h -o policy.json --baseline baseline.json\n"
 		"  segwatch learn flows.jsonl --group-by tier --name shop --enforce -o shop.json\n"
+		"  segwatch learn flows.jsonl --enforce --format networkpolicy --namespace shop -o np.yaml\n"
 		SW_HELP_EXIT SW_HELP_EXIT_0 SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
@@ -130,9 +140,58 @@ static const struct option sw_learn_longopts[] = {
 	{ "since", required_argument, NULL, 's' },
 	{ "until", required_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "format", required_argument, NULL, 'F' },
+	{ "namespace", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static bool sw_learn_kubernetes(const struct sw_learn_args *a)
+{
+	return a->format && strcmp(a->format, "segwatch") != 0;
+}
+
+/* --format checked before anything is read. */
+static int sw_learn_check_format(const struct sw_learn_args *a)
+{
+	struct sw_export_cli o = { .format = a->format, .namespace = a->namespace };
+	enum sw_netpol_format fmt;
+
+	if (sw_learn_kubernetes(a))
+		return sw_export_cli_check("segwatch learn", &o, &fmt);
+	if (a->namespace) {
+		sw_cli_usage_error("segwatch learn", "--namespace needs --format networkpolicy or "
+				   "adminnetworkpolicy");
+		return SW_EXIT_USAGE;
+	}
+	return SW_EXIT_OK;
+}
+
+/* The learned policy (checked as any policy file is) written in a Kubernetes format. */
+static int sw_learn_export(const struct sw_learn_args *a, json_t *policy,
+			   const struct sw_outfile_inputs *in)
+{
+	struct sw_export_cli o = { .format = a->format, .namespace = a->namespace,
+				   .output = a->policy_out };
+	char *text = json_dumps(policy, 0);
+	struct sw_policy *p = NULL;
+	struct sw_diags d;
+	char buf[1024];
+	int rc;
+
+	if (!text)
+		return SW_EXIT_RUNTIME;
+	sw_diags_init(&d);
+	rc = sw_policy_load_buffer(text, strlen(text), "learned", &p, &d);
+	for (size_t i = 0; i < d.n; i++) /* the learned policy's own warnings, as check gives them */
+		fprintf(stderr, "%s\n", SW_MSG(sw_diag_format("learned", &d.v[i], buf, sizeof(buf))));
+	if (rc == SW_EXIT_OK)
+		rc = sw_export_cli_write(p, "learned", &o, in);
+	sw_policy_free(p);
+	sw_diags_clear(&d);
+	free(text);
+	return rc;
+}
 
 /* "3 groups, 4 rules, written to policy.json": what was learned, in one line. */
 static void sw_learn_summary(const struct sw_learn_args *a, json_t *policy)
@@ -161,10 +220,11 @@ static int sw_learn_emit(const struct sw_learn_args *a, struct sw_learn *l)
 		json_decref(unanswered);
 		return SW_EXIT_RUNTIME;
 	}
-	if (a->policy_out) {
-		in = sw_learn_inputs(a, 0, v);
+	in = sw_learn_inputs(a, 0, v);
+	if (policy && sw_learn_kubernetes(a))
+		rc = sw_learn_export(a, policy, &in);
+	else if (a->policy_out)
 		rc = sw_learn_write(a->policy_out, "-o", policy, &in);
-	}
 	else if (policy)
 		json_dumpf(policy, stdout, JSON_INDENT(2)), fputc('\n', stdout);
 	if (rc == SW_EXIT_OK && a->baseline_out) {
@@ -214,6 +274,8 @@ int sw_cmd_learn(int argc, char **argv)
 		case 'v': a.verbose = true; break;
 		case 's': a.since = optarg; break;
 		case 'u': a.until = optarg; break;
+		case 'F': a.format = optarg; break;
+		case 'N': a.namespace = optarg; break;
 		case 'h': sw_learn_usage(stdout); return SW_EXIT_OK;
 		default: return SW_EXIT_USAGE; /* sw_cli_getopt said why */
 		}
@@ -224,7 +286,8 @@ int sw_cmd_learn(int argc, char **argv)
 	}
 	a.files = argv + optind;
 	a.n_files = argc - optind;
-	if ((rc = sw_learn_check_outputs(&a)) != SW_EXIT_OK)
+	if ((rc = sw_learn_check_format(&a)) != SW_EXIT_OK ||
+	    (rc = sw_learn_check_outputs(&a)) != SW_EXIT_OK)
 		return rc;
 	if (sw_query_window_parse(a.since, a.until, sw_clock_wall_us(), &since_us, &until_us,
 				  &err) != SW_EXIT_OK) {

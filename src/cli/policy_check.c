@@ -16,7 +16,7 @@
 #include "policy_cmd.h"
 
 /* One diagnostic as JSON: file, line, col, pointer, severity, message. */
-static json_t *sw_check_diag_json(const char *file, const struct sw_diag *d)
+json_t *sw_check_diag_json(const char *file, const struct sw_diag *d)
 {
 	json_t *o = json_object();
 

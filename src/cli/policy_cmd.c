@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * segwatch policy check|compile|apply|status|remove|test: the policy path,
- * policy file -> check -> compile -> one atomic nftables batch.
+ * segwatch policy check|compile|apply|status|remove|test|export: the policy
+ * path, policy file -> check -> compile -> one atomic nftables batch (and
+ * out to Kubernetes YAML: policy_export.c).
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,6 +39,7 @@ struct sw_policy_args {
 	bool watch;
 	bool cut;	/* apply: end open connections the policy denies */
 	bool payload;	/* compile: libnftnl's view of the rules instead of the script */
+	struct sw_export_cli exp;	/* export: --format, --namespace, -o */
 	unsigned seen;	/* SW_PO_* options given, checked against the verb */
 	struct sw_identity_opts id;
 	struct sw_compile_opts copts;
@@ -51,6 +53,7 @@ enum {
 	SW_PO_LOG_GROUP = 1 << 3,
 	SW_PO_WATCH = 1 << 4,	/* --watch, --cut */
 	SW_PO_PAYLOAD = 1 << 5,
+	SW_PO_EXPORT = 1 << 6,	/* --format, --namespace, -o */
 };
 
 static const struct sw_policy_verb {
@@ -64,6 +67,7 @@ static const struct sw_policy_verb {
 	{ "status", false, SW_PO_JSON },
 	{ "remove", false, 0 },
 	{ "test", true, SW_PO_JSON | SW_PO_FLOWS | SW_PO_IDENTITY },
+	{ "export", true, SW_PO_JSON | SW_PO_EXPORT },
 };
 
 /* Load, resolve today's workloads (@id stays open for the caller), compile. */
@@ -216,7 +220,7 @@ static int sw_policy_test(const struct sw_policy_args *a)
 }
 
 enum { SW_OPT_FLOWS = 600, SW_OPT_LOG_GROUP, SW_OPT_WATCH, SW_OPT_PAYLOAD, SW_OPT_CUT,
-       SW_OPT_SINCE, SW_OPT_UNTIL };
+       SW_OPT_SINCE, SW_OPT_UNTIL, SW_OPT_FORMAT, SW_OPT_NAMESPACE };
 
 static const struct option sw_policy_longopts[] = {
 	SW_IDENTITY_LONGOPTS,
@@ -227,6 +231,9 @@ static const struct option sw_policy_longopts[] = {
 	{ "watch", no_argument, NULL, SW_OPT_WATCH },
 	{ "cut", no_argument, NULL, SW_OPT_CUT },
 	{ "payload", no_argument, NULL, SW_OPT_PAYLOAD },
+	{ "format", required_argument, NULL, SW_OPT_FORMAT },
+	{ "namespace", required_argument, NULL, SW_OPT_NAMESPACE },
+	{ "output", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -246,6 +253,10 @@ static const char *sw_policy_verb_peek(int argc, char **argv)
 			return i + 1 < argc ? argv[i + 1] : NULL;
 		if (s[0] != '-' || s[1] == '\0')
 			return s;
+		if (strcmp(s, "-o") == 0) { /* the one short option with a value */
+			i++;
+			continue;
+		}
 		if (s[1] != '-' || strchr(s, '='))
 			continue;
 		for (const struct option *o = sw_policy_longopts; o->name; o++)
@@ -265,12 +276,14 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 	if (peek && sw_policy_help(NULL, peek))
 		snprintf(who, sizeof(who), "segwatch policy %s", peek);
 	optind = 1;
-	while ((c = sw_cli_getopt(argc, argv, "jh", sw_policy_longopts, who)) != -1) {
+	while ((c = sw_cli_getopt(argc, argv, "jho:", sw_policy_longopts, who)) != -1) {
 		a->seen |= c == 'j' ? SW_PO_JSON :
 			   c == SW_OPT_FLOWS || c == SW_OPT_SINCE || c == SW_OPT_UNTIL ? SW_PO_FLOWS :
 			   c == SW_OPT_LOG_GROUP ? SW_PO_LOG_GROUP :
 			   c == SW_OPT_WATCH || c == SW_OPT_CUT ? SW_PO_WATCH :
-			   c == SW_OPT_PAYLOAD ? SW_PO_PAYLOAD : c == 'h' || c == '?' ? 0 : SW_PO_IDENTITY;
+			   c == SW_OPT_PAYLOAD ? SW_PO_PAYLOAD :
+			   c == SW_OPT_FORMAT || c == SW_OPT_NAMESPACE || c == 'o' ? SW_PO_EXPORT :
+			   c == 'h' || c == '?' ? 0 : SW_PO_IDENTITY;
 		if (c == 'j')
 			a->json = true;
 		else if (c == 'h')
@@ -291,6 +304,12 @@ static int sw_policy_parse(struct sw_policy_args *a, int argc, char **argv)
 			a->cut = true;
 		else if (c == SW_OPT_PAYLOAD)
 			a->payload = true;
+		else if (c == SW_OPT_FORMAT)
+			a->exp.format = optarg;
+		else if (c == SW_OPT_NAMESPACE)
+			a->exp.namespace = optarg;
+		else if (c == 'o')
+			a->exp.output = optarg;
 		else if (c == SW_OPT_LOG_GROUP) {
 			if (!sw_cli_parse_u32("--log-group", optarg, 0, 65535, &group))
 				return SW_EXIT_USAGE;
@@ -368,5 +387,9 @@ int sw_cmd_policy(int argc, char **argv)
 		return sw_policy_status_show(a.json);
 	if (strcmp(a.verb, "remove") == 0)
 		return sw_policy_remove();
+	if (strcmp(a.verb, "export") == 0) {
+		a.exp.json = a.json;
+		return sw_policy_export_file(a.file, &a.exp);
+	}
 	return sw_policy_test(&a);
 }

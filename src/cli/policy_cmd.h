@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <segwatch/netpol_export.h>
 #include <segwatch/policy.h>
 
 /*
@@ -62,4 +63,27 @@ struct sw_enforcer;
 /* policy_watch.c: keep the applied sets in step with the workloads until a signal. */
 int sw_policy_watch(struct sw_enforcer *e, struct sw_identity *id);
 
+
+/*
+ * policy_export.c: `policy export` and `learn --format`. @format is the
+ * --format word, @output -o (NULL: stdout), @json the summary on stdout
+ * (needs -o). sw_export_cli_check says what is wrong with the options
+ * (SW_EXIT_USAGE) as @who; sw_export_cli_write exports @p (its warnings
+ * named by @source), keeping the output off @in.
+ */
+struct sw_export_cli {
+	const char *format;
+	const char *namespace;
+	const char *output;
+	bool json;
+};
+struct sw_outfile_inputs;
+int sw_export_cli_check(const char *who, const struct sw_export_cli *o, enum sw_netpol_format *fmt);
+int sw_export_cli_write(const struct sw_policy *p, const char *source,
+			const struct sw_export_cli *o, const struct sw_outfile_inputs *in);
+int sw_policy_export_file(const char *file, const struct sw_export_cli *o);
+
+/* policy_check.c: one diagnostic of @file as JSON (file, line, col, pointer, severity, message). */
+struct json_t;
+struct json_t *sw_check_diag_json(const char *file, const struct sw_diag *d);
 #endif

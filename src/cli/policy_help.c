@@ -111,11 +111,32 @@ static const struct sw_policy_help {
 	  SW_HELP_EXIT SW_HELP_EXIT_0
 	  "  1  some recorded connections would be denied\n"
 	  SW_HELP_EXIT_2 SW_HELP_EXIT_3 },
+	{ "export", "write a policy as Kubernetes NetworkPolicy or AdminNetworkPolicy YAML",
+	  "usage: segwatch policy export FILE --format FORMAT [--namespace NS] [-o YAML_FILE] [--json]\n\n"
+	  "Write the policy FILE as Kubernetes YAML, one document per object (---), for\n"
+	  "kubectl apply -f. FORMAT networkpolicy (networking.k8s.io/v1): per destination\n"
+	  "group a NetworkPolicy with one ingress rule per allow rule, and a default-deny\n"
+	  "per namespace; adminnetworkpolicy (policy.networking.k8s.io/v1alpha1): per rule\n"
+	  "an AdminNetworkPolicy with priorities in the policy's order, Allow and Deny, the\n"
+	  "default as the BaselineAdminNetworkPolicy. What the format cannot say (deny and\n"
+	  "order in NetworkPolicy, monitor mode, ICMP, name patterns other than NS/*) is\n"
+	  "left out with a warning on stderr naming its place and which way it errs\n"
+	  "(docs/policy.md, \"Exporting to Kubernetes\").\n\n"
+	  "      --format FORMAT    networkpolicy or adminnetworkpolicy (required)\n"
+	  "      --namespace NS     namespace of groups that name none (default: default)\n"
+	  "  -o, --output YAML_FILE the YAML, written whole or not at all (default: stdout)\n"
+	  "  -j, --json             a summary on stdout (documents, warnings); needs -o\n"
+	  SW_POLICY_HELP_END
+	  "examples:\n"
+	  "  segwatch policy export shop.json --format networkpolicy --namespace shop -o shop.yaml\n"
+	  "  segwatch policy export shop.json --format adminnetworkpolicy | kubectl apply -f -\n"
+	  "  segwatch policy export shop.json --format networkpolicy -o np.yaml --json | jq .warnings\n"
+	  SW_POLICY_HELP_CODES },
 };
 
 const char *sw_policy_verb_names(void)
 {
-	static char names[128];	/* the table's verbs, so a message cannot miss one */
+	static char names[160];	/* the table's verbs, so a message cannot miss one */
 	size_t len = 0;
 
 	if (names[0])
@@ -140,7 +161,8 @@ bool sw_policy_help(FILE *out, const char *verb)
 		return false;
 	fputs("usage: segwatch policy VERB [OPTIONS]   (segwatch policy VERB --help for its options)\n\n"
 	      "The policy path: a policy file -> check -> compile -> one atomic nftables\n"
-	      "batch. docs/policy.md describes the language.\n\n"
+	      "batch, or out to Kubernetes YAML (export). docs/policy.md describes the\n"
+	      "language.\n\n"
 	      "verbs:\n", out);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-8s %s\n", sw_policy_helps[i].verb, sw_policy_helps[i].summary);
@@ -149,6 +171,7 @@ bool sw_policy_help(FILE *out, const char *verb)
 	      "  segwatch policy check shop.json\n"
 	      "  segwatch policy test shop.json --flows /var/lib/segwatch/flows --since 2h\n"
 	      "  segwatch policy apply shop.json --watch\n"
+	      "  segwatch policy export shop.json --format networkpolicy -o shop.yaml\n"
 	      "  segwatch help policy test              the options of one verb\n"
 	      SW_HELP_EXIT SW_HELP_EXIT_0
 	      "  1  test: some recorded connections would be denied\n"

@@ -46,12 +46,15 @@ expect "--version" --ver
 expect "--help" --he
 expect "--ipfix --ipfix-labels --ipfix-mode --ipfix-pen" capture --ipf
 expect "--alert-config --alert-format --alerts --all" capture --al
-expect "apply check compile remove status test" policy ""
+expect "apply check compile export remove status test" policy ""
 expect "test" policy t
 expect "check" policy --json ch
 expect "--flows" policy test --fl
 expect "" policy check --fl             # check takes no --flows
 expect "--cut" policy apply p.json --c
+expect "adminnetworkpolicy networkpolicy" policy export p.json --format ""
+expect "adminnetworkpolicy" learn --format adm
+expect "policy.json" policy export --format networkpolicy -o pol
 expect "check" agent ch
 expect "merge" graph me
 expect "policy" help pol

@@ -6,7 +6,8 @@
 # the segwatch being completed, never a copy that drifts. Each text is asked
 # for once per shell. Options whose value is a file or directory (-r, -w, -o,
 # --policy FILE, --flows ...) complete file names; the filters' --state,
-# --verdict, --proto (and flows' --type) their words.
+# --verdict, --proto (and flows' --type) their words, and the --format of
+# policy export and learn its formats.
 
 declare -gA _segwatch_cache
 
@@ -110,6 +111,11 @@ _segwatch()
 			--verdict) words="allowed denied monitored unmanaged" ;;
 			--proto) words="tcp udp sctp udplite icmp icmpv6" ;;
 			--type) words="flow kernel_log counters all" ;;
+			--format) # policy export, learn: the Kubernetes formats (docs/policy.md)
+				case $cmd in
+				policy) words="networkpolicy adminnetworkpolicy" ;;
+				learn) words="segwatch networkpolicy adminnetworkpolicy" ;;
+				esac ;;
 			esac
 			if [[ -n $words ]]; then
 				local head="" w
