@@ -4,6 +4,7 @@
  * nothing. Each message is recorded with what it builds, so the kernel's
  * error for a sequence number is reported as "set X" or "rule N of chain Y".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -26,7 +27,11 @@
 
 #include "internal.h"
 
-#define ELEMS_PER_MSG	256	/* interval elements (pairs) per NEWSETELEM */
+/*
+ * Element bytes per NEWSETELEM: its list is one attribute, whose length is
+ * 16 bits; fewer, larger messages mean fewer acks to read.
+ */
+#define ELEMS_BYTES	(48 * 1024)
 #define MSG_ROOM	(128 * 1024)	/* the most one message may need */
 
 enum obj_kind { OBJ_BATCH, OBJ_TABLE, OBJ_SET, OBJ_ELEMS, OBJ_CHAIN, OBJ_RULE, OBJ_ANON };
@@ -144,29 +149,63 @@ out:
 	return nlh ? 0 : -1;
 }
 
-/* NEWSETELEM/DELSETELEM for intervals @iv of a set, in chunks. */
+/*
+ * Bytes one element takes in a NEWSETELEM message: its nest, the key's nest
+ * and value; an interval's end adds the same again and its flags.
+ */
+static size_t elem_bytes(const struct sw_nft_set *s)
+{
+	size_t key = MNL_ALIGN(MNL_ATTR_HDRLEN + sw_nft__klen(s->family));
+	size_t one = 2 * MNL_ATTR_HDRLEN + key;
+
+	return s->hash ? one : 2 * one + MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t));
+}
+
+/* One element (a key, with the interval-end flag when @end) in the list nest. */
+static void elem_put(struct nlmsghdr *nlh, uint16_t idx, const uint8_t *key, size_t klen, bool end)
+{
+	struct nlattr *e = mnl_attr_nest_start(nlh, idx);
+	struct nlattr *k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, key);
+	mnl_attr_nest_end(nlh, k);
+	if (end)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
+	mnl_attr_nest_end(nlh, e);
+}
+
+/*
+ * NEWSETELEM/DELSETELEM for intervals @iv of a set (of a hash set: their
+ * start addresses), as many to a message as fit in ELEMS_BYTES. The
+ * attributes are written straight into the batch, as libnftnl would write
+ * them, without an object per element: 40,000 elements are most of a large
+ * policy's batch.
+ */
 static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set *s, uint32_t id,
 		     const struct sw_nft_ival *iv, size_t n, uint16_t type, uint32_t x)
 {
-	size_t klen = sw_nft__klen(s->family);
+	size_t klen = sw_nft__klen(s->family), per = ELEMS_BYTES / elem_bytes(s);
 
-	for (size_t i = 0; i < n; i += ELEMS_PER_MSG) {
-		struct nftnl_set *ns = sw_nft__set_build(table, s, id);
-		struct nlmsghdr *nlh;
-		int ret = ns ? 0 : -1;
+	for (size_t i = 0, msg = 0; i < n; i += per, msg++) {
+		struct nlmsghdr *nlh = batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+						 OBJ_ELEMS, x, (uint32_t)msg);
+		struct nlattr *list;
+		uint16_t idx = 0;
 
-		for (size_t k = i; !ret && k < n && k < i + ELEMS_PER_MSG; k++)
-			ret = sw_nft__set_add_ival(ns, &iv[k], klen);
-		nlh = ret ? NULL : batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-					     OBJ_ELEMS, x, (uint32_t)(i / ELEMS_PER_MSG));
-		if (nlh) {
-			nftnl_set_elems_nlmsg_build_payload(nlh, ns);
-			batch_done(b, nlh);
-		}
-		if (ns)
-			nftnl_set_free(ns);
 		if (!nlh)
 			return -1;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
+		if (id)
+			mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (size_t k = i; k < n && k < i + per; k++) {
+			elem_put(nlh, ++idx, iv[k].start, klen, false);
+			if (!s->hash && !iv[k].end_wraps)
+				elem_put(nlh, ++idx, iv[k].end, klen, true);
+		}
+		mnl_attr_nest_end(nlh, list);
+		batch_done(b, nlh);
 	}
 	return 0;
 }
