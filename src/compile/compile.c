@@ -43,7 +43,7 @@ void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, 
 	for (i = 0; n[i] && i < sizeof(clean) - 1; i++)
 		clean[i] = isalnum((unsigned char)n[i]) ? n[i] : '_';
 	clean[i] = '\0';
-	snprintf(buf, len, "g%zu_%s_v%d", g, clean, family);
+	snprintf(buf, len, "g%u_%s_v%c", (unsigned)g, clean, family == 4 ? '4' : '6');
 }
 
 /*
