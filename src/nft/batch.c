@@ -45,6 +45,7 @@ struct msg_obj {
 struct batch {
 	char *buf;
 	size_t len, cap;
+	size_t last;		/* offset of the last message before the end */
 	uint32_t seq0, seq;	/* first and next sequence number */
 	struct msg_obj *objs;	/* by seq - seq0 */
 	size_t n_objs, cap_objs;
@@ -74,14 +75,21 @@ static int batch_room(struct batch *b)
 	return 0;
 }
 
-/* Start a message of @type; the caller fills its payload, then batch_done(). */
+/*
+ * Start a message of @type; the caller fills its payload, then batch_done().
+ * No message asks for an ack: the kernel answers the ones it refuses (and a
+ * batch it cannot commit) with an error anyway, and 2,000 acks for a large
+ * policy cost both sides. Only the last one asks (batch_end), so that its
+ * ack says the kernel read the batch through.
+ */
 static struct nlmsghdr *batch_msg(struct batch *b, uint16_t type, uint16_t flags,
 				  enum obj_kind kind, uint32_t x, uint32_t y)
 {
 	if (batch_room(b) < 0)
 		return NULL;
 	b->objs[b->n_objs++] = (struct msg_obj){ .kind = (uint8_t)kind, .op = (uint8_t)type, .a = x, .b = y };
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
+	b->last = b->len;
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags, b->seq++);
 }
 
 static void batch_done(struct batch *b, struct nlmsghdr *nlh)
@@ -104,6 +112,8 @@ static int batch_end(struct batch *b)
 {
 	if (batch_room(b) < 0)
 		return -1;
+	if (b->n_objs > 1)
+		((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
 	b->objs[b->n_objs++] = (struct msg_obj){ .kind = OBJ_BATCH };
 	batch_done(b, nftnl_batch_end(b->buf + b->len, b->seq++));
 	return 0;
@@ -275,7 +285,7 @@ struct reply {
 	int error;		/* first error (negative errno), 0 */
 	uint32_t seq;		/* its sequence number */
 	char extack[256];
-	uint32_t seen;		/* replies read */
+	uint32_t seen;		/* replies read (errors, the last message's ack) */
 	bool lost;		/* ENOBUFS: replies were dropped */
 };
 
@@ -441,10 +451,10 @@ static int batch_send(struct batch *b, struct sw_nft_conn *conn, const struct sw
 		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: %s%s%s%s; nothing was changed", what,
 				 strerror(-r.error), r.extack[0] ? " (" : "", r.extack,
 				 r.extack[0] ? ")" : "");
-	} else if (r.seen < b->n_objs - 2) {
+	} else if (r.lost || (r.seen == 0 && b->n_objs > 2)) {
 		ret = sw_err_set(err, SW_EXIT_RUNTIME,
-				 "nft: %u of %zu replies read%s; the kernel's state is unknown",
-				 r.seen, b->n_objs - 2, r.lost ? " (receive buffer overrun)" : "");
+				 "nft: the kernel's answer to the batch was %s; its state is unknown",
+				 r.lost ? "lost (receive buffer overrun)" : "not read");
 	}
 out:
 	free(buf);
