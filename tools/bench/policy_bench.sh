@@ -42,7 +42,7 @@ inventory() { # inventory N FILE: N workloads, labels app=a0..a99, an IPv4 and a
 import json, sys
 n, out = int(sys.argv[1]), sys.argv[2]
 wl = [{"name": f"bench/w{i}", "labels": {"app": f"a{i % 100}"},
-       "ips": [f"10.{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}", f"fd00:bb::{i:x}"]}
+       "ips": [f"10.{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}", f"fd00:bb::{i >> 16:x}:{i & 0xffff:x}"]}
       for i in range(n)]
 json.dump({"version": 1, "workloads": wl}, open(out, "w"))
 PY
@@ -143,9 +143,9 @@ python3 - "$work/membership" <<'PY'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"(\d+) (start|stop) membership: (\d+) sets, \+(\d+) -(\d+) elements, one batch in ([\d.]+) ms \(compiled in ([\d.]+) ms\)", line)
-    if m:
-        rows.setdefault((int(m[1]), m[2]), []).append((float(m[6]), float(m[7]), int(m[3]), int(m[4]) + int(m[5])))
+    m = re.match(r"(\d+) (start|stop) membership: (\d+) sets, \+(\d+) -(\d+) elements, one batch in ([\d.]+) ms(?: \(compiled in ([\d.]+) ms\))?", line)
+    if m:  # segwatch before issue 14 does not print the compilation: nan
+        rows.setdefault((int(m[1]), m[2]), []).append((float(m[6]), float(m[7] or "nan"), int(m[3]), int(m[4]) + int(m[5])))
 print("   %-10s %-6s %-22s %-12s %s" % ("workloads", "", "sets/elements changed", "batch (ms)", "recompile + diff (ms)"))
 for (n, what), v in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] == "stop")):
     med = lambda i: statistics.median(x[i] for x in v)
