@@ -31,7 +31,9 @@ NS=swpb$$ CNS=swpb$$-c LNS=swpb$$-l RNS=swpb$$-r
 work=$(mktemp -d /tmp/sw-polbench.XXXXXX)
 WATCH=
 cleanup() {
-	[ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null
+	# every step may fail (set -e would stop the cleanup half way and leave
+	# the namespaces behind)
+	if [ -n "$WATCH" ]; then kill "$WATCH" 2>/dev/null || true; fi
 	for x in "$CNS" "$LNS" "$RNS"; do ip netns del "$x" 2>/dev/null || true; done
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$work"
