@@ -4,9 +4,10 @@
 
 /*
  * compile - a checked policy and the workloads known now, to an nftables
- * plan: one named set per group and family holding the members' addresses,
- * rules that reference sets (so the rule count follows the policy, not the
- * number of containers), one inet table judged in the forward hook.
+ * plan: per group and family a hash set holding the members' addresses and,
+ * for a group with CIDRs, an interval set of its prefixes; rules that
+ * reference sets (so the rule count follows the policy, not the number of
+ * containers), one inet table judged in the forward hook.
  */
 
 #include <segwatch/exit.h>
@@ -45,7 +46,7 @@ int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registr
 			      const struct sw_compile_opts *o, const struct sw_nft_plan *prev,
 			      struct sw_nft_plan *out, struct sw_err *err);
 
-/* Names of the sets of group @g (family 4 or 6) in a compiled plan. */
+/* The name of group @g's set of addresses (family 4 or 6); its prefixes' set adds "_net". */
 void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, char *buf,
 			       size_t len);
 

@@ -24,7 +24,8 @@ struct sw_enforce_report {
 	size_t sets, elements, rules;	/* apply: the plan's size */
 	size_t sets_changed, added, removed; /* sync: elements changed */
 	double ms;			/* the batch, in milliseconds */
-	double compile_ms;		/* compiling the policy over the workloads, before it */
+	double compile_ms;		/* compiling the policy over the workloads (sync: and */
+					/* the difference to what is applied), before it */
 	bool in_place;			/* apply: only rules and changed elements were sent */
 };
 

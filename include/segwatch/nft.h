@@ -28,7 +28,10 @@ struct sw_nft_prefix {
 };
 
 /*
- * A named set of addresses of one family (interval: prefixes allowed).
+ * A named set of addresses of one family: an interval set (prefixes
+ * allowed), or with @hash a hash set of single addresses, whose elements
+ * the kernel adds and removes in constant time whatever its size (an
+ * interval set's cost grows with it).
  * Set and chain names: letters, digits, '_', '-', '.', not starting with a
  * digit, '-' or '.', and containing a '_' or an upper-case letter: nft's
  * keywords ("fwd", "log", "dns", "tcp", ...) cannot name objects in a script
@@ -38,6 +41,7 @@ struct sw_nft_prefix {
 struct sw_nft_set {
 	char name[SW_NFT_NAME_MAX];
 	uint8_t family;			/* 4 or 6 */
+	bool hash;			/* addresses only, no interval flag */
 	struct sw_nft_prefix *elems;
 	size_t n_elems;
 };

@@ -45,25 +45,53 @@ void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, 
 	for (i = 0; n[i] && i < sizeof(clean) - 1; i++)
 		clean[i] = isalnum((unsigned char)n[i]) ? n[i] : '_';
 	clean[i] = '\0';
-	snprintf(buf, len, "g%zu_%s_v%d", g, clean, family);
+	snprintf(buf, len, "g%u_%s_v%c", (unsigned)g, clean, family == 4 ? '4' : '6');
 }
 
+/*
+ * Per group and family a hash set of addresses ("g2_db_v4"), then one of
+ * prefixes when the group has CIDRs of that family ("g2_db_v4_net"); then
+ * "managed_v4"/"_v6" and, when any group has CIDRs, "managed_v4_net"/"_v6_net".
+ * Which sets exist follows the policy only, never the workloads.
+ */
 static int sw_compile_sets(struct sw_compile *c)
 {
+	size_t n = 2 * c->p->n_groups;
 	char name[SW_NFT_NAME_MAX];
 
-	/* sets 0 .. 2*n_groups-1: group g, v4 at 2g, v6 at 2g+1; then the managed sets */
+	c->hosts = calloc(n + 1, sizeof(*c->hosts));
+	c->nets = calloc(n + 1, sizeof(*c->nets));
+	if (!c->hosts || !c->nets)
+		return -1;
 	for (size_t g = 0; g < c->p->n_groups; g++)
-		for (int f = 4; f <= 6; f += 2) {
+		for (uint8_t f = 4; f <= 6; f += 2) {
+			size_t *h = &c->hosts[2 * g + (f == 6)], *net = &c->nets[2 * g + (f == 6)];
+
 			sw_compile_group_set_name(c->p, g, f, name, sizeof(name));
-			if (sw_plan_add_set(c, name, (uint8_t)f) == SIZE_MAX)
+			if ((*h = sw_plan_add_set(c, name, f, true)) == SIZE_MAX)
+				return -1;
+			*net = SIZE_MAX;
+			if (!sw_compile_group_has_cidrs(c, g, f))
+				continue;
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), "_net");
+			if ((*net = sw_plan_add_set(c, name, f, false)) == SIZE_MAX)
 				return -1;
 		}
-	c->managed[0] = sw_plan_add_set(c, "managed_v4", 4);
-	c->managed[1] = sw_plan_add_set(c, "managed_v6", 6);
+	c->managed[0] = sw_plan_add_set(c, "managed_v4", 4, true);
+	c->managed[1] = sw_plan_add_set(c, "managed_v6", 6, true);
 	if (c->managed[0] == SIZE_MAX || c->managed[1] == SIZE_MAX ||
 	    sw_compile_unclassified_sets(c) < 0)
 		return -1;
+	for (uint8_t f = 4; f <= 6; f += 2) {
+		bool any = false;
+
+		c->managed_nets[f == 6] = SIZE_MAX;
+		for (size_t g = 0; g < c->p->n_groups; g++)
+			any |= c->nets[2 * g + (f == 6)] != SIZE_MAX;
+		if (any && (c->managed_nets[f == 6] = sw_plan_add_set(c, f == 4 ? "managed_v4_net" :
+								      "managed_v6_net", f, false)) == SIZE_MAX)
+			return -1;
+	}
 	if (c->sets_from) {
 		int rc = sw_compile_members_copy(c);
 
@@ -132,8 +160,12 @@ int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registr
 	else
 		sw_compile_opts_defaults(&c.o);
 	if (sw_compile_sets(&c) < 0 || sw_compile_chain(&c) < 0) {
+		free(c.hosts);
+		free(c.nets);
 		sw_nft_plan_free(out);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory while compiling the policy");
 	}
+	free(c.hosts);
+	free(c.nets);
 	return SW_EXIT_OK;
 }

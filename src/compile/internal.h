@@ -16,14 +16,24 @@ struct sw_compile {
 	struct sw_compile_opts o;
 	struct sw_nft_plan *plan;
 	const struct sw_nft_plan *sets_from;	/* NULL, or the sets' elements to copy */
-	size_t managed[2];	/* set indices: managed_v4, managed_v6 */
+	/*
+	 * Set indices, per group and family at [2g + (family == 6)]: the hash
+	 * set of the members' addresses, and the interval set of the group's
+	 * CIDRs (SIZE_MAX when it has none of that family). Addresses come and
+	 * go with containers: a hash set takes them in constant time whatever
+	 * its size; prefixes need an interval set, whose cost grows with its
+	 * size, and change only with the policy.
+	 */
+	size_t *hosts, *nets;
+	size_t managed[2];	/* hash sets: managed_v4, managed_v6 */
+	size_t managed_nets[2];	/* interval: managed_v4_net, managed_v6_net, or SIZE_MAX */
 	/* "unclassified": "deny": bridge_nets_v4/v6 and classified_v4/v6; SIZE_MAX: none */
 	size_t bridge_nets[2], classified[2];
 	bool nomem;
 };
 
 /* plan_build.c: growing the plan. SIZE_MAX / NULL on out of memory. */
-size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family);
+size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family, bool hash);
 bool sw_plan_set_add(struct sw_nft_set *s, const uint8_t addr[16], uint8_t plen);
 void sw_plan_set_normalize(struct sw_nft_set *s);
 struct sw_nft_chain *sw_plan_add_chain(struct sw_compile *c, const char *name, int priority);
@@ -35,6 +45,18 @@ bool sw_match_add_range(struct sw_nft_match *m, uint16_t lo, uint16_t hi);
 int sw_compile_members(struct sw_compile *c);
 int sw_compile_members_copy(struct sw_compile *c);
 size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family);
+size_t sw_compile_group_nets(const struct sw_compile *c, size_t g, uint8_t family);
+bool sw_compile_group_has_cidrs(const struct sw_compile *c, size_t g, uint8_t family);
+
+/*
+ * A rule's side: the sets an address may be in (a hash set of addresses,
+ * an interval set of prefixes), "any" when n is 0. A rule whose sides have
+ * two sets each becomes one nft rule per pair: nft has no "in A or in B".
+ */
+struct sw_rule_side {
+	size_t set[2];
+	size_t n;
+};
 
 /* unclassified.c: the sets and rules of "unclassified": "deny" (none for "allow"). */
 int sw_compile_unclassified_sets(struct sw_compile *c);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Group membership: the addresses of every running workload a group selects
- * (by labels, name patterns or CIDRs, see docs/policy.md), and the group's
- * CIDRs themselves, each in the group's set of its family; all of them also
- * in the "managed" sets the default rule is limited to.
+ * (by labels, name patterns or CIDRs, see docs/policy.md) in the group's
+ * hash set of their family, and the group's CIDRs in its interval set; all
+ * of them also in the "managed" sets (addresses, prefixes) the default rule
+ * is limited to.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +20,45 @@ static bool sw_addr_is_v4(const uint8_t a[16])
 
 size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family)
 {
-	(void)c;
-	return 2 * g + (family == 6);
+	return c->hosts[2 * g + (family == 6)];
 }
 
-static bool sw_member_add(struct sw_compile *c, size_t g, const uint8_t addr[16], uint8_t plen)
+size_t sw_compile_group_nets(const struct sw_compile *c, size_t g, uint8_t family)
+{
+	return c->nets[2 * g + (family == 6)];
+}
+
+/* Whether group @g has CIDRs of @family (it then has a set of prefixes for them). */
+bool sw_compile_group_has_cidrs(const struct sw_compile *c, size_t g, uint8_t family)
+{
+	const struct sw_pol_group *grp = &c->p->groups[g];
+
+	for (size_t i = 0; i < grp->n_cidrs; i++)
+		if ((sw_addr_is_v4(grp->cidrs[i].addr) ? 4 : 6) == family)
+			return true;
+	return false;
+}
+
+/* A workload's address: into the group's set of addresses and the managed one. */
+static bool sw_member_add(struct sw_compile *c, size_t g, const uint8_t addr[16])
 {
 	uint8_t family = sw_addr_is_v4(addr) ? 4 : 6;
 	struct sw_nft_set *gs = &c->plan->sets[sw_compile_group_set(c, g, family)];
 	struct sw_nft_set *ms = &c->plan->sets[c->managed[family == 6]];
 
-	return sw_plan_set_add(gs, addr, plen) && sw_plan_set_add(ms, addr, plen);
+	return sw_plan_set_add(gs, addr, 128) && sw_plan_set_add(ms, addr, 128);
+}
+
+/* A group's CIDR: into its set of prefixes and the managed one. */
+static bool sw_member_add_net(struct sw_compile *c, size_t g, const uint8_t addr[16], uint8_t plen)
+{
+	uint8_t family = sw_addr_is_v4(addr) ? 4 : 6;
+	size_t gs = sw_compile_group_nets(c, g, family), ms = c->managed_nets[family == 6];
+
+	if (gs == SIZE_MAX || ms == SIZE_MAX)
+		return false;	/* sw_compile_sets made them for every CIDR's family */
+	return sw_plan_set_add(&c->plan->sets[gs], addr, plen) &&
+	       sw_plan_set_add(&c->plan->sets[ms], addr, plen);
 }
 
 /* A group selecting by labels only, under the first of them: found by binary search. */
@@ -85,7 +114,7 @@ static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_wo
 	if (!sw_policy_group_selects(c->p, g, who, NULL))
 		return;
 	for (size_t i = 0; i < w->n_addrs; i++)
-		if (!sw_member_add(c, g, w->addrs[i], 128))
+		if (!sw_member_add(c, g, w->addrs[i]))
 			c->nomem = true;
 }
 
@@ -142,7 +171,7 @@ int sw_compile_members(struct sw_compile *c)
 		const struct sw_pol_group *grp = &c->p->groups[g];
 
 		for (size_t i = 0; i < grp->n_cidrs; i++)
-			if (!sw_member_add(c, g, grp->cidrs[i].addr, grp->cidrs[i].plen))
+			if (!sw_member_add_net(c, g, grp->cidrs[i].addr, grp->cidrs[i].plen))
 				c->nomem = true;
 	}
 	for (size_t s = 0; s < c->plan->n_sets; s++)

@@ -18,7 +18,7 @@ static void *sw_grow(void **arr, size_t *n, size_t size)
 	return (char *)p + (*n)++ * size;
 }
 
-size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family)
+size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family, bool hash)
 {
 	struct sw_nft_set *s = sw_grow((void **)&c->plan->sets, &c->plan->n_sets, sizeof(*s));
 
@@ -26,6 +26,7 @@ size_t sw_plan_add_set(struct sw_compile *c, const char *name, uint8_t family)
 		return SIZE_MAX;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->family = family;
+	s->hash = hash;
 	return c->plan->n_sets - 1;
 }
 

@@ -76,54 +76,125 @@ struct sw_nft_rule *sw_rule_between(struct sw_nft_chain *ch, uint8_t family, siz
 	return r;
 }
 
+/* A group's side: its set of addresses, and its set of prefixes when it has one. */
+static struct sw_rule_side sw_side_group(const struct sw_compile *c, size_t g, uint8_t family)
+{
+	struct sw_rule_side s = { { sw_compile_group_set(c, g, family), SIZE_MAX }, 1 };
+
+	if ((s.set[1] = sw_compile_group_nets(c, g, family)) != SIZE_MAX)
+		s.n = 2;
+	return s;
+}
+
+static struct sw_rule_side sw_side_managed(const struct sw_compile *c, uint8_t family)
+{
+	struct sw_rule_side s = { { c->managed[family == 6], c->managed_nets[family == 6] }, 1 };
+
+	if (s.set[1] != SIZE_MAX)
+		s.n = 2;
+	return s;
+}
+
+/*
+ * One rule per pair of sets of @from and @to (at most four: an address is
+ * in one side when it is in either of its sets), each made the same by
+ * @finish (service, verdict, comment). The pairs differ in their lookups
+ * only, and are adjacent: the first that matches decides, as one rule would.
+ */
+static int sw_rules_between(struct sw_compile *c, struct sw_nft_chain *ch, uint8_t family,
+			    const struct sw_rule_side *from, const struct sw_rule_side *to,
+			    int (*finish)(struct sw_compile *, struct sw_nft_rule *, const void *),
+			    const void *arg)
+{
+	for (size_t i = 0; i < (from->n ? from->n : 1); i++)
+		for (size_t j = 0; j < (to->n ? to->n : 1); j++) {
+			struct sw_nft_rule *r = sw_rule_between(ch, family,
+								from->n ? from->set[i] : SIZE_MAX,
+								to->n ? to->set[j] : SIZE_MAX);
+
+			if (!r || finish(c, r, arg) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static int sw_finish_intra(struct sw_compile *c, struct sw_nft_rule *r, const void *arg)
+{
+	(void)c;
+	r->verdict = SW_NFT_ACCEPT;
+	r->origin = SW_ORIGIN_INTRA;
+	snprintf(r->comment, sizeof(r->comment), "inside group %s", (const char *)arg);
+	return 0;
+}
+
 int sw_rules_intra(struct sw_compile *c, struct sw_nft_chain *ch)
 {
 	if (c->p->intra != SW_POL_INTRA_ALLOW)
 		return 0;
 	for (size_t g = 0; g < c->p->n_groups; g++)
 		for (uint8_t f = 4; f <= 6; f += 2) {
-			size_t s = sw_compile_group_set(c, g, f);
-			struct sw_nft_rule *r = sw_rule_between(ch, f, s, s);
+			struct sw_rule_side s = sw_side_group(c, g, f);
 
-			if (!r)
+			if (sw_rules_between(c, ch, f, &s, &s, sw_finish_intra, c->p->groups[g].name) < 0)
 				return -1;
-			r->verdict = SW_NFT_ACCEPT;
-			r->origin = SW_ORIGIN_INTRA;
-			snprintf(r->comment, sizeof(r->comment), "inside group %s",
-				 c->p->groups[g].name);
 		}
 	return 0;
 }
 
+/* Add every element of @from to set @to. */
+static bool sw_set_add_all(struct sw_compile *c, size_t to, size_t from)
+{
+	const struct sw_nft_set *g = &c->plan->sets[from];
+
+	for (size_t e = 0; e < g->n_elems; e++)
+		if (!sw_plan_set_add(&c->plan->sets[to], g->elems[e].addr, g->elems[e].plen))
+			return false;
+	return true;
+}
+
 /*
- * The set for one side of a rule: the group's own when it names one group,
- * else a set of the rule's own holding the union. SIZE_MAX for "any".
+ * One side of a rule: the group's own sets when it names one group, else
+ * sets of the rule's own holding the union (addresses; prefixes when any of
+ * its groups has some). n 0 for "any"; false when out of memory.
  */
-static size_t sw_rule_side_set(struct sw_compile *c, size_t r, bool from, uint8_t family)
+static bool sw_rule_side_sets(struct sw_compile *c, size_t r, bool from, uint8_t family,
+			      struct sw_rule_side *side)
 {
 	const struct sw_pol_rule *pr = &c->p->rules[r];
 	const size_t *gs = from ? pr->from : pr->to;
 	size_t n = from ? pr->n_from : pr->n_to;
 	char name[SW_NFT_NAME_MAX];
-	size_t idx;
+	bool nets = false;
 
+	side->n = 0;
 	if (from ? pr->from_any : pr->to_any)
-		return SIZE_MAX;
-	if (n == 1)
-		return sw_compile_group_set(c, gs[0], family);
-	snprintf(name, sizeof(name), "r%zu_%s_v%d", r, from ? "from" : "to", family);
-	idx = sw_plan_add_set(c, name, family);
-	if (idx == SIZE_MAX)
-		return SIZE_MAX - 1;
-	for (size_t i = 0; i < n; i++) {
-		const struct sw_nft_set *g = &c->plan->sets[sw_compile_group_set(c, gs[i], family)];
-
-		for (size_t e = 0; e < g->n_elems; e++)
-			if (!sw_plan_set_add(&c->plan->sets[idx], g->elems[e].addr, g->elems[e].plen))
-				return SIZE_MAX - 1;
+		return true;
+	if (n == 1) {
+		*side = sw_side_group(c, gs[0], family);
+		return true;
 	}
-	sw_plan_set_normalize(&c->plan->sets[idx]);
-	return idx;
+	for (size_t i = 0; i < n; i++)
+		nets |= sw_compile_group_nets(c, gs[i], family) != SIZE_MAX;
+	snprintf(name, sizeof(name), "r%zu_%s_v%d", r, from ? "from" : "to", family);
+	if ((side->set[0] = sw_plan_add_set(c, name, family, true)) == SIZE_MAX)
+		return false;
+	side->n = 1;
+	if (nets) {
+		snprintf(name, sizeof(name), "r%zu_%s_v%d_net", r, from ? "from" : "to", family);
+		if ((side->set[1] = sw_plan_add_set(c, name, family, false)) == SIZE_MAX)
+			return false;
+		side->n = 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t net = sw_compile_group_nets(c, gs[i], family);
+
+		if (!sw_set_add_all(c, side->set[0], sw_compile_group_set(c, gs[i], family)) ||
+		    (net != SIZE_MAX && !sw_set_add_all(c, side->set[1], net)))
+			return false;
+	}
+	for (size_t i = 0; i < side->n; i++)
+		sw_plan_set_normalize(&c->plan->sets[side->set[i]]);
+	return true;
 }
 
 static int sw_rule_service(struct sw_nft_rule *nr, const struct sw_pol_rule *pr, uint8_t family)
@@ -168,41 +239,55 @@ void sw_rule_verdict(struct sw_compile *c, struct sw_nft_rule *nr, enum sw_pol_a
 	nr->verdict = mode == SW_POL_MONITOR ? SW_NFT_ACCEPT : SW_NFT_DROP;
 }
 
-int sw_rule_policy(struct sw_compile *c, struct sw_nft_chain *ch, size_t r, uint8_t family)
+struct sw_finish_policy {
+	size_t r;
+	uint8_t family;
+};
+
+static int sw_finish_policy(struct sw_compile *c, struct sw_nft_rule *nr, const void *arg)
 {
-	const struct sw_pol_rule *pr = &c->p->rules[r];
-	size_t from, to;
-	struct sw_nft_rule *nr;
+	const struct sw_finish_policy *fp = arg;
+	const struct sw_pol_rule *pr = &c->p->rules[fp->r];
 	char what[48];
 
-	if ((pr->proto == SW_POL_PROTO_ICMP && family == 6) ||
-	    (pr->proto == SW_POL_PROTO_ICMPV6 && family == 4))
-		return 0; /* this rule cannot match in that family */
-	from = sw_rule_side_set(c, r, true, family);
-	to = sw_rule_side_set(c, r, false, family);
-	if (from == SIZE_MAX - 1 || to == SIZE_MAX - 1)
+	if (sw_rule_service(nr, pr, fp->family) < 0)
 		return -1;
-	nr = sw_rule_between(ch, family, from, to);
-	if (!nr || sw_rule_service(nr, pr, family) < 0)
-		return -1;
-	snprintf(what, sizeof(what), "rules/%zu", r);
+	snprintf(what, sizeof(what), "rules/%zu", fp->r);
 	sw_rule_verdict(c, nr, pr->action, pr->mode, what);
-	nr->origin = (int)r;
+	nr->origin = (int)fp->r;
 	snprintf(nr->comment, sizeof(nr->comment), "%s%s%s", pr->where ? pr->where + 1 : what,
 		 pr->name ? " " : "", pr->name ? pr->name : "");
 	return 0;
 }
 
-int sw_rule_default(struct sw_compile *c, struct sw_nft_chain *ch, uint8_t family)
+int sw_rule_policy(struct sw_compile *c, struct sw_nft_chain *ch, size_t r, uint8_t family)
 {
-	size_t m = c->managed[family == 6];
-	struct sw_nft_rule *nr = sw_rule_between(ch, family, m, m);
+	const struct sw_pol_rule *pr = &c->p->rules[r];
+	struct sw_finish_policy fp = { r, family };
+	struct sw_rule_side from, to;
 
-	if (!nr)
+	if ((pr->proto == SW_POL_PROTO_ICMP && family == 6) ||
+	    (pr->proto == SW_POL_PROTO_ICMPV6 && family == 4))
+		return 0; /* this rule cannot match in that family */
+	if (!sw_rule_side_sets(c, r, true, family, &from) ||
+	    !sw_rule_side_sets(c, r, false, family, &to))
 		return -1;
+	return sw_rules_between(c, ch, family, &from, &to, sw_finish_policy, &fp);
+}
+
+static int sw_finish_default(struct sw_compile *c, struct sw_nft_rule *nr, const void *arg)
+{
+	(void)arg;
 	sw_rule_verdict(c, nr, c->p->default_action, c->p->mode, "default");
 	nr->origin = SW_ORIGIN_DEFAULT;
 	snprintf(nr->comment, sizeof(nr->comment), "default %s between managed addresses",
 		 sw_pol_action_name(c->p->default_action));
 	return 0;
+}
+
+int sw_rule_default(struct sw_compile *c, struct sw_nft_chain *ch, uint8_t family)
+{
+	struct sw_rule_side m = sw_side_managed(c, family);
+
+	return sw_rules_between(c, ch, family, &m, &m, sw_finish_default, NULL);
 }

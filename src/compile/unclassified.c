@@ -45,8 +45,8 @@ int sw_compile_unclassified_sets(struct sw_compile *c)
 	if (!sw_unclassified_on(c))
 		return 0;
 	for (int f = 0; f < 2; f++) {
-		c->bridge_nets[f] = sw_plan_add_set(c, names[0][f], f ? 6 : 4);
-		c->classified[f] = sw_plan_add_set(c, names[1][f], f ? 6 : 4);
+		c->bridge_nets[f] = sw_plan_add_set(c, names[0][f], f ? 6 : 4, false);
+		c->classified[f] = sw_plan_add_set(c, names[1][f], f ? 6 : 4, true);
 		if (c->bridge_nets[f] == SIZE_MAX || c->classified[f] == SIZE_MAX)
 			return -1;
 	}

@@ -250,10 +250,12 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 		sw_enforce_handles(e); /* read once, now, rather than during the next reload */
 	if (!e->policy || !reg || sw_registry_generation(reg) == e->generation)
 		return SW_EXIT_OK;
+	t0 = sw_clock_mono_ms();
 	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_enforce_plan_diff(&e->applied, &fresh, &ch, &n, &rep->added, &rep->removed,
 					  err);
+	rep->compile_ms = sw_clock_mono_ms() - t0;
 	t0 = sw_clock_mono_ms();
 	if (rc == SW_EXIT_OK && n)
 		rc = sw_nft_sets_update(e->conn, e->applied.table, ch, n, err);

@@ -4,6 +4,7 @@
  * nothing. Each message is recorded with what it builds, so the kernel's
  * error for a sequence number is reported as "set X" or "rule N of chain Y".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -26,7 +27,11 @@
 
 #include "internal.h"
 
-#define ELEMS_PER_MSG	256	/* interval elements (pairs) per NEWSETELEM */
+/*
+ * Element bytes per NEWSETELEM: its list is one attribute, whose length is
+ * 16 bits; fewer, larger messages mean fewer acks to read.
+ */
+#define ELEMS_BYTES	(48 * 1024)
 #define MSG_ROOM	(128 * 1024)	/* the most one message may need */
 
 enum obj_kind { OBJ_BATCH, OBJ_TABLE, OBJ_SET, OBJ_ELEMS, OBJ_CHAIN, OBJ_RULE, OBJ_ANON };
@@ -40,6 +45,7 @@ struct msg_obj {
 struct batch {
 	char *buf;
 	size_t len, cap;
+	size_t last;		/* offset of the last message before the end */
 	uint32_t seq0, seq;	/* first and next sequence number */
 	struct msg_obj *objs;	/* by seq - seq0 */
 	size_t n_objs, cap_objs;
@@ -69,14 +75,21 @@ static int batch_room(struct batch *b)
 	return 0;
 }
 
-/* Start a message of @type; the caller fills its payload, then batch_done(). */
+/*
+ * Start a message of @type; the caller fills its payload, then batch_done().
+ * No message asks for an ack: the kernel answers the ones it refuses (and a
+ * batch it cannot commit) with an error anyway, and 2,000 acks for a large
+ * policy cost both sides. Only the last one asks (batch_end), so that its
+ * ack says the kernel read the batch through.
+ */
 static struct nlmsghdr *batch_msg(struct batch *b, uint16_t type, uint16_t flags,
 				  enum obj_kind kind, uint32_t x, uint32_t y)
 {
 	if (batch_room(b) < 0)
 		return NULL;
 	b->objs[b->n_objs++] = (struct msg_obj){ .kind = (uint8_t)kind, .op = (uint8_t)type, .a = x, .b = y };
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
+	b->last = b->len;
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags, b->seq++);
 }
 
 static void batch_done(struct batch *b, struct nlmsghdr *nlh)
@@ -99,6 +112,8 @@ static int batch_end(struct batch *b)
 {
 	if (batch_room(b) < 0)
 		return -1;
+	if (b->n_objs > 1)
+		((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
 	b->objs[b->n_objs++] = (struct msg_obj){ .kind = OBJ_BATCH };
 	batch_done(b, nftnl_batch_end(b->buf + b->len, b->seq++));
 	return 0;
@@ -144,29 +159,63 @@ out:
 	return nlh ? 0 : -1;
 }
 
-/* NEWSETELEM/DELSETELEM for intervals @iv of a set, in chunks. */
+/*
+ * Bytes one element takes in a NEWSETELEM message: its nest, the key's nest
+ * and value; an interval's end adds the same again and its flags.
+ */
+static size_t elem_bytes(const struct sw_nft_set *s)
+{
+	size_t key = MNL_ALIGN(MNL_ATTR_HDRLEN + sw_nft__klen(s->family));
+	size_t one = 2 * MNL_ATTR_HDRLEN + key;
+
+	return s->hash ? one : 2 * one + MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t));
+}
+
+/* One element (a key, with the interval-end flag when @end) in the list nest. */
+static void elem_put(struct nlmsghdr *nlh, uint16_t idx, const uint8_t *key, size_t klen, bool end)
+{
+	struct nlattr *e = mnl_attr_nest_start(nlh, idx);
+	struct nlattr *k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, key);
+	mnl_attr_nest_end(nlh, k);
+	if (end)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
+	mnl_attr_nest_end(nlh, e);
+}
+
+/*
+ * NEWSETELEM/DELSETELEM for intervals @iv of a set (of a hash set: their
+ * start addresses), as many to a message as fit in ELEMS_BYTES. The
+ * attributes are written straight into the batch, as libnftnl would write
+ * them, without an object per element: 40,000 elements are most of a large
+ * policy's batch.
+ */
 static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set *s, uint32_t id,
 		     const struct sw_nft_ival *iv, size_t n, uint16_t type, uint32_t x)
 {
-	size_t klen = sw_nft__klen(s->family);
+	size_t klen = sw_nft__klen(s->family), per = ELEMS_BYTES / elem_bytes(s);
 
-	for (size_t i = 0; i < n; i += ELEMS_PER_MSG) {
-		struct nftnl_set *ns = sw_nft__set_build(table, s, id);
-		struct nlmsghdr *nlh;
-		int ret = ns ? 0 : -1;
+	for (size_t i = 0, msg = 0; i < n; i += per, msg++) {
+		struct nlmsghdr *nlh = batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+						 OBJ_ELEMS, x, (uint32_t)msg);
+		struct nlattr *list;
+		uint16_t idx = 0;
 
-		for (size_t k = i; !ret && k < n && k < i + ELEMS_PER_MSG; k++)
-			ret = sw_nft__set_add_ival(ns, &iv[k], klen);
-		nlh = ret ? NULL : batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-					     OBJ_ELEMS, x, (uint32_t)(i / ELEMS_PER_MSG));
-		if (nlh) {
-			nftnl_set_elems_nlmsg_build_payload(nlh, ns);
-			batch_done(b, nlh);
-		}
-		if (ns)
-			nftnl_set_free(ns);
 		if (!nlh)
 			return -1;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
+		if (id)
+			mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (size_t k = i; k < n && k < i + per; k++) {
+			elem_put(nlh, ++idx, iv[k].start, klen, false);
+			if (!s->hash && !iv[k].end_wraps)
+				elem_put(nlh, ++idx, iv[k].end, klen, true);
+		}
+		mnl_attr_nest_end(nlh, list);
+		batch_done(b, nlh);
 	}
 	return 0;
 }
@@ -236,7 +285,7 @@ struct reply {
 	int error;		/* first error (negative errno), 0 */
 	uint32_t seq;		/* its sequence number */
 	char extack[256];
-	uint32_t seen;		/* replies read */
+	uint32_t seen;		/* replies read (errors, the last message's ack) */
 	bool lost;		/* ENOBUFS: replies were dropped */
 };
 
@@ -402,10 +451,10 @@ static int batch_send(struct batch *b, struct sw_nft_conn *conn, const struct sw
 		ret = sw_err_set(err, SW_EXIT_RUNTIME, "nft: %s: %s%s%s%s; nothing was changed", what,
 				 strerror(-r.error), r.extack[0] ? " (" : "", r.extack,
 				 r.extack[0] ? ")" : "");
-	} else if (r.seen < b->n_objs - 2) {
+	} else if (r.lost || (r.seen == 0 && b->n_objs > 2)) {
 		ret = sw_err_set(err, SW_EXIT_RUNTIME,
-				 "nft: %u of %zu replies read%s; the kernel's state is unknown",
-				 r.seen, b->n_objs - 2, r.lost ? " (receive buffer overrun)" : "");
+				 "nft: the kernel's answer to the batch was %s; its state is unknown",
+				 r.lost ? "lost (receive buffer overrun)" : "not read");
 	}
 out:
 	free(buf);

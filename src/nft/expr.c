@@ -415,7 +415,7 @@ struct nftnl_set *sw_nft__set_build(const char *table, const struct sw_nft_set *
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, (uint32_t)sw_nft__klen(s->family));
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE,
 			  s->family == 4 ? SW_NFT_TYPE_IPADDR : SW_NFT_TYPE_IP6ADDR);
-	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, s->hash ? 0 : NFT_SET_INTERVAL);
 	return ns;
 }
 

@@ -256,6 +256,10 @@ static int set_check(const struct sw_nft_set *s, size_t i, struct sw_err *err)
 			return sw_err_set(err, SW_EXIT_USAGE,
 					  "nft plan: set %s: element %zu is not an IPv%u address or prefix",
 					  s->name, e + 1, s->family);
+		if (s->hash && s->elems[e].plen != 128)
+			return sw_err_set(err, SW_EXIT_USAGE,
+					  "nft plan: set %s: element %zu is a prefix in a set of addresses",
+					  s->name, e + 1);
 	}
 	return 0;
 }

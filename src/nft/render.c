@@ -130,8 +130,8 @@ static int put_set(FILE *out, const struct sw_nft_set *s)
 
 	if (sw_nft__set_ivals(s, &iv, &n, &e, "set") < 0)
 		return -1;
-	fprintf(out, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n", s->name,
-		s->family == 4 ? "ipv4_addr" : "ipv6_addr");
+	fprintf(out, "\tset %s {\n\t\ttype %s\n%s", s->name,
+		s->family == 4 ? "ipv4_addr" : "ipv6_addr", s->hash ? "" : "\t\tflags interval\n");
 	if (n) {
 		size_t full = s->family == 4 ? 32 : 128;
 

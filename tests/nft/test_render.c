@@ -138,6 +138,34 @@ static void test_bad_plans(void **state)
 	sw_nft_plan_free(NULL);
 }
 
+/*
+ * A hash set (addresses only) renders without "flags interval"; a prefix in
+ * one is refused before the kernel sees it.
+ */
+static void test_hash_set(void **state)
+{
+	struct sw_nft_plan p;
+	struct sw_err err = { 0 };
+	int ret;
+	char *out;
+
+	(void)state;
+	plan_demo(&p);
+	p.sets[0].hash = true;
+	out = render(&p, &ret);
+	assert_int_equal(ret, SW_EXIT_OK);
+	assert_non_null(strstr(out, "set g_a {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.1.2, 10.0.1.3 }"));
+	assert_non_null(strstr(out, "set g_b {\n\t\ttype ipv4_addr\n\t\tflags interval\n"));
+	free(out);
+	p.sets[0].elems[0].plen = 96 + 24;	/* a /24 in a set of addresses */
+	out = render(&p, &ret);
+	assert_int_equal(ret, SW_EXIT_USAGE);
+	free(out);
+	assert_int_equal(sw_nft_apply(&p, &err), SW_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "set g_a: element 1 is a prefix in a set of addresses"));
+	sw_nft_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_small_big),
 		cmocka_unit_test(test_bad_plans),
+		cmocka_unit_test(test_hash_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,9 +3,13 @@
 # namespace of its own (the host's ruleset is never touched):
 #   1. a policy of 100 groups and 1,000 rules over 10,000 workloads
 #      (inventory): segwatch policy apply (load, compile, one batch) against
-#      `nft -f` loading the script `segwatch policy compile` prints
-#   2. one workload starting (a namespace joining a bridge): the time
-#      `policy apply --watch` takes to update the sets
+#      `nft -f` loading the script `segwatch policy compile` prints, five
+#      alternating runs each, side by side with the ratio
+#   2. membership: one workload starting (a namespace joining a bridge) and
+#      stopping under `policy apply --watch`, three times each, over 10,
+#      1,000, 10,000 and 100,000 workloads: the batch that updates the sets
+#      (what the kernel pays) and the recompilation and difference before it
+#      (what segwatch pays), medians
 #   3. forwarding throughput (iperf3, TCP, routed through the namespace),
 #      medians of three alternating runs: no policy; conntrack only (one
 #      stateful rule, what a Docker or Podman host pays already); the large
@@ -13,10 +17,13 @@
 #      the same allowance written iptables-style as one rule per address pair
 #      (10,000 rules, no conntrack shortcut), to show the per-packet cost of
 #      set lookups staying flat
-# Usage: tools/bench/policy_bench.sh   (root; installs iperf3 if missing)
+# Usage: tools/bench/policy_bench.sh [--no-forwarding]   (root; installs iperf3 if missing)
+# Runs in about 3 minutes (1 and 2 alone, with --no-forwarding: about 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "policy_bench: needs root" >&2; exit 2; }
+FORWARDING=1
+[ "${1:-}" = --no-forwarding ] && FORWARDING=0
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" --target segwatch >/dev/null
 SW=$PWD/build-bench/segwatch
@@ -24,19 +31,28 @@ NS=swpb$$ CNS=swpb$$-c LNS=swpb$$-l RNS=swpb$$-r
 work=$(mktemp -d /tmp/sw-polbench.XXXXXX)
 WATCH=
 cleanup() {
-	[ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null
+	# every step may fail (set -e would stop the cleanup half way and leave
+	# the namespaces behind)
+	if [ -n "$WATCH" ]; then kill "$WATCH" 2>/dev/null || true; fi
 	for x in "$CNS" "$LNS" "$RNS"; do ip netns del "$x" 2>/dev/null || true; done
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
+inventory() { # inventory N FILE: N workloads, labels app=a0..a99, an IPv4 and an IPv6 address each
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+wl = [{"name": f"bench/w{i}", "labels": {"app": f"a{i % 100}"},
+       "ips": [f"10.{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}", f"fd00:bb::{i >> 16:x}:{i & 0xffff:x}"]}
+      for i in range(n)]
+json.dump({"version": 1, "workloads": wl}, open(out, "w"))
+PY
+}
+inventory 10000 "$work/inv.json"
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
-wl = [{"name": f"bench/w{i}", "labels": {"app": f"a{i % 100}"},
-       "ips": [f"10.{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}", f"fd00:bb::{i:x}"]}
-      for i in range(10000)]
-json.dump({"version": 1, "workloads": wl}, open(f"{w}/inv.json", "w"))
 groups = {f"g{k}": {"labels": {"app": f"a{k}"}} for k in range(100)}
 groups["late"] = {"names": ["swpb*-c"]}
 groups["left"] = {"cidrs": ["10.250.1.0/24"]}
@@ -54,43 +70,94 @@ ms() { python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) * 1000))" "$1"
 
 echo "== 1. 10,000 workloads, 100 groups, 1,000 rules"
 n "$SW" policy compile "$work/policy.json" --inventory "$work/inv.json" --no-engine --no-kernel >"$work/script.nft"
-echo "   script: $(wc -l <"$work/script.nft") lines, $(grep -c '^\s*set ' "$work/script.nft") sets"
-best_sw=999 best_nft=999
-for _ in 1 2 3; do
+echo "   script: $(wc -l <"$work/script.nft") lines, $(grep -c '^\s*set ' "$work/script.nft") sets, $(grep -c 'comment "' "$work/script.nft") rules"
+sws=() nfts=()
+for _ in 1 2 3 4 5; do	# alternating: both meet the same moments of a busy host
 	n nft delete table inet segwatch 2>/dev/null || true
-	/usr/bin/time -f %e -o "$work/t" ip netns exec "$NS" "$SW" policy apply "$work/policy.json" \
-		--inventory "$work/inv.json" --no-engine --no-kernel >"$work/apply.out"
-	best_sw=$(python3 -c "print(min($best_sw, $(tail -1 "$work/t")))")
+	/usr/bin/time -f "%e %U %S" -o "$work/t" ip netns exec "$NS" "$SW" policy apply \
+		"$work/policy.json" --inventory "$work/inv.json" --no-engine --no-kernel >"$work/apply.out"
+	sws+=("$(tail -1 "$work/t" | tr ' ' /)")
 	n nft delete table inet segwatch
-	/usr/bin/time -f %e -o "$work/t" ip netns exec "$NS" nft -f "$work/script.nft"
-	best_nft=$(python3 -c "print(min($best_nft, $(tail -1 "$work/t")))")
+	/usr/bin/time -f "%e %U %S" -o "$work/t" ip netns exec "$NS" nft -f "$work/script.nft"
+	nfts+=("$(tail -1 "$work/t" | tr ' ' /)")
 done
-echo "   segwatch policy apply (load inventory + policy, compile, one batch): $(ms "$best_sw") ms"
 echo "     $(head -1 "$work/apply.out")"
-echo "   nft -f of the printed script: $(ms "$best_nft") ms"
-python3 -c "print('   ratio nft -f / segwatch: %.2fx' % ($best_nft / $best_sw))"
+# wall time is the figure; CPU time (user + system) beside it, as a busy host
+# stretches the wall time of whichever run it preempts
+python3 - "${sws[*]}" "${nfts[*]}" <<'PY'
+import statistics, sys
+def runs(arg):
+    v = [tuple(map(float, r.split("/"))) for r in arg.split()]
+    return sorted(x[0] for x in v), sorted(x[1] + x[2] for x in v)
+sw, sw_cpu = runs(sys.argv[1]); nft, nft_cpu = runs(sys.argv[2])
+med = statistics.median
+ms = lambda v: "%6.0f ms" % (v * 1000)
+print("   %-58s %9s %9s %11s" % ("end to end, 5 alternating runs", "best", "median", "CPU median"))
+print("   %-58s %s %s %s" % ("segwatch policy apply (load, inventory, compile, one batch)", ms(sw[0]), ms(med(sw)), ms(med(sw_cpu))))
+print("   %-58s %s %s %s" % ("nft -f of the script segwatch policy compile prints", ms(nft[0]), ms(med(nft)), ms(med(nft_cpu))))
+print("   apply / nft -f: %.2f best, %.2f median, %.2f CPU (target: at most 0.50); nft -f / apply: %.2fx best"
+      % (sw[0] / nft[0], med(sw) / med(nft), med(sw_cpu) / med(nft_cpu), nft[0] / sw[0]))
+PY
 
-echo "== 2. one workload starts: set update"
+echo "== 2. membership: one workload starting and stopping under apply --watch"
 n ip link add swpbbr type bridge
 n ip link set swpbbr up
-n "$SW" policy apply "$work/policy.json" --inventory "$work/inv.json" --no-engine --watch >"$work/watch.out" 2>&1 &
-WATCH=$!
-for _ in $(seq 100); do grep -q watching "$work/watch.out" && break; sleep 0.1; done
-ip netns add "$CNS"
-n ip link add swpbv type veth peer name eth0 netns "$CNS"
-n ip link set swpbv master swpbbr up
-ip netns exec "$CNS" ip addr add 10.200.0.9/24 dev eth0
-ip netns exec "$CNS" ip link set eth0 up
-for _ in $(seq 100); do grep -q "^  set .*late" "$work/watch.out" && break; sleep 0.1; done
-grep -E "^membership|^  set " "$work/watch.out" | sed 's/^/   /'
-echo "   and a workload stopping:"
-ip netns del "$CNS"
-for _ in $(seq 100); do grep -q "late_v4: +0 -1" "$work/watch.out" && break; sleep 0.1; done
-grep -E "^membership" "$work/watch.out" | tail -1 | sed 's/^/   /'
+wait_for() { # wait_for SECONDS FILE PATTERN [FROM_LINE]
+	for _ in $(seq $(($1 * 20))); do
+		tail -n +"${4:-1}" "$2" | grep -q -- "$3" && return 0
+		sleep 0.05
+	done
+	echo "policy_bench: timed out waiting for '$3' in $2:" >&2; cat "$2" >&2; return 1
+}
+# the membership line of the batch that changed the late group's IPv4 set (+1 or -1), after line FROM
+batch_of() { # batch_of FILE FROM PATTERN
+	tail -n +"$2" "$1" | awk -v pat="$3" '/^membership/ { m = $0 } $0 ~ pat { print m; exit }'
+}
+: >"$work/membership"
+for N in 10 1000 10000 100000; do
+	inventory "$N" "$work/inv-$N.json"
+	n nft delete table inet segwatch 2>/dev/null || true
+	out=$work/watch-$N.out
+	# not through n(): $! must be segwatch itself (ip netns exec execs it), or
+	# killing a subshell leaves the watcher running beside the next one
+	ip netns exec "$NS" "$SW" policy apply "$work/policy.json" --inventory "$work/inv-$N.json" \
+		--no-engine --watch >"$out" 2>&1 &
+	WATCH=$!
+	wait_for 120 "$out" watching
+	for _ in 1 2 3; do
+		from=$(($(wc -l <"$out") + 1))
+		ip netns add "$CNS"
+		n ip link add swpbv type veth peer name eth0 netns "$CNS"
+		n ip link set swpbv master swpbbr up
+		ip netns exec "$CNS" ip addr add 10.200.0.9/24 dev eth0
+		ip netns exec "$CNS" ip link set eth0 up
+		wait_for 20 "$out" "late_v4: +1 -0" "$from"
+		echo "$N start $(batch_of "$out" "$from" "late_v4: [+]1 -0")" >>"$work/membership"
+		sleep 0.5	# its IPv6 link-local address joins too
+		from=$(($(wc -l <"$out") + 1))
+		ip netns del "$CNS"
+		wait_for 20 "$out" "late_v4: +0 -1" "$from"
+		echo "$N stop $(batch_of "$out" "$from" "late_v4: [+]0 -1")" >>"$work/membership"
+	done
+	kill "$WATCH"; wait "$WATCH" 2>/dev/null || true; WATCH=
+done
+python3 - "$work/membership" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\d+) (start|stop) membership: (\d+) sets, \+(\d+) -(\d+) elements, one batch in ([\d.]+) ms(?: \(compiled in ([\d.]+) ms\))?", line)
+    if m:  # segwatch before issue 14 does not print the compilation: nan
+        rows.setdefault((int(m[1]), m[2]), []).append((float(m[6]), float(m[7] or "nan"), int(m[3]), int(m[4]) + int(m[5])))
+print("   %-10s %-6s %-22s %-12s %s" % ("workloads", "", "sets/elements changed", "batch (ms)", "recompile + diff (ms)"))
+for (n, what), v in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] == "stop")):
+    med = lambda i: statistics.median(x[i] for x in v)
+    print("   %-10s %-6s %-22s %-12s %s" % (f"{n:,}", what, f"{v[0][2]} sets, {v[0][3]} elements",
+          "%.2f" % med(0) + " " * 2 + "(" + ", ".join("%.2f" % x[0] for x in v) + ")", "%.1f" % med(1)))
+PY
 
+[ "$FORWARDING" -eq 1 ] || exit 0
 echo "== 3. forwarding throughput (iperf3, 5 s per run, TCP)"
 command -v iperf3 >/dev/null || apt-get install -y -qq iperf3 >/dev/null
-kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null || true; WATCH=
 n nft delete table inet segwatch 2>/dev/null || true
 n sysctl -qw net.ipv4.ip_forward=1
 for side in l r; do
