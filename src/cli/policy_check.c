@@ -110,8 +110,11 @@ size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_re
 	sw_registry_foreach(reg, sw_group_count_visit, &c);
 	for (size_t g = 0; g < p->n_groups; g++) {
 		const struct sw_pol_group *gr = &p->groups[g];
+		bool by_addr = gr->n_cidrs != 0;
 
-		if (gr->n_cidrs) { /* addresses select it, workloads or not */
+		for (size_t t = 0; t < gr->n_terms; t++)
+			by_addr |= !sw_pol_term_workload(&gr->terms[t]);
+		if (by_addr) { /* addresses select it, workloads or not */
 			by_address++;
 			continue;
 		}
