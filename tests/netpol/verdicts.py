@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""verdicts.py SEGWATCH DIR - for every NetworkPolicy fixture in DIR/fixtures:
+`segwatch policy import` it, replay one recorded flow per (client pod, server
+pod, port) with `segwatch policy test --json`, and compare what it denies with
+what k8s_eval.py (an independent reading of Kubernetes semantics) says. Files
+that need no namespace labels are also given to `policy test` as .yaml
+directly (the import in memory). No root needed."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import k8s_eval  # noqa: E402
+
+PORTS = [("tcp", 80), ("tcp", 5432), ("tcp", 7999), ("tcp", 8000), ("tcp", 8005),
+         ("tcp", 8010), ("tcp", 8011), ("udp", 53), ("udp", 54), ("sctp", 5432)]
+PROTO_NUM = {"tcp": 6, "udp": 17, "sctp": 132}
+# fixtures whose namespaceSelectors need the namespaces' labels
+NEEDS_NAMESPACES = {"ns-isolation.yaml"}
+
+
+def flows_file(world, path):
+    with open(path, "w") as f:
+        for s, sp in world.pods.items():
+            for d, dp in world.pods.items():
+                if s == d:
+                    continue
+                for proto, port in PORTS:
+                    rec = {"type": "flow", "src": sp["ips"][0], "dst": dp["ips"][0],
+                           "proto_num": PROTO_NUM[proto], "proto": proto, "state": "established",
+                           "sport": 40000, "dport": port, "src_kind": "workload",
+                           "dst_kind": "workload",
+                           "src_workload": {"name": s, "namespace": sp["namespace"],
+                                            "labels": sp["labels"]},
+                           "dst_workload": {"name": d, "namespace": dp["namespace"],
+                                            "labels": dp["labels"]}}
+                    f.write(json.dumps(rec) + "\n")
+
+
+def segwatch_denied(seg, policy, flows):
+    p = subprocess.run([seg, "policy", "test", policy, "--flows", flows, "--json"],
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"policy test {policy}: exit {p.returncode}: {p.stderr}")
+    if "warning" in p.stderr and "named port" not in p.stderr and "not a NetworkPolicy" not in p.stderr:
+        raise SystemExit(f"policy test {policy}: unexpected warnings: {p.stderr}")
+    doc = json.loads(p.stdout)
+    return {(x["src"], x["dst"], x["proto"], x["dport"]) for x in doc.get("denials", [])}
+
+
+def main():
+    seg, d = sys.argv[1], sys.argv[2]
+    world = k8s_eval.load_world(os.path.join(d, "pods.json"), os.path.join(d, "namespaces.json"))
+    fixtures = sorted(f for f in os.listdir(os.path.join(d, "fixtures")) if f.endswith(".yaml"))
+    fixtures.append(None)  # every fixture at once: policies meeting on the same pods
+    failed = checked = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        flows = os.path.join(tmp, "flows.jsonl")
+        flows_file(world, flows)
+        for fx in fixtures:
+            paths = [os.path.join(d, "fixtures", f) for f in fixtures[:-1]] if fx is None else \
+                [os.path.join(d, "fixtures", fx)]
+            fx = fx or "all fixtures"
+            path = paths[0]
+            pols = [o for pa in paths for o in k8s_eval.load_objects(pa)
+                    if o.get("kind") == "NetworkPolicy"]
+            want = {(s, t, pr, po) for s in world.pods for t in world.pods if s != t
+                    for pr, po in PORTS if not k8s_eval.evaluate(world, pols, s, t, pr, po)}
+            out = os.path.join(tmp, fx + ".json")
+            p = subprocess.run([seg, "policy", "import", *paths, "--namespaces",
+                                os.path.join(d, "namespaces.json"), "-o", out],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"FAIL {fx}: import exit {p.returncode}: {p.stderr}")
+                failed += 1
+                continue
+            tries = [("imported", out)]
+            if fx not in NEEDS_NAMESPACES and len(paths) == 1:
+                tries.append(("yaml", path))
+            for how, pol in tries:
+                got = segwatch_denied(seg, pol, flows)
+                checked += 1
+                if got != want:
+                    failed += 1
+                    print(f"FAIL {fx} ({how}): segwatch denies and Kubernetes allows: "
+                          f"{sorted(got - want)}; Kubernetes denies and segwatch allows: "
+                          f"{sorted(want - got)}")
+                else:
+                    print(f"ok {fx} ({how}): {len(want)} of "
+                          f"{len(world.pods) * (len(world.pods) - 1) * len(PORTS)} denied")
+    print(f"{checked - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
