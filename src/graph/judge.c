@@ -19,6 +19,7 @@ static bool sw_gend_workload(const struct sw_gend *e, struct sw_workload *w)
 	if (!e->wl)
 		return true;
 	w->name = (char *)json_string_value(json_object_get(e->wl, "name"));
+	w->namespace = (char *)json_string_value(json_object_get(e->wl, "namespace"));
 	labels = json_object_get(e->wl, "labels");
 	json_object_foreach(labels, k, v)
 		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
@@ -37,6 +38,7 @@ bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which)
 	if (ok)
 		sw_policy_membership(g->policy, w.n_addrs ? &w : NULL, e->addr16, g->bits[which]);
 	w.name = NULL; /* borrowed from the JSON */
+	w.namespace = NULL;
 	sw_workload_clear(&w);
 	e->bits = g->bits[which];
 	return ok;

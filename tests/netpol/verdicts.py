@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """verdicts.py SEGWATCH DIR - for every NetworkPolicy fixture in DIR/fixtures:
 `segwatch policy import` it, replay one recorded flow per (client pod, server
-pod, port) with `segwatch policy test --json`, and compare what it denies with
+pod, port) with `segwatch policy test --json`, `report --json` and `flows
+--verdict denied` (one membership for all), and compare what each denies with
 what k8s_eval.py (an independent reading of Kubernetes semantics) says. Files
 that need no namespace labels are also given to `policy test` as .yaml
 directly (the import in memory). No root needed."""
@@ -51,6 +52,30 @@ def segwatch_denied(seg, policy, flows):
     return {(x["src"], x["dst"], x["proto"], x["dport"]) for x in doc.get("denials", [])}
 
 
+def report_denied(seg, policy, flows):
+    """`segwatch report --json`: the edges judged violations."""
+    p = subprocess.run([seg, "report", "--policy", policy, flows, "--json"],
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"report {policy}: exit {p.returncode}: {p.stderr}")
+    edges = json.loads(p.stdout)["edges"]
+    return {(e["src_name"], e["dst_name"], e["proto"], e["port"]) for e in edges["violation"]}
+
+
+def flows_denied(seg, policy, flows):
+    """`segwatch flows --verdict denied --json`: the records themselves."""
+    p = subprocess.run([seg, "flows", flows, "--policy", policy, "--verdict", "denied", "--json"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"flows {policy}: exit {p.returncode}: {p.stderr}")
+    out = set()
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        if r.get("type") == "flow":
+            out.add((r["src_workload"]["name"], r["dst_workload"]["name"], r["proto"], r["dport"]))
+    return out
+
+
 def main():
     seg, d = sys.argv[1], sys.argv[2]
     world = k8s_eval.load_world(os.path.join(d, "pods.json"), os.path.join(d, "namespaces.json"))
@@ -77,11 +102,12 @@ def main():
                 print(f"FAIL {fx}: import exit {p.returncode}: {p.stderr}")
                 failed += 1
                 continue
-            tries = [("imported", out)]
+            tries = [("imported", out, segwatch_denied), ("report", out, report_denied),
+                     ("flows --verdict", out, flows_denied)]
             if fx not in NEEDS_NAMESPACES and len(paths) == 1:
-                tries.append(("yaml", path))
-            for how, pol in tries:
-                got = segwatch_denied(seg, pol, flows)
+                tries.append(("yaml", path, segwatch_denied))
+            for how, pol, judge in tries:
+                got = judge(seg, pol, flows)
                 checked += 1
                 if got != want:
                     failed += 1
