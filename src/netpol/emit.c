@@ -1,33 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The model as first-match rules. Kubernetes NetworkPolicy: a connection
- * A->B:p is allowed iff EgOK and InOK, where
- *   EgOK = A not in E (egress-isolated) or some egress rule e has A in S_e, B in P_e, p in T_e
- *   InOK = B not in I (ingress-isolated) or some ingress rule i has B in S_i, A in P_i, p in T_i
- * (S: pods the rule's policy selects, P: its peers, T: its ports). The rules:
- *   (1) allow S_e&P_i -> P_e&S_i on T_e&T_i, for every pair (e, i)
- *   (2) deny E -> I
- *   (3) allow S_e -> P_e on T_e, for every e
- *   (4) deny E -> any
- *   (5) allow P_i -> S_i on T_i, for every i
- *   (6) deny any -> I
- *   default allow, intra_group "policy".
- * Why this is exact: (1) allows only what both an egress and an ingress
- * rule allow, so EgOK and InOK hold. A connection reaching (2) with A in E
- * and B in I is allowed by Kubernetes only through some pair (e, i) whose
- * conditions are exactly those of (1) for that pair: none matched, so deny.
- * After (2), A in E implies B not in I (InOK): (3) allows what some e
- * allows (EgOK), (4) denies the rest (EgOK fails). After (4), A is not in
- * E (EgOK): (5) allows what some i allows, (6) denies the rest of B in I.
- * What reaches the default has A not in E and B not in I: allowed. Every
- * deny names "any" or both isolated groups explicitly, so segwatch's
- * default being limited to managed addresses does not matter (the default
- * is allow). Since S_e is inside E and S_i inside I, a group
- * intersection that is empty is left out without changing anything.
- *
- * AdminNetworkPolicy rules come first (priority order, then listed order),
- * BaselineAdminNetworkPolicy rules after (6), where only traffic that no
- * NetworkPolicy isolates is left.
+ * The model as first-match rules. Kubernetes judges a connection A->B:p on
+ * each side by itself and allows it iff both allow: the source's egress
+ * and the destination's ingress. Each side is a first-match list:
+ *   L_E (A's egress):   admin egress rules by priority (Allow, Deny; a
+ *                       Pass is replaced by what follows the admin rules,
+ *                       within the Pass rule's sides and ports), then
+ *                       allow S_e -> P_e on T_e for each NetworkPolicy
+ *                       egress rule e, deny E -> any (E: egress-isolated
+ *                       pods), the baseline's egress rules, allow any;
+ *   L_I (B's ingress):  the same with ingress rules: allow P_i -> S_i on
+ *                       T_i, deny any -> I, baseline, allow any.
+ * (For one side, this is the Kubernetes rule: a pod some policy isolates
+ * gets what one of the rules selecting it allows and nothing else, since
+ * S_e is inside E; a pod no policy isolates meets the baseline, then
+ * allow; an admin verdict comes before both.) The segwatch rules are the
+ * product: for each rule x of L_E in order, x itself when it denies, and
+ * when it allows, every rule y of L_I in order written as x AND y (sides
+ * and ports intersected) with y's action; "allow any AND allow any" is the
+ * policy's default allow ("intra_group": "policy").
+ * Why this is exact: let x be the first rule of L_E matching the
+ * connection. Every rule written before x's block lies inside an earlier
+ * rule of L_E, which does not match: so the first match is in x's block.
+ * If x denies, the connection is denied: A's egress denies it. If x
+ * allows, the rules of its block match exactly where the rules of L_I
+ * match (the connection is inside x), so the first match is L_I's first
+ * match, with its action: A's egress allows, B's ingress decides. Every
+ * deny is explicit (its sides name "any" or groups), so segwatch's default
+ * judging only managed addresses does not matter: the default is allow.
+ * With NetworkPolicy alone this is: for each egress rule e, allow
+ * S_e&P_i -> P_e&S_i on T_e&T_i for every ingress rule i, deny S_e -> I
+ * on T_e, allow S_e -> P_e on T_e; then deny E -> any; then allow
+ * P_i -> S_i on T_i; then deny any -> I. Intersections that are empty
+ * (namespaces or labels that cannot meet) are left out, and so is a rule
+ * an earlier one matches all of (the checker would call it shadowed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,23 +98,34 @@ static const char *sw_np_group(struct sw_np_emit *e, const json_t *side, const c
 	return json_string_value(have);
 }
 
-/* Is there an earlier rule with the same fields but its name? */
+/* Does side @a of an earlier rule take in side @b ("any", or the same group)? */
+static bool sw_np_side_covers(const json_t *a, const json_t *b)
+{
+	return strcmp(json_string_value(a), "any") == 0 || json_equal((json_t *)a, (json_t *)b);
+}
+
+/*
+ * Does an earlier rule match every connection @r does? Then @r can never
+ * match (first match wins) and is left out: the same verdicts, without the
+ * checker's "shadowed" warning. Structural, as the checker's test: groups
+ * by name (identical groups are one), then protocol, then the same ports.
+ */
 static bool sw_np_rule_dup(const struct sw_np_emit *e, const json_t *r)
 {
 	const json_t *x;
 	size_t i;
 
 	json_array_foreach(e->rules, i, x) {
-		json_t *a = json_deep_copy(x), *b = json_deep_copy(r);
-		bool same;
+		const json_t *xp = json_object_get(x, "proto"), *xports = json_object_get(x, "ports");
 
-		json_object_del(a, "name");
-		json_object_del(b, "name");
-		same = a && b && json_equal(a, b);
-		json_decref(a);
-		json_decref(b);
-		if (same)
-			return true;
+		if (!sw_np_side_covers(json_object_get(x, "from"), json_object_get(r, "from")) ||
+		    !sw_np_side_covers(json_object_get(x, "to"), json_object_get(r, "to")))
+			continue;
+		if (xp && !json_equal((json_t *)xp, json_object_get(r, "proto")))
+			continue;
+		if (xports && !json_equal((json_t *)xports, json_object_get(r, "ports")))
+			continue;
+		return true;
 	}
 	return false;
 }
@@ -130,7 +147,7 @@ static bool sw_np_rule_one(struct sw_np_emit *e, const char *hint, const char *f
 	if (r)
 		json_object_set_new(r, "action", json_string(action));
 	if (r && sw_np_rule_dup(e, r)) {
-		json_decref(r); /* an earlier rule says the same (groups are deduplicated) */
+		json_decref(r); /* an earlier rule matches all it would */
 		free(name);
 		return true;
 	}
@@ -187,91 +204,208 @@ static void sw_np_rule_out(struct sw_np_emit *e, const char *hint, const char *f
 
 static const char *const sw_np_action_names[] = { "allow", "deny" };
 
-/* An (Baseline)AdminNetworkPolicy rule: subject and peers by direction. */
-static void sw_np_emit_admin(struct sw_np_emit *e, const struct sw_np_rule *r)
-{
-	char hint[300];
-	const char *subj, *peers;
+/*
+ * A rule before it is written: its sides as terms (NULL: any) with the
+ * hints their groups are named after. The NetworkPolicy and baseline rules
+ * are built first, so that an admin Pass can be written as exactly what
+ * they say about its traffic.
+ */
+struct sw_np_out {
+	char *hint, *from_hint, *to_hint;
+	json_t *from, *to;
+	struct sw_np_port *ports;
+	size_t n_ports;
+	bool all;
+	int action;
+};
 
-	if (r->action == SW_NP_PASS)
-		return; /* anp.c said what it means (and warned where it is not exact) */
-	snprintf(hint, sizeof(hint), "%s.subject", r->label);
-	subj = sw_np_group(e, r->subject, hint);
-	snprintf(hint, sizeof(hint), "%s.%s", r->label, r->dir == SW_NP_INGRESS ? "from" : "to");
-	peers = sw_np_group(e, r->peers, hint);
-	if (r->dir == SW_NP_INGRESS)
-		sw_np_rule_out(e, r->label, peers, subj, r->ports, r->n_ports, r->all_ports,
-			       sw_np_action_names[r->action]);
-	else
-		sw_np_rule_out(e, r->label, subj, peers, r->ports, r->n_ports, r->all_ports,
-			       sw_np_action_names[r->action]);
+struct sw_np_outs {
+	struct sw_np_out *v;
+	size_t n, cap;
+};
+
+static void sw_np_out_parts_free(struct sw_np_out *x)
+{
+	free(x->hint);
+	free(x->from_hint);
+	free(x->to_hint);
+	free(x->ports);
+	json_decref(x->from);
+	json_decref(x->to);
 }
 
-/* (1): every pair of an egress and an ingress rule. */
-static void sw_np_emit_pairs(struct sw_np_emit *e, const struct sw_np_rules *np)
+static void sw_np_outs_clear(struct sw_np_outs *o)
 {
-	for (size_t a = 0; a < np->n; a++) {
-		const struct sw_np_rule *eg = &np->v[a];
+	for (size_t i = 0; i < o->n; i++)
+		sw_np_out_parts_free(&o->v[i]);
+	free(o->v);
+}
 
-		if (eg->dir != SW_NP_EGRESS)
-			continue;
-		for (size_t b = 0; b < np->n; b++) {
-			const struct sw_np_rule *in = &np->v[b];
-			json_t *from, *to;
-			struct sw_np_port *ports;
-			size_t n;
-			bool all;
-			char hint[400], gh[420];
+/* Append a rule; takes @from, @to and @ports (freed on failure). */
+static void sw_np_outs_add(struct sw_np_emit *e, struct sw_np_outs *o, const char *hint,
+			   json_t *from, const char *fh, json_t *to, const char *th,
+			   struct sw_np_port *ports, size_t n, bool all, int action)
+{
+	struct sw_np_out x = { .from = from, .to = to, .ports = ports, .n_ports = n, .all = all,
+			       .action = action };
 
-			if (in->dir != SW_NP_INGRESS)
-				continue;
-			from = sw_np_side_and(eg->subject, in->peers);
-			to = sw_np_side_and(eg->peers, in->subject);
-			n = sw_np_ports_and(eg, in, &ports, &all);
-			if (from && to && !sw_np_side_empty(from) && !sw_np_side_empty(to) &&
-			    (all || n)) {
-				snprintf(hint, sizeof(hint), "%s:%s", eg->label, in->label);
-				snprintf(gh, sizeof(gh), "%s.src", hint);
-				const char *gf = sw_np_group(e, from, gh);
-				snprintf(gh, sizeof(gh), "%s.dst", hint);
-				const char *gt = sw_np_group(e, to, gh);
-				sw_np_rule_out(e, hint, gf, gt, ports, n, all, "allow");
-			}
-			free(ports);
-			json_decref(from);
-			json_decref(to);
+	x.hint = strdup(hint);
+	x.from_hint = strdup(fh);
+	x.to_hint = strdup(th);
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 16;
+		struct sw_np_out *v = realloc(o->v, cap * sizeof(*v));
+
+		if (v) {
+			o->v = v;
+			o->cap = cap;
 		}
 	}
+	if (o->n == o->cap || !x.hint || !x.from_hint || !x.to_hint) {
+		free(x.hint);
+		free(x.from_hint);
+		free(x.to_hint);
+		free(ports);
+		json_decref(from);
+		json_decref(to);
+		sw_np_nomem(e->c);
+		return;
+	}
+	o->v[o->n++] = x;
 }
 
-/* (3) or (5): each rule of one direction alone. */
-static void sw_np_emit_dir(struct sw_np_emit *e, const struct sw_np_rules *np, enum sw_np_dir dir)
+static struct sw_np_port *sw_np_ports_dup(const struct sw_np_port *p, size_t n)
 {
-	for (size_t a = 0; a < np->n; a++) {
-		const struct sw_np_rule *r = &np->v[a];
-		char hint[300];
-		const char *subj, *peers;
+	struct sw_np_port *v = malloc(n * sizeof(*v) + 1);
 
-		if (r->dir != dir)
+	if (v && n)
+		memcpy(v, p, n * sizeof(*v));
+	return v;
+}
+
+static void sw_np_out_write(struct sw_np_emit *e, const struct sw_np_out *x)
+{
+	const char *from = sw_np_group(e, x->from, x->from_hint);
+	const char *to = sw_np_group(e, x->to, x->to_hint);
+
+	sw_np_rule_out(e, x->hint, from, to, x->ports, x->n_ports, x->all,
+		       sw_np_action_names[x->action]);
+}
+
+/* A model rule as an out rule of its direction's list: "from" and "to" by direction. */
+static void sw_np_outs_rule(struct sw_np_emit *e, struct sw_np_outs *o, const struct sw_np_rule *r,
+			    const char *subject_hint, int action)
+{
+	char sh[300], ph[300];
+	bool in = r->dir == SW_NP_INGRESS;
+	json_t *subj = json_incref(r->subject), *peers = json_incref(r->peers);
+
+	snprintf(sh, sizeof(sh), "%s.%s", r->label, subject_hint);
+	snprintf(ph, sizeof(ph), "%s.%s", r->label, in ? "from" : "to");
+	sw_np_outs_add(e, o, r->label, in ? peers : subj, in ? ph : sh, in ? subj : peers,
+		       in ? sh : ph, sw_np_ports_dup(r->ports, r->n_ports), r->n_ports, r->all_ports,
+		       action);
+}
+
+/* "a:b", or the one that is not "any". */
+static void sw_np_hint_and(char *buf, size_t size, const char *a, const char *b)
+{
+	if (strcmp(a, "any") == 0 || strcmp(b, "any") == 0)
+		snprintf(buf, size, "%s", strcmp(a, "any") == 0 ? b : a);
+	else
+		snprintf(buf, size, "%s:%s", a, b);
+}
+
+/* @a AND @b (action @b's) into @x, which owns its sides and ports; false when empty. */
+static bool sw_np_out_and(const struct sw_np_out *a, const struct sw_np_out *b, struct sw_np_out *x)
+{
+	struct sw_np_rule ra = { .ports = a->ports, .n_ports = a->n_ports, .all_ports = a->all };
+	struct sw_np_rule rb = { .ports = b->ports, .n_ports = b->n_ports, .all_ports = b->all };
+	char buf[700];
+
+	memset(x, 0, sizeof(*x));
+	x->action = b->action;
+	x->from = sw_np_side_and(a->from, b->from);
+	x->to = sw_np_side_and(a->to, b->to);
+	x->n_ports = sw_np_ports_and(&ra, &rb, &x->ports, &x->all);
+	if (sw_np_side_empty(x->from) || sw_np_side_empty(x->to) || (!x->all && !x->n_ports))
+		return false;
+	sw_np_hint_and(buf, sizeof(buf), a->hint, b->hint);
+	x->hint = strdup(buf);
+	sw_np_hint_and(buf, sizeof(buf), a->from_hint, b->from_hint);
+	x->from_hint = strdup(buf);
+	sw_np_hint_and(buf, sizeof(buf), a->to_hint, b->to_hint);
+	x->to_hint = strdup(buf);
+	return x->hint && x->from_hint && x->to_hint;
+}
+
+/*
+ * One direction's list: admin rules by priority, then NetworkPolicy (allow
+ * what a rule allows, deny the rest of the isolated pods), then the
+ * baseline, then allow. A Pass is replaced by what follows the admin rules,
+ * within its own sides and ports: exactly "go on to NetworkPolicy".
+ */
+static void sw_np_dir_list(struct sw_np_emit *e, struct sw_np_model *m, enum sw_np_dir dir,
+			   struct sw_np_outs *out)
+{
+	struct sw_np_outs admin = { 0 }, rest = { 0 };
+	bool in = dir == SW_NP_INGRESS;
+	json_t *iso = in ? m->ingress_isolated : m->egress_isolated;
+	const char *iso_name = in ? "ingress-isolated" : "egress-isolated";
+
+	for (size_t i = 0; i < m->anp.n; i++)
+		if (m->anp.v[i].dir == dir)
+			sw_np_outs_rule(e, &admin, &m->anp.v[i], "subject", m->anp.v[i].action);
+	for (size_t i = 0; i < m->np.n; i++)
+		if (m->np.v[i].dir == dir)
+			sw_np_outs_rule(e, &rest, &m->np.v[i], "pods", SW_NP_ALLOW);
+	if (json_array_size(iso))
+		sw_np_outs_add(e, &rest, iso_name, in ? NULL : json_incref(iso), in ? "any" : iso_name,
+			       in ? json_incref(iso) : NULL, in ? iso_name : "any", NULL, 0, true,
+			       SW_NP_DENY);
+	for (size_t i = 0; i < m->banp.n; i++)
+		if (m->banp.v[i].dir == dir)
+			sw_np_outs_rule(e, &rest, &m->banp.v[i], "subject", m->banp.v[i].action);
+	sw_np_outs_add(e, &rest, "any", NULL, "any", NULL, "any", NULL, 0, true, SW_NP_ALLOW);
+	for (size_t i = 0; i < admin.n; i++) {
+		struct sw_np_out *a = &admin.v[i];
+
+		if (a->action != SW_NP_PASS) {
+			sw_np_outs_add(e, out, a->hint, json_incref(a->from), a->from_hint,
+				       json_incref(a->to), a->to_hint,
+				       sw_np_ports_dup(a->ports, a->n_ports), a->n_ports, a->all,
+				       a->action);
 			continue;
-		snprintf(hint, sizeof(hint), "%s.pods", r->label);
-		/* the subject of every rule of one policy is the same group */
-		subj = sw_np_group(e, r->subject, hint);
-		snprintf(hint, sizeof(hint), "%s.%s", r->label, dir == SW_NP_INGRESS ? "from" : "to");
-		peers = sw_np_group(e, r->peers, hint);
-		if (dir == SW_NP_EGRESS)
-			sw_np_rule_out(e, r->label, subj, peers, r->ports, r->n_ports, r->all_ports,
-				       "allow");
-		else
-			sw_np_rule_out(e, r->label, peers, subj, r->ports, r->n_ports, r->all_ports,
-				       "allow");
+		}
+		for (size_t k = 0; k < rest.n; k++) {
+			struct sw_np_out x;
+
+			if (!sw_np_out_and(a, &rest.v[k], &x)) {
+				sw_np_out_parts_free(&x);
+				continue;
+			}
+			sw_np_outs_add(e, out, x.hint, x.from, x.from_hint, x.to, x.to_hint, x.ports,
+				       x.n_ports, x.all, x.action);
+			free(x.hint);
+			free(x.from_hint);
+			free(x.to_hint);
+		}
 	}
+	for (size_t k = 0; k < rest.n; k++) {
+		struct sw_np_out *r = &rest.v[k];
+
+		sw_np_outs_add(e, out, r->hint, json_incref(r->from), r->from_hint, json_incref(r->to),
+			       r->to_hint, sw_np_ports_dup(r->ports, r->n_ports), r->n_ports, r->all,
+			       r->action);
+	}
+	sw_np_outs_clear(&admin);
+	sw_np_outs_clear(&rest);
 }
 
 json_t *sw_np_emit(struct sw_np_ctx *c, struct sw_np_model *m, const char *name)
 {
 	struct sw_np_emit e = { .c = c };
-	const char *gi = NULL, *ge = NULL;
+	struct sw_np_outs eg = { 0 }, in = { 0 };
 	json_t *doc = NULL;
 
 	e.groups = json_object();
@@ -282,26 +416,34 @@ json_t *sw_np_emit(struct sw_np_ctx *c, struct sw_np_model *m, const char *name)
 		sw_np_nomem(c);
 		goto out;
 	}
-	for (size_t i = 0; i < m->anp.n; i++)
-		sw_np_emit_admin(&e, &m->anp.v[i]);
+	/* the isolated groups are named first, so that their names stay those */
 	if (json_array_size(m->egress_isolated))
-		ge = sw_np_group(&e, m->egress_isolated, "egress-isolated");
+		sw_np_group(&e, m->egress_isolated, "egress-isolated");
 	if (json_array_size(m->ingress_isolated))
-		gi = sw_np_group(&e, m->ingress_isolated, "ingress-isolated");
-	if (ge && gi) {
-		sw_np_emit_pairs(&e, &m->np);
-		sw_np_rule_out(&e, "isolated-both-ways", ge, gi, NULL, 0, true, "deny");
+		sw_np_group(&e, m->ingress_isolated, "ingress-isolated");
+	sw_np_dir_list(&e, m, SW_NP_EGRESS, &eg);
+	sw_np_dir_list(&e, m, SW_NP_INGRESS, &in);
+	/*
+	 * The product: the source's first egress rule e decides with deny, or
+	 * with allow hands the connection to the destination's ingress list,
+	 * written within e's sides and ports. The last of each list is "allow
+	 * any", which the policy's default says already.
+	 */
+	for (size_t a = 0; a < eg.n && !c->res->nomem; a++) {
+		if (eg.v[a].action == SW_NP_DENY) {
+			sw_np_out_write(&e, &eg.v[a]);
+			continue;
+		}
+		for (size_t b = 0; b < in.n; b++) {
+			struct sw_np_out x;
+
+			if (a + 1 == eg.n && b + 1 == in.n)
+				break; /* allow any -> any: the default */
+			if (sw_np_out_and(&eg.v[a], &in.v[b], &x))
+				sw_np_out_write(&e, &x);
+			sw_np_out_parts_free(&x);
+		}
 	}
-	if (ge) {
-		sw_np_emit_dir(&e, &m->np, SW_NP_EGRESS);
-		sw_np_rule_out(&e, "egress-isolated", ge, NULL, NULL, 0, true, "deny");
-	}
-	if (gi) {
-		sw_np_emit_dir(&e, &m->np, SW_NP_INGRESS);
-		sw_np_rule_out(&e, "ingress-isolated", NULL, gi, NULL, 0, true, "deny");
-	}
-	for (size_t i = 0; i < m->banp.n; i++)
-		sw_np_emit_admin(&e, &m->banp.v[i]);
 	if (!c->res->nomem) {
 		c->res->n_groups = json_object_size(e.groups);
 		c->res->n_rules = json_array_size(e.rules);
@@ -312,6 +454,8 @@ json_t *sw_np_emit(struct sw_np_ctx *c, struct sw_np_model *m, const char *name)
 			sw_np_nomem(c);
 	}
 out:
+	sw_np_outs_clear(&eg);
+	sw_np_outs_clear(&in);
 	json_decref(e.groups);
 	json_decref(e.by_match);
 	json_decref(e.rules);

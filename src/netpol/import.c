@@ -62,7 +62,6 @@ int sw_netpol_import(const struct sw_netpol_input *in, size_t n, const struct sw
 		sw_np_yaml_free(&y);
 	}
 	sw_np_sort_stable(&m.anp);
-	sw_np_sort_stable(&m.banp);
 	c.file = NULL;
 	if (!res->nomem && res->n_errors == 0)
 		res->policy = sw_np_emit(&c, &m, o ? o->name : NULL);

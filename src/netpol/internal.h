@@ -29,6 +29,7 @@ struct sw_np_yaml {
 };
 
 struct sw_np_ctx;
+struct sw_np_rule;
 
 /* sw_np_yaml_load - every document of @in; false after an error note (syntax, bounds). */
 bool sw_np_yaml_load(struct sw_np_ctx *c, const struct sw_netpol_input *in, struct sw_np_yaml *y);
@@ -61,6 +62,9 @@ void sw_np_note(struct sw_np_ctx *c, enum sw_diag_severity sev, const yaml_node_
 bool sw_np_err(struct sw_np_ctx *c, const yaml_node_t *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sw_np_nomem(struct sw_np_ctx *c);
+/* sw_np_warn_rule - a warning placed at model rule @r (after reading). */
+void sw_np_warn_rule(struct sw_np_ctx *c, const struct sw_np_rule *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- the model: rules of every object, before translation ---- */
 
@@ -83,7 +87,9 @@ struct sw_np_rule {
 	bool all_ports;
 	int action;		/* SW_NP_ALLOW, SW_NP_DENY, SW_NP_PASS (AdminNetworkPolicy) */
 	long priority;		/* AdminNetworkPolicy priority */
-	char *where;		/* "file:line:col: /path" of the rule, for Pass warnings */
+	char *where;		/* the rule's YAML path, for later warnings */
+	const char *file;	/* its input's name (lives as long as the import) */
+	int line, col;
 };
 
 enum { SW_NP_ALLOW = 0, SW_NP_DENY, SW_NP_PASS };
@@ -115,12 +121,18 @@ char *sw_np_sanitize(const char *a, const char *b);
 
 /* anp.c: AdminNetworkPolicy and BaselineAdminNetworkPolicy. */
 void sw_np_read_anp(struct sw_np_ctx *c, struct sw_np_model *m, const yaml_node_t *obj, bool baseline);
+/* Read a rule's place (path, line, column) into @r. */
+bool sw_np_rule_place(struct sw_np_ctx *c, const yaml_node_t *at, struct sw_np_rule *r);
 /* k8s.c helpers shared with anp.c */
 bool sw_np_read_ports(struct sw_np_ctx *c, const yaml_node_t *ports, struct sw_np_rule *r,
 		      bool anp);
 bool sw_np_peer_namespaces(struct sw_np_ctx *c, struct sw_np_model *m, const yaml_node_t *sel,
 			   json_t *term);
-char *sw_np_place(struct sw_np_ctx *c, const yaml_node_t *at);
+
+/* Warn about keys of @map outside @known; a scalar of digits as a number, or -1. */
+void sw_np_unknown_keys(struct sw_np_ctx *c, const yaml_node_t *map, const char *const *known,
+			size_t n);
+long sw_np_number(const yaml_node_t *n);
 
 /* namespaces.c */
 bool sw_np_namespaces_load(struct sw_np_ctx *c, struct sw_np_model *m, const struct sw_netpol_input *in);

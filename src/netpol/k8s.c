@@ -88,17 +88,8 @@ char *sw_np_sanitize(const char *a, const char *b)
 	return s;
 }
 
-char *sw_np_place(struct sw_np_ctx *c, const yaml_node_t *at)
-{
-	char buf[SW_JSONPTR_MAX + 300];
-
-	snprintf(buf, sizeof(buf), "%s:%d:%d: %s", c->file, at ? (int)at->start_mark.line + 1 : 0,
-		 at ? (int)at->start_mark.column + 1 : 0, *c->ptr.buf ? c->ptr.buf : "/");
-	return strdup(buf);
-}
-
 /* Warn about keys of @map outside @known (Kubernetes would refuse them). */
-static void sw_np_unknown_keys(struct sw_np_ctx *c, const yaml_node_t *map,
+void sw_np_unknown_keys(struct sw_np_ctx *c, const yaml_node_t *map,
 			       const char *const *known, size_t n)
 {
 	if (!sw_np_is_map(map))
@@ -133,7 +124,7 @@ static void sw_np_unknown_keys(struct sw_np_ctx *c, const yaml_node_t *map,
 }
 
 /* A scalar of only digits, as a number (at most 9 digits), or -1. */
-static long sw_np_number(const yaml_node_t *n)
+long sw_np_number(const yaml_node_t *n)
 {
 	const char *s = sw_np_str(n);
 	long v = 0;
@@ -503,8 +494,7 @@ static void sw_np_read_rule(struct sw_np_ctx *c, struct sw_np_model *m, const ch
 	snprintf(buf, sizeof(buf), "%s.%s%zu", label, dir == SW_NP_INGRESS ? "in" : "eg", idx);
 	r.label = strdup(buf);
 	r.subject = json_pack("[O]", subject);
-	r.where = sw_np_place(c, rn);
-	if (!r.label || !r.subject || !r.where) {
+	if (!sw_np_rule_place(c, rn, &r) || !r.label || !r.subject) {
 		sw_np_rule_clear(&r);
 		sw_np_nomem(c);
 		return;

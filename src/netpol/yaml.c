@@ -67,6 +67,36 @@ static void sw_np_vnote(struct sw_np_ctx *c, enum sw_diag_severity sev, const ya
 	}
 }
 
+void sw_np_warn_rule(struct sw_np_ctx *c, const struct sw_np_rule *r, const char *fmt, ...)
+{
+	struct sw_netpol_note n = { .severity = SW_DIAG_WARNING, .line = r->line, .col = r->col };
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->res->n_warnings++;
+	n.file = strdup(r->file ? r->file : "-");
+	n.path = strdup(r->where ? r->where : "");
+	n.msg = strdup(msg);
+	if (!n.file || !n.path || !n.msg || !sw_np_note_push(c->res, &n)) {
+		free(n.file);
+		free(n.path);
+		free(n.msg);
+		c->res->nomem = true;
+	}
+}
+
+bool sw_np_rule_place(struct sw_np_ctx *c, const yaml_node_t *at, struct sw_np_rule *r)
+{
+	r->file = c->file;
+	r->line = at ? (int)at->start_mark.line + 1 : 0;
+	r->col = at ? (int)at->start_mark.column + 1 : 0;
+	r->where = strdup(c->ptr.buf);
+	return r->where != NULL;
+}
+
 void sw_np_note(struct sw_np_ctx *c, enum sw_diag_severity sev, const yaml_node_t *at,
 		const char *fmt, ...)
 {

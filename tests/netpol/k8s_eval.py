@@ -9,6 +9,10 @@ prints one JSON object per line, for every (client, server, port) with two
 different pods: {"src": NAME, "dst": NAME, "proto": "tcp", "port": 80,
 "allowed": true}. PODS is a segwatch inventory (name, namespace, labels, ips);
 NS is `kubectl get namespaces -o json`. Used as a module: evaluate().
+AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io
+v1alpha1) are judged too, per direction: the first matching admin rule by
+priority (Allow, Deny; Pass goes on), then NetworkPolicy when it isolates
+the pod in that direction, then the baseline's first matching rule.
 
 The rules (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
 - a policy selects the pods of its namespace that match spec.podSelector;
@@ -147,10 +151,77 @@ def direction_allows(world, policies, pod, peer, proto, port, direction):
     return not isolated
 
 
-def evaluate(world, policies, src, dst, proto, port):
+def admin_subject(world, subj, pod):
+    if "namespaces" in subj:
+        return selector_matches(subj["namespaces"], world.ns_of(pod))
+    p = subj.get("pods") or {}
+    return (selector_matches(p.get("namespaceSelector") or {}, world.ns_of(pod)) and
+            selector_matches(p.get("podSelector") or {}, pod["labels"]))
+
+
+def admin_peer(world, peer, pod):
+    if "networks" in peer:
+        return any(ipaddress.ip_address(ip) in ipaddress.ip_network(n, strict=False)
+                   for n in peer["networks"] for ip in pod["ips"]
+                   if ipaddress.ip_address(ip).version == ipaddress.ip_network(n, strict=False).version)
+    if "namespaces" in peer or "pods" in peer:
+        return admin_subject(world, peer, pod)
+    return False  # nodes: no test pod is a node
+
+
+def admin_ports(ports, proto, port):
+    if not ports:
+        return True
+    for p in ports:
+        if "portNumber" in p:
+            x = p["portNumber"]
+            if (x.get("protocol") or "TCP").lower() == proto and x["port"] == port:
+                return True
+        elif "portRange" in p:
+            x = p["portRange"]
+            if (x.get("protocol") or "TCP").lower() == proto and x["start"] <= port <= x["end"]:
+                return True
+    return False  # namedPort: the test pods declare none
+
+
+def admin_verdict(world, objs, pod, peer, proto, port, direction):
+    """The first matching admin rule's action for @pod's @direction, or None."""
+    key, side = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    for o in objs:
+        spec = o.get("spec") or {}
+        if not admin_subject(world, spec.get("subject") or {}, pod):
+            continue
+        for rule in spec.get(key) or []:
+            if any(admin_peer(world, p, peer) for p in rule.get(side) or []) and \
+                    admin_ports(rule.get("ports"), proto, port):
+                return rule["action"]
+    return None
+
+
+def np_isolates(policies, pod, direction):
+    return any(((p.get("metadata") or {}).get("namespace") or "default") == pod["namespace"] and
+               selector_matches((p.get("spec") or {}).get("podSelector") or {}, pod["labels"]) and
+               direction in policy_types(p.get("spec") or {}) for p in policies)
+
+
+def tiered_allows(world, policies, anps, banps, pod, peer, proto, port, direction):
+    """AdminNetworkPolicy (by priority), then NetworkPolicy, then the baseline."""
+    v = admin_verdict(world, anps, pod, peer, proto, port, direction)
+    if v in ("Allow", "Deny"):
+        return v == "Allow"
+    if np_isolates(policies, pod, direction):
+        return direction_allows(world, policies, pod, peer, proto, port, direction)
+    v = admin_verdict(world, banps, pod, peer, proto, port, direction)
+    return v != "Deny"
+
+
+def evaluate(world, policies, src, dst, proto, port, anps=(), banps=()):
+    """Kubernetes' verdict for src -> dst:port; with AdminNetworkPolicy objects
+    (sorted by priority, then as given) and BaselineAdminNetworkPolicy ones when given."""
     s, d = world.pods[src], world.pods[dst]
-    return (direction_allows(world, policies, s, d, proto, port, "Egress") and
-            direction_allows(world, policies, d, s, proto, port, "Ingress"))
+    anps = sorted(anps, key=lambda o: (o.get("spec") or {}).get("priority", 0))
+    return (tiered_allows(world, policies, anps, banps, s, d, proto, port, "Egress") and
+            tiered_allows(world, policies, anps, banps, d, s, proto, port, "Ingress"))
 
 
 def load_world(pods_path, ns_path):
@@ -176,7 +247,10 @@ def main():
     ap.add_argument("policies", nargs="+")
     a = ap.parse_args()
     world = load_world(a.pods, a.namespaces)
-    policies = [o for p in a.policies for o in load_objects(p) if o.get("kind") == "NetworkPolicy"]
+    objs = [o for p in a.policies for o in load_objects(p)]
+    policies = [o for o in objs if o.get("kind") == "NetworkPolicy"]
+    anps = [o for o in objs if o.get("kind") == "AdminNetworkPolicy"]
+    banps = [o for o in objs if o.get("kind") == "BaselineAdminNetworkPolicy"]
     ports = [(x.split(":")[0].lower(), int(x.split(":")[1])) for x in a.ports.split(",")]
     for src in world.pods:
         for dst in world.pods:
@@ -184,7 +258,8 @@ def main():
                 continue
             for proto, port in ports:
                 print(json.dumps({"src": src, "dst": dst, "proto": proto, "port": port,
-                                  "allowed": evaluate(world, policies, src, dst, proto, port)}))
+                                  "allowed": evaluate(world, policies, src, dst, proto, port,
+                                                              anps, banps)}))
     return 0
 
 

@@ -7,6 +7,8 @@
 # `policy apply` (workloads from the inventory only), then every (client,
 # server, port) is tried for real, all at once; the reachability matrix must
 # equal the one tests/netpol/k8s_eval.py computes from Kubernetes semantics.
+# Then all fixtures at once, and with tests/netpol/anp/anp.yaml in front
+# (AdminNetworkPolicy, a Pass, a baseline).
 # `policy remove` at the end leaves the ruleset as it was.
 set -u
 # shellcheck source=tests/ns/lib.sh
@@ -89,8 +91,12 @@ PY
 echo "no policy: all $(wc -l <"$TMP/open.jsonl") probes answered"
 
 start=$SECONDS
-for f in "$NP"/fixtures/*.yaml all; do
-	if [ "$f" = all ]; then set -- "$NP"/fixtures/*.yaml; else set -- "$f"; fi
+for f in "$NP"/fixtures/*.yaml all anp; do
+	case $f in
+	all) set -- "$NP"/fixtures/*.yaml ;;
+	anp) set -- "$NP"/anp/anp.yaml "$NP"/fixtures/*.yaml ;; # admin tiers around all of them
+	*) set -- "$f" ;;
+	esac
 	label=$(basename "$f" .yaml)
 	sw policy import "$@" --namespaces "$NP/namespaces.json" -o "$TMP/$label.json" \
 		2>"$TMP/import-$label.err" || fail "import $label: $(cat "$TMP/import-$label.err")"
@@ -117,7 +123,7 @@ print(f"{sys.argv[3]}: {len(want) - len(wrong)}/{len(want)} probes as Kubernetes
 sys.exit(1 if wrong else 0)
 PY
 done
-echo "matrices of $(ls "$NP"/fixtures/*.yaml | wc -l) fixtures and all of them at once: $((SECONDS - start)) s"
+echo "matrices of $(ls "$NP"/fixtures/*.yaml | wc -l) fixtures, all of them at once, and with AdminNetworkPolicy: $((SECONDS - start)) s"
 
 sw policy remove >/dev/null || fail "policy remove"
 after=$(nsx "$NS_H" nft -j list ruleset)
