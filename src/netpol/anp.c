@@ -114,6 +114,7 @@ static bool sw_np_anp_ports(struct sw_np_ctx *c, const yaml_node_t *ports, struc
 
 		if (num || range) {
 			const yaml_node_t *x = num ? num : range;
+			size_t m1 = sw_jsonptr_key(&c->ptr, num ? "portNumber" : "portRange");
 			int proto = sw_np_anp_proto(x, c);
 			long lo = sw_np_number(sw_np_get(c->doc, x, num ? "port" : "start"));
 			long hi = num ? lo : sw_np_number(sw_np_get(c->doc, x, "end"));
@@ -125,6 +126,7 @@ static bool sw_np_anp_ports(struct sw_np_ctx *c, const yaml_node_t *ports, struc
 				ok = sw_np_err(c, x, "ports must be 1-65535, start <= end");
 			else
 				ok &= sw_np_anp_port_add(c, r, proto, lo, hi);
+			sw_jsonptr_pop(&c->ptr, m1);
 		} else if (sw_np_get(c->doc, pn, "namedPort")) {
 			const char *name = sw_np_str(sw_np_get(c->doc, pn, "namedPort"));
 
@@ -276,9 +278,13 @@ void sw_np_read_anp(struct sw_np_ctx *c, struct sw_np_model *m, const yaml_node_
 		return;
 	}
 	mark = sw_jsonptr_key(&c->ptr, "spec");
-	sw_np_unknown_keys(c, spec, sw_np_anp_spec_keys, baseline ? 4 : 4);
-	if (!baseline && ((priority = sw_np_number(prio)) < 0 || priority > 1000))
+	sw_np_unknown_keys(c, spec, sw_np_anp_spec_keys, 4);
+	if (!baseline && ((priority = sw_np_number(prio)) < 0 || priority > 1000)) {
+		size_t m1 = sw_jsonptr_key(&c->ptr, "priority");
+
 		sw_np_err(c, prio ? prio : spec, "priority must be 0-1000");
+		sw_jsonptr_pop(&c->ptr, m1);
+	}
 	if (!subject) {
 		sw_np_nomem(c);
 	} else {
