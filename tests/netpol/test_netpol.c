@@ -71,7 +71,7 @@ static void test_term_and(void **state)
 static void test_side_and(void **state)
 {
 	json_t *a = sw_tj("[{\"namespaces\":[\"a\"]},{\"namespaces\":[\"b\"]}]");
-	json_t *b = sw_tj("[{\"namespaces\":[\"b\"]}]"), *x;
+	json_t *b = sw_tj("[{\"namespaces\":[\"b\"]}]"), *none = sw_tj("[]"), *x;
 
 	(void)state;
 	x = sw_np_side_and(a, b);
@@ -81,9 +81,10 @@ static void test_side_and(void **state)
 	assert_true(json_equal(x, b));
 	json_decref(x);
 	assert_null(sw_np_side_and(NULL, NULL));
-	x = sw_np_side_and(b, sw_tj("[]"));
+	x = sw_np_side_and(b, none);
 	assert_true(sw_np_side_empty(x));
 	json_decref(x);
+	json_decref(none);
 	json_decref(a);
 	json_decref(b);
 }
