@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <segwatch/exit.h>
+#include <segwatch/netpol.h>
 #include <segwatch/policy.h>
 #include <segwatch/text.h>
 #include <segwatch/workload.h>
@@ -69,6 +70,12 @@ int sw_policy_check_file(const char *file, bool as_json)
 			       sw_pol_mode_name(p->mode));
 		sw_policy_free(p);
 		return rc;
+	}
+	if (sw_netpol_is_yaml_name(file)) {
+		/* the import's own --json places each problem in the YAML */
+		sw_cli_usage_error("segwatch policy check", "--json reads segwatch policies; for "
+				   "Kubernetes YAML use segwatch policy import --json");
+		return SW_EXIT_USAGE;
 	}
 	sw_pol_diags_init(&d);
 	rc = sw_policy_load_file(file, &p, &d);
