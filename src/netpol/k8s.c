@@ -139,6 +139,14 @@ long sw_np_number(const yaml_node_t *n)
 	return v;
 }
 
+/* Text the policy language takes: @min to 256 bytes (label keys 1, values 0). */
+static bool sw_np_text_ok(const char *s, size_t min)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return s && n >= min && n <= 256;
+}
+
 static const char *const sw_np_ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
 static const char *const sw_np_sel_keys[] = { "matchLabels", "matchExpressions" };
 static const char *const sw_np_expr_keys[] = { "key", "operator", "values" };
@@ -159,6 +167,8 @@ static bool sw_np_expr(struct sw_np_ctx *c, const yaml_node_t *x, json_t *exprs)
 	sw_np_unknown_keys(c, x, sw_np_expr_keys, 3);
 	if (!key || !*key)
 		return sw_np_err(c, x, "missing \"key\"");
+	if (!sw_np_text_ok(key, 1))
+		return sw_np_err(c, x, "a label key must have 1 to 256 bytes");
 	if (!op)
 		return sw_np_err(c, x, "missing \"operator\" (In, NotIn, Exists, DoesNotExist)");
 	for (i = 0; i < 4 && strcmp(op, sw_np_ops[i]) != 0; i++)
@@ -189,10 +199,10 @@ static bool sw_np_expr(struct sw_np_ctx *c, const yaml_node_t *x, json_t *exprs)
 		for (size_t k = 0; jv && k < sw_np_seq_len(vals); k++) {
 			const char *v = sw_np_str(sw_np_seq_at(c->doc, vals, k));
 
-			if (!v) {
+			if (!sw_np_text_ok(v, 0)) {
 				json_decref(jv);
 				json_decref(e);
-				return sw_np_err(c, vals, "values must be strings");
+				return sw_np_err(c, vals, "values must be strings of at most 256 bytes");
 			}
 			json_array_append_new(jv, json_string(v));
 		}
@@ -227,8 +237,9 @@ bool sw_np_selector(struct sw_np_ctx *c, const yaml_node_t *sel, json_t *term)
 				yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
 				const char *v = sw_np_str(vn);
 
-				if (!k || !v || !*k)
-					ok = sw_np_err(c, vn, "a label must be a key and a string value");
+				if (!sw_np_text_ok(k, 1) || !sw_np_text_ok(v, 0))
+					ok = sw_np_err(c, vn, "a label must be a key of 1 to 256 bytes and a "
+						       "string value of at most 256");
 				else if (labels)
 					json_object_set_new(labels, k, json_string(v));
 			}
@@ -585,6 +596,10 @@ static void sw_np_read_netpol(struct sw_np_ctx *c, struct sw_np_model *m, const 
 
 	if (!ns)
 		ns = "default";
+	if (!sw_np_text_ok(ns, 1)) {
+		sw_np_err(c, obj, "metadata.namespace must have 1 to 256 bytes");
+		return;
+	}
 	if (!name) {
 		sw_np_err(c, obj, "a NetworkPolicy without metadata.name");
 		return;

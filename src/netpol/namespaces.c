@@ -113,6 +113,9 @@ bool sw_np_peer_namespaces(struct sw_np_ctx *c, struct sw_np_model *m, const yam
 		if (!names)
 			return sw_np_err(c, sel, "this namespaceSelector needs the namespaces' labels: "
 					 "pass --namespaces FILE (kubectl get namespaces -o json)");
+		for (i = json_array_size(names); i-- > 0;)
+			if (json_string_length(json_array_get(names, i)) == 0)
+				json_array_remove(names, i); /* no namespace is named "" */
 		json_object_set_new(term, "namespaces", names);
 		return true;
 	}
@@ -158,8 +161,8 @@ static void sw_np_ns_object(struct sw_np_ctx *c, struct sw_np_model *m, const ya
 	}
 	meta = sw_np_get(c->doc, obj, "metadata");
 	name = sw_np_str(sw_np_get(c->doc, meta, "name"));
-	if (!name || !*name) {
-		sw_np_err(c, obj, "a Namespace without metadata.name");
+	if (!name || !*name || strlen(name) > 256) {
+		sw_np_err(c, obj, "a Namespace without metadata.name (1 to 256 bytes)");
 		return;
 	}
 	labels = sw_np_get(c->doc, meta, "labels");

@@ -21,9 +21,12 @@ bool sw_pol_term_workload(const struct sw_pol_term *t)
 	return t->has_namespaces || t->has_labels || t->has_exprs || t->n_cidrs == 0;
 }
 
-/* A non-empty array of strings of 1..SW_POL_MAX_TEXT bytes (no NUL) into *@out. */
-static bool sw_pol_strings(struct sw_pol_ctx *c, const json_t *v, const char *what, char ***out,
-			   size_t *n)
+/*
+ * A non-empty array of strings of @min..SW_POL_MAX_TEXT bytes (no NUL) into
+ * *@out (a label value may be empty, a namespace name may not).
+ */
+static bool sw_pol_strings(struct sw_pol_ctx *c, const json_t *v, const char *what, size_t min,
+			   char ***out, size_t *n)
 {
 	bool ok = true;
 
@@ -39,9 +42,9 @@ static bool sw_pol_strings(struct sw_pol_ctx *c, const json_t *v, const char *wh
 
 		if (!json_is_string(e))
 			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(e));
-		else if (json_string_length(e) == 0 || json_string_length(e) > SW_POL_MAX_TEXT ||
+		else if (json_string_length(e) < min || json_string_length(e) > SW_POL_MAX_TEXT ||
 			 strlen(json_string_value(e)) != json_string_length(e))
-			ok = sw_pol_err(c, "expected 1 to %d bytes without NUL", SW_POL_MAX_TEXT);
+			ok = sw_pol_err(c, "expected %zu to %d bytes without NUL", min, SW_POL_MAX_TEXT);
 		else if (sw_pol_strdup(c, &(*out)[*n], json_string_value(e)))
 			(*n)++;
 		sw_jsonptr_pop(&c->ptr, mark);
@@ -122,7 +125,7 @@ static bool sw_pol_expr_parse(struct sw_pol_ctx *c, struct sw_pol_expr *x, const
 		if (!values)
 			return sw_pol_err(c, "operator \"%s\" needs \"values\"", sw_pol_expr_ops[opi]);
 		mark = sw_jsonptr_key(&c->ptr, "values");
-		ok &= sw_pol_strings(c, values, "values", &x->values, &x->n_values);
+		ok &= sw_pol_strings(c, values, "values", 0, &x->values, &x->n_values);
 		sw_jsonptr_pop(&c->ptr, mark);
 	} else if (values) {
 		mark = sw_jsonptr_key(&c->ptr, "values");
@@ -213,7 +216,7 @@ static bool sw_pol_term_parse(struct sw_pol_ctx *c, struct sw_pol_term *t, const
 	ok &= sw_pol_keys_check(c, v, sw_pol_term_keys, 5);
 	if ((x = json_object_get(v, "namespaces"))) {
 		mark = sw_jsonptr_key(&c->ptr, "namespaces");
-		ok &= sw_pol_strings(c, x, "namespaces", &t->namespaces, &t->n_namespaces);
+		ok &= sw_pol_strings(c, x, "namespaces", 1, &t->namespaces, &t->n_namespaces);
 		t->has_namespaces = true;
 		sw_jsonptr_pop(&c->ptr, mark);
 	}
