@@ -80,6 +80,11 @@ struct sw_agent_identity_cfg {
 
 struct sw_agent_policy_cfg {
 	const char *file;		/* NULL: no policy, flows are not judged */
+	/*
+	 * A candidate judged beside @file, never put in the kernel (docs/
+	 * policy.md "Staged policies"); NULL: none. Without @file it has no effect.
+	 */
+	const char *staged;
 	enum sw_agent_policy_mode mode;
 	enum sw_agent_on_stop on_stop;
 	int nflog_group;		/* the ruleset logs denied packets there; -1: not read */

@@ -56,6 +56,13 @@ struct sw_graph_opts {
 	 * flows and stay whole (docs/filters.md). Must outlive the graph.
 	 */
 	struct sw_query *filter;
+	/*
+	 * Borrowed, may be NULL (needs @policy): a candidate policy every flow
+	 * is judged by too, with nothing enforced (report --staged; docs/
+	 * policy.md "Staged policies"). Edges carry a "staged" object and the
+	 * report a "staged" section. Must outlive the graph.
+	 */
+	const struct sw_policy *staged;
 };
 
 /* How complete the picture is: the flow files' counters lines, summed. */
@@ -146,6 +153,11 @@ json_t *sw_graph_diff(const struct sw_graph *g, const struct sw_graph *old);
  * diff against @old when given. A new reference ({"type":"report",...}).
  */
 json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *old);
+/*
+ * With sw_graph_opts.staged the report has a "staged" section: edges newly
+ * denied and newly allowed by the candidate, verdict changes by rule, and the
+ * rules of either policy no flow used (docs/graph.md).
+ */
 /* sw_graph_report_write - the report (from sw_graph_report_json) as text. */
 void sw_graph_report_write(json_t *report, FILE *out);
 

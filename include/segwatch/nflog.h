@@ -29,7 +29,8 @@ enum sw_nflog_action {
 	SW_NFLOG_MONITOR,
 };
 
-#define SW_NFLOG_RULE_DEFAULT (-1)	/* "sw deny default" */
+#define SW_NFLOG_RULE_DEFAULT (-1)	/* "sw deny default": SW_KLOG_RULE_DEFAULT */
+#define SW_NFLOG_RULE_UNCLASSIFIED (-3)	/* "sw deny unclassified": SW_KLOG_RULE_UNCLASSIFIED */
 #define SW_NFLOG_RULE_NONE (-2)	/* unknown prefix */
 
 struct sw_nflog_rec {
@@ -57,7 +58,8 @@ typedef void (*sw_nflog_fn)(const struct sw_nflog_rec *r, void *arg);
 
 /*
  * sw_nflog_prefix_parse - "sw deny rules/3" -> (deny, 3), "sw monitor rules/0"
- * -> (monitor, 0), "sw deny default" -> (deny, SW_NFLOG_RULE_DEFAULT).
+ * -> (monitor, 0), "sw deny default" -> (deny, SW_NFLOG_RULE_DEFAULT),
+ * "sw deny unclassified" -> (deny, SW_NFLOG_RULE_UNCLASSIFIED).
  * Trailing blanks are ignored. False (and SW_NFLOG_UNKNOWN) for anything else.
  */
 bool sw_nflog_prefix_parse(const char *prefix, enum sw_nflog_action *action, int *rule);

@@ -65,6 +65,7 @@ struct sw_nft_match {
 	enum sw_nft_match_kind kind;
 	uint8_t family;			/* SADDR/DADDR/NFPROTO/ICMP: 4 or 6 */
 	size_t set;			/* SADDR/DADDR: index in plan->sets */
+	bool negate;			/* SADDR/DADDR: the address is not in the set (!= @set) */
 	uint8_t proto;			/* L4PROTO */
 	struct sw_nft_range *ranges;	/* DPORT, ICMP_TYPE */
 	size_t n_ranges;

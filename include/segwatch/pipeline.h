@@ -311,6 +311,26 @@ struct sw_pipeline_changes {
 int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
 			    struct sw_pipeline_changes *done, struct sw_err *err);
 
+/**
+ * sw_pipeline_set_staged - judge every flow by @staged too, enforcing nothing
+ * @staged: the candidate (held: sw_policy_ref); NULL: none from now on
+ * @enforced: the policy in force (held), to tell "newly_denied" and
+ *            "newly_allowed" apart; NULL: no change is named
+ *
+ * From the next flow on, each record the sinks receive carries the
+ * candidate's verdict (sw_flow_rec.staged, open flows included) and each
+ * ended flow is counted (sw_pipeline_staged_render). Another @staged starts
+ * the counts afresh; the same one with another @enforced keeps them. Call
+ * from the capture thread (a tick, a reload) or before run.
+ * Returns SW_EXIT_OK, or SW_EXIT_RUNTIME (out of memory: nothing changed).
+ */
+struct sw_policy;
+int sw_pipeline_set_staged(struct sw_pipeline *p, struct sw_policy *staged,
+			   struct sw_policy *enforced, struct sw_err *err);
+/* sw_pipeline_staged_render - the staged policy's /metrics families (none without one). */
+struct sw_metrics_text;
+void sw_pipeline_staged_render(struct sw_pipeline *p, struct sw_metrics_text *t);
+
 /* sw_pipeline_flush_flows - every live flow out now (the agent stopping or rotating). */
 void sw_pipeline_flush_flows(struct sw_pipeline *p);
 

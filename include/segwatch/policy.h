@@ -37,6 +37,15 @@ enum sw_pol_intra {
 	SW_POL_INTRA_POLICY,	/* judged by the rules and the default like any other */
 };
 
+/*
+ * Addresses of the bridges' networks that no identified workload holds yet
+ * (a container whose engine event has not arrived, that no inventory names).
+ */
+enum sw_pol_unclassified {
+	SW_POL_UNCLASSIFIED_ALLOW = 0,	/* left alone, as any address no group selects */
+	SW_POL_UNCLASSIFIED_DENY,	/* no connection east-west until identified */
+};
+
 /* Protocols a rule can name; values are not IPPROTO numbers (sw_pol_proto_number). */
 enum sw_pol_proto {
 	SW_POL_PROTO_ANY = 0,
@@ -138,6 +147,7 @@ struct sw_policy {
 	enum sw_pol_mode mode;
 	enum sw_pol_action default_action;
 	enum sw_pol_intra intra;
+	enum sw_pol_unclassified unclassified;
 	struct sw_pol_group *groups;
 	size_t n_groups;
 	struct sw_pol_rule *rules;

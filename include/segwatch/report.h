@@ -45,9 +45,18 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
  * sw_report_kernel_log_line writes as a "type":"kernel_log" record
  * (docs/flows.md). Addresses are borrowed.
  */
+/* Kernel-log rules that are no policy rule (the prefixes "sw deny default", "sw deny unclassified"). */
+#define SW_KLOG_RULE_DEFAULT (-1)
+#define SW_KLOG_RULE_UNCLASSIFIED (-3)
+
+/* sw_report_klog_rule_word - "default" or "unclassified" for those rules, NULL for others. */
+const char *sw_report_klog_rule_word(int rule);
+/* sw_report_klog_rule_parse - the reverse: false for any other word. */
+bool sw_report_klog_rule_parse(const char *word, int *rule);
+
 struct sw_report_klog {
 	const char *action;		/* "deny" or "monitor" */
-	int rule;			/* policy rule index, or -1: the default */
+	int rule;			/* policy rule index, or SW_KLOG_RULE_* */
 	const char *prefix;		/* the log prefix, "sw deny rules/3" */
 	uint8_t family, proto;
 	bool icmp;			/* port is the ICMP type */
@@ -55,6 +64,15 @@ struct sw_report_klog {
 	const uint8_t *src, *dst;	/* 16-byte form */
 	uint64_t packets, first_us, last_us;
 };
+
+/*
+ * sw_report_flow_staged - @s appended to the flow line @buf of @n bytes (a
+ * sw_report_flow_line result) as "staged": {"verdict", "rule", "rule_name",
+ * "change"} (docs/flows.md). Returns the new length, or @n unchanged (the
+ * line whole, without it) when @len is too small.
+ */
+struct sw_flow_staged;
+size_t sw_report_flow_staged(char *buf, size_t n, size_t len, const struct sw_flow_staged *s);
 
 /*
  * sw_report_kernel_log_line - @k as a compact JSON object, endpoints named

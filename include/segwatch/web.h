@@ -198,6 +198,12 @@ int sw_web_server_start(struct sw_web_server **out, const struct sw_web_server_o
 			struct sw_err *err);
 /* sw_web_server_set_policy - edges judged by @p from the next request (held; NULL: none). */
 void sw_web_server_set_policy(struct sw_web_server *s, struct sw_policy *p);
+/*
+ * sw_web_server_set_staged - /api/graph edges judged by the staged policy @p
+ * too ("staged" on each edge, docs/graph.md) from the next request, with a
+ * policy set (held; NULL: none).
+ */
+void sw_web_server_set_staged(struct sw_web_server *s, struct sw_policy *p);
 void sw_web_server_stats(struct sw_web_server *s, struct sw_web_stats *out);
 const char *sw_web_server_listen(const struct sw_web_server *s);
 /* sw_web_server_stop - NULL is fine. */

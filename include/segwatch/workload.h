@@ -143,8 +143,30 @@ void sw_registry_foreach(const struct sw_registry *reg, sw_registry_visit_fn fn,
 
 size_t sw_registry_count(const struct sw_registry *reg);
 
-/* sw_registry_generation - changes whenever a workload starts, stops or changes. */
+/* sw_registry_generation - changes whenever a workload starts, stops or changes, or the bridge networks do. */
 uint64_t sw_registry_generation(const struct sw_registry *reg);
+
+/*
+ * A network a bridge of this host is configured with: where the containers
+ * on that bridge take their addresses from. The kernel's view keeps them
+ * here, so that a policy can judge an address of such a network that no
+ * identified workload holds yet ("unclassified", docs/policy.md).
+ */
+struct sw_bridge_net {
+	uint8_t addr[16];	/* the network, host bits zero; IPv4 as IPv4-mapped IPv6 */
+	uint8_t plen;		/* in the 16-byte form: an IPv4 /24 is 120 */
+	int ifindex;		/* the bridge */
+};
+
+/*
+ * sw_registry_set_bridge_nets - the bridge networks are now @nets (copied;
+ * order and duplicates do not matter). The generation changes only when
+ * they differ from before. False on out of memory (the old ones stay).
+ */
+bool sw_registry_set_bridge_nets(struct sw_registry *reg, const struct sw_bridge_net *nets,
+				 size_t n);
+/* sw_registry_bridge_nets - the bridge networks, sorted, without duplicates; *@n of them. */
+const struct sw_bridge_net *sw_registry_bridge_nets(const struct sw_registry *reg, size_t *n);
 
 /*
  * Bounds. A version of a workload that stopped (or was superseded by a
@@ -252,12 +274,32 @@ void sw_flow_ident_resolve_addrs(struct sw_flow_ident *id, const struct sw_resol
 				 const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us);
 
 /*
+ * A flow as a staged (candidate) policy judges it, next to the enforced one
+ * (docs/policy.md "Staged policies"). The strings are the staged policy's
+ * and constants: valid during the sink hook that received the record only.
+ */
+struct sw_flow_staged {
+	const char *verdict;		/* "allowed", "denied", "monitored", "unmanaged" */
+	const char *rule;		/* "/rules/3", "default", "intra_group", "neighbour_discovery";
+					 * NULL when unmanaged */
+	const char *rule_name;		/* NULL: the rule has none */
+	const char *change;		/* "newly_denied", "newly_allowed" against the enforced
+					 * policy; NULL: no change (or no enforced policy) */
+};
+
+/*
  * A flow resolved once: the record every sink receives (the writer, the
  * history, alerts, the in-memory table of `capture`).
  */
 struct sw_flow_rec {
 	struct sw_flow f;
 	struct sw_flow_ident id;
+	/*
+	 * NULL unless the pipeline has a staged policy (sw_pipeline_set_staged);
+	 * for the hook's duration only: a sink keeping the record past it (the
+	 * JSON-lines writer's thread) does not keep this.
+	 */
+	const struct sw_flow_staged *staged;
 };
 
 /* sw_flow_rec_resolve - @f copied into @rec, both ends resolved at its first packet; @r may be NULL. */

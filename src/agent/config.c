@@ -278,6 +278,7 @@ static bool sw_acfg_policy_mode(struct sw_acfg_ctx *c, const json_t *v)
 
 static const struct sw_acfg_key sw_acfg_policy_keys[] = {
 	{ SW_ACFG_KEY("file", SW_ACFG_PATH, policy.file), .nullable = true },
+	{ SW_ACFG_KEY("staged", SW_ACFG_PATH, policy.staged), .nullable = true },
 	{ SW_ACFG_FN("mode", sw_acfg_policy_mode) },
 	{ SW_ACFG_KEY("on_stop", SW_ACFG_ENUM, policy.on_stop),
 	  SW_ACFG_ENUM_OF(sw_acfg_on_stop_names) },

@@ -123,6 +123,7 @@ void sw_agent_config_check_files(const struct sw_agent_config *cfg, struct sw_di
 	char where[64];
 
 	sw_acfg_file_readable(diags, "/policy/file", cfg->policy.file);
+	sw_acfg_file_readable(diags, "/policy/staged", cfg->policy.staged);
 	for (unsigned i = 0; i < cfg->identity.n_inventories; i++) {
 		snprintf(where, sizeof(where), "/identity/inventories/%u", i);
 		sw_acfg_file_readable(diags, where, cfg->identity.inventories[i]);

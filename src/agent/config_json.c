@@ -176,11 +176,12 @@ char *sw_agent_config_json(const struct sw_agent_config *cfg, size_t flags)
 	json_t *root;
 	char *text;
 
-	root = json_pack("{s:o, s:o, s:{s:o, s:s, s:s, s:o, s:b}, s:{s:o, s:o, s:o, s:s}, s:o, "
+	root = json_pack("{s:o, s:o, s:{s:o, s:o, s:s, s:s, s:o, s:b}, s:{s:o, s:o, s:o, s:s}, s:o, "
 			 "s:{s:s, s:s}, s:{s:I, s:I}}",
 			 "capture", sw_acfg_json_capture(&cfg->capture),
 			 "identity", sw_acfg_json_identity(&cfg->identity),
 			 "policy", "file", sw_acfg_json_str(p->file),
+			 "staged", sw_acfg_json_str(p->staged),
 			 "mode", sw_agent_policy_mode_name(p->mode),
 			 "on_stop", sw_agent_on_stop_name(p->on_stop),
 			 "nflog_group", p->nflog_group < 0 ? json_null() : json_integer(p->nflog_group),

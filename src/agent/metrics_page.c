@@ -135,6 +135,7 @@ static void sw_agent_metrics_flows(struct sw_agent *a, struct sw_metrics_text *t
 			   "Fragment tracker entries dropped because it was full.", fs->frag_evicted);
 	if (a->metrics_sink)
 		sw_sink_metrics_render(a->metrics_sink, t);
+	sw_pipeline_staged_render(a->pl, t); /* with policy.staged only */
 }
 
 static void sw_agent_metrics_alerts(struct sw_agent *a, struct sw_metrics_text *t)

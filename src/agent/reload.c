@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <segwatch/clock.h>
 #include <segwatch/diag.h>
+#include <segwatch/web.h>
 
 #include "runtime.h"
 
@@ -44,29 +45,53 @@ static void sw_agent_log_diags(struct sw_agent *a, const char *file, const struc
 			     "%s", sw_diag_format(file, &d->v[i], buf, sizeof(buf)));
 }
 
-int sw_agent_policy_load(struct sw_agent *a, const struct sw_agent_config *cfg,
-			 struct sw_policy **out, struct stat *st)
+/* A policy file (@path, NULL: none) read and checked; errors logged. */
+static int sw_agent_policy_file_load(struct sw_agent *a, const char *path,
+				     struct sw_policy **out, struct stat *st)
 {
 	struct sw_diags d;
 	int rc;
 
 	*out = NULL;
-	if (!cfg->policy.file)
+	if (!path)
 		return SW_EXIT_OK;
 	/* the state first: a change while we read is seen at the next look */
-	if (stat(cfg->policy.file, st) != 0)
+	if (stat(path, st) != 0)
 		memset(st, 0, sizeof(*st));
 	sw_diags_init(&d);
-	rc = sw_policy_load_file(cfg->policy.file, out, &d);
+	rc = sw_policy_load_file(path, out, &d);
 	if (rc == SW_EXIT_OK && d.n_errors)
 		rc = SW_EXIT_USAGE;
-	sw_agent_log_diags(a, cfg->policy.file, &d);
+	sw_agent_log_diags(a, path, &d);
 	sw_diags_clear(&d);
 	if (rc != SW_EXIT_OK) {
 		sw_policy_free(*out);
 		*out = NULL;
 	}
 	return rc;
+}
+
+int sw_agent_policy_load(struct sw_agent *a, const struct sw_agent_config *cfg,
+			 struct sw_policy **out, struct stat *st)
+{
+	return sw_agent_policy_file_load(a, cfg->policy.file, out, st);
+}
+
+int sw_agent_staged_load(struct sw_agent *a, const struct sw_agent_config *cfg,
+			 struct sw_policy **out, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	/* a candidate is compared with the policy in force: none, nothing to compare */
+	return sw_agent_policy_file_load(a, cfg->policy.file ? cfg->policy.staged : NULL, out, st);
+}
+
+void sw_agent_staged_follow(struct sw_agent *a)
+{
+	struct sw_err err = { 0 };
+
+	if (a->pl && sw_pipeline_set_staged(a->pl, a->staged, a->policy, &err) != SW_EXIT_OK)
+		sw_log_write(a->log, SW_LOG_ERR, "the staged policy is not judged: %s", err.msg);
+	sw_web_server_set_staged(a->web, a->staged);
 }
 
 static int sw_agent_config_reread(struct sw_agent *a, struct sw_agent_config *cfg)
@@ -96,6 +121,7 @@ static json_t *sw_agent_pipeline_part(const struct sw_agent_config *cfg)
 	json_object_del(doc, "alerts");
 	if (pol) {
 		json_object_del(pol, "file");
+		json_object_del(pol, "staged");
 		json_object_del(pol, "mode");
 		json_object_del(pol, "on_stop");
 		json_object_del(pol, "watch_file");
@@ -208,7 +234,8 @@ static void sw_agent_reload_alerts(struct sw_agent *a, const struct sw_agent_con
 
 /* Everything checked and applied: the new config and policy are the ones in force. */
 static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *cfg,
-				   struct sw_policy *p, const struct stat *st, bool rebuild)
+				   struct sw_policy *p, const struct stat *st, struct sw_policy *staged,
+				   const struct stat *staged_st, bool rebuild)
 {
 	sw_agent_metrics_follow(a, cfg, p, rebuild);
 	sw_agent_web_follow(a, cfg, p, rebuild);
@@ -220,6 +247,10 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 	sw_policy_free(a->policy);
 	a->policy = p;
 	a->policy_st = *st;
+	sw_policy_free(a->staged);
+	a->staged = staged;
+	a->staged_st = *staged_st;
+	sw_agent_staged_follow(a); /* a rebuilt pipeline takes it when it opens */
 	sw_agent_config_clear(&a->cfg);
 	a->cfg = *cfg; /* the config owns its strings; moved, not copied */
 	sw_log_level_set(a->log, (enum sw_log_level)a->cfg.log.level);
@@ -236,22 +267,26 @@ static void sw_agent_reload_commit(struct sw_agent *a, struct sw_agent_config *c
 void sw_agent_reload(struct sw_agent *a, const char *why)
 {
 	struct sw_agent_config cfg;
-	struct sw_policy *p = NULL;
+	struct sw_policy *p = NULL, *staged = NULL;
 	struct sw_err err = { 0 };
 	bool retargeted = false, rebuild = false;
 	struct sw_reload_times tm = { 0 };
 	double t = sw_clock_mono_ms(), t0 = t;
-	struct stat st;
+	struct stat st, staged_st;
 	int rc;
 
 	sw_log_write(a->log, SW_LOG_NOTICE, "reloading: %s", why);
 	sw_service_notify_reloading(&a->svc, sw_clock_mono_us(), &err);
 	rc = sw_agent_config_reread(a, &cfg);
 	tm.config = sw_reload_lap(&t);
+	memset(&staged_st, 0, sizeof(staged_st));
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_policy_load(a, &cfg, &p, &st);
 	else
 		memset(&st, 0, sizeof(st));
+	/* the candidate is checked as the policy is: a bad one refuses the reload */
+	if (rc == SW_EXIT_OK)
+		rc = sw_agent_staged_load(a, &cfg, &staged, &staged_st);
 	tm.policy = sw_reload_lap(&t);
 	/* the capture and identity first: the ruleset is compiled over what they name */
 	if (rc == SW_EXIT_OK && sw_agent_pipeline_differs(&a->cfg, &cfg)) {
@@ -271,17 +306,20 @@ void sw_agent_reload(struct sw_agent *a, const char *why)
 				     "sources: going back to the old ones failed");
 	}
 	if (rc == SW_EXIT_OK) {
-		sw_agent_reload_commit(a, &cfg, p, &st, rebuild);
+		sw_agent_reload_commit(a, &cfg, p, &st, staged, &staged_st, rebuild);
 		tm.alerts = sw_reload_lap(&t);
 	} else {
 		a->reloads_refused++;
 		/* a policy file that stays bad is not read again until it changes */
 		if (a->cfg.policy.file)
 			stat(a->cfg.policy.file, &a->policy_st);
+		if (a->cfg.policy.staged)
+			stat(a->cfg.policy.staged, &a->staged_st);
 		sw_agent_health_alert(a, SW_LOG_ERR, "reload_refused", a->reloads_refused,
 				      "reload refused (%s): the running config and policy stay in force",
 				      why);
 		sw_policy_free(p);
+		sw_policy_free(staged);
 		sw_agent_config_clear(&cfg);
 	}
 	a->last_reload_wall_us = sw_clock_wall_us();

@@ -107,6 +107,8 @@ int sw_agent_pipeline_open(struct sw_agent *a, struct sw_err *err)
 	rc = sw_pipeline_open(&a->pl, &o, err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_agent_sinks_open(a, err);
+	if (rc == SW_EXIT_OK && a->staged)
+		rc = sw_pipeline_set_staged(a->pl, a->staged, a->policy, err);
 	if (rc != SW_EXIT_OK) {
 		sw_pipeline_close(a->pl);
 		a->pl = NULL;
@@ -210,6 +212,9 @@ static int sw_agent_start(struct sw_agent *a, struct sw_err *err)
 	rc = sw_agent_policy_load(a, &a->cfg, &a->policy, &a->policy_st);
 	if (rc != SW_EXIT_OK)
 		return sw_err_set(err, rc, "%s: not started", a->cfg.policy.file);
+	rc = sw_agent_staged_load(a, &a->cfg, &a->staged, &a->staged_st);
+	if (rc != SW_EXIT_OK)
+		return sw_err_set(err, rc, "%s (policy.staged): not started", a->cfg.policy.staged);
 	sw_agent_privileges(a);
 	/* its thread after the capabilities are dropped (they are per thread) */
 	sw_agent_metrics_start(a);
@@ -245,6 +250,7 @@ static void sw_agent_stop(struct sw_agent *a)
 	sw_agent_metrics_stop(a);
 	sw_agent_web_stop(a);
 	sw_enforcer_close(a->enf);
+	sw_policy_free(a->staged);
 	sw_policy_free(a->policy);
 	if (a->cfg_loaded)
 		sw_agent_config_clear(&a->cfg);

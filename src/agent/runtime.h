@@ -45,6 +45,8 @@ struct sw_agent {
 	struct sw_service svc;
 	struct sw_policy *policy;	/* in force; NULL: none */
 	struct stat policy_st;		/* to notice the file changing */
+	struct sw_policy *staged;	/* policy.staged: judged, never enforced; NULL: none */
+	struct stat staged_st;
 	struct sw_enforcer *enf;	/* NULL: the ruleset is not ours to keep */
 	struct sw_pipeline *pl;
 	struct sw_sink *history, *alerts, *klog, *ipfix;
@@ -140,6 +142,11 @@ void sw_agent_sinks_follow(struct sw_agent *a, const struct sw_agent_config *old
 /* sw_agent_policy_load - the policy file of @cfg (NULL when it has none); errors logged. */
 int sw_agent_policy_load(struct sw_agent *a, const struct sw_agent_config *cfg,
 			 struct sw_policy **out, struct stat *st);
+/* sw_agent_staged_load - policy.staged of @cfg (NULL without it or without policy.file). */
+int sw_agent_staged_load(struct sw_agent *a, const struct sw_agent_config *cfg,
+			 struct sw_policy **out, struct stat *st);
+/* sw_agent_staged_follow - the pipeline judges by a->staged beside a->policy (failure logged). */
+void sw_agent_staged_follow(struct sw_agent *a);
 /* sw_agent_reload - SIGHUP or a changed file: all of it, or nothing (the old stays in force). */
 void sw_agent_reload(struct sw_agent *a, const char *why);
 /* sw_agent_file_changed - whether @path differs from @st (and @st is updated). */

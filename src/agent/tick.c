@@ -78,6 +78,9 @@ static void sw_agent_check_files(struct sw_agent *a, uint64_t mono)
 	if (a->cfg.policy.file && a->cfg.policy.watch_file &&
 	    sw_agent_file_changed(a->cfg.policy.file, &a->policy_st))
 		sw_agent_reload(a, "the policy file changed");
+	else if (a->cfg.policy.file && a->cfg.policy.staged && a->cfg.policy.watch_file &&
+		 sw_agent_file_changed(a->cfg.policy.staged, &a->staged_st))
+		sw_agent_reload(a, "the staged policy file changed");
 	if (a->pl && sw_pipeline_identity(a->pl))
 		sw_identity_inventories_refresh(sw_pipeline_identity(a->pl), sw_clock_wall_us());
 }

@@ -42,6 +42,7 @@ static void sw_agent_web_server(struct sw_agent *a, const struct sw_agent_config
 		return;
 	}
 	sw_web_server_set_policy(a->web, policy);
+	sw_web_server_set_staged(a->web, a->staged); /* a reload sets the new one at commit */
 	sw_log_write(a->log, SW_LOG_INFO, "live graph: http://%s/%s", cfg->web.listen,
 		     cfg->web.token ? " (token required)" : "");
 }

@@ -6,6 +6,8 @@
 
 #include <segwatch/learn.h>
 
+#include <segwatch/report.h>
+
 #include "internal.h"
 
 static bool sw_alert_name_listed(char *const *names, size_t n, const char *name)
@@ -81,7 +83,7 @@ void sw_alert_kernel_log(struct sw_alert_engine *e, const struct sw_alert_conn *
 				     .origin = "kernel" };
 
 	if (rule < 0) {
-		ev.rule = "default";
+		ev.rule = sw_report_klog_rule_word(rule) ? sw_report_klog_rule_word(rule) : "default";
 	} else if (e->policy && (size_t)rule < e->policy->n_rules) {
 		ev.rule = e->policy->rules[rule].name;
 	} else {

@@ -137,6 +137,8 @@ static size_t sw_agent_check_contents(const struct sw_agent_config *cfg)
 
 	if (sw_agent_readable(cfg->policy.file))
 		errors += sw_agent_check_policy(cfg->policy.file);
+	if (sw_agent_readable(cfg->policy.staged))
+		errors += sw_agent_check_policy(cfg->policy.staged);
 	for (unsigned i = 0; i < id->n_inventories; i++) {
 		struct sw_workload *wl = NULL;
 		size_t n = 0;
@@ -182,6 +184,9 @@ static void sw_agent_summary_policy(const struct sw_agent_config *cfg)
 			printf(", denied packets read from NFLOG group %d", pc->nflog_group);
 	}
 	printf("%s\n", pc->watch_file ? ", reloaded when it changes" : "");
+	if (pc->staged)
+		printf("  staged    %s: a candidate every flow is judged by too, never enforced\n",
+		       sw_text_quote(&q, pc->staged));
 }
 
 /* Member @key of @o as written in the effective config: "1h", "64MiB", 1000000. */

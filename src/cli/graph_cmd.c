@@ -34,6 +34,7 @@ static int sw_report_run(struct sw_graph_args *a);
 
 struct sw_graph_args {
 	const char *policy_file, *diff, *out, *format, *group_by;
+	const char *staged_file;	/* report --staged: a candidate judged beside --policy */
 	struct sw_cli_filter f;		/* --since ... --verdict (filter.h) */
 	const char *since_file;		/* report: --since naming a file, taken as --diff */
 	char who[32];			/* "segwatch graph": how messages start */
@@ -78,7 +79,7 @@ static void sw_report_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: segwatch report --policy FILE FLOWS... [FILTERS] [--diff OLD]\n"
-		"                       [--group-by KEY] [--json] [-o FILE]\n\n"
+		"                       [--staged CANDIDATE] [--group-by KEY] [--json] [-o FILE]\n\n"
 		"Judges every edge of the flows against the policy and lists edges by verdict,\n"
 		"with how complete the capture was (kernel drops, malformed, duplicates), what\n"
 		"the kernel logged (`capture --nflog`: packets dropped, or that monitor mode\n"
@@ -91,6 +92,10 @@ static void sw_report_usage(FILE *out)
 		SW_FILTER_HELP "\n"
 		"options:\n"
 		"  --policy FILE   the policy every edge is judged by (required)\n"
+		"  --staged CANDIDATE  judge every flow by CANDIDATE too, enforcing nothing:\n"
+		"               edges it would newly deny or newly allow, verdict changes by\n"
+		"               rule, rules of either policy no flow used (docs/policy.md\n"
+		"               \"Staged policies\"); the exit code stays --policy's\n"
 		"  --diff OLD   an earlier graph or flow file: new edges, vanished edges\n"
 		"               (--since OLD, naming an existing file, still means this)\n"
 		"  --all        judge infrastructure traffic too (ND, MLD, IGMP, DAD, DHCP:\n"
@@ -105,13 +110,17 @@ static void sw_report_usage(FILE *out)
 		"  segwatch report --policy policy.json /var/lib/segwatch/flows --since 2h\n"
 		"  segwatch report --policy policy.json today.jsonl --diff yesterday.json --json\n"
 		"  segwatch report --policy policy.json flows.jsonl --from 'app=web' --state refused\n"
+		"  segwatch report --policy enforced.json --staged candidate.json /var/lib/segwatch/flows\n"
 		SW_HELP_EXIT "  0  done: no violations\n"
-		"  1  violations: edges the policy does not allow\n" SW_HELP_EXIT_2 SW_HELP_EXIT_3);
+		"  1  violations: edges the policy does not allow (--policy's verdicts: with\n"
+		"     --staged too, what the candidate would deny does not change the exit code)\n"
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3);
 }
 
 static const struct option sw_graph_longopts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "policy", required_argument, NULL, 'P' },
+	{ "staged", required_argument, NULL, 'S' },
 	SW_FILTER_LONGOPTS,
 	{ "diff", required_argument, NULL, 'D' },
 	{ "format", required_argument, NULL, 'f' },
@@ -157,6 +166,8 @@ static int sw_graph_parse(struct sw_graph_args *a, int argc, char **argv, const 
 			a->policy_file = optarg;
 		else if (c == 'D')
 			a->diff = optarg;
+		else if (c == 'S')
+			a->staged_file = optarg;
 		else if (c == 'f')
 			a->format = optarg;
 		else if (c == 'j')
@@ -215,7 +226,7 @@ static struct sw_graph *sw_graph_from_files(const struct sw_graph_opts *o, char 
 	return g;
 }
 
-/* What -o must not overwrite: FLOWS, --policy, --diff. @v has room for n_files + 2. */
+/* What -o must not overwrite: FLOWS, --policy, --staged, --diff. @v has room for n_files + 3. */
 static struct sw_outfile_inputs sw_graph_inputs(const struct sw_graph_args *a, const char **v)
 {
 	size_t n = 0;
@@ -224,6 +235,8 @@ static struct sw_outfile_inputs sw_graph_inputs(const struct sw_graph_args *a, c
 		v[n++] = a->files[i];
 	if (a->policy_file)
 		v[n++] = a->policy_file;
+	if (a->staged_file)
+		v[n++] = a->staged_file;
 	if (a->diff)
 		v[n++] = a->diff;
 	return (struct sw_outfile_inputs){ v, n };
@@ -233,7 +246,7 @@ static struct sw_outfile_inputs sw_graph_inputs(const struct sw_graph_args *a, c
 static struct sw_outfile *sw_graph_out_open(const struct sw_graph_args *a, bool check_only,
 					    int *rc)
 {
-	const char **v = calloc((size_t)a->n_files + 2, sizeof(*v));
+	const char **v = calloc((size_t)a->n_files + 3, sizeof(*v));
 	struct sw_outfile_inputs in;
 	struct sw_outfile *o = NULL;
 	struct sw_err err = { 0 };
@@ -372,6 +385,9 @@ static int sw_graph_run(struct sw_graph_args *ap)
 	if (a.diff)
 		sw_cli_warn_unused("segwatch graph", "--diff", "in graph (segwatch report --diff "
 				   "lists new and vanished edges)");
+	if (a.staged_file)
+		sw_cli_warn_unused("segwatch graph", "--staged", "in graph (segwatch report "
+				   "--staged lists what a candidate policy would change)");
 	if (merge && strcmp(a.format, "json") && strcmp(a.format, "table"))
 		sw_cli_warn_unused("segwatch graph merge", "--format", "in merge: it writes the "
 				   "graph document (JSON)");
@@ -471,6 +487,7 @@ static struct sw_graph *sw_report_old(struct sw_graph_args *a, const struct sw_p
 	if ((*rc = sw_cli_filter_query_timeless(&a->f, p, a->policy_file, q)) != SW_EXIT_OK)
 		return NULL;
 	o.filter = *q;
+	o.staged = NULL; /* the candidate is about the flows judged now */
 	return sw_graph_from_files(&o, (char **)&a->diff, 1, (uint64_t[2]){ 0, 0 }, "report", rc);
 }
 
@@ -479,7 +496,7 @@ static int sw_report_run(struct sw_graph_args *ap)
 	struct sw_graph_args a = *ap;
 	struct sw_graph *g = NULL, *old = NULL;
 	struct sw_query *old_filter = NULL;
-	struct sw_policy *p = NULL;
+	struct sw_policy *p = NULL, *staged = NULL;
 	struct sw_graph_opts o;
 	uint64_t win[2];
 	int rc;
@@ -506,12 +523,15 @@ static int sw_report_run(struct sw_graph_args *ap)
 		return rc;
 	if ((rc = sw_cli_policy_load_opt(a.policy_file, &p)))
 		return rc;
-	if ((rc = sw_cli_filter_compile(&a.f, p, a.policy_file))) {
+	if ((rc = sw_cli_policy_load_opt(a.staged_file, &staged)) ||
+	    (rc = sw_cli_filter_compile(&a.f, p, a.policy_file))) {
+		sw_policy_free(staged);
 		sw_policy_free(p);
 		return rc;
 	}
 	sw_graph_opts_fill(&a, p, &o);
 	o.kernel_log = true; /* only the report shows the kernel's log */
+	o.staged = staged;
 	sw_cli_filter_window(&a.f, &win[0], &win[1]);
 	if ((g = sw_graph_from_files(&o, a.files, a.n_files, win, "report", &rc)) &&
 	    (!a.diff || (old = sw_report_old(&a, p, o, &old_filter, &rc))))
@@ -521,6 +541,7 @@ static int sw_report_run(struct sw_graph_args *ap)
 	sw_graph_free(old);
 	sw_query_free(old_filter);
 	sw_graph_free(g);
+	sw_policy_free(staged);
 	sw_policy_free(p);
 	return rc;
 }

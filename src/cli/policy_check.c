@@ -136,5 +136,14 @@ size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_re
 			"workload: no rule can match, every connection meets the default (%s)\n",
 			sw_pol_action_name(p->default_action));
 	free(c.n);
+	if (p->unclassified == SW_POL_UNCLASSIFIED_DENY) {
+		size_t n_nets = 0;
+
+		sw_registry_bridge_nets(reg, &n_nets);
+		if (n_nets == 0)
+			fprintf(stderr, "segwatch: warning: \"unclassified\": \"deny\" judges addresses "
+				"of the bridges' networks, and no bridge here has an address (or the "
+				"kernel's view is off): nothing is judged unclassified\n");
+	}
 	return empty;
 }

@@ -39,8 +39,9 @@ int sw_policy_check_file(const char *file, bool as_json);
 
 /*
  * policy_check.c: warn on stderr about each group (without CIDRs) that
- * selects no running workload of @reg, and when that is all of them; returns
- * how many.
+ * selects no running workload of @reg, and when that is all of them, and
+ * about "unclassified": "deny" without a bridge network to judge; returns
+ * how many groups are empty.
  */
 size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_registry *reg);
 

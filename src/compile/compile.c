@@ -5,6 +5,8 @@
  * Chain "forward" (inet, hook forward, priority -10), in order:
  *   1. ct state established,related accept   -- policies are about who may open
  *      IPv6 neighbour discovery accept       -- plumbing, never judged
+ *      "unclassified": "deny": an address of a bridge's network that no identified
+ *      workload holds, at either end of east-west traffic: log + drop (unclassified.c)
  *   2. intra-group allow (if the policy says so), one rule per group and family
  *   3. one rule per policy rule and family, first match wins:
  *        [ip saddr @from] [ip daddr @to] [meta l4proto P] [th dport {..}] counter
@@ -59,7 +61,8 @@ static int sw_compile_sets(struct sw_compile *c)
 		}
 	c->managed[0] = sw_plan_add_set(c, "managed_v4", 4);
 	c->managed[1] = sw_plan_add_set(c, "managed_v6", 6);
-	if (c->managed[0] == SIZE_MAX || c->managed[1] == SIZE_MAX)
+	if (c->managed[0] == SIZE_MAX || c->managed[1] == SIZE_MAX ||
+	    sw_compile_unclassified_sets(c) < 0)
 		return -1;
 	if (c->sets_from) {
 		int rc = sw_compile_members_copy(c);
@@ -67,7 +70,9 @@ static int sw_compile_sets(struct sw_compile *c)
 		if (rc <= 0)
 			return rc;
 	}
-	return sw_compile_members(c);
+	if (sw_compile_members(c) < 0)
+		return -1;
+	return sw_compile_unclassified_members(c);
 }
 
 static int sw_compile_chain(struct sw_compile *c)
@@ -75,7 +80,7 @@ static int sw_compile_chain(struct sw_compile *c)
 	struct sw_nft_chain *ch = sw_plan_add_chain(c, SW_COMPILE_CHAIN, c->o.priority);
 
 	if (!ch || sw_rule_established(c, ch) < 0 || sw_rule_neighbour_discovery(c, ch) < 0 ||
-	    sw_rules_intra(c, ch) < 0)
+	    sw_rules_unclassified(c, ch) < 0 || sw_rules_intra(c, ch) < 0)
 		return -1;
 	for (size_t r = 0; r < c->p->n_rules; r++)
 		for (int f = 4; f <= 6; f += 2)

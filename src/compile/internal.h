@@ -8,6 +8,7 @@
 #define SW_ORIGIN_PLUMBING (-1)
 #define SW_ORIGIN_DEFAULT (-2)
 #define SW_ORIGIN_INTRA (-3)
+#define SW_ORIGIN_UNCLASSIFIED (-4)
 
 struct sw_compile {
 	const struct sw_policy *p;
@@ -16,6 +17,8 @@ struct sw_compile {
 	struct sw_nft_plan *plan;
 	const struct sw_nft_plan *sets_from;	/* NULL, or the sets' elements to copy */
 	size_t managed[2];	/* set indices: managed_v4, managed_v6 */
+	/* "unclassified": "deny": bridge_nets_v4/v6 and classified_v4/v6; SIZE_MAX: none */
+	size_t bridge_nets[2], classified[2];
 	bool nomem;
 };
 
@@ -33,7 +36,16 @@ int sw_compile_members(struct sw_compile *c);
 int sw_compile_members_copy(struct sw_compile *c);
 size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family);
 
+/* unclassified.c: the sets and rules of "unclassified": "deny" (none for "allow"). */
+int sw_compile_unclassified_sets(struct sw_compile *c);
+int sw_compile_unclassified_members(struct sw_compile *c);
+int sw_rules_unclassified(struct sw_compile *c, struct sw_nft_chain *ch);
+
 /* rules.c */
+struct sw_nft_rule *sw_rule_between(struct sw_nft_chain *ch, uint8_t family, size_t sset,
+				    size_t dset);
+void sw_rule_verdict(struct sw_compile *c, struct sw_nft_rule *nr, enum sw_pol_action a,
+		     enum sw_pol_mode mode, const char *what);
 int sw_rule_established(struct sw_compile *c, struct sw_nft_chain *ch);
 int sw_rule_neighbour_discovery(struct sw_compile *c, struct sw_nft_chain *ch);
 int sw_rules_intra(struct sw_compile *c, struct sw_nft_chain *ch);

@@ -51,7 +51,7 @@ int sw_rule_neighbour_discovery(struct sw_compile *c, struct sw_nft_chain *ch)
 }
 
 /* meta nfproto F, then saddr/daddr lookups of the given sets (SIZE_MAX: none). */
-static struct sw_nft_rule *sw_rule_between(struct sw_nft_chain *ch, uint8_t family, size_t sset,
+struct sw_nft_rule *sw_rule_between(struct sw_nft_chain *ch, uint8_t family, size_t sset,
 					   size_t dset)
 {
 	struct sw_nft_rule *r = sw_chain_add_rule(ch);
@@ -155,8 +155,8 @@ static int sw_rule_service(struct sw_nft_rule *nr, const struct sw_pol_rule *pr,
 }
 
 /* What a verdict becomes: allow accepts; deny logs and drops, or only logs in monitor mode. */
-static void sw_rule_verdict(struct sw_compile *c, struct sw_nft_rule *nr, enum sw_pol_action a,
-			    enum sw_pol_mode mode, const char *what)
+void sw_rule_verdict(struct sw_compile *c, struct sw_nft_rule *nr, enum sw_pol_action a,
+		     enum sw_pol_mode mode, const char *what)
 {
 	if (a == SW_POL_ALLOW) {
 		nr->verdict = SW_NFT_ACCEPT;

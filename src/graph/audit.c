@@ -52,8 +52,8 @@ static bool *sw_report_dropped(const struct sw_graph *g)
 }
 
 /* An edge for the report: the graph's form plus the two ends' names and its delivery. */
-static json_t *sw_report_edge(const struct sw_graph *g, const struct sw_gedge *e,
-			      const bool *dropped)
+json_t *sw_graph_report_edge(const struct sw_graph *g, const struct sw_gedge *e,
+			     const bool *dropped)
 {
 	json_t *o = sw_graph_edge_json(g, e);
 	const char *delivery = sw_report_delivery(e, dropped && dropped[e - g->edges]);
@@ -77,7 +77,7 @@ static json_t *sw_edges_missing(const struct sw_graph *a, const struct sw_graph 
 	for (size_t i = 0; out && o && i < a->n_edges; i++) {
 		sw_graph_edge_key(a, &a->edges[o[i]], key, sizeof(key));
 		if (!json_object_get(b->edge_index, key))
-			json_array_append_new(out, sw_report_edge(a, &a->edges[o[i]], NULL));
+			json_array_append_new(out, sw_graph_report_edge(a, &a->edges[o[i]], NULL));
 	}
 	free(o);
 	return out;
@@ -141,7 +141,7 @@ static json_t *sw_report_edges(const struct sw_graph *g, json_t *summary)
 		list = json_array();
 		for (size_t i = 0; i < g->n_edges; i++)
 			if (g->edges[o[i]].verdict == (enum sw_graph_verdict)v)
-				json_array_append_new(list, sw_report_edge(g, &g->edges[o[i]], dropped));
+				json_array_append_new(list, sw_graph_report_edge(g, &g->edges[o[i]], dropped));
 		json_object_set_new(summary, sw_graph_verdict_name(v),
 				    json_integer((json_int_t)json_array_size(list)));
 		json_object_set_new(by, sw_graph_verdict_name(v), list);
@@ -171,6 +171,8 @@ json_t *sw_graph_report_json(const struct sw_graph *g, const struct sw_graph *ol
 	if (g->kernel_log)
 		json_object_set_new(r, "kernel_log", sw_graph_klog_report(g));
 	json_object_set(r, "unused_rules", json_object_get(diff, "unused_rules"));
+	if (g->staged)
+		json_object_set_new(r, "staged", sw_graph_staged_report(g));
 	if (old) {
 		json_object_del(diff, "unused_rules");
 		json_object_set(r, "since", diff);

@@ -137,22 +137,32 @@ void sw_graph_edge_times(struct sw_gedge *e, const char *first, const char *last
 	sw_graph_times_widen(e->first, e->last, first, last);
 }
 
+/*
+ * sw_graph_verdict_keep - keep the worse of (*@cur, *@rule, *@name) and @v
+ * (with @rule_v, @name_v, copied): an edge's enforced verdict and its staged one.
+ */
+bool sw_graph_verdict_keep(enum sw_graph_verdict *cur, char **rule, char **name,
+			   enum sw_graph_verdict v, const char *rule_v, const char *name_v)
+{
+	char *r = NULL, *n = NULL;
+
+	if (v < *cur || (v == *cur && *rule))
+		return true;
+	if ((rule_v && !(r = strdup(rule_v))) || (name_v && !(n = strdup(name_v)))) {
+		free(r);
+		return false;
+	}
+	free(*rule);
+	free(*name);
+	*cur = v;
+	*rule = r;
+	*name = n;
+	return true;
+}
+
 /* sw_graph_edge_verdict - keep the worse of the edge's verdict and @v (with its rule). */
 bool sw_graph_edge_verdict(struct sw_gedge *e, enum sw_graph_verdict v, const char *rule,
 			   const char *rule_name)
 {
-	char *r = NULL, *n = NULL;
-
-	if (v < e->verdict || (v == e->verdict && e->rule))
-		return true;
-	if ((rule && !(r = strdup(rule))) || (rule_name && !(n = strdup(rule_name)))) {
-		free(r);
-		return false;
-	}
-	free(e->rule);
-	free(e->rule_name);
-	e->verdict = v;
-	e->rule = r;
-	e->rule_name = n;
-	return true;
+	return sw_graph_verdict_keep(&e->verdict, &e->rule, &e->rule_name, v, rule, rule_name);
 }

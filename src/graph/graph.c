@@ -33,6 +33,11 @@ struct sw_graph *sw_graph_alloc(const struct sw_graph_opts *o, struct sw_err *er
 		sw_err_set(err, SW_EXIT_USAGE, "grouping by label needs a label key");
 		return NULL;
 	}
+	if (o->staged && !o->policy) {
+		sw_err_set(err, SW_EXIT_USAGE, "a staged policy is compared with the enforced one "
+			   "(--policy FILE)");
+		return NULL;
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		goto nomem;
@@ -50,6 +55,9 @@ struct sw_graph *sw_graph_alloc(const struct sw_graph_opts *o, struct sw_err *er
 		goto nomem_free;
 	if (g->policy && !sw_graph_alloc_policy(g))
 		goto nomem_free;
+	g->staged = o->staged;
+	if (g->staged && !sw_graph_staged_alloc(g))
+		goto nomem_free;
 	return g;
 nomem_free:
 	sw_graph_free(g);
@@ -65,6 +73,7 @@ void sw_graph_free(struct sw_graph *g)
 	for (size_t i = 0; i < g->n_edges; i++) {
 		free(g->edges[i].rule);
 		free(g->edges[i].rule_name);
+		sw_gstaged_free(g->edges[i].staged);
 	}
 	free(g->edges);
 	sw_graph_klog_free(&g->klog);
@@ -73,6 +82,7 @@ void sw_graph_free(struct sw_graph *g)
 	json_decref(g->node_index);
 	json_decref(g->edge_index);
 	free(g->rule_hits);
+	sw_graph_staged_free(g);
 	free(g->bits[0]);
 	free(g->bits[1]);
 	free(g->label);
@@ -175,7 +185,8 @@ int sw_graph_add_flow(struct sw_graph *g, json_t *flow, struct sw_err *err)
 		g->rule_hits[j.rule]++;
 	e->vflows[j.verdict]++;
 	if (!sw_graph_edge_verdict(e, j.verdict, j.rule_where,
-				   j.rule >= 0 ? g->policy->rules[j.rule].name : NULL))
+				   j.rule >= 0 ? g->policy->rules[j.rule].name : NULL) ||
+	    (g->staged && !sw_graph_staged_add(g, flow, &s, &d, e, &j)))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	return SW_EXIT_OK;
 }

@@ -32,6 +32,16 @@ struct sw_gedge {
 	enum sw_graph_verdict verdict;	/* the worst */
 	char *rule;			/* of the worst: "/rules/2", "default", "intra_group" */
 	char *rule_name;		/* may be NULL */
+	struct sw_gstaged *staged;	/* NULL: no staged policy, or merged from a saved graph */
+};
+
+/* An edge's flows as a staged (candidate) policy judges them (staged.c). */
+struct sw_gstaged {
+	uint64_t vflows[SW_GV_MAX];
+	enum sw_graph_verdict verdict;	/* the worst */
+	char *rule, *rule_name;		/* of the worst, as sw_gedge's */
+	uint64_t newly_denied;		/* flows the enforced policy lets pass, the candidate denies */
+	uint64_t newly_allowed;		/* flows the enforced policy denies, the candidate lets pass */
 };
 
 /* Logged packets of one (action, rule, node pair, protocol, port): kernel_log records folded. */
@@ -85,6 +95,13 @@ struct sw_graph {
 	struct sw_ginfra infra;
 	struct sw_query *filter;	/* borrowed; NULL: every flow */
 	uint64_t left_out;		/* flows the filter did not match */
+	/* a staged (candidate) policy judging every flow too (staged.c); borrowed, may be NULL */
+	const struct sw_policy *staged;
+	uint64_t *staged_hits;		/* flows matched, per staged rule */
+	uint64_t *sbits[2];		/* scratch group bitmaps of the staged policy */
+	size_t swords;
+	uint64_t staged_flows;		/* flows judged by both */
+	json_t *staged_changes;		/* "from\x1fto" key -> {"from","to","flows","edge_set"} */
 };
 
 /* One end of a flow record, as read from it (strings borrowed from the JSON). */
@@ -132,11 +149,17 @@ const struct sw_gedge *sw_graph_edge_find(const struct sw_graph *g, const char *
 					  uint16_t port);
 bool sw_graph_edge_verdict(struct sw_gedge *e, enum sw_graph_verdict v, const char *rule,
 			   const char *rule_name);
+bool sw_graph_verdict_keep(enum sw_graph_verdict *cur, char **rule, char **name,
+			   enum sw_graph_verdict v, const char *rule_v, const char *name_v);
 enum sw_gstate sw_gstate_parse(const char *s);
 const char *sw_gstate_name(enum sw_gstate s);
 enum sw_graph_verdict sw_graph_verdict_parse(const char *s);
 
 /* judge.c */
+bool sw_graph_end_bits_under(const struct sw_policy *p, const struct sw_gend *e,
+			     uint64_t *bits, size_t words);
+void sw_graph_judge_under(const struct sw_policy *p, json_t *flow, const uint64_t *sbits,
+			  const uint64_t *dbits, struct sw_gjudge *j);
 bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which);
 void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 		    const struct sw_gend *d, struct sw_gjudge *j);
@@ -156,7 +179,23 @@ json_t *sw_graph_infra_json(const struct sw_graph *g);
 bool sw_graph_infra_merge(struct sw_graph *g, json_t *infra);
 void sw_graph_infra_free(struct sw_ginfra *t);
 
+/* staged.c */
+bool sw_graph_staged_alloc(struct sw_graph *g);
+void sw_graph_staged_free(struct sw_graph *g);
+void sw_gstaged_free(struct sw_gstaged *st);
+/* sw_graph_staged_add - flow @flow of edge @e judged by the staged policy; @now its enforced verdict. */
+bool sw_graph_staged_add(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
+			 const struct sw_gend *d, struct sw_gedge *e, const struct sw_gjudge *now);
+json_t *sw_graph_staged_edge_json(const struct sw_gstaged *st);
+/* sw_graph_staged_report - the report's "staged" section (docs/graph.md). */
+json_t *sw_graph_staged_report(const struct sw_graph *g);
+
+/* audit.c: an edge as the report lists it (@dropped may be NULL). */
+json_t *sw_graph_report_edge(const struct sw_graph *g, const struct sw_gedge *e,
+			     const bool *dropped);
+
 /* json.c */
+json_t *sw_graph_vflows_json(const uint64_t vflows[SW_GV_MAX]);
 json_t *sw_graph_edge_json(const struct sw_graph *g, const struct sw_gedge *e);
 const char *sw_graph_node_id(const struct sw_graph *g, size_t idx);
 const char *sw_graph_node_label(const struct sw_graph *g, size_t idx);

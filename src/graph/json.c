@@ -18,13 +18,14 @@ const char *sw_graph_node_label(const struct sw_graph *g, size_t idx)
 	return json_string_value(json_object_get(json_array_get(g->nodes, idx), "name")) ?: "";
 }
 
-static json_t *sw_edge_verdict_json(const struct sw_gedge *e)
+/* sw_graph_vflows_json - {"allowed": 2, "violation": 1}: flows per verdict, the zeros left out. */
+json_t *sw_graph_vflows_json(const uint64_t vflows[SW_GV_MAX])
 {
 	json_t *o = json_object();
 
 	for (int v = SW_GV_ALLOWED; v < SW_GV_MAX; v++)
-		if (e->vflows[v])
-			json_object_set_new(o, sw_graph_verdict_name(v), json_integer((json_int_t)e->vflows[v]));
+		if (vflows[v])
+			json_object_set_new(o, sw_graph_verdict_name(v), json_integer((json_int_t)vflows[v]));
 	return o;
 }
 
@@ -57,7 +58,9 @@ json_t *sw_graph_edge_json(const struct sw_graph *g, const struct sw_gedge *e)
 		json_object_set_new(o, "rule", json_string(e->rule));
 	if (e->rule_name)
 		json_object_set_new(o, "rule_name", json_string(e->rule_name));
-	json_object_set_new(o, "verdicts", sw_edge_verdict_json(e));
+	json_object_set_new(o, "verdicts", sw_graph_vflows_json(e->vflows));
+	if (e->staged)
+		json_object_set_new(o, "staged", sw_graph_staged_edge_json(e->staged));
 	return o;
 }
 

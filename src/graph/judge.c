@@ -27,36 +27,47 @@ static bool sw_gend_workload(const struct sw_gend *e, struct sw_workload *w)
 	return sw_workload_add_addr(w, e->addr16);
 }
 
-/* sw_graph_end_bits - the groups selecting @e, into the graph's scratch bitmap @which. */
-bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which)
+/*
+ * sw_graph_end_bits_under - the groups of @p selecting @e, into @bits of
+ * @words words (the enforced policy's or the staged one's scratch bitmap).
+ */
+bool sw_graph_end_bits_under(const struct sw_policy *p, const struct sw_gend *e,
+			     uint64_t *bits, size_t words)
 {
 	struct sw_workload w;
 	bool ok;
 
-	memset(g->bits[which], 0, g->words * sizeof(uint64_t));
+	memset(bits, 0, words * sizeof(uint64_t));
 	ok = sw_gend_workload(e, &w);
 	if (ok)
-		sw_policy_membership(g->policy, w.n_addrs ? &w : NULL, e->addr16, g->bits[which]);
+		sw_policy_membership(p, w.n_addrs ? &w : NULL, e->addr16, bits);
 	w.name = NULL; /* borrowed from the JSON */
 	w.namespace = NULL;
 	sw_workload_clear(&w);
+	return ok;
+}
+
+/* sw_graph_end_bits - the groups selecting @e, into the graph's scratch bitmap @which. */
+bool sw_graph_end_bits(struct sw_graph *g, struct sw_gend *e, int which)
+{
+	bool ok = sw_graph_end_bits_under(g->policy, e, g->bits[which], g->words);
+
 	e->bits = g->bits[which];
 	return ok;
 }
 
-/* sw_graph_judge - the verdict of @flow whose ends are @s and @d (bits filled). */
-void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
-		    const struct sw_gend *d, struct sw_gjudge *j)
+/*
+ * sw_graph_judge_under - the verdict @p gives @flow whose ends' groups (of
+ * @p) are @sbits and @dbits. The one place a flow of a graph is judged: the
+ * enforced policy and a staged one (staged.c) both go through here.
+ */
+void sw_graph_judge_under(const struct sw_policy *p, json_t *flow, const uint64_t *sbits,
+			  const uint64_t *dbits, struct sw_gjudge *j)
 {
-	const struct sw_policy *p = g->policy;
-	struct sw_pol_conn c = { 0 };
 	struct sw_pol_verdict v;
-	enum sw_pol_outcome out;
+	/* the record's connection read as `policy test` and `flows --verdict` read it */
+	enum sw_pol_outcome out = sw_policy_record_outcome(p, flow, sbits, dbits, &v);
 
-	c.ipproto = (uint8_t)json_integer_value(json_object_get(flow, "proto_num"));
-	c.dport = (uint16_t)json_integer_value(json_object_get(flow, "dport"));
-	c.icmp_type = (uint8_t)json_integer_value(json_object_get(flow, "icmp_type"));
-	out = sw_policy_outcome(p, s->bits, d->bits, &c, &v);
 	j->rule = v.reason == SW_POL_BY_RULE ? (long)v.rule : -1;
 	j->rule_where = v.reason == SW_POL_BY_RULE ? p->rules[v.rule].where :
 			v.reason == SW_POL_BY_INTRA ? "intra_group" :
@@ -70,4 +81,11 @@ void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
 		j->verdict = SW_GV_MONITOR;
 	else
 		j->verdict = SW_GV_VIOLATION;
+}
+
+/* sw_graph_judge - the verdict of @flow under the graph's policy; @s and @d have their bits. */
+void sw_graph_judge(struct sw_graph *g, json_t *flow, const struct sw_gend *s,
+		    const struct sw_gend *d, struct sw_gjudge *j)
+{
+	sw_graph_judge_under(g->policy, flow, s->bits, d->bits, j);
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <segwatch/report.h>
+
 #include "internal.h"
 
 #define SW_GKLOG_PAIRS_MAX 20	/* pairs listed in the report, most packets first */
@@ -41,14 +43,15 @@ static bool sw_klog_rec_rule(json_t *rec, bool *monitor, long *rule)
 {
 	const char *action = json_string_value(json_object_get(rec, "action"));
 	json_t *r = json_object_get(rec, "rule");
+	int word_rule;
 
 	if (!action || (strcmp(action, "deny") && strcmp(action, "monitor")))
 		return false;
 	*monitor = strcmp(action, "monitor") == 0;
 	if (json_is_integer(r) && json_integer_value(r) >= 0)
 		*rule = (long)json_integer_value(r);
-	else if (json_is_string(r) && strcmp(json_string_value(r), "default") == 0)
-		*rule = -1;
+	else if (sw_report_klog_rule_parse(json_string_value(r), &word_rule))
+		*rule = word_rule;
 	else
 		return false;
 	return true;
@@ -151,7 +154,9 @@ void sw_graph_klog_rule_json(const struct sw_graph *g, bool monitor, long rule, 
 
 	json_object_set_new(o, "action", json_string(monitor ? "monitor" : "deny"));
 	if (rule < 0) {
-		json_object_set_new(o, "rule", json_string("default"));
+		const char *word = sw_report_klog_rule_word((int)rule);
+
+		json_object_set_new(o, "rule", json_string(word ? word : "default"));
 		return;
 	}
 	/* the log names the applied policy's rule N: only a deny rule N here can be it */

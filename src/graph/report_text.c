@@ -55,15 +55,18 @@ static const char *sw_report_delivery_text(const char *d)
 	return d[0] ? d : "-";
 }
 
-/* One row: edge @i of @list, or the port run it leads. */
-static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
+/*
+ * The SERVICE cell of edge @i of @list, or of the port run it leads, into
+ * @svc; returns the run's flows summed (its edges' @flows_key).
+ */
+static unsigned long long sw_report_service(json_t *list, size_t i, const size_t *next,
+					    const char *flows_key, char svc[96])
 {
 	json_t *e = json_array_get(list, i), *type = json_object_get(e, "icmp_type");
 	unsigned long long flows = 0;
 	size_t n = 0, distinct = 0;
-	char svc[96], ports[40];
+	char ports[40];
 	uint16_t *pv;
-	const char *delivery = sw_report_delivery_text(sw_s(e, "delivery"));
 
 	for (size_t j = i; j != SIZE_MAX; j = next[j])
 		n++;
@@ -72,19 +75,30 @@ static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size
 	for (size_t j = i; j != SIZE_MAX; j = next[j], n++) {
 		json_t *x = json_array_get(list, j);
 
-		flows = sw_flowfile_count_add(flows, sw_ull(x, "flows"));
+		flows = sw_flowfile_count_add(flows, sw_ull(x, flows_key));
 		if (pv)
 			pv[n] = (uint16_t)sw_ull(x, "port");
 	}
 	if (n > 1 && pv) {
 		sw_table_ports(ports, sizeof(ports), pv, n, &distinct);
-		snprintf(svc, sizeof(svc), "%.16s/%s (%zu ports)", sw_s(e, "proto"), ports, distinct);
+		snprintf(svc, 96, "%.16s/%s (%zu ports)", sw_s(e, "proto"), ports, distinct);
 	} else if (type) {
-		snprintf(svc, sizeof(svc), "%.16s type %lld", sw_s(e, "proto"), json_integer_value(type));
+		snprintf(svc, 96, "%.16s type %lld", sw_s(e, "proto"), json_integer_value(type));
 	} else {
-		snprintf(svc, sizeof(svc), "%.16s/%llu", sw_s(e, "proto"), sw_ull(e, "port"));
+		snprintf(svc, 96, "%.16s/%llu", sw_s(e, "proto"), sw_ull(e, "port"));
 	}
 	free(pv);
+	return flows;
+}
+
+/* One row: edge @i of @list, or the port run it leads. */
+static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
+{
+	json_t *e = json_array_get(list, i);
+	const char *delivery = sw_report_delivery_text(sw_s(e, "delivery"));
+	char svc[96];
+	unsigned long long flows = sw_report_service(list, i, next, "flows", svc);
+
 	sw_table_row(t);
 	sw_table_cell(t, sw_s(e, "src_name"), NULL);
 	sw_table_cell(t, sw_s(e, "dst_name"), NULL);
@@ -139,6 +153,8 @@ out:
 	free(lead);
 	free(next);
 }
+
+static void sw_report_staged_write(json_t *st, FILE *out);
 
 /* The NFLOG part of the completeness: how much of the kernel's log was read. */
 static void sw_report_nflog_write(json_t *n, bool recorded, FILE *out)
@@ -270,4 +286,142 @@ void sw_graph_report_write(json_t *r, FILE *out)
 			SW_CELL(sw_s(u, "rule")),
 			json_object_get(u, "rule_name") ? " (" : "", SW_CELL(sw_s(u, "rule_name")),
 			json_object_get(u, "rule_name") ? ")" : "");
+	sw_report_staged_write(json_object_get(r, "staged"), out);
+}
+
+/* Port runs of a staged list: the enforced and the candidate's verdict and rule must match too. */
+static int sw_staged_run_cmp(size_t a, size_t b, void *ctx)
+{
+	json_t *x = json_array_get(ctx, a), *y = json_array_get(ctx, b);
+	json_t *sx = json_object_get(x, "staged"), *sy = json_object_get(y, "staged");
+	int c = sw_report_run_cmp(a, b, ctx);
+
+	if (!c)
+		c = strcmp(sw_s(x, "verdict"), sw_s(y, "verdict"));
+	if (!c)
+		c = strcmp(sw_s(sx, "verdict"), sw_s(sy, "verdict"));
+	if (!c)
+		c = strcmp(sw_s(sx, "rule"), sw_s(sy, "rule"));
+	return c;
+}
+
+static const struct sw_table_runs_ops sw_staged_runs = { sw_staged_run_cmp, sw_report_run_port };
+
+static const struct sw_table_col sw_staged_cols[] = {
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
+	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	{ "NOW", SW_TABLE_LEFT, 10, 0, true, false, 0 },
+	{ "CANDIDATE", SW_TABLE_LEFT, 10, 0, true, false, 0 },
+};
+
+/* A verdict and its rule in one cell: "allowed /rules/0 (web-to-api)", "violation default". */
+static void sw_staged_verdict_cell(struct sw_table *t, json_t *o)
+{
+	const char *v = sw_s(o, "verdict");
+
+	if (json_object_get(o, "rule_name"))
+		sw_table_cellf(t, sw_term_word_sgr(v), "%s %s (%s)", v, sw_s(o, "rule"),
+			       sw_s(o, "rule_name"));
+	else if (json_object_get(o, "rule"))
+		sw_table_cellf(t, sw_term_word_sgr(v), "%s %s", v, sw_s(o, "rule"));
+	else
+		sw_table_cell(t, v, sw_term_word_sgr(v));
+}
+
+/* "newly denied (2 edges, 3 flows):" and its table; FLOWS counts the flows that change. */
+static void sw_staged_list(json_t *list, const char *title, FILE *out)
+{
+	size_t n = json_array_size(list), rows = 0;
+	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
+	struct sw_table *t = sw_table_new(sw_staged_cols, sizeof(sw_staged_cols) / sizeof(sw_staged_cols[0]));
+	char svc[96];
+
+	if (!n || !lead || !next || !t)
+		goto out;
+	sw_table_runs(n, &sw_staged_runs, list, lead, next);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(list, i);
+		unsigned long long flows;
+
+		if (lead[i] != i)
+			continue;
+		flows = sw_report_service(list, i, next, "flows_changed", svc);
+		sw_table_row(t);
+		sw_table_cell(t, sw_s(e, "src_name"), NULL);
+		sw_table_cell(t, sw_s(e, "dst_name"), NULL);
+		sw_table_cell(t, svc, NULL);
+		sw_table_cellf(t, NULL, "%llu", flows);
+		sw_staged_verdict_cell(t, e);
+		sw_staged_verdict_cell(t, json_object_get(e, "staged"));
+		rows++;
+	}
+	fprintf(out, "%s (%zu edge%s", title, n, sw_text_s(n));
+	if (rows != n)
+		fprintf(out, " in %zu row%s: port runs on one row", rows, sw_text_s(rows));
+	fputs("):\n", out);
+	sw_table_print(t, out);
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
+}
+
+/* "  /rules/2 (name): allow" per rule; @title once, before the first. */
+static void sw_staged_unused_write(json_t *list, const char *title, FILE *out)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(list, i, u) {
+		if (!i)
+			fprintf(out, "%s:\n", title);
+		fprintf(out, "  %s", SW_CELL(sw_s(u, "rule")));
+		if (json_object_get(u, "rule_name"))
+			fprintf(out, " (%s)", SW_CELL(sw_s(u, "rule_name")));
+		fprintf(out, ": %s%s\n", SW_CELL(sw_s(u, "action")),
+			strcmp(sw_s(u, "mode"), "monitor") ? "" : " (monitor)");
+	}
+}
+
+/* "allowed /rules/0 (web-to-api)" for the changes list. */
+static void sw_staged_side_write(json_t *o, FILE *out)
+{
+	fputs(SW_CELL(sw_s(o, "verdict")), out);
+	if (json_object_get(o, "rule"))
+		fprintf(out, " %s", SW_CELL(sw_s(o, "rule")));
+	if (json_object_get(o, "rule_name"))
+		fprintf(out, " (%s)", SW_CELL(sw_s(o, "rule_name")));
+}
+
+static void sw_report_staged_write(json_t *st, FILE *out)
+{
+	json_t *s = json_object_get(st, "summary"), *c;
+	json_t *den = json_object_get(s, "newly_denied"), *alw = json_object_get(s, "newly_allowed");
+	size_t i;
+
+	if (!st)
+		return;
+	fprintf(out, "staged policy %s (a candidate, not enforced): %llu flow%s on %llu edge%s "
+		     "judged\n  %llu edge%s newly denied (%llu flow%s), %llu newly allowed "
+		     "(%llu flow%s), %llu unchanged\n",
+		sw_s(st, "policy")[0] ? SW_CELL(sw_s(st, "policy")) : "-",
+		sw_ull(st, "flows"), sw_text_s(sw_ull(st, "flows")), sw_ull(st, "edges"),
+		sw_text_s(sw_ull(st, "edges")), sw_ull(den, "edges"), sw_text_s(sw_ull(den, "edges")),
+		sw_ull(den, "flows"), sw_text_s(sw_ull(den, "flows")), sw_ull(alw, "edges"),
+		sw_ull(alw, "flows"), sw_text_s(sw_ull(alw, "flows")), sw_ull(s, "unchanged_edges"));
+	sw_staged_list(json_object_get(st, "newly_denied"), "newly denied", out);
+	sw_staged_list(json_object_get(st, "newly_allowed"), "newly allowed", out);
+	json_array_foreach(json_object_get(st, "changes"), i, c) {
+		fputs(i ? "  " : "verdict changes by rule (now -> candidate):\n  ", out);
+		sw_staged_side_write(json_object_get(c, "from"), out);
+		fputs(" -> ", out);
+		sw_staged_side_write(json_object_get(c, "to"), out);
+		fprintf(out, ": %llu flow%s, %llu edge%s\n", sw_ull(c, "flows"),
+			sw_text_s(sw_ull(c, "flows")), sw_ull(c, "edges"), sw_text_s(sw_ull(c, "edges")));
+	}
+	sw_staged_unused_write(json_object_get(st, "unused_rules"), "candidate rules never used", out);
+	sw_staged_unused_write(json_object_get(st, "enforced_unused_rules"),
+			       "enforced rules never used", out);
 }

@@ -61,6 +61,7 @@ struct sw_kns {
 struct sw_haddr {
 	int ifindex;
 	uint8_t addr[16];
+	uint8_t prefixlen;	/* as configured (IPv4: 0-32) */
 };
 
 /* What the current scan or poll was called with. */
@@ -99,6 +100,7 @@ int sw_klinks_sync(struct sw_kernel *k);
 /* hostaddr.c */
 bool sw_haddr_apply(struct sw_kernel *k, struct rtnl_addr *obj, bool deleted);
 int sw_haddrs_sync(struct sw_kernel *k);
+bool sw_haddrs_publish_bridge_nets(struct sw_kernel *k);
 bool sw_addr_from_nl(const struct nl_addr *a, uint8_t out[16]);
 
 /* netns.c: which namespace an nsid is */

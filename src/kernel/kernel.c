@@ -224,7 +224,7 @@ int sw_kernel_scan(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us
 				  nl_geterror(rc));
 	k->need_resync = false;
 	sw_kns_due_all(k);
-	if (!sw_kns_run_due(k, SIZE_MAX))
+	if (!sw_kns_run_due(k, SIZE_MAX) || !sw_haddrs_publish_bridge_nets(k))
 		return sw_kernel_oom(k, err);
 	sw_kns_settled(k);
 	return SW_EXIT_OK;
@@ -269,7 +269,7 @@ int sw_kernel_poll(struct sw_kernel *k, struct sw_registry *reg, uint64_t now_us
 			k->st.resyncs++;
 		}
 	}
-	if (!sw_kns_run_due(k, SW_KERNEL_NS_PER_POLL))
+	if (!sw_kns_run_due(k, SW_KERNEL_NS_PER_POLL) || !sw_haddrs_publish_bridge_nets(k))
 		return sw_kernel_oom(k, err);
 	k->ctx.hooks = NULL;
 	return SW_EXIT_OK;

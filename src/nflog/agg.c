@@ -196,6 +196,8 @@ void sw_nflog_prefix_format(char *buf, size_t len, enum sw_nflog_action action, 
 {
 	if (rule == SW_NFLOG_RULE_DEFAULT)
 		snprintf(buf, len, "sw %s default", sw_nflog_action_name(action));
+	else if (rule == SW_NFLOG_RULE_UNCLASSIFIED)
+		snprintf(buf, len, "sw %s unclassified", sw_nflog_action_name(action));
 	else
 		snprintf(buf, len, "sw %s rules/%d", sw_nflog_action_name(action), rule);
 }

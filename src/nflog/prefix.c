@@ -50,6 +50,8 @@ bool sw_nflog_prefix_parse(const char *prefix, enum sw_nflog_action *action, int
 		rn = n - wl;
 		if (rn == 7 && strncmp(rest, "default", 7) == 0) {
 			*rule = SW_NFLOG_RULE_DEFAULT;
+		} else if (rn == 12 && strncmp(rest, "unclassified", 12) == 0) {
+			*rule = SW_NFLOG_RULE_UNCLASSIFIED;
 		} else if (rn > 6 && strncmp(rest, "rules/", 6) == 0 &&
 			   sw_nflog_parse_rule(rest + 6, rn - 6, rule)) {
 			/* rule set */

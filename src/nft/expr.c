@@ -62,12 +62,14 @@ static int cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len
 	return add(r, e);
 }
 
-static int lookup(struct nftnl_rule *r, const char *set, uint32_t id)
+static int lookup(struct nftnl_rule *r, const char *set, uint32_t id, bool negate)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
 	if (!e)
 		return -1;
+	if (negate)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
@@ -164,7 +166,7 @@ static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 
 		if (s) {
 			anon[(*n_anon)++].set = s;	/* the caller frees it */
-			ret = lookup(r, "__set%d", id);
+			ret = lookup(r, "__set%d", id, false);
 		}
 	}
 	free(v);
@@ -230,7 +232,7 @@ static int match_addr_set(struct rule_ctx *c, const struct sw_nft_match *mt)
 		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4);
 	else
 		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16);
-	ret |= lookup(c->r, s->name, (uint32_t)mt->set + 1);
+	ret |= lookup(c->r, s->name, (uint32_t)mt->set + 1, mt->negate);
 	return ret;
 }
 

@@ -60,8 +60,8 @@ static int put_match(FILE *out, const struct sw_nft_plan *p, const struct sw_nft
 	switch (m->kind) {
 	case SW_NFT_M_SADDR_SET:
 	case SW_NFT_M_DADDR_SET:
-		fprintf(out, "%s %s @%s", ip, m->kind == SW_NFT_M_SADDR_SET ? "saddr" : "daddr",
-			p->sets[m->set].name);
+		fprintf(out, "%s %s %s@%s", ip, m->kind == SW_NFT_M_SADDR_SET ? "saddr" : "daddr",
+			m->negate ? "!= " : "", p->sets[m->set].name);
 		return 0;
 	case SW_NFT_M_L4PROTO:
 		l4 = l4_name(m->proto);

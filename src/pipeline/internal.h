@@ -31,7 +31,18 @@ struct sw_pipeline {
 	const char *ifaces[SW_CAPTURE_MAX_IFACES];
 	uint8_t dirs[SW_CAPTURE_MAX_IFACES];	/* enum sw_capture_direction of each */
 	unsigned n_found;
+	struct sw_pipeline_staged *staged;	/* a candidate policy judging every flow; NULL: none */
 };
+
+/* staged.c */
+void sw_pipeline_staged_free(struct sw_pipeline_staged *s);
+/*
+ * sw_pipeline_staged_judge - @rec judged by the staged policy into @out,
+ * and rec->staged pointed at it; counted for /metrics when @count (ended
+ * flows). False when there is no staged policy.
+ */
+bool sw_pipeline_staged_judge(struct sw_pipeline *p, struct sw_flow_rec *rec,
+			      struct sw_flow_staged *out, bool count);
 
 /*
  * sw_pipeline_ident_own - point @o's strings at copies in @own (freed with

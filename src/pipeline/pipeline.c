@@ -15,9 +15,11 @@
 static void sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
 {
 	struct sw_pipeline *p = arg;
+	struct sw_flow_staged staged;
 	struct sw_flow_rec rec;
 
 	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
+	sw_pipeline_staged_judge(p, &rec, &staged, false); /* counted when it ends */
 	for (unsigned i = 0; i < p->n_sinks; i++)
 		if (p->sinks[i].ops->flow_new)
 			p->sinks[i].ops->flow_new(p->sinks[i].priv, &rec);
@@ -27,9 +29,11 @@ static void sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
 static void sw_pipeline_on_flow_end(const struct sw_flow *f, void *arg)
 {
 	struct sw_pipeline *p = arg;
+	struct sw_flow_staged staged;
 	struct sw_flow_rec rec;
 
 	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
+	sw_pipeline_staged_judge(p, &rec, &staged, true);
 	for (unsigned i = 0; i < p->n_sinks; i++)
 		if (p->sinks[i].ops->flow_end)
 			p->sinks[i].ops->flow_end(p->sinks[i].priv, &rec);
@@ -426,6 +430,7 @@ bool sw_pipeline_close(struct sw_pipeline *p)
 	sw_capture_close(p->cap);
 	sw_flow_table_free(p->table);
 	sw_nflog_close(p->nflog);
+	sw_pipeline_staged_free(p->staged);
 	sw_identity_close(p->id);
 	for (unsigned i = 0; i < p->n_found; i++)
 		free(p->found[i]);

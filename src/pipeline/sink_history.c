@@ -23,6 +23,8 @@ static void sw_history_flow_end(void *priv, const struct sw_flow_rec *r)
 	struct sw_sink_history *s = priv;
 	size_t n = sw_report_flow_line(&s->clk, &r->f, &r->id, s->line, sizeof(s->line));
 
+	if (n && r->staged)
+		n = sw_report_flow_staged(s->line, n, sizeof(s->line), r->staged);
 	if (n)
 		sw_history_push(s->h, sw_flow_first_us(&r->f), sw_flow_last_us(&r->f), s->line, n);
 }

@@ -39,7 +39,7 @@ static size_t sw_klog_entry_line(struct sw_sink_klog *k, const struct sw_nflog_a
 	char prefix[SW_NFLOG_PREFIX_MAX];
 	struct sw_report_klog rec = {
 		.action = sw_nflog_action_name((enum sw_nflog_action)e->key.action),
-		.rule = e->key.rule >= 0 ? e->key.rule : -1,
+		.rule = e->key.rule,
 		.prefix = prefix,
 		.family = e->key.family, .proto = e->key.proto,
 		.icmp = e->key.icmp, .port = e->key.port,

@@ -37,6 +37,8 @@ static void sw_live_flow_new(void *priv, const struct sw_flow_rec *r)
 	struct sw_web_key k;
 	size_t n = sw_report_flow_line(&l->clk, &r->f, &r->id, l->buf, sizeof(l->buf));
 
+	if (n && r->staged)
+		n = sw_report_flow_staged(l->buf, n, sizeof(l->buf), r->staged);
 	sw_live_key(&k, &r->f);
 	if (n)
 		sw_web_store_flow_open(l->store, &k, l->buf, n);
@@ -48,6 +50,8 @@ static void sw_live_flow_end(void *priv, const struct sw_flow_rec *r)
 	struct sw_web_key k;
 	size_t n = sw_report_flow_line(&l->clk, &r->f, &r->id, l->buf, sizeof(l->buf));
 
+	if (n && r->staged)
+		n = sw_report_flow_staged(l->buf, n, sizeof(l->buf), r->staged);
 	sw_live_key(&k, &r->f);
 	if (n)
 		sw_web_store_flow_end(l->store, &k, sw_flow_last_us(&r->f), l->buf, n);

@@ -364,6 +364,55 @@ size_t sw_report_flow_line(struct sw_report_clock *clk, const struct sw_flow *f,
 	return sw_out_finish(&o, buf);
 }
 
+size_t sw_report_flow_staged(char *buf, size_t n, size_t len, const struct sw_flow_staged *s)
+{
+	struct sw_out o;
+
+	/* the line's closing brace is written again after the object */
+	if (!s || n == 0 || n >= len || buf[n - 1] != '}')
+		return n;
+	o.p = buf + n - 1;
+	o.end = buf + len - 1;
+	o.overflow = false;
+	sw_puts(&o, ",\"staged\":{\"verdict\":");
+	sw_put_json_str(&o, s->verdict ? s->verdict : "");
+	if (s->rule)
+		sw_put_kv_str(&o, "rule", s->rule);
+	if (s->rule_name) { /* the policy file's words: escaped */
+		sw_put_key(&o, "rule_name");
+		sw_put_json_str(&o, s->rule_name);
+	}
+	if (s->change)
+		sw_put_kv_str(&o, "change", s->change);
+	sw_put(&o, "}", 1);
+	if (sw_out_finish(&o, buf) == 0) {
+		buf[n - 1] = '}'; /* as it was */
+		buf[n] = '\0';
+		return n;
+	}
+	return (size_t)(o.p - buf);
+}
+
+const char *sw_report_klog_rule_word(int rule)
+{
+	switch (rule) {
+	case SW_KLOG_RULE_DEFAULT: return "default";
+	case SW_KLOG_RULE_UNCLASSIFIED: return "unclassified";
+	default: return NULL;
+	}
+}
+
+bool sw_report_klog_rule_parse(const char *word, int *rule)
+{
+	if (word && strcmp(word, "default") == 0)
+		*rule = SW_KLOG_RULE_DEFAULT;
+	else if (word && strcmp(word, "unclassified") == 0)
+		*rule = SW_KLOG_RULE_UNCLASSIFIED;
+	else
+		return false;
+	return true;
+}
+
 size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_report_klog *k,
 				 const struct sw_flow_ident *id, char *buf, size_t len)
 {
@@ -377,7 +426,8 @@ size_t sw_report_kernel_log_line(struct sw_report_clock *clk, const struct sw_re
 	if (k->rule >= 0)
 		sw_put_kv_u64(&o, "rule", (uint64_t)k->rule);
 	else
-		sw_put_kv_str(&o, "rule", "default");
+		sw_put_kv_str(&o, "rule", sw_report_klog_rule_word(k->rule) ?
+						  sw_report_klog_rule_word(k->rule) : "default");
 	sw_put_key(&o, "prefix");
 	sw_put_json_str(&o, k->prefix);
 	sw_put_kv_u64(&o, "family", k->family);

@@ -18,6 +18,7 @@
 
 #include <segwatch/flowfile.h>
 #include <segwatch/jsonptr.h>
+#include <segwatch/report.h>
 #include <segwatch/proto.h>
 #include <segwatch/text.h>
 #include <segwatch/units.h>
@@ -378,7 +379,7 @@ static bool sw_ffc_klog(struct sw_ffc *c, const json_t *o)
 		return false;
 	if (!rule)
 		return sw_ffc_fail_at(c, "rule", "missing");
-	if (!(json_is_string(rule) && strcmp(json_string_value(rule), "default") == 0) &&
+	if (!sw_report_klog_rule_parse(json_string_value(rule), &(int){ 0 }) &&
 	    !sw_ffc_int(c, o, "rule", true, 0, INT32_MAX, "a rule index", NULL))
 		return false;
 	sw_ffc_string(c, o, "prefix", false, &ok);

@@ -205,6 +205,7 @@ void sw_flow_writer_push(struct sw_flow_writer *w, const struct sw_flow_rec *rec
 	pthread_mutex_lock(&w->lock);
 	slot = sw_writer_slot_claim(w);
 	slot->rec = *rec;
+	slot->rec.staged = NULL; /* the policy's strings may be gone when the thread writes */
 	slot->line = NULL;
 	w->head++;
 	if (w->consumer_waits)

@@ -54,6 +54,7 @@ struct sw_web_server {
 	size_t page_len;
 	pthread_mutex_t mu;		/* policy */
 	struct sw_policy *policy;
+	struct sw_policy *staged;	/* edges judged by it too ("staged"); NULL: none */
 	uint64_t requests, unauthorized, bad_requests, too_large;	/* atomics */
 };
 
@@ -181,12 +182,14 @@ static enum MHD_Result sw_web_arg(void *cls, enum MHD_ValueKind kind, const char
 	return a->rc == SW_EXIT_OK ? MHD_YES : MHD_NO;
 }
 
-static struct sw_policy *sw_web_policy(struct sw_web_server *s)
+/* The policy and the staged one (*@staged), each held for the request; NULL: none. */
+static struct sw_policy *sw_web_policy(struct sw_web_server *s, struct sw_policy **staged)
 {
 	struct sw_policy *p;
 
 	pthread_mutex_lock(&s->mu);
 	p = s->policy ? sw_policy_ref(s->policy) : NULL;
+	*staged = p && s->staged ? sw_policy_ref(s->staged) : NULL;
 	pthread_mutex_unlock(&s->mu);
 	return p;
 }
@@ -204,9 +207,11 @@ static json_t *sw_web_window_json(const struct sw_web_params *p, uint64_t now_us
 }
 
 static json_t *sw_web_graph(struct sw_web_params *p, struct sw_policy *pol,
-			    const struct sw_web_snap *snap, uint64_t now_us, struct sw_err *err)
+			    struct sw_policy *staged, const struct sw_web_snap *snap,
+			    uint64_t now_us, struct sw_err *err)
 {
-	struct sw_graph_opts go = { .by = p->by, .label = p->label, .policy = pol, .all = p->all };
+	struct sw_graph_opts go = { .by = p->by, .label = p->label, .policy = pol, .all = p->all,
+				    .staged = staged };
 	struct sw_graph *g = sw_graph_alloc(&go, err);
 	size_t flows = 0, open = 0, bad = 0;
 	json_t *doc = NULL, *live;
@@ -305,7 +310,7 @@ static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection
 	struct sw_web_params p;
 	struct sw_web_args a = { .p = &p, .now_us = sw_clock_wall_us() };
 	struct sw_web_snap snap = { 0 };
-	struct sw_policy *pol = NULL;
+	struct sw_policy *pol = NULL, *staged = NULL;
 	struct sw_web_store_stats st;
 	json_t *doc = NULL;
 	int rc;
@@ -316,7 +321,7 @@ static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, sw_web_arg, &a);
 	rc = a.rc;
 	if (rc == SW_EXIT_OK) {
-		pol = sw_web_policy(s);
+		pol = sw_web_policy(s, &staged);
 		rc = sw_web_params_finish(&p, pol, a.now_us, sw_web_store_window(s->store), &a.err);
 	}
 	if (rc == SW_EXIT_OK)
@@ -327,7 +332,7 @@ static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection
 	if (rc == SW_EXIT_OK) {
 		switch (api) {
 		case SW_WEB_API_GRAPH:
-			doc = sw_web_graph(&p, pol, &snap, a.now_us, &a.err);
+			doc = sw_web_graph(&p, pol, staged, &snap, a.now_us, &a.err);
 			break;
 		case SW_WEB_API_FLOWS:
 			doc = sw_web_flows(&p, pol, &snap, a.now_us);
@@ -343,6 +348,7 @@ static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection
 	}
 	sw_web_snap_clear(&snap);
 	sw_web_params_clear(&p);
+	sw_policy_free(staged);
 	sw_policy_free(pol);
 	if (rc != SW_EXIT_OK)
 		return sw_web_error(s, c, rc == SW_EXIT_USAGE ? MHD_HTTP_BAD_REQUEST :
@@ -464,6 +470,20 @@ void sw_web_server_set_policy(struct sw_web_server *s, struct sw_policy *p)
 	sw_policy_free(old);
 }
 
+void sw_web_server_set_staged(struct sw_web_server *s, struct sw_policy *p)
+{
+	struct sw_policy *old;
+
+	if (!s)
+		return;
+	p = p ? sw_policy_ref(p) : NULL;
+	pthread_mutex_lock(&s->mu);
+	old = s->staged;
+	s->staged = p;
+	pthread_mutex_unlock(&s->mu);
+	sw_policy_free(old);
+}
+
 void sw_web_server_stats(struct sw_web_server *s, struct sw_web_stats *out)
 {
 	out->requests = __atomic_load_n(&s->requests, __ATOMIC_RELAXED);
@@ -486,6 +506,7 @@ void sw_web_server_stop(struct sw_web_server *s)
 	else if (s->fd >= 0)
 		close(s->fd);
 	pthread_mutex_destroy(&s->mu);
+	sw_policy_free(s->staged);
 	sw_policy_free(s->policy);
 	free(s->token);
 	free(s->page);

@@ -83,6 +83,8 @@ struct sw_registry {
 	size_t max_versions, max_stopped;
 	struct sw_registry_stats st;	/* the counters; gauges are filled in by sw_registry_stats */
 	uint64_t generation;	/* bumped by every change: watchers compare it */
+	struct sw_bridge_net *nets;	/* sorted, unique (sw_registry_set_bridge_nets) */
+	size_t n_nets;
 };
 
 static uint64_t sw_hash_bytes(const void *p, size_t n)
@@ -299,6 +301,7 @@ void sw_registry_free(struct sw_registry *reg)
 	sw_map_free(&reg->addrs);
 	sw_map_free(&reg->ifaces);
 	sw_map_free(&reg->keys);
+	free(reg->nets);
 	free(reg);
 }
 
@@ -829,4 +832,54 @@ size_t sw_registry_count(const struct sw_registry *reg)
 uint64_t sw_registry_generation(const struct sw_registry *reg)
 {
 	return reg->generation;
+}
+
+static int sw_bridge_net_cmp(const void *pa, const void *pb)
+{
+	const struct sw_bridge_net *a = pa, *b = pb;
+	int c = memcmp(a->addr, b->addr, 16);
+
+	if (c)
+		return c;
+	if (a->plen != b->plen)
+		return (int)a->plen - (int)b->plen;
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+bool sw_registry_set_bridge_nets(struct sw_registry *reg, const struct sw_bridge_net *nets,
+				 size_t n)
+{
+	struct sw_bridge_net *v = n ? malloc(n * sizeof(*v)) : NULL;
+	size_t kept = 0;
+
+	if (n && !v)
+		return false;
+	if (n)
+		memcpy(v, nets, n * sizeof(*v));
+	if (n > 1)
+		qsort(v, n, sizeof(*v), sw_bridge_net_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!kept || sw_bridge_net_cmp(&v[kept - 1], &v[i]) != 0)
+			v[kept++] = v[i];
+	if (kept == reg->n_nets) {
+		size_t i = 0;
+
+		while (i < kept && sw_bridge_net_cmp(&v[i], &reg->nets[i]) == 0)
+			i++;
+		if (i == kept) {
+			free(v);
+			return true;
+		}
+	}
+	free(reg->nets);
+	reg->nets = v;
+	reg->n_nets = kept;
+	reg->generation++;
+	return true;
+}
+
+const struct sw_bridge_net *sw_registry_bridge_nets(const struct sw_registry *reg, size_t *n)
+{
+	*n = reg->n_nets;
+	return reg->nets;
 }

@@ -120,6 +120,7 @@ void sw_flow_rec_resolve(struct sw_flow_rec *rec, const struct sw_resolver *r, c
 {
 	rec->f = *f;
 	memset(&rec->id, 0, sizeof(rec->id));
+	rec->staged = NULL;
 	if (r)
 		sw_flow_ident_resolve_addrs(&rec->id, r, f->init_addr, f->resp_addr, sw_flow_first_us(f));
 }

@@ -44,5 +44,6 @@ check() { # check NAME POLICY [ARGS...]
 check shop policy/examples/shop.json
 check staging policy/examples/staging.json
 check demo policy/examples/demo.json --inventory "$top/tools/examples/inventory.json"
+check lockdown policy/examples/lockdown.json --inventory "$top/tools/examples/inventory.json"
 echo "compile_golden: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -56,11 +56,11 @@ static json_t *sw_flow(const char *src, const char *sapp, const char *dst, const
 	return f;
 }
 
-static struct sw_graph *sw_build(enum sw_graph_by by, const char *label, const struct sw_policy *p)
+/* The five flows below, judged by @o's policy (and its staged one). */
+static struct sw_graph *sw_build_opts(const struct sw_graph_opts *o)
 {
-	struct sw_graph_opts o = { .by = by, .label = label, .policy = p };
 	struct sw_err err = { 0 };
-	struct sw_graph *g = sw_graph_alloc(&o, &err);
+	struct sw_graph *g = sw_graph_alloc(o, &err);
 	json_t *flows[] = {
 		sw_flow("10.0.0.1", "web", "10.0.0.2", "api", 80, "established"),
 		sw_flow("10.0.0.1", "web", "10.0.0.2", "api", 80, "closed"),
@@ -77,16 +77,27 @@ static struct sw_graph *sw_build(enum sw_graph_by by, const char *label, const s
 	return g;
 }
 
-static struct sw_policy *sw_load_policy(void)
+static struct sw_graph *sw_build(enum sw_graph_by by, const char *label, const struct sw_policy *p)
+{
+	struct sw_graph_opts o = { .by = by, .label = label, .policy = p };
+
+	return sw_build_opts(&o);
+}
+
+static struct sw_policy *sw_load_policy_text(const char *text)
 {
 	struct sw_pol_diags d;
 	struct sw_policy *p = NULL;
 
 	sw_pol_diags_init(&d);
-	assert_int_equal(sw_policy_load_buffer(sw_test_policy, strlen(sw_test_policy), "t.json", &p,
-					       &d), SW_EXIT_OK);
+	assert_int_equal(sw_policy_load_buffer(text, strlen(text), "t.json", &p, &d), SW_EXIT_OK);
 	sw_pol_diags_clear(&d);
 	return p;
+}
+
+static struct sw_policy *sw_load_policy(void)
+{
+	return sw_load_policy_text(sw_test_policy);
 }
 
 /* The edge with this id in the graph document (borrowed), or NULL. */
@@ -233,6 +244,106 @@ static void test_diff(void **state)
 	json_decref(d);
 	sw_graph_free(old);
 	sw_graph_free(g);
+	sw_policy_free(p);
+}
+
+/*
+ * A candidate for sw_test_policy: web may reach api on 8080 only (its flows
+ * on 80 become denied), api may reach db (the monitored deny becomes an
+ * allow), web to db is denied by a rule of its own instead of the default
+ * (still denied: no change), and one rule no flow uses.
+ */
+static const char sw_test_candidate[] =
+	"{ \"version\": 1, \"name\": \"t2\", \"default\": \"deny\",\n"
+	"  \"groups\": { \"web\": { \"labels\": { \"app\": \"web\" } },\n"
+	"              \"api\": { \"labels\": { \"app\": \"api\" } },\n"
+	"              \"db\": { \"labels\": { \"app\": \"db\" } } },\n"
+	"  \"rules\": [\n"
+	"    { \"name\": \"web-api-8080\", \"from\": \"web\", \"to\": \"api\", \"proto\": \"tcp\", \"ports\": [8080], \"action\": \"allow\" },\n"
+	"    { \"name\": \"api-db\", \"from\": \"api\", \"to\": \"db\", \"proto\": \"tcp\", \"ports\": [5432], \"action\": \"allow\" },\n"
+	"    { \"name\": \"web-db\", \"from\": \"web\", \"to\": \"db\", \"proto\": \"tcp\", \"ports\": [5432], \"action\": \"deny\" },\n"
+	"    { \"name\": \"unused\", \"from\": \"db\", \"to\": \"api\", \"proto\": \"tcp\", \"ports\": [9], \"action\": \"allow\" } ] }\n";
+
+static const char *sw_str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static json_int_t sw_int(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* The staged diff, every expected value worked out from the two policies above. */
+static void test_staged(void **state)
+{
+	struct sw_policy *p = sw_load_policy(), *c = sw_load_policy_text(sw_test_candidate);
+	struct sw_graph_opts o = { .by = SW_GRAPH_BY_WORKLOAD, .policy = p, .staged = c };
+	struct sw_graph *g = sw_build_opts(&o);
+	json_t *r = sw_graph_report_json(g, NULL), *s = json_object_get(r, "staged"), *e, *x;
+	struct sw_err err = { 0 };
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(sw_str(s, "policy"), "t2");
+	assert_int_equal(sw_int(s, "flows"), 5);
+	assert_int_equal(sw_int(s, "edges"), 4);
+	x = json_object_get(s, "summary");
+	assert_int_equal(sw_int(json_object_get(x, "newly_denied"), "edges"), 1);
+	assert_int_equal(sw_int(json_object_get(x, "newly_denied"), "flows"), 2);
+	assert_int_equal(sw_int(json_object_get(x, "newly_allowed"), "edges"), 1);
+	assert_int_equal(sw_int(json_object_get(x, "newly_allowed"), "flows"), 1);
+	assert_int_equal(sw_int(x, "unchanged_edges"), 2);
+	x = json_object_get(s, "verdicts"); /* edges by the candidate's verdict */
+	assert_int_equal(sw_int(x, "violation"), 2);
+	assert_int_equal(sw_int(x, "allowed"), 1);
+	assert_int_equal(sw_int(x, "unmanaged"), 1);
+	assert_int_equal(sw_int(x, "monitor"), 0);
+	/* web -> api:80: allowed by web-api now, the candidate's default denies it */
+	assert_int_equal(json_array_size(json_object_get(s, "newly_denied")), 1);
+	e = json_array_get(json_object_get(s, "newly_denied"), 0);
+	assert_string_equal(sw_str(e, "id"), "wl:inventory:10.0.0.1 -> wl:inventory:10.0.0.2 tcp/80");
+	assert_string_equal(sw_str(e, "verdict"), "allowed");
+	assert_int_equal(sw_int(e, "flows_changed"), 2);
+	assert_string_equal(sw_str(json_object_get(e, "staged"), "verdict"), "violation");
+	assert_string_equal(sw_str(json_object_get(e, "staged"), "rule"), "default");
+	/* api -> db: monitored now, allowed by the candidate's api-db */
+	assert_int_equal(json_array_size(json_object_get(s, "newly_allowed")), 1);
+	e = json_array_get(json_object_get(s, "newly_allowed"), 0);
+	assert_string_equal(sw_str(e, "id"), "wl:inventory:10.0.0.2 -> wl:inventory:10.0.0.3 tcp/5432");
+	assert_string_equal(sw_str(e, "verdict"), "monitor");
+	assert_string_equal(sw_str(json_object_get(e, "staged"), "rule_name"), "api-db");
+	/* changes by rule: web -> db stays a violation (default -> /rules/2): not a change */
+	x = json_object_get(s, "changes");
+	assert_int_equal(json_array_size(x), 2);
+	e = json_array_get(x, 0); /* most flows first */
+	assert_string_equal(sw_str(json_object_get(e, "from"), "rule"), "/rules/0");
+	assert_string_equal(sw_str(json_object_get(e, "from"), "verdict"), "allowed");
+	assert_string_equal(sw_str(json_object_get(e, "to"), "rule"), "default");
+	assert_int_equal(sw_int(e, "flows"), 2);
+	assert_int_equal(sw_int(e, "edges"), 1);
+	e = json_array_get(x, 1);
+	assert_string_equal(sw_str(json_object_get(e, "from"), "verdict"), "monitor");
+	assert_string_equal(sw_str(json_object_get(e, "to"), "rule"), "/rules/1");
+	assert_int_equal(sw_int(e, "flows"), 1);
+	/* rules never used: the candidate's web-api-8080 (no flow on 8080) and "unused", the enforced "never" */
+	x = json_object_get(s, "unused_rules");
+	assert_int_equal(json_array_size(x), 2);
+	assert_string_equal(sw_str(json_array_get(x, 0), "rule_name"), "web-api-8080");
+	assert_string_equal(sw_str(json_array_get(x, 1), "rule_name"), "unused");
+	assert_string_equal(sw_str(json_array_get(x, 1), "action"), "allow");
+	x = json_object_get(s, "enforced_unused_rules");
+	assert_int_equal(json_array_size(x), 1);
+	assert_string_equal(sw_str(json_array_get(x, 0), "rule"), "/rules/2");
+	/* the enforced side of the report is what it was without a candidate */
+	assert_int_equal(sw_int(json_object_get(r, "summary"), "violation"), 1);
+	json_decref(r);
+	sw_graph_free(g);
+	/* a candidate is compared with an enforced policy: none is a usage error */
+	o.policy = NULL;
+	assert_null(sw_graph_alloc(&o, &err));
+	assert_int_equal(err.code, SW_EXIT_USAGE);
+	sw_policy_free(c);
 	sw_policy_free(p);
 }
 
@@ -402,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_staged),
 		cmocka_unit_test(test_bad_flow),
 		cmocka_unit_test(test_kernel_log),
 		cmocka_unit_test(test_kernel_log_absent),

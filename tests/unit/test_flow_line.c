@@ -450,6 +450,51 @@ static void test_small_buffer(void **state)
 	}
 }
 
+/* The staged policy's verdict appended to a line: JSON still, names escaped, all or nothing. */
+static void test_staged(void **state)
+{
+	struct sw_report_clock clk = { 0 };
+	struct sw_flow f = mk_flow(4, 6, "10.0.0.1", 40000, "10.0.0.2", 5432);
+	struct sw_flow_staged st = { .verdict = "denied", .rule = "/rules/3",
+				     .rule_name = "no \"db\"\n\x1b[31m", .change = "newly_denied" };
+	char buf[SW_REPORT_FLOW_LINE_MAX], plain[SW_REPORT_FLOW_LINE_MAX];
+	size_t n, m;
+	json_t *o, *s;
+
+	(void)state;
+	set_dir(&f.fwd, 1, 60, 1700000000 * SEC, 1700000000 * SEC, 0x02);
+	n = sw_report_flow_line(&clk, &f, NULL, buf, sizeof(buf));
+	assert_true(n > 0);
+	memcpy(plain, buf, n + 1);
+	m = sw_report_flow_staged(buf, n, sizeof(buf), &st);
+	assert_true(m > n);
+	assert_int_equal(m, strlen(buf));
+	o = json_loads(buf, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(o);
+	s = json_object_get(o, "staged");
+	expect_str(s, "verdict", "denied");
+	expect_str(s, "rule", "/rules/3");
+	expect_str(s, "rule_name", "no \"db\"\n\x1b[31m");
+	expect_str(s, "change", "newly_denied");
+	expect_int(o, "dport", 5432);
+	json_decref(o);
+	/* unmanaged: no rule, no change */
+	memcpy(buf, plain, n + 1);
+	st = (struct sw_flow_staged){ .verdict = "unmanaged" };
+	m = sw_report_flow_staged(buf, n, sizeof(buf), &st);
+	o = json_loads(buf, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_object_size(json_object_get(o, "staged")), 1);
+	json_decref(o);
+	/* too small: the line stays whole, without it */
+	for (size_t len = n + 1; len < m + 1; len++) {
+		memcpy(buf, plain, n + 1);
+		assert_int_equal(sw_report_flow_staged(buf, n, len, &st), n);
+		assert_string_equal(buf, plain);
+	}
+	assert_int_equal(sw_report_flow_staged(buf, n, sizeof(buf), NULL), n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_and_others),
 		cmocka_unit_test(test_clock_cache),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_staged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

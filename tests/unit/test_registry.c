@@ -749,6 +749,46 @@ static void test_learn_linklocal(void **state)
 	sw_registry_free(reg);
 }
 
+/* Bridge networks: kept sorted and unique; the generation moves only when they change. */
+static void test_bridge_nets(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_bridge_net in[3] = { { .plen = 120, .ifindex = 7 }, { .plen = 64, .ifindex = 7 },
+				       { .plen = 120, .ifindex = 7 } };
+	const struct sw_bridge_net *got;
+	uint64_t gen;
+	size_t n;
+
+	(void)state;
+	assert_non_null(reg);
+	got = sw_registry_bridge_nets(reg, &n);
+	assert_int_equal(n, 0);
+	assert_true(sw_addr_parse("10.1.2.0", in[0].addr));
+	assert_true(sw_addr_parse("fd00:1::", in[1].addr));
+	memcpy(in[2].addr, in[0].addr, 16);	/* the same network twice */
+	gen = sw_registry_generation(reg);
+	assert_true(sw_registry_set_bridge_nets(reg, in, 3));
+	assert_int_not_equal(sw_registry_generation(reg), gen);
+	got = sw_registry_bridge_nets(reg, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0].plen, 120);	/* ::ffff:10.1.2.0 sorts before fd00:1:: */
+	assert_int_equal(got[1].plen, 64);
+	/* the same networks in another order: nothing changed */
+	gen = sw_registry_generation(reg);
+	assert_true(sw_registry_set_bridge_nets(reg, (struct sw_bridge_net[]){ in[1], in[0] }, 2));
+	assert_int_equal(sw_registry_generation(reg), gen);
+	/* one goes */
+	assert_true(sw_registry_set_bridge_nets(reg, in, 1));
+	assert_int_not_equal(sw_registry_generation(reg), gen);
+	got = sw_registry_bridge_nets(reg, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].plen, 120);
+	assert_true(sw_registry_set_bridge_nets(reg, NULL, 0));
+	sw_registry_bridge_nets(reg, &n);
+	assert_int_equal(n, 0);
+	sw_registry_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_merge_removal_keeps_other),
 		cmocka_unit_test(test_merge_name_precedence),
 		cmocka_unit_test(test_learn_linklocal),
+		cmocka_unit_test(test_bridge_nets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

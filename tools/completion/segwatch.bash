@@ -98,7 +98,7 @@ _segwatch()
 		arg=$(_segwatch_opts "$prog" "${topic[@]}" | awk -v o="$prev" '$1 == o { print $2; exit }')
 		case $arg in
 		"" | - | "[SOCKET]" | "[GROUP]") ;;
-		*FILE* | *DIR* | FLOWS* | GRAPH* | OLD | POLICY | F | DEST)
+		*FILE* | *DIR* | FLOWS* | GRAPH* | OLD | POLICY | CANDIDATE | F | DEST)
 			compopt -o filenames 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 			return ;;
