@@ -64,6 +64,46 @@ struct sw_pol_cidr {
 	bool v4;
 };
 
+/* A Kubernetes LabelSelectorRequirement: "expressions" of a match term. */
+enum sw_pol_expr_op {
+	SW_POL_EXPR_IN = 0,		/* the label is present with one of the values */
+	SW_POL_EXPR_NOT_IN,		/* absent, or present with none of the values */
+	SW_POL_EXPR_EXISTS,
+	SW_POL_EXPR_DOES_NOT_EXIST,
+};
+
+struct sw_pol_expr {
+	char *key;
+	enum sw_pol_expr_op op;
+	char **values;		/* In, NotIn: at least one; Exists, DoesNotExist: none */
+	size_t n_values;
+};
+
+/*
+ * A "match" term of a group: every key given must hold. A term with any of
+ * namespaces, labels or expressions (or with nothing at all) selects
+ * workloads, whose address must then also be in cidrs minus except when
+ * cidrs are given; a term with only cidrs (and except) selects addresses.
+ */
+struct sw_pol_term {
+	char **namespaces;	/* the workload's namespace is one of them */
+	size_t n_namespaces;
+	bool has_namespaces;
+	struct sw_label *labels;	/* all present with these values */
+	size_t n_labels;
+	bool has_labels;
+	struct sw_pol_expr *exprs;	/* all hold */
+	size_t n_exprs;
+	bool has_exprs;
+	struct sw_pol_cidr *cidrs;	/* the address is in one of them ... */
+	size_t n_cidrs;
+	struct sw_pol_cidr *except;	/* ... and in none of these (each inside a cidr) */
+	size_t n_except;
+};
+
+/* sw_pol_term_workload - whether @t selects workloads (not bare addresses). */
+bool sw_pol_term_workload(const struct sw_pol_term *t);
+
 struct sw_pol_group {
 	char *name;
 	char *where;		/* JSON Pointer of the group, "/groups/front" */
@@ -73,6 +113,8 @@ struct sw_pol_group {
 	size_t n_names;
 	struct sw_pol_cidr *cidrs;
 	size_t n_cidrs;
+	struct sw_pol_term *terms;	/* "match": the group also selects what one term selects */
+	size_t n_terms;
 };
 
 struct sw_pol_range {
@@ -155,6 +197,33 @@ int sw_policy_load_buffer(const char *buf, size_t len, const char *name, struct 
 
 /* sw_policy_load_file - the same for a file; an unreadable file is SW_EXIT_RUNTIME. */
 int sw_policy_load_file(const char *path, struct sw_policy **out, struct sw_pol_diags *diags);
+
+/* ---- prefixes ---- */
+
+/* sw_pol_cidr_contains - whether prefix @outer covers all of @inner (same family). */
+bool sw_pol_cidr_contains(const struct sw_pol_cidr *outer, const struct sw_pol_cidr *inner);
+
+/* sw_pol_cidr_has_addr - whether address @a (16-byte form) is in @c. */
+bool sw_pol_cidr_has_addr(const struct sw_pol_cidr *c, const uint8_t a[16]);
+
+/*
+ * sw_pol_cidr_subtract - @base minus the prefixes @except[0..@n), as the
+ * fewest disjoint prefixes, each handed to @emit in address order (at most
+ * 128 per except, plus one). Stops and returns false when @emit does.
+ */
+bool sw_pol_cidr_subtract(const struct sw_pol_cidr *base, const struct sw_pol_cidr *except,
+			  size_t n, bool (*emit)(const struct sw_pol_cidr *piece, void *arg),
+			  void *arg);
+
+/* sw_pol_cidr_text - "10.0.0.0/8" or "fd00::/64" into @buf. */
+void sw_pol_cidr_text(const struct sw_pol_cidr *c, char *buf, size_t size);
+
+/*
+ * sw_pol_cidr_parse - "10.0.0.0/8", "fd00::/64" or a bare address; false
+ * when it is not one. *@host_bits tells that bits past the length were set
+ * (they are cleared in @out).
+ */
+bool sw_pol_cidr_parse(const char *text, struct sw_pol_cidr *out, bool *host_bits);
 
 /* ---- names ---- */
 

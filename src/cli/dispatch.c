@@ -34,8 +34,8 @@ struct sw_cmd {
 static const struct sw_cmd sw_cmds[] = {
 	{ "capture", NULL, sw_cmd_capture, "capture or read packets and report bidirectional flows", NULL },
 	{ "workloads", NULL, sw_cmd_workloads, "list known workloads and where their identity comes from", NULL },
-	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test, remove or export a segmentation policy",
-	  "check compile apply status remove test export" },
+	{ "policy", NULL, sw_cmd_policy, "check, compile, apply, test, import, export or remove a segmentation policy",
+	  "check compile apply status remove test import export" },
 	{ "graph", NULL, sw_cmd_graph, "build, show (table, JSON, dot) or merge the flow graph",
 	  "merge" },
 	{ "learn", NULL, sw_cmd_learn, "write a policy (and baseline) allowing exactly the observed traffic", NULL },

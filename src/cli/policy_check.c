@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <segwatch/exit.h>
+#include <segwatch/netpol.h>
 #include <segwatch/policy.h>
 #include <segwatch/text.h>
 #include <segwatch/workload.h>
@@ -70,6 +71,12 @@ int sw_policy_check_file(const char *file, bool as_json)
 		sw_policy_free(p);
 		return rc;
 	}
+	if (sw_netpol_is_yaml_name(file)) {
+		/* the import's own --json places each problem in the YAML */
+		sw_cli_usage_error("segwatch policy check", "--json reads segwatch policies; for "
+				   "Kubernetes YAML use segwatch policy import --json");
+		return SW_EXIT_USAGE;
+	}
 	sw_pol_diags_init(&d);
 	rc = sw_policy_load_file(file, &p, &d);
 	if (rc == SW_EXIT_OK && d.n_errors)
@@ -110,8 +117,11 @@ size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_re
 	sw_registry_foreach(reg, sw_group_count_visit, &c);
 	for (size_t g = 0; g < p->n_groups; g++) {
 		const struct sw_pol_group *gr = &p->groups[g];
+		bool by_addr = gr->n_cidrs != 0;
 
-		if (gr->n_cidrs) { /* addresses select it, workloads or not */
+		for (size_t t = 0; t < gr->n_terms; t++)
+			by_addr |= !sw_pol_term_workload(&gr->terms[t]);
+		if (by_addr) { /* addresses select it, workloads or not */
 			by_address++;
 			continue;
 		}

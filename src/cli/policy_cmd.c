@@ -363,6 +363,13 @@ int sw_cmd_policy(int argc, char **argv)
 	int rc;
 
 	sw_compile_opts_defaults(&a.copts);
+	{
+		const char *verb = sw_policy_verb_peek(argc, argv);
+
+		/* import has options of its own and takes several files */
+		if (verb && strcmp(verb, "import") == 0)
+			return sw_policy_import_cmd(argc, argv);
+	}
 	rc = sw_policy_parse(&a, argc, argv);
 	if (rc >= 0)
 		return rc;

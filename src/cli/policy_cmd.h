@@ -55,6 +55,14 @@ size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_re
 bool sw_policy_help(FILE *out, const char *verb);
 const char *sw_policy_verb_names(void);
 
+/*
+ * policy_import.c: `segwatch policy import` (@argv as sw_cmd_policy has it),
+ * and sw_cli_policy_import_load, the same import of one .yaml file in memory
+ * for the commands that take a policy FILE (warnings printed on stderr).
+ */
+int sw_policy_import_cmd(int argc, char **argv);
+int sw_cli_policy_import_load(const char *file, struct sw_policy **p);
+
 /* policy_status.c: the applied ruleset as the kernel holds it. */
 int sw_policy_status_show(bool as_json);
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Group membership: the addresses of every running workload a group selects
- * (by labels, name patterns or CIDRs, see docs/policy.md) in the group's
- * hash set of their family, and the group's CIDRs in its interval set; all
- * of them also in the "managed" sets (addresses, prefixes) the default rule
- * is limited to.
+ * (by labels, name patterns, CIDRs or match terms, see docs/policy.md) in the
+ * group's hash set of their family, and the group's CIDRs (a match term's
+ * minus its excepts) in its interval set; all of them also in the "managed"
+ * sets (addresses, prefixes) the default rule is limited to.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,11 @@ size_t sw_compile_group_nets(const struct sw_compile *c, size_t g, uint8_t famil
 	return c->nets[2 * g + (family == 6)];
 }
 
-/* Whether group @g has CIDRs of @family (it then has a set of prefixes for them). */
+/*
+ * Whether group @g has CIDRs of @family (it then has a set of prefixes for
+ * them): its own, or those of a match term that selects addresses (one with
+ * workload keys selects its workloads' addresses instead).
+ */
 bool sw_compile_group_has_cidrs(const struct sw_compile *c, size_t g, uint8_t family)
 {
 	const struct sw_pol_group *grp = &c->p->groups[g];
@@ -36,6 +40,13 @@ bool sw_compile_group_has_cidrs(const struct sw_compile *c, size_t g, uint8_t fa
 	for (size_t i = 0; i < grp->n_cidrs; i++)
 		if ((sw_addr_is_v4(grp->cidrs[i].addr) ? 4 : 6) == family)
 			return true;
+	for (size_t t = 0; t < grp->n_terms; t++) {
+		if (sw_pol_term_workload(&grp->terms[t]))
+			continue;
+		for (size_t i = 0; i < grp->terms[t].n_cidrs; i++)
+			if ((sw_addr_is_v4(grp->terms[t].cidrs[i].addr) ? 4 : 6) == family)
+				return true;
+	}
 	return false;
 }
 
@@ -93,10 +104,10 @@ static bool sw_member_index_build(struct sw_member_index *ix, const struct sw_po
 	for (size_t g = 0; g < p->n_groups; g++) {
 		const struct sw_pol_group *grp = &p->groups[g];
 
-		if (grp->n_labels && !grp->n_names && !grp->n_cidrs)
+		if (grp->n_labels && !grp->n_names && !grp->n_cidrs && !grp->n_terms)
 			ix->by_label[ix->n_by_label++] = (struct sw_member_key){
 				grp->labels[0].key, grp->labels[0].value, g };
-		else if (grp->n_names || grp->n_cidrs)
+		else if (grp->n_names || grp->n_cidrs || grp->n_terms)
 			ix->other[ix->n_other++] = g;
 		/* a group with none of them selects nothing */
 	}
@@ -111,6 +122,14 @@ static bool sw_member_index_build(struct sw_member_index *ix, const struct sw_po
 static void sw_member_add_all(struct sw_compile *c, size_t g, const struct sw_workload *who,
 			      const struct sw_workload *w)
 {
+	if (c->p->groups[g].n_terms) {
+		/* a match term with cidrs takes some of a workload's addresses, not all */
+		for (size_t i = 0; i < w->n_addrs; i++)
+			if (sw_policy_group_selects(c->p, g, who, w->addrs[i]) &&
+			    !sw_member_add(c, g, w->addrs[i]))
+				c->nomem = true;
+		return;
+	}
 	if (!sw_policy_group_selects(c->p, g, who, NULL))
 		return;
 	for (size_t i = 0; i < w->n_addrs; i++)
@@ -157,6 +176,31 @@ static void sw_member_visit(const struct sw_workload *w, bool running, void *arg
 		sw_member_add_all(ix->c, ix->other[i], who, w);
 }
 
+struct sw_member_piece {
+	struct sw_compile *c;
+	size_t g;
+};
+
+static bool sw_member_piece_add(const struct sw_pol_cidr *piece, void *arg)
+{
+	struct sw_member_piece *mp = arg;
+
+	return sw_member_add_net(mp->c, mp->g, piece->addr, piece->plen);
+}
+
+/* A match term selecting addresses: its cidrs minus its excepts, as prefixes. */
+static void sw_member_term_prefixes(struct sw_compile *c, size_t g, const struct sw_pol_term *t)
+{
+	struct sw_member_piece mp = { c, g };
+
+	if (sw_pol_term_workload(t))
+		return; /* its workloads' addresses were added with the registry's */
+	for (size_t i = 0; i < t->n_cidrs; i++)
+		if (!sw_pol_cidr_subtract(&t->cidrs[i], t->except, t->n_except, sw_member_piece_add,
+					  &mp))
+			c->nomem = true;
+}
+
 int sw_compile_members(struct sw_compile *c)
 {
 	struct sw_member_index ix = { .c = c };
@@ -173,6 +217,8 @@ int sw_compile_members(struct sw_compile *c)
 		for (size_t i = 0; i < grp->n_cidrs; i++)
 			if (!sw_member_add_net(c, g, grp->cidrs[i].addr, grp->cidrs[i].plen))
 				c->nomem = true;
+		for (size_t i = 0; i < grp->n_terms && !c->nomem; i++)
+			sw_member_term_prefixes(c, g, &grp->terms[i]);
 	}
 	for (size_t s = 0; s < c->plan->n_sets; s++)
 		sw_plan_set_normalize(&c->plan->sets[s]);

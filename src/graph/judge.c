@@ -19,6 +19,7 @@ static bool sw_gend_workload(const struct sw_gend *e, struct sw_workload *w)
 	if (!e->wl)
 		return true;
 	w->name = (char *)json_string_value(json_object_get(e->wl, "name"));
+	w->namespace = (char *)json_string_value(json_object_get(e->wl, "namespace"));
 	labels = json_object_get(e->wl, "labels");
 	json_object_foreach(labels, k, v)
 		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
@@ -41,6 +42,7 @@ bool sw_graph_end_bits_under(const struct sw_policy *p, const struct sw_gend *e,
 	if (ok)
 		sw_policy_membership(p, w.n_addrs ? &w : NULL, e->addr16, bits);
 	w.name = NULL; /* borrowed from the JSON */
+	w.namespace = NULL;
 	sw_workload_clear(&w);
 	return ok;
 }

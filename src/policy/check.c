@@ -15,7 +15,7 @@
 
 static bool sw_pol_group_empty(const struct sw_pol_group *g)
 {
-	return g->n_labels == 0 && g->n_names == 0 && g->n_cidrs == 0;
+	return g->n_labels == 0 && g->n_names == 0 && g->n_cidrs == 0 && g->n_terms == 0;
 }
 
 /* Does every group of the side select nothing? (A side without groups included.) */

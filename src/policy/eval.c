@@ -11,17 +11,6 @@
 
 #include "internal.h"
 
-static bool sw_pol_cidr_has(const struct sw_pol_cidr *c, const uint8_t a[16])
-{
-	unsigned full = c->plen / 8u, rest = c->plen % 8u;
-
-	if (memcmp(c->addr, a, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	return ((a[full] ^ c->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 static bool sw_pol_labels_match(const struct sw_pol_group *g, const struct sw_workload *w)
 {
 	if (g->n_labels == 0 || !w)
@@ -50,7 +39,77 @@ static bool sw_pol_name_match(const struct sw_pol_group *g, const struct sw_work
 static bool sw_pol_addr_match(const struct sw_pol_group *g, const uint8_t a[16])
 {
 	for (size_t i = 0; i < g->n_cidrs; i++)
-		if (sw_pol_cidr_has(&g->cidrs[i], a))
+		if (sw_pol_cidr_has_addr(&g->cidrs[i], a))
+			return true;
+	return false;
+}
+
+/* An address in a term's cidrs and in none of its excepts (a term without cidrs: any). */
+static bool sw_pol_term_addr(const struct sw_pol_term *t, const uint8_t a[16])
+{
+	bool in = false;
+
+	if (t->n_cidrs == 0)
+		return true;
+	for (size_t i = 0; i < t->n_cidrs && !in; i++)
+		in = sw_pol_cidr_has_addr(&t->cidrs[i], a);
+	for (size_t i = 0; i < t->n_except && in; i++)
+		in = !sw_pol_cidr_has_addr(&t->except[i], a);
+	return in;
+}
+
+/* A Kubernetes LabelSelectorRequirement: NotIn and DoesNotExist hold for an absent label. */
+static bool sw_pol_expr_holds(const struct sw_pol_expr *x, const struct sw_workload *w)
+{
+	const char *v = sw_workload_label(w, x->key);
+	bool listed = false;
+
+	for (size_t i = 0; v && i < x->n_values && !listed; i++)
+		listed = strcmp(v, x->values[i]) == 0;
+	switch (x->op) {
+	case SW_POL_EXPR_IN: return listed;
+	case SW_POL_EXPR_NOT_IN: return !listed;
+	case SW_POL_EXPR_EXISTS: return v != NULL;
+	case SW_POL_EXPR_DOES_NOT_EXIST: return v == NULL;
+	}
+	return false;
+}
+
+/* The keys of @t that look at the workload itself (not its address). */
+static bool sw_pol_term_workload_holds(const struct sw_pol_term *t, const struct sw_workload *w)
+{
+	bool ns = !t->has_namespaces;
+
+	for (size_t i = 0; !ns && w->namespace && i < t->n_namespaces; i++)
+		ns = strcmp(w->namespace, t->namespaces[i]) == 0;
+	if (!ns)
+		return false;
+	for (size_t i = 0; i < t->n_labels; i++) {
+		const char *v = sw_workload_label(w, t->labels[i].key);
+
+		if (!v || strcmp(v, t->labels[i].value) != 0)
+			return false;
+	}
+	for (size_t i = 0; i < t->n_exprs; i++)
+		if (!sw_pol_expr_holds(&t->exprs[i], w))
+			return false;
+	return true;
+}
+
+/* Does match term @t select the endpoint (@addr, or any of @w's addresses when NULL)? */
+static bool sw_pol_term_selects(const struct sw_pol_term *t, const struct sw_workload *w,
+				const uint8_t addr[16])
+{
+	if (sw_pol_term_workload(t) && (!w || !sw_pol_term_workload_holds(t, w)))
+		return false;
+	if (addr)
+		return sw_pol_term_addr(t, addr);
+	if (!w)
+		return false;
+	if (t->n_cidrs == 0)
+		return true;
+	for (size_t i = 0; i < w->n_addrs; i++)
+		if (sw_pol_term_addr(t, w->addrs[i]))
 			return true;
 	return false;
 }
@@ -65,6 +124,9 @@ bool sw_policy_group_selects(const struct sw_policy *p, size_t g, const struct s
 	grp = &p->groups[g];
 	if (sw_pol_labels_match(grp, w) || sw_pol_name_match(grp, w))
 		return true;
+	for (size_t i = 0; i < grp->n_terms; i++)
+		if (sw_pol_term_selects(&grp->terms[i], w, addr))
+			return true;
 	if (addr)
 		return sw_pol_addr_match(grp, addr);
 	for (size_t i = 0; w && i < w->n_addrs; i++)
@@ -78,21 +140,62 @@ static bool sw_pol_str_same(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+static bool sw_pol_cidrs_same(const struct sw_pol_cidr *a, const struct sw_pol_cidr *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(a[i].addr, b[i].addr, 16) != 0 || a[i].plen != b[i].plen ||
+		    a[i].v4 != b[i].v4)
+			return false;
+	return true;
+}
+
+static bool sw_pol_labels_same(const struct sw_label *a, const struct sw_label *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sw_pol_str_same(a[i].key, b[i].key) || !sw_pol_str_same(a[i].value, b[i].value))
+			return false;
+	return true;
+}
+
+static bool sw_pol_strs_same(char *const *a, char *const *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sw_pol_str_same(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool sw_pol_term_same(const struct sw_pol_term *a, const struct sw_pol_term *b)
+{
+	if (a->has_namespaces != b->has_namespaces || a->has_labels != b->has_labels ||
+	    a->has_exprs != b->has_exprs || a->n_namespaces != b->n_namespaces ||
+	    a->n_labels != b->n_labels || a->n_exprs != b->n_exprs || a->n_cidrs != b->n_cidrs ||
+	    a->n_except != b->n_except)
+		return false;
+	if (!sw_pol_strs_same(a->namespaces, b->namespaces, a->n_namespaces) ||
+	    !sw_pol_labels_same(a->labels, b->labels, a->n_labels) ||
+	    !sw_pol_cidrs_same(a->cidrs, b->cidrs, a->n_cidrs) ||
+	    !sw_pol_cidrs_same(a->except, b->except, a->n_except))
+		return false;
+	for (size_t i = 0; i < a->n_exprs; i++)
+		if (!sw_pol_str_same(a->exprs[i].key, b->exprs[i].key) ||
+		    a->exprs[i].op != b->exprs[i].op || a->exprs[i].n_values != b->exprs[i].n_values ||
+		    !sw_pol_strs_same(a->exprs[i].values, b->exprs[i].values, a->exprs[i].n_values))
+			return false;
+	return true;
+}
+
 static bool sw_pol_group_same(const struct sw_pol_group *a, const struct sw_pol_group *b)
 {
 	if (!sw_pol_str_same(a->name, b->name) || a->n_labels != b->n_labels ||
-	    a->n_names != b->n_names || a->n_cidrs != b->n_cidrs)
+	    a->n_names != b->n_names || a->n_cidrs != b->n_cidrs || a->n_terms != b->n_terms)
 		return false;
-	for (size_t i = 0; i < a->n_labels; i++)
-		if (!sw_pol_str_same(a->labels[i].key, b->labels[i].key) ||
-		    !sw_pol_str_same(a->labels[i].value, b->labels[i].value))
-			return false;
-	for (size_t i = 0; i < a->n_names; i++)
-		if (!sw_pol_str_same(a->names[i], b->names[i]))
-			return false;
-	for (size_t i = 0; i < a->n_cidrs; i++)
-		if (memcmp(a->cidrs[i].addr, b->cidrs[i].addr, 16) != 0 ||
-		    a->cidrs[i].plen != b->cidrs[i].plen || a->cidrs[i].v4 != b->cidrs[i].v4)
+	if (!sw_pol_labels_same(a->labels, b->labels, a->n_labels) ||
+	    !sw_pol_strs_same(a->names, b->names, a->n_names) ||
+	    !sw_pol_cidrs_same(a->cidrs, b->cidrs, a->n_cidrs))
+		return false;
+	for (size_t i = 0; i < a->n_terms; i++)
+		if (!sw_pol_term_same(&a->terms[i], &b->terms[i]))
 			return false;
 	return true;
 }

@@ -59,8 +59,14 @@ bool sw_pol_name_ok(const char *s);
 /* parse.c / parse_group.c / parse_rule.c */
 bool sw_pol_parse_groups(struct sw_pol_ctx *c, const json_t *groups);
 bool sw_pol_parse_rules(struct sw_pol_ctx *c, const json_t *rules);
-bool sw_pol_parse_cidr(const char *text, struct sw_pol_cidr *out, bool *host_bits);
-void sw_pol_cidr_format(const struct sw_pol_cidr *cidr, char *buf, size_t size);
+#define sw_pol_parse_cidr sw_pol_cidr_parse	/* cidr.c */
+#define sw_pol_cidr_format sw_pol_cidr_text
+/* parse_match.c: a group's "match" terms */
+bool sw_pol_parse_match(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *v);
+/* sw_pol_group_cidr_one - one prefix of @e into @out, errors at the current pointer. */
+bool sw_pol_group_cidr_one(struct sw_pol_ctx *c, const json_t *e, struct sw_pol_cidr *out);
+/* policy.c: sw_pol_term_clear - free what @t holds. */
+void sw_pol_term_clear(struct sw_pol_term *t);
 
 /* names.c: ICMP type names */
 bool sw_pol_icmp_type_lookup(enum sw_pol_proto proto, const char *name, uint8_t *type);

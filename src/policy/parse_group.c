@@ -1,75 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * "groups": {"front": {"labels": {...}, "names": [...], "cidrs": [...]}}.
- * A group is the union of its selectors (docs/policy.md).
+ * "groups": {"front": {"labels": {...}, "names": [...], "cidrs": [...], "match": [...]}}.
+ * A group is the union of its selectors (docs/policy.md); "match" terms are
+ * read in parse_match.c.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-static const char *const sw_pol_group_keys[] = { "labels", "names", "cidrs" };
-
-/* Zero the bits of @a past the first @plen. */
-static bool sw_pol_mask(uint8_t a[16], unsigned plen)
-{
-	bool had = false;
-
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = plen >= 8 * (i + 1) ? 8 : plen > 8 * i ? plen - 8 * i : 0;
-		uint8_t m = keep == 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-
-		if (a[i] & (uint8_t)~m)
-			had = true;
-		a[i] &= m;
-	}
-	return had;
-}
-
-bool sw_pol_parse_cidr(const char *text, struct sw_pol_cidr *out, bool *host_bits)
-{
-	char addr[64];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned long plen;
-	char *end;
-
-	if (alen == 0 || alen >= sizeof(addr))
-		return false;
-	memcpy(addr, text, alen);
-	addr[alen] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, addr, out->addr + 12) == 1) {
-		out->addr[10] = out->addr[11] = 0xff;
-		out->v4 = true;
-	} else if (inet_pton(AF_INET6, addr, out->addr) != 1) {
-		return false;
-	}
-	plen = out->v4 ? 32 : 128;
-	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9')
-			return false;
-		plen = strtoul(slash + 1, &end, 10);
-		if (*end || plen > (out->v4 ? 32u : 128u) || end - (slash + 1) > 3)
-			return false;
-	}
-	out->plen = (uint8_t)(out->v4 ? plen + 96 : plen);
-	*host_bits = sw_pol_mask(out->addr, out->plen);
-	return true;
-}
-
-void sw_pol_cidr_format(const struct sw_pol_cidr *cidr, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (cidr->v4)
-		inet_ntop(AF_INET, cidr->addr + 12, a, sizeof(a));
-	else
-		inet_ntop(AF_INET6, cidr->addr, a, sizeof(a));
-	snprintf(buf, size, "%s/%u", a, cidr->v4 ? cidr->plen - 96u : cidr->plen);
-}
+static const char *const sw_pol_group_keys[] = { "labels", "names", "cidrs", "match" };
 
 static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *v)
 {
@@ -132,24 +73,30 @@ static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 	return ok;
 }
 
-static bool sw_pol_group_cidr(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *e)
+bool sw_pol_group_cidr_one(struct sw_pol_ctx *c, const json_t *e, struct sw_pol_cidr *out)
 {
 	struct sw_quote q, s;
-	struct sw_pol_cidr cidr;
 	bool host_bits;
 	char fixed[64];
 
 	if (!json_is_string(e))
 		return sw_pol_err(c, "expected a string, got %s", sw_text_json_type(e));
-	if (!sw_pol_parse_cidr(json_string_value(e), &cidr, &host_bits))
+	if (!sw_pol_parse_cidr(json_string_value(e), out, &host_bits))
 		return sw_pol_err(c, "bad address or prefix %s",
 				  sw_text_quote(&q, json_string_value(e)));
 	if (host_bits) {
-		sw_pol_cidr_format(&cidr, fixed, sizeof(fixed));
+		sw_pol_cidr_format(out, fixed, sizeof(fixed));
 		return sw_pol_err(c, "host bits set in %s; did you mean %s?",
 				  sw_text_quote(&q, json_string_value(e)), sw_text_quote(&s, fixed));
 	}
-	g->cidrs[g->n_cidrs++] = cidr;
+	return true;
+}
+
+static bool sw_pol_group_cidr(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *e)
+{
+	if (!sw_pol_group_cidr_one(c, e, &g->cidrs[g->n_cidrs]))
+		return false;
+	g->n_cidrs++;
 	return true;
 }
 
@@ -205,11 +152,12 @@ static bool sw_pol_group_parse(struct sw_pol_ctx *c, struct sw_pol_group *g, con
 		ok = sw_pol_err(c, "\"any\" is reserved: it means every address");
 	if (!json_is_object(v))
 		return sw_pol_err(c, "expected an object, got %s", sw_text_json_type(v));
-	ok &= sw_pol_keys_check(c, v, sw_pol_group_keys, 3);
+	ok &= sw_pol_keys_check(c, v, sw_pol_group_keys, 4);
 	ok &= sw_pol_group_field(c, g, v, "labels", sw_pol_group_labels);
 	ok &= sw_pol_group_field(c, g, v, "names", sw_pol_group_names);
 	ok &= sw_pol_group_field(c, g, v, "cidrs", sw_pol_group_cidrs);
-	if (ok && g->n_labels == 0 && g->n_names == 0 && g->n_cidrs == 0)
+	ok &= sw_pol_group_field(c, g, v, "match", sw_pol_parse_match);
+	if (ok && g->n_labels == 0 && g->n_names == 0 && g->n_cidrs == 0 && g->n_terms == 0)
 		sw_pol_warn(c, "group %s selects nothing (no labels, names or cidrs)",
 			    sw_text_quote(&q, name));
 	return ok;

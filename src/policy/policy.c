@@ -21,8 +21,32 @@ static const char *const sw_pol_default_names[] = { "deny", "allow" };
 static const char *const sw_pol_intra_names[] = { "allow", "policy" };
 static const char *const sw_pol_unclassified_names[] = { "allow", "deny" };
 
+void sw_pol_term_clear(struct sw_pol_term *t)
+{
+	for (size_t i = 0; i < t->n_namespaces; i++)
+		free(t->namespaces[i]);
+	for (size_t i = 0; i < t->n_labels; i++) {
+		free(t->labels[i].key);
+		free(t->labels[i].value);
+	}
+	for (size_t i = 0; i < t->n_exprs; i++) {
+		for (size_t j = 0; j < t->exprs[i].n_values; j++)
+			free(t->exprs[i].values[j]);
+		free(t->exprs[i].values);
+		free(t->exprs[i].key);
+	}
+	free(t->namespaces);
+	free(t->labels);
+	free(t->exprs);
+	free(t->cidrs);
+	free(t->except);
+}
+
 static void sw_pol_group_clear(struct sw_pol_group *g)
 {
+	for (size_t i = 0; i < g->n_terms; i++)
+		sw_pol_term_clear(&g->terms[i]);
+	free(g->terms);
 	for (size_t i = 0; i < g->n_labels; i++) {
 		free(g->labels[i].key);
 		free(g->labels[i].value);

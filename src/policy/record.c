@@ -29,6 +29,7 @@ static bool sw_pol_record_workload(const json_t *rec, const char *end, struct sw
 	if (!json_is_object(wl))
 		return true;
 	w->name = (char *)json_string_value(json_object_get(wl, "name"));
+	w->namespace = (char *)json_string_value(json_object_get(wl, "namespace"));
 	labels = json_object_get(wl, "labels");
 	json_object_foreach(labels, k, v)
 		if (json_is_string(v) && !sw_workload_add_label(w, k, json_string_value(v)))
@@ -46,6 +47,7 @@ bool sw_policy_record_membership(const struct sw_policy *p, const json_t *rec, c
 	if (ok)
 		sw_policy_membership(p, w.n_addrs ? &w : NULL, addr, bits);
 	w.name = NULL; /* borrowed from the JSON */
+	w.namespace = NULL;
 	sw_workload_clear(&w);
 	return ok;
 }

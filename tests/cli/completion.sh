@@ -46,7 +46,9 @@ expect "--version" --ver
 expect "--help" --he
 expect "--ipfix --ipfix-labels --ipfix-mode --ipfix-pen" capture --ipf
 expect "--alert-config --alert-format --alerts --all" capture --al
-expect "apply check compile export remove status test" policy ""
+expect "apply check compile export import remove status test" policy ""
+expect "--name --namespaces" policy import --na
+expect "policy.json" policy import np.yaml --namespaces pol
 expect "test" policy t
 expect "check" policy --json ch
 expect "--flows" policy test --fl

@@ -494,10 +494,202 @@ static void test_file_and_format(void **state)
 	assert_int_equal(sw_pol_proto_number(SW_POL_PROTO_SCTP), 132);
 }
 
+
+/* ---- match terms ---- */
+
+static const char sw_match_pol[] =
+	SW_TEST_HEAD "\"intra_group\":\"policy\",\"groups\":{"
+	"\"web\":{\"match\":[{\"namespaces\":[\"shop\"],\"labels\":{\"app\":\"web\"}}]},"
+	"\"notdb\":{\"match\":[{\"namespaces\":[\"shop\",\"ops\"],\"expressions\":["
+	"{\"key\":\"app\",\"operator\":\"NotIn\",\"values\":[\"db\"]},"
+	"{\"key\":\"tier\",\"operator\":\"DoesNotExist\"}]}]},"
+	"\"hasapp\":{\"match\":[{\"expressions\":[{\"key\":\"app\",\"operator\":\"Exists\"}]}]},"
+	"\"inapp\":{\"match\":[{\"expressions\":[{\"key\":\"app\",\"operator\":\"In\",\"values\":[\"web\",\"db\"]}]}]},"
+	"\"net\":{\"match\":[{\"cidrs\":[\"10.0.0.0/8\"],\"except\":[\"10.1.0.0/16\"]}]},"
+	"\"every\":{\"match\":[{}]},"
+	"\"webnet\":{\"match\":[{\"labels\":{\"app\":\"web\"},\"cidrs\":[\"10.0.0.0/24\"]}]}},"
+	"\"rules\":[]}";
+
+static void sw_twl(struct sw_workload *w, const char *ns, const char *app, const char *tier,
+		   uint8_t last)
+{
+	uint8_t a[16];
+
+	memset(w, 0, sizeof(*w));
+	w->namespace = (char *)ns;
+	if (app)
+		assert_true(sw_workload_add_label(w, "app", app));
+	if (tier)
+		assert_true(sw_workload_add_label(w, "tier", tier));
+	sw_addr4(a, 10, 0, 0, last);
+	assert_true(sw_workload_add_addr(w, a));
+}
+
+static void sw_twl_done(struct sw_workload *w)
+{
+	w->namespace = NULL;
+	sw_workload_clear(w);
+}
+
+static void test_match_parse(void **state)
+{
+	struct sw_tload t;
+	const struct sw_pol_group *g;
+
+	(void)state;
+	sw_tload(&t, sw_match_pol);
+	assert_int_equal(t.rc, SW_EXIT_OK);
+	assert_int_equal(t.d.n, 0);
+	g = &t.p->groups[0];
+	assert_int_equal(g->n_terms, 1);
+	assert_true(g->terms[0].has_namespaces);
+	assert_int_equal(g->terms[0].n_labels, 1);
+	g = &t.p->groups[1];
+	assert_int_equal(g->terms[0].n_exprs, 2);
+	assert_int_equal(g->terms[0].exprs[0].op, SW_POL_EXPR_NOT_IN);
+	assert_int_equal(g->terms[0].exprs[1].op, SW_POL_EXPR_DOES_NOT_EXIST);
+	g = &t.p->groups[4];
+	assert_false(sw_pol_term_workload(&g->terms[0]));
+	assert_int_equal(g->terms[0].n_except, 1);
+	assert_true(sw_pol_term_workload(&t.p->groups[5].terms[0]));
+	assert_true(sw_pol_term_workload(&t.p->groups[6].terms[0]));
+	sw_tload_done(&t);
+}
+
+static void test_match_errors(void **state)
+{
+	struct sw_tload t;
+
+	(void)state;
+	sw_tload(&t, SW_TEST_HEAD "\"groups\":{\"a\":{\"match\":[{\"namespace\":[\"x\"],"
+		 "\"expressions\":[{\"key\":\"k\",\"operator\":\"in\",\"values\":[\"v\"]},"
+		 "{\"key\":\"k\",\"operator\":\"Exists\",\"values\":[\"v\"]},"
+		 "{\"key\":\"k\",\"operator\":\"NotIn\"}],"
+		 "\"cidrs\":[\"10.0.0.0/24\"],\"except\":[\"10.0.1.0/25\"]},"
+		 "{\"except\":[\"10.0.0.0/8\"]}, 3]}},\"rules\":[]}");
+	assert_int_equal(t.rc, SW_EXIT_USAGE);
+	assert_true(sw_thas(&t, "/groups/a/match/0/namespace: error: unknown key \"namespace\"; "
+			    "did you mean \"namespaces\"?"));
+	assert_true(sw_thas(&t, "/groups/a/match/0/expressions/0/operator: error: unknown value "
+			    "\"in\"; did you mean \"In\"?"));
+	assert_true(sw_thas(&t, "/groups/a/match/0/expressions/1/values: error: operator "
+			    "\"Exists\" takes no values"));
+	assert_true(sw_thas(&t, "/groups/a/match/0/expressions/2: error: operator \"NotIn\" "
+			    "needs \"values\""));
+	assert_true(sw_thas(&t, "/groups/a/match/0/except/0: error: except 10.0.1.0/25 is not "
+			    "inside any of the term's cidrs"));
+	assert_true(sw_thas(&t, "/groups/a/match/1/except: error: \"except\" needs \"cidrs\""));
+	assert_true(sw_thas(&t, "/groups/a/match/2: error: expected an object"));
+	sw_tload_done(&t);
+}
+
+static void test_match_eval(void **state)
+{
+	struct sw_tload t;
+	struct sw_workload web, db, opsweb, bare;
+	uint8_t a[16];
+
+	(void)state;
+	sw_tload(&t, sw_match_pol);
+	assert_non_null(t.p);
+	sw_twl(&web, "shop", "web", NULL, 1);
+	sw_twl(&db, "shop", "db", NULL, 2);
+	sw_twl(&opsweb, "ops", "web", "front", 3);
+	sw_twl(&bare, NULL, NULL, NULL, 4);
+	/* web: namespace AND labels */
+	assert_true(sw_policy_group_selects(t.p, 0, &web, NULL));
+	assert_false(sw_policy_group_selects(t.p, 0, &opsweb, NULL));
+	assert_false(sw_policy_group_selects(t.p, 0, &db, NULL));
+	assert_false(sw_policy_group_selects(t.p, 0, NULL, web.addrs[0]));
+	/* notdb: NotIn and DoesNotExist hold for absent labels; namespaces exact */
+	assert_true(sw_policy_group_selects(t.p, 1, &web, NULL));
+	assert_false(sw_policy_group_selects(t.p, 1, &db, NULL));
+	assert_false(sw_policy_group_selects(t.p, 1, &opsweb, NULL)); /* has tier */
+	assert_false(sw_policy_group_selects(t.p, 1, &bare, NULL)); /* no namespace */
+	/* Exists, In */
+	assert_true(sw_policy_group_selects(t.p, 2, &db, NULL));
+	assert_false(sw_policy_group_selects(t.p, 2, &bare, NULL));
+	assert_true(sw_policy_group_selects(t.p, 3, &db, NULL));
+	assert_false(sw_policy_group_selects(t.p, 3, &bare, NULL));
+	/* net: cidrs minus except, workloads or not */
+	sw_addr4(a, 10, 2, 3, 4);
+	assert_true(sw_policy_group_selects(t.p, 4, NULL, a));
+	sw_addr4(a, 10, 1, 3, 4);
+	assert_false(sw_policy_group_selects(t.p, 4, NULL, a));
+	assert_true(sw_policy_group_selects(t.p, 4, &bare, NULL));
+	/* every: any known workload, no bare address */
+	assert_true(sw_policy_group_selects(t.p, 5, &bare, NULL));
+	assert_false(sw_policy_group_selects(t.p, 5, NULL, a));
+	/* webnet: labels AND address in the cidr */
+	assert_true(sw_policy_group_selects(t.p, 6, &web, NULL));
+	sw_addr4(a, 10, 0, 1, 1);
+	assert_false(sw_policy_group_selects(t.p, 6, &web, a));
+	sw_twl_done(&web);
+	sw_twl_done(&db);
+	sw_twl_done(&opsweb);
+	sw_twl_done(&bare);
+	sw_tload_done(&t);
+}
+
+struct sw_tpieces {
+	char text[64][48];
+	size_t n;
+};
+
+static bool sw_tpiece(const struct sw_pol_cidr *c, void *arg)
+{
+	struct sw_tpieces *p = arg;
+
+	if (p->n == 64)
+		return false;
+	sw_pol_cidr_text(c, p->text[p->n++], sizeof(p->text[0]));
+	return true;
+}
+
+static void sw_tsubtract(const char *base, const char *const *ex, size_t n,
+			 const char *const *want, size_t n_want)
+{
+	struct sw_pol_cidr b, e[4];
+	struct sw_tpieces got = { .n = 0 };
+	bool hb;
+
+	assert_true(sw_pol_cidr_parse(base, &b, &hb));
+	for (size_t i = 0; i < n; i++)
+		assert_true(sw_pol_cidr_parse(ex[i], &e[i], &hb));
+	assert_true(sw_pol_cidr_subtract(&b, e, n, sw_tpiece, &got));
+	assert_int_equal(got.n, n_want);
+	for (size_t i = 0; i < n_want; i++)
+		assert_string_equal(got.text[i], want[i]);
+}
+
+static void test_cidr_subtract(void **state)
+{
+	static const char *const ex1[] = { "10.0.0.0/10" };
+	static const char *const want1[] = { "10.64.0.0/10", "10.128.0.0/9" };
+	static const char *const ex2[] = { "10.0.0.1", "10.0.0.6/31" };
+	static const char *const want2[] = { "10.0.0.0/32", "10.0.0.2/31", "10.0.0.4/31" };
+	static const char *const ex3[] = { "10.0.0.0/8" };
+	static const char *const ex4[] = { "192.168.0.0/16" };
+	static const char *const want4[] = { "10.0.0.0/29" };
+	static const char *const ex5[] = { "fd00::1" };
+	static const char *const want5[] = { "fd00::/128", "fd00::2/127", "fd00::4/126" };
+
+	(void)state;
+	sw_tsubtract("10.0.0.0/8", ex1, 1, want1, 2);
+	sw_tsubtract("10.0.0.0/29", ex2, 2, want2, 3);
+	sw_tsubtract("10.1.0.0/16", ex3, 1, NULL, 0); /* covered whole */
+	sw_tsubtract("10.0.0.0/29", ex4, 1, want4, 1); /* outside: nothing taken */
+	sw_tsubtract("fd00::/125", ex5, 1, want5, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_ir),
+		cmocka_unit_test(test_match_parse),
+		cmocka_unit_test(test_match_errors),
+		cmocka_unit_test(test_match_eval),
+		cmocka_unit_test(test_cidr_subtract),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_all_errors),
