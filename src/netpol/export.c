@@ -117,18 +117,25 @@ const char *sw_npx_object_name(struct sw_npx *x, const char *ns, const char *a, 
 
 /* ---- terms ---- */
 
-static bool sw_npx_term_add(struct sw_npx *x, struct sw_npx_group *g, enum sw_npx_term_kind kind,
-			    const char *ns, size_t cidr)
+static bool sw_npx_term_add_match(struct sw_npx *x, struct sw_npx_group *g,
+				  enum sw_npx_term_kind kind, const char *ns, size_t cidr,
+				  const struct sw_pol_term *match)
 {
 	struct sw_npx_term *t = realloc(g->terms, (g->n_terms + 1) * sizeof(*t));
 
 	if (!t)
 		return x->nomem = true, false;
 	g->terms = t;
-	g->terms[g->n_terms++] = (struct sw_npx_term){ kind, ns, cidr };
+	g->terms[g->n_terms++] = (struct sw_npx_term){ kind, ns, cidr, match };
 	if (kind != SW_NPX_CIDR)
 		g->n_pods++;
 	return true;
+}
+
+static bool sw_npx_term_add(struct sw_npx *x, struct sw_npx_group *g, enum sw_npx_term_kind kind,
+			    const char *ns, size_t cidr)
+{
+	return sw_npx_term_add_match(x, g, kind, ns, cidr, NULL);
 }
 
 /* The "NS" of a pattern "NS/REST" when NS is literal and a valid namespace (in @buf), else NULL. */
@@ -193,6 +200,77 @@ static bool sw_npx_labels_ok(struct sw_npx *x, const struct sw_pol_group *pg)
 	return true;
 }
 
+/* The labels and expressions of a match term, when Kubernetes' label syntax holds them all. */
+static bool sw_npx_match_syntax_ok(struct sw_npx *x, const struct sw_pol_term *t, const char *where)
+{
+	const char *bad = NULL;
+
+	for (size_t i = 0; i < t->n_labels && !bad; i++)
+		if (!sw_npx_label_key_ok(t->labels[i].key))
+			bad = t->labels[i].key;
+		else if (!sw_npx_label_value_ok(t->labels[i].value))
+			bad = t->labels[i].value;
+	for (size_t i = 0; i < t->n_exprs && !bad; i++) {
+		if (!sw_npx_label_key_ok(t->exprs[i].key))
+			bad = t->exprs[i].key;
+		for (size_t k = 0; k < t->exprs[i].n_values && !bad; k++)
+			if (!sw_npx_label_value_ok(t->exprs[i].values[k]))
+				bad = t->exprs[i].values[k];
+	}
+	if (bad)
+		sw_npx_warn(x, where, "%s is not valid in a Kubernetes label selector; the match term "
+			    "is left out (%s)", SW_QUOTE(bad), SW_NPX_LEFT_OUT);
+	return !bad;
+}
+
+/*
+ * A "match" term: namespaces, labels and expressions become a pod selector
+ * per namespace (the group's when it names none), cidrs with except an
+ * ipBlock. A term needing both a workload and an address cannot be one
+ * Kubernetes peer (pods or addresses, never both).
+ */
+static bool sw_npx_match_build(struct sw_npx *x, size_t gi, size_t ti)
+{
+	const struct sw_pol_group *pg = &x->p->groups[gi];
+	const struct sw_pol_term *t = &pg->terms[ti];
+	struct sw_npx_group *g = &x->groups[gi];
+	enum sw_npx_term_kind kind = t->n_labels || t->n_exprs ? SW_NPX_LABELS : SW_NPX_NAMESPACE;
+	char where[600];
+	const char *ns;
+
+	snprintf(where, sizeof(where), "%s/match/%zu", pg->where, ti);
+	if (!sw_pol_term_workload(t)) {
+		for (size_t i = 0; i < t->n_cidrs; i++)
+			if (!sw_npx_term_add_match(x, g, SW_NPX_CIDR, NULL, i, t))
+				return false;
+		return true;
+	}
+	if (t->n_cidrs) {
+		sw_npx_warn(x, where, "a match term with both workload keys and cidrs cannot be "
+			    "expressed (a Kubernetes peer is pods or addresses, not both); left out "
+			    "(%s)", SW_NPX_LEFT_OUT);
+		return true;
+	}
+	if (!sw_npx_match_syntax_ok(x, t, where))
+		return true;
+	if (!t->has_namespaces)
+		return sw_npx_term_add_match(x, g, kind, g->ns, 0, t);
+	for (size_t i = 0; i < t->n_namespaces; i++) {
+		if (!sw_netpol_namespace_ok(t->namespaces[i])) {
+			char w[640];
+
+			snprintf(w, sizeof(w), "%s/namespaces/%zu", where, i);
+			sw_npx_warn(x, w, "namespace %s is not a valid Kubernetes namespace name; "
+				    "left out (%s)", SW_QUOTE(t->namespaces[i]), SW_NPX_LEFT_OUT);
+			continue;
+		}
+		if (!(ns = sw_npx_namespace(x, t->namespaces[i], strlen(t->namespaces[i]))) ||
+		    !sw_npx_term_add_match(x, g, kind, ns, 0, t))
+			return false;
+	}
+	return true;
+}
+
 static bool sw_npx_group_build(struct sw_npx *x, size_t gi)
 {
 	const struct sw_pol_group *pg = &x->p->groups[gi];
@@ -228,17 +306,86 @@ static bool sw_npx_group_build(struct sw_npx *x, size_t gi)
 	for (size_t i = 0; i < pg->n_cidrs; i++)
 		if (!sw_npx_term_add(x, g, SW_NPX_CIDR, NULL, i))
 			return false;
+	for (size_t i = 0; i < pg->n_terms; i++)
+		if (!sw_npx_match_build(x, gi, i))
+			return false;
 	return true;
 }
 
 /* ---- shared pieces of the documents ---- */
 
-void sw_npx_match_labels(struct sw_npx *x, const struct sw_pol_group *g)
+static const char *const sw_npx_expr_ops[] = {
+	[SW_POL_EXPR_IN] = "In",
+	[SW_POL_EXPR_NOT_IN] = "NotIn",
+	[SW_POL_EXPR_EXISTS] = "Exists",
+	[SW_POL_EXPR_DOES_NOT_EXIST] = "DoesNotExist",
+};
+
+void sw_npx_match_labels(struct sw_npx *x, const struct sw_pol_group *g,
+			 const struct sw_npx_term *t)
 {
-	sw_npx_str(&x->y, "matchLabels");
+	const struct sw_label *labels = t->match ? t->match->labels : g->labels;
+	size_t n = t->match ? t->match->n_labels : g->n_labels;
+
+	if (n || !t->match) {
+		sw_npx_str(&x->y, "matchLabels");
+		sw_npx_map_start(&x->y);
+		for (size_t i = 0; i < n; i++)
+			sw_npx_kv(&x->y, labels[i].key, labels[i].value);
+		sw_npx_map_end(&x->y);
+	}
+	if (!t->match || !t->match->n_exprs)
+		return;
+	sw_npx_str(&x->y, "matchExpressions");
+	sw_npx_seq_start(&x->y);
+	for (size_t i = 0; i < t->match->n_exprs; i++) {
+		const struct sw_pol_expr *e = &t->match->exprs[i];
+
+		sw_npx_map_start(&x->y);
+		sw_npx_kv(&x->y, "key", e->key);
+		sw_npx_kv(&x->y, "operator", sw_npx_expr_ops[e->op]);
+		if (e->n_values) {
+			sw_npx_str(&x->y, "values");
+			sw_npx_seq_start(&x->y);
+			for (size_t k = 0; k < e->n_values; k++)
+				sw_npx_str(&x->y, e->values[k]);
+			sw_npx_seq_end(&x->y);
+		}
+		sw_npx_map_end(&x->y);
+	}
+	sw_npx_seq_end(&x->y);
+}
+
+static bool sw_npx_cidr_inside(const struct sw_pol_cidr *outer, const struct sw_pol_cidr *in)
+{
+	unsigned full = outer->plen / 8u, rest = outer->plen % 8u;
+
+	if (in->plen < outer->plen || memcmp(outer->addr, in->addr, full) != 0)
+		return false;
+	return !rest || ((in->addr[full] ^ outer->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+void sw_npx_ip_block(struct sw_npx *x, const struct sw_pol_group *g, const struct sw_npx_term *t)
+{
+	const struct sw_pol_cidr *c = t->match ? &t->match->cidrs[t->cidr] : &g->cidrs[t->cidr];
+	char text[64];
+	bool any = false;
+
+	sw_npx_str(&x->y, "ipBlock");
 	sw_npx_map_start(&x->y);
-	for (size_t i = 0; i < g->n_labels; i++)
-		sw_npx_kv(&x->y, g->labels[i].key, g->labels[i].value);
+	sw_npx_kv(&x->y, "cidr", sw_npx_cidr_text(c, text, sizeof(text)));
+	for (size_t i = 0; t->match && i < t->match->n_except; i++) {
+		const struct sw_pol_cidr *e = &t->match->except[i];
+
+		/* except must lie strictly inside cidr; others belong to another cidr of the term */
+		if (!sw_npx_cidr_inside(c, e) || e->plen == c->plen)
+			continue;
+		if (!any)
+			sw_npx_str(&x->y, "except"), sw_npx_seq_start(&x->y), any = true;
+		sw_npx_str(&x->y, sw_npx_cidr_text(e, text, sizeof(text)));
+	}
+	if (any)
+		sw_npx_seq_end(&x->y);
 	sw_npx_map_end(&x->y);
 }
 

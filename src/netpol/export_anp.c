@@ -46,7 +46,7 @@ static void sw_npx_anp_term(struct sw_npx *x, size_t gi, const struct sw_npx_ter
 	sw_npx_ns_selector(x, "namespaceSelector", t->ns);
 	sw_npx_str(&x->y, "podSelector");
 	sw_npx_map_start(&x->y);
-	sw_npx_match_labels(x, &x->p->groups[gi]);
+	sw_npx_match_labels(x, &x->p->groups[gi], t);
 	sw_npx_map_end(&x->y);
 	sw_npx_map_end(&x->y);
 }
@@ -213,7 +213,7 @@ static void sw_npx_anp_cidrs(struct sw_npx *x, size_t gi)
 {
 	char where[600];
 
-	if (!x->p->groups[gi].n_cidrs || x->groups[gi].cidr_warned)
+	if (x->groups[gi].n_terms == x->groups[gi].n_pods || x->groups[gi].cidr_warned)
 		return;
 	x->groups[gi].cidr_warned = true;
 	sw_npx_warn(x, sw_npx_where(where, sizeof(where), x->p->groups[gi].where, "/cidrs"),
@@ -297,7 +297,7 @@ static int sw_npx_anp_intra(struct sw_npx_anp *a, struct sw_err *err)
 		const struct sw_npx_group *g = &x->groups[gi];
 		struct sw_npx_anp_peers pe = { &gi, 1, false };
 
-		if (x->p->groups[gi].n_cidrs && g->n_pods)
+		if (g->n_terms > g->n_pods && g->n_pods)
 			sw_npx_anp_cidrs(x, gi);
 		snprintf(label, sizeof(label), "intra-%s", x->p->groups[gi].name);
 		for (size_t t = 0; t < g->n_terms && rc == SW_EXIT_OK; t++)

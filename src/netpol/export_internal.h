@@ -67,7 +67,8 @@ enum sw_npx_term_kind {
 struct sw_npx_term {
 	enum sw_npx_term_kind kind;
 	const char *ns;		/* LABELS, NAMESPACE */
-	size_t cidr;		/* CIDR: index into the group's cidrs */
+	size_t cidr;		/* CIDR: index into the group's (or the match term's) cidrs */
+	const struct sw_pol_term *match;	/* from a "match" term, NULL from the group's keys */
 };
 
 struct sw_npx_group {
@@ -109,8 +110,14 @@ const char *sw_npx_object_name(struct sw_npx *x, const char *ns, const char *a, 
 			       char *buf);
 /* sw_npx_cidr_text - "10.0.3.0/24", "fd00:3::/64". */
 const char *sw_npx_cidr_text(const struct sw_pol_cidr *c, char *buf, size_t size);
-/* sw_npx_match_labels - "matchLabels:" with the group's labels (a LABELS term). */
-void sw_npx_match_labels(struct sw_npx *x, const struct sw_pol_group *g);
+/*
+ * sw_npx_match_labels - "matchLabels:" (and "matchExpressions:") of a LABELS
+ * term: the group's labels, or its match term's labels and expressions.
+ */
+void sw_npx_match_labels(struct sw_npx *x, const struct sw_pol_group *g,
+			 const struct sw_npx_term *t);
+/* sw_npx_ip_block - "ipBlock:" of a CIDR term, with the match term's except inside it. */
+void sw_npx_ip_block(struct sw_npx *x, const struct sw_pol_group *g, const struct sw_npx_term *t);
 /* sw_npx_ns_selector - "KEY: {matchLabels: {kubernetes.io/metadata.name: NS}}". */
 void sw_npx_ns_selector(struct sw_npx *x, const char *key, const char *ns);
 /* sw_npx_metadata - metadata with name, namespace (NULL: none) and the annotations. */

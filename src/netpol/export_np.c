@@ -58,18 +58,12 @@ static void sw_npx_np_peers(struct sw_npx *x, size_t gi, const char *ns)
 {
 	const struct sw_npx_group *g = &x->groups[gi];
 	const struct sw_pol_group *pg = &x->p->groups[gi];
-	char cidr[64];
-
 	for (size_t t = 0; t < g->n_terms; t++) {
 		const struct sw_npx_term *term = &g->terms[t];
 
 		sw_npx_map_start(&x->y);
 		if (term->kind == SW_NPX_CIDR) {
-			sw_npx_str(&x->y, "ipBlock");
-			sw_npx_map_start(&x->y);
-			sw_npx_kv(&x->y, "cidr", sw_npx_cidr_text(&pg->cidrs[term->cidr], cidr,
-								  sizeof(cidr)));
-			sw_npx_map_end(&x->y);
+			sw_npx_ip_block(x, pg, term);
 		} else if (term->kind == SW_NPX_NAMESPACE && strcmp(term->ns, ns) == 0) {
 			sw_npx_empty_map(&x->y, "podSelector");
 		} else {
@@ -78,7 +72,7 @@ static void sw_npx_np_peers(struct sw_npx *x, size_t gi, const char *ns)
 			if (term->kind == SW_NPX_LABELS) {
 				sw_npx_str(&x->y, "podSelector");
 				sw_npx_map_start(&x->y);
-				sw_npx_match_labels(x, pg);
+				sw_npx_match_labels(x, pg, term);
 				sw_npx_map_end(&x->y);
 			}
 		}
@@ -153,7 +147,7 @@ static void sw_npx_np_cidr_subject(struct sw_npx *x, size_t gi)
 {
 	char where[600];
 
-	if (!x->p->groups[gi].n_cidrs || x->groups[gi].cidr_warned)
+	if (x->groups[gi].n_terms == x->groups[gi].n_pods || x->groups[gi].cidr_warned)
 		return;
 	x->groups[gi].cidr_warned = true;
 	sw_npx_warn(x, sw_npx_where(where, sizeof(where), x->p->groups[gi].where, "/cidrs"),
@@ -285,7 +279,7 @@ static void sw_npx_np_group(struct sw_npx *x, size_t gi)
 		sw_npx_str(&x->y, "podSelector");
 		sw_npx_map_start(&x->y);
 		if (term->kind == SW_NPX_LABELS)
-			sw_npx_match_labels(x, pg);
+			sw_npx_match_labels(x, pg, term);
 		sw_npx_map_end(&x->y);
 		sw_npx_np_types(x);
 		sw_npx_str(&x->y, "ingress");
