@@ -294,7 +294,9 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 
 bool sw_enforcer_table_present(struct sw_enforcer *e)
 {
-	return e->policy && sw_nft_table_exists(e->applied.table);
+	/* the L2 guard's bridge table counts too: a deleted one is put back by the same apply */
+	return e->policy && sw_nft_table_exists(e->applied.table) &&
+	       (!e->applied.l2 || sw_nft_l2_table_exists(e->applied.table) != 0);
 }
 
 const struct sw_nft_plan *sw_enforcer_plan(const struct sw_enforcer *e)

@@ -261,5 +261,37 @@ for kind, n in (("arp_sender_ip", 6), ("source_ip", 6), ("arp_sender_mac", 3), (
 print("spoofed_source alerts name l2/a on", pa, "for", ", ".join(sorted({k[0] for k in by})))
 PY
 	fail "spoofed_source alerts not as expected"
+
+# ---- bindings follow containers (--watch: the kernel's view of namespaces) ----
+NS_D=swt$ID-d PD=swpd$ID D4=${SWT_A4%.*}.4 D6=${SWT_A6%::*}::4
+nsx "$NS_H" "$SEGWATCH" policy apply "$TMP/pol-enforce.json" --no-engine --inventory "$TMP/inv.json" \
+	--watch >"$TMP/watch.log" 2>&1 &
+WATCH_PID=$!
+BG_PIDS="$BG_PIDS $WATCH_PID"
+wait_for_file "$TMP/watch.log" watching 10 || fail "policy apply --watch did not start"
+in_set() { nsx "$NS_H" nft list set bridge segwatch "$1" 2>/dev/null | grep -c "$2"; }
+add_container "$NS_D" "$PD" "$D4" "$D6"
+MD=$(macof "$NS_D")
+for _ in $(seq 100); do
+	[ "$(in_set l2_mac "\"$PD\" . $MD")" = 1 ] && [ "$(in_set l2_ip4 "\"$PD\" . $D4")" = 1 ] && break
+	sleep 0.1
+done
+[ "$(in_set l2_mac "\"$PD\" . $MD")" = 1 ] || fail "d's port was not bound to its MAC: $(cat "$TMP/watch.log")"
+[ "$(in_set l2_ip4 "\"$PD\" . $D4")" = 1 ] || fail "d's port was not bound to $D4"
+nsx "$NS_D" ping -c 1 -W 2 "$SWT_A4" >/dev/null || fail "ping d -> a (a new container, bound)"
+nsx "$NS_D" ping -6 -c 1 -W 2 "$SWT_A6" >/dev/null || fail "ping6 d -> a (a new container, bound)"
+nsx "$NS_D" python3 "$FORGE" udp4 eth0 "$MD" "$MA" "$FORGED4" "$SWT_A4" 7109 2 || fail "forging from d"
+n=$(counters | awk '$1 == "l2_source_ip" { print $2 }')
+[ "$n" = 2 ] || fail "d's forged source: rule source_ip counted ${n:-nothing}, want 2"
+ip netns del "$NS_D"
+for _ in $(seq 100); do
+	[ "$(in_set l2_ports "$PD")" = 0 ] && break
+	sleep 0.1
+done
+[ "$(in_set l2_ports "$PD")" = 0 ] || fail "d's port stayed bound after it went: $(cat "$TMP/watch.log")"
+[ "$(in_set l2_ports "$PA")" = 1 ] || fail "a's port lost its binding"
+kill -TERM "$WATCH_PID"
+wait "$WATCH_PID" 2>/dev/null
+echo "watch: a new container's port bound, its forgery dropped; unbound when it went"
 [ "$SECONDS" -lt 90 ] || fail "took $SECONDS s (bound: 90)"
 echo "PASS ($SECONDS s)"
