@@ -97,7 +97,8 @@ static bool sw_enforce_delta_ok(struct sw_enforcer *e, const struct sw_nft_plan 
 	return e->policy && sw_nft_plan_same_layout(&e->applied, fresh) &&
 	       head == strlen(fresh->comment) &&
 	       strncmp(e->applied.comment, fresh->comment, head) == 0 &&
-	       sw_nft_table_exists(e->applied.table);
+	       sw_nft_table_exists(e->applied.table) &&
+	       (!fresh->l2 || sw_nft_l2_table_exists(e->applied.table) == 1);
 }
 
 /* Drop what is known of the applied rules' handles (they are read again when needed). */
