@@ -42,8 +42,8 @@ struct sw_nft_l2_port {
 struct sw_nft_l2 {
 	bool monitor;		/* log and accept instead of log and drop */
 	int log_group;		/* NFLOG group */
-	struct sw_nft_l2_port *ports;	/* sorted by name, names unique */
-	size_t n_ports;
+	struct sw_nft_l2_port *ports;	/* sorted by name, names unique (once normalized) */
+	size_t n_ports, cap_ports;
 };
 
 /* The binding sets, in the table's order. */
@@ -79,16 +79,19 @@ const char *sw_nft_l2_set_name(enum sw_nft_l2_set s);
 void sw_nft_l2_free(struct sw_nft_l2 *l2);
 
 /*
- * sw_nft_l2_port_add - a port bound to @macs and @addrs (copied); a port of
- * that name already there gets them added. Ports with a name the kernel
+ * sw_nft_l2_port_add - a port bound to @macs and @addrs (copied); entries of
+ * one name are merged by sw_nft_l2_normalize, which must follow. Ports with a name the kernel
  * would refuse (empty, 16 bytes or more, '/', spaces, control characters,
  * quotes) are not added: false with *@bad set. False on out of memory.
  */
 bool sw_nft_l2_port_add(struct sw_nft_l2 *l2, const char *ifname, const uint8_t (*macs)[6],
 			size_t n_macs, const uint8_t (*addrs)[16], size_t n_addrs, bool *bad);
 
-/* sw_nft_l2_normalize - ports sorted by name, their MACs and addresses sorted and unique. */
-void sw_nft_l2_normalize(struct sw_nft_l2 *l2);
+/*
+ * sw_nft_l2_normalize - ports sorted by name and one per name, their MACs
+ * and addresses sorted and unique. False on out of memory (ports lost).
+ */
+bool sw_nft_l2_normalize(struct sw_nft_l2 *l2);
 
 /* Whether @a and @b have the same chain (both absent, or both present with the same mode and group). */
 bool sw_nft_l2_same_layout(const struct sw_nft_l2 *a, const struct sw_nft_l2 *b);

@@ -144,7 +144,8 @@ int sw_compile_guard(struct sw_compile *c)
 	free(l.v);
 	if (!ok)
 		return -1;
+	if (!sw_nft_l2_normalize(l2))	/* first: a MAC may come from another entry of the port */
+		return -1;
 	sw_guard_drop_macless(l2);
-	sw_nft_l2_normalize(l2);
 	return 0;
 }

@@ -72,17 +72,20 @@ static bool sw_l2_ifname_ok(const char *n)
 	return true;
 }
 
-static struct sw_nft_l2_port *sw_l2_port_get(struct sw_nft_l2 *l2, const char *ifname)
+/* A new port entry; one of the same name is merged into it by sw_nft_l2_normalize. */
+static struct sw_nft_l2_port *sw_l2_port_new(struct sw_nft_l2 *l2, const char *ifname)
 {
 	struct sw_nft_l2_port *np;
 
-	for (size_t i = 0; i < l2->n_ports; i++)
-		if (strcmp(l2->ports[i].ifname, ifname) == 0)
-			return &l2->ports[i];
-	np = realloc(l2->ports, (l2->n_ports + 1) * sizeof(*np));
-	if (!np)
-		return NULL;
-	l2->ports = np;
+	if (l2->n_ports == l2->cap_ports) {
+		size_t cap = l2->cap_ports ? l2->cap_ports * 2 : 64;
+
+		np = realloc(l2->ports, cap * sizeof(*np));
+		if (!np)
+			return NULL;
+		l2->ports = np;
+		l2->cap_ports = cap;
+	}
 	np = &l2->ports[l2->n_ports++];
 	memset(np, 0, sizeof(*np));
 	snprintf(np->ifname, sizeof(np->ifname), "%s", ifname);
@@ -113,7 +116,7 @@ bool sw_nft_l2_port_add(struct sw_nft_l2 *l2, const char *ifname, const uint8_t 
 	*bad = !sw_l2_ifname_ok(ifname);
 	if (*bad)
 		return false;
-	p = sw_l2_port_get(l2, ifname);
+	p = sw_l2_port_new(l2, ifname);
 	return p && sw_l2_append(&p->macs, &p->n_macs, macs, n_macs, 6) &&
 	       sw_l2_append(&p->addrs, &p->n_addrs, addrs, n_addrs, 16);
 }
@@ -141,16 +144,48 @@ static size_t sw_l2_uniq(void *v, size_t n, size_t size, int (*cmp)(const void *
 	return k;
 }
 
-void sw_nft_l2_normalize(struct sw_nft_l2 *l2)
+/* Entries of one name (sorted: next to each other) become one. False on out of memory. */
+static bool sw_l2_ports_merge(struct sw_nft_l2 *l2)
 {
+	size_t k = 0;
+
+	for (size_t i = 0; i < l2->n_ports; i++) {
+		struct sw_nft_l2_port *p = &l2->ports[i], *q = k ? &l2->ports[k - 1] : NULL;
+
+		if (!q || strcmp(q->ifname, p->ifname) != 0) {
+			l2->ports[k++] = *p;
+			continue;
+		}
+		if (!sw_l2_append(&q->macs, &q->n_macs, p->macs, p->n_macs, 6) ||
+		    !sw_l2_append(&q->addrs, &q->n_addrs, p->addrs, p->n_addrs, 16)) {
+			for (size_t j = i; j < l2->n_ports; j++) { /* the rest go, not leak */
+				free(l2->ports[j].macs);
+				free(l2->ports[j].addrs);
+			}
+			l2->n_ports = k;
+			return false;
+		}
+		free(p->macs);
+		free(p->addrs);
+	}
+	l2->n_ports = k;
+	return true;
+}
+
+bool sw_nft_l2_normalize(struct sw_nft_l2 *l2)
+{
+	bool ok;
+
+	if (l2->n_ports)
+		qsort(l2->ports, l2->n_ports, sizeof(*l2->ports), sw_l2_port_cmp);
+	ok = sw_l2_ports_merge(l2);
 	for (size_t i = 0; i < l2->n_ports; i++) {
 		struct sw_nft_l2_port *p = &l2->ports[i];
 
 		p->n_macs = sw_l2_uniq(p->macs, p->n_macs, 6, sw_l2_cmp6);
 		p->n_addrs = sw_l2_uniq(p->addrs, p->n_addrs, 16, sw_l2_cmp16);
 	}
-	if (l2->n_ports)
-		qsort(l2->ports, l2->n_ports, sizeof(*l2->ports), sw_l2_port_cmp);
+	return ok;
 }
 
 bool sw_nft_l2_same_layout(const struct sw_nft_l2 *a, const struct sw_nft_l2 *b)

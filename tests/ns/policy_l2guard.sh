@@ -293,5 +293,6 @@ done
 kill -TERM "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 echo "watch: a new container's port bound, its forgery dropped; unbound when it went"
+grep "^membership" "$TMP/watch.log"
 [ "$SECONDS" -lt 90 ] || fail "took $SECONDS s (bound: 90)"
 echo "PASS ($SECONDS s)"
