@@ -294,5 +294,13 @@ kill -TERM "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 echo "watch: a new container's port bound, its forgery dropped; unbound when it went"
 grep "^membership" "$TMP/watch.log"
+# the guard turned off goes in the same commit; remove takes both tables
+policy off
+nsx "$NS_H" nft list table bridge segwatch >/dev/null 2>&1 && fail "l2_guard off left the bridge table"
+nsx "$NS_H" nft list table inet segwatch >/dev/null 2>&1 || fail "l2_guard off: no inet table"
+policy enforce
+nsx "$NS_H" "$SEGWATCH" policy remove | grep -q "table bridge segwatch" || fail "remove did not name the bridge table"
+[ -z "$(nsx "$NS_H" nft list tables)" ] || fail "remove left: $(nsx "$NS_H" nft list tables)"
+echo "l2_guard off: bridge table gone; remove: both tables gone"
 [ "$SECONDS" -lt 90 ] || fail "took $SECONDS s (bound: 90)"
 echo "PASS ($SECONDS s)"
