@@ -70,8 +70,6 @@ enum sw_nft_l2_forged {
 
 /* "source_mac", "arp_sender_mac", ...; NULL when out of range. */
 const char *sw_nft_l2_forged_name(enum sw_nft_l2_forged f);
-/* sw_nft_l2_forged_parse - the kind named by an NFLOG prefix ("sw spoof source_mac"); -1: not ours. */
-int sw_nft_l2_forged_parse(const char *prefix);
 
 const char *sw_nft_l2_set_name(enum sw_nft_l2_set s);
 

@@ -23,22 +23,6 @@ const char *sw_nft_l2_forged_name(enum sw_nft_l2_forged f)
 	return (unsigned)f < SW_NFT_L2_F_MAX ? sw_l2_forged_names[f] : NULL;
 }
 
-int sw_nft_l2_forged_parse(const char *prefix)
-{
-	size_t n = strlen(SW_NFT_L2_PREFIX);
-
-	if (!prefix || strncmp(prefix, SW_NFT_L2_PREFIX, n) != 0)
-		return -1;
-	for (int f = 0; f < SW_NFT_L2_F_MAX; f++) {
-		size_t k = strlen(sw_l2_forged_names[f]);
-
-		if (strncmp(prefix + n, sw_l2_forged_names[f], k) == 0 &&
-		    (prefix[n + k] == '\0' || strcmp(prefix + n + k, " monitor") == 0))
-			return f;
-	}
-	return -1;
-}
-
 const char *sw_nft_l2_set_name(enum sw_nft_l2_set s)
 {
 	return (unsigned)s < SW_NFT_L2_N_SETS ? sw_l2_set_names[s] : NULL;
