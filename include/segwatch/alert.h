@@ -198,6 +198,25 @@ void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 void sw_alert_spoofed(struct sw_alert_engine *e, uint64_t ts_us, const struct sw_workload *wl,
 		      const uint8_t addr[16]);
 
+/*
+ * What the L2 guard logged (NFLOG "sw spoof WHAT"): a frame from a container
+ * port with a source not bound to it (docs/policy.md "L2 guard").
+ */
+struct sw_alert_l2spoof {
+	uint64_t ts_us;
+	const struct sw_workload *wl;	/* behind the port (merged); NULL when unknown */
+	const char *iface;		/* the port's name; NULL when unknown */
+	const char *forged;		/* WHAT: "source_mac", "arp_sender_ip", ... */
+	bool has_mac;
+	uint8_t mac[6];			/* the MAC it claimed */
+	bool has_addr;
+	uint8_t addr[16];		/* the address it claimed (src.address) */
+	bool dropped;			/* false: monitor mode, let through */
+};
+
+/* sw_alert_spoofed_l2 - a spoofed_source alert with origin "kernel", keyed per workload. */
+void sw_alert_spoofed_l2(struct sw_alert_engine *e, const struct sw_alert_l2spoof *s);
+
 /* sw_alert_kernel_log - the kernel logged a packet: @rule is the rule index, -1 for the default. */
 void sw_alert_kernel_log(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 			 enum sw_alert_klog_action action, int rule);

@@ -45,6 +45,20 @@ struct sw_nflog_rec {
 	uint8_t src[16], dst[16];	/* 16-byte form */
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
+	/*
+	 * The L2 guard (prefix "sw spoof WHAT [monitor]", bridge family; docs/policy.md
+	 * "L2 guard"): @spoof is WHAT ("source_mac", "arp_sender_mac",
+	 * "arp_sender_ip", "source_ip", "source_ip6", "na_target",
+	 * "ethertype"), "" for any other record.
+	 */
+	char spoof[24];
+	bool spoof_monitor;	/* "sw spoof WHAT monitor": logged and let through */
+	uint32_t port;		/* the bridge port the frame came in on (ifindex), 0: unknown */
+	uint16_t hw_protocol;	/* its ethertype */
+	bool has_spoof_mac;	/* spoof_mac: the MAC it claimed (frame source or ARP sender) */
+	uint8_t spoof_mac[6];
+	bool has_spoof_addr;	/* spoof_addr: the address it claimed (16-byte form) */
+	uint8_t spoof_addr[16];
 };
 
 struct sw_nflog_stats {
@@ -63,6 +77,14 @@ typedef void (*sw_nflog_fn)(const struct sw_nflog_rec *r, void *arg);
  * Trailing blanks are ignored. False (and SW_NFLOG_UNKNOWN) for anything else.
  */
 bool sw_nflog_prefix_parse(const char *prefix, enum sw_nflog_action *action, int *rule);
+
+/*
+ * sw_nflog_spoof_fill - the L2 guard's part of @r from its prefix, the
+ * frame's link header @l2 (@l2_len bytes, NULL: none) and the payload
+ * @pl (@pl_len bytes from the network header). Bounded reads only.
+ */
+void sw_nflog_spoof_fill(struct sw_nflog_rec *r, const uint8_t *l2, size_t l2_len,
+			 const uint8_t *pl, size_t pl_len);
 
 /**
  * sw_nflog_parse_msg - decode every NFLOG packet message in a netlink buffer

@@ -103,6 +103,8 @@ struct sw_nft_chain {
 	uint64_t *handles;
 };
 
+struct sw_nft_l2;	/* <segwatch/nft_l2.h> */
+
 /* One table (family inet) with its sets and chains. */
 struct sw_nft_plan {
 	char table[SW_NFT_NAME_MAX];	/* "segwatch" */
@@ -111,9 +113,10 @@ struct sw_nft_plan {
 	struct sw_nft_chain *chains;
 	size_t n_chains;
 	char comment[SW_NFT_COMMENT_MAX];	/* the table's comment: which policy this is */
+	struct sw_nft_l2 *l2;	/* the L2 guard (a bridge table of the same name), NULL: none */
 };
 
-void sw_nft_plan_free(struct sw_nft_plan *p);	/* frees the arrays, not @p */
+void sw_nft_plan_free(struct sw_nft_plan *p);	/* frees the arrays and l2, not @p */
 
 /* sw_nft_render - the plan as an `nft -f` script (deterministic: golden-file friendly). */
 int sw_nft_render(const struct sw_nft_plan *p, FILE *out);

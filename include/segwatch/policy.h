@@ -46,6 +46,13 @@ enum sw_pol_unclassified {
 	SW_POL_UNCLASSIFIED_DENY,	/* no connection east-west until identified */
 };
 
+/* The L2 guard of container ports ("l2_guard", docs/policy.md "L2 guard"). */
+enum sw_pol_l2 {
+	SW_POL_L2_OFF = 0,	/* no bridge table */
+	SW_POL_L2_ENFORCE,	/* frames with forged sources are logged and dropped */
+	SW_POL_L2_MONITOR,	/* logged and let through */
+};
+
 /* Protocols a rule can name; values are not IPPROTO numbers (sw_pol_proto_number). */
 enum sw_pol_proto {
 	SW_POL_PROTO_ANY = 0,
@@ -148,6 +155,7 @@ struct sw_policy {
 	enum sw_pol_action default_action;
 	enum sw_pol_intra intra;
 	enum sw_pol_unclassified unclassified;
+	enum sw_pol_l2 l2_guard;
 	struct sw_pol_group *groups;
 	size_t n_groups;
 	struct sw_pol_rule *rules;

@@ -119,6 +119,12 @@ json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_eve
 		json_object_set_new(o, "dropped", json_boolean(ev->dropped));
 	if (ev->state)
 		json_object_set_new(o, "state", json_string(ev->state));
+	if (ev->iface)
+		json_object_set_new(o, "interface", json_string(ev->iface));
+	if (ev->forged)
+		json_object_set_new(o, "forged", json_string(ev->forged));
+	if (ev->forged_mac)
+		json_object_set_new(o, "mac", json_string(ev->forged_mac));
 	if (ev->message)
 		json_object_set_new(o, "message", json_string(ev->message));
 	return o;

@@ -101,6 +101,8 @@ static void sw_alert_key(const struct sw_alert_event *ev, char *key, size_t size
 	sw_alert_endpoint_id(ev->src, s, sizeof(s));
 	if (ev->dst)
 		sw_alert_endpoint_id(ev->dst, d, sizeof(d));
+	else if (ev->forged) /* the L2 guard: one key per thing forged, not one for all */
+		snprintf(d, sizeof(d), "*%s", ev->forged);
 	snprintf(key, size, "%s|%s|%s|%s", sw_alert_kind_name(ev->kind),
 		 ev->origin ? ev->origin : "capture", s, d);
 }

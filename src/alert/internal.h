@@ -88,6 +88,9 @@ struct sw_alert_event {
 	const char *event;	/* agent_health: the event name (escaped) */
 	const char *detail;	/* agent_health: escaped, or NULL */
 	uint64_t value;		/* agent_health: the number given with the event */
+	const char *iface;	/* spoofed_source from the L2 guard: the port, or NULL */
+	const char *forged;	/* ... what was forged ("source_mac", ...), or NULL */
+	const char *forged_mac;	/* ... the MAC it claimed ("02:..."), or NULL */
 };
 
 struct sw_alert_engine {

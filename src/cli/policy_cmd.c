@@ -18,6 +18,7 @@
 #include <segwatch/compile.h>
 #include <segwatch/enforce.h>
 #include <segwatch/nft.h>
+#include <segwatch/nft_l2.h>
 #include <segwatch/policy.h>
 #include <segwatch/query.h>
 #include <segwatch/text.h>
@@ -156,12 +157,14 @@ static int sw_policy_remove(void)
 {
 	struct sw_err err = { 0 };
 	bool was = sw_nft_table_exists(SW_COMPILE_TABLE); /* false too when it cannot be asked */
+	bool l2 = sw_nft_l2_table_exists(SW_COMPILE_TABLE) == 1;	/* the L2 guard's */
 	int rc = sw_nft_remove(SW_COMPILE_TABLE, &err);
 
 	if (rc != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
-	else if (was)
-		printf("removed table inet %s\n", SW_COMPILE_TABLE);
+	else if (was || l2)
+		printf("removed table inet %s%s\n", SW_COMPILE_TABLE,
+		       l2 ? " and table bridge " SW_COMPILE_TABLE " (the L2 guard)" : "");
 	else
 		printf("nothing to remove: no segwatch policy is applied (table inet %s absent)\n",
 		       SW_COMPILE_TABLE);

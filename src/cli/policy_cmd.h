@@ -28,6 +28,10 @@ int sw_policy_test_flows(const struct sw_policy *p, const struct sw_policy_test_
 			 const struct sw_identity_opts *id, bool as_json);
 
 
+/* policy_status_l2.c: the L2 guard's table in status (@doc: a json_t * object). */
+void sw_policy_status_l2_json(void *doc);
+void sw_policy_status_l2_text(void);
+
 /* policy_cut.c: end the tracked connections @p denies (apply --cut). */
 struct sw_registry;
 int sw_policy_cut(const struct sw_policy *p, const struct sw_registry *reg);

@@ -76,7 +76,8 @@ static const struct sw_policy_help {
 	{ "status", "the applied ruleset as the kernel holds it",
 	  "usage: segwatch policy status [--json]\n\n"
 	  "The applied ruleset as the kernel holds it: which policy, when and from which\n"
-	  "file, rules with counters and actions, sets, bridged-traffic mode.\n\n"
+	  "file, rules with counters and actions, sets, bridged-traffic mode; with the\n"
+	  "L2 guard (\"l2_guard\" in the policy), table bridge segwatch's rules and sets.\n\n"
 	  "  -j, --json             JSON output\n"
 	  SW_POLICY_HELP_END
 	  "examples:\n"
@@ -85,8 +86,9 @@ static const struct sw_policy_help {
 	  SW_POLICY_HELP_CODES },
 	{ "remove", "delete everything segwatch added to the kernel",
 	  "usage: segwatch policy remove\n\n"
-	  "Delete segwatch's table (inet segwatch) and everything in it. Nothing applied\n"
-	  "is not an error: \"nothing to remove\", exit 0.\n\n"
+	  "Delete segwatch's table (inet segwatch) and everything in it, and the L2\n"
+	  "guard's (bridge segwatch) when there is one. Nothing applied is not an error:\n"
+	  "\"nothing to remove\", exit 0.\n\n"
 	  SW_POLICY_HELP_END
 	  "examples:\n"
 	  "  segwatch policy remove\n"

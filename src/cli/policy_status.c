@@ -95,6 +95,7 @@ static void sw_status_json(const struct sw_applied *ap, bool known, bool judged,
 		json_array_append_new(jsets, json_pack("{s:s, s:i, s:I}", "name", sets[i].name,
 			"family", sets[i].family, "elements", (json_int_t)sets[i].elements));
 	json_object_set_new(doc, "sets", jsets);
+	sw_policy_status_l2_json(doc);
 	json_dumpf(doc, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
 	json_decref(doc);
@@ -120,6 +121,7 @@ static void sw_status_text(const struct sw_applied *ap, bool known, const char *
 	printf("\n%-32s %8s\n", "SET", "ELEMENTS");
 	for (size_t i = 0; i < n_sets; i++)
 		printf("%-32s %8llu\n", SW_CELL(sets[i].name), (unsigned long long)sets[i].elements);
+	sw_policy_status_l2_text();
 }
 
 int sw_policy_status_show(bool as_json)

@@ -159,7 +159,7 @@ int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registr
 		c.o = *o;
 	else
 		sw_compile_opts_defaults(&c.o);
-	if (sw_compile_sets(&c) < 0 || sw_compile_chain(&c) < 0) {
+	if (sw_compile_sets(&c) < 0 || sw_compile_chain(&c) < 0 || sw_compile_guard(&c) < 0) {
 		free(c.hosts);
 		free(c.nets);
 		sw_nft_plan_free(out);

@@ -63,6 +63,9 @@ int sw_compile_unclassified_sets(struct sw_compile *c);
 int sw_compile_unclassified_members(struct sw_compile *c);
 int sw_rules_unclassified(struct sw_compile *c, struct sw_nft_chain *ch);
 
+/* guard.c: the L2 guard's bindings (plan->l2) when the policy turns it on. */
+int sw_compile_guard(struct sw_compile *c);
+
 /* rules.c */
 struct sw_nft_rule *sw_rule_between(struct sw_nft_chain *ch, uint8_t family, size_t sset,
 				    size_t dset);

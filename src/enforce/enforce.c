@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <segwatch/clock.h>
+#include <segwatch/nft_l2.h>
 
 #include "internal.h"
 
@@ -96,7 +97,8 @@ static bool sw_enforce_delta_ok(struct sw_enforcer *e, const struct sw_nft_plan 
 	return e->policy && sw_nft_plan_same_layout(&e->applied, fresh) &&
 	       head == strlen(fresh->comment) &&
 	       strncmp(e->applied.comment, fresh->comment, head) == 0 &&
-	       sw_nft_table_exists(e->applied.table);
+	       sw_nft_table_exists(e->applied.table) &&
+	       (!fresh->l2 || sw_nft_l2_table_exists(e->applied.table) == 1);
 }
 
 /* Drop what is known of the applied rules' handles (they are read again when needed). */
@@ -152,6 +154,9 @@ static int sw_enforce_send_delta(struct sw_enforcer *e, struct sw_nft_plan *fres
 			rc = sw_nft_apply_delta(e->conn, &e->applied, fresh, ch, n, err);
 		}
 	}
+	if (rc == SW_EXIT_OK) /* the L2 guard's bindings: their own batch */
+		rc = sw_nft_l2_update(e->conn, e->applied.table, e->applied.l2, fresh->l2, &added,
+				      &removed, err);
 	free(ch);
 	if (rc == SW_EXIT_OK)
 		memcpy(fresh->comment, e->applied.comment, sizeof(fresh->comment));
@@ -240,7 +245,7 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 {
 	struct sw_nft_plan fresh = { 0 };
 	struct sw_nft_set_change *ch = NULL;
-	size_t n = 0;
+	size_t n = 0, l2_added = 0, l2_removed = 0;
 	double t0;
 	int rc;
 
@@ -259,14 +264,19 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 	t0 = sw_clock_mono_ms();
 	if (rc == SW_EXIT_OK && n)
 		rc = sw_nft_sets_update(e->conn, e->applied.table, ch, n, err);
+	if (rc == SW_EXIT_OK) /* the L2 guard's bindings follow the same workloads */
+		rc = sw_nft_l2_update(e->conn, e->applied.table, e->applied.l2, fresh.l2, &l2_added,
+				      &l2_removed, err);
 	if (rc != SW_EXIT_OK) {
 		free(ch);
 		sw_nft_plan_free(&fresh);
 		return rc;
 	}
 	rep->ms = sw_clock_mono_ms() - t0;
-	rep->sets_changed = n;
-	*changed = n > 0;
+	rep->sets_changed = n + (l2_added || l2_removed);
+	rep->added += l2_added;
+	rep->removed += l2_removed;
+	*changed = n > 0 || l2_added || l2_removed;
 	sw_enforce_keep_changes(e, ch, n);
 	/* the fresh plan is what the kernel holds now; comment and rules stay the applied's */
 	memcpy(fresh.comment, e->applied.comment, sizeof(fresh.comment));
@@ -285,7 +295,9 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 
 bool sw_enforcer_table_present(struct sw_enforcer *e)
 {
-	return e->policy && sw_nft_table_exists(e->applied.table);
+	/* the L2 guard's bridge table counts too: a deleted one is put back by the same apply */
+	return e->policy && sw_nft_table_exists(e->applied.table) &&
+	       (!e->applied.l2 || sw_nft_l2_table_exists(e->applied.table) != 0);
 }
 
 const struct sw_nft_plan *sw_enforcer_plan(const struct sw_enforcer *e)

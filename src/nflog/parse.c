@@ -51,6 +51,7 @@ static int sw_nflog_attr_cb(const struct nlattr *attr, void *data)
 		break;
 	case NFULA_IFINDEX_INDEV:
 	case NFULA_IFINDEX_OUTDEV:
+	case NFULA_IFINDEX_PHYSINDEV:
 		ok = mnl_attr_validate(attr, MNL_TYPE_U32);
 		break;
 	case NFULA_PREFIX:
@@ -109,6 +110,28 @@ static void sw_nflog_fill_meta(struct sw_nflog_rec *r, const struct nlattr **tb)
 		r->outdev = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_OUTDEV]));
 }
 
+/* The bridge family's attributes: the port, the ethertype, the link header. */
+static void sw_nflog_fill_l2(struct sw_nflog_rec *r, const struct nlattr **tb)
+{
+	const struct nlattr *hw = tb[NFULA_L2HDR] ? tb[NFULA_L2HDR] : tb[NFULA_HWHEADER];
+	const struct nlattr *pl = tb[NFULA_PAYLOAD];
+
+	/* with bridge netfilter built, INDEV is the bridge and PHYSINDEV the port */
+	if (tb[NFULA_IFINDEX_PHYSINDEV])
+		r->port = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_PHYSINDEV]));
+	else
+		r->port = r->indev;
+	if (tb[NFULA_PACKET_HDR]) {
+		struct nfulnl_msg_packet_hdr h;
+
+		memcpy(&h, mnl_attr_get_payload(tb[NFULA_PACKET_HDR]), sizeof(h));
+		r->hw_protocol = ntohs(h.hw_protocol);
+	}
+	sw_nflog_spoof_fill(r, hw ? mnl_attr_get_payload(hw) : NULL,
+			    hw ? mnl_attr_get_payload_len(hw) : 0,
+			    pl ? mnl_attr_get_payload(pl) : NULL, pl ? mnl_attr_get_payload_len(pl) : 0);
+}
+
 static int sw_nflog_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sw_nflog_parse_ctx *ctx = data;
@@ -127,7 +150,13 @@ static int sw_nflog_msg_cb(const struct nlmsghdr *nlh, void *data)
 	memset(&r, 0, sizeof(r));
 	r.rule = SW_NFLOG_RULE_NONE;
 	sw_nflog_fill_meta(&r, tb);
+	if (strncmp(r.prefix, "sw spoof ", 9) == 0) {
+		sw_nflog_fill_l2(&r, tb);	/* the L2 guard: ARP is no IP packet */
+		if (r.hw_protocol == 0x0806 || r.hw_protocol == 0)
+			goto deliver;
+	}
 	sw_nflog_fill_pkt(&r, tb[NFULA_PAYLOAD], ctx->stats);
+deliver:
 	ctx->delivered++;
 	if (ctx->fn)
 		ctx->fn(&r, ctx->arg);

@@ -26,6 +26,7 @@
 #include <libnftnl/udata.h>
 
 #include "internal.h"
+#include "l2.h"
 
 /*
  * Element bytes per NEWSETELEM: its list is one attribute, whose length is
@@ -34,7 +35,7 @@
 #define ELEMS_BYTES	(48 * 1024)
 #define MSG_ROOM	(128 * 1024)	/* the most one message may need */
 
-enum obj_kind { OBJ_BATCH, OBJ_TABLE, OBJ_SET, OBJ_ELEMS, OBJ_CHAIN, OBJ_RULE, OBJ_ANON };
+enum obj_kind { OBJ_BATCH, OBJ_TABLE, OBJ_SET, OBJ_ELEMS, OBJ_CHAIN, OBJ_RULE, OBJ_ANON, OBJ_L2 };
 
 struct msg_obj {
 	uint8_t kind;
@@ -275,6 +276,9 @@ static void obj_desc(const struct msg_obj *o, const struct sw_nft_plan *p, const
 	case OBJ_ANON:
 		sw_nft__rule_desc(p, o->a, o->b, rd, sizeof(rd));
 		snprintf(buf, sz, "%s%s", o->kind == OBJ_ANON ? "anonymous set of " : "", rd);
+		break;
+	case OBJ_L2:
+		sw_nft__l2_desc(o->a, o->b, buf, sz);
 		break;
 	default:
 		snprintf(buf, sz, "batch");
@@ -588,6 +592,8 @@ int sw_nft_apply(const struct sw_nft_plan *p, struct sw_err *err)
 	for (size_t c = 0; !ret && c < p->n_chains; c++)
 		for (size_t r = 0; !ret && r < p->chains[c].n_rules; r++)
 			ret = rule_msgs(&b, p, c, r, 0, &next_id, err);
+	if (!ret)	/* the L2 guard's bridge table, in the same commit */
+		ret = sw_nft__l2_apply_msgs(&b, p->l2, p->table, err);
 	if (!ret && batch_end(&b) < 0)
 		ret = oom(err);
 	if (!ret)
@@ -605,7 +611,8 @@ int sw_nft_remove(const char *table, struct sw_err *err)
 		return oom(err);
 	/* absent is fine: make sure it exists, then delete it */
 	if (table_msg(&b, table, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL) < 0 ||
-	    table_msg(&b, table, NFT_MSG_DELTABLE, 0, NULL) < 0 || batch_end(&b) < 0) {
+	    table_msg(&b, table, NFT_MSG_DELTABLE, 0, NULL) < 0 ||
+	    sw_nft__l2_apply_msgs(&b, NULL, table, err) != 0 || batch_end(&b) < 0) {
 		batch_free(&b);
 		return oom(err);
 	}
@@ -774,7 +781,8 @@ out:
 
 bool sw_nft_plan_same_layout(const struct sw_nft_plan *a, const struct sw_nft_plan *b)
 {
-	if (strcmp(a->table, b->table) != 0 || a->n_sets != b->n_sets || a->n_chains != b->n_chains)
+	if (strcmp(a->table, b->table) != 0 || a->n_sets != b->n_sets || a->n_chains != b->n_chains ||
+	    !sw_nft_l2_same_layout(a->l2, b->l2))
 		return false;
 	for (size_t i = 0; i < a->n_sets; i++)
 		if (strcmp(a->sets[i].name, b->sets[i].name) != 0 ||
@@ -893,4 +901,48 @@ int sw_nft_apply_delta(struct sw_nft_conn *conn, const struct sw_nft_plan *appli
 out:
 	changes_free(iv, cnt, n);
 	return ret;
+}
+
+/* ---- the hooks l2_batch.c builds the L2 guard's messages with (l2.h) ---- */
+
+struct nlmsghdr *sw_nft__batch_msg(struct batch *b, uint16_t type, uint16_t family,
+				   uint16_t flags, uint32_t what, uint32_t idx)
+{
+	struct nlmsghdr *nlh = batch_msg(b, type, flags, OBJ_L2, what, idx);
+
+	if (nlh)	/* the family lives in the nfgenmsg header only */
+		((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family = (uint8_t)family;
+	return nlh;
+}
+
+void sw_nft__batch_done(struct batch *b, struct nlmsghdr *nlh)
+{
+	batch_done(b, nlh);
+}
+
+struct batch *sw_nft__batch_new(void)
+{
+	struct batch *b = malloc(sizeof(*b));
+
+	if (b && batch_init(b) < 0) {
+		batch_free(b);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int sw_nft__batch_send(struct batch *b, struct sw_nft_conn *conn, struct sw_err *err)
+{
+	if (batch_end(b) < 0)
+		return oom(err);
+	return batch_send(b, conn, NULL, "", NULL, err);
+}
+
+void sw_nft__batch_del(struct batch *b)
+{
+	if (!b)
+		return;
+	batch_free(b);
+	free(b);
 }

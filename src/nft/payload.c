@@ -13,6 +13,7 @@
 #include <libnftnl/set.h>
 
 #include "internal.h"
+#include "l2.h"
 
 #define SW_PAYLOAD_ANON_MAX 64
 
@@ -53,5 +54,7 @@ int sw_nft_payload(const struct sw_nft_plan *p, FILE *out, struct sw_err *err)
 	for (size_t c = 0; ret == 0 && c < p->n_chains; c++)
 		for (size_t r = 0; ret == 0 && r < p->chains[c].n_rules; r++)
 			ret = sw_payload_rule(p, c, r, out, &next_id, err);
+	if (ret == 0 && p->l2)
+		ret = sw_nft_l2_payload(p->l2, p->table, out, err);
 	return ret;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "l2.h"
 
 void sw_nft_plan_free(struct sw_nft_plan *p)
 {
@@ -24,6 +25,8 @@ void sw_nft_plan_free(struct sw_nft_plan *p)
 		free(ch->handles);
 	}
 	free(p->chains);
+	sw_nft_l2_free(p->l2);
+	p->l2 = NULL;
 	p->sets = NULL;
 	p->chains = NULL;
 	p->n_sets = p->n_chains = 0;

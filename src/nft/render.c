@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "l2.h"
 
 static void put_addr(FILE *out, uint8_t family, const uint8_t *key)
 {
@@ -185,5 +186,7 @@ int sw_nft_render(const struct sw_nft_plan *p, FILE *out)
 		fputs("\t}\n", out);
 	}
 	fputs("}\n", out);
+	if (p->l2)
+		return sw_nft_l2_render(p->l2, p->table, out);
 	return ferror(out) ? SW_EXIT_RUNTIME : SW_EXIT_OK;
 }

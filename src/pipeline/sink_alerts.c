@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -100,6 +101,32 @@ static void sw_klog_community_id(const struct sw_nflog_rec *r, char out[SW_COMMU
 	sw_flow_community_id(&f, 0, out);
 }
 
+/*
+ * An L2 guard record: the workload is the one behind the port the frame
+ * came in on (its addresses are what it forged, so not them).
+ */
+static void sw_alerts_l2spoof(struct sw_sink_alerts *a, const struct sw_nflog_rec *r)
+{
+	struct sw_identity *id = sw_pipeline_identity(a->p);
+	const struct sw_registry *reg = id ? sw_identity_registry(id) : NULL;
+	const struct sw_workload *wl = NULL;
+	char ifname[IF_NAMESIZE] = "";
+	struct sw_alert_l2spoof s = { .ts_us = r->ts_us, .forged = r->spoof,
+				      .has_mac = r->has_spoof_mac, .has_addr = r->has_spoof_addr,
+				      .dropped = !r->spoof_monitor };
+
+	if (r->port && reg)
+		wl = sw_registry_lookup_ifindex(reg, (int)r->port, r->ts_us);
+	if (!wl && r->port && reg)
+		wl = sw_registry_lookup_ifindex(reg, (int)r->port, SW_REG_NOW);
+	s.wl = wl && reg ? sw_registry_merged(reg, wl, SW_REG_NOW) : NULL;
+	if (r->port && if_indextoname(r->port, ifname))
+		s.iface = ifname;
+	memcpy(s.mac, r->spoof_mac, 6);
+	memcpy(s.addr, r->spoof_addr, 16);
+	sw_alert_spoofed_l2(a->engine, &s);
+}
+
 static void sw_alerts_klog(void *priv, const struct sw_klog_event *e)
 {
 	struct sw_sink_alerts *a = priv;
@@ -108,6 +135,10 @@ static void sw_alerts_klog(void *priv, const struct sw_klog_event *e)
 	const struct sw_flow_ident *id = &e->id;
 	struct sw_alert_conn c = { 0 };
 
+	if (r->spoof[0]) {
+		sw_alerts_l2spoof(a, r);
+		return;
+	}
 	if (r->action == SW_NFLOG_UNKNOWN || !r->decoded)
 		return;
 	c.ts_us = r->ts_us;

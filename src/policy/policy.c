@@ -15,11 +15,13 @@
 #define SW_POL_MAX_FILE (64u << 20)
 
 static const char *const sw_pol_top_keys[] = { "version", "name",   "mode", "default",
-					       "intra_group", "unclassified", "groups", "rules" };
+					       "intra_group", "unclassified", "groups", "rules",
+					       "l2_guard" };
 static const char *const sw_pol_mode_names[] = { "enforce", "monitor" };
 static const char *const sw_pol_default_names[] = { "deny", "allow" };
 static const char *const sw_pol_intra_names[] = { "allow", "policy" };
 static const char *const sw_pol_unclassified_names[] = { "allow", "deny" };
+static const char *const sw_pol_l2_names[] = { "off", "enforce", "monitor" };	/* enum sw_pol_l2 */
 
 void sw_pol_term_clear(struct sw_pol_term *t)
 {
@@ -121,6 +123,7 @@ static bool sw_pol_top_header(struct sw_pol_ctx *c, const json_t *root)
 	const json_t *v = json_object_get(root, "version");
 	int mode = SW_POL_ENFORCE, def = SW_POL_DENY, intra = SW_POL_INTRA_ALLOW;
 	int unclassified = SW_POL_UNCLASSIFIED_ALLOW;
+	int l2 = SW_POL_L2_OFF;
 	bool ok = true;
 	size_t mark;
 
@@ -147,10 +150,12 @@ static bool sw_pol_top_header(struct sw_pol_ctx *c, const json_t *root)
 	ok &= sw_pol_top_enum(c, root, "default", sw_pol_default_names, 2, &def);
 	ok &= sw_pol_top_enum(c, root, "intra_group", sw_pol_intra_names, 2, &intra);
 	ok &= sw_pol_top_enum(c, root, "unclassified", sw_pol_unclassified_names, 2, &unclassified);
+	ok &= sw_pol_top_enum(c, root, "l2_guard", sw_pol_l2_names, 3, &l2);
 	p->mode = (enum sw_pol_mode)mode;
 	p->default_action = (enum sw_pol_action)def;
 	p->intra = (enum sw_pol_intra)intra;
 	p->unclassified = (enum sw_pol_unclassified)unclassified;
+	p->l2_guard = (enum sw_pol_l2)l2;
 	return ok;
 }
 

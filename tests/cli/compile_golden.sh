@@ -39,11 +39,22 @@ check() { # check NAME POLICY [ARGS...]
 		fails=$((fails + 1))
 		return
 	fi
+	# the L2 guard's rules: what the batch sends is what nft makes of the script
+	if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null && grep -q '^table bridge' <<<"$out" &&
+		! diff -u <(sed -n '/^# L2 guard/,$p' <<<"$pl" | grep -v '^#' | grep -v '^$') \
+			<(unshare -n nft --debug=netlink -f - <<<"$out" 2>&1 |
+				sed -n '/^bridge segwatch l2_guard$/,$p' | grep -v '^$'); then
+		echo "FAIL: $name: the L2 guard's expressions differ from nft's for the script"
+		fails=$((fails + 1))
+		return
+	fi
 	passes=$((passes + 1))
 }
 check shop policy/examples/shop.json
 check staging policy/examples/staging.json
 check demo policy/examples/demo.json --inventory "$top/tools/examples/inventory.json"
 check lockdown policy/examples/lockdown.json --inventory "$top/tools/examples/inventory.json"
+check l2guard tests/cli/l2guard.json --inventory "$top/tests/cli/l2guard_inventory.json"
+check l2guard_monitor tests/cli/l2guard_monitor.json --inventory "$top/tests/cli/l2guard_inventory.json"
 echo "compile_golden: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -100,6 +100,17 @@ SEEDS = {
               msg(AF_INET6, meta(b"sw monitor default", hwproto=0x86dd) +
                   [attr(NFULA_PAYLOAD, ipv6(58, A6, B6, struct.pack("!BBHHH", 128, 0, 0, 1, 1)))])),
 }
+# the L2 guard (bridge family): the port in PHYSINDEV, the link header, ARP or IPv6 + NA
+NFPROTO_BRIDGE, NFULA_IFINDEX_PHYSINDEV, NFULA_L2HDR = 7, 6, 25
+L2HDR = attr(NFULA_L2HDR, bytes([0xff] * 6 + [2, 0, 0, 0, 0, 0xa]) + b"\x08\x06")
+ARP = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + bytes([2, 0, 0, 0, 0, 0xa] + B4 + [0] * 6 + A4)
+NA = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + bytes(B6)
+SEEDS["l2_spoof_arp"] = msg(NFPROTO_BRIDGE, meta(b"sw spoof arp_sender_ip", hwproto=0x0806, ts=None) +
+                            [attr(NFULA_IFINDEX_PHYSINDEV, struct.pack(">I", 7)), L2HDR,
+                             attr(NFULA_PAYLOAD, ARP)])
+SEEDS["l2_spoof_na_monitor"] = msg(NFPROTO_BRIDGE, meta(b"sw spoof na_target monitor", hwproto=0x86dd) +
+                                   [attr(NFULA_IFINDEX_PHYSINDEV, struct.pack(">I", 7)), L2HDR,
+                                    attr(NFULA_PAYLOAD, ipv6(58, A6, B6, NA))])
 SEEDS["truncated_buffer"] = SEEDS["tcp4_deny_default"][:-7]
 SEEDS["prefix_deny_rule"] = b"sw deny rules/7  "
 SEEDS["prefix_monitor_default"] = b"sw monitor default"
