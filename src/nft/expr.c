@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-static int add(struct nftnl_rule *r, struct nftnl_expr *e)
+int sw_nft__expr_add(struct nftnl_rule *r, struct nftnl_expr *e)
 {
 	if (!e)
 		return -1;
@@ -26,18 +26,19 @@ static int add(struct nftnl_rule *r, struct nftnl_expr *e)
 	return 0;
 }
 
-static int meta_load(struct nftnl_rule *r, uint32_t key)
+int sw_nft__expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 
 	if (!e)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	return add(r, e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	return sw_nft__expr_add(r, e);
 }
 
-static int payload_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+int sw_nft__expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+			 uint32_t dreg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("payload");
 
@@ -46,11 +47,11 @@ static int payload_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint3
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	return add(r, e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	return sw_nft__expr_add(r, e);
 }
 
-static int cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+int sw_nft__expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
 
@@ -59,10 +60,10 @@ static int cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return add(r, e);
+	return sw_nft__expr_add(r, e);
 }
 
-static int lookup(struct nftnl_rule *r, const char *set, uint32_t id, bool negate)
+int sw_nft__expr_lookup(struct nftnl_rule *r, const char *set, uint32_t id, bool negate)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
@@ -72,8 +73,9 @@ static int lookup(struct nftnl_rule *r, const char *set, uint32_t id, bool negat
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
-	return add(r, e);
+	if (id)	/* a set made in the same batch; 0: by name only */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+	return sw_nft__expr_add(r, e);
 }
 
 /* A value of @klen (1 or 2) bytes in network order. */
@@ -101,7 +103,7 @@ static int match_range(struct nftnl_rule *r, unsigned lo_v, unsigned hi_v, size_
 		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, lo, (uint32_t)klen);
 		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, hi, (uint32_t)klen);
 	}
-	return add(r, e);
+	return sw_nft__expr_add(r, e);
 }
 
 /*
@@ -157,7 +159,7 @@ static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 		return -1;
 	if (k == 1 && v[0].lo == v[0].hi) {
 		put_be(lo, v[0].lo, klen);
-		ret = cmp(r, NFT_CMP_EQ, lo, (uint32_t)klen);
+		ret = sw_nft__expr_cmp(r, NFT_CMP_EQ, lo, (uint32_t)klen);
 	} else if (k == 1) {
 		ret = match_range(r, v[0].lo, v[0].hi, klen);
 	} else if (*n_anon < max_anon) {
@@ -166,7 +168,7 @@ static int match_values(struct nftnl_rule *r, const struct sw_nft_plan *p,
 
 		if (s) {
 			anon[(*n_anon)++].set = s;	/* the caller frees it */
-			ret = lookup(r, "__set%d", id, false);
+			ret = sw_nft__expr_lookup(r, "__set%d", id, false);
 		}
 	}
 	free(v);
@@ -196,7 +198,7 @@ static int ct_load(struct nftnl_rule *r, uint32_t key)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	return add(r, e);
+	return sw_nft__expr_add(r, e);
 }
 
 /* reg 1 &= @mask (4 bytes), as nft writes it: with a zero xor. */
@@ -212,7 +214,7 @@ static int bitwise_and(struct nftnl_rule *r, uint32_t mask)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-	return add(r, e);
+	return sw_nft__expr_add(r, e);
 }
 
 /* ip/ip6 saddr/daddr @set, with the `meta nfproto` it implies unless already checked. */
@@ -224,23 +226,23 @@ static int match_addr_set(struct rule_ctx *c, const struct sw_nft_match *mt)
 	int ret = 0;
 
 	if (c->nfproto != want) {
-		ret |= meta_load(c->r, NFT_META_NFPROTO);
-		ret |= cmp(c->r, NFT_CMP_EQ, &want, 1);
+		ret |= sw_nft__expr_meta(c->r, NFT_META_NFPROTO, NFT_REG_1);
+		ret |= sw_nft__expr_cmp(c->r, NFT_CMP_EQ, &want, 1);
 		c->nfproto = want;
 	}
 	if (mt->family == 4)
-		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4);
+		ret |= sw_nft__expr_payload(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4, NFT_REG_1);
 	else
-		ret |= payload_load(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16);
-	ret |= lookup(c->r, s->name, (uint32_t)mt->set + 1, mt->negate);
+		ret |= sw_nft__expr_payload(c->r, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16, NFT_REG_1);
+	ret |= sw_nft__expr_lookup(c->r, s->name, (uint32_t)mt->set + 1, mt->negate);
 	return ret;
 }
 
 static int match_l4proto(struct rule_ctx *c, const struct sw_nft_match *mt)
 {
-	int ret = meta_load(c->r, NFT_META_L4PROTO);
+	int ret = sw_nft__expr_meta(c->r, NFT_META_L4PROTO, NFT_REG_1);
 
-	ret |= cmp(c->r, NFT_CMP_EQ, &mt->proto, 1);
+	ret |= sw_nft__expr_cmp(c->r, NFT_CMP_EQ, &mt->proto, 1);
 	c->l4 = mt->proto;
 	c->l4_known = true;
 	return ret;
@@ -248,7 +250,7 @@ static int match_l4proto(struct rule_ctx *c, const struct sw_nft_match *mt)
 
 static int match_dport(struct rule_ctx *c, const struct sw_nft_match *mt)
 {
-	int ret = payload_load(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	int ret = sw_nft__expr_payload(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 
 	ret |= match_values(c->r, c->p, mt->ranges, mt->n_ranges, 2, SW_NFT_TYPE_INET_SERVICE,
 			    c->anon, c->n_anon, c->max_anon, c->next_id);
@@ -262,12 +264,12 @@ static int match_icmp_type(struct rule_ctx *c, const struct sw_nft_match *mt)
 	int ret = 0;
 
 	if (!c->l4_known || c->l4 != want) {
-		ret |= meta_load(c->r, NFT_META_L4PROTO);
-		ret |= cmp(c->r, NFT_CMP_EQ, &want, 1);
+		ret |= sw_nft__expr_meta(c->r, NFT_META_L4PROTO, NFT_REG_1);
+		ret |= sw_nft__expr_cmp(c->r, NFT_CMP_EQ, &want, 1);
 		c->l4 = want;
 		c->l4_known = true;
 	}
-	ret |= payload_load(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	ret |= sw_nft__expr_payload(c->r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
 	ret |= match_values(c->r, c->p, mt->ranges, mt->n_ranges, 1,
 			    mt->family == 4 ? SW_NFT_TYPE_ICMP_TYPE : SW_NFT_TYPE_ICMP6_TYPE,
 			    c->anon, c->n_anon, c->max_anon, c->next_id);
@@ -280,16 +282,16 @@ static int match_ct_state(struct rule_ctx *c, const struct sw_nft_match *mt)
 	int ret = ct_load(c->r, NFT_CT_STATE);
 
 	ret |= bitwise_and(c->r, mt->ct_bits);	/* SW_NFT_CT_* are the kernel's NF_CT_STATE bits */
-	ret |= cmp(c->r, NFT_CMP_NEQ, &zero, 4);
+	ret |= sw_nft__expr_cmp(c->r, NFT_CMP_NEQ, &zero, 4);
 	return ret;
 }
 
 static int match_nfproto(struct rule_ctx *c, const struct sw_nft_match *mt)
 {
 	uint8_t b = mt->family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	int ret = meta_load(c->r, NFT_META_NFPROTO);
+	int ret = sw_nft__expr_meta(c->r, NFT_META_NFPROTO, NFT_REG_1);
 
-	ret |= cmp(c->r, NFT_CMP_EQ, &b, 1);
+	ret |= sw_nft__expr_cmp(c->r, NFT_CMP_EQ, &b, 1);
 	c->nfproto = b;
 	return ret;
 }
@@ -315,35 +317,41 @@ static int match_add(struct rule_ctx *c, const struct sw_nft_match *mt)
 	return 0;
 }
 
-static int log_add(struct nftnl_rule *r, const struct sw_nft_rule *ru)
+int sw_nft__expr_log(struct nftnl_rule *r, const char *prefix, int group)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("log");
 	char buf[256];
 
 	if (!e)
 		return -1;
-	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)ru->log_group);
-	if (ru->log_prefix[0]) {
-		sw_nft__quote_safe(ru->log_prefix, buf, sizeof(buf));
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)group);
+	if (prefix[0]) {
+		sw_nft__quote_safe(prefix, buf, sizeof(buf));
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, buf);
 	}
-	return add(r, e);
+	return sw_nft__expr_add(r, e);
 }
 
-static int verdict_add(struct nftnl_rule *r, enum sw_nft_verdict verdict)
+int sw_nft__expr_verdict(struct nftnl_rule *r, int nf_verdict)
 {
-	static const int verdicts[] = { NF_ACCEPT, NF_DROP, NFT_CONTINUE, NFT_RETURN };
 	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
 
 	if (!e)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdicts[verdict]);
-	return add(r, e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)nf_verdict);
+	return sw_nft__expr_add(r, e);
+}
+
+static int verdict_add(struct nftnl_rule *r, enum sw_nft_verdict verdict)
+{
+	static const int verdicts[] = { NF_ACCEPT, NF_DROP, NFT_CONTINUE, NFT_RETURN };
+
+	return sw_nft__expr_verdict(r, verdicts[verdict]);
 }
 
 /* The comment goes in the rule's userdata, where nft looks for it. */
-static int comment_set(struct nftnl_rule *r, const char *comment)
+int sw_nft__rule_comment(struct nftnl_rule *r, const char *comment)
 {
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	char buf[256];
@@ -365,13 +373,13 @@ static int stmts_add(struct nftnl_rule *r, const struct sw_nft_rule *ru)
 	int ret = 0;
 
 	if (ru->counter)
-		ret = add(r, nftnl_expr_alloc("counter"));
+		ret = sw_nft__expr_add(r, nftnl_expr_alloc("counter"));
 	if (!ret && ru->log_group >= 0)
-		ret = log_add(r, ru);
+		ret = sw_nft__expr_log(r, ru->log_prefix, ru->log_group);
 	if (!ret)
 		ret = verdict_add(r, ru->verdict);
 	if (!ret && ru->comment[0])
-		ret = comment_set(r, ru->comment);
+		ret = sw_nft__rule_comment(r, ru->comment);
 	return ret;
 }
 

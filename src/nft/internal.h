@@ -71,6 +71,22 @@ struct sw_nft_anon {
 int sw_nft__rule_build(const struct sw_nft_plan *p, size_t ci, size_t ri, struct nftnl_rule *r,
 		       struct sw_nft_anon *anon, size_t *n_anon, size_t max_anon,
 		       uint32_t *next_id, struct sw_err *err);
+/*
+ * The expressions rules are made of, one call each (the inet chain's and
+ * the L2 guard's alike): -1 when out of memory. Registers are NFT_REG_*,
+ * verdicts NF_ACCEPT/NF_DROP/NFT_*; a lookup with @id 0 names its set only.
+ */
+struct nftnl_expr;
+int sw_nft__expr_add(struct nftnl_rule *r, struct nftnl_expr *e);
+int sw_nft__expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+int sw_nft__expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+			 uint32_t dreg);
+int sw_nft__expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len);
+int sw_nft__expr_lookup(struct nftnl_rule *r, const char *set, uint32_t id, bool negate);
+int sw_nft__expr_log(struct nftnl_rule *r, const char *prefix, int group);
+int sw_nft__expr_verdict(struct nftnl_rule *r, int nf_verdict);
+/* sw_nft__rule_comment - the comment in the rule's userdata, where nft looks for it. */
+int sw_nft__rule_comment(struct nftnl_rule *r, const char *comment);
 /* sw_nft__set_build - a named set (no elements) of the plan. */
 struct nftnl_set *sw_nft__set_build(const char *table, const struct sw_nft_set *s, uint32_t id);
 /* Add interval elements (start, and end unless it wraps) of @iv to @s. */

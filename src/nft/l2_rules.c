@@ -30,8 +30,8 @@
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/udata.h>
 
+#include "internal.h"
 #include "l2.h"
 
 #define ETH_ARP 0x0806
@@ -63,59 +63,24 @@ const char *sw_nft__l2_rule_match(size_t r) { return sw_l2_rules[r].match; }
 int sw_nft__l2_rule_forged(size_t r) { return sw_l2_rules[r].forged; }
 const char *sw_nft__l2_rule_comment(size_t r) { return sw_l2_rules[r].comment; }
 
-static int add(struct nftnl_rule *r, struct nftnl_expr *e)
-{
-	if (!e)
-		return -1;
-	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
-	return 0;
-}
-
 static int meta_iifname(struct nftnl_rule *r)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	}
-	return add(r, e);
+	return sw_nft__expr_meta(r, NFT_META_IIFNAME, NFT_REG_1);
 }
 
 static int meta_l4proto(struct nftnl_rule *r)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	}
-	return add(r, e);
+	return sw_nft__expr_meta(r, NFT_META_L4PROTO, NFT_REG_1);
 }
 
 static int load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t reg)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
-	}
-	return add(r, e);
+	return sw_nft__expr_payload(r, base, off, len, reg);
 }
 
 static int cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	}
-	return add(r, e);
+	return sw_nft__expr_cmp(r, op, data, len);
 }
 
 /* `ether type != T` or `ether type T`: the two bytes at 12 of the link header. */
@@ -129,14 +94,7 @@ static int ether_type(struct nftnl_rule *r, uint32_t op, uint16_t type)
 /* reg 1 (iifname) . reg 2 (loaded before) not in set @s. */
 static int not_in(struct nftnl_rule *r, enum sw_nft_l2_set s)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, sw_nft_l2_set_name(s));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	}
-	return add(r, e);
+	return sw_nft__expr_lookup(r, sw_nft_l2_set_name(s), 0, true);
 }
 
 /* iifname . <payload> != @set */
@@ -187,43 +145,13 @@ static int sw_l2_matches(struct nftnl_rule *r, size_t i)
 	return -1;
 }
 
-static int sw_l2_verdict(struct nftnl_rule *r, int verdict)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	}
-	return add(r, e);
-}
-
 static int sw_l2_log(struct nftnl_rule *r, const struct sw_nft_l2 *l2, int forged)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("log");
 	char prefix[64];
 
 	snprintf(prefix, sizeof(prefix), "%s%s%s", SW_NFT_L2_PREFIX,
 		 sw_nft_l2_forged_name((enum sw_nft_l2_forged)forged), l2->monitor ? " monitor" : "");
-	if (e) {
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
-		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)l2->log_group);
-	}
-	return add(r, e);
-}
-
-static int sw_l2_comment(struct nftnl_rule *r, const char *text)
-{
-	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-
-	if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, text)) {
-		if (ud)
-			nftnl_udata_buf_free(ud);
-		return -1;
-	}
-	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-	return 0;
+	return sw_nft__expr_log(r, prefix, l2->log_group);
 }
 
 int sw_nft__l2_rule_build(const struct sw_nft_l2 *l2, size_t i, struct nftnl_rule *r)
@@ -232,9 +160,10 @@ int sw_nft__l2_rule_build(const struct sw_nft_l2 *l2, size_t i, struct nftnl_rul
 
 	if (sw_l2_matches(r, i) < 0)
 		return -1;
-	if (forged >= 0 && (add(r, nftnl_expr_alloc("counter")) < 0 || sw_l2_log(r, l2, forged) < 0))
+	if (forged >= 0 && (sw_nft__expr_add(r, nftnl_expr_alloc("counter")) < 0 ||
+			    sw_l2_log(r, l2, forged) < 0))
 		return -1;
-	if (sw_l2_verdict(r, forged < 0 || l2->monitor ? NF_ACCEPT : NF_DROP) < 0)
+	if (sw_nft__expr_verdict(r, forged < 0 || l2->monitor ? NF_ACCEPT : NF_DROP) < 0)
 		return -1;
-	return sw_l2_comment(r, sw_l2_rules[i].comment);
+	return sw_nft__rule_comment(r, sw_l2_rules[i].comment);
 }

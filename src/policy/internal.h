@@ -83,6 +83,9 @@ void sw_pol_check(struct sw_pol_ctx *c);
 
 /* helpers shared by the parsers */
 bool sw_pol_strdup(struct sw_pol_ctx *c, char **dst, const char *src);
+/* parse_group.c: an object of labels, each bad one reported at its key (a group's, a match term's). */
+bool sw_pol_labels_parse(struct sw_pol_ctx *c, const json_t *v, struct sw_label **labels,
+			 size_t *n);
 /* sw_pol_calloc - zeroed array of @n (at least one) elements; marks out of memory. */
 void *sw_pol_calloc(struct sw_pol_ctx *c, size_t n, size_t size);
 

@@ -12,7 +12,12 @@
 
 static const char *const sw_pol_group_keys[] = { "labels", "names", "cidrs", "match" };
 
-static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *v)
+/*
+ * sw_pol_labels_parse - an object of labels (a group's, a match term's) into
+ * @labels / @n: every bad one reported at its key, the good ones kept.
+ */
+bool sw_pol_labels_parse(struct sw_pol_ctx *c, const json_t *v, struct sw_label **labels,
+			 size_t *n)
 {
 	const char *key;
 	json_t *val;
@@ -20,12 +25,12 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 
 	if (!json_is_object(v))
 		return sw_pol_err(c, "expected an object of labels, got %s", sw_text_json_type(v));
-	g->labels = sw_pol_calloc(c, json_object_size(v), sizeof(*g->labels));
-	if (!g->labels)
+	*labels = sw_pol_calloc(c, json_object_size(v), sizeof(**labels));
+	if (!*labels)
 		return false;
 	json_object_foreach((json_t *)v, key, val) {
 		size_t mark = sw_jsonptr_key(&c->ptr, key);
-		struct sw_label *l = &g->labels[g->n_labels];
+		struct sw_label *l = &(*labels)[*n];
 
 		if (*key == '\0' || strlen(key) > SW_POL_MAX_TEXT)
 			ok = sw_pol_err(c, "a label key must have 1 to %d bytes", SW_POL_MAX_TEXT);
@@ -33,7 +38,7 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(val));
 		else if (sw_pol_strdup(c, &l->key, key) &&
 			 sw_pol_strdup(c, &l->value, json_string_value(val)))
-			g->n_labels++;
+			(*n)++;
 		sw_jsonptr_pop(&c->ptr, mark);
 		if (c->nomem) {
 			free(l->key); /* the half-built label is not counted */
@@ -42,6 +47,11 @@ static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, co
 		}
 	}
 	return ok;
+}
+
+static bool sw_pol_group_labels(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *v)
+{
+	return sw_pol_labels_parse(c, v, &g->labels, &g->n_labels);
 }
 
 static bool sw_pol_group_names(struct sw_pol_ctx *c, struct sw_pol_group *g, const json_t *v)

@@ -56,33 +56,10 @@ static bool sw_pol_strings(struct sw_pol_ctx *c, const json_t *v, const char *wh
 
 static bool sw_pol_term_labels(struct sw_pol_ctx *c, struct sw_pol_term *t, const json_t *v)
 {
-	const char *key;
-	json_t *val;
-	bool ok = true;
+	bool ok = sw_pol_labels_parse(c, v, &t->labels, &t->n_labels);
 
-	if (!json_is_object(v))
-		return sw_pol_err(c, "expected an object of labels, got %s", sw_text_json_type(v));
-	if (!(t->labels = sw_pol_calloc(c, json_object_size(v), sizeof(*t->labels))))
-		return false;
-	json_object_foreach((json_t *)v, key, val) {
-		size_t mark = sw_jsonptr_key(&c->ptr, key);
-		struct sw_label *l = &t->labels[t->n_labels];
-
-		if (*key == '\0' || strlen(key) > SW_POL_MAX_TEXT)
-			ok = sw_pol_err(c, "a label key must have 1 to %d bytes", SW_POL_MAX_TEXT);
-		else if (!json_is_string(val))
-			ok = sw_pol_err(c, "expected a string, got %s", sw_text_json_type(val));
-		else if (sw_pol_strdup(c, &l->key, key) &&
-			 sw_pol_strdup(c, &l->value, json_string_value(val)))
-			t->n_labels++;
-		sw_jsonptr_pop(&c->ptr, mark);
-		if (c->nomem) {
-			free(l->key);
-			l->key = NULL;
-			return false;
-		}
-	}
-	t->has_labels = true;
+	if (json_is_object(v) && !c->nomem)
+		t->has_labels = true;
 	return ok;
 }
 
