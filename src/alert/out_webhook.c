@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include <segwatch/curl_api.h>
 
 #include "internal.h"
 
@@ -29,6 +29,7 @@
 
 struct sw_alert_webhook {
 	char *url;
+	const struct sw_curl_api *api;	/* libcurl, opened by the first webhook */
 	CURL *curl;
 	struct curl_slist *headers;
 	pthread_t thread;
@@ -86,10 +87,10 @@ static bool sw_hook_post(struct sw_alert_webhook *w, const char *body)
 {
 	long status = 0;
 
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(w->curl) != CURLE_OK)
+	w->api->easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+	if (w->api->easy_perform(w->curl) != CURLE_OK)
 		return false;
-	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
+	w->api->easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status >= 200 && status < 300;
 }
 
@@ -168,34 +169,39 @@ static void sw_hook_free(struct sw_alert_webhook *w)
 {
 	if (!w)
 		return;
-	curl_slist_free_all(w->headers);
-	curl_easy_cleanup(w->curl);
+	w->api->slist_free_all(w->headers);
+	w->api->easy_cleanup(w->curl);
 	free(w->url);
 	free(w);
 }
 
 int sw_alert_webhook_open(struct sw_alert_webhook **out, const char *url, struct sw_err *err)
 {
+	const struct sw_curl_api *api = sw_curl_api(err);
 	struct sw_alert_webhook *w;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!api)
+		return err->code;
+	if (api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "webhook: curl_global_init failed");
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->url = strdup(url)) || !(w->curl = curl_easy_init()) ||
-	    !(w->headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
+	if (!(w = calloc(1, sizeof(*w))))
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	w->api = api;
+	if (!(w->url = strdup(url)) || !(w->curl = api->easy_init()) ||
+	    !(w->headers = api->slist_append(NULL, "Content-Type: application/json"))) {
 		sw_hook_free(w);
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
 	}
-	if (curl_easy_setopt(w->curl, CURLOPT_URL, w->url) != CURLE_OK) {
+	if (api->easy_setopt(w->curl, CURLOPT_URL, w->url) != CURLE_OK) {
 		sw_hook_free(w);
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: not a URL libcurl takes", url);
 	}
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)SW_HOOK_TIMEOUT_MS);
-	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, sw_hook_discard);
-	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "segwatch");
+	api->easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
+	api->easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)SW_HOOK_TIMEOUT_MS);
+	api->easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
+	api->easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, sw_hook_discard);
+	api->easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	api->easy_setopt(w->curl, CURLOPT_USERAGENT, "segwatch");
 	pthread_mutex_init(&w->lock, NULL);
 	sw_hook_cond_init(&w->wake);
 	if (pthread_create(&w->thread, NULL, sw_hook_thread, w) != 0) {

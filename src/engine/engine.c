@@ -127,7 +127,7 @@ static void sw_engine_stream_lines(struct sw_engine *e, struct sw_http_req *r)
 	char *nl;
 	size_t n;
 
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	r->api->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200)
 		return;	/* an error body: read whole when the request ends */
 	while (r->body.len && (nl = memchr(r->body.p, '\n', r->body.len))) {
@@ -149,7 +149,7 @@ static void sw_engine_stream_done(struct sw_http_req *r, void *arg)
 	if (r->status == 200) {
 		sw_engine_stream_lines(e, r);
 		snprintf(why, sizeof(why), "%s", r->result == CURLE_OK ? "closed by the engine" :
-			 r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
+			 r->errbuf[0] ? r->errbuf : r->api->easy_strerror(r->result));
 	} else {
 		sw_http_describe(r, why, sizeof(why));
 	}
@@ -272,7 +272,7 @@ static const char *sw_engine_header(struct sw_http_req *r, const char *name)
 {
 	struct curl_header *h;
 
-	if (curl_easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+	if (r->api->easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return NULL;
 	return h->value;
 }

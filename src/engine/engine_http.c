@@ -23,6 +23,7 @@
 #define SW_HTTP_MAX_EVENTS 16
 
 struct sw_http {
+	const struct sw_curl_api *api;	/* libcurl, opened by the first client */
 	CURLM *multi;
 	int epfd, tfd;
 	char *socket_path;
@@ -109,17 +110,18 @@ static int sw_http_setup(struct sw_http *h, struct sw_err *err)
 	ev.data.fd = h->tfd;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->tfd, &ev) < 0)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: epoll_ctl: %s", strerror(errno));
-	if (!(h->multi = curl_multi_init()))
+	if (!(h->multi = h->api->multi_init()))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: curl_multi_init failed");
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sw_http_sock_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, sw_http_timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	h->api->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sw_http_sock_cb);
+	h->api->multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	h->api->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, sw_http_timer_cb);
+	h->api->multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	return SW_EXIT_OK;
 }
 
 int sw_http_open(struct sw_http **out, const char *socket_path, struct sw_err *err)
 {
+	const struct sw_curl_api *api;
 	struct sw_http *h;
 	int rc;
 
@@ -128,12 +130,15 @@ int sw_http_open(struct sw_http **out, const char *socket_path, struct sw_err *e
 		return sw_err_set(err, SW_EXIT_USAGE, "engine: socket path too long (%zu bytes, "
 				  "at most %zu): %s", strlen(socket_path),
 				  sizeof(((struct sockaddr_un *)0)->sun_path) - 1, socket_path);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!(api = sw_curl_api(err)))
+		return err->code;
+	if (api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: curl_global_init failed");
 	if (!(h = calloc(1, sizeof(*h)))) {
-		curl_global_cleanup();
+		api->global_cleanup();
 		return sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
 	}
+	h->api = api;
 	h->epfd = h->tfd = -1;
 	if (!(h->socket_path = strdup(socket_path)))
 		rc = sw_err_set(err, SW_EXIT_RUNTIME, "engine: out of memory");
@@ -155,8 +160,8 @@ static void sw_http_req_free(struct sw_http *h, struct sw_http_req *r)
 		h->reqs = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
+	h->api->multi_remove_handle(h->multi, r->easy);
+	h->api->easy_cleanup(r->easy);
 	free(r->body.p);
 	free(r);
 }
@@ -168,14 +173,14 @@ void sw_http_close(struct sw_http *h)
 	while (h->reqs)
 		sw_http_req_free(h, h->reqs);
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
+		h->api->multi_cleanup(h->multi);
 	if (h->tfd >= 0)
 		close(h->tfd);
 	if (h->epfd >= 0)
 		close(h->epfd);
 	free(h->socket_path);
+	h->api->global_cleanup();
 	free(h);
-	curl_global_cleanup();
 }
 
 int sw_http_fd(const struct sw_http *h)
@@ -200,18 +205,18 @@ static bool sw_http_easy_setup(struct sw_http *h, struct sw_http_req *r)
 	char url[600];
 
 	snprintf(url, sizeof(url), "http://localhost%s", r->path);
-	return curl_easy_setopt(r->easy, CURLOPT_UNIX_SOCKET_PATH, h->socket_path) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_URL, url) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_NOPROXY, "*") == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, SW_HTTP_CONNECT_MS) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
+	return h->api->easy_setopt(r->easy, CURLOPT_UNIX_SOCKET_PATH, h->socket_path) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_URL, url) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_NOPROXY, "*") == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, SW_HTTP_CONNECT_MS) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
 				r->stream ? 0L : SW_HTTP_REQUEST_MS) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, sw_http_write_cb) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r) == CURLE_OK &&
-	       curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "segwatch") == CURLE_OK;
+	       h->api->easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, sw_http_write_cb) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_WRITEDATA, r) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_PRIVATE, r) == CURLE_OK &&
+	       h->api->easy_setopt(r->easy, CURLOPT_USERAGENT, "segwatch") == CURLE_OK;
 }
 
 struct sw_http_req *sw_http_get(struct sw_http *h, const char *path, bool stream,
@@ -226,9 +231,10 @@ struct sw_http_req *sw_http_get(struct sw_http *h, const char *path, bool stream
 	r->max_body = stream ? (1u << 20) : (16u << 20);	/* one event line / one document */
 	r->done = done;
 	r->arg = arg;
-	if (!(r->easy = curl_easy_init()) || !sw_http_easy_setup(h, r) ||
-	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
-		curl_easy_cleanup(r->easy);
+	r->api = h->api;
+	if (!(r->easy = h->api->easy_init()) || !sw_http_easy_setup(h, r) ||
+	    h->api->multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+		h->api->easy_cleanup(r->easy);
 		free(r);
 		return NULL;
 	}
@@ -252,15 +258,15 @@ static void sw_http_reap(struct sw_http *h)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(h->multi, &left))) {
+	while ((msg = h->api->multi_info_read(h->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		r = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		h->api->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		if (!r)
 			continue;
 		r->result = msg->data.result;
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		h->api->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 		if (r->done)
 			r->done(r, r->arg);
 		sw_http_req_free(h, r);
@@ -278,13 +284,13 @@ int sw_http_drive(struct sw_http *h, int timeout_ms)
 		if (evs[i].data.fd == h->tfd) {
 			if (read(h->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 				continue;
-			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+			h->api->multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 			continue;
 		}
 		mask = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
 		       (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
 		       (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(h->multi, evs[i].data.fd, mask, &running);
+		h->api->multi_socket_action(h->multi, evs[i].data.fd, mask, &running);
 	}
 	sw_http_reap(h);
 	return n < 0 ? 0 : n;
@@ -300,7 +306,7 @@ void sw_http_describe(const struct sw_http_req *r, char *buf, size_t size)
 		/* curl would say "localhost port 80": it is the socket */
 		snprintf(buf, size, "cannot connect to the socket (is the engine running?)");
 	} else if (r->result != CURLE_OK) {
-		snprintf(buf, size, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
+		snprintf(buf, size, "%s", r->errbuf[0] ? r->errbuf : r->api->easy_strerror(r->result));
 	} else if (r->status != 200) {
 		sw_engine_error_message(r->body.p ? r->body.p : "", r->body.len, msg, sizeof(msg));
 		snprintf(buf, size, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);

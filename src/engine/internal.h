@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include <segwatch/curl_api.h>
 #include <jansson.h>
 
 #include <segwatch/clock.h>
@@ -95,6 +95,7 @@ struct sw_http_req;
 typedef void (*sw_http_done_fn)(struct sw_http_req *r, void *arg);
 
 struct sw_http_req {
+	const struct sw_curl_api *api;	/* the client's */
 	CURL *easy;
 	char path[512];		/* "/v1.41/containers/ID/json" */
 	struct sw_buf body;	/* the response body; a stream consumes it as it goes */

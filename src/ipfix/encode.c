@@ -14,6 +14,7 @@
 
 #include <segwatch/flow.h>
 
+#include "fixbuf_api.h"
 #include "internal.h"
 
 _Static_assert(sizeof(struct sw_ipfix_rec) == 6 * 8 + 14 * sizeof(fbVarfield_t) + 32 + 16 + 8 + 8,
@@ -122,6 +123,7 @@ static fbInfoElementSpec_t sw_ipfix_spec[] = {
  */
 
 struct sw_ipfix_enc {
+	const struct sw_fixbuf_api *fb;	/* libfixbuf, opened by the first encoder */
 	fbInfoModel_t *model;
 	fbInfoElement_t ents[SW_IPFIX_N_ENTS + 1];
 	enum sw_ipfix_mode mode;
@@ -316,12 +318,19 @@ struct sw_ipfix_enc *sw_ipfix_enc_alloc(uint32_t pen, enum sw_ipfix_mode mode, u
 					const char *label_keys, sw_ipfix_msg_fn fn, void *arg,
 					char *why, size_t why_len)
 {
-	struct sw_ipfix_enc *e = calloc(1, sizeof(*e));
+	const struct sw_fixbuf_api *fb;
+	struct sw_ipfix_enc *e;
+	struct sw_err err;
 
-	if (!e) {
+	if (!(fb = sw_fixbuf_api(&err))) {
+		snprintf(why, why_len, "%s", err.msg);
+		return NULL;
+	}
+	if (!(e = calloc(1, sizeof(*e)))) {
 		snprintf(why, why_len, "out of memory");
 		return NULL;
 	}
+	e->fb = fb;
 	e->mode = mode;
 	e->domain = domain;
 	e->fn = fn;
@@ -336,8 +345,8 @@ struct sw_ipfix_enc *sw_ipfix_enc_alloc(uint32_t pen, enum sw_ipfix_mode mode, u
 		e->ents[i] = ie;
 	}
 	e->ents[SW_IPFIX_N_ENTS] = (fbInfoElement_t)FB_IE_NULL;
-	e->model = fbInfoModelAlloc();
-	fbInfoModelAddElementArray(e->model, e->ents);
+	e->model = e->fb->fbInfoModelAlloc();
+	e->fb->fbInfoModelAddElementArray(e->model, e->ents);
 	return e;
 }
 
@@ -348,10 +357,10 @@ void sw_ipfix_enc_max_msg(struct sw_ipfix_enc *e, size_t bytes)
 
 static fbTemplate_t *sw_tmpl(struct sw_ipfix_enc *e, uint32_t flags, GError **gerr)
 {
-	fbTemplate_t *t = fbTemplateAlloc(e->model);
+	fbTemplate_t *t = e->fb->fbTemplateAlloc(e->model);
 
-	if (!fbTemplateAppendSpecArray(t, sw_ipfix_spec, flags, gerr)) {
-		fbTemplateFreeUnused(t);
+	if (!e->fb->fbTemplateAppendSpecArray(t, sw_ipfix_spec, flags, gerr)) {
+		e->fb->fbTemplateFreeUnused(t);
 		return NULL;
 	}
 	return t;
@@ -363,13 +372,13 @@ static bool sw_ipfix_templates_add(struct sw_ipfix_enc *e, fbSession_t *s, GErro
 	uint32_t bi = e->mode == SW_IPFIX_BIFLOW ? SW_T_BI : 0;
 	fbTemplate_t *in = sw_tmpl(e, SW_T_ALL, gerr), *v4, *v6;
 
-	if (!in || !fbSessionAddTemplate(s, TRUE, SW_TID_INTERNAL, in, gerr))
+	if (!in || !e->fb->fbSessionAddTemplate(s, TRUE, SW_TID_INTERNAL, in, gerr))
 		return false;
 	if (!(v4 = sw_tmpl(e, SW_T_V4 | bi, gerr)) ||
-	    !fbSessionAddTemplate(s, FALSE, SW_TID_V4, v4, gerr))
+	    !e->fb->fbSessionAddTemplate(s, FALSE, SW_TID_V4, v4, gerr))
 		return false;
 	if (!(v6 = sw_tmpl(e, SW_T_V6 | bi, gerr)) ||
-	    !fbSessionAddTemplate(s, FALSE, SW_TID_V6, v6, gerr))
+	    !e->fb->fbSessionAddTemplate(s, FALSE, SW_TID_V6, v6, gerr))
 		return false;
 	return true;
 }
@@ -381,7 +390,7 @@ void sw_ipfix_enc_end(struct sw_ipfix_enc *e)
 	e->fn(e->arg, NULL, 0, e->appended - e->reported);	/* what was still being built: lost */
 	e->reported = e->appended;
 	e->discard = true;
-	fBufFree(e->fbuf);	/* with its session and exporter */
+	e->fb->fBufFree(e->fbuf);	/* with its session and exporter */
 	e->discard = false;
 	e->fbuf = NULL;
 	if (e->stream)
@@ -403,20 +412,20 @@ bool sw_ipfix_enc_session(struct sw_ipfix_enc *e, char *why, size_t why_len)
 		return false;
 	}
 	setvbuf(e->stream, NULL, _IONBF, 0);
-	s = fbSessionAlloc(e->model);
-	fbSessionSetDomain(s, e->domain);
+	s = e->fb->fbSessionAlloc(e->model);
+	e->fb->fbSessionSetDomain(s, e->domain);
 	/* RFC 5610: collectors learn our elements' names and types */
-	if (!fbSessionSetMetadataExportElements(s, TRUE, SW_TID_TYPEINFO, &gerr) ||
+	if (!e->fb->fbSessionSetMetadataExportElements(s, TRUE, SW_TID_TYPEINFO, &gerr) ||
 	    !sw_ipfix_templates_add(e, s, &gerr)) {
 		snprintf(why, why_len, "templates: %s", gerr ? gerr->message : "?");
-		g_clear_error(&gerr);
-		fbSessionFree(s);
+		e->fb->g_clear_error(&gerr);
+		e->fb->fbSessionFree(s);
 		fclose(e->stream);
 		e->stream = NULL;
 		return false;
 	}
-	e->fbuf = fBufAllocForExport(s, fbExporterAllocFP(e->stream));
-	fBufSetAutomaticMode(e->fbuf, TRUE);
+	e->fbuf = e->fb->fBufAllocForExport(s, e->fb->fbExporterAllocFP(e->stream));
+	e->fb->fBufSetAutomaticMode(e->fbuf, TRUE);
 	return sw_ipfix_enc_templates(e);
 }
 
@@ -428,10 +437,10 @@ bool sw_ipfix_enc_templates(struct sw_ipfix_enc *e)
 	if (!e->fbuf)
 		return false;
 	sw_ipfix_enc_flush(e);
-	ok = fbSessionExportTemplates(fBufGetSession(e->fbuf), &gerr);
-	g_clear_error(&gerr);
-	ok = ok && fBufSetInternalTemplate(e->fbuf, SW_TID_INTERNAL, &gerr);
-	g_clear_error(&gerr);
+	ok = e->fb->fbSessionExportTemplates(e->fb->fBufGetSession(e->fbuf), &gerr);
+	e->fb->g_clear_error(&gerr);
+	ok = ok && e->fb->fBufSetInternalTemplate(e->fbuf, SW_TID_INTERNAL, &gerr);
+	e->fb->g_clear_error(&gerr);
 	sw_ipfix_enc_flush(e);
 	return ok;
 }
@@ -443,9 +452,9 @@ static bool sw_ipfix_append(struct sw_ipfix_enc *e, struct sw_ipfix_rec *x, bool
 
 	if (e->est + sz > e->max_msg)
 		sw_ipfix_enc_flush(e);
-	if (!fBufSetExportTemplate(e->fbuf, v6 ? SW_TID_V6 : SW_TID_V4, &gerr) ||
-	    !fBufAppend(e->fbuf, (uint8_t *)x, sizeof(*x), &gerr)) {
-		g_clear_error(&gerr);
+	if (!e->fb->fBufSetExportTemplate(e->fbuf, v6 ? SW_TID_V6 : SW_TID_V4, &gerr) ||
+	    !e->fb->fBufAppend(e->fbuf, (uint8_t *)x, sizeof(*x), &gerr)) {
+		e->fb->g_clear_error(&gerr);
 		return false;
 	}
 	e->appended++;
@@ -478,8 +487,8 @@ void sw_ipfix_enc_flush(struct sw_ipfix_enc *e)
 {
 	GError *gerr = NULL;
 
-	if (e->fbuf && !fBufEmit(e->fbuf, &gerr))
-		g_clear_error(&gerr);
+	if (e->fbuf && !e->fb->fBufEmit(e->fbuf, &gerr))
+		e->fb->g_clear_error(&gerr);
 	e->est = 96;	/* message and set headers, and a margin */
 }
 
@@ -488,6 +497,6 @@ void sw_ipfix_enc_free(struct sw_ipfix_enc *e)
 	if (!e)
 		return;
 	sw_ipfix_enc_end(e);
-	fbInfoModelFree(e->model);
+	e->fb->fbInfoModelFree(e->model);
 	free(e);
 }

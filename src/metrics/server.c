@@ -24,15 +24,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include <segwatch/metrics.h>
+#include <segwatch/mhd_api.h>
 
 #define SW_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define SW_METRICS_MAX_CONNECTIONS 16	/* scrapers are few; a flood gets refused */
 #define SW_METRICS_TIMEOUT_S 10		/* an idle or stuck client is dropped */
 
 struct sw_metrics_server {
+	const struct sw_mhd_api *api;	/* libmicrohttpd, opened by the first server */
 	struct MHD_Daemon *d;
 	int fd;
 	char listen[64];
@@ -135,30 +135,33 @@ int sw_metrics_listen_socket(const struct sw_metrics_addr *a, const char *what, 
 	return fd;
 }
 
-static enum MHD_Result sw_metrics_reply(struct MHD_Connection *c, unsigned status,
-					const char *type, char *body, size_t len)
+static enum MHD_Result sw_metrics_reply(struct sw_metrics_server *s, struct MHD_Connection *c,
+					unsigned status, const char *type, char *body, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	const struct sw_mhd_api *api = s->api;
+	struct MHD_Response *r = api->create_response_from_buffer(len, body,
+								  MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result rc;
 
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	api->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		api->add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	rc = api->queue_response(c, status, r);
+	api->destroy_response(r);
 	return rc;
 }
 
-static enum MHD_Result sw_metrics_text_reply(struct MHD_Connection *c, unsigned status,
+static enum MHD_Result sw_metrics_text_reply(struct sw_metrics_server *s,
+					     struct MHD_Connection *c, unsigned status,
 					     const char *msg)
 {
 	char *body = strdup(msg);
 
-	return body ? sw_metrics_reply(c, status, "text/plain; charset=utf-8", body, strlen(body))
+	return body ? sw_metrics_reply(s, c, status, "text/plain; charset=utf-8", body, strlen(body))
 		    : MHD_NO;
 }
 
@@ -178,11 +181,11 @@ static enum MHD_Result sw_metrics_handle(void *cls, struct MHD_Connection *c, co
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return sw_metrics_text_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
+		return sw_metrics_text_reply(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
 	if (strcmp(url, "/") == 0)
-		return sw_metrics_text_reply(c, MHD_HTTP_OK, "segwatch agent: GET /metrics\n");
+		return sw_metrics_text_reply(s, c, MHD_HTTP_OK, "segwatch agent: GET /metrics\n");
 	if (strcmp(url, "/metrics") != 0)
-		return sw_metrics_text_reply(c, MHD_HTTP_NOT_FOUND, "not found: GET /metrics\n");
+		return sw_metrics_text_reply(s, c, MHD_HTTP_NOT_FOUND, "not found: GET /metrics\n");
 	pthread_mutex_lock(&s->mu);
 	if (s->page && (body = malloc(s->len ? s->len : 1))) {
 		if (s->len)
@@ -192,14 +195,15 @@ static enum MHD_Result sw_metrics_handle(void *cls, struct MHD_Connection *c, co
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (!body)
-		return sw_metrics_text_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return sw_metrics_text_reply(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					     "no metrics yet: the capture has not started\n");
-	return sw_metrics_reply(c, MHD_HTTP_OK, SW_METRICS_CONTENT_TYPE, body, len);
+	return sw_metrics_reply(s, c, MHD_HTTP_OK, SW_METRICS_CONTENT_TYPE, body, len);
 }
 
 int sw_metrics_server_start(struct sw_metrics_server **out, const char *listen,
 			    struct sw_err *err)
 {
+	const struct sw_mhd_api *api;
 	struct sw_metrics_server *s;
 	struct sw_metrics_addr a;
 	char why[128];
@@ -208,8 +212,11 @@ int sw_metrics_server_start(struct sw_metrics_server **out, const char *listen,
 	*out = NULL;
 	if (!sw_metrics_addr_parse(listen, &a, why, sizeof(why)))
 		return sw_err_set(err, SW_EXIT_USAGE, "metrics: \"%s\": %s", listen, why);
+	if (!(api = sw_mhd_api(err)))
+		return err->code;
 	if (!(s = calloc(1, sizeof(*s))))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	s->api = api;
 	pthread_mutex_init(&s->mu, NULL);
 	snprintf(s->listen, sizeof(s->listen), "%s", listen);
 	s->fd = sw_metrics_listen_socket(&a, "metrics", listen, err);
@@ -219,7 +226,7 @@ int sw_metrics_server_start(struct sw_metrics_server **out, const char *listen,
 	}
 	if (a.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, sw_metrics_handle, s,
+	s->d = api->start_daemon(flags, 0, NULL, NULL, sw_metrics_handle, s,
 				MHD_OPTION_LISTEN_SOCKET, s->fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SW_METRICS_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SW_METRICS_TIMEOUT_S,
@@ -270,7 +277,7 @@ void sw_metrics_server_stop(struct sw_metrics_server *s)
 	if (!s)
 		return;
 	if (s->d)
-		MHD_stop_daemon(s->d);
+		s->api->stop_daemon(s->d);
 	/* the daemon closes a listen socket it was given (MHD_OPTION_LISTEN_SOCKET) */
 	else if (s->fd >= 0)
 		close(s->fd);

@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include <segwatch/clock.h>
 #include <segwatch/graph_html.h>
 #include <segwatch/metrics.h>
+#include <segwatch/mhd_api.h>
 #include <segwatch/report.h>
 #include <segwatch/web.h>
 
@@ -45,6 +45,7 @@
 #define SW_WEB_JSON "application/json"
 
 struct sw_web_server {
+	const struct sw_mhd_api *mhd;	/* libmicrohttpd, opened by the first server */
 	struct MHD_Daemon *d;
 	int fd;
 	char listen[64];
@@ -79,7 +80,8 @@ static void sw_web_count(uint64_t *c)
 static enum MHD_Result sw_web_reply(struct sw_web_server *s, struct MHD_Connection *c,
 				    unsigned status, const char *type, char *body, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = s->mhd->create_response_from_buffer(len, body,
+								     MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result rc;
 
 	if (!r) {
@@ -93,18 +95,18 @@ static enum MHD_Result sw_web_reply(struct sw_web_server *s, struct MHD_Connecti
 		sw_web_count(&s->bad_requests);
 	else if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		sw_web_count(&s->too_large);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	s->mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	s->mhd->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	s->mhd->add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* the page's URL may hold the token: never sent on */
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "Content-Security-Policy", SW_WEB_CSP);
+	s->mhd->add_response_header(r, "Referrer-Policy", "no-referrer");
+	s->mhd->add_response_header(r, "Content-Security-Policy", SW_WEB_CSP);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		s->mhd->add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"segwatch\"");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		s->mhd->add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"segwatch\"");
+	rc = s->mhd->queue_response(c, status, r);
+	s->mhd->destroy_response(r);
 	return rc;
 }
 
@@ -156,10 +158,10 @@ static bool sw_web_authorized(struct sw_web_server *s, struct MHD_Connection *c)
 
 	if (!s->token)
 		return true;
-	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	auth = s->mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && sw_web_same(auth + 7, s->token))
 		return true;
-	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	q = s->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	return q && sw_web_same(q, s->token);
 }
 
@@ -318,7 +320,7 @@ static enum MHD_Result sw_web_api(struct sw_web_server *s, struct MHD_Connection
 	if (sw_web_params_init(&p, api, &a.err) != SW_EXIT_OK)
 		return sw_web_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, a.err.msg);
 	a.rc = SW_EXIT_OK;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, sw_web_arg, &a);
+	s->mhd->get_connection_values(c, MHD_GET_ARGUMENT_KIND, sw_web_arg, &a);
 	rc = a.rc;
 	if (rc == SW_EXIT_OK) {
 		pol = sw_web_policy(s, &staged);
@@ -411,6 +413,7 @@ int sw_web_server_start(struct sw_web_server **out, const struct sw_web_server_o
 			struct sw_err *err)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	const struct sw_mhd_api *mhd;
 	struct sw_web_server *s;
 	struct sw_metrics_addr a;
 	char why[128];
@@ -422,8 +425,11 @@ int sw_web_server_start(struct sw_web_server **out, const struct sw_web_server_o
 	if (!o->token && !sw_web_listen_is_loopback(o->listen))
 		return sw_err_set(err, SW_EXIT_USAGE, "web: %s is not a loopback address: "
 				  "set web.token", o->listen);
+	if (!(mhd = sw_mhd_api(err)))
+		return err->code;
 	if (!(s = calloc(1, sizeof(*s))))
 		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory");
+	s->mhd = mhd;
 	pthread_mutex_init(&s->mu, NULL);
 	s->fd = -1;
 	s->store = o->store;
@@ -440,7 +446,7 @@ int sw_web_server_start(struct sw_web_server **out, const struct sw_web_server_o
 	}
 	if (a.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, sw_web_handle, s,
+	s->d = mhd->start_daemon(flags, 0, NULL, NULL, sw_web_handle, s,
 				MHD_OPTION_LISTEN_SOCKET, s->fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SW_WEB_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SW_WEB_TIMEOUT_S,
@@ -502,7 +508,7 @@ void sw_web_server_stop(struct sw_web_server *s)
 	if (!s)
 		return;
 	if (s->d)
-		MHD_stop_daemon(s->d); /* closes the listen socket it was given */
+		s->mhd->stop_daemon(s->d); /* closes the listen socket it was given */
 	else if (s->fd >= 0)
 		close(s->fd);
 	pthread_mutex_destroy(&s->mu);
