@@ -19,7 +19,7 @@
  *	static const struct sw_dynlib_sym syms[] = {
  *		SW_DYNLIB_SYM(struct sw_curl_api, easy_init, "curl_easy_init"), ... };
  *	static struct sw_curl_api api;
- *	static struct sw_dynlib lib = SW_DYNLIB_INIT(SW_CURL_SONAME, SW_CURL_PACKAGE, syms, &api);
+ *	static struct sw_dynlib lib = SW_DYNLIB_INIT(SW_CURL_SONAME, SW_CURL_PACKAGE, "", syms, &api);
  *
  * Fields are named after the function less the library's prefix (curl.h
  * defines curl_easy_setopt as a macro, which `api->curl_easy_setopt(` would expand).
@@ -42,6 +42,7 @@ struct sw_dynlib_sym {
 struct sw_dynlib {
 	const char *soname;		/* "libcurl.so.4" */
 	const char *package;		/* the Debian package that has it, for the hint; "" if unknown */
+	const char *needs;		/* "" or a library it uses without naming it, opened first */
 	const struct sw_dynlib_sym *syms;
 	size_t n_syms;
 	void *api;			/* a struct of function pointers only, n_syms of them */
@@ -49,8 +50,8 @@ struct sw_dynlib {
 	char why[400];
 };
 
-#define SW_DYNLIB_INIT(soname, package, syms, api)                                          \
-	{ (soname), (package), (syms), sizeof(syms) / sizeof((syms)[0]), (api), 0, "" }
+#define SW_DYNLIB_INIT(soname, package, needs, syms, api)                                   \
+	{ (soname), (package), (needs), (syms), sizeof(syms) / sizeof((syms)[0]), (api), 0, "" }
 
 /*
  * sw_dynlib_load - open @l and fill its table, once per process (thread-safe;

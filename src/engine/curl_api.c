@@ -31,8 +31,9 @@ _Static_assert(sizeof(struct sw_curl_api) ==
 	       "every field of struct sw_curl_api needs its line in sw_curl_syms");
 
 static struct sw_curl_api sw_curl;
-static struct sw_dynlib sw_curl_lib = SW_DYNLIB_INIT(SW_CURL_SONAME, SW_CURL_PACKAGE,
-						     sw_curl_syms, &sw_curl);
+static struct sw_dynlib sw_curl_lib =
+	SW_DYNLIB_INIT(SW_CURL_SONAME, SW_CURL_PACKAGE, SW_CURL_NEEDS, sw_curl_syms,
+		       &sw_curl);
 
 const struct sw_curl_api *sw_curl_api(struct sw_err *err)
 {

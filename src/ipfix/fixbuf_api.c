@@ -36,8 +36,9 @@ _Static_assert(sizeof(struct sw_fixbuf_api) ==
 	       "every field of struct sw_fixbuf_api needs its line in sw_fixbuf_syms");
 
 static struct sw_fixbuf_api sw_fixbuf;
-static struct sw_dynlib sw_fixbuf_lib = SW_DYNLIB_INIT(SW_FIXBUF_SONAME, SW_FIXBUF_PACKAGE,
-						       sw_fixbuf_syms, &sw_fixbuf);
+static struct sw_dynlib sw_fixbuf_lib =
+	SW_DYNLIB_INIT(SW_FIXBUF_SONAME, SW_FIXBUF_PACKAGE, SW_FIXBUF_NEEDS, sw_fixbuf_syms,
+		       &sw_fixbuf);
 
 const struct sw_fixbuf_api *sw_fixbuf_api(struct sw_err *err)
 {

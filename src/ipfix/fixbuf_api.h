@@ -35,7 +35,7 @@ struct sw_fixbuf_api {
 	__typeof__(fBufSetExportTemplate) *fBufSetExportTemplate;
 	__typeof__(fBufAppend) *fBufAppend;
 	__typeof__(fBufEmit) *fBufEmit;
-	__typeof__(g_clear_error) *g_clear_error;	/* glib's, found through libfixbuf */
+	__typeof__(g_clear_error) *g_clear_error;	/* glib's (SW_FIXBUF_NEEDS) */
 };
 
 /*

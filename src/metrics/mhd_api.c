@@ -21,8 +21,8 @@ _Static_assert(sizeof(struct sw_mhd_api) ==
 	       "every field of struct sw_mhd_api needs its line in sw_mhd_syms");
 
 static struct sw_mhd_api sw_mhd;
-static struct sw_dynlib sw_mhd_lib = SW_DYNLIB_INIT(SW_MHD_SONAME, SW_MHD_PACKAGE,
-						    sw_mhd_syms, &sw_mhd);
+static struct sw_dynlib sw_mhd_lib =
+	SW_DYNLIB_INIT(SW_MHD_SONAME, SW_MHD_PACKAGE, SW_MHD_NEEDS, sw_mhd_syms, &sw_mhd);
 
 const struct sw_mhd_api *sw_mhd_api(struct sw_err *err)
 {

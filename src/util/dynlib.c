@@ -33,19 +33,30 @@ static void sw_dynlib_open(struct sw_dynlib *l)
 	 * the library for the process's life, and libcurl and glib keep threads
 	 * and global state that unloading would leave dangling.
 	 */
-	void *h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	void *h, *dep = NULL;
 	char what[320];
 
-	if (!h) {
+	/*
+	 * A dependency the library does not name (Debian's libfixbuf.so.9 has
+	 * glib's symbols undefined and no NEEDED for it) must be in the global
+	 * scope before the library is opened: RTLD_GLOBAL for that one only.
+	 */
+	if (l->needs[0] && !(dep = dlopen(l->needs, RTLD_NOW | RTLD_GLOBAL))) {
+		sw_dynlib_fail(l, dlerror());
+		return;
+	}
+	if (!(h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL))) {
 		sw_dynlib_fail(l, dlerror());
 		return;
 	}
 	for (size_t i = 0; i < l->n_syms; i++) {
 		void *fn;
 
-		/* searches the library, then its dependencies (glib's g_* behind libfixbuf) */
+		/* the library and what it names, then the one it does not (glib's g_clear_error) */
 		dlerror();
 		fn = dlsym(h, l->syms[i].name);
+		if (!fn && dep)
+			fn = dlsym(dep, l->syms[i].name);
 		if (!fn) {
 			snprintf(what, sizeof(what), "no function %s in it (a version too old?)",
 				 l->syms[i].name);
