@@ -15,9 +15,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include <segwatch/flow.h>
+
+#include "crypto_api.h"
 
 /* The answer to each ICMP request type, and back (-1: none, one-way). */
 static int sw_cid_icmp4_peer(uint8_t type)
@@ -61,13 +61,20 @@ static int sw_cid_icmp6_peer(uint8_t type)
  * against 148 ns with the algorithm fetched once (OpenSSL 3.0, this
  * machine), at 500k flows/s the difference is a tenth of a core. The
  * fetched algorithm is immutable and shared, kept for the process's life.
+ * libcrypto itself is opened then (crypto_api.h): most commands print no
+ * Community ID and should not pay for mapping it at start.
  */
+static const struct sw_crypto_api *sw_cid_crypto;
 static EVP_MD *sw_cid_sha1;
 static pthread_once_t sw_cid_once = PTHREAD_ONCE_INIT;
 
 static void sw_cid_fetch(void)
 {
-	sw_cid_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	struct sw_err err;
+
+	/* no libcrypto (Debian's libssl3): no IDs, as without SHA-1 below */
+	if ((sw_cid_crypto = sw_crypto_api(&err)))
+		sw_cid_sha1 = sw_cid_crypto->EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
 static void sw_put16(uint8_t *p, uint16_t v)
@@ -125,9 +132,10 @@ void sw_flow_community_id(const struct sw_flow *f, uint16_t seed,
 	}
 	memcpy(out, "1:", 2);
 	pthread_once(&sw_cid_once, sw_cid_fetch);
-	if (!sw_cid_sha1 || !EVP_Digest(buf, n, digest, &dlen, sw_cid_sha1, NULL) || dlen != 20) {
+	if (!sw_cid_sha1 ||
+	    !sw_cid_crypto->EVP_Digest(buf, n, digest, &dlen, sw_cid_sha1, NULL) || dlen != 20) {
 		out[0] = '\0'; /* libcrypto without SHA-1 (a FIPS build): no ID */
 		return;
 	}
-	EVP_EncodeBlock((unsigned char *)out + 2, digest, 20); /* 28 characters and a NUL */
+	sw_cid_crypto->EVP_EncodeBlock((unsigned char *)out + 2, digest, 20); /* 28 characters and a NUL */
 }

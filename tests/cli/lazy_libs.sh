@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# libcurl, libmicrohttpd and libfixbuf (and what they pull in: TLS, Kerberos,
+# libcurl, libmicrohttpd, libfixbuf and libcrypto (and what they pull in: TLS, Kerberos,
 # LDAP, glib) are opened on first use (include/segwatch/dynlib.h), not
 # linked: the binary does not list them, and a short command loads none of
 # them (docs/benchmarks.md, issue 14: start-up cost).
 #   tests/cli/lazy_libs.sh build/segwatch
 set -eu
 SEGWATCH=${1:?usage: lazy_libs.sh SEGWATCH}
-LAZY='libcurl|libmicrohttpd|libfixbuf|libglib|libgnutls|libssh2|libldap|libkrb5|libnghttp2'
+LAZY='libcrypto|libcurl|libmicrohttpd|libfixbuf|libglib|libgnutls|libssh2|libldap|libkrb5|libnghttp2'
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
