@@ -4,7 +4,11 @@
 set -euo pipefail
 
 packages=(
-	# build
+	# build. libcurl, libmicrohttpd, libfixbuf and libcrypto are opened at run
+	# time by SONAME (include/segwatch/dynlib.h): their -dev packages give the
+	# headers and bring the runtime libraries (libcurl4, libmicrohttpd12,
+	# libfixbuf9, libssl3) that segwatch finds then
+
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libjansson-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libcurl4-openssl-dev
