@@ -241,7 +241,7 @@ static int sw_seg_fields(struct sw_inv_ctx *c, const json_t *o, struct sw_worklo
 	return rc;
 }
 
-static int sw_seg_workload(struct sw_inv_ctx *c, const json_t *o)
+int sw_inv_segwatch_workload(struct sw_inv_ctx *c, const json_t *o)
 {
 	struct sw_workload w = { .source = SW_WL_SRC_INVENTORY };
 	int rc = sw_seg_fields(c, o, &w);
@@ -434,7 +434,7 @@ static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
 	json_array_foreach(arr, i, v) {
 		size_t m = sw_jsonptr_index(&c->ptr, i);
 
-		rc = sw_seg_workload(c, v);
+		rc = sw_inv_segwatch_workload(c, v);
 		if (rc)
 			return rc;
 		sw_jsonptr_pop(&c->ptr, m);
