@@ -11,9 +11,11 @@
  * have.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -254,15 +256,29 @@ int sw_inventory_load_buffer(const char *name, const void *buf, size_t len, unsi
 	return SW_EXIT_OK;
 }
 
+/*
+ * sw_size_hint - the size of a regular file @f plus one (to see the end in
+ * one read, without growing and copying the buffer); 0 when unknown.
+ */
+static size_t sw_size_hint(FILE *f)
+{
+	struct stat sb;
+
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uintmax_t)sb.st_size >= SW_INV_MAX_BYTES)
+		return 0;
+	return (size_t)sb.st_size + 1;
+}
+
 /* sw_read_all - the whole of @f into a new buffer; errno set on failure. */
 static int sw_read_all(FILE *f, char **out, size_t *len)
 {
-	size_t cap = 0, n = 0;
+	size_t cap = 0, n = 0, hint = sw_size_hint(f);
 	char *buf = NULL;
 
 	for (;;) {
 		if (n == cap) {
-			size_t grow = cap ? cap * 2 : 65536;
+			size_t grow = cap ? cap * 2 : hint ? hint : 65536;
 			char *b;
 
 			if (cap > SW_INV_MAX_BYTES)

@@ -326,6 +326,55 @@ static void test_many(void **state)
 	free(text);
 }
 
+/* many_with - 2000 workloads; workload @a's first address repeated as @b's, and @c's name as @d's. */
+static char *many_with(int a, int b, int c, int d)
+{
+	size_t cap = 2000 * 160 + 64, o;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "{\"version\": 1, \"workloads\": [");
+	for (int i = 0; i < 2000; i++) {
+		int ip = i == b ? a : i, name = i == d ? c : i;
+
+		o += (size_t)snprintf(text + o, cap - o,
+				      "%s{\"name\": \"w%d\", \"ips\": [\"fd00::%x\", \"10.9.%d.%d\"]}",
+				      i ? ", " : "", name, i + 4096, ip >> 8, ip & 255);
+	}
+	snprintf(text + o, cap - o, "]}");
+	return text;
+}
+
+/* The first repeat in file order is named, with its first holder, among many. */
+static void test_many_duplicates(void **state)
+{
+	struct loaded l;
+	char *text;
+
+	(void)state;
+	text = many_with(1500, 1700, -1, -1);
+	load(text, strlen(text), 0, &l);
+	assert_int_equal(l.rc, SW_EXIT_USAGE);
+	assert_string_equal(l.err.msg, "t.json: /workloads/1700/ips/1: error: address 10.9.5.220 is "
+			    "listed by both \"w1500\" (/workloads/1500/ips/1) and \"w1700\"");
+	free(text);
+	/* two repeats of one name: the earlier repeat, the first holder */
+	text = many_with(-1, -1, 12, 1999);
+	text[strlen(text) - 2] = '\0';
+	{
+		char *more = malloc(strlen(text) + 128);
+
+		assert_non_null(more);
+		sprintf(more, "%s, {\"name\": \"w12\", \"ips\": [\"10.8.0.1\"]}]}", text);
+		load(more, strlen(more), 0, &l);
+		free(more);
+	}
+	assert_int_equal(l.rc, SW_EXIT_USAGE);
+	assert_string_equal(l.err.msg, "t.json: /workloads/1999/name: error: duplicate workload name "
+			    "\"w12\" (also /workloads/12)");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_nesting_depth),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_many_duplicates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
