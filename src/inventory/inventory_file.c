@@ -264,6 +264,7 @@ int sw_inv_segwatch_workload(struct sw_inv_ctx *c, const json_t *o)
 struct sw_seg_slot {
 	uint32_t wl1;	/* workload index + 1; 0 when the slot is empty */
 	uint32_t item;
+	uint32_t hash;	/* of the key: most probes need not read the workloads */
 };
 
 struct sw_seg_seen {
@@ -293,7 +294,7 @@ static const void *sw_seg_key_mac(const struct sw_workload *w, size_t item, size
 }
 
 /* FNV-1a: the keys are short, and a probe compares the whole key anyway. */
-static size_t sw_seg_hash(const void *key, size_t len)
+static uint32_t sw_seg_hash(const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	uint32_t h = 2166136261u;
@@ -321,15 +322,19 @@ static const struct sw_seg_slot *sw_seg_seen_add(struct sw_seg_seen *s, size_t w
 {
 	size_t len, olen;
 	const void *k = s->key(&s->c->wl[wl], item, &len);
+	uint32_t hash = sw_seg_hash(k, len);
 
-	for (size_t h = sw_seg_hash(k, len) & s->mask;; h = (h + 1) & s->mask) {
+	for (size_t h = hash & s->mask;; h = (h + 1) & s->mask) {
 		struct sw_seg_slot *e = &s->slot[h];
 		const void *o;
 
 		if (e->wl1 == 0) {
-			*e = (struct sw_seg_slot){ .wl1 = (uint32_t)wl + 1, .item = (uint32_t)item };
+			*e = (struct sw_seg_slot){ .wl1 = (uint32_t)wl + 1, .item = (uint32_t)item,
+						   .hash = hash };
 			return NULL;
 		}
+		if (e->hash != hash)
+			continue;
 		o = s->key(&s->c->wl[e->wl1 - 1], e->item, &olen);
 		if (olen == len && memcmp(o, k, len) == 0)
 			return e;
@@ -338,22 +343,24 @@ static const struct sw_seg_slot *sw_seg_seen_add(struct sw_seg_seen *s, size_t w
 
 static int sw_seg_unique_names(struct sw_inv_ctx *c)
 {
-	const struct sw_seg_slot *orig = NULL;
+	const struct sw_seg_slot *found = NULL;
 	struct sw_seg_seen seen;
 	struct sw_quote q;
-	size_t i;
+	size_t i, orig = 0;
 
 	if (!sw_seg_seen_init(&seen, c, c->n_wl, sw_seg_key_name))
 		return sw_inv_nomem(c);
-	for (i = 0; i < c->n_wl && !orig; i++)
-		orig = sw_seg_seen_add(&seen, i, 0);
+	for (i = 0; i < c->n_wl && !found; i++)
+		found = sw_seg_seen_add(&seen, i, 0);
+	if (found)
+		orig = (size_t)found->wl1 - 1; /* before the table goes */
 	free(seen.slot);
-	if (!orig)
+	if (!found)
 		return SW_EXIT_OK;
 	sw_jsonptr_index(&c->ptr, i - 1);
 	sw_jsonptr_key(&c->ptr, "name");
 	return sw_inv_fail(c, "duplicate workload name %s (also /workloads/%zu)",
-			   sw_text_quote(&q, c->wl[i - 1].name), (size_t)orig->wl1 - 1);
+			   sw_text_quote(&q, c->wl[i - 1].name), orig);
 }
 
 static void sw_seg_addr_text(const uint8_t a[16], char *buf, size_t len)
