@@ -79,5 +79,30 @@ const char *sw_inv_suggest(const char *word, const char *const *known, size_t n_
 /* The two parsers: @root is an object; fill ctx->wl and ctx->st. */
 int sw_inv_parse_segwatch(struct sw_inv_ctx *c, const json_t *root);
 int sw_inv_parse_kube(struct sw_inv_ctx *c, const json_t *root);
+/* sw_inv_parse_root - recognise the format of @root (any value) and parse it. */
+int sw_inv_parse_root(struct sw_inv_ctx *c, const json_t *root);
+
+/* One element of the big array, at ctx->ptr: a workload, a kubectl list item. */
+int sw_inv_segwatch_workload(struct sw_inv_ctx *c, const json_t *o);
+int sw_inv_kube_pod(struct sw_inv_ctx *c, const json_t *pod);
+
+/*
+ * Private flag of sw_inventory_load_buffer(): parse the input as one
+ * document only, never through sw_inv_stream() (the reference the fuzzer
+ * and the unit tests hold the streaming reader to).
+ */
+#define SW_INV_WHOLE_DOCUMENT 0x80000000u
+
+/* sw_inv_stream() could not take the input whole; read it as one document. */
+#define SW_INV_DECLINED (-1)
+
+/*
+ * sw_inv_stream - the fast path (stream.c): the outer object's punctuation
+ * scanned here, the big array parsed and converted one element at a time.
+ * Returns SW_EXIT_OK with ctx filled exactly as sw_inv_parse_root() on the
+ * whole document would, or SW_INV_DECLINED on anything else (ctx->err and
+ * the partial result are then meaningless: free ctx->wl, start again).
+ */
+int sw_inv_stream(struct sw_inv_ctx *c, const char *buf, size_t len);
 
 #endif

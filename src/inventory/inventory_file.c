@@ -13,6 +13,7 @@
  */
 #include <net/if.h>
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +242,7 @@ static int sw_seg_fields(struct sw_inv_ctx *c, const json_t *o, struct sw_worklo
 	return rc;
 }
 
-static int sw_seg_workload(struct sw_inv_ctx *c, const json_t *o)
+int sw_inv_segwatch_workload(struct sw_inv_ctx *c, const json_t *o)
 {
 	struct sw_workload w = { .source = SW_WL_SRC_INVENTORY };
 	int rc = sw_seg_fields(c, o, &w);
@@ -253,84 +254,113 @@ static int sw_seg_workload(struct sw_inv_ctx *c, const json_t *o)
 	return sw_inv_wl_append(c, &w);
 }
 
-/* Sorting keys for the uniqueness checks: what, and where (workload, item). */
-struct sw_seg_ref {
-	const void *key;
-	size_t wl, item;
+/*
+ * The uniqueness checks: a set of the keys seen so far, open addressing over
+ * positions (workload, item) with the key read back from the workloads. Keys
+ * go in in file order, so the first one already in the set is the repeat
+ * that comes first in the file and the entry found is its first holder. (A
+ * sort did this before: its buffers cost more than the work on a cold heap.)
+ */
+struct sw_seg_slot {
+	uint32_t wl1;	/* workload index + 1; 0 when the slot is empty */
+	uint32_t item;
+	uint32_t hash;	/* of the key: most probes need not read the workloads */
 };
 
-static int sw_seg_ref_pos_cmp(const struct sw_seg_ref *a, const struct sw_seg_ref *b)
+struct sw_seg_seen {
+	const struct sw_inv_ctx *c;
+	const void *(*key)(const struct sw_workload *w, size_t item, size_t *len);
+	struct sw_seg_slot *slot;
+	size_t mask;
+};
+
+static const void *sw_seg_key_name(const struct sw_workload *w, size_t item, size_t *len)
 {
-	if (a->wl != b->wl)
-		return a->wl < b->wl ? -1 : 1;
-	return a->item < b->item ? -1 : a->item > b->item;
+	(void)item;
+	*len = strlen(w->name);
+	return w->name;
 }
 
-static int sw_seg_name_cmp(const void *pa, const void *pb)
+static const void *sw_seg_key_addr(const struct sw_workload *w, size_t item, size_t *len)
 {
-	const struct sw_seg_ref *a = pa, *b = pb;
-	int d = strcmp(a->key, b->key);
-
-	return d ? d : sw_seg_ref_pos_cmp(a, b);
+	*len = 16;
+	return w->addrs[item];
 }
 
-static int sw_seg_addr_cmp(const void *pa, const void *pb)
+static const void *sw_seg_key_mac(const struct sw_workload *w, size_t item, size_t *len)
 {
-	const struct sw_seg_ref *a = pa, *b = pb;
-	int d = memcmp(a->key, b->key, 16);
-
-	return d ? d : sw_seg_ref_pos_cmp(a, b);
+	*len = 6;
+	return w->macs[item];
 }
 
-/*
- * sw_seg_first_dup - sort @refs and find the repeat that comes first in the
- * file; *@orig is the first holder of the same key. False when all differ.
- */
-static bool sw_seg_first_dup(struct sw_seg_ref *refs, size_t n,
-			     int (*cmp)(const void *, const void *),
-			     const struct sw_seg_ref **dup, const struct sw_seg_ref **orig)
+/* FNV-1a: the keys are short, and a probe compares the whole key anyway. */
+static uint32_t sw_seg_hash(const void *key, size_t len)
 {
-	size_t group = 0;
+	const unsigned char *p = key;
+	uint32_t h = 2166136261u;
 
-	*dup = *orig = NULL;
-	if (n < 2)
-		return false;
-	qsort(refs, n, sizeof(*refs), cmp);
-	for (size_t i = 1; i < n; i++) {
-		struct sw_seg_ref a = refs[i - 1], b = refs[i];
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
 
-		a.wl = b.wl = a.item = b.item = 0; /* compare the keys only */
-		if (cmp(&a, &b) != 0) {
-			group = i;
+/* sw_seg_seen_init - room for @n keys; false when out of memory. */
+static bool sw_seg_seen_init(struct sw_seg_seen *s, const struct sw_inv_ctx *c, size_t n,
+			     const void *(*key)(const struct sw_workload *, size_t, size_t *))
+{
+	size_t cap = 16;
+
+	while (cap < n + n / 2)
+		cap *= 2;
+	*s = (struct sw_seg_seen){ .c = c, .key = key, .mask = cap - 1,
+				   .slot = calloc(cap, sizeof(*s->slot)) };
+	return s->slot != NULL;
+}
+
+/* sw_seg_seen_add - add the key at (@wl, @item); the earlier holder when it is there. */
+static const struct sw_seg_slot *sw_seg_seen_add(struct sw_seg_seen *s, size_t wl, size_t item)
+{
+	size_t len, olen;
+	const void *k = s->key(&s->c->wl[wl], item, &len);
+	uint32_t hash = sw_seg_hash(k, len);
+
+	for (size_t h = hash & s->mask;; h = (h + 1) & s->mask) {
+		struct sw_seg_slot *e = &s->slot[h];
+		const void *o;
+
+		if (e->wl1 == 0) {
+			*e = (struct sw_seg_slot){ .wl1 = (uint32_t)wl + 1, .item = (uint32_t)item,
+						   .hash = hash };
+			return NULL;
+		}
+		if (e->hash != hash)
 			continue;
-		}
-		if (!*dup || sw_seg_ref_pos_cmp(&refs[i], *dup) < 0) {
-			*dup = &refs[i];
-			*orig = &refs[group];
-		}
+		o = s->key(&s->c->wl[e->wl1 - 1], e->item, &olen);
+		if (olen == len && memcmp(o, k, len) == 0)
+			return e;
 	}
-	return *dup != NULL;
 }
 
 static int sw_seg_unique_names(struct sw_inv_ctx *c)
 {
-	struct sw_seg_ref *refs = calloc(c->n_wl ? c->n_wl : 1, sizeof(*refs));
-	const struct sw_seg_ref *dup, *orig;
+	const struct sw_seg_slot *found = NULL;
+	struct sw_seg_seen seen;
 	struct sw_quote q;
-	int rc = SW_EXIT_OK;
+	size_t i, orig = 0;
 
-	if (!refs)
+	if (!sw_seg_seen_init(&seen, c, c->n_wl, sw_seg_key_name))
 		return sw_inv_nomem(c);
-	for (size_t i = 0; i < c->n_wl; i++)
-		refs[i] = (struct sw_seg_ref){ .key = c->wl[i].name, .wl = i };
-	if (sw_seg_first_dup(refs, c->n_wl, sw_seg_name_cmp, &dup, &orig)) {
-		sw_jsonptr_index(&c->ptr, dup->wl);
-		sw_jsonptr_key(&c->ptr, "name");
-		rc = sw_inv_fail(c, "duplicate workload name %s (also /workloads/%zu)",
-				 sw_text_quote(&q, dup->key), orig->wl);
-	}
-	free(refs);
-	return rc;
+	for (i = 0; i < c->n_wl && !found; i++)
+		found = sw_seg_seen_add(&seen, i, 0);
+	if (found)
+		orig = (size_t)found->wl1 - 1; /* before the table goes */
+	free(seen.slot);
+	if (!found)
+		return SW_EXIT_OK;
+	sw_jsonptr_index(&c->ptr, i - 1);
+	sw_jsonptr_key(&c->ptr, "name");
+	return sw_inv_fail(c, "duplicate workload name %s (also /workloads/%zu)",
+			   sw_text_quote(&q, c->wl[i - 1].name), orig);
 }
 
 static void sw_seg_addr_text(const uint8_t a[16], char *buf, size_t len)
@@ -343,43 +373,64 @@ static void sw_seg_addr_text(const uint8_t a[16], char *buf, size_t len)
 		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
 }
 
-static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
+/*
+ * sw_seg_first_repeat - the first item (of @count's list in each workload)
+ * whose key an earlier one holds: *@wl, *@item and its first holder
+ * *@orig; false when all differ. -1 when out of memory.
+ */
+static int sw_seg_first_repeat(struct sw_inv_ctx *c, size_t (*count)(const struct sw_workload *),
+			       const void *(*key)(const struct sw_workload *, size_t, size_t *),
+			       size_t *wl, size_t *item, struct sw_seg_slot *orig)
 {
-	const struct sw_seg_ref *dup, *orig;
-	struct sw_seg_ref *refs;
+	const struct sw_seg_slot *found = NULL;
+	struct sw_seg_seen seen;
 	size_t n = 0;
-	struct sw_quote q1, q2;
-	char text[INET6_ADDRSTRLEN];
-	int rc = SW_EXIT_OK;
 
 	for (size_t i = 0; i < c->n_wl; i++)
-		n += c->wl[i].n_addrs;
-	refs = calloc(n ? n : 1, sizeof(*refs));
-	if (!refs)
-		return sw_inv_nomem(c);
-	n = 0;
-	for (size_t i = 0; i < c->n_wl; i++)
-		for (size_t j = 0; j < c->wl[i].n_addrs; j++)
-			refs[n++] = (struct sw_seg_ref){ .key = c->wl[i].addrs[j], .wl = i, .item = j };
-	if (sw_seg_first_dup(refs, n, sw_seg_addr_cmp, &dup, &orig)) {
-		sw_seg_addr_text(dup->key, text, sizeof(text));
-		sw_jsonptr_index(&c->ptr, dup->wl);
-		sw_jsonptr_key(&c->ptr, "ips");
-		sw_jsonptr_index(&c->ptr, dup->item);
-		rc = sw_inv_fail(c, "address %s is listed by both %s (/workloads/%zu/ips/%zu) and %s",
-				 text, sw_text_quote(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
-				 sw_text_quote(&q2, c->wl[dup->wl].name));
-	}
-	free(refs);
-	return rc;
+		n += count(&c->wl[i]);
+	if (!sw_seg_seen_init(&seen, c, n, key))
+		return -1;
+	for (size_t i = 0; i < c->n_wl && !found; i++)
+		for (size_t j = 0; j < count(&c->wl[i]) && !found; j++) {
+			found = sw_seg_seen_add(&seen, i, j);
+			*wl = i;
+			*item = j;
+		}
+	if (found)
+		*orig = *found;
+	free(seen.slot);
+	return found != NULL;
 }
 
-static int sw_seg_mac_cmp(const void *pa, const void *pb)
+static size_t sw_seg_n_addrs(const struct sw_workload *w)
 {
-	const struct sw_seg_ref *a = pa, *b = pb;
-	int d = memcmp(a->key, b->key, 6);
+	return w->n_addrs;
+}
 
-	return d ? d : sw_seg_ref_pos_cmp(a, b);
+static size_t sw_seg_n_macs(const struct sw_workload *w)
+{
+	return w->n_macs;
+}
+
+static int sw_seg_unique_addrs(struct sw_inv_ctx *c)
+{
+	struct sw_seg_slot orig;
+	size_t wl = 0, item = 0;
+	struct sw_quote q1, q2;
+	char text[INET6_ADDRSTRLEN];
+	int found = sw_seg_first_repeat(c, sw_seg_n_addrs, sw_seg_key_addr, &wl, &item, &orig);
+
+	if (found < 0)
+		return sw_inv_nomem(c);
+	if (!found)
+		return SW_EXIT_OK;
+	sw_seg_addr_text(c->wl[wl].addrs[item], text, sizeof(text));
+	sw_jsonptr_index(&c->ptr, wl);
+	sw_jsonptr_key(&c->ptr, "ips");
+	sw_jsonptr_index(&c->ptr, item);
+	return sw_inv_fail(c, "address %s is listed by both %s (/workloads/%zu/ips/%zu) and %s",
+			   text, sw_text_quote(&q1, c->wl[orig.wl1 - 1].name), (size_t)orig.wl1 - 1,
+			   (size_t)orig.item, sw_text_quote(&q2, c->wl[wl].name));
 }
 
 /*
@@ -389,34 +440,24 @@ static int sw_seg_mac_cmp(const void *pa, const void *pb)
  */
 static int sw_seg_unique_macs(struct sw_inv_ctx *c)
 {
-	const struct sw_seg_ref *dup, *orig;
-	struct sw_seg_ref *refs;
-	size_t n = 0;
+	struct sw_seg_slot orig;
+	size_t wl = 0, item = 0;
 	struct sw_quote q1, q2;
-	int rc = SW_EXIT_OK;
+	const uint8_t *m;
+	int found = sw_seg_first_repeat(c, sw_seg_n_macs, sw_seg_key_mac, &wl, &item, &orig);
 
-	for (size_t i = 0; i < c->n_wl; i++)
-		n += c->wl[i].n_macs;
-	refs = calloc(n ? n : 1, sizeof(*refs));
-	if (!refs)
+	if (found < 0)
 		return sw_inv_nomem(c);
-	n = 0;
-	for (size_t i = 0; i < c->n_wl; i++)
-		for (size_t j = 0; j < c->wl[i].n_macs; j++)
-			refs[n++] = (struct sw_seg_ref){ .key = c->wl[i].macs[j], .wl = i, .item = j };
-	if (sw_seg_first_dup(refs, n, sw_seg_mac_cmp, &dup, &orig)) {
-		const uint8_t *m = dup->key;
-
-		sw_jsonptr_index(&c->ptr, dup->wl);
-		sw_jsonptr_key(&c->ptr, "macs");
-		sw_jsonptr_index(&c->ptr, dup->item);
-		rc = sw_inv_fail(c, "MAC %02x:%02x:%02x:%02x:%02x:%02x is listed by both %s "
-				 "(/workloads/%zu/macs/%zu) and %s", m[0], m[1], m[2], m[3], m[4], m[5],
-				 sw_text_quote(&q1, c->wl[orig->wl].name), orig->wl, orig->item,
-				 sw_text_quote(&q2, c->wl[dup->wl].name));
-	}
-	free(refs);
-	return rc;
+	if (!found)
+		return SW_EXIT_OK;
+	m = c->wl[wl].macs[item];
+	sw_jsonptr_index(&c->ptr, wl);
+	sw_jsonptr_key(&c->ptr, "macs");
+	sw_jsonptr_index(&c->ptr, item);
+	return sw_inv_fail(c, "MAC %02x:%02x:%02x:%02x:%02x:%02x is listed by both %s "
+			   "(/workloads/%zu/macs/%zu) and %s", m[0], m[1], m[2], m[3], m[4], m[5],
+			   sw_text_quote(&q1, c->wl[orig.wl1 - 1].name), (size_t)orig.wl1 - 1,
+			   (size_t)orig.item, sw_text_quote(&q2, c->wl[wl].name));
 }
 
 static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
@@ -434,7 +475,7 @@ static int sw_seg_workloads(struct sw_inv_ctx *c, const json_t *root)
 	json_array_foreach(arr, i, v) {
 		size_t m = sw_jsonptr_index(&c->ptr, i);
 
-		rc = sw_seg_workload(c, v);
+		rc = sw_inv_segwatch_workload(c, v);
 		if (rc)
 			return rc;
 		sw_jsonptr_pop(&c->ptr, m);

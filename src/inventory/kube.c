@@ -214,8 +214,8 @@ static int sw_kube_pod_fill(struct sw_inv_ctx *c, const json_t *pod, struct sw_w
 	return SW_EXIT_OK;
 }
 
-/* sw_kube_pod - one pod at ctx->ptr; items of other kinds are counted and left. */
-static int sw_kube_pod(struct sw_inv_ctx *c, const json_t *pod)
+/* sw_inv_kube_pod - one pod at ctx->ptr; items of other kinds are counted and left. */
+int sw_inv_kube_pod(struct sw_inv_ctx *c, const json_t *pod)
 {
 	struct sw_workload w = { .source = SW_WL_SRC_KUBERNETES };
 	const json_t *kind;
@@ -256,7 +256,7 @@ static int sw_kube_items(struct sw_inv_ctx *c, const json_t *root)
 	json_array_foreach(items, i, item) {
 		size_t m = sw_jsonptr_index(&c->ptr, i);
 
-		rc = sw_kube_pod(c, item);
+		rc = sw_inv_kube_pod(c, item);
 		if (rc)
 			return rc;
 		sw_jsonptr_pop(&c->ptr, m);
@@ -285,7 +285,7 @@ int sw_inv_parse_kube(struct sw_inv_ctx *c, const json_t *root)
 	}
 	if (strcmp(k, "Pod") == 0) {
 		c->st.format = SW_INV_FMT_KUBE_POD;
-		return sw_kube_pod(c, root);
+		return sw_inv_kube_pod(c, root);
 	}
 	sw_jsonptr_key(&c->ptr, "kind");
 	return sw_inv_fail(c, "unsupported kind %s: expected the output of "

@@ -4,11 +4,18 @@
  * errors come back as PATH:LINE:COL with the line and a caret), recognise
  * the format and hand the document to its parser. All or nothing: on any
  * error the caller gets no workloads.
+ *
+ * Inputs are first offered to the streaming reader (stream.c), which takes
+ * a valid inventory one workload at a time; whatever it declines, errors
+ * included, is parsed here as one document, so errors read as they always
+ * have.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -167,8 +174,7 @@ static bool sw_blank(const char *buf, size_t len)
 	return true;
 }
 
-/* sw_parse_root - recognise the format of the document and parse it. */
-static int sw_parse_root(struct sw_inv_ctx *c, const json_t *root)
+int sw_inv_parse_root(struct sw_inv_ctx *c, const json_t *root)
 {
 	if (!json_is_object(root))
 		return sw_inv_fail(c, "the top level is %s; expected an object: a segwatch "
@@ -177,6 +183,25 @@ static int sw_parse_root(struct sw_inv_ctx *c, const json_t *root)
 	if (json_object_get(root, "kind") || json_object_get(root, "apiVersion"))
 		return sw_inv_parse_kube(c, root);
 	return sw_inv_parse_segwatch(c, root);
+}
+
+/* sw_load_stream - the streaming reader on @buf; true when it took it (ctx filled). */
+static bool sw_load_stream(struct sw_inv_ctx *c, const char *buf, size_t len)
+{
+	struct sw_err scratch; /* its errors are not shown: the document reader words them */
+	struct sw_inv_ctx s = { .name = c->name, .flags = c->flags, .err = &scratch };
+
+	if (c->flags & SW_INV_WHOLE_DOCUMENT)
+		return false;
+	if (sw_inv_stream(&s, buf, len) != SW_EXIT_OK) {
+		sw_inventory_free(s.wl, s.n_wl);
+		return false;
+	}
+	c->wl = s.wl;
+	c->n_wl = s.n_wl;
+	c->cap_wl = s.cap_wl;
+	c->st = s.st;
+	return true;
 }
 
 static int sw_load_json(struct sw_inv_ctx *c, const char *buf, size_t len)
@@ -192,10 +217,12 @@ static int sw_load_json(struct sw_inv_ctx *c, const char *buf, size_t len)
 	if (sw_blank(buf, len))
 		return sw_inv_fail(c, "empty input: expected a segwatch inventory or the output "
 				   "of `kubectl get pods -A -o json`");
+	if (sw_load_stream(c, buf, len))
+		return SW_EXIT_OK;
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!root)
 		return sw_syntax_error(c, buf, len, &je);
-	rc = sw_parse_root(c, root);
+	rc = sw_inv_parse_root(c, root);
 	json_decref(root);
 	return rc;
 }
@@ -229,15 +256,29 @@ int sw_inventory_load_buffer(const char *name, const void *buf, size_t len, unsi
 	return SW_EXIT_OK;
 }
 
+/*
+ * sw_size_hint - the size of a regular file @f plus one (to see the end in
+ * one read, without growing and copying the buffer); 0 when unknown.
+ */
+static size_t sw_size_hint(FILE *f)
+{
+	struct stat sb;
+
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uintmax_t)sb.st_size >= SW_INV_MAX_BYTES)
+		return 0;
+	return (size_t)sb.st_size + 1;
+}
+
 /* sw_read_all - the whole of @f into a new buffer; errno set on failure. */
 static int sw_read_all(FILE *f, char **out, size_t *len)
 {
-	size_t cap = 0, n = 0;
+	size_t cap = 0, n = 0, hint = sw_size_hint(f);
 	char *buf = NULL;
 
 	for (;;) {
 		if (n == cap) {
-			size_t grow = cap ? cap * 2 : 65536;
+			size_t grow = cap ? cap * 2 : hint ? hint : 65536;
 			char *b;
 
 			if (cap > SW_INV_MAX_BYTES)

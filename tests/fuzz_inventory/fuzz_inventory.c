@@ -18,7 +18,11 @@
  *     the source of its format, no control characters in its name, and a
  *     way to recognise it (addresses, MACs or an interface; pods always
  *     have an address);
- *   - no address belongs to two workloads of one segwatch inventory.
+ *   - no address belongs to two workloads of one segwatch inventory;
+ *   - the streaming reader (src/inventory/stream.c, which load_buffer
+ *     tries first) changes nothing: the same input read as one document
+ *     (SW_INV_WHOLE_DOCUMENT) gives the same code, the same message byte
+ *     for byte, the same counts and the same workloads.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -95,6 +99,63 @@ static void sw_fuzz_check_unique(const struct sw_workload *wl, size_t n)
 						      "address listed twice");
 }
 
+static bool sw_fuzz_str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void sw_fuzz_check_same_workload(const struct sw_workload *a, const struct sw_workload *b)
+{
+	bool same = sw_fuzz_str_same(a->name, b->name) && sw_fuzz_str_same(a->uid, b->uid) &&
+		    sw_fuzz_str_same(a->namespace, b->namespace) &&
+		    sw_fuzz_str_same(a->iface, b->iface) && a->source == b->source &&
+		    a->n_addrs == b->n_addrs && a->n_macs == b->n_macs &&
+		    a->n_labels == b->n_labels;
+
+	for (size_t i = 0; same && i < a->n_addrs; i++)
+		same = memcmp(a->addrs[i], b->addrs[i], 16) == 0;
+	for (size_t i = 0; same && i < a->n_macs; i++)
+		same = memcmp(a->macs[i], b->macs[i], 6) == 0;
+	for (size_t i = 0; same && i < a->n_labels; i++)
+		same = sw_fuzz_str_same(a->labels[i].key, b->labels[i].key) &&
+		       sw_fuzz_str_same(a->labels[i].value, b->labels[i].value);
+	SW_FUZZ_CHECK(same, "the streaming reader built another workload than the document reader");
+}
+
+static bool sw_fuzz_stats_same(const struct sw_inventory_stats *a,
+			       const struct sw_inventory_stats *b)
+{
+	return a->format == b->format && a->workloads == b->workloads &&
+	       a->skipped_no_ip == b->skipped_no_ip &&
+	       a->skipped_host_network == b->skipped_host_network &&
+	       a->skipped_finished == b->skipped_finished &&
+	       a->skipped_not_pod == b->skipped_not_pod &&
+	       a->iface_unresolved == b->iface_unresolved;
+}
+
+/* sw_fuzz_reference - the whole-document reader must agree with what load_buffer returned. */
+static void sw_fuzz_reference(const uint8_t *data, size_t size, int rc, const struct sw_err *err,
+			      const struct sw_workload *wl, size_t n,
+			      const struct sw_inventory_stats *st)
+{
+	struct sw_inventory_stats rst;
+	struct sw_workload *rwl = NULL;
+	struct sw_err rerr = { 0 };
+	size_t rn = 0;
+	int rrc;
+
+	rrc = sw_inventory_load_buffer(SW_FUZZ_NAME, data, size,
+				       SW_INV_NO_IFINDEX | SW_INV_WHOLE_DOCUMENT, &rwl, &rn, &rst, &rerr);
+	SW_FUZZ_CHECK(rrc == rc, "the streaming and document readers return different codes");
+	SW_FUZZ_CHECK(rc == SW_EXIT_OK || strcmp(rerr.msg, err->msg) == 0,
+		      "the streaming and document readers word an error differently");
+	SW_FUZZ_CHECK(rn == n && (rc || sw_fuzz_stats_same(&rst, st)),
+		      "the streaming and document readers count differently");
+	for (size_t i = 0; i < n; i++)
+		sw_fuzz_check_same_workload(&wl[i], &rwl[i]);
+	sw_inventory_free(rwl, rn);
+}
+
 static void sw_fuzz_load(const uint8_t *data, size_t size)
 {
 	struct sw_inventory_stats st;
@@ -105,6 +166,7 @@ static void sw_fuzz_load(const uint8_t *data, size_t size)
 
 	rc = sw_inventory_load_buffer(SW_FUZZ_NAME, data, size, SW_INV_NO_IFINDEX, &wl, &n, &st,
 				      &err);
+	sw_fuzz_reference(data, size, rc, &err, wl, n, &st);
 	if (rc != SW_EXIT_OK) {
 		sw_fuzz_check_error(rc, &err);
 		SW_FUZZ_CHECK(wl == NULL && n == 0, "error but workloads returned");
