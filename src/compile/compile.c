@@ -120,6 +120,11 @@ static int sw_compile_chain(struct sw_compile *c)
 	return 0;
 }
 
+int sw_compile_layout(struct sw_compile *c)
+{
+	return sw_compile_sets(c) < 0 || sw_compile_chain(c) < 0 ? -1 : 0;
+}
+
 /*
  * The table's comment says which policy the ruleset is, in words status can
  * read back: "segwatch policy=NAME mode=MODE rules=N groups=M" (the name
