@@ -154,7 +154,9 @@ uint64_t sw_registry_generation(const struct sw_registry *reg);
  * False, without calling @fn, when the registry cannot say: @gen is older
  * than the changes it keeps (a bounded journal), one change reached too
  * many workloads, or the bridge networks changed. The caller then looks
- * at every workload.
+ * at every workload. The registry keeps its journal from the first call on
+ * (it costs nothing to a registry no one asks): ask once, at @gen the
+ * current generation, to be answered later.
  */
 typedef void (*sw_registry_change_fn)(enum sw_wl_source source, const char *uid, void *arg);
 bool sw_registry_changes_since(const struct sw_registry *reg, uint64_t gen,

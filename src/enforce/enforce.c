@@ -25,6 +25,7 @@ struct sw_enforcer {
 	size_t n_last;
 	bool handles_asked;		/* the applied rules' handles were read (or kept) */
 	struct sw_enforce_inc *inc;	/* the applied sets counted (incsync.c); NULL: not yet */
+	bool inc_refused;		/* they could not be, for this plan: not tried again */
 };
 
 int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
@@ -213,6 +214,7 @@ int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const ch
 	e->applied = plan;
 	sw_enforce_inc_free(e->inc);	/* counted again at the next quiet sync */
 	e->inc = NULL;
+	e->inc_refused = false;
 	e->handles_asked = false; /* kept by a delta, else read at the next sync or delta */
 	e->policy = p;
 	e->reg = reg;
@@ -252,10 +254,11 @@ static void sw_enforce_inc_prepare(struct sw_enforcer *e, const struct sw_regist
 {
 	struct sw_err ignored = { 0 };
 
-	if (e->inc || e->applied.l2 || reg != e->reg)
+	if (e->inc || e->inc_refused || e->applied.l2 || reg != e->reg)
 		return;
 	sw_enforce_inc_build(&e->inc, e->policy, &e->opts, reg, e->generation, &e->applied,
 			     &ignored);
+	e->inc_refused = !e->inc;
 }
 
 /* The applied plan after an incremental change the kernel took: the changes, or recompiled. */
@@ -346,6 +349,7 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 		return rc;
 	sw_enforce_inc_free(e->inc);	/* recompiled: counted again when quiet */
 	e->inc = NULL;
+	e->inc_refused = false;
 	t0 = sw_clock_mono_ms();
 	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);
 	if (rc == SW_EXIT_OK)

@@ -344,6 +344,13 @@ static bool sw_inc_matches(struct sw_enforce_inc *inc, const struct sw_nft_plan 
 	return total == inc->c_used;
 }
 
+static void sw_inc_key_ignore(enum sw_wl_source source, const char *uid, void *arg)
+{
+	(void)source;
+	(void)uid;
+	(void)arg;
+}
+
 int sw_enforce_inc_build(struct sw_enforce_inc **out, const struct sw_policy *p,
 			 const struct sw_compile_opts *o, const struct sw_registry *reg,
 			 uint64_t generation, const struct sw_nft_plan *applied, struct sw_err *err)
@@ -360,6 +367,10 @@ int sw_enforce_inc_build(struct sw_enforce_inc **out, const struct sw_policy *p,
 	}
 	inc->reg = reg;
 	inc->generation = generation;
+	if (!sw_registry_changes_since(reg, generation, sw_inc_key_ignore, NULL)) {
+		sw_enforce_inc_free(inc);	/* (the journal is kept from now on) */
+		return SW_EXIT_OK;
+	}
 	if (!sw_inc_count_grow(inc) || !sw_inc_wl_grow(inc))
 		inc->nomem = true;
 	if (!inc->nomem)

@@ -87,14 +87,20 @@ struct sw_registry {
 	uint64_t generation;	/* bumped by every change: watchers compare it */
 	struct sw_bridge_net *nets;	/* sorted, unique (sw_registry_set_bridge_nets) */
 	size_t n_nets;
-	/*
-	 * The journal: for each generation, the (source, uid) of the workloads
-	 * whose membership it may have changed; a ring, oldest first. Since
-	 * any generation from @floor on it can say what changed.
-	 */
-	struct sw_reg_change *journal;
-	size_t j_head, j_n;
+	struct sw_reg_journal *journal;
+};
+
+/*
+ * The journal: for each generation, the (source, uid) of the workloads whose
+ * membership it may have changed; a ring, oldest first. Since any generation
+ * from @floor on it can say what changed. Kept only once someone asked
+ * (sw_registry_changes_since): loading a registry pays nothing for it.
+ */
+struct sw_reg_journal {
+	struct sw_reg_change *v;
+	size_t head, n;
 	uint64_t floor;
+	bool on;
 };
 
 struct sw_reg_change {
@@ -278,12 +284,14 @@ struct sw_registry *sw_registry_alloc(void)
 	if (getrandom(&reg->generation, sizeof(reg->generation), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(reg->generation))
 		reg->generation = (uint64_t)time(NULL) << 20;
-	reg->floor = reg->generation;
 	reg->key_mask = 1023;
 	reg->max_versions = SW_REG_VERSIONS;
 	reg->max_stopped = SW_REG_STOPPED;
 	reg->by_key = calloc(reg->key_mask + 1, sizeof(*reg->by_key));
-	if (!reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256) ||
+	reg->journal = calloc(1, sizeof(*reg->journal));
+	if (reg->journal)
+		reg->journal->floor = reg->generation;
+	if (!reg->journal || !reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256) ||
 	    !sw_map_init(&reg->keys, 256)) {
 		sw_registry_free(reg);
 		return NULL;
@@ -319,8 +327,10 @@ void sw_registry_free(struct sw_registry *reg)
 	sw_map_free(&reg->ifaces);
 	sw_map_free(&reg->keys);
 	free(reg->nets);
-	for (size_t i = 0; i < reg->j_n; i++)
-		free(reg->journal[(reg->j_head + i) % SW_JOURNAL_MAX].uid);
+	for (size_t i = 0; reg->journal && i < reg->journal->n; i++)
+		free(reg->journal->v[(reg->journal->head + i) % SW_JOURNAL_MAX].uid);
+	if (reg->journal)
+		free(reg->journal->v);
 	free(reg->journal);
 	free(reg);
 }
@@ -549,33 +559,36 @@ static void sw_registry_force_prune(struct sw_registry *reg)
 /* Nothing before generation @gen can be answered any more. */
 static void sw_journal_cut(struct sw_registry *reg, uint64_t gen)
 {
-	if (gen - reg->floor <= reg->generation + 1 - reg->floor)
-		reg->floor = gen;
+	struct sw_reg_journal *j = reg->journal;
+
+	if (gen - j->floor <= reg->generation + 1 - j->floor)
+		j->floor = gen;
 }
 
 /* (source, uid) changed its membership at generation @gen. */
 static void sw_journal_add(struct sw_registry *reg, uint64_t gen, const struct sw_wl_entry *e)
 {
+	struct sw_reg_journal *j = reg->journal;
 	struct sw_reg_change *c;
 
-	if (!reg->journal && !(reg->journal = calloc(SW_JOURNAL_MAX, sizeof(*reg->journal)))) {
+	if (!j->v && !(j->v = calloc(SW_JOURNAL_MAX, sizeof(*j->v)))) {
 		sw_journal_cut(reg, gen);
 		return;
 	}
-	if (reg->j_n == SW_JOURNAL_MAX) {	/* the oldest goes, and with it what it answered */
-		c = &reg->journal[reg->j_head];
+	if (j->n == SW_JOURNAL_MAX) {	/* the oldest goes, and with it what it answered */
+		c = &j->v[j->head];
 		sw_journal_cut(reg, c->gen);
 		free(c->uid);
-		reg->j_head = (reg->j_head + 1) % SW_JOURNAL_MAX;
-		reg->j_n--;
+		j->head = (j->head + 1) % SW_JOURNAL_MAX;
+		j->n--;
 	}
-	c = &reg->journal[(reg->j_head + reg->j_n) % SW_JOURNAL_MAX];
+	c = &j->v[(j->head + j->n) % SW_JOURNAL_MAX];
 	*c = (struct sw_reg_change){ gen, e->w.source, strdup(e->w.uid) };
 	if (!c->uid) {
 		sw_journal_cut(reg, gen);
 		return;
 	}
-	reg->j_n++;
+	j->n++;
 }
 
 /* The entries reached from @e's keys so far; false past SW_JOURNAL_REACH. */
@@ -640,6 +653,10 @@ static void sw_journal_reach(struct sw_registry *reg, uint64_t gen, const struct
 	struct sw_reach r = { .n = 1 };
 	size_t from = 0;
 
+	if (!reg->journal->on) {	/* nobody asks: nothing kept, nothing answered */
+		sw_journal_cut(reg, gen);
+		return;
+	}
 	r.v[0] = e;
 	for (int step = 0; step < SW_WL_SRC_MAX - 1 && !r.over; step++) {
 		size_t to = r.n;
@@ -1022,15 +1039,17 @@ const struct sw_bridge_net *sw_registry_bridge_nets(const struct sw_registry *re
 bool sw_registry_changes_since(const struct sw_registry *reg, uint64_t gen,
 			       sw_registry_change_fn fn, void *arg)
 {
+	struct sw_reg_journal *j = reg->journal;
 	/* generations are compared by their distance from the floor: they may wrap */
-	uint64_t since = gen - reg->floor;
+	uint64_t since = gen - j->floor;
 
-	if (since > reg->generation - reg->floor)
+	j->on = true;	/* from now on */
+	if (since > reg->generation - j->floor)
 		return false;
-	for (size_t i = 0; i < reg->j_n; i++) {
-		const struct sw_reg_change *c = &reg->journal[(reg->j_head + i) % SW_JOURNAL_MAX];
+	for (size_t i = 0; i < j->n; i++) {
+		const struct sw_reg_change *c = &j->v[(j->head + i) % SW_JOURNAL_MAX];
 
-		if (c->gen - reg->floor > since)
+		if (c->gen - j->floor > since)
 			fn(c->source, c->uid, arg);
 	}
 	return true;
