@@ -69,4 +69,13 @@ void sw_compile_members_of(struct sw_compile_members *m, const struct sw_registr
 			   const struct sw_workload *w, sw_compile_emit_fn fn, void *arg);
 void sw_compile_members_close(struct sw_compile_members *m);
 
+/*
+ * sw_compile_l2_guard - the L2 guard's bindings alone, as sw_policy_compile
+ * puts them in plan->l2 (*@out NULL when the policy has none; freed with
+ * sw_nft_l2_free).
+ */
+struct sw_nft_l2;
+int sw_compile_l2_guard(const struct sw_policy *p, const struct sw_registry *reg,
+			const struct sw_compile_opts *o, struct sw_nft_l2 **out, struct sw_err *err);
+
 #endif

@@ -248,13 +248,12 @@ const struct sw_enforce_set_change *sw_enforcer_last_changes(const struct sw_enf
 /*
  * Count the applied sets' elements over @reg (once after an apply or a full
  * recompile, while nothing changes), so that later changes are incremental.
- * The L2 guard's bindings are per port, not counted: its policies recompile.
  */
 static void sw_enforce_inc_prepare(struct sw_enforcer *e, const struct sw_registry *reg)
 {
 	struct sw_err ignored = { 0 };
 
-	if (e->inc || e->inc_refused || e->applied.l2 || reg != e->reg)
+	if (e->inc || e->inc_refused || reg != e->reg)
 		return;
 	sw_enforce_inc_build(&e->inc, e->policy, &e->opts, reg, e->generation, &e->applied,
 			     &ignored);
@@ -285,6 +284,43 @@ static void sw_enforce_inc_adopt(struct sw_enforcer *e, const struct sw_registry
 		fresh.sets[s].n_elems = tn;
 	}
 	sw_nft_plan_free(&fresh);
+}
+
+/*
+ * The L2 guard's bindings follow the same workloads: compiled again (they are
+ * per port, joined over every entry of a container: not counted), only the
+ * bindings that differ sent.
+ */
+static int sw_enforce_l2_follow(struct sw_enforcer *e, const struct sw_registry *reg,
+				bool *changed, struct sw_enforce_report *rep, struct sw_err *err)
+{
+	struct sw_nft_l2 *fresh = NULL;
+	size_t added = 0, removed = 0;
+	double t0 = sw_clock_mono_ms();
+	int rc;
+
+	if (!e->applied.l2)
+		return SW_EXIT_OK;
+	rc = sw_compile_l2_guard(e->policy, reg, &e->opts, &fresh, err);
+	rep->compile_ms += sw_clock_mono_ms() - t0;
+	t0 = sw_clock_mono_ms();
+	if (rc == SW_EXIT_OK)
+		rc = sw_nft_l2_update(e->conn, e->applied.table, e->applied.l2, fresh, &added,
+				      &removed, err);
+	rep->ms += sw_clock_mono_ms() - t0;
+	if (rc != SW_EXIT_OK) {
+		sw_nft_l2_free(fresh);
+		return rc;
+	}
+	sw_nft_l2_free(e->applied.l2);
+	e->applied.l2 = fresh;
+	if (added || removed) {
+		rep->sets_changed++;
+		rep->added += added;
+		rep->removed += removed;
+		*changed = true;
+	}
+	return SW_EXIT_OK;
 }
 
 /*
@@ -322,6 +358,9 @@ static int sw_enforce_sync_inc(struct sw_enforcer *e, const struct sw_registry *
 	sw_enforce_keep_changes(e, ch, n);
 	sw_enforce_inc_adopt(e, reg, ch, n);
 	free(ch);
+	/* a failure here leaves the generation behind: the next sync tries the bindings again */
+	if ((rc = sw_enforce_l2_follow(e, reg, changed, rep, err)) != SW_EXIT_OK)
+		return rc;
 	e->generation = sw_registry_generation(reg);
 	return SW_EXIT_OK;
 }
