@@ -3,9 +3,10 @@
  * Which of a policy's sets one workload's addresses are in, without
  * compiling the whole registry: what a membership change needs (enforce's
  * incremental sync). The same code as the full compile decides (members.c,
- * unclassified.c), its additions sent to a callback instead of the plan;
- * a group's hash set also feeds the union sets of the rules naming it with
- * other groups (rules.c sw_rule_side_sets).
+ * unclassified.c), its additions sent to a callback instead of the plan.
+ * The union sets of rules naming several groups (rules.c
+ * sw_rule_side_sets) hold what their groups' sets hold: the caller derives
+ * them from which sets feed which.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ struct sw_compile_members {
 	struct sw_member_index ix;
 	size_t **unions;		/* per set: the union sets it feeds */
 	size_t *n_unions;
+	size_t **feeders;		/* per union set: the sets it is the union of */
+	size_t *n_feeders;
 	sw_compile_emit_fn fn;
 	void *arg;
 };
@@ -31,15 +34,21 @@ static size_t sw_layout_find(const struct sw_nft_plan *pl, const char *name)
 	return SIZE_MAX;
 }
 
+static bool sw_index_push(size_t **v, size_t *n, size_t x)
+{
+	size_t *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return false;
+	nv[(*n)++] = x;
+	*v = nv;
+	return true;
+}
+
 static bool sw_union_add(struct sw_compile_members *m, size_t from, size_t to)
 {
-	size_t *v = realloc(m->unions[from], (m->n_unions[from] + 1) * sizeof(*v));
-
-	if (!v)
-		return false;
-	v[m->n_unions[from]++] = to;
-	m->unions[from] = v;
-	return true;
+	return sw_index_push(&m->unions[from], &m->n_unions[from], to) &&
+	       sw_index_push(&m->feeders[to], &m->n_feeders[to], from);
 }
 
 /* The union sets "r<N>_from_v<F>" / "r<N>_to_v<F>" of sides with two groups or more. */
@@ -50,7 +59,9 @@ static bool sw_unions_build(struct sw_compile_members *m)
 
 	m->unions = calloc(m->layout.n_sets + 1, sizeof(*m->unions));
 	m->n_unions = calloc(m->layout.n_sets + 1, sizeof(*m->n_unions));
-	if (!m->unions || !m->n_unions)
+	m->feeders = calloc(m->layout.n_sets + 1, sizeof(*m->feeders));
+	m->n_feeders = calloc(m->layout.n_sets + 1, sizeof(*m->n_feeders));
+	if (!m->unions || !m->n_unions || !m->feeders || !m->n_feeders)
 		return false;
 	for (size_t r = 0; r < p->n_rules; r++)
 		for (int side = 0; side < 2; side++) {
@@ -79,8 +90,20 @@ static void sw_members_emit(void *arg, size_t set, const uint8_t addr[16])
 	struct sw_compile_members *m = arg;
 
 	m->fn(m->arg, set, addr);
-	for (size_t i = 0; i < m->n_unions[set]; i++)
-		m->fn(m->arg, m->unions[set][i], addr);
+}
+
+const size_t *sw_compile_members_unions(const struct sw_compile_members *m, size_t set,
+					size_t *n)
+{
+	*n = set < m->layout.n_sets ? m->n_unions[set] : 0;
+	return *n ? m->unions[set] : NULL;
+}
+
+const size_t *sw_compile_members_feeders(const struct sw_compile_members *m, size_t set,
+					 size_t *n)
+{
+	*n = set < m->layout.n_sets ? m->n_feeders[set] : 0;
+	return *n ? m->feeders[set] : NULL;
 }
 
 int sw_compile_members_open(struct sw_compile_members **out, const struct sw_policy *p,
@@ -131,8 +154,12 @@ void sw_compile_members_close(struct sw_compile_members *m)
 		return;
 	for (size_t s = 0; m->unions && s < m->layout.n_sets; s++)
 		free(m->unions[s]);
+	for (size_t s = 0; m->feeders && s < m->layout.n_sets; s++)
+		free(m->feeders[s]);
 	free(m->unions);
 	free(m->n_unions);
+	free(m->feeders);
+	free(m->n_feeders);
 	sw_member_index_free(&m->ix);
 	free(m->c.hosts);
 	free(m->c.nets);

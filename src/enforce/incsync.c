@@ -2,8 +2,10 @@
 /*
  * Membership kept by counting (what a sync sends when a few workloads
  * changed): for each hash set and address, how many running workloads put
- * the address there (group sets, the rules' union sets, managed,
- * classified), and each workload's own contributions by (source, uid).
+ * the address there (group sets, managed, classified), and each workload's
+ * own contributions by (source, uid). The rules' union sets are not
+ * counted (they would be most of the elements): an address is in one while
+ * it is in one of the sets feeding it.
  * A change subtracts the workload's old contributions and adds its new ones
  * (sw_compile_members_of); an element is added when its count leaves 0 and
  * removed when it returns to 0, so an address two workloads share stays
@@ -63,9 +65,21 @@ static uint64_t sw_inc_hash(const void *p, size_t n, uint64_t h)
 	return h ^ (h >> 31);
 }
 
+/* splitmix64's finalizer: every input bit reaches the low bits the table uses */
+static uint64_t sw_inc_mix(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 static uint64_t sw_inc_elem_hash(const uint8_t addr[16], uint32_t set)
 {
-	return sw_inc_hash(addr, 16, sw_inc_hash(&set, sizeof(set), 1469598103934665603ULL));
+	uint64_t lo, hi;
+
+	memcpy(&hi, addr, 8);
+	memcpy(&lo, addr + 8, 8);
+	return sw_inc_mix(lo ^ sw_inc_mix(hi ^ sw_inc_mix(set)));
 }
 
 static uint64_t sw_inc_wl_hash(enum sw_wl_source source, const char *uid)
@@ -321,7 +335,7 @@ static int sw_prefix_cmp(const void *pa, const void *pb)
 static bool sw_inc_matches(struct sw_enforce_inc *inc, const struct sw_nft_plan *applied)
 {
 	const struct sw_nft_plan *layout = sw_compile_members_layout(inc->members);
-	size_t total = 0;
+	size_t total = 0, feeders;
 
 	if (layout->n_sets != applied->n_sets)
 		return false;
@@ -332,6 +346,9 @@ static bool sw_inc_matches(struct sw_enforce_inc *inc, const struct sw_nft_plan 
 		    a->hash != layout->sets[s].hash)
 			return false;
 		if (!a->hash)
+			continue;
+		sw_compile_members_feeders(inc->members, s, &feeders);
+		if (feeders)	/* a union: what its feeders hold, by the same compile */
 			continue;
 		for (size_t i = 0; i < a->n_elems; i++) {
 			const struct sw_inc_count *c = sw_inc_count_find(inc, a->elems[i].addr, (uint32_t)s);
@@ -373,6 +390,19 @@ int sw_enforce_inc_build(struct sw_enforce_inc **out, const struct sw_policy *p,
 	}
 	if (!sw_inc_count_grow(inc) || !sw_inc_wl_grow(inc))
 		inc->nomem = true;
+	/* room for what is applied at once, rather than growing through it */
+	for (size_t s = 0, want = 0; !inc->nomem && s <= applied->n_sets; s++) {
+		size_t feeders;
+
+		if (s == applied->n_sets) {
+			while (!inc->nomem && inc->c_mask + 1 < 2 * want)
+				inc->nomem = !sw_inc_count_grow(inc);
+			break;
+		}
+		sw_compile_members_feeders(inc->members, s, &feeders);
+		if (applied->sets[s].hash && !feeders)
+			want += applied->sets[s].n_elems;
+	}
 	if (!inc->nomem)
 		sw_registry_foreach(reg, sw_inc_build_visit, inc);
 	if (inc->nomem) {
@@ -447,6 +477,55 @@ static bool sw_inc_list_push(struct sw_inc_list *l, const struct sw_inc_elem *e)
 	}
 	l->v[l->n++] = *e;
 	return true;
+}
+
+static size_t sw_inc_find(const struct sw_nft_set *s, const struct sw_nft_prefix *p, bool *found);
+
+/*
+ * The union sets' changes, from their feeders' (@add, @del so far): a union
+ * holds an address while any feeder does, now (the counts) as before (the
+ * applied plan).
+ */
+static bool sw_inc_unions(struct sw_enforce_inc *inc, const struct sw_nft_plan *applied,
+			  struct sw_inc_list *add, struct sw_inc_list *del)
+{
+	struct sw_inc_list cand = { 0 };
+	size_t n_base_add = add->n, n_base_del = del->n;
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < n_base_add + n_base_del; i++) {
+		const struct sw_inc_elem *e = i < n_base_add ? &add->v[i] : &del->v[i - n_base_add];
+		size_t n;
+		const size_t *u = sw_compile_members_unions(inc->members, e->set, &n);
+
+		for (size_t j = 0; ok && j < n; j++) {
+			struct sw_inc_elem c = *e;
+
+			c.set = (uint32_t)u[j];
+			ok = sw_inc_list_push(&cand, &c);
+		}
+	}
+	if (cand.n > 1)
+		qsort(cand.v, cand.n, sizeof(*cand.v), sw_inc_elem_cmp);
+	for (size_t i = 0; ok && i < cand.n; i++) {
+		struct sw_nft_prefix p = { .plen = 128 };
+		size_t n;
+		const size_t *f = sw_compile_members_feeders(inc->members, cand.v[i].set, &n);
+		bool now = false, was;
+
+		if (i && sw_inc_elem_cmp(&cand.v[i - 1], &cand.v[i]) == 0)
+			continue;
+		for (size_t j = 0; !now && j < n; j++)
+			now = sw_inc_count_find(inc, cand.v[i].addr, (uint32_t)f[j])->count > 0;
+		memcpy(p.addr, cand.v[i].addr, 16);
+		sw_inc_find(&applied->sets[cand.v[i].set], &p, &was);
+		if (now && !was)
+			ok = sw_inc_list_push(add, &cand.v[i]);
+		else if (!now && was)
+			ok = sw_inc_list_push(del, &cand.v[i]);
+	}
+	free(cand.v);
+	return ok;
 }
 
 /* The additions and removals, set by set, as sw_nft_sets_update takes them. */
@@ -531,8 +610,11 @@ int sw_enforce_inc_delta(struct sw_enforce_inc *inc, const struct sw_registry *r
 				inc->nomem = true;
 		free(old);
 	}
-	if (inc->nomem || sw_inc_changes(applied, &add, &del, ch, n_ch) < 0)
+	if (inc->nomem || !sw_inc_unions(inc, applied, &add, &del) ||
+	    sw_inc_changes(applied, &add, &del, ch, n_ch) < 0) {
+		inc->nomem = true;
 		goto out;
+	}
 	*added = add.n;
 	*removed = del.n;
 	inc->generation = sw_registry_generation(reg);
