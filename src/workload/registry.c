@@ -291,8 +291,8 @@ struct sw_registry *sw_registry_alloc(void)
 	reg->journal = calloc(1, sizeof(*reg->journal));
 	if (reg->journal)
 		reg->journal->floor = reg->generation;
-	if (!reg->journal || !reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256) ||
-	    !sw_map_init(&reg->keys, 256)) {
+	if (!reg->journal || !reg->by_key || !sw_map_init(&reg->addrs, 1024) ||
+	    !sw_map_init(&reg->ifaces, 256) || !sw_map_init(&reg->keys, 256)) {
 		sw_registry_free(reg);
 		return NULL;
 	}
