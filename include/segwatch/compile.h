@@ -50,4 +50,39 @@ int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registr
 void sw_compile_group_set_name(const struct sw_policy *p, size_t g, int family, char *buf,
 			       size_t len);
 
+/*
+ * Incremental membership (enforce's sync of a policy kept in force): the
+ * hash sets one running workload of the registry puts each of its addresses
+ * in, as sw_policy_compile would (group sets, the managed and classified
+ * sets). Set indices are those of the plan sw_policy_compile gives for the
+ * same policy and options (the layout). sw_compile_members_of calls @fn
+ * once per (set, address) it contributes: such a set's elements are the
+ * addresses some running workload contributes (CIDRs only go to interval
+ * sets). A union set (a rule's side naming several groups) holds what the
+ * sets feeding it hold: sw_compile_members_unions gives the union sets a
+ * set feeds, sw_compile_members_feeders the sets a union set is fed by
+ * (none: not a union set).
+ */
+struct sw_compile_members;
+typedef void (*sw_compile_emit_fn)(void *arg, size_t set, const uint8_t addr[16]);
+int sw_compile_members_open(struct sw_compile_members **out, const struct sw_policy *p,
+			    const struct sw_compile_opts *o, struct sw_err *err);
+const struct sw_nft_plan *sw_compile_members_layout(const struct sw_compile_members *m);
+void sw_compile_members_of(struct sw_compile_members *m, const struct sw_registry *reg,
+			   const struct sw_workload *w, sw_compile_emit_fn fn, void *arg);
+const size_t *sw_compile_members_unions(const struct sw_compile_members *m, size_t set,
+					size_t *n);
+const size_t *sw_compile_members_feeders(const struct sw_compile_members *m, size_t set,
+					 size_t *n);
+void sw_compile_members_close(struct sw_compile_members *m);
+
+/*
+ * sw_compile_l2_guard - the L2 guard's bindings alone, as sw_policy_compile
+ * puts them in plan->l2 (*@out NULL when the policy has none; freed with
+ * sw_nft_l2_free).
+ */
+struct sw_nft_l2;
+int sw_compile_l2_guard(const struct sw_policy *p, const struct sw_registry *reg,
+			const struct sw_compile_opts *o, struct sw_nft_l2 **out, struct sw_err *err);
+
 #endif

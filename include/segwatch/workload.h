@@ -147,6 +147,26 @@ size_t sw_registry_count(const struct sw_registry *reg);
 uint64_t sw_registry_generation(const struct sw_registry *reg);
 
 /*
+ * sw_registry_changes_since - call @fn with the (source, uid) of every
+ * workload whose group membership may differ from generation @gen: those
+ * that started, stopped or changed since, and the running ones merged
+ * through them (sw_registry_merged); a workload may come more than once.
+ * False, without calling @fn, when the registry cannot say: @gen is older
+ * than the changes it keeps (a bounded journal), one change reached too
+ * many workloads, or the bridge networks changed. The caller then looks
+ * at every workload. The registry keeps its journal from the first call on
+ * (it costs nothing to a registry no one asks): ask once, at @gen the
+ * current generation, to be answered later.
+ */
+typedef void (*sw_registry_change_fn)(enum sw_wl_source source, const char *uid, void *arg);
+bool sw_registry_changes_since(const struct sw_registry *reg, uint64_t gen,
+			       sw_registry_change_fn fn, void *arg);
+
+/* sw_registry_running - the running workload (@source, @uid), or NULL. */
+const struct sw_workload *sw_registry_running(const struct sw_registry *reg,
+					      enum sw_wl_source source, const char *uid);
+
+/*
  * A network a bridge of this host is configured with: where the containers
  * on that bridge take their addresses from. The kernel's view keeps them
  * here, so that a policy can judge an address of such a network that no

@@ -28,7 +28,7 @@ static void sw_watch_print(const struct sw_enforcer *e, const struct sw_enforce_
 	size_t n;
 	const struct sw_enforce_set_change *ch = sw_enforcer_last_changes(e, &n);
 
-	printf("membership: %zu sets, +%zu -%zu elements, one batch in %.2f ms (compiled in %.1f ms)\n",
+	printf("membership: %zu sets, +%zu -%zu elements, one batch in %.2f ms (compiled in %.2f ms)\n",
 	       rep->sets_changed, rep->added, rep->removed, rep->ms, rep->compile_ms);
 	for (size_t i = 0; i < n; i++)
 		printf("  set %s: +%zu -%zu\n", SW_CELL(ch[i].set), ch[i].added, ch[i].removed);

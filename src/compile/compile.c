@@ -120,6 +120,11 @@ static int sw_compile_chain(struct sw_compile *c)
 	return 0;
 }
 
+int sw_compile_layout(struct sw_compile *c)
+{
+	return sw_compile_sets(c) < 0 || sw_compile_chain(c) < 0 ? -1 : 0;
+}
+
 /*
  * The table's comment says which policy the ruleset is, in words status can
  * read back: "segwatch policy=NAME mode=MODE rules=N groups=M" (the name
@@ -167,5 +172,26 @@ int sw_policy_compile_reusing(const struct sw_policy *p, const struct sw_registr
 	}
 	free(c.hosts);
 	free(c.nets);
+	return SW_EXIT_OK;
+}
+
+int sw_compile_l2_guard(const struct sw_policy *p, const struct sw_registry *reg,
+			const struct sw_compile_opts *o, struct sw_nft_l2 **out, struct sw_err *err)
+{
+	struct sw_nft_plan plan = { 0 };
+	struct sw_compile c = { .p = p, .reg = reg, .plan = &plan };
+
+	*out = NULL;
+	if (o)
+		c.o = *o;
+	else
+		sw_compile_opts_defaults(&c.o);
+	if (sw_compile_guard(&c) < 0) {
+		sw_nft_plan_free(&plan);
+		return sw_err_set(err, SW_EXIT_RUNTIME, "out of memory while compiling the L2 guard");
+	}
+	*out = plan.l2;
+	plan.l2 = NULL;
+	sw_nft_plan_free(&plan);
 	return SW_EXIT_OK;
 }

@@ -30,6 +30,9 @@ struct sw_compile {
 	/* "unclassified": "deny": bridge_nets_v4/v6 and classified_v4/v6; SIZE_MAX: none */
 	size_t bridge_nets[2], classified[2];
 	bool nomem;
+	/* set: a workload's addresses go to emit(emit_arg, set, address) instead (delta.c) */
+	void (*emit)(void *arg, size_t set, const uint8_t addr[16]);
+	void *emit_arg;
 };
 
 /* plan_build.c: growing the plan. SIZE_MAX / NULL on out of memory. */
@@ -41,7 +44,28 @@ struct sw_nft_rule *sw_chain_add_rule(struct sw_nft_chain *ch);
 struct sw_nft_match *sw_rule_add_match(struct sw_nft_rule *r, enum sw_nft_match_kind kind);
 bool sw_match_add_range(struct sw_nft_match *m, uint16_t lo, uint16_t hi);
 
+/* compile.c: the plan's sets (their CIDRs only, no registry) and chain. */
+int sw_compile_layout(struct sw_compile *c);
+
+/* A group selecting by labels only, under the first of them: found by binary search. */
+struct sw_member_key {
+	const char *key, *value;
+	size_t g;
+};
+
+/* Which groups may select a workload, without asking all of them. */
+struct sw_member_index {
+	struct sw_compile *c;
+	struct sw_member_key *by_label;	/* sorted by key, value */
+	size_t n_by_label;
+	size_t *other;			/* groups with patterns or CIDRs: each asked */
+	size_t n_other;
+};
+
 /* members.c: group sets filled from the registry and the groups' CIDRs. */
+bool sw_member_index_build(struct sw_member_index *ix, const struct sw_policy *p);
+void sw_member_index_free(struct sw_member_index *ix);
+void sw_member_visit(const struct sw_workload *w, bool running, void *arg);
 int sw_compile_members(struct sw_compile *c);
 int sw_compile_members_copy(struct sw_compile *c);
 size_t sw_compile_group_set(const struct sw_compile *c, size_t g, uint8_t family);
@@ -61,6 +85,7 @@ struct sw_rule_side {
 /* unclassified.c: the sets and rules of "unclassified": "deny" (none for "allow"). */
 int sw_compile_unclassified_sets(struct sw_compile *c);
 int sw_compile_unclassified_members(struct sw_compile *c);
+void sw_unclassified_visit(const struct sw_workload *w, bool running, void *arg);
 int sw_rules_unclassified(struct sw_compile *c, struct sw_nft_chain *ch);
 
 /* guard.c: the L2 guard's bindings (plan->l2) when the policy turns it on. */

@@ -57,6 +57,11 @@ static bool sw_member_add(struct sw_compile *c, size_t g, const uint8_t addr[16]
 	struct sw_nft_set *gs = &c->plan->sets[sw_compile_group_set(c, g, family)];
 	struct sw_nft_set *ms = &c->plan->sets[c->managed[family == 6]];
 
+	if (c->emit) {
+		c->emit(c->emit_arg, sw_compile_group_set(c, g, family), addr);
+		c->emit(c->emit_arg, c->managed[family == 6], addr);
+		return true;
+	}
 	return sw_plan_set_add(gs, addr, 128) && sw_plan_set_add(ms, addr, 128);
 }
 
@@ -72,21 +77,6 @@ static bool sw_member_add_net(struct sw_compile *c, size_t g, const uint8_t addr
 	       sw_plan_set_add(&c->plan->sets[ms], addr, plen);
 }
 
-/* A group selecting by labels only, under the first of them: found by binary search. */
-struct sw_member_key {
-	const char *key, *value;
-	size_t g;
-};
-
-/* Which groups may select a workload, without asking all of them. */
-struct sw_member_index {
-	struct sw_compile *c;
-	struct sw_member_key *by_label;	/* sorted by key, value */
-	size_t n_by_label;
-	size_t *other;			/* groups with patterns or CIDRs: each asked */
-	size_t n_other;
-};
-
 static int sw_member_key_cmp(const void *pa, const void *pb)
 {
 	const struct sw_member_key *a = pa, *b = pb;
@@ -95,7 +85,7 @@ static int sw_member_key_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->value, b->value);
 }
 
-static bool sw_member_index_build(struct sw_member_index *ix, const struct sw_policy *p)
+bool sw_member_index_build(struct sw_member_index *ix, const struct sw_policy *p)
 {
 	ix->by_label = calloc(p->n_groups + 1, sizeof(*ix->by_label));
 	ix->other = calloc(p->n_groups + 1, sizeof(*ix->other));
@@ -156,7 +146,15 @@ static void sw_member_by_label(struct sw_member_index *ix, const struct sw_label
 		sw_member_add_all(ix->c, ix->by_label[lo].g, who, w);
 }
 
-static void sw_member_visit(const struct sw_workload *w, bool running, void *arg)
+void sw_member_index_free(struct sw_member_index *ix)
+{
+	free(ix->by_label);
+	free(ix->other);
+	ix->by_label = NULL;
+	ix->other = NULL;
+}
+
+void sw_member_visit(const struct sw_workload *w, bool running, void *arg)
 {
 	struct sw_member_index *ix = arg;
 	const struct sw_workload *who;
@@ -209,8 +207,7 @@ int sw_compile_members(struct sw_compile *c)
 		sw_registry_foreach(c->reg, sw_member_visit, &ix);
 	else if (c->reg)
 		c->nomem = true;
-	free(ix.by_label);
-	free(ix.other);
+	sw_member_index_free(&ix);
 	for (size_t g = 0; g < c->p->n_groups && !c->nomem; g++) {
 		const struct sw_pol_group *grp = &c->p->groups[g];
 

@@ -53,7 +53,7 @@ int sw_compile_unclassified_sets(struct sw_compile *c)
 	return 0;
 }
 
-static void sw_unclassified_visit(const struct sw_workload *w, bool running, void *arg)
+void sw_unclassified_visit(const struct sw_workload *w, bool running, void *arg)
 {
 	struct sw_compile *c = arg;
 	const struct sw_workload *who;
@@ -67,7 +67,9 @@ static void sw_unclassified_visit(const struct sw_workload *w, bool running, voi
 	for (size_t i = 0; i < w->n_addrs; i++) {
 		size_t s = c->classified[!sw_addr_is_mapped_v4(w->addrs[i])];
 
-		if (!sw_plan_set_add(&c->plan->sets[s], w->addrs[i], 128))
+		if (c->emit)
+			c->emit(c->emit_arg, s, w->addrs[i]);
+		else if (!sw_plan_set_add(&c->plan->sets[s], w->addrs[i], 128))
 			c->nomem = true;
 	}
 }

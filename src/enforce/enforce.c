@@ -24,6 +24,8 @@ struct sw_enforcer {
 	struct sw_enforce_set_change *last;	/* what the last sync changed */
 	size_t n_last;
 	bool handles_asked;		/* the applied rules' handles were read (or kept) */
+	struct sw_enforce_inc *inc;	/* the applied sets counted (incsync.c); NULL: not yet */
+	bool inc_refused;		/* they could not be, for this plan: not tried again */
 };
 
 int sw_enforcer_open(struct sw_enforcer **out, const struct sw_compile_opts *o,
@@ -210,6 +212,9 @@ int sw_enforcer_apply(struct sw_enforcer *e, const struct sw_policy *p, const ch
 	rep->compile_ms = compile_ms;
 	sw_nft_plan_free(&e->applied);
 	e->applied = plan;
+	sw_enforce_inc_free(e->inc);	/* counted again at the next quiet sync */
+	e->inc = NULL;
+	e->inc_refused = false;
 	e->handles_asked = false; /* kept by a delta, else read at the next sync or delta */
 	e->policy = p;
 	e->reg = reg;
@@ -240,6 +245,126 @@ const struct sw_enforce_set_change *sw_enforcer_last_changes(const struct sw_enf
 	return e->last;
 }
 
+/*
+ * Count the applied sets' elements over @reg (once after an apply or a full
+ * recompile, while nothing changes), so that later changes are incremental.
+ */
+static void sw_enforce_inc_prepare(struct sw_enforcer *e, const struct sw_registry *reg)
+{
+	struct sw_err ignored = { 0 };
+
+	if (e->inc || e->inc_refused || reg != e->reg)
+		return;
+	sw_enforce_inc_build(&e->inc, e->policy, &e->opts, reg, e->generation, &e->applied,
+			     &ignored);
+	e->inc_refused = !e->inc;
+}
+
+/* The applied plan after an incremental change the kernel took: the changes, or recompiled. */
+static void sw_enforce_inc_adopt(struct sw_enforcer *e, const struct sw_registry *reg,
+				 const struct sw_nft_set_change *ch, size_t n)
+{
+	struct sw_nft_plan fresh = { 0 };
+	struct sw_err ignored = { 0 };
+
+	if (sw_enforce_inc_commit(&e->applied, ch, n))
+		return;
+	/* cannot be (the counts and the plan agreed): the kernel took what a compile gives */
+	sw_enforce_inc_free(e->inc);
+	e->inc = NULL;
+	if (sw_policy_compile(e->policy, reg, &e->opts, &fresh, &ignored) != SW_EXIT_OK)
+		return;
+	for (size_t s = 0; s < fresh.n_sets && s < e->applied.n_sets; s++) {
+		struct sw_nft_prefix *t = e->applied.sets[s].elems;
+		size_t tn = e->applied.sets[s].n_elems;
+
+		e->applied.sets[s].elems = fresh.sets[s].elems;
+		e->applied.sets[s].n_elems = fresh.sets[s].n_elems;
+		fresh.sets[s].elems = t;
+		fresh.sets[s].n_elems = tn;
+	}
+	sw_nft_plan_free(&fresh);
+}
+
+/*
+ * The L2 guard's bindings follow the same workloads: compiled again (they are
+ * per port, joined over every entry of a container: not counted), only the
+ * bindings that differ sent.
+ */
+static int sw_enforce_l2_follow(struct sw_enforcer *e, const struct sw_registry *reg,
+				bool *changed, struct sw_enforce_report *rep, struct sw_err *err)
+{
+	struct sw_nft_l2 *fresh = NULL;
+	size_t added = 0, removed = 0;
+	double t0 = sw_clock_mono_ms();
+	int rc;
+
+	if (!e->applied.l2)
+		return SW_EXIT_OK;
+	rc = sw_compile_l2_guard(e->policy, reg, &e->opts, &fresh, err);
+	rep->compile_ms += sw_clock_mono_ms() - t0;
+	t0 = sw_clock_mono_ms();
+	if (rc == SW_EXIT_OK)
+		rc = sw_nft_l2_update(e->conn, e->applied.table, e->applied.l2, fresh, &added,
+				      &removed, err);
+	rep->ms += sw_clock_mono_ms() - t0;
+	if (rc != SW_EXIT_OK) {
+		sw_nft_l2_free(fresh);
+		return rc;
+	}
+	sw_nft_l2_free(e->applied.l2);
+	e->applied.l2 = fresh;
+	if (added || removed) {
+		rep->sets_changed++;
+		rep->added += added;
+		rep->removed += removed;
+		*changed = true;
+	}
+	return SW_EXIT_OK;
+}
+
+/*
+ * Only the workloads the registry says changed: their elements counted out
+ * and in (incsync.c). 0 sent (or nothing to send), 1 the full compile is
+ * needed, else the batch's error.
+ */
+static int sw_enforce_sync_inc(struct sw_enforcer *e, const struct sw_registry *reg, bool *changed,
+			       struct sw_enforce_report *rep, struct sw_err *err)
+{
+	struct sw_nft_set_change *ch = NULL;
+	size_t n = 0;
+	double t0 = sw_clock_mono_ms();
+	int rc = sw_enforce_inc_delta(e->inc, reg, &e->applied, &ch, &n, &rep->added,
+				      &rep->removed);
+
+	if (rc != 0) {
+		sw_enforce_inc_free(e->inc);
+		e->inc = NULL;
+		rep->added = rep->removed = 0;
+		return 1;
+	}
+	rep->compile_ms = sw_clock_mono_ms() - t0;
+	t0 = sw_clock_mono_ms();
+	if (n && (rc = sw_nft_sets_update(e->conn, e->applied.table, ch, n, err)) != SW_EXIT_OK) {
+		/* the counts moved on, the kernel did not: recompiled at the next sync */
+		sw_enforce_inc_free(e->inc);
+		e->inc = NULL;
+		free(ch);
+		return rc;
+	}
+	rep->ms = sw_clock_mono_ms() - t0;
+	rep->sets_changed = n;
+	*changed = n > 0;
+	sw_enforce_keep_changes(e, ch, n);
+	sw_enforce_inc_adopt(e, reg, ch, n);
+	free(ch);
+	/* a failure here leaves the generation behind: the next sync tries the bindings again */
+	if ((rc = sw_enforce_l2_follow(e, reg, changed, rep, err)) != SW_EXIT_OK)
+		return rc;
+	e->generation = sw_registry_generation(reg);
+	return SW_EXIT_OK;
+}
+
 int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool *changed,
 		     struct sw_enforce_report *rep, struct sw_err *err)
 {
@@ -253,8 +378,17 @@ int sw_enforcer_sync(struct sw_enforcer *e, const struct sw_registry *reg, bool 
 	memset(rep, 0, sizeof(*rep));
 	if (e->policy)
 		sw_enforce_handles(e); /* read once, now, rather than during the next reload */
-	if (!e->policy || !reg || sw_registry_generation(reg) == e->generation)
+	if (!e->policy || !reg)
 		return SW_EXIT_OK;
+	if (sw_registry_generation(reg) == e->generation) {
+		sw_enforce_inc_prepare(e, reg); /* while nothing changes */
+		return SW_EXIT_OK;
+	}
+	if (e->inc && reg == e->reg && (rc = sw_enforce_sync_inc(e, reg, changed, rep, err)) != 1)
+		return rc;
+	sw_enforce_inc_free(e->inc);	/* recompiled: counted again when quiet */
+	e->inc = NULL;
+	e->inc_refused = false;
 	t0 = sw_clock_mono_ms();
 	rc = sw_policy_compile(e->policy, reg, &e->opts, &fresh, err);
 	if (rc == SW_EXIT_OK)
@@ -323,6 +457,7 @@ void sw_enforcer_close(struct sw_enforcer *e)
 		return;
 	sw_nft_conn_close(e->conn);
 	sw_nft_plan_free(&e->applied);
+	sw_enforce_inc_free(e->inc);
 	free(e->last);
 	free(e);
 }

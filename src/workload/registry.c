@@ -35,6 +35,8 @@
 #define SW_REG_STOPPED 65536
 #define SW_OPEN UINT64_MAX
 #define SW_MERGE_ADDRS 64	/* addresses of an entry followed to merge it (docs/workloads.md) */
+#define SW_JOURNAL_MAX 4096	/* changes kept for sw_registry_changes_since */
+#define SW_JOURNAL_REACH 64	/* entries one change may touch through merging, else unanswered */
 
 struct sw_wl_entry {
 	struct sw_workload w;
@@ -85,6 +87,26 @@ struct sw_registry {
 	uint64_t generation;	/* bumped by every change: watchers compare it */
 	struct sw_bridge_net *nets;	/* sorted, unique (sw_registry_set_bridge_nets) */
 	size_t n_nets;
+	struct sw_reg_journal *journal;
+};
+
+/*
+ * The journal: for each generation, the (source, uid) of the workloads whose
+ * membership it may have changed; a ring, oldest first. Since any generation
+ * from @floor on it can say what changed. Kept only once someone asked
+ * (sw_registry_changes_since): loading a registry pays nothing for it.
+ */
+struct sw_reg_journal {
+	struct sw_reg_change *v;
+	size_t head, n;
+	uint64_t floor;
+	bool on;
+};
+
+struct sw_reg_change {
+	uint64_t gen;
+	enum sw_wl_source source;
+	char *uid;
 };
 
 static uint64_t sw_hash_bytes(const void *p, size_t n)
@@ -266,8 +288,11 @@ struct sw_registry *sw_registry_alloc(void)
 	reg->max_versions = SW_REG_VERSIONS;
 	reg->max_stopped = SW_REG_STOPPED;
 	reg->by_key = calloc(reg->key_mask + 1, sizeof(*reg->by_key));
-	if (!reg->by_key || !sw_map_init(&reg->addrs, 1024) || !sw_map_init(&reg->ifaces, 256) ||
-	    !sw_map_init(&reg->keys, 256)) {
+	reg->journal = calloc(1, sizeof(*reg->journal));
+	if (reg->journal)
+		reg->journal->floor = reg->generation;
+	if (!reg->journal || !reg->by_key || !sw_map_init(&reg->addrs, 1024) ||
+	    !sw_map_init(&reg->ifaces, 256) || !sw_map_init(&reg->keys, 256)) {
 		sw_registry_free(reg);
 		return NULL;
 	}
@@ -302,6 +327,11 @@ void sw_registry_free(struct sw_registry *reg)
 	sw_map_free(&reg->ifaces);
 	sw_map_free(&reg->keys);
 	free(reg->nets);
+	for (size_t i = 0; reg->journal && i < reg->journal->n; i++)
+		free(reg->journal->v[(reg->journal->head + i) % SW_JOURNAL_MAX].uid);
+	if (reg->journal)
+		free(reg->journal->v);
+	free(reg->journal);
 	free(reg);
 }
 
@@ -526,6 +556,123 @@ static void sw_registry_force_prune(struct sw_registry *reg)
 	}
 }
 
+/* Nothing before generation @gen can be answered any more. */
+static void sw_journal_cut(struct sw_registry *reg, uint64_t gen)
+{
+	struct sw_reg_journal *j = reg->journal;
+
+	if (gen - j->floor <= reg->generation + 1 - j->floor)
+		j->floor = gen;
+}
+
+/* (source, uid) changed its membership at generation @gen. */
+static void sw_journal_add(struct sw_registry *reg, uint64_t gen, const struct sw_wl_entry *e)
+{
+	struct sw_reg_journal *j = reg->journal;
+	struct sw_reg_change *c;
+
+	if (!j->v && !(j->v = calloc(SW_JOURNAL_MAX, sizeof(*j->v)))) {
+		sw_journal_cut(reg, gen);
+		return;
+	}
+	if (j->n == SW_JOURNAL_MAX) {	/* the oldest goes, and with it what it answered */
+		c = &j->v[j->head];
+		sw_journal_cut(reg, c->gen);
+		free(c->uid);
+		j->head = (j->head + 1) % SW_JOURNAL_MAX;
+		j->n--;
+	}
+	c = &j->v[(j->head + j->n) % SW_JOURNAL_MAX];
+	*c = (struct sw_reg_change){ gen, e->w.source, strdup(e->w.uid) };
+	if (!c->uid) {
+		sw_journal_cut(reg, gen);
+		return;
+	}
+	j->n++;
+}
+
+/* The entries reached from @e's keys so far; false past SW_JOURNAL_REACH. */
+struct sw_reach {
+	const struct sw_wl_entry *v[SW_JOURNAL_REACH];
+	size_t n;
+	bool over;
+};
+
+static void sw_reach_key(struct sw_reach *r, const struct sw_map *m, const uint8_t key[16])
+{
+	const struct sw_slot *s = sw_map_find(m, key);
+
+	for (const struct sw_binding *b = s ? s->hist : NULL; b && !r->over; b = b->next) {
+		size_t i = 0;
+
+		if (b->to_us != SW_OPEN || !b->entry->running)
+			continue;
+		while (i < r->n && r->v[i] != b->entry)
+			i++;
+		if (i < r->n)
+			continue;
+		if (r->n == SW_JOURNAL_REACH)
+			r->over = true;
+		else
+			r->v[r->n++] = b->entry;
+	}
+}
+
+static void sw_reach_entry(const struct sw_registry *reg, struct sw_reach *r,
+			   const struct sw_wl_entry *e)
+{
+	uint8_t key[16];
+
+	if (e->w.netns) {
+		sw_netns_key(key, e->w.netns);
+		sw_reach_key(r, &reg->keys, key);
+	}
+	if (e->w.ifindex) {
+		sw_ifindex_key(key, e->w.ifindex);
+		sw_reach_key(r, &reg->ifaces, key);
+	}
+	for (size_t i = 0; i < e->w.n_macs; i++) {
+		if (!sw_mac_unicast(e->w.macs[i]))
+			continue;
+		sw_mac_key(key, e->w.macs[i]);
+		sw_reach_key(r, &reg->keys, key);
+	}
+	for (size_t i = 0; i < e->w.n_addrs && !r->over; i++)
+		if (!sw_addr_is_linklocal(e->w.addrs[i]))
+			sw_reach_key(r, &reg->addrs, e->w.addrs[i]);
+}
+
+/*
+ * @e (running, bound) changes at generation @gen: it, and every running entry
+ * whose merge (sw_merge) may pass through it, may change membership. A merge
+ * goes from entry to entry sharing a key, at most SW_WL_SRC_MAX - 1 steps:
+ * those within that many steps of @e are journaled.
+ */
+static void sw_journal_reach(struct sw_registry *reg, uint64_t gen, const struct sw_wl_entry *e)
+{
+	struct sw_reach r = { .n = 1 };
+	size_t from = 0;
+
+	if (!reg->journal->on) {	/* nobody asks: nothing kept, nothing answered */
+		sw_journal_cut(reg, gen);
+		return;
+	}
+	r.v[0] = e;
+	for (int step = 0; step < SW_WL_SRC_MAX - 1 && !r.over; step++) {
+		size_t to = r.n;
+
+		for (size_t i = from; i < to && !r.over; i++)
+			sw_reach_entry(reg, &r, r.v[i]);
+		from = to;
+	}
+	if (r.over) {
+		sw_journal_cut(reg, gen);
+		return;
+	}
+	for (size_t i = 0; i < r.n; i++)
+		sw_journal_add(reg, gen, r.v[i]);
+}
+
 /* A new running entry for @w (its workload is filled in by the caller), the current one of its key. */
 static struct sw_wl_entry *sw_registry_new_entry(struct sw_registry *reg, const struct sw_workload *w)
 {
@@ -581,6 +728,8 @@ bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, ui
 		return true;
 	if (!sw_workload_copy(&copy, w))
 		return false;
+	if (old && old->running)
+		sw_journal_reach(reg, reg->generation + 1, old);
 	e = sw_registry_new_entry(reg, w);
 	if (!e) {
 		sw_workload_clear(&copy);
@@ -610,6 +759,7 @@ bool sw_registry_upsert(struct sw_registry *reg, const struct sw_workload *w, ui
 	}
 	e->running = true;
 	e->started_us = now_us;
+	sw_journal_reach(reg, reg->generation + 1, e);
 	reg->generation++;
 	sw_registry_force_prune(reg);
 	return ok;
@@ -622,6 +772,7 @@ void sw_registry_stop(struct sw_registry *reg, enum sw_wl_source source, const c
 
 	if (!e || !e->running)
 		return;
+	sw_journal_reach(reg, reg->generation + 1, e);
 	sw_registry_retire(reg, e, now_us);
 	reg->generation++;
 	sw_registry_force_prune(reg);
@@ -874,6 +1025,7 @@ bool sw_registry_set_bridge_nets(struct sw_registry *reg, const struct sw_bridge
 	free(reg->nets);
 	reg->nets = v;
 	reg->n_nets = kept;
+	sw_journal_cut(reg, reg->generation + 1);	/* every set of bridge networks changes */
 	reg->generation++;
 	return true;
 }
@@ -882,4 +1034,31 @@ const struct sw_bridge_net *sw_registry_bridge_nets(const struct sw_registry *re
 {
 	*n = reg->n_nets;
 	return reg->nets;
+}
+
+bool sw_registry_changes_since(const struct sw_registry *reg, uint64_t gen,
+			       sw_registry_change_fn fn, void *arg)
+{
+	struct sw_reg_journal *j = reg->journal;
+	/* generations are compared by their distance from the floor: they may wrap */
+	uint64_t since = gen - j->floor;
+
+	j->on = true;	/* from now on */
+	if (since > reg->generation - j->floor)
+		return false;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct sw_reg_change *c = &j->v[(j->head + i) % SW_JOURNAL_MAX];
+
+		if (c->gen - j->floor > since)
+			fn(c->source, c->uid, arg);
+	}
+	return true;
+}
+
+const struct sw_workload *sw_registry_running(const struct sw_registry *reg,
+					      enum sw_wl_source source, const char *uid)
+{
+	const struct sw_wl_entry *e = sw_registry_find(reg, source, uid);
+
+	return e && e->running ? &e->w : NULL;
 }

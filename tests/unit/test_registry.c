@@ -789,6 +789,107 @@ static void test_bridge_nets(void **state)
 	sw_registry_free(reg);
 }
 
+/* The journal: which workloads a change touched, merges included; false when it cannot say. */
+struct seen {
+	char uids[8][16];
+	size_t n;
+};
+
+static void seen_add(enum sw_wl_source source, const char *uid, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)source;
+	if (s->n < 8)
+		snprintf(s->uids[s->n++], sizeof(s->uids[0]), "%s", uid);
+}
+
+static bool seen_has(const struct seen *s, const char *uid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->uids[i], uid) == 0)
+			return true;
+	return false;
+}
+
+static void test_changes_since(void **state)
+{
+	struct sw_registry *reg = sw_registry_alloc();
+	struct sw_bridge_net net = { .plen = 120 };
+	struct seen s = { .n = 0 };
+	struct sw_workload w;
+	uint64_t g0, g1;
+
+	(void)state;
+	/* not kept before anyone asks */
+	g0 = sw_registry_generation(reg);
+	wl_make(&w, SW_WL_SRC_ENGINE, "c0", "a", "10.0.0.1");
+	assert_true(sw_registry_upsert(reg, &w, 100));
+	sw_workload_clear(&w);
+	assert_false(sw_registry_changes_since(reg, g0, seen_add, &s));
+	g0 = sw_registry_generation(reg);
+	assert_true(sw_registry_changes_since(reg, g0, seen_add, &s));
+	assert_int_equal(s.n, 0);
+	/* kept from then on */
+	wl_make(&w, SW_WL_SRC_ENGINE, "c1", "b", "10.0.0.2");
+	assert_true(sw_registry_upsert(reg, &w, 110));
+	sw_workload_clear(&w);
+	assert_true(sw_registry_changes_since(reg, g0, seen_add, &s));
+	assert_int_equal(s.n, 1);
+	assert_true(seen_has(&s, "c1"));
+	/* the kernel's entry of a container merged with the engine's (one namespace) comes too */
+	wl_make(&w, SW_WL_SRC_KERNEL, "k1", "k", "fe80::1");
+	w.netns = 5;
+	assert_true(sw_registry_upsert(reg, &w, 120));
+	sw_workload_clear(&w);
+	g1 = sw_registry_generation(reg);
+	wl_make(&w, SW_WL_SRC_ENGINE, "c2", "c", "10.0.0.3");
+	w.netns = 5;
+	assert_true(sw_registry_upsert(reg, &w, 130));
+	sw_workload_clear(&w);
+	s.n = 0;
+	assert_true(sw_registry_changes_since(reg, g1, seen_add, &s));
+	assert_true(seen_has(&s, "c2") && seen_has(&s, "k1"));
+	assert_false(seen_has(&s, "c1"));
+	s.n = 0;
+	sw_registry_stop(reg, SW_WL_SRC_ENGINE, "c2", 140);
+	assert_true(sw_registry_changes_since(reg, g1, seen_add, &s));
+	assert_true(seen_has(&s, "c2") && seen_has(&s, "k1"));
+	assert_null(sw_registry_running(reg, SW_WL_SRC_ENGINE, "c2"));
+	assert_non_null(sw_registry_running(reg, SW_WL_SRC_KERNEL, "k1"));
+	/* new bridge networks change every set: no answer from before them */
+	g1 = sw_registry_generation(reg);
+	assert_true(sw_addr_parse("10.0.0.0", net.addr));
+	assert_true(sw_registry_set_bridge_nets(reg, &net, 1));
+	assert_false(sw_registry_changes_since(reg, g1, seen_add, &s));
+	assert_true(sw_registry_changes_since(reg, sw_registry_generation(reg), seen_add, &s));
+	/* more changes than the journal keeps: no answer from before them */
+	g1 = sw_registry_generation(reg);
+	for (int i = 0; i < 5000; i++) {
+		char uid[16], ip[32];
+
+		snprintf(uid, sizeof(uid), "n%d", i);
+		snprintf(ip, sizeof(ip), "10.1.%d.%d", i / 250, 1 + i % 250);
+		wl_make(&w, SW_WL_SRC_ENGINE, uid, "n", ip);
+		assert_true(sw_registry_upsert(reg, &w, 200 + (uint64_t)i));
+		sw_workload_clear(&w);
+	}
+	assert_false(sw_registry_changes_since(reg, g1, seen_add, &s));
+	assert_true(sw_registry_changes_since(reg, sw_registry_generation(reg) - 1, seen_add, &s));
+	/* a change reaching too many workloads (one address shared by 70): no answer either */
+	g1 = sw_registry_generation(reg);
+	for (int i = 0; i < 70; i++) {
+		char uid[16];
+
+		snprintf(uid, sizeof(uid), "s%d", i);
+		wl_make(&w, SW_WL_SRC_ENGINE, uid, "s", "10.2.0.1");
+		assert_true(sw_registry_upsert(reg, &w, 6000 + (uint64_t)i));
+		sw_workload_clear(&w);
+	}
+	assert_false(sw_registry_changes_since(reg, g1, seen_add, &s));
+	sw_registry_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_merge_name_precedence),
 		cmocka_unit_test(test_learn_linklocal),
 		cmocka_unit_test(test_bridge_nets),
+		cmocka_unit_test(test_changes_since),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

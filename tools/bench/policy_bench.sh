@@ -148,11 +148,11 @@ for line in open(sys.argv[1]):
     m = re.match(r"(\d+) (start|stop) membership: (\d+) sets, \+(\d+) -(\d+) elements, one batch in ([\d.]+) ms(?: \(compiled in ([\d.]+) ms\))?", line)
     if m:  # segwatch before issue 14 does not print the compilation: nan
         rows.setdefault((int(m[1]), m[2]), []).append((float(m[6]), float(m[7] or "nan"), int(m[3]), int(m[4]) + int(m[5])))
-print("   %-10s %-6s %-22s %-12s %s" % ("workloads", "", "sets/elements changed", "batch (ms)", "recompile + diff (ms)"))
+print("   %-10s %-6s %-22s %-12s %s" % ("workloads", "", "sets/elements changed", "batch (ms)", "finding what changed (ms)"))
 for (n, what), v in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] == "stop")):
     med = lambda i: statistics.median(x[i] for x in v)
     print("   %-10s %-6s %-22s %-12s %s" % (f"{n:,}", what, f"{v[0][2]} sets, {v[0][3]} elements",
-          "%.2f" % med(0) + " " * 2 + "(" + ", ".join("%.2f" % x[0] for x in v) + ")", "%.1f" % med(1)))
+          "%.2f" % med(0) + " " * 2 + "(" + ", ".join("%.2f" % x[0] for x in v) + ")", "%.2f" % med(1)))
 PY
 
 [ "$FORWARDING" -eq 1 ] || exit 0
