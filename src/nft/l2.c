@@ -60,20 +60,29 @@ bool sw_nft_l2_ifname_ok(const char *n)
 	return true;
 }
 
+/* Room in *@arr (@n items of @size, room for *@cap) for one more; false on out of memory. */
+static bool sw_l2_room(void *arr, size_t n, size_t *cap, size_t size, size_t first)
+{
+	uint8_t **a = arr, *na;
+	size_t c = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return true;
+	na = realloc(*a, c * size);
+	if (!na)
+		return false;
+	*a = na;
+	*cap = c;
+	return true;
+}
+
 /* A new port entry; one of the same name is merged into it by sw_nft_l2_normalize. */
 static struct sw_nft_l2_port *sw_l2_port_new(struct sw_nft_l2 *l2, const char *ifname)
 {
 	struct sw_nft_l2_port *np;
 
-	if (l2->n_ports == l2->cap_ports) {
-		size_t cap = l2->cap_ports ? l2->cap_ports * 2 : 64;
-
-		np = realloc(l2->ports, cap * sizeof(*np));
-		if (!np)
-			return NULL;
-		l2->ports = np;
-		l2->cap_ports = cap;
-	}
+	if (!sw_l2_room(&l2->ports, l2->n_ports, &l2->cap_ports, sizeof(*np), 64))
+		return NULL;
 	np = &l2->ports[l2->n_ports++];
 	memset(np, 0, sizeof(*np));
 	snprintf(np->ifname, sizeof(np->ifname), "%s", ifname);
@@ -116,15 +125,8 @@ bool sw_nft_l2_unguarded_add(struct sw_nft_l2 *l2, const char *ifname, const cha
 {
 	struct sw_nft_l2_unguarded *u;
 
-	if (l2->n_unguarded == l2->cap_unguarded) {
-		size_t cap = l2->cap_unguarded ? l2->cap_unguarded * 2 : 8;
-
-		u = realloc(l2->unguarded, cap * sizeof(*u));
-		if (!u)
-			return false;
-		l2->unguarded = u;
-		l2->cap_unguarded = cap;
-	}
+	if (!sw_l2_room(&l2->unguarded, l2->n_unguarded, &l2->cap_unguarded, sizeof(*u), 8))
+		return false;
 	u = &l2->unguarded[l2->n_unguarded];
 	u->ifname = strndup(ifname ? ifname : "", SW_L2_UNGUARDED_NAME_MAX);
 	u->workload = workload ? strndup(workload, SW_L2_UNGUARDED_NAME_MAX) : NULL;
