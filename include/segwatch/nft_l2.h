@@ -39,11 +39,19 @@ struct sw_nft_l2_port {
 	size_t n_addrs;
 };
 
+/* A workload's port left unguarded: a name nft cannot take (for the warning, not the kernel). */
+struct sw_nft_l2_unguarded {
+	char *ifname;		/* as the source gave it, at most 255 bytes: escape to show */
+	char *workload;		/* the workload's name, the same way; NULL when it has none */
+};
+
 struct sw_nft_l2 {
 	bool monitor;		/* log and accept instead of log and drop */
 	int log_group;		/* NFLOG group */
 	struct sw_nft_l2_port *ports;	/* sorted by name, names unique (once normalized) */
 	size_t n_ports, cap_ports;
+	struct sw_nft_l2_unguarded *unguarded;	/* sorted, unique (once normalized) */
+	size_t n_unguarded, cap_unguarded;
 };
 
 /* The binding sets, in the table's order. */
@@ -86,8 +94,23 @@ bool sw_nft_l2_port_add(struct sw_nft_l2 *l2, const char *ifname, const uint8_t 
 			size_t n_macs, const uint8_t (*addrs)[16], size_t n_addrs, bool *bad);
 
 /*
+ * sw_nft_l2_ifname_ok - whether the kernel takes @ifname for an interface
+ * and nft between quotes, unchanged: 1 to 15 bytes, not "." or "..", no
+ * '/', ':', quote, backslash, space, control or non-ASCII byte.
+ */
+bool sw_nft_l2_ifname_ok(const char *ifname);
+
+/*
+ * sw_nft_l2_unguarded_add - port @ifname of workload @workload (may be NULL)
+ * is left unguarded, its name failing sw_nft_l2_ifname_ok; both copied
+ * (at most 255 bytes each). False on out of memory.
+ */
+bool sw_nft_l2_unguarded_add(struct sw_nft_l2 *l2, const char *ifname, const char *workload);
+
+/*
  * sw_nft_l2_normalize - ports sorted by name and one per name, their MACs
- * and addresses sorted and unique. False on out of memory (ports lost).
+ * and addresses sorted and unique; unguarded ports sorted and unique. False
+ * on out of memory (ports lost).
  */
 bool sw_nft_l2_normalize(struct sw_nft_l2 *l2);
 

@@ -18,6 +18,7 @@
 #include <segwatch/clock.h>
 #include <segwatch/diag.h>
 #include <segwatch/history.h>
+#include <segwatch/nft_l2.h>
 #include <segwatch/text.h>
 
 #include "runtime.h"
@@ -128,6 +129,18 @@ void sw_agent_pipeline_close(struct sw_agent *a)
 	a->history = a->alerts = a->klog = a->metrics_sink = a->ipfix = a->live = NULL;
 }
 
+/* The L2 guard's ports left out for their names: said at each full apply, as policy apply does. */
+static void sw_agent_warn_unguarded(struct sw_agent *a, const struct sw_nft_plan *plan)
+{
+	const struct sw_nft_l2 *l2 = plan ? plan->l2 : NULL;
+
+	for (size_t i = 0; l2 && i < l2->n_unguarded; i++)
+		sw_log_write(a->log, SW_LOG_WARNING,
+			     "L2 guard: port %s of workload %s is not guarded: a name nft cannot take",
+			     SW_QUOTE(l2->unguarded[i].ifname),
+			     SW_QUOTE(l2->unguarded[i].workload ? l2->unguarded[i].workload : "?"));
+}
+
 int sw_agent_enforce(struct sw_agent *a, const char *why)
 {
 	struct sw_identity *id = sw_pipeline_identity(a->pl);
@@ -148,6 +161,7 @@ int sw_agent_enforce(struct sw_agent *a, const char *why)
 		     "%s: applied (%s): policy \"%s\", mode %s, %zu sets (%zu elements), %zu rules, in %.1f ms",
 		     a->cfg.policy.file, why, a->policy->name ? a->policy->name : "",
 		     sw_pol_mode_name(a->policy->mode), rep.sets, rep.elements, rep.rules, rep.ms);
+	sw_agent_warn_unguarded(a, sw_enforcer_plan(a->enf));
 	return SW_EXIT_OK;
 }
 

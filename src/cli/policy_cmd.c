@@ -64,7 +64,7 @@ static const struct sw_policy_verb {
 } sw_policy_verbs[] = {
 	{ "check", true, SW_PO_JSON },
 	{ "compile", true, SW_PO_IDENTITY | SW_PO_LOG_GROUP | SW_PO_PAYLOAD },
-	{ "apply", true, SW_PO_IDENTITY | SW_PO_LOG_GROUP | SW_PO_WATCH },
+	{ "apply", true, SW_PO_JSON | SW_PO_IDENTITY | SW_PO_LOG_GROUP | SW_PO_WATCH },
 	{ "status", false, SW_PO_JSON },
 	{ "remove", false, 0 },
 	{ "test", true, SW_PO_JSON | SW_PO_FLOWS | SW_PO_IDENTITY },
@@ -85,6 +85,8 @@ static int sw_policy_build(const struct sw_policy_args *a, struct sw_policy **p,
 	if (rc == SW_EXIT_OK) {
 		sw_policy_warn_empty_groups(*p, sw_identity_registry(*id));
 		rc = sw_policy_compile(*p, sw_identity_registry(*id), &a->copts, plan, &err);
+		if (rc == SW_EXIT_OK)
+			sw_policy_warn_unguarded(plan);
 	}
 	if (rc != SW_EXIT_OK)
 		fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
@@ -138,10 +140,10 @@ static int sw_policy_apply(const struct sw_policy_args *a)
 	}
 	if (rc != SW_EXIT_OK)
 		goto out;
-	printf("applied %s (policy \"%s\", mode %s): table inet %s, %zu sets (%zu elements), %zu rules, "
-	       "in %.1f ms\n%s\n", SW_CELL(a->file), SW_CELL(p->name), sw_pol_mode_name(p->mode),
-	       sw_enforcer_plan(e)->table, rep.sets, rep.elements, rep.rules, rep.ms, brnf);
-	if (a->cut)
+	sw_policy_warn_unguarded(sw_enforcer_plan(e));
+	rc = sw_policy_apply_report(&(struct sw_policy_apply_info){ a->file, p, sw_enforcer_plan(e),
+								   &rep, brnf }, a->json);
+	if (a->cut && rc == SW_EXIT_OK)
 		rc = sw_policy_cut(p, sw_identity_registry(id));
 	fflush(stdout);
 	if (a->watch && rc == SW_EXIT_OK)
@@ -387,6 +389,10 @@ int sw_cmd_policy(int argc, char **argv)
 		return SW_EXIT_USAGE;
 	if (a.help)
 		return sw_policy_help(stdout, a.verb), SW_EXIT_OK;
+	if (a.json && (a.watch || a.cut)) {	/* their lines would follow the document */
+		sw_cli_usage_error("segwatch policy apply", "--json cannot go with --watch or --cut");
+		return SW_EXIT_USAGE;
+	}
 	if (strcmp(a.verb, "check") == 0)
 		return sw_policy_check_file(a.file, a.json);
 	if (strcmp(a.verb, "compile") == 0)

@@ -51,6 +51,24 @@ int sw_policy_check_file(const char *file, bool as_json);
 size_t sw_policy_warn_empty_groups(const struct sw_policy *p, const struct sw_registry *reg);
 
 /*
+ * policy_apply_report.c: sw_policy_warn_unguarded warns on stderr about each
+ * port of @plan's L2 guard left unguarded (a name nft cannot take) and
+ * returns how many; sw_policy_apply_report prints what apply did, as text or
+ * as one JSON document ("type": "policy_apply").
+ */
+struct sw_nft_plan;
+struct sw_enforce_report;
+struct sw_policy_apply_info {
+	const char *file;
+	const struct sw_policy *p;
+	const struct sw_nft_plan *plan;		/* as applied */
+	const struct sw_enforce_report *rep;
+	const char *bridge_nf;			/* whether bridged traffic is judged, in words */
+};
+size_t sw_policy_warn_unguarded(const struct sw_nft_plan *plan);
+int sw_policy_apply_report(const struct sw_policy_apply_info *in, bool as_json);
+
+/*
  * policy_help.c: the --help of @verb (NULL: of `segwatch policy`, listing the
  * verbs) on @out (NULL: print nothing, only say whether @verb is one);
  * false when @verb is not a verb. sw_policy_verb_names: the

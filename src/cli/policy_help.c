@@ -55,7 +55,8 @@ static const struct sw_policy_help {
 	  "  segwatch policy compile shop.json --inventory pods.json --no-engine --no-kernel\n"
 	  SW_POLICY_HELP_CODES },
 	{ "apply", "load a policy into the kernel as one atomic batch",
-	  "usage: segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--cut] [--watch]\n\n"
+	  "usage: segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] [--cut] [--watch]\n"
+	  "       segwatch policy apply FILE [IDENTITY OPTIONS] [--log-group N] --json\n\n"
 	  "Load the compiled ruleset into the kernel as one atomic batch, in segwatch's own\n"
 	  "table (inet segwatch); a failure leaves the old ruleset in force. Needs\n"
 	  "CAP_NET_ADMIN.\n\n"
@@ -68,9 +69,12 @@ static const struct sw_policy_help {
 	  "      --watch            after apply, keep the group sets in step with containers\n"
 	  "                         starting and stopping (small set-element batches), until\n"
 	  "                         Ctrl-C or SIGTERM (exit 0)\n"
+	  "  -j, --json             what was applied as one JSON document on stdout\n"
+	  "                         (docs/policy.md); not with --cut or --watch\n"
 	  SW_POLICY_HELP_END
 	  "examples:\n"
 	  "  segwatch policy apply shop.json\n"
+	  "  segwatch policy apply shop.json --inventory pods.json --json\n"
 	  "  segwatch policy apply shop.json --cut --watch\n"
 	  SW_POLICY_HELP_CODES },
 	{ "status", "the applied ruleset as the kernel holds it",

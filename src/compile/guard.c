@@ -80,12 +80,18 @@ static bool sw_guard_bind(struct sw_nft_l2 *l2, const struct sw_guard_entry *e, 
 
 		if (!ifname || !ifname[0])
 			continue;
+		if (!sw_nft_l2_ifname_ok(ifname)) {	/* nft cannot take it: unguarded, and said so */
+			if (!sw_nft_l2_unguarded_add(l2, ifname, e[a].rep->name ? e[a].rep->name
+										: e[a].w->name))
+				return false;
+			continue;
+		}
 		for (size_t b = i; b < j; b++) {
 			const struct sw_workload *w = e[b].w;
 
 			if (!sw_nft_l2_port_add(l2, ifname, (const uint8_t(*)[6])w->macs, w->n_macs,
 						(const uint8_t(*)[16])w->addrs, w->n_addrs, &bad))
-				return bad;	/* a name nft cannot take: left unguarded */
+				return false;	/* out of memory (names were checked above) */
 			for (size_t m = 0; m < w->n_macs; m++) {
 				uint8_t ll[16];
 

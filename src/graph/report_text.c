@@ -92,18 +92,78 @@ static unsigned long long sw_report_service(json_t *list, size_t i, const size_t
 }
 
 /* One row: edge @i of @list, or the port run it leads. */
-static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
+/* An edge's first cells, FROM TO SERVICE FLOWS: @count names the flows counted ("flows", "flows_changed"). */
+static void sw_report_edge_cells(struct sw_table *t, json_t *list, size_t i, const size_t *next,
+				 const char *count)
 {
 	json_t *e = json_array_get(list, i);
-	const char *delivery = sw_report_delivery_text(sw_s(e, "delivery"));
 	char svc[96];
-	unsigned long long flows = sw_report_service(list, i, next, "flows", svc);
+	unsigned long long flows = sw_report_service(list, i, next, count, svc);
 
 	sw_table_row(t);
 	sw_table_cell(t, sw_s(e, "src_name"), NULL);
 	sw_table_cell(t, sw_s(e, "dst_name"), NULL);
 	sw_table_cell(t, svc, NULL);
 	sw_table_cellf(t, NULL, "%llu", flows);
+}
+
+/* The columns of sw_report_edge_cells, which every edge table starts with. */
+#define SW_REPORT_EDGE_COLS \
+	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 }, \
+	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 }, \
+	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 }, \
+	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 }
+
+/* One kind of edge table: its columns, how port runs fold, how a row is filled. */
+struct sw_edge_table {
+	const struct sw_table_col *cols;
+	size_t n_cols;
+	const struct sw_table_runs_ops *runs;
+	void (*row)(struct sw_table *t, json_t *list, size_t i, const size_t *next);
+	bool colour_title;	/* the title in its word's colour (sw_term_word_sgr) */
+};
+
+/*
+ * One section of edges as a table under its title: "violation (2 edges,
+ * 1 row):". Four or more edges that differ only by port make one row.
+ */
+static void sw_edge_table_write(const struct sw_edge_table *k, json_t *list, const char *title,
+				const char *note, FILE *out)
+{
+	size_t n = json_array_size(list), rows = 0;
+	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
+	struct sw_table *t = sw_table_new(k->cols, k->n_cols);
+	const char *sgr = k->colour_title ? sw_term_word_sgr(title) : NULL;
+
+	if (!n || !lead || !next || !t)
+		goto out;
+	sw_table_runs(n, k->runs, list, lead, next);
+	for (size_t i = 0; i < n; i++)
+		if (lead[i] == i) {
+			k->row(t, list, i, next);
+			rows++;
+		}
+	if (sgr && sw_term_colour(out))
+		fprintf(out, "\033[%sm%s\033[0m", sgr, title);
+	else
+		fputs(title, out);
+	fprintf(out, " (%zu edge%s%s", n, sw_text_s(n), note);
+	if (rows != n)
+		fprintf(out, " in %zu row%s: port runs on one row", rows, sw_text_s(rows));
+	fputs("):\n", out);
+	sw_table_print(t, out);
+out:
+	sw_table_free(t);
+	free(lead);
+	free(next);
+}
+
+static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
+{
+	json_t *e = json_array_get(list, i);
+	const char *delivery = sw_report_delivery_text(sw_s(e, "delivery"));
+
+	sw_report_edge_cells(t, list, i, next, "flows");
 	sw_table_cell(t, delivery, sw_term_word_sgr(delivery));
 	if (json_object_get(e, "rule_name"))
 		sw_table_cellf(t, NULL, "%s (%s)", sw_s(e, "rule"), sw_s(e, "rule_name"));
@@ -112,46 +172,19 @@ static void sw_report_row(struct sw_table *t, json_t *list, size_t i, const size
 }
 
 static const struct sw_table_col sw_report_cols[] = {
-	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
-	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
-	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
-	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	SW_REPORT_EDGE_COLS,
 	{ "PACKETS WERE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
 	{ "RULE", SW_TABLE_LEFT, 10, 0, true, false, 0 },
 };
 
-/*
- * One section of edges as a table under its title: "violation (2 edges,
- * 1 row):". Four or more edges that differ only by port make one row.
- */
+static const struct sw_edge_table sw_report_table = {
+	sw_report_cols, sizeof(sw_report_cols) / sizeof(sw_report_cols[0]), &sw_report_runs,
+	sw_report_row, true,
+};
+
 static void sw_report_list(json_t *list, const char *title, const char *note, FILE *out)
 {
-	size_t n = json_array_size(list), rows = 0;
-	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
-	struct sw_table *t = sw_table_new(sw_report_cols, sizeof(sw_report_cols) / sizeof(sw_report_cols[0]));
-	const char *sgr = sw_term_word_sgr(title);
-
-	if (!n || !lead || !next || !t)
-		goto out;
-	sw_table_runs(n, &sw_report_runs, list, lead, next);
-	for (size_t i = 0; i < n; i++)
-		if (lead[i] == i) {
-			sw_report_row(t, list, i, next);
-			rows++;
-		}
-	if (sgr && sw_term_colour(out))
-		fprintf(out, "\033[%sm%s\033[0m", sgr, title);
-	else
-		fputs(title, out);
-	fprintf(out, " (%zu edge%s%s", n, n == 1 ? "" : "s", note);
-	if (rows != n)
-		fprintf(out, " in %zu row%s: port runs on one row", rows, rows == 1 ? "" : "s");
-	fputs("):\n", out);
-	sw_table_print(t, out);
-out:
-	sw_table_free(t);
-	free(lead);
-	free(next);
+	sw_edge_table_write(&sw_report_table, list, title, note, out);
 }
 
 static void sw_report_staged_write(json_t *st, FILE *out);
@@ -308,10 +341,7 @@ static int sw_staged_run_cmp(size_t a, size_t b, void *ctx)
 static const struct sw_table_runs_ops sw_staged_runs = { sw_staged_run_cmp, sw_report_run_port };
 
 static const struct sw_table_col sw_staged_cols[] = {
-	{ "FROM", SW_TABLE_LEFT, 12, 0, true, true, 0 },
-	{ "TO", SW_TABLE_LEFT, 12, 0, true, true, 0 },
-	{ "SERVICE", SW_TABLE_LEFT, 0, 0, false, false, 0 },
-	{ "FLOWS", SW_TABLE_RIGHT, 0, 0, false, false, 0 },
+	SW_REPORT_EDGE_COLS,
 	{ "NOW", SW_TABLE_LEFT, 10, 0, true, false, 0 },
 	{ "CANDIDATE", SW_TABLE_LEFT, 10, 0, true, false, 0 },
 };
@@ -330,42 +360,24 @@ static void sw_staged_verdict_cell(struct sw_table *t, json_t *o)
 		sw_table_cell(t, v, sw_term_word_sgr(v));
 }
 
+static void sw_staged_row(struct sw_table *t, json_t *list, size_t i, const size_t *next)
+{
+	json_t *e = json_array_get(list, i);
+
+	sw_report_edge_cells(t, list, i, next, "flows_changed");
+	sw_staged_verdict_cell(t, e);
+	sw_staged_verdict_cell(t, json_object_get(e, "staged"));
+}
+
+static const struct sw_edge_table sw_staged_table = {
+	sw_staged_cols, sizeof(sw_staged_cols) / sizeof(sw_staged_cols[0]), &sw_staged_runs,
+	sw_staged_row, false,
+};
+
 /* "newly denied (2 edges, 3 flows):" and its table; FLOWS counts the flows that change. */
 static void sw_staged_list(json_t *list, const char *title, FILE *out)
 {
-	size_t n = json_array_size(list), rows = 0;
-	size_t *lead = calloc(n ? n : 1, sizeof(*lead)), *next = calloc(n ? n : 1, sizeof(*next));
-	struct sw_table *t = sw_table_new(sw_staged_cols, sizeof(sw_staged_cols) / sizeof(sw_staged_cols[0]));
-	char svc[96];
-
-	if (!n || !lead || !next || !t)
-		goto out;
-	sw_table_runs(n, &sw_staged_runs, list, lead, next);
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(list, i);
-		unsigned long long flows;
-
-		if (lead[i] != i)
-			continue;
-		flows = sw_report_service(list, i, next, "flows_changed", svc);
-		sw_table_row(t);
-		sw_table_cell(t, sw_s(e, "src_name"), NULL);
-		sw_table_cell(t, sw_s(e, "dst_name"), NULL);
-		sw_table_cell(t, svc, NULL);
-		sw_table_cellf(t, NULL, "%llu", flows);
-		sw_staged_verdict_cell(t, e);
-		sw_staged_verdict_cell(t, json_object_get(e, "staged"));
-		rows++;
-	}
-	fprintf(out, "%s (%zu edge%s", title, n, sw_text_s(n));
-	if (rows != n)
-		fprintf(out, " in %zu row%s: port runs on one row", rows, sw_text_s(rows));
-	fputs("):\n", out);
-	sw_table_print(t, out);
-out:
-	sw_table_free(t);
-	free(lead);
-	free(next);
+	sw_edge_table_write(&sw_staged_table, list, title, "", out);
 }
 
 /* "  /rules/2 (name): allow" per rule; @title once, before the first. */

@@ -83,14 +83,21 @@ static int batch_room(struct batch *b)
  * policy cost both sides. Only the last one asks (batch_end), so that its
  * ack says the kernel read the batch through.
  */
-static struct nlmsghdr *batch_msg(struct batch *b, uint16_t type, uint16_t flags,
-				  enum obj_kind kind, uint32_t x, uint32_t y)
+static struct nlmsghdr *batch_msg_of(struct batch *b, uint16_t type, uint16_t family,
+				     uint16_t flags, enum obj_kind kind, uint32_t x, uint32_t y)
 {
 	if (batch_room(b) < 0)
 		return NULL;
 	b->objs[b->n_objs++] = (struct msg_obj){ .kind = (uint8_t)kind, .op = (uint8_t)type, .a = x, .b = y };
 	b->last = b->len;
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags, b->seq++);
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags, b->seq++);
+}
+
+/* A message of the inet table. */
+static struct nlmsghdr *batch_msg(struct batch *b, uint16_t type, uint16_t flags,
+				  enum obj_kind kind, uint32_t x, uint32_t y)
+{
+	return batch_msg_of(b, type, NFPROTO_INET, flags, kind, x, y);
 }
 
 static void batch_done(struct batch *b, struct nlmsghdr *nlh)
@@ -161,15 +168,14 @@ out:
 }
 
 /*
- * Bytes one element takes in a NEWSETELEM message: its nest, the key's nest
- * and value; an interval's end adds the same again and its flags.
+ * Bytes one item of a list takes in a NEWSETELEM message: its nest, the
+ * key's nest and value; an interval's end adds the same again and its flags.
  */
-static size_t elem_bytes(const struct sw_nft_set *s)
+static size_t elem_bytes(size_t klen, bool ival)
 {
-	size_t key = MNL_ALIGN(MNL_ATTR_HDRLEN + sw_nft__klen(s->family));
-	size_t one = 2 * MNL_ATTR_HDRLEN + key;
+	size_t one = 2 * MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + klen);
 
-	return s->hash ? one : 2 * one + MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t));
+	return ival ? 2 * one + MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t)) : one;
 }
 
 /* One element (a key, with the interval-end flag when @end) in the list nest. */
@@ -186,39 +192,57 @@ static void elem_put(struct nlmsghdr *nlh, uint16_t idx, const uint8_t *key, siz
 }
 
 /*
- * NEWSETELEM/DELSETELEM for intervals @iv of a set (of a hash set: their
- * start addresses), as many to a message as fit in ELEMS_BYTES. The
- * attributes are written straight into the batch, as libnftnl would write
- * them, without an object per element: 40,000 elements are most of a large
- * policy's batch.
+ * elems_write - NEWSETELEM/DELSETELEM for the items of @l, as many to a
+ * message as fit in ELEMS_BYTES. The attributes are written straight into
+ * the batch, as libnftnl would write them, without an object per element:
+ * elements are most of a large policy's batch (40,000 in the inet table,
+ * 70,000 in the L2 guard's at 10,000 workloads). Messages are recorded as
+ * @kind (a, b), b counting messages for OBJ_ELEMS. -1 when out of memory.
  */
-static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set *s, uint32_t id,
-		     const struct sw_nft_ival *iv, size_t n, uint16_t type, uint32_t x)
+static int elems_write(struct batch *b, const struct sw_nft__elem_list *l, uint16_t type,
+		       enum obj_kind kind, uint32_t x, uint32_t y)
 {
-	size_t klen = sw_nft__klen(s->family), per = ELEMS_BYTES / elem_bytes(s);
+	size_t per = ELEMS_BYTES / elem_bytes(l->klen, l->iv != NULL);
 
-	for (size_t i = 0, msg = 0; i < n; i += per, msg++) {
-		struct nlmsghdr *nlh = batch_msg(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-						 OBJ_ELEMS, x, (uint32_t)msg);
+	for (size_t i = 0, msg = 0; i < l->n; i += per, msg++) {
+		struct nlmsghdr *nlh = batch_msg_of(b, type, l->family ? l->family : NFPROTO_INET,
+						    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+						    kind, x, kind == OBJ_ELEMS ? (uint32_t)msg : y);
 		struct nlattr *list;
 		uint16_t idx = 0;
 
 		if (!nlh)
 			return -1;
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
-		if (id)
-			mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, l->set);
+		if (l->id)
+			mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(l->id));
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, l->table);
 		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-		for (size_t k = i; k < n && k < i + per; k++) {
-			elem_put(nlh, ++idx, iv[k].start, klen, false);
-			if (!s->hash && !iv[k].end_wraps)
-				elem_put(nlh, ++idx, iv[k].end, klen, true);
+		for (size_t k = i; k < l->n && k < i + per; k++) {
+			elem_put(nlh, ++idx, l->keys + k * l->stride, l->klen, false);
+			if (l->iv && !l->iv[k].end_wraps)
+				elem_put(nlh, ++idx, l->iv[k].end, l->klen, true);
 		}
 		mnl_attr_nest_end(nlh, list);
 		batch_done(b, nlh);
 	}
 	return 0;
+}
+
+/*
+ * Intervals @iv of an inet set (of a hash set: their start addresses) as
+ * element messages, described in errors as elements of plan set @x.
+ */
+static int elem_msgs(struct batch *b, const char *table, const struct sw_nft_set *s, uint32_t id,
+		     const struct sw_nft_ival *iv, size_t n, uint16_t type, uint32_t x)
+{
+	struct sw_nft__elem_list l = {
+		.table = table, .set = s->name, .id = id, .klen = sw_nft__klen(s->family),
+		.keys = n ? iv[0].start : NULL, .stride = sizeof(*iv), .n = n,
+		.iv = s->hash ? NULL : iv,
+	};
+
+	return elems_write(b, &l, type, OBJ_ELEMS, x, 0);
 }
 
 /* NEWSET and NEWSETELEM of a rule's anonymous set. */
@@ -908,11 +932,13 @@ out:
 struct nlmsghdr *sw_nft__batch_msg(struct batch *b, uint16_t type, uint16_t family,
 				   uint16_t flags, uint32_t what, uint32_t idx)
 {
-	struct nlmsghdr *nlh = batch_msg(b, type, flags, OBJ_L2, what, idx);
+	return batch_msg_of(b, type, family, flags, OBJ_L2, what, idx);
+}
 
-	if (nlh)	/* the family lives in the nfgenmsg header only */
-		((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family = (uint8_t)family;
-	return nlh;
+int sw_nft__batch_elems(struct batch *b, const struct sw_nft__elem_list *l, uint16_t type,
+			uint32_t what, uint32_t idx)
+{
+	return elems_write(b, l, type, OBJ_L2, what, idx);
 }
 
 void sw_nft__batch_done(struct batch *b, struct nlmsghdr *nlh)

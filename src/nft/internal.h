@@ -32,6 +32,20 @@ int sw_nft__set_ivals(const struct sw_nft_set *s, struct sw_nft_ival **out, size
 /* One prefix as an interval of @family; false when it does not fit the family. */
 bool sw_nft__prefix_ival(const struct sw_nft_prefix *p, uint8_t family, struct sw_nft_ival *iv);
 
+/*
+ * A list of set elements for the batch's element writer (batch.c): @n keys
+ * of @klen bytes, @stride bytes apart from @keys; for an interval set, @iv
+ * are the items (keys = their starts) and their ends follow each start.
+ */
+struct sw_nft__elem_list {
+	const char *table, *set;
+	uint32_t id;		/* the set's id in this batch, 0: by name only */
+	uint8_t family;		/* NFPROTO_* of the table, 0: inet */
+	size_t klen, stride, n;
+	const uint8_t *keys;
+	const struct sw_nft_ival *iv;	/* NULL: a hash set, one element per key */
+};
+
 /* Port/type ranges sorted, merged where they overlap; *@out malloc'ed. */
 int sw_nft__ranges_norm(const struct sw_nft_range *r, size_t n, struct sw_nft_range **out,
 			size_t *n_out);

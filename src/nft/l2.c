@@ -37,11 +37,15 @@ void sw_nft_l2_free(struct sw_nft_l2 *l2)
 		free(l2->ports[i].addrs);
 	}
 	free(l2->ports);
+	for (size_t i = 0; i < l2->n_unguarded; i++) {
+		free(l2->unguarded[i].ifname);
+		free(l2->unguarded[i].workload);
+	}
+	free(l2->unguarded);
 	free(l2);
 }
 
-/* A name the kernel takes for an interface and nft between quotes, unchanged. */
-static bool sw_l2_ifname_ok(const char *n)
+bool sw_nft_l2_ifname_ok(const char *n)
 {
 	size_t len = n ? strnlen(n, SW_NFT_L2_IFNAMSIZ) : 0;
 
@@ -56,20 +60,29 @@ static bool sw_l2_ifname_ok(const char *n)
 	return true;
 }
 
+/* Room in *@arr (@n items of @size, room for *@cap) for one more; false on out of memory. */
+static bool sw_l2_room(void *arr, size_t n, size_t *cap, size_t size, size_t first)
+{
+	uint8_t **a = arr, *na;
+	size_t c = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return true;
+	na = realloc(*a, c * size);
+	if (!na)
+		return false;
+	*a = na;
+	*cap = c;
+	return true;
+}
+
 /* A new port entry; one of the same name is merged into it by sw_nft_l2_normalize. */
 static struct sw_nft_l2_port *sw_l2_port_new(struct sw_nft_l2 *l2, const char *ifname)
 {
 	struct sw_nft_l2_port *np;
 
-	if (l2->n_ports == l2->cap_ports) {
-		size_t cap = l2->cap_ports ? l2->cap_ports * 2 : 64;
-
-		np = realloc(l2->ports, cap * sizeof(*np));
-		if (!np)
-			return NULL;
-		l2->ports = np;
-		l2->cap_ports = cap;
-	}
+	if (!sw_l2_room(&l2->ports, l2->n_ports, &l2->cap_ports, sizeof(*np), 64))
+		return NULL;
 	np = &l2->ports[l2->n_ports++];
 	memset(np, 0, sizeof(*np));
 	snprintf(np->ifname, sizeof(np->ifname), "%s", ifname);
@@ -97,12 +110,63 @@ bool sw_nft_l2_port_add(struct sw_nft_l2 *l2, const char *ifname, const uint8_t 
 {
 	struct sw_nft_l2_port *p;
 
-	*bad = !sw_l2_ifname_ok(ifname);
+	*bad = !sw_nft_l2_ifname_ok(ifname);
 	if (*bad)
 		return false;
 	p = sw_l2_port_new(l2, ifname);
 	return p && sw_l2_append(&p->macs, &p->n_macs, macs, n_macs, 6) &&
 	       sw_l2_append(&p->addrs, &p->n_addrs, addrs, n_addrs, 16);
+}
+
+/* Sources bound nothing: at most this much of a hostile name is kept for the warning. */
+#define SW_L2_UNGUARDED_NAME_MAX 255
+
+bool sw_nft_l2_unguarded_add(struct sw_nft_l2 *l2, const char *ifname, const char *workload)
+{
+	struct sw_nft_l2_unguarded *u;
+
+	if (!sw_l2_room(&l2->unguarded, l2->n_unguarded, &l2->cap_unguarded, sizeof(*u), 8))
+		return false;
+	u = &l2->unguarded[l2->n_unguarded];
+	u->ifname = strndup(ifname ? ifname : "", SW_L2_UNGUARDED_NAME_MAX);
+	u->workload = workload ? strndup(workload, SW_L2_UNGUARDED_NAME_MAX) : NULL;
+	if (!u->ifname || (workload && !u->workload)) {
+		free(u->ifname);
+		free(u->workload);
+		return false;
+	}
+	l2->n_unguarded++;
+	return true;
+}
+
+static int sw_l2_unguarded_cmp(const void *a, const void *b)
+{
+	const struct sw_nft_l2_unguarded *x = a, *y = b;
+	int c = strcmp(x->ifname, y->ifname);
+
+	if (c || x->workload == y->workload)
+		return c;
+	if (!x->workload || !y->workload)
+		return x->workload ? 1 : -1;
+	return strcmp(x->workload, y->workload);
+}
+
+/* Unguarded ports sorted, one entry per port and workload (several sources name one). */
+static void sw_l2_unguarded_uniq(struct sw_nft_l2 *l2)
+{
+	size_t k = 0;
+
+	if (l2->n_unguarded)
+		qsort(l2->unguarded, l2->n_unguarded, sizeof(*l2->unguarded), sw_l2_unguarded_cmp);
+	for (size_t i = 0; i < l2->n_unguarded; i++) {
+		if (k && sw_l2_unguarded_cmp(&l2->unguarded[k - 1], &l2->unguarded[i]) == 0) {
+			free(l2->unguarded[i].ifname);
+			free(l2->unguarded[i].workload);
+			continue;
+		}
+		l2->unguarded[k++] = l2->unguarded[i];
+	}
+	l2->n_unguarded = k;
 }
 
 static int sw_l2_cmp6(const void *a, const void *b) { return memcmp(a, b, 6); }
@@ -169,6 +233,7 @@ bool sw_nft_l2_normalize(struct sw_nft_l2 *l2)
 		p->n_macs = sw_l2_uniq(p->macs, p->n_macs, 6, sw_l2_cmp6);
 		p->n_addrs = sw_l2_uniq(p->addrs, p->n_addrs, 16, sw_l2_cmp16);
 	}
+	sw_l2_unguarded_uniq(l2);
 	return ok;
 }
 

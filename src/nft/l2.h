@@ -29,6 +29,9 @@ struct nlmsghdr;
 struct nlmsghdr *sw_nft__batch_msg(struct batch *b, uint16_t type, uint16_t family,
 				   uint16_t flags, uint32_t what, uint32_t idx);
 void sw_nft__batch_done(struct batch *b, struct nlmsghdr *nlh);
+/* The elements of @l as NEWSETELEM/DELSETELEM @type: batch.c's writer, one for both tables. */
+int sw_nft__batch_elems(struct batch *b, const struct sw_nft__elem_list *l, uint16_t type,
+			uint32_t what, uint32_t idx);
 struct batch *sw_nft__batch_new(void);
 int sw_nft__batch_send(struct batch *b, struct sw_nft_conn *conn, struct sw_err *err);
 void sw_nft__batch_del(struct batch *b);

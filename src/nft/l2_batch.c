@@ -24,7 +24,6 @@
 
 #include "l2.h"
 
-#define SW_L2_ELEMS_PER_MSG 256
 #define SW_L2_SET_ID 0x6c320000u	/* far from the inet table's set ids in the same batch */
 
 /* nftables datatypes (include/datatype.h): ifname and what it is joined with. */
@@ -117,39 +116,17 @@ static struct nftnl_set *sw_l2_set(const char *table, enum sw_nft_l2_set s)
 	return ns;
 }
 
-/* NEWSETELEM or DELSETELEM of @k (@n keys) of set @s, in chunks. */
+/* NEWSETELEM or DELSETELEM of @k (@n keys) of set @s: the inet sets' element writer. */
 static int sw_l2_elem_msgs(struct batch *b, const char *table, enum sw_nft_l2_set s,
 			   const struct sw_nft_l2_key *k, size_t n, uint16_t type)
 {
-	for (size_t i = 0; i < n; i += SW_L2_ELEMS_PER_MSG) {
-		struct nftnl_set *ns = sw_l2_set(table, s);
-		struct nlmsghdr *nlh = NULL;
-		bool ok = ns != NULL;
+	struct sw_nft__elem_list l = {
+		.table = table, .set = sw_nft_l2_set_name(s), .id = SW_L2_SET_ID + (uint32_t)s,
+		.family = NFPROTO_BRIDGE, .klen = sw_nft__l2_klen(s), .stride = sizeof(*k), .n = n,
+		.keys = n ? k[0].b : NULL,
+	};
 
-		for (size_t j = i; ok && j < n && j < i + SW_L2_ELEMS_PER_MSG; j++) {
-			struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-			ok = e != NULL;
-			if (ok) {
-				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k[j].b,
-						   (uint32_t)sw_nft__l2_klen(s));
-				nftnl_set_elem_add(ns, e);	/* the set owns it now */
-			}
-		}
-		if (ok)
-			nlh = sw_nft__batch_msg(b, type, NFPROTO_BRIDGE,
-						type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-						SW_NFT_L2_OBJ_ELEMS, (uint32_t)s);
-		if (nlh) {
-			nftnl_set_elems_nlmsg_build_payload(nlh, ns);
-			sw_nft__batch_done(b, nlh);
-		}
-		if (ns)
-			nftnl_set_free(ns);
-		if (!nlh)
-			return -1;
-	}
-	return 0;
+	return sw_nft__batch_elems(b, &l, type, SW_NFT_L2_OBJ_ELEMS, (uint32_t)s);
 }
 
 static int sw_l2_set_msgs(struct batch *b, const struct sw_nft_l2 *l2, const char *table,
