@@ -34,6 +34,7 @@ enum sw_alert_kind {
 	SW_ALERT_REFUSED_OR_UNANSWERED,
 	SW_ALERT_SPOOFED_SOURCE,
 	SW_ALERT_AGENT_HEALTH,		/* the agent itself cannot do its job */
+	SW_ALERT_SCAN,			/* JSON name "scan": TRW or a long window */
 	SW_ALERT_KIND_MAX
 };
 
@@ -107,6 +108,35 @@ typedef void (*sw_alert_sink_fn)(const struct sw_alert *a, const char *json_line
 
 #define SW_ALERT_FANOUT_CAP 1024	/* largest fan_out.distinct accepted */
 
+/* What fan_out counts (docs/alerts.md "fan_out"). */
+enum sw_alert_fanout_count {
+	SW_ALERT_FANOUT_FAILED = 0,	/* "failed": first contacts judged failed (default) */
+	SW_ALERT_FANOUT_ALL,		/* "all": every new (peer, port) at its first packet */
+};
+
+#define SW_ALERT_SCAN_WINDOWS_MAX 4	/* scan.windows entries */
+#define SW_ALERT_SCAN_RING 128		/* failed first contacts kept per source for the windows */
+#define SW_ALERT_SCAN_CONTACTS_MAX 4096	/* largest scan.contacts_per_source */
+
+/* One long window (docs/alerts.md "scan"): thresholds on failed first contacts. */
+struct sw_alert_scan_window {
+	uint32_t seconds;		/* window length */
+	uint32_t ports;			/* vertical: distinct ports on one peer */
+	uint32_t peers;			/* horizontal: distinct peers on one port; icmp_sweep */
+};
+
+struct sw_alert_scan_config {
+	bool trw_enabled;		/* true */
+	double benign_success;		/* theta0, P(success | benign): 0.8 */
+	double scanner_success;		/* theta1, P(success | scanner): 0.2 */
+	double detection;		/* P_D: 0.99 */
+	double false_positive;		/* P_F: 0.01 */
+	uint32_t contact_timeout_ms;	/* unanswered first contact judged failed: 5000 */
+	uint32_t contacts_per_source;	/* first contacts remembered per source: 256 */
+	struct sw_alert_scan_window windows[SW_ALERT_SCAN_WINDOWS_MAX];
+	size_t n_windows;		/* 2: 300 s 15/25, 3600 s 30/50 */
+};
+
 struct sw_alert_config {
 	uint32_t fanout_distinct;	/* distinct (peer, port) that make a scan: 20 */
 	uint32_t fanout_window_ms;	/* ... within this window: 10000 */
@@ -126,6 +156,8 @@ struct sw_alert_config {
 	bool infrastructure;		/* "infrastructure": "alert": infrastructure flows
 					 * (docs/flows.md) raise flow alerts too; default
 					 * false ("ignore") */
+	enum sw_alert_fanout_count fanout_count;	/* SW_ALERT_FANOUT_FAILED */
+	struct sw_alert_scan_config scan;		/* "scan" */
 };
 
 struct sw_alert_stats {
@@ -136,6 +168,10 @@ struct sw_alert_stats {
 	uint64_t capped;		/* alerts dropped by max_alerts_per_min */
 	uint64_t keys_evicted;		/* dedup keys dropped when the table was full */
 	uint64_t nomem;			/* alerts lost to out of memory */
+	uint64_t scan_judged;		/* first contacts judged (succeeded or failed) */
+	uint64_t scan_pending_expired;	/* ... judged failed for want of an answer in time */
+	uint64_t scan_contacts_evicted;	/* first contacts forgotten (contacts_per_source full) */
+	uint64_t scan_sources_evicted;	/* scan sources forgotten (max_sources full) */
 };
 
 /* sw_alert_config_defaults - the documented defaults (group_by "app", no sensitive groups). */
@@ -190,7 +226,19 @@ void sw_alert_engine_free(struct sw_alert_engine *e);
 /* sw_alert_flow_new - a new flow began (its first packet): fan_out, policy_violation, new_edge. */
 void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
 
-/* sw_alert_flow_end - a flow record ended in @state: refused_or_unanswered toward sensitive groups. */
+/*
+ * sw_alert_flow_answered - the responder of the flow @c answered for the first time:
+ * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
+ * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
+ * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
+ */
+void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
+
+/*
+ * sw_alert_flow_end - a flow record ended in @state (@c->ts_us: the flow's first
+ * packet): refused_or_unanswered toward sensitive groups; a first contact still
+ * pending is judged by @state (ATTEMPTED, REFUSED: failed; else succeeded).
+ */
 void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 		       enum sw_flow_state state);
 

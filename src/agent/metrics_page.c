@@ -168,6 +168,18 @@ static void sw_agent_metrics_alerts(struct sw_agent *a, struct sw_metrics_text *
 	sw_metrics_counter(t, "segwatch_alerts_keys_evicted_total",
 			   "Deduplication keys dropped because their table was full.",
 			   st->keys_evicted);
+	sw_metrics_counter(t, "segwatch_alert_scan_contacts_judged_total",
+			   "First contacts judged succeeded or failed by the scan detectors.",
+			   st->scan_judged);
+	sw_metrics_counter(t, "segwatch_alert_scan_pending_expired_total",
+			   "First contacts judged failed for want of an answer in time.",
+			   st->scan_pending_expired);
+	sw_metrics_counter(t, "segwatch_alert_scan_contacts_evicted_total",
+			   "First contacts forgotten because a source's set was full.",
+			   st->scan_contacts_evicted);
+	sw_metrics_counter(t, "segwatch_alert_scan_sources_evicted_total",
+			   "Scan sources forgotten because their table was full.",
+			   st->scan_sources_evicted);
 }
 
 /* Where the alerts go: what did not get there (docs/alerts.md, "Sinks"). */

@@ -68,7 +68,7 @@ static json_t *sw_alert_labels_json(const struct sw_workload *wl)
 }
 
 static json_t *sw_alert_endpoint_json(const struct sw_alert_engine *e,
-				      const struct sw_alert_endpoint *ep)
+				      const struct sw_alert_endpoint *ep, const char *name)
 {
 	char addr[INET6_ADDRSTRLEN] = "", node[SW_LEARN_NODE_MAX];
 	json_t *o;
@@ -82,6 +82,8 @@ static json_t *sw_alert_endpoint_json(const struct sw_alert_engine *e,
 		      sw_alert_groups_json(e->policy, ep));
 	if (o && ep->wl && ep->wl->name)
 		json_object_set_new(o, "name", json_string(ep->wl->name));
+	else if (o && name && ep->kind == SW_EP_WORKLOAD) /* no workload at hand: its key */
+		json_object_set_new(o, "name", json_string(name));
 	return o;
 }
 
@@ -106,8 +108,9 @@ json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_eve
 		return sw_alert_health_body(ev);
 	o = json_pack("{s:s,s:s,s:s,s:o,s:o}", "kind", sw_alert_kind_name(ev->kind),
 		      "severity", sw_alert_severity_name(ev->severity), "origin",
-		      ev->origin ? ev->origin : "capture", "src", sw_alert_endpoint_json(e, ev->src),
-		      "dst", sw_alert_endpoint_json(e, ev->dst));
+		      ev->origin ? ev->origin : "capture", "src",
+		      sw_alert_endpoint_json(e, ev->src, ev->src_id),
+		      "dst", sw_alert_endpoint_json(e, ev->dst, NULL));
 	if (!o)
 		return NULL;
 	if (ev->conn)
@@ -125,6 +128,8 @@ json_t *sw_alert_body(const struct sw_alert_engine *e, const struct sw_alert_eve
 		json_object_set_new(o, "forged", json_string(ev->forged));
 	if (ev->forged_mac)
 		json_object_set_new(o, "mac", json_string(ev->forged_mac));
+	if (ev->scan)
+		sw_scan_body(o, ev);
 	if (ev->message)
 		json_object_set_new(o, "message", json_string(ev->message));
 	return o;

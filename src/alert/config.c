@@ -19,6 +19,7 @@ static const char *const sw_alert_kind_names[SW_ALERT_KIND_MAX] = {
 	[SW_ALERT_REFUSED_OR_UNANSWERED] = "refused_or_unanswered",
 	[SW_ALERT_SPOOFED_SOURCE] = "spoofed_source",
 	[SW_ALERT_AGENT_HEALTH] = "agent_health",
+	[SW_ALERT_SCAN] = "scan",
 };
 
 const char *sw_alert_kind_name(enum sw_alert_kind k)
@@ -65,6 +66,17 @@ bool sw_alert_config_defaults(struct sw_alert_config *cfg)
 	cfg->max_alerts_per_min = 600;
 	for (int k = 0; k < SW_ALERT_KIND_MAX; k++)
 		cfg->enabled[k] = true;
+	cfg->fanout_count = SW_ALERT_FANOUT_FAILED;
+	cfg->scan.trw_enabled = true;
+	cfg->scan.benign_success = 0.8;
+	cfg->scan.scanner_success = 0.2;
+	cfg->scan.detection = 0.99;
+	cfg->scan.false_positive = 0.01;
+	cfg->scan.contact_timeout_ms = 5000;
+	cfg->scan.contacts_per_source = 256;
+	cfg->scan.windows[0] = (struct sw_alert_scan_window){ 300, 15, 25 };
+	cfg->scan.windows[1] = (struct sw_alert_scan_window){ 3600, 30, 50 };
+	cfg->scan.n_windows = 2;
 	cfg->group_by = strdup("app");
 	return cfg->group_by != NULL;
 }
@@ -207,13 +219,138 @@ static int sw_alert_config_keys(json_t *obj, const char *where, const char *cons
 	return SW_EXIT_OK;
 }
 
+/* sw_alert_config_rate - an optional probability at @key, strictly between 0 and 1. */
+static int sw_alert_config_rate(json_t *obj, const char *key, const char *where, double *out,
+				struct sw_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return SW_EXIT_OK;
+	if (!json_is_number(v) || !(json_number_value(v) > 0.0) || !(json_number_value(v) < 1.0))
+		return sw_err_set(err, SW_EXIT_USAGE,
+				  "%s/%s: error: expected a number between 0 and 1 (both excluded)",
+				  where, key);
+	*out = json_number_value(v);
+	return SW_EXIT_OK;
+}
+
+/* "scan.trw": the walk's rates; a scanner must succeed less often than a benign source. */
+static int sw_alert_config_trw(json_t *trw, struct sw_alert_scan_config *sc, struct sw_err *err)
+{
+	static const char *const known[] = { "enabled", "benign_success", "scanner_success",
+					     "detection", "false_positive" };
+	const char *w = "/alerts/scan/trw";
+	json_t *en;
+	int ret;
+
+	if (!trw)
+		return SW_EXIT_OK;
+	if (!json_is_object(trw))
+		return sw_err_set(err, SW_EXIT_USAGE, "%s: error: expected an object", w);
+	if ((ret = sw_alert_config_keys(trw, w, known, sizeof(known) / sizeof(known[0]), err)))
+		return ret;
+	en = json_object_get(trw, "enabled");
+	if (en && !json_is_boolean(en))
+		return sw_err_set(err, SW_EXIT_USAGE, "%s/enabled: error: expected true or false", w);
+	if (en)
+		sc->trw_enabled = json_is_true(en);
+	if ((ret = sw_alert_config_rate(trw, "benign_success", w, &sc->benign_success, err)) ||
+	    (ret = sw_alert_config_rate(trw, "scanner_success", w, &sc->scanner_success, err)) ||
+	    (ret = sw_alert_config_rate(trw, "detection", w, &sc->detection, err)) ||
+	    (ret = sw_alert_config_rate(trw, "false_positive", w, &sc->false_positive, err)))
+		return ret;
+	if (sc->scanner_success >= sc->benign_success)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s/scanner_success: error: must be below "
+				  "benign_success (%g)", w, sc->benign_success);
+	if (sc->false_positive >= sc->detection)
+		return sw_err_set(err, SW_EXIT_USAGE, "%s/false_positive: error: must be below "
+				  "detection (%g)", w, sc->detection);
+	return SW_EXIT_OK;
+}
+
+/* "scan.windows": replaces the defaults, SW_ALERT_SCAN_WINDOWS_MAX at most. */
+static int sw_alert_config_windows(json_t *a, struct sw_alert_scan_config *sc, struct sw_err *err)
+{
+	static const char *const known[] = { "seconds", "ports", "peers" };
+	char where[64];
+	json_t *w;
+	size_t i;
+	int ret;
+
+	if (!a)
+		return SW_EXIT_OK;
+	if (!json_is_array(a) || json_array_size(a) > SW_ALERT_SCAN_WINDOWS_MAX)
+		return sw_err_set(err, SW_EXIT_USAGE, "/alerts/scan/windows: error: expected an "
+				  "array of at most %d windows", SW_ALERT_SCAN_WINDOWS_MAX);
+	json_array_foreach(a, i, w) {
+		struct sw_alert_scan_window *win = &sc->windows[i];
+
+		snprintf(where, sizeof(where), "/alerts/scan/windows/%zu", i);
+		if (!json_is_object(w))
+			return sw_err_set(err, SW_EXIT_USAGE, "%s: error: expected an object", where);
+		if ((ret = sw_alert_config_keys(w, where, known, 3, err)))
+			return ret;
+		if (!json_object_get(w, "seconds") || !json_object_get(w, "ports") ||
+		    !json_object_get(w, "peers"))
+			return sw_err_set(err, SW_EXIT_USAGE, "%s: error: a window needs \"seconds\", "
+					  "\"ports\" and \"peers\"", where);
+		/* the ring keeps SW_ALERT_SCAN_RING failures: a threshold above it could never fire */
+		if ((ret = sw_alert_config_u32(w, "seconds", where, 86400, &win->seconds, err)) ||
+		    (ret = sw_alert_config_u32(w, "ports", where, SW_ALERT_SCAN_RING, &win->ports,
+					       err)) ||
+		    (ret = sw_alert_config_u32(w, "peers", where, SW_ALERT_SCAN_RING, &win->peers,
+					       err)))
+			return ret;
+	}
+	sc->n_windows = json_array_size(a);
+	return SW_EXIT_OK;
+}
+
+static int sw_alert_config_scan(json_t *scan, struct sw_alert_scan_config *sc, struct sw_err *err)
+{
+	static const char *const known[] = { "trw", "contact_timeout_ms", "contacts_per_source",
+					     "windows" };
+	int ret;
+
+	if (!scan)
+		return SW_EXIT_OK;
+	if (!json_is_object(scan))
+		return sw_err_set(err, SW_EXIT_USAGE, "/alerts/scan: error: expected an object");
+	if ((ret = sw_alert_config_keys(scan, "/alerts/scan", known,
+					sizeof(known) / sizeof(known[0]), err)) ||
+	    (ret = sw_alert_config_trw(json_object_get(scan, "trw"), sc, err)) ||
+	    (ret = sw_alert_config_u32(scan, "contact_timeout_ms", "/alerts/scan", 3600000,
+				       &sc->contact_timeout_ms, err)) ||
+	    (ret = sw_alert_config_u32(scan, "contacts_per_source", "/alerts/scan",
+				       SW_ALERT_SCAN_CONTACTS_MAX, &sc->contacts_per_source, err)))
+		return ret;
+	return sw_alert_config_windows(json_object_get(scan, "windows"), sc, err);
+}
+
+/* "fan_out.count": "failed" (default) or "all" (every new target at its first packet). */
+static int sw_alert_config_fan_count(json_t *fan, struct sw_alert_config *cfg, struct sw_err *err)
+{
+	json_t *v = json_object_get(fan, "count");
+	const char *s = json_string_value(v);
+
+	if (!v)
+		return SW_EXIT_OK;
+	if (!s || (strcmp(s, "failed") != 0 && strcmp(s, "all") != 0))
+		return sw_err_set(err, SW_EXIT_USAGE,
+				  "/alerts/fan_out/count: error: expected \"failed\" or \"all\"");
+	cfg->fanout_count = strcmp(s, "all") == 0 ? SW_ALERT_FANOUT_ALL : SW_ALERT_FANOUT_FAILED;
+	return SW_EXIT_OK;
+}
+
 int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 			      struct sw_err *err)
 {
 	static const char *const known[] = { "fan_out", "summary_interval_s", "max_keys",
 					     "max_sources", "max_alerts_per_min",
-					     "sensitive_groups", "group_by", "kinds", "infrastructure" };
-	static const char *const fan_known[] = { "distinct", "window_ms", "exempt" };
+					     "sensitive_groups", "group_by", "kinds", "infrastructure",
+					     "scan" };
+	static const char *const fan_known[] = { "distinct", "window_ms", "exempt", "count" };
 	json_t *sec = (json_t *)section, *fan;
 	int ret;
 
@@ -241,7 +378,9 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 	    (ret = sw_alert_config_u32(sec, "max_alerts_per_min", "/alerts", 1u << 30,
 				       &cfg->max_alerts_per_min, err)))
 		return ret;
-	if ((ret = sw_alert_config_strings(sec, cfg, err)) ||
+	if ((ret = sw_alert_config_fan_count(fan, cfg, err)) ||
+	    (ret = sw_alert_config_scan(json_object_get(sec, "scan"), &cfg->scan, err)) ||
+	    (ret = sw_alert_config_strings(sec, cfg, err)) ||
 	    (ret = sw_alert_config_names(json_object_get(fan, "exempt"), "/alerts/fan_out/exempt",
 					 &cfg->fanout_exempt, &cfg->n_fanout_exempt, err)))
 		return ret;

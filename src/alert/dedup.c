@@ -98,9 +98,14 @@ static void sw_alert_key(const struct sw_alert_event *ev, char *key, size_t size
 		return;
 	}
 
-	sw_alert_endpoint_id(ev->src, s, sizeof(s));
+	if (ev->src_id)
+		snprintf(s, sizeof(s), "%s", ev->src_id);
+	else
+		sw_alert_endpoint_id(ev->src, s, sizeof(s));
 	if (ev->dst)
 		sw_alert_endpoint_id(ev->dst, d, sizeof(d));
+	else if (ev->method) /* scan: one key per method, each alerts on its own */
+		snprintf(d, sizeof(d), "*%s", ev->method);
 	else if (ev->forged) /* the L2 guard: one key per thing forged, not one for all */
 		snprintf(d, sizeof(d), "*%s", ev->forged);
 	snprintf(key, size, "%s|%s|%s|%s", sw_alert_kind_name(ev->kind),
@@ -217,6 +222,7 @@ static void sw_alert_summaries(struct sw_alert_engine *e, uint64_t now_us, bool 
 
 void sw_alert_tick(struct sw_alert_engine *e, uint64_t now_us)
 {
+	sw_scan_expire(e, now_us); /* unanswered first contacts are failures by now */
 	sw_alert_summaries(e, now_us, false);
 }
 

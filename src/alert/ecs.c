@@ -211,6 +211,13 @@ json_t *sw_alert_ecs(json_t *rec, const char *host)
 	json_object_set_new(x.event, "type",
 			    sw_ecs_event_type(kind, json_object_get(rec, "dropped")));
 	json_object_set_new(x.event, "module", json_string("segwatch"));
+	/* a scan is discovery: ECS threat.* names the ATT&CK technique, the evidence stays in segwatch.* */
+	if (strcmp(kind, "scan") == 0)
+		json_object_set_new(x.root, "threat",
+				    json_pack("{s:s,s:{s:s,s:s},s:{s:[s],s:[s]}}", "framework",
+					      "MITRE ATT&CK", "tactic", "id", "TA0007", "name",
+					      "Discovery", "technique", "id", "T1046", "name",
+					      "Network Service Discovery"));
 	json_object_set_new(x.event, "dataset", json_string("segwatch.alert"));
 	json_object_foreach(rec, k, v)
 		if (!sw_ecs_key(&x, k, v))

@@ -39,6 +39,10 @@ static bool sw_alert_config_copy(struct sw_alert_config *dst, const struct sw_al
 		dst->fanout_distinct = 1;
 	if (dst->fanout_distinct > SW_ALERT_FANOUT_CAP)
 		dst->fanout_distinct = SW_ALERT_FANOUT_CAP;
+	if (dst->scan.contacts_per_source == 0)
+		dst->scan.contacts_per_source = 1;
+	if (dst->scan.contacts_per_source > SW_ALERT_SCAN_CONTACTS_MAX)
+		dst->scan.contacts_per_source = SW_ALERT_SCAN_CONTACTS_MAX;
 	return true;
 }
 
@@ -62,7 +66,7 @@ struct sw_alert_engine *sw_alert_engine_alloc(const struct sw_alert_config *cfg,
 	e->fan = calloc(e->sources.n, sizeof(*e->fan));
 	e->targets = calloc((size_t)e->sources.n * e->cfg.fanout_distinct, sizeof(*e->targets));
 	e->bodies = malloc((size_t)e->keys.n * SW_ALERT_BODY_INLINE);
-	if (!e->dedup || !e->fan || !e->targets || !e->bodies)
+	if (!e->dedup || !e->fan || !e->targets || !e->bodies || !sw_scan_init(e))
 		goto err;
 	sw_alert_prefault(e->dedup, e->keys.n * sizeof(*e->dedup));
 	sw_alert_prefault(e->bodies, (size_t)e->keys.n * SW_ALERT_BODY_INLINE);
@@ -86,6 +90,7 @@ void sw_alert_engine_free(struct sw_alert_engine *e)
 	free(e->bodies);
 	free(e->fan);
 	free(e->targets);
+	sw_scan_free(e);
 	sw_lru_clear(&e->keys);
 	sw_lru_clear(&e->sources);
 	sw_alert_config_clear(&e->cfg);
@@ -163,10 +168,13 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 	if (sw_alert_conn_ignored(e, c))
 		return;
 
-	if (e->cfg.enabled[SW_ALERT_FAN_OUT] &&
-	    !sw_alert_endpoint_named(e, &c->src, e->cfg.fanout_exempt, e->cfg.n_fanout_exempt))
-		n = sw_alert_fanout_track(e, c);
-	if (n >= e->cfg.fanout_distinct) {
+	/* exempt sources (monitoring, proxies) make no fan_out and no scan, by any method */
+	if (!sw_alert_endpoint_named(e, &c->src, e->cfg.fanout_exempt, e->cfg.n_fanout_exempt)) {
+		if (e->cfg.enabled[SW_ALERT_FAN_OUT] && e->cfg.fanout_count == SW_ALERT_FANOUT_ALL)
+			n = sw_alert_fanout_track(e, c, NULL);
+		sw_scan_flow_new(e, c);
+	}
+	if (n && n >= e->cfg.fanout_distinct) {
 		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT,
 					     .severity = SW_ALERT_SEV_HIGH, .ts_us = c->ts_us,
 					     .conn = c, .src = &c->src, .origin = "capture",
@@ -178,4 +186,9 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		sw_alert_check_policy(e, c);
 	if (e->cfg.enabled[SW_ALERT_NEW_EDGE])
 		sw_alert_check_edge(e, c);
+}
+
+void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused)
+{
+	sw_scan_flow_result(e, c, refused ? SW_SCAN_REFUSED : SW_SCAN_ANSWERED, c->ts_us);
 }

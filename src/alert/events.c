@@ -53,6 +53,10 @@ void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 				     .state = sw_flow_state_name(state),
 				     .message = "refused or unanswered attempt toward a sensitive group" };
 
+	/* a first contact still pending (no answer hook, or it missed it): judged by the end */
+	sw_scan_flow_result(e, c, state == SW_FLOW_ATTEMPTED ? SW_SCAN_UNANSWERED
+				  : state == SW_FLOW_REFUSED ? SW_SCAN_REFUSED
+							      : SW_SCAN_ANSWERED, 0);
 	if (state != SW_FLOW_ATTEMPTED && state != SW_FLOW_REFUSED)
 		return;
 	if (!e->cfg.enabled[ev.kind] || !sw_alert_is_sensitive(e, &c->dst) ||

@@ -4,6 +4,7 @@
  * window: a bounded table of sources (LRU), each with at most
  * fanout_distinct targets, which is all a threshold test needs.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -29,7 +30,8 @@ static void sw_alert_fanout_expire(struct sw_alert_fanout *f, struct sw_alert_ta
 	}
 }
 
-uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c,
+			       const char *id_in)
 {
 	uint32_t cap = e->cfg.fanout_distinct, oldest = 0;
 	char id[SW_ALERT_KEY_MAX / 2];
@@ -39,7 +41,10 @@ uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_
 	uint32_t i;
 	bool evicted;
 
-	sw_alert_endpoint_id(&c->src, id, sizeof(id));
+	if (id_in)
+		snprintf(id, sizeof(id), "%s", id_in);
+	else
+		sw_alert_endpoint_id(&c->src, id, sizeof(id));
 	i = sw_lru_find(&e->sources, id);
 	if (i == SW_LRU_NIL) {
 		i = sw_lru_insert(&e->sources, id, &evicted);

@@ -71,6 +71,95 @@ struct sw_alert_fanout {
 	uint32_t n;
 };
 
+/* ---- scan: first contacts, TRW, long windows (scan.c, contacts.c, trw.c, scanwin.c) ---- */
+
+#define SW_SCAN_PENDING 32	/* first contacts awaiting their answer, per source */
+#define SW_SCAN_SAMPLE 16	/* recent first contacts kept for an alert's "sample" */
+#define SW_SCAN_NAME 48		/* bytes of a peer's name in the sample (escaped, cut) */
+
+enum sw_scan_outcome {
+	SW_SCAN_PENDING_OUT = 0,	/* not judged yet */
+	SW_SCAN_ANSWERED,
+	SW_SCAN_REFUSED,
+	SW_SCAN_UNANSWERED,
+};
+
+enum sw_scan_method {
+	SW_SCAN_TRW = 0,
+	SW_SCAN_VERTICAL,
+	SW_SCAN_HORIZONTAL,
+	SW_SCAN_BLOCK,
+	SW_SCAN_ICMP_SWEEP,
+};
+
+/* A first contact: (peer, proto, port or ICMP type). */
+struct sw_scan_target {
+	uint8_t addr[16];
+	uint16_t port;		/* dport, or the ICMP type */
+	uint8_t proto;
+};
+
+/* A first contact awaiting its answer. */
+struct sw_scan_pending {
+	struct sw_scan_target t;
+	uint8_t used;
+	uint32_t hash;
+	uint64_t ts_us;		/* the attempt */
+};
+
+/* A failed first contact, for the long windows (12 bytes: 128 a source). */
+struct sw_scan_fail {
+	uint32_t ts_s;		/* the attempt, seconds */
+	uint32_t peer;		/* hash of the peer's address */
+	uint16_t port;
+	uint8_t proto;
+	uint8_t echo;		/* an ICMP/ICMPv6 echo request */
+};
+
+/* One of the recent first contacts of a source, for the alert's sample. */
+struct sw_scan_sample {
+	struct sw_scan_target t;
+	uint8_t outcome;	/* enum sw_scan_outcome */
+	uint32_t hash;
+	char name[SW_SCAN_NAME];	/* the peer's workload name (escaped) or "" */
+	uint64_t ts_us;
+};
+
+/* The scan state of one source (slot of e->scan_src; arrays beside it). */
+struct sw_scan_source {
+	uint8_t addr[16];		/* its endpoint when no event is at hand */
+	enum sw_endpoint_kind kind;
+	double llr;			/* the TRW walk */
+	uint64_t successes, failures;	/* first contacts judged */
+	uint64_t first_us, last_us;	/* first and last first-contact attempt */
+	uint32_t n_contacts, next_contact;	/* the contacted set (FIFO) */
+	uint32_t n_pending;
+	uint64_t next_due_us;		/* earliest pending deadline, UINT64_MAX when none */
+	uint32_t ring_n, ring_next;	/* failures for the windows */
+	uint32_t sample_n, sample_next;
+};
+
+/* Evidence of a scan alert (sw_alert_event.scan). */
+struct sw_scan_evidence {
+	enum sw_scan_method method;
+	const struct sw_scan_source *src;
+	const struct sw_scan_sample *sample;	/* the source's ring (SW_SCAN_SAMPLE) */
+	uint32_t window_s;		/* 0: not a window method */
+	uint32_t distinct_peers, distinct_ports;
+};
+
+struct sw_scan_state {
+	struct sw_lru src;		/* sources by endpoint id */
+	struct sw_scan_source *s;	/* parallel to src.slots */
+	uint32_t *contacts;		/* contacts_per_source hashes a source */
+	struct sw_scan_pending *pending;	/* SW_SCAN_PENDING a source */
+	struct sw_scan_fail *ring;	/* SW_ALERT_SCAN_RING a source */
+	struct sw_scan_sample *sample;	/* SW_SCAN_SAMPLE a source */
+	double step_fail, step_ok, eta1, eta0;	/* TRW, from the rates */
+	uint64_t now_us;		/* latest time seen (capture time) */
+	uint64_t next_due_us;		/* earliest pending deadline of all sources */
+};
+
 /* One event before deduplication. */
 struct sw_alert_event {
 	enum sw_alert_kind kind;
@@ -91,6 +180,10 @@ struct sw_alert_event {
 	const char *iface;	/* spoofed_source from the L2 guard: the port, or NULL */
 	const char *forged;	/* ... what was forged ("source_mac", ...), or NULL */
 	const char *forged_mac;	/* ... the MAC it claimed ("02:..."), or NULL */
+	const char *src_id;	/* the source's key when src has no workload at hand
+				 * (a scan judged at a tick): its name, or NULL */
+	const char *method;	/* scan: the method (also in the key), or NULL */
+	const struct sw_scan_evidence *scan;	/* scan: the evidence, or NULL */
 };
 
 struct sw_alert_engine {
@@ -105,6 +198,7 @@ struct sw_alert_engine {
 	struct sw_lru sources;
 	struct sw_alert_fanout *fan;	/* parallel to sources.slots */
 	struct sw_alert_target *targets;	/* fanout_distinct per source */
+	struct sw_scan_state scan;
 	uint64_t cap_window_us;
 	uint32_t cap_count;
 	struct sw_alert_stats stats;
@@ -139,8 +233,63 @@ const char *sw_alert_endpoint_id(const struct sw_alert_endpoint *ep, char *buf, 
 bool sw_alert_endpoint_named(const struct sw_alert_engine *e, const struct sw_alert_endpoint *ep,
 			     char *const *names, size_t n);
 
-/* sw_alert_fanout_track - count a new (peer, port) for @c's source; the distinct count in the window. */
-uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+/*
+ * sw_alert_fanout_track - count a new (peer, port) for @c's source (keyed by
+ * @id, or @c->src's id when NULL); the distinct count in the window.
+ */
+uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c,
+			       const char *id);
+
+/* scan.c: the hooks' part (only when SW_ALERT_SCAN or fan_out "failed" needs it). */
+bool sw_scan_init(struct sw_alert_engine *e);
+void sw_scan_free(struct sw_alert_engine *e);
+bool sw_scan_wanted(const struct sw_alert_engine *e);
+void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+/* sw_scan_flow_result - the flow @c (ends, ports) was answered or ended: judge its contact. */
+void sw_scan_flow_result(struct sw_alert_engine *e, const struct sw_alert_conn *c,
+			 enum sw_scan_outcome out, uint64_t now_us);
+/* sw_scan_expire - judge failed every pending contact past its deadline at @now_us. */
+void sw_scan_expire(struct sw_alert_engine *e, uint64_t now_us);
+/* sw_scan_body - add the scan evidence fields of @ev to @o. */
+void sw_scan_body(json_t *o, const struct sw_alert_event *ev);
+const char *sw_scan_method_name(enum sw_scan_method m);
+
+/* contacts.c: the contacted set and the pending contacts of one source. */
+uint32_t sw_scan_target_hash(const struct sw_scan_target *t);
+void sw_scan_target_of(struct sw_scan_target *t, const struct sw_alert_conn *c);
+/* sw_scan_contact_seen - @h is in the set; else added (oldest forgotten when full: *evicted). */
+bool sw_scan_contact_seen(uint32_t *set, uint32_t cap, struct sw_scan_source *s, uint32_t h,
+			  bool *evicted);
+/* sw_scan_pending_add - a slot for a new pending contact; NULL when all SW_SCAN_PENDING are used. */
+struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s);
+struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p, uint32_t h,
+					     const struct sw_scan_target *t);
+struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p);
+void sw_scan_pending_drop(struct sw_scan_pending *p, struct sw_scan_source *s);
+/* sw_scan_pending_due - recompute s->next_due_us from @p and @timeout_us. */
+void sw_scan_pending_due(struct sw_scan_pending *p, struct sw_scan_source *s, uint64_t timeout_us);
+
+/* trw.c: the walk. */
+void sw_trw_init(struct sw_scan_state *st, const struct sw_alert_scan_config *cfg);
+/* sw_trw_step - add one outcome; true when the walk crossed eta1 (scanner), then restarted. */
+bool sw_trw_step(const struct sw_scan_state *st, struct sw_scan_source *s, bool failed);
+
+/* scanwin.c: the long windows over the failure ring. */
+void sw_scanwin_push(struct sw_scan_fail *ring, struct sw_scan_source *s,
+		     const struct sw_scan_pending *p);
+/*
+ * sw_scanwin_distinct - distinct peers and (proto, port) of the failures since @since_s
+ * (ICMP's peers counted, its types not).
+ */
+void sw_scanwin_distinct(const struct sw_scan_fail *ring, const struct sw_scan_source *s,
+			 uint32_t since_s, uint32_t *peers, uint32_t *ports);
+/*
+ * sw_scanwin_check - the window methods the newest failure completes, at
+ * @now_s: calls @fire for each with its evidence (method, window, counts).
+ */
+void sw_scanwin_check(const struct sw_alert_scan_config *cfg, const struct sw_scan_fail *ring,
+		      const struct sw_scan_source *s, uint32_t now_s, void (*fire)(void *arg, struct sw_scan_evidence *ev),
+		      void *arg);
 
 uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h);
 

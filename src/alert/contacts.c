@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * contacts.c - what a source has contacted before (a bounded set: only a
+ * first contact is a test of the source) and its first contacts still
+ * waiting for an answer (a fixed few, each with its attempt time).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+uint32_t sw_scan_target_hash(const struct sw_scan_target *t)
+{
+	uint64_t h = sw_alert_hash(t->addr, 16, 0xcbf29ce484222325ull);
+
+	h = sw_alert_hash(&t->proto, 1, h);
+	h = sw_alert_hash(&t->port, sizeof(t->port), h);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+void sw_scan_target_of(struct sw_scan_target *t, const struct sw_alert_conn *c)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->addr, c->dst.addr, 16);
+	t->proto = c->proto;
+	t->port = (c->proto == 1 || c->proto == 58) ? c->icmp_type : c->dport;
+}
+
+/*
+ * A linear scan of at most contacts_per_source words (256 by default, 1 KiB):
+ * cheaper than a hash index at this size, and only a new flow pays it.
+ */
+bool sw_scan_contact_seen(uint32_t *set, uint32_t cap, struct sw_scan_source *s, uint32_t h,
+			  bool *evicted)
+{
+	*evicted = false;
+	for (uint32_t i = 0; i < s->n_contacts; i++)
+		if (set[i] == h)
+			return true;
+	if (s->n_contacts < cap) {
+		set[s->n_contacts++] = h;
+		return false;
+	}
+	/* full: the oldest goes (FIFO); a retry to it later counts as a first contact again */
+	set[s->next_contact] = h;
+	s->next_contact = (s->next_contact + 1) % cap;
+	*evicted = true;
+	return false;
+}
+
+struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s)
+{
+	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
+		if (!p[i].used) {
+			p[i].used = 1;
+			s->n_pending++;
+			return &p[i];
+		}
+	return NULL;
+}
+
+struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p, uint32_t h,
+					     const struct sw_scan_target *t)
+{
+	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
+		if (p[i].used && p[i].hash == h && p[i].t.proto == t->proto &&
+		    p[i].t.port == t->port && memcmp(p[i].t.addr, t->addr, 16) == 0)
+			return &p[i];
+	return NULL;
+}
+
+struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p)
+{
+	struct sw_scan_pending *o = NULL;
+
+	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
+		if (p[i].used && (!o || p[i].ts_us < o->ts_us))
+			o = &p[i];
+	return o;
+}
+
+void sw_scan_pending_drop(struct sw_scan_pending *p, struct sw_scan_source *s)
+{
+	if (p->used && s->n_pending)
+		s->n_pending--;
+	p->used = 0;
+}
+
+void sw_scan_pending_due(struct sw_scan_pending *p, struct sw_scan_source *s, uint64_t timeout_us)
+{
+	struct sw_scan_pending *o = s->n_pending ? sw_scan_pending_oldest(p) : NULL;
+
+	s->next_due_us = o ? o->ts_us + timeout_us : UINT64_MAX;
+}
