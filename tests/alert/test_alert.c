@@ -128,6 +128,7 @@ static void test_fanout_scan(void **state)
 	mkwl(&b, "shop/db", "db", 3);
 	assert_true(sw_alert_config_defaults(&cfg));
 	cfg.fanout_count = SW_ALERT_FANOUT_ALL;
+	cfg.enabled[SW_ALERT_SCAN] = false; /* fan_out alone here */
 	e = engine(&cfg, NULL, NULL, &s);
 	for (int i = 0; i < 200; i++) {
 		conn(&c, &a, &b, (uint16_t)(1000 + i), T0 + (uint64_t)i * 10000);
