@@ -117,6 +117,9 @@ enum sw_alert_fanout_count {
 #define SW_ALERT_SCAN_WINDOWS_MAX 4	/* scan.windows entries */
 #define SW_ALERT_SCAN_RING 128		/* failed first contacts kept per source for the windows */
 #define SW_ALERT_SCAN_CONTACTS_MAX 4096	/* largest scan.contacts_per_source */
+#define SW_ALERT_SCAN_SOURCES_MAX 16384	/* scan sources: max_sources, at most this */
+/* sources x contacts_per_source at most this (4 bytes each, reserved at start: 64 MiB) */
+#define SW_ALERT_SCAN_CONTACTS_TOTAL (1u << 24)
 
 /* One long window (docs/alerts.md "scan"): thresholds on failed first contacts. */
 struct sw_alert_scan_window {

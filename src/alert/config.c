@@ -328,6 +328,19 @@ static int sw_alert_config_scan(json_t *scan, struct sw_alert_scan_config *sc, s
 	return sw_alert_config_windows(json_object_get(scan, "windows"), sc, err);
 }
 
+/* The contacted sets are reserved whole at start: sources x contacts_per_source is bounded. */
+static int sw_alert_config_scan_total(const struct sw_alert_config *cfg, struct sw_err *err)
+{
+	uint64_t n = cfg->max_sources < SW_ALERT_SCAN_SOURCES_MAX ? cfg->max_sources
+								  : SW_ALERT_SCAN_SOURCES_MAX;
+
+	if (n * cfg->scan.contacts_per_source <= SW_ALERT_SCAN_CONTACTS_TOTAL)
+		return SW_EXIT_OK;
+	return sw_err_set(err, SW_EXIT_USAGE, "/alerts/scan/contacts_per_source: error: at most "
+			  "%llu with max_sources %u (the sets are reserved at start)",
+			  (unsigned long long)(SW_ALERT_SCAN_CONTACTS_TOTAL / n), cfg->max_sources);
+}
+
 /* "fan_out.count": "failed" (default) or "all" (every new target at its first packet). */
 static int sw_alert_config_fan_count(json_t *fan, struct sw_alert_config *cfg, struct sw_err *err)
 {
@@ -380,6 +393,7 @@ int sw_alert_config_from_json(struct sw_alert_config *cfg, const void *section,
 		return ret;
 	if ((ret = sw_alert_config_fan_count(fan, cfg, err)) ||
 	    (ret = sw_alert_config_scan(json_object_get(sec, "scan"), &cfg->scan, err)) ||
+	    (ret = sw_alert_config_scan_total(cfg, err)) ||
 	    (ret = sw_alert_config_strings(sec, cfg, err)) ||
 	    (ret = sw_alert_config_names(json_object_get(fan, "exempt"), "/alerts/fan_out/exempt",
 					 &cfg->fanout_exempt, &cfg->n_fanout_exempt, err)))

@@ -55,7 +55,8 @@ bool sw_scan_init(struct sw_alert_engine *e)
 	sw_trw_init(st, &e->cfg.scan);
 	if (!sw_scan_wanted(e))
 		return true;
-	if (!sw_lru_init(&st->src, e->cfg.max_sources))
+	if (!sw_lru_init(&st->src, e->cfg.max_sources < SW_ALERT_SCAN_SOURCES_MAX
+					   ? e->cfg.max_sources : SW_ALERT_SCAN_SOURCES_MAX))
 		return false;
 	n = st->src.n;
 	st->s = calloc(n, sizeof(*st->s));

@@ -702,6 +702,8 @@ static void test_config(void **state)
 	expect_error("{\"scan\": {\"window\": []}}",
 		     "a.json: /alerts/scan/window: error: unknown key (did you mean \"windows\"?)");
 	expect_error("{\"scan\": []}", "a.json: /alerts/scan: error: expected an object");
+	expect_error("{\"max_sources\": 100000, \"scan\": {\"contacts_per_source\": 2048}}",
+		     "a.json: /alerts/scan/contacts_per_source: error: at most 1024 with max_sources 100000 (the sets are reserved at start)");
 	expect_error("{\"fan_out\": {\"count\": \"some\"}}",
 		     "a.json: /alerts/fan_out/count: error: expected \"failed\" or \"all\"");
 }
