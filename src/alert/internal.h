@@ -105,6 +105,7 @@ struct sw_scan_pending {
 	uint8_t used;
 	uint32_t hash;
 	uint64_t ts_us;		/* the attempt */
+	char community_id[SW_COMMUNITY_ID_LEN];	/* of its flow: the alert's, when judged late */
 };
 
 /* A failed first contact, for the long windows (12 bytes: 128 a source). */

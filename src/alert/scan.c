@@ -161,16 +161,40 @@ struct sw_scan_who {
 	const struct sw_alert_endpoint *ep;
 	const char *id;
 	const struct sw_alert_conn *conn;	/* the judged flow when at hand, else NULL */
+	const struct sw_scan_pending *p;	/* the contact being judged */
 };
+
+/* sw_scan_conn_of - the judged contact as a connection: the flow at hand, or rebuilt. */
+static void sw_scan_conn_of(const struct sw_scan_who *w, struct sw_alert_conn *c)
+{
+	const struct sw_scan_pending *p = w->p;
+
+	memset(c, 0, sizeof(*c));
+	if (w->conn) {
+		*c = *w->conn;
+	} else {
+		c->proto = p->t.proto;
+		c->src = *w->ep;
+		memcpy(c->dst.addr, p->t.addr, 16);
+		if (p->t.proto == 1 || p->t.proto == 58)
+			c->icmp_type = (uint8_t)p->t.port;
+		else
+			c->dport = p->t.port;
+		memcpy(c->community_id, p->community_id, sizeof(c->community_id));
+	}
+	c->ts_us = p->ts_us;
+}
 
 static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
 {
 	struct sw_scan_who *w = arg;
+	struct sw_alert_conn c;
 	struct sw_alert_event ev = { .kind = SW_ALERT_SCAN, .ts_us = w->e->scan.now_us,
-				     .src = w->ep, .src_id = w->id, .origin = "capture",
-				     .dropped = -1, .method = sw_scan_method_name(x->method),
-				     .scan = x };
+				     .conn = &c, .src = w->ep, .src_id = w->id,
+				     .origin = "capture", .dropped = -1,
+				     .method = sw_scan_method_name(x->method), .scan = x };
 
+	sw_scan_conn_of(w, &c); /* proto, port, community_id: the contact that tipped it */
 	x->sample = sw_scan_sample_of(&w->e->scan, w->i);
 	ev.severity = x->method == SW_SCAN_ICMP_SWEEP ? SW_ALERT_SEV_MEDIUM : SW_ALERT_SEV_HIGH;
 	ev.message = x->method == SW_SCAN_TRW ? "first contacts that mostly fail: a scan"
@@ -179,23 +203,13 @@ static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
 }
 
 /* fan_out "failed": the failed first contact as a new target of the fan-out window. */
-static void sw_scan_fanout(struct sw_scan_who *w, const struct sw_scan_pending *p)
+static void sw_scan_fanout(struct sw_scan_who *w)
 {
 	struct sw_alert_engine *e = w->e;
-	struct sw_alert_conn c = { .ts_us = p->ts_us, .proto = p->t.proto };
+	struct sw_alert_conn c;
 	uint32_t n;
 
-	if (w->conn) {
-		c = *w->conn;
-		c.ts_us = p->ts_us;
-	} else {
-		c.src = *w->ep;
-		memcpy(c.dst.addr, p->t.addr, 16);
-		if (p->t.proto == 1 || p->t.proto == 58)
-			c.icmp_type = (uint8_t)p->t.port;
-		else
-			c.dport = p->t.port;
-	}
+	sw_scan_conn_of(w, &c);
 	n = sw_alert_fanout_track(e, &c, w->id);
 	if (n >= e->cfg.fanout_distinct) {
 		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT, .severity = SW_ALERT_SEV_HIGH,
@@ -217,6 +231,7 @@ static void sw_scan_judge(struct sw_scan_who *w, struct sw_scan_pending *p,
 	struct sw_scan_fail *ring = &st->ring[(size_t)w->i * SW_ALERT_SCAN_RING];
 	bool failed = out != SW_SCAN_ANSWERED;
 
+	w->p = p;
 	e->stats.scan_judged++;
 	sw_scan_sample_judge(st, w->i, p, out);
 	if (failed)
@@ -225,7 +240,7 @@ static void sw_scan_judge(struct sw_scan_who *w, struct sw_scan_pending *p,
 		s->successes++;
 	if (failed && e->cfg.enabled[SW_ALERT_FAN_OUT] &&
 	    e->cfg.fanout_count == SW_ALERT_FANOUT_FAILED)
-		sw_scan_fanout(w, p);
+		sw_scan_fanout(w);
 	if (!e->cfg.enabled[SW_ALERT_SCAN]) {
 		sw_scan_pending_drop(p, s);
 		return;
@@ -347,6 +362,7 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 	p->t = t;
 	p->hash = h;
 	p->ts_us = c->ts_us;
+	memcpy(p->community_id, c->community_id, sizeof(p->community_id));
 	if (!s->first_us || c->ts_us < s->first_us)
 		s->first_us = c->ts_us;
 	if (c->ts_us > s->last_us)
