@@ -297,7 +297,7 @@ static void sw_scan_expire_source(struct sw_alert_engine *e, uint32_t i, uint64_
 	sw_scan_pending_due(pend, s, timeout);
 }
 
-/* The time moved on: expire what is due (all sources, cheap when nothing is). */
+/* A tick: expire what is due in every source (cheap when nothing is). */
 static void sw_scan_advance(struct sw_alert_engine *e, uint64_t now_us)
 {
 	struct sw_scan_state *st = &e->scan;
@@ -337,10 +337,13 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		st->now_us = c->ts_us;
 	i = sw_scan_source(e, &c->src, true);
 	s = &st->s[i];
-	/* this source's own due contacts first, named with the endpoint at hand */
+	/*
+	 * this source's own due contacts, named with the endpoint at hand; the
+	 * other sources' wait for the next tick (a sweep of every source per
+	 * packet would cost more than the detection is worth)
+	 */
 	if (s->n_pending && s->next_due_us <= st->now_us)
 		sw_scan_expire_source(e, i, st->now_us, &c->src);
-	sw_scan_advance(e, c->ts_us);
 	sw_scan_target_of(&t, c);
 	h = sw_scan_target_hash(&t);
 	if (sw_scan_contact_seen(&st->contacts[(size_t)i * e->cfg.scan.contacts_per_source],
@@ -400,7 +403,6 @@ void sw_scan_flow_result(struct sw_alert_engine *e, const struct sw_alert_conn *
 		sw_scan_pending_due(sw_scan_pending_of(st, i), &st->s[i],
 				    (uint64_t)e->cfg.scan.contact_timeout_ms * 1000u);
 	}
-	sw_scan_advance(e, now_us);
 }
 
 /* The evidence fields (docs/alerts.md "scan"). */
