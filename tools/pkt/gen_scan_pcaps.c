@@ -22,6 +22,10 @@
  * two other containers (10.88.0.20 -> 10.88.0.21). The scanner is always
  * 10.88.0.5 (fd00:88::5 over IPv6).
  *
+ * Each scenario written is a line on stdout: its name, packets=N, then how
+ * many TCP and UDP flows segwatch must find in each state (closed, refused,
+ * attempted, established: docs/flows.md), which the fixtures' test checks.
+ *
  * Exit status: 0 written, 2 usage error, 3 runtime failure (memory, file).
  */
 #include <errno.h>
@@ -75,6 +79,8 @@ struct sw_scan_ctx {
 	uint64_t rng;
 	uint16_t ip_id[256][256];	/* per host: Linux-like incrementing IPv4 id */
 	uint16_t eph[256][256];		/* per host: next ephemeral port */
+	/* TCP and UDP flows by the state segwatch must give them (docs/flows.md) */
+	uint32_t closed, refused, attempted, established;
 	bool oom;
 };
 
@@ -300,9 +306,11 @@ static uint16_t sw_scan_eph(struct sw_scan_ctx *g, struct sw_scan_addr c)
 {
 	uint16_t *e = &g->eph[c.a][c.b];
 
-	/* Linux picks ephemeral ports in 32768-60999, here in order from a random start */
-	if (*e < 32768 || *e > 60999)
+	/* Linux picks ephemeral ports in 32768-60999: here in order from a random start */
+	if (!*e)
 		*e = (uint16_t)(32768 + sw_scan_below(g, 28000));
+	else if (*e > 60999)
+		*e = 32768;
 	return (*e)++;
 }
 
@@ -328,6 +336,9 @@ static void sw_scan_tcp(struct sw_scan_ctx *g, struct sw_scan_addr c, struct sw_
 	up.flags = SW_TH_SYN;
 	up.seqno = ci;
 	sw_scan_emit(g, &up, t);
+	g->closed += how == SW_SCAN_OK;
+	g->refused += how == SW_SCAN_REFUSED;
+	g->attempted += how == SW_SCAN_SILENT;
 	if (how == SW_SCAN_SILENT) {
 		sw_scan_emit(g, &up, t + 1 * SW_SCAN_S);
 		sw_scan_emit(g, &up, t + 3 * SW_SCAN_S);
@@ -391,6 +402,9 @@ static void sw_scan_udp(struct sw_scan_ctx *g, struct sw_scan_addr c, struct sw_
 	size_t off = sw_scan_emit(g, &up, t);
 	uint64_t rtt = 80 + sw_scan_below(g, 120);
 
+	g->established += how == SW_SCAN_OK;
+	g->refused += how == SW_SCAN_REFUSED;
+	g->attempted += how == SW_SCAN_SILENT;
 	if (off == SIZE_MAX || how == SW_SCAN_SILENT)
 		return;
 	if (how == SW_SCAN_OK) {
@@ -450,6 +464,7 @@ static void sw_scan_dns(struct sw_scan_ctx *g, struct sw_scan_addr c, struct sw_
 	sw_pkt_put_be16(msg + n, aaaa ? 28 : 1);
 	sw_pkt_put_be16(msg + n + 2, 1);	/* IN */
 	qend = n + 4;
+	g->established++;
 	up.payload = (uint16_t)qend;
 	sw_scan_emit(g, &up, t);
 	sw_pkt_put_be16(msg + 2, 0x8180);	/* response, RD, RA, no error */
@@ -774,7 +789,9 @@ static int sw_scan_one(const char *dir, const struct sw_scan_scenario *s, bool m
 		fprintf(stderr, "gen_scan_pcaps: %s: %s\n", path, strerror(errno ? errno : EIO));
 		rc = SW_SCAN_EXIT_RUNTIME;
 	} else {
-		printf("%s%s packets=%zu\n", s->name, mixed ? "_mixed" : "", g->n);
+		printf("%s%s packets=%zu closed=%" PRIu32 " refused=%" PRIu32 " attempted=%" PRIu32
+		       " established=%" PRIu32 "\n", s->name, mixed ? "_mixed" : "", g->n, g->closed,
+		       g->refused, g->attempted, g->established);
 	}
 	free(g->rec);
 	free(g->arena);
