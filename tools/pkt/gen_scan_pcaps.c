@@ -877,8 +877,9 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind; !rc && i < argc; i++) {
 		bool mixed = false;
+		const struct sw_scan_scenario *sc = sw_scan_find(argv[i], &mixed);
 
-		rc = sw_scan_one(dir, sw_scan_find(argv[i], &mixed), mixed);
+		rc = sw_scan_one(dir, sc, mixed);
 	}
 	return rc;
 }
