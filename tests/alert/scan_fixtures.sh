@@ -1,7 +1,7 @@
 #!/bin/bash
 # scan_fixtures.sh GEN SEGWATCH EXPECT_DIR [SCENARIO...] - the scan detectors
 # against the fixtures of tests/alert/scan (issue 15). For each scenario:
-# GEN writes its pcap; segwatch's flows in it must have the states the
+# GEN writes its pcap (twice: the bytes must not change); segwatch's flows in it must have the states the
 # generator meant (a wrong fixture would make every other check worthless);
 # `segwatch capture -r` with the default alert config must raise exactly the
 # scan and fan_out alerts of NAME.expect (kind, method, source), the first
@@ -28,6 +28,13 @@ for s in "${SCENARIOS[@]}"; do
 done
 "$GEN" -o "$TMP" "${SCENARIOS[@]}" >"$TMP/gen.out" 2>"$TMP/gen.err" ||
 	{ echo "FAIL: generator: $(cat "$TMP/gen.err")"; exit 2; }
+# fixtures are deterministic: a second run writes the same bytes
+mkdir "$TMP/again"
+"$GEN" -o "$TMP/again" "${SCENARIOS[@]}" >/dev/null 2>&1 || { echo "FAIL: generator, second run"; exit 2; }
+for s in "${SCENARIOS[@]}"; do
+	cmp -s "$TMP/$s.pcap" "$TMP/again/$s.pcap" || { echo "FAIL: $s: generator output differs between runs"; exit 1; }
+done
+rm -rf "$TMP/again"
 
 # the replay half: flows --alerts (scanfeed), reading a directory given with
 # --history when flows has that option, as a positional DIR otherwise

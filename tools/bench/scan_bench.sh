@@ -146,15 +146,19 @@ try:
     doc = json.load(open(sys.argv[1]))
 except (OSError, ValueError):
     sys.exit(0)
+seen = []
 def find(o, path=""):
     if isinstance(o, dict):
         for k, v in o.items():
             p = f"{path}.{k}" if path else k
             if "alert" in k or "scan" in k:
+                seen.append(p)
                 print(f"engine stats {p}: {json.dumps(v, separators=(',', ':'))[:400]}")
             else:
                 find(v, p)
 find(doc)
+if not seen:
+    print("engine stats: none in capture's --json output")
 PY
 ratio=$(awk -v a="${BEST[no-detect]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
 ratio0=$(awk -v a="${BEST[no-alerts]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
