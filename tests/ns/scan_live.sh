@@ -51,6 +51,7 @@ BG_PIDS="$BG_PIDS $!"
 wait_for_file "$TMP/normal.log" ok 5 || fail "normal traffic a -> b does not work"
 
 # the scan: c, one closed port of b every 0.5 s (b listens on 7001 only)
+# shellcheck disable=SC2016 # expanded by the inner bash
 ip netns exec "$NS_C" bash -c '
 for port in $(seq 2000 2200); do
 	timeout 0.4 bash -c "exec 3<>/dev/tcp/$1/$port" 2>/dev/null

@@ -64,7 +64,9 @@ case $RUNS in ''|*[!0-9]*|0) die "--runs wants a positive integer" ;; esac
 [ -x /usr/bin/time ] || die "GNU time is needed (apt-get install time)"
 
 WORK=$(mktemp -d /tmp/sw-scan-bench.XXXXXX)
-cleanup() { [ "$KEEP" = 1 ] && echo "work directory kept: $WORK" || rm -rf "$WORK"; }
+cleanup() {
+	if [ "$KEEP" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
@@ -163,7 +165,7 @@ PY
 ratio=$(awk -v a="${BEST[no-detect]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
 ratio0=$(awk -v a="${BEST[no-alerts]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
 echo "throughput with every detector: $ratio of the engine without detectors, $ratio0 of no alerts at all"
-echo "detectors' memory: $(( ${RSS[detectors]} - ${RSS[no-detect]} )) KiB peak RSS over the engine without them"
+echo "detectors' memory: $((RSS[detectors] - RSS[no-detect])) KiB peak RSS over the engine without them"
 if awk -v r="$ratio" -v t="$TARGET" 'BEGIN { exit !(r >= t) }'; then
 	echo "target (>= $TARGET of the throughput without detectors): holds"
 else
