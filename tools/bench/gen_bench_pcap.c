@@ -23,7 +23,7 @@
  * ICMP checksums from the headers alone.
  *
  * No libpcap: the pcap global and record headers are written by hand
- * (little-endian, microsecond magic 0xa1b2c3d4).
+ * (tools/pkt/sw_pkt.h, shared with the scan fixtures' generator).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "sw_pkt.h"
 
 #define SW_GEN_EXIT_USAGE 2
 #define SW_GEN_EXIT_RUNTIME 3
@@ -121,13 +123,6 @@ struct sw_gen_heap {
 	uint32_t n;
 };
 
-struct sw_gen_out {
-	FILE *f;
-	uint8_t *buf;
-	size_t len;
-	uint64_t bytes_written;
-};
-
 struct sw_gen_ctx {
 	struct sw_gen_opts o;
 	struct sw_rng rng;
@@ -137,7 +132,7 @@ struct sw_gen_ctx {
 	uint64_t wire_bytes;	/* sum of IP total lengths */
 	uint64_t last_us;
 	uint8_t frame[SW_GEN_FRAME_MAX];
-	struct sw_gen_out out;
+	struct sw_pkt_pcap out;
 };
 
 static uint64_t sw_rng_next(struct sw_rng *r)
@@ -218,93 +213,14 @@ static uint32_t sw_gen_host_ip(uint32_t host)
 	return 0x0a2a0000u + host + 2; /* 10.42.0.2 upwards: .0.0/.0.1 left to the gateway */
 }
 
-static void sw_put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void sw_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void sw_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void sw_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-/* sw_csum_add - add big-endian 16-bit words of @p to a one's complement sum. */
-static uint32_t sw_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t sw_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* ---- output ---------------------------------------------------------- */
 
-static int sw_gen_out_flush(struct sw_gen_out *o)
-{
-	if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len)
-		return -1;
-	o->bytes_written += o->len;
-	o->len = 0;
-	return 0;
-}
-
-static int sw_gen_out_header(struct sw_gen_out *o, uint32_t snaplen)
-{
-	uint8_t *h = o->buf + o->len;
-
-	sw_put_le32(h, 0xa1b2c3d4);	/* microsecond timestamps */
-	sw_put_le16(h + 4, 2);
-	sw_put_le16(h + 6, 4);
-	sw_put_le32(h + 8, 0);		/* thiszone */
-	sw_put_le32(h + 12, 0);		/* sigfigs */
-	sw_put_le32(h + 16, snaplen);
-	sw_put_le32(h + 20, 1);		/* LINKTYPE_ETHERNET */
-	o->len += 24;
-	return 0;
-}
-
-/* sw_gen_out_record - append one record: header, then @caplen bytes of @frame. */
-static int sw_gen_out_record(struct sw_gen_out *o, uint64_t ts_us, const uint8_t *frame,
+/* sw_gen_out_record - one record at @ts_us from the start of the span. */
+static int sw_gen_out_record(struct sw_pkt_pcap *o, uint64_t ts_us, const uint8_t *frame,
 			     uint32_t caplen, uint32_t wirelen)
 {
-	uint8_t *h;
-
-	if (o->len + 16 + caplen > SW_GEN_OUTBUF && sw_gen_out_flush(o) < 0)
-		return -1;
-	h = o->buf + o->len;
-	sw_put_le32(h, (uint32_t)(SW_GEN_EPOCH_S + ts_us / 1000000));
-	sw_put_le32(h + 4, (uint32_t)(ts_us % 1000000));
-	sw_put_le32(h + 8, caplen);
-	sw_put_le32(h + 12, wirelen);
-	memcpy(h + 16, frame, caplen);
-	o->len += 16 + caplen;
-	return 0;
+	return sw_pkt_pcap_record(o, SW_GEN_EPOCH_S + ts_us / 1000000, (uint32_t)(ts_us % 1000000),
+				  frame, caplen, wirelen);
 }
 
 /* ---- frame building --------------------------------------------------- */
@@ -328,34 +244,26 @@ static void sw_gen_eth(uint8_t *f, uint32_t from, uint32_t to)
 	/* 02:42:<IPv4 address>: Docker's locally administered MAC scheme. */
 	f[0] = 0x02;
 	f[1] = 0x42;
-	sw_put_be32(f + 2, sw_gen_host_ip(to));
+	sw_pkt_put_be32(f + 2, sw_gen_host_ip(to));
 	f[6] = 0x02;
 	f[7] = 0x42;
-	sw_put_be32(f + 8, sw_gen_host_ip(from));
-	sw_put_be16(f + 12, 0x0800);
+	sw_pkt_put_be32(f + 8, sw_gen_host_ip(from));
+	sw_pkt_put_be16(f + 12, 0x0800);
 }
 
 static void sw_gen_ipv4(uint8_t *ip, const struct sw_gen_pkt *p, uint16_t id, uint32_t total)
 {
 	ip[0] = 0x45;
 	ip[1] = 0;
-	sw_put_be16(ip + 2, (uint16_t)total);
-	sw_put_be16(ip + 4, id);
-	sw_put_be16(ip + 6, 0x4000);	/* DF, as Linux sets for PMTU discovery */
+	sw_pkt_put_be16(ip + 2, (uint16_t)total);
+	sw_pkt_put_be16(ip + 4, id);
+	sw_pkt_put_be16(ip + 6, 0x4000);	/* DF, as Linux sets for PMTU discovery */
 	ip[8] = 64;
 	ip[9] = p->proto;
-	sw_put_be16(ip + 10, 0);
-	sw_put_be32(ip + 12, sw_gen_host_ip(p->from));
-	sw_put_be32(ip + 16, sw_gen_host_ip(p->to));
-	sw_put_be16(ip + 10, sw_csum_fold(sw_csum_add(0, ip, 20)));
-}
-
-/* Pseudo-header sum for TCP/UDP checksums (RFC 793, RFC 768). */
-static uint32_t sw_gen_pseudo_sum(const uint8_t *ip, uint8_t proto, uint32_t l4len)
-{
-	uint32_t sum = sw_csum_add(0, ip + 12, 8);
-
-	return sum + proto + l4len;
+	sw_pkt_put_be16(ip + 10, 0);
+	sw_pkt_put_be32(ip + 12, sw_gen_host_ip(p->from));
+	sw_pkt_put_be32(ip + 16, sw_gen_host_ip(p->to));
+	sw_pkt_put_be16(ip + 10, sw_pkt_csum_fold(sw_pkt_csum_add(0, ip, 20)));
 }
 
 /*
@@ -370,19 +278,19 @@ static uint32_t sw_gen_tcp(uint8_t *th, const struct sw_gen_pkt *p, uint64_t ts_
 	uint8_t *opt = th + 20;
 	uint32_t tsval = (uint32_t)(ts_us / 1000) + p->from * 7919u; /* per-host clock offset */
 
-	sw_put_be16(th, p->sport);
-	sw_put_be16(th + 2, p->dport);
-	sw_put_be32(th + 4, p->seq);
-	sw_put_be32(th + 8, p->ack);
+	sw_pkt_put_be16(th, p->sport);
+	sw_pkt_put_be16(th + 2, p->dport);
+	sw_pkt_put_be32(th + 4, p->seq);
+	sw_pkt_put_be32(th + 8, p->ack);
 	th[12] = (uint8_t)((hlen / 4) << 4);
 	th[13] = p->tcp_flags;
-	sw_put_be16(th + 14, syn ? 64240 : 502);
-	sw_put_be16(th + 16, 0);
-	sw_put_be16(th + 18, 0);
+	sw_pkt_put_be16(th + 14, syn ? 64240 : 502);
+	sw_pkt_put_be16(th + 16, 0);
+	sw_pkt_put_be16(th + 18, 0);
 	if (p->tcp_flags & SW_TH_RST) {
 		hlen = 20;	/* Linux sends RSTs without options */
 		th[12] = 5 << 4;
-		sw_put_be16(th + 14, 0);
+		sw_pkt_put_be16(th + 14, 0);
 		return hlen;
 	}
 	if (syn) {
@@ -394,8 +302,8 @@ static uint32_t sw_gen_tcp(uint8_t *th, const struct sw_gen_pkt *p, uint64_t ts_
 	}
 	opt[0] = 8;
 	opt[1] = 10;
-	sw_put_be32(opt + 2, tsval);
-	sw_put_be32(opt + 6, (p->tcp_flags & SW_TH_ACK) ? tsval - 1 : 0);
+	sw_pkt_put_be32(opt + 2, tsval);
+	sw_pkt_put_be32(opt + 6, (p->tcp_flags & SW_TH_ACK) ? tsval - 1 : 0);
 	if (syn)
 		memcpy(opt + 10, "\x01\x03\x03\x07", 4);	/* NOP, window scale 7 */
 	return hlen;
@@ -403,10 +311,10 @@ static uint32_t sw_gen_tcp(uint8_t *th, const struct sw_gen_pkt *p, uint64_t ts_
 
 static uint32_t sw_gen_udp(uint8_t *uh, const struct sw_gen_pkt *p)
 {
-	sw_put_be16(uh, p->sport);
-	sw_put_be16(uh + 2, p->dport);
-	sw_put_be16(uh + 4, (uint16_t)(8 + p->payload));
-	sw_put_be16(uh + 6, 0);
+	sw_pkt_put_be16(uh, p->sport);
+	sw_pkt_put_be16(uh + 2, p->dport);
+	sw_pkt_put_be16(uh + 4, (uint16_t)(8 + p->payload));
+	sw_pkt_put_be16(uh + 6, 0);
 	return 8;
 }
 
@@ -414,10 +322,10 @@ static uint32_t sw_gen_icmp(uint8_t *ih, const struct sw_gen_pkt *p)
 {
 	ih[0] = p->icmp_type;
 	ih[1] = 0;
-	sw_put_be16(ih + 2, 0);
-	sw_put_be16(ih + 4, p->sport);		/* identifier */
-	sw_put_be16(ih + 6, (uint16_t)p->seq);	/* sequence */
-	sw_put_be16(ih + 2, sw_csum_fold(sw_csum_add(0, ih, 8)));
+	sw_pkt_put_be16(ih + 2, 0);
+	sw_pkt_put_be16(ih + 4, p->sport);		/* identifier */
+	sw_pkt_put_be16(ih + 6, (uint16_t)p->seq);	/* sequence */
+	sw_pkt_put_be16(ih + 2, sw_pkt_csum_fold(sw_pkt_csum_add(0, ih, 8)));
 	return 8;
 }
 
@@ -439,11 +347,11 @@ static int sw_gen_emit(struct sw_gen_ctx *g, const struct sw_gen_pkt *p, uint64_
 	total = 20 + l4hdr + p->payload;
 	sw_gen_ipv4(ip, p, g->ip_id[p->from]++, total);
 	if (p->proto == 6) {
-		sum = sw_csum_add(sw_gen_pseudo_sum(ip, 6, l4hdr + p->payload), l4, l4hdr);
-		sw_put_be16(l4 + 16, sw_csum_fold(sum));
+		sum = sw_pkt_csum_add(sw_pkt_pseudo4_sum(ip, 6, l4hdr + p->payload), l4, l4hdr);
+		sw_pkt_put_be16(l4 + 16, sw_pkt_csum_fold(sum));
 	} else if (p->proto == 17) {
-		sum = sw_csum_add(sw_gen_pseudo_sum(ip, 17, l4hdr + p->payload), l4, l4hdr);
-		sw_put_be16(l4 + 6, sw_csum_fold(sum) ? sw_csum_fold(sum) : 0xffff);
+		sum = sw_pkt_csum_add(sw_pkt_pseudo4_sum(ip, 17, l4hdr + p->payload), l4, l4hdr);
+		sw_pkt_put_be16(l4 + 6, sw_pkt_csum_fold(sum) ? sw_pkt_csum_fold(sum) : 0xffff);
 	} else {
 		/* ICMP checksum covers the payload too, but it is all zeros. */
 	}
@@ -936,6 +844,7 @@ static int sw_gen_open(struct sw_gen_ctx *g)
 	g->flow = calloc(g->o.flows, sizeof(*g->flow));
 	g->ip_id = calloc(g->o.hosts, sizeof(*g->ip_id));
 	g->out.buf = malloc(SW_GEN_OUTBUF);
+	g->out.cap = SW_GEN_OUTBUF;
 	if (!g->flow || !g->ip_id || !g->out.buf)
 		return -1;
 	g->out.f = strcmp(g->o.out, "-") ? fopen(g->o.out, "wb") : stdout;
@@ -972,8 +881,8 @@ int main(int argc, char **argv)
 		if (r == -1)
 			perror("gen_bench_pcap");
 		rc = r == -2 ? SW_GEN_EXIT_USAGE : SW_GEN_EXIT_RUNTIME;
-	} else if (sw_gen_out_header(&g->out, g->o.snaplen) < 0 || sw_gen_run(g, &peak_live) < 0 ||
-		   sw_gen_out_flush(&g->out) < 0 || fflush(g->out.f) != 0) {
+	} else if (sw_pkt_pcap_header(&g->out, g->o.snaplen, SW_PKT_LINKTYPE_ETHERNET) < 0 || sw_gen_run(g, &peak_live) < 0 ||
+		   sw_pkt_pcap_flush(&g->out) < 0 || fflush(g->out.f) != 0) {
 		fprintf(stderr, "gen_bench_pcap: %s: write failed: %s\n", g->o.out, strerror(errno));
 		rc = SW_GEN_EXIT_RUNTIME;
 	}

@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sw_pkt.h"
+
 #define SW_PS_EXIT_USAGE 2
 #define SW_PS_EXIT_RUNTIME 3
 #define SW_PS_HDR_LEN (14 + 20 + 8)	/* Ethernet + IPv4 + UDP */
@@ -210,24 +212,6 @@ static int sw_ps_opts_parse(struct sw_ps_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* sw_ps_csum - the Internet checksum of a buffer of even length */
-static uint16_t sw_ps_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void sw_ps_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* sw_ps_frame_build - one Ethernet/IPv4/UDP frame of flow I; returns its length */
 static size_t sw_ps_frame_build(const struct sw_ps_opts *o, const uint8_t src_mac[6],
 				unsigned i, uint8_t *f)
@@ -238,19 +222,19 @@ static size_t sw_ps_frame_build(const struct sw_ps_opts *o, const uint8_t src_ma
 	memset(f, 0, SW_PS_FRAME_MAX);
 	memcpy(f, o->dst_mac, 6);
 	memcpy(f + 6, src_mac, 6);
-	sw_ps_put16(f + 12, ETHERTYPE_IP);
+	sw_pkt_put_be16(f + 12, ETHERTYPE_IP);
 	ip[0] = 0x45;
-	sw_ps_put16(ip + 2, (uint16_t)ip_len);
-	sw_ps_put16(ip + 4, (uint16_t)i);	/* IP id */
-	sw_ps_put16(ip + 6, 0x4000);		/* DF */
+	sw_pkt_put_be16(ip + 2, (uint16_t)ip_len);
+	sw_pkt_put_be16(ip + 4, (uint16_t)i);	/* IP id */
+	sw_pkt_put_be16(ip + 6, 0x4000);		/* DF */
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
 	memcpy(ip + 12, &o->src_ip, 4);
 	memcpy(ip + 16, &o->dst_ip, 4);
-	sw_ps_put16(ip + 10, sw_ps_csum(ip, 20));
-	sw_ps_put16(udp, (uint16_t)(o->sport + i));
-	sw_ps_put16(udp + 2, o->dport);
-	sw_ps_put16(udp + 4, (uint16_t)(8 + o->len));
+	sw_pkt_put_be16(ip + 10, sw_pkt_csum_fold(sw_pkt_csum_add(0, ip, 20)));
+	sw_pkt_put_be16(udp, (uint16_t)(o->sport + i));
+	sw_pkt_put_be16(udp + 2, o->dport);
+	sw_pkt_put_be16(udp + 4, (uint16_t)(8 + o->len));
 	return n < SW_PS_FRAME_MIN ? SW_PS_FRAME_MIN : n;
 }
 

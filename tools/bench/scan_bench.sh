@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# scan_bench.sh - what the scan detectors (issue 15) cost `segwatch capture
+# -r`: the 5M-packet benchmark file (the one capture_bench.sh reads, shared
+# through the same cache) read three ways in the same run, interleaved,
+# best of --runs each:
+#   no-alerts   capture -r FILE -q --json
+#   no-detect   ... --alerts FILE --alert-config with "kinds" leaving out
+#               scan and fan_out (the alert engine on, no scan detector)
+#   detectors   ... --alerts FILE with the default alert config (every
+#               detector on)
+# It prints packets/s, peak RSS (GNU time %M) and what capture's JSON says
+# of the alert engine, the ratio detectors / no-detect (target >= 0.90, issue
+# 15) and a line saying whether it holds. See docs/benchmarks.md.
+#
+# usage: tools/bench/scan_bench.sh [--packets N] [--flows N] [--runs N]
+#          [--build-dir DIR] [--segwatch BIN] [--cache-dir DIR] [--keep]
+#   --packets, --flows  size of the generated file (default 5000000, 500000)
+#   --runs N            best of N runs of each configuration (default 3)
+#   --build-dir DIR     Release build used (default build-bench/ in the repo)
+#   --segwatch BIN      measure this binary instead of building one
+#   --cache-dir DIR     where the generated file is kept for reuse
+#                       (default /var/tmp/segwatch-bench, or $SW_BENCH_CACHE)
+#   --keep              keep the work directory (alerts, outputs)
+#
+# Exit status: 0 when every run worked (whether the target holds is printed,
+# not an exit status: this is a benchmark, not a test); 1 when a run failed;
+# 2 on usage errors.
+
+set -u
+set -o pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PACKETS=5000000
+FLOWS=500000
+SEED=1
+RUNS=3
+BUILD_DIR=$REPO/build-bench
+SEGWATCH=
+CACHE_DIR=${SW_BENCH_CACHE:-/var/tmp/segwatch-bench}
+KEEP=0
+TARGET=0.90
+
+BENCH_NAME=scan_bench
+# shellcheck source=tools/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--packets) PACKETS=${2:?}; shift ;;
+	--flows) FLOWS=${2:?}; shift ;;
+	--runs) RUNS=${2:?}; shift ;;
+	--build-dir) BUILD_DIR=${2:?}; shift ;;
+	--segwatch) SEGWATCH=${2:?}; shift ;;
+	--cache-dir) CACHE_DIR=${2:?}; shift ;;
+	--keep) KEEP=1 ;;
+	-h|--help) usage 0 ;;
+	*) echo "scan_bench: unknown option: $1" >&2; usage 2 ;;
+	esac
+	shift
+done
+case $RUNS in ''|*[!0-9]*|0) die "--runs wants a positive integer" ;; esac
+[ -x /usr/bin/time ] || die "GNU time is needed (apt-get install time)"
+
+WORK=$(mktemp -d /tmp/sw-scan-bench.XXXXXX)
+cleanup() {
+	if [ "$KEEP" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+if [ -z "$SEGWATCH" ]; then
+	if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+		echo "== configuring a Release (-O2) build in $BUILD_DIR"
+		cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+			-DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DSW_BENCH=ON >"$WORK/cmake.log" 2>&1 ||
+			{ cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
+	fi
+	echo "== building segwatch sw_bench_gen in $BUILD_DIR"
+	cmake --build "$BUILD_DIR" -j2 --target segwatch sw_bench_gen >"$WORK/build.log" 2>&1 ||
+		{ tail -30 "$WORK/build.log" >&2; die "build failed"; }
+	SEGWATCH=$(find "$BUILD_DIR" -name segwatch -type f -perm -u+x | head -1)
+fi
+GEN=$(find "$BUILD_DIR" -name gen_bench_pcap -type f -perm -u+x 2>/dev/null | head -1)
+[ -x "$SEGWATCH" ] || die "no segwatch binary: '$SEGWATCH'"
+[ -n "$GEN" ] || die "no gen_bench_pcap in $BUILD_DIR (build target sw_bench_gen)"
+
+# the same file and name as capture_bench.sh (cached on the generator's source)
+tag=$(sha1sum <"$REPO/tools/bench/gen_bench_pcap.c" | cut -c1-10)
+dir=${CACHE_DIR:-$WORK}
+mkdir -p "$dir" || die "cannot create $dir"
+PCAP=$dir/bench-p$PACKETS-f$FLOWS-s$SEED-$tag.pcap
+if [ -s "$PCAP" ] && [ -s "$PCAP.meta" ]; then
+	echo "== reusing $PCAP"
+else
+	echo "== generating $PCAP"
+	"$GEN" -o "$PCAP.tmp" --packets "$PACKETS" --flows "$FLOWS" --seed "$SEED" >"$PCAP.meta.tmp" ||
+		{ rm -f "$PCAP.tmp" "$PCAP.meta.tmp"; die "generator failed"; }
+	mv "$PCAP.tmp" "$PCAP" && mv "$PCAP.meta.tmp" "$PCAP.meta"
+fi
+PKTS=$(sed -n 's/^packets=//p' "$PCAP.meta")
+cat "$PCAP" >/dev/null	# every run starts with the file in the page cache
+
+# the alert engine with no scan detector: every kind but scan and fan_out
+cat >"$WORK/nodetect.json" <<'JSON'
+{ "alerts": { "kinds": ["policy_violation", "new_edge", "refused_or_unanswered",
+                        "spoofed_source", "agent_health"] } }
+JSON
+
+CONFIGS="no-alerts no-detect detectors"
+declare -A BEST RSS
+run_one() {
+	local cfg=$1 i=$2 args=(capture -r "$PCAP" -q --json) t rss
+	case $cfg in
+	no-detect) args+=(--alerts "$WORK/alerts-$cfg.jsonl" --alert-config "$WORK/nodetect.json") ;;
+	detectors) args+=(--alerts "$WORK/alerts-$cfg.jsonl") ;;
+	esac
+	rm -f "$WORK/alerts-$cfg.jsonl"
+	/usr/bin/time -f '%e %M' -o "$WORK/time-$cfg-$i" "$SEGWATCH" "${args[@]}" \
+		>"$WORK/out-$cfg.json" 2>"$WORK/err-$cfg" ||
+		{ echo "scan_bench: $cfg run $i failed: $(tail -3 "$WORK/err-$cfg")" >&2; exit 1; }
+	read -r t rss <"$WORK/time-$cfg-$i"
+	if [ -z "${BEST[$cfg]:-}" ] || awk -v a="$t" -v b="${BEST[$cfg]}" 'BEGIN { exit !(a < b) }'; then
+		BEST[$cfg]=$t
+	fi
+	[ "${RSS[$cfg]:-0}" -ge "$rss" ] || RSS[$cfg]=$rss
+	printf '   run %d %-10s %6.2f s  %7d KiB\n' "$i" "$cfg" "$t" "$rss"
+}
+
+echo "== $RUNS runs of each, interleaved: $SEGWATCH"
+for i in $(seq "$RUNS"); do
+	for cfg in $CONFIGS; do run_one "$cfg" "$i"; done
+done
+
+echo
+printf '%-10s %10s %12s %12s %8s\n' config best_s packets/s peak_rss_KiB alerts
+for cfg in $CONFIGS; do
+	n=-
+	[ -f "$WORK/alerts-$cfg.jsonl" ] && n=$(wc -l <"$WORK/alerts-$cfg.jsonl")
+	printf '%-10s %10.2f %12.0f %12d %8s\n' "$cfg" "${BEST[$cfg]}" \
+		"$(awk -v p="$PKTS" -v t="${BEST[$cfg]}" 'BEGIN { print p / t }')" "${RSS[$cfg]}" "$n"
+done
+# what capture's JSON says of the alert engine (its stats, if it prints them)
+python3 - "$WORK/out-detectors.json" <<'PY' || true
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+seen = []
+def find(o, path=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            p = f"{path}.{k}" if path else k
+            if "alert" in k or "scan" in k:
+                seen.append(p)
+                print(f"engine stats {p}: {json.dumps(v, separators=(',', ':'))[:400]}")
+            else:
+                find(v, p)
+find(doc)
+if not seen:
+    print("engine stats: none in capture's --json output")
+PY
+ratio=$(awk -v a="${BEST[no-detect]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
+ratio0=$(awk -v a="${BEST[no-alerts]}" -v b="${BEST[detectors]}" 'BEGIN { printf "%.3f", a / b }')
+echo "throughput with every detector: $ratio of the engine without detectors, $ratio0 of no alerts at all"
+echo "detectors' memory: $((RSS[detectors] - RSS[no-detect])) KiB peak RSS over the engine without them"
+if awk -v r="$ratio" -v t="$TARGET" 'BEGIN { exit !(r >= t) }'; then
+	echo "target (>= $TARGET of the throughput without detectors): holds"
+else
+	echo "target (>= $TARGET of the throughput without detectors): does NOT hold"
+fi

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sw_pkt - what our packet tools share: byte order, the Internet checksum
+ * and a buffered pcap writer (libc only, no libpcap). Used by
+ * tools/bench/gen_bench_pcap.c, tools/bench/pktsend.c and
+ * tools/gen_scan_pcaps.c so that each builds frames the same way.
+ */
+#ifndef SW_TOOLS_PKT_H
+#define SW_TOOLS_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SW_PKT_LINKTYPE_ETHERNET 1
+
+static inline void sw_pkt_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void sw_pkt_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void sw_pkt_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void sw_pkt_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* sw_pkt_csum_add - add big-endian 16-bit words of @p to a one's complement sum. */
+uint32_t sw_pkt_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+
+/* sw_pkt_csum_fold - fold and complement: the checksum field's value. */
+uint16_t sw_pkt_csum_fold(uint32_t sum);
+
+/*
+ * sw_pkt_pseudo4_sum - the IPv4 pseudo-header (RFC 793, RFC 768) of the
+ * header at @ip for a transport segment of @l4len bytes.
+ */
+uint32_t sw_pkt_pseudo4_sum(const uint8_t *ip, uint8_t proto, uint32_t l4len);
+
+/* sw_pkt_pseudo6_sum - the IPv6 pseudo-header (RFC 8200 section 8.1). */
+uint32_t sw_pkt_pseudo6_sum(const uint8_t *ip6, uint8_t next, uint32_t l4len);
+
+/*
+ * A buffered pcap writer: little-endian, microsecond magic 0xa1b2c3d4.
+ * @buf of @cap bytes is the caller's (a few MiB keeps writes large).
+ */
+struct sw_pkt_pcap {
+	FILE *f;
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t bytes_written;
+};
+
+/* sw_pkt_pcap_header - append the global header; 0, or -1 when @cap is too small. */
+int sw_pkt_pcap_header(struct sw_pkt_pcap *w, uint32_t snaplen, uint32_t linktype);
+
+/*
+ * sw_pkt_pcap_record - append one record: its header, then @caplen bytes
+ * of @frame (@wirelen is the original length). 0, or -1 on a write error.
+ */
+int sw_pkt_pcap_record(struct sw_pkt_pcap *w, uint64_t sec, uint32_t usec, const uint8_t *frame,
+		       uint32_t caplen, uint32_t wirelen);
+
+/* sw_pkt_pcap_flush - write out what is buffered; 0, or -1 on a write error. */
+int sw_pkt_pcap_flush(struct sw_pkt_pcap *w);
+
+#endif
