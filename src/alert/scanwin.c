@@ -2,7 +2,8 @@
 /*
  * scanwin.c - long windows over a source's recent failed first contacts (a
  * ring of SW_ALERT_SCAN_RING): vertical (many ports on one peer),
- * horizontal (many peers on one port), block (both, at half of each),
+ * horizontal (many peers on one port), block (a spread over both: several
+ * peers, several ports, many failures in all),
  * icmp_sweep (unanswered echo requests to many peers). Failures only: a
  * scraper's hundreds of successful contacts never count.
  */
@@ -61,6 +62,7 @@ struct sw_scanwin_counts {
 	struct sw_scanwin_set port_peers;	/* peers on last's (proto, port) */
 	struct sw_scanwin_set peers, ports;	/* all (not ICMP) */
 	struct sw_scanwin_set echo_peers;	/* peers sent an unanswered echo request */
+	uint32_t failed;			/* failed first contacts (not ICMP) */
 };
 
 static void sw_scanwin_count(struct sw_scanwin_counts *n, const struct sw_scan_fail *ring,
@@ -84,6 +86,7 @@ static void sw_scanwin_count(struct sw_scanwin_counts *n, const struct sw_scan_f
 			sw_scanwin_set_add(&n->port_peers, f->peer);
 		sw_scanwin_set_add(&n->peers, f->peer);
 		sw_scanwin_set_add(&n->ports, sw_scanwin_port_key(f));
+		n->failed++;
 	}
 }
 
@@ -105,6 +108,14 @@ void sw_scanwin_distinct(const struct sw_scan_fail *ring, const struct sw_scan_s
 	*peers = a[0].n;
 	*ports = a[1].n;
 	free(a);
+}
+
+/* sw_scanwin_part - @n / @d rounded up, at least 2. */
+static uint32_t sw_scanwin_part(uint32_t n, uint32_t d)
+{
+	uint32_t q = (n + d - 1) / d;
+
+	return q < 2 ? 2 : q;
 }
 
 void sw_scanwin_check(const struct sw_alert_scan_config *cfg, const struct sw_scan_fail *ring,
@@ -147,9 +158,14 @@ void sw_scanwin_check(const struct sw_alert_scan_config *cfg, const struct sw_sc
 			ev.distinct_ports = 1;
 			fire(arg, &ev);
 		}
-		/* block: a spread over both, at half of each threshold (rounded up) */
-		if (n.peers.n >= (win->peers + 1) / 2 && n.ports.n >= (win->ports + 1) / 2 &&
-		    n.peers.n >= 2 && n.ports.n >= 2) {
+		/*
+		 * block: a spread over both that neither count reaches alone (8 ports
+		 * of 8 peers): a fifth of "peers" distinct peers, a third of "ports"
+		 * distinct ports (at least 2 each), and as many failed first contacts
+		 * in all as "peers" asks of a horizontal scan.
+		 */
+		if (n.peers.n >= sw_scanwin_part(win->peers, 5) &&
+		    n.ports.n >= sw_scanwin_part(win->ports, 3) && n.failed >= win->peers) {
 			ev.method = SW_SCAN_BLOCK;
 			ev.distinct_peers = n.peers.n;
 			ev.distinct_ports = n.ports.n;

@@ -433,22 +433,25 @@ static void test_horizontal(void **state)
 	sink_clear(&s);
 }
 
-/* block: 13 peers and 8 ports (half of each threshold), neither vertical nor horizontal. */
+/*
+ * block: 5 peers x 5 ports (a fifth of 25 peers, a third of 15 ports), 25
+ * failures in all: neither vertical nor horizontal; 24 are not enough.
+ */
 static void test_block(void **state)
 {
 	struct sink s = { 0 };
 	struct sw_alert_engine *e = engine_json(WIN_ONLY, &s);
 
 	(void)state;
-	for (int i = 0; i < 13; i++) {
-		if (i == 12)
-			assert_int_equal(s.n, 0); /* 12 peers: below */
-		contact(e, 500 + i, (uint16_t)(7000 + i % 8), T0 + (uint64_t)i * SEC, false);
+	for (int i = 0; i < 25; i++) {
+		if (i == 24)
+			assert_int_equal(s.n, 0); /* 24 failures: below */
+		contact(e, 500 + i % 5, (uint16_t)(7000 + i / 5), T0 + (uint64_t)i * SEC, false);
 	}
 	assert_int_equal(s.methods[3], 1);
 	assert_int_equal(s.n, 1);
-	assert_int_equal(ifield(s.last_scan, "distinct_peers"), 13);
-	assert_int_equal(ifield(s.last_scan, "distinct_ports"), 8);
+	assert_int_equal(ifield(s.last_scan, "distinct_peers"), 5);
+	assert_int_equal(ifield(s.last_scan, "distinct_ports"), 5);
 	sw_alert_engine_free(e);
 	sink_clear(&s);
 }
@@ -488,8 +491,8 @@ static void test_icmp_sweep(void **state)
 }
 
 /*
- * 30 peers x 20 ports, peer after peer: TRW, vertical and fan_out each alert
- * once (a key each), then summaries only. Not horizontal nor block: the ring
+ * 30 peers x 20 ports, peer after peer: TRW, vertical, block and fan_out
+ * each alert once (a key each), then summaries only. Not horizontal: the ring
  * holds the latest 128 failures, about 6 peers' worth in this order.
  */
 static void test_every_method_dedup(void **state)
@@ -505,11 +508,11 @@ static void test_every_method_dedup(void **state)
 	assert_int_equal(s.methods[0], 1);
 	assert_int_equal(s.methods[1], 1);
 	assert_int_equal(s.methods[2], 0);
-	assert_int_equal(s.methods[3], 0);
+	assert_int_equal(s.methods[3], 1);
 	assert_int_equal(s.by_kind[SW_ALERT_FAN_OUT], 1);	/* "count": "failed" */
-	assert_int_equal(s.n, 3);
+	assert_int_equal(s.n, 4);
 	sw_alert_flush(e);
-	assert_int_equal(s.n, 6);	/* a summary for each */
+	assert_int_equal(s.n, 8);	/* a summary for each */
 	sw_alert_engine_free(e);
 	sink_clear(&s);
 }
