@@ -34,6 +34,7 @@ enum sw_alert_kind {
 	SW_ALERT_REFUSED_OR_UNANSWERED,
 	SW_ALERT_SPOOFED_SOURCE,
 	SW_ALERT_AGENT_HEALTH,		/* the agent itself cannot do its job */
+	SW_ALERT_SCAN,   /* JSON name "scan" */
 	SW_ALERT_KIND_MAX
 };
 
@@ -193,6 +194,14 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 /* sw_alert_flow_end - a flow record ended in @state: refused_or_unanswered toward sensitive groups. */
 void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 		       enum sw_flow_state state);
+
+/*
+ * sw_alert_flow_answered - the responder of the flow @c answered for the first time:
+ * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
+ * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
+ * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
+ */
+void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
 
 /* sw_alert_spoofed - @wl sent packets from @addr, which is not its own. */
 void sw_alert_spoofed(struct sw_alert_engine *e, uint64_t ts_us, const struct sw_workload *wl,

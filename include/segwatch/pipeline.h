@@ -108,6 +108,13 @@ struct sw_sink_ops {
 	/* open - @opts is the sink's own options struct (below), or NULL for its defaults */
 	int (*open)(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err);
 	void (*flow_new)(void *priv, const struct sw_flow_rec *r);	/* first packet */
+	/*
+	 * flow_answered - the flow's first answer (sw_flow_table_set_on_answer):
+	 * @refused for a TCP RST or a refusing ICMP error, @ts_us the answer's
+	 * time; at most once per flow, after its flow_new
+	 */
+	void (*flow_answered)(void *priv, const struct sw_flow_rec *r, bool refused,
+			      uint64_t ts_us);
 	void (*flow_end)(void *priv, const struct sw_flow_rec *r);	/* expired, evicted or flushed */
 	void (*klog)(void *priv, const struct sw_klog_event *e);
 	/* line - a record that is not a flow (kernel_log, counters), already JSON */

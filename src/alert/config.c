@@ -19,6 +19,7 @@ static const char *const sw_alert_kind_names[SW_ALERT_KIND_MAX] = {
 	[SW_ALERT_REFUSED_OR_UNANSWERED] = "refused_or_unanswered",
 	[SW_ALERT_SPOOFED_SOURCE] = "spoofed_source",
 	[SW_ALERT_AGENT_HEALTH] = "agent_health",
+	[SW_ALERT_SCAN] = "scan",
 };
 
 const char *sw_alert_kind_name(enum sw_alert_kind k)

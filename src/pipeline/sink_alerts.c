@@ -81,6 +81,17 @@ static void sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
 	sw_alert_flow_new(a->engine, &c);
 }
 
+static void sw_alerts_flow_answered(void *priv, const struct sw_flow_rec *r, bool refused,
+				    uint64_t ts_us)
+{
+	struct sw_sink_alerts *a = priv;
+	struct sw_alert_conn c;
+
+	sw_conn_from_rec(a, &c, r);
+	c.ts_us = ts_us; /* the answer's time, not the flow's first packet */
+	sw_alert_flow_answered(a->engine, &c, refused);
+}
+
 static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
 {
 	struct sw_sink_alerts *a = priv;
@@ -402,6 +413,7 @@ const struct sw_sink_ops sw_sink_alerts_ops = {
 	.name = "alerts",
 	.open = sw_alerts_open,
 	.flow_new = sw_alerts_flow_new,
+	.flow_answered = sw_alerts_flow_answered,
 	.flow_end = sw_alerts_flow_end,
 	.klog = sw_alerts_klog,
 	.tick = sw_alerts_tick,
