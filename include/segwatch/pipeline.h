@@ -173,6 +173,31 @@ struct sw_sink_alerts_opts {
 };
 
 /*
+ * Replaying recorded flows (the history, `capture -w` files) through an
+ * alerts sink as the flow table feeds it live (docs/alerts.md "Feeding the
+ * engine"): records are kept, sorted by first packet, then each is begun
+ * (flow_new at its first packet), answered (flow_answered at its first
+ * answer, unless it stayed attempted) and ended (flow_end), with a tick at
+ * every whole second of capture time crossed, and finish at the end.
+ */
+struct sw_replay;
+
+/* sw_replay_open - an alerts sink from @o, keeping at most @max records. */
+int sw_replay_open(struct sw_replay **out, const struct sw_sink_alerts_opts *o, size_t max,
+		   struct sw_err *err);
+/*
+ * sw_replay_add - keep one flow record (@line, parsed as @rec, checked by
+ * sw_flowfile_record_check). SW_EXIT_USAGE past @max, nothing fed yet.
+ */
+int sw_replay_add(struct sw_replay *r, const char *line, size_t len, const json_t *rec,
+		  struct sw_err *err);
+/* sw_replay_run - sort and feed what was kept; its alerts go to the sink's destination. */
+int sw_replay_run(struct sw_replay *r, struct sw_err *err);
+size_t sw_replay_count(const struct sw_replay *r);
+/* sw_replay_close - false when an alert could not be written. NULL is fine. */
+bool sw_replay_close(struct sw_replay *r);
+
+/*
  * The "ipfix" sink: every flow to an IPFIX collector (include/segwatch/
  * ipfix.h), with the groups, rule and verdict of @policy when there is one.
  */

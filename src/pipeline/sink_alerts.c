@@ -50,7 +50,7 @@ static void sw_conn_end(struct sw_alert_endpoint *e, const uint8_t addr[16], uin
 	e->wl = wl;
 }
 
-/* The connection of a resolved flow; its ends are resolved again only without identity. */
+/* The connection of a resolved flow; its ends are resolved here only when nothing resolved them. */
 static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 			     const struct sw_flow_rec *r)
 {
@@ -64,7 +64,8 @@ static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 	c->dport = r->f.resp_port;
 	c->icmp_type = r->f.icmp_type;
 	sw_flow_community_id(&r->f, 0, c->community_id);
-	if (!sw_pipeline_resolver(a->p)) {
+	/* a replayed record comes resolved already (from the history's names) */
+	if (!sw_pipeline_resolver(a->p) && id->kind[0] == SW_EP_NONE && id->kind[1] == SW_EP_NONE) {
 		sw_flow_ident_resolve_addrs(&own, &a->own, r->f.init_addr, r->f.resp_addr, c->ts_us);
 		id = &own;
 	}
