@@ -356,7 +356,8 @@ static void sw_flows_ring_free(struct sw_flows_ring *r)
 
 static bool sw_flows_limit_hit(const struct sw_flows_run *run)
 {
-	return run->a->has_limit && run->printed >= run->a->limit;
+	/* replaying, --limit bounds the flows kept: one more is an error (sw_replay_add) */
+	return !run->replay && run->a->has_limit && run->printed >= run->a->limit;
 }
 
 /* Count a bad line, and remember the first: "PATH:LINE[:COL]: what". */
@@ -405,8 +406,7 @@ static int sw_flows_line(struct sw_flows_run *run, const char *line, size_t len,
 		if (run->replay) {
 			int rc = SW_EXIT_OK;
 
-			/* only flows are replayed; --limit counts what is kept */
-			if (kind == SW_FLOWFILE_FLOW && !sw_flows_limit_hit(run)) {
+			if (kind == SW_FLOWFILE_FLOW) { /* only flows are replayed */
 				run->printed++;
 				rc = sw_replay_add(run->replay, line, len, rec, &err);
 			}
