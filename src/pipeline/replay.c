@@ -203,12 +203,17 @@ static void sw_replay_ticks(struct sw_replay *r, const struct sw_sink_ops *ops, 
 	}
 }
 
-/* One flow: begun, answered (or not), ended, in that order at its first packet. */
+/*
+ * One flow: begun, answered (or not), ended, in that order at its first
+ * packet. A record continued after the active timeout is only ended, as live
+ * (its answer, when the cut came before it, is not replayed).
+ */
 static int sw_replay_one(struct sw_replay *r, const struct sw_sink_ops *ops, const json_t *rec,
 			 struct sw_err *err)
 {
 	struct sw_workload w[2];
 	struct sw_flow_rec fr;
+	bool continued;
 	int rc = SW_EXIT_OK;
 
 	memset(w, 0, sizeof(w));
@@ -217,10 +222,12 @@ static int sw_replay_one(struct sw_replay *r, const struct sw_sink_ops *ops, con
 		goto out;
 	}
 	sw_replay_ticks(r, ops, sw_flow_first_us(&fr.f));
-	if (ops->flow_new)
+	/* a record continuing one cut by the active timeout: live, that flow began before */
+	continued = json_is_true(json_object_get(rec, "continued"));
+	if (ops->flow_new && !continued)
 		ops->flow_new(r->sink->priv, &fr);
 	/* the first answer: the first packet back, or the ICMP error that refused it */
-	if (ops->flow_answered && fr.f.state != SW_FLOW_ATTEMPTED && fr.f.rev.packets)
+	if (ops->flow_answered && !continued && fr.f.state != SW_FLOW_ATTEMPTED && fr.f.rev.packets)
 		ops->flow_answered(r->sink->priv, &fr, fr.f.state == SW_FLOW_REFUSED,
 				   fr.f.rev.first_us);
 	if (ops->flow_end)
