@@ -70,6 +70,7 @@ struct sw_flows_run {
 	uint64_t damaged;		/* files whose read stopped at damage (flowfile.h) */
 	char bad_first[640];
 	struct sw_replay *replay;	/* --alerts: matching flows are kept for it, not printed */
+	bool replay_failed;		/* a flow could not be kept (past --limit): none is fed */
 };
 
 static volatile sig_atomic_t sw_flows_stop, sw_flows_interrupted;
@@ -411,8 +412,10 @@ static int sw_flows_line(struct sw_flows_run *run, const char *line, size_t len,
 				rc = sw_replay_add(run->replay, line, len, rec, &err);
 			}
 			json_decref(rec);
-			if (rc != SW_EXIT_OK)
+			if (rc != SW_EXIT_OK) {
 				fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+				run->replay_failed = true;
+			}
 			return rc;
 		}
 		if (run->ringing) {
@@ -681,10 +684,9 @@ static int sw_flows_replay(struct sw_flows_run *run, const struct sw_flows_args 
 		fprintf(stderr, "segwatch flows: %s\n", SW_MSG(err.msg));
 	if (rc == SW_EXIT_OK)
 		rc = sw_flows_read(run, a);
-	/* bad lines were skipped and said (exit 2): the good ones are replayed all the same */
-	if ((rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && run->read > run->bad && !run->damaged &&
-				  sw_replay_count(run->replay))) &&
-	    sw_replay_run(run->replay, &err) != SW_EXIT_OK) {
+	/* bad lines and damaged files were skipped and said (exit 2): the good flows go on */
+	if ((rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && (run->bad || run->damaged))) &&
+	    !run->replay_failed && run->replay && sw_replay_run(run->replay, &err) != SW_EXIT_OK) {
 		fprintf(stderr, "segwatch flows: %s\n", SW_MSG(err.msg));
 		rc = err.code;
 	}

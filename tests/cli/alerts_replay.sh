@@ -66,15 +66,22 @@ grep -q '"kind":"refused_or_unanswered"' "$tmp/live2.jsonl" || fail "no refused_
 [ "$(sort "$tmp/live2.jsonl")" = "$(sort "$tmp/replay2.jsonl")" ] ||
 	fail "replayed alerts (sensitive) differ: $(diff <(sort "$tmp/live2.jsonl") <(sort "$tmp/replay2.jsonl") | head)"
 
-# --limit bounds what is sorted: past it, exit 2 and no alert at all
-out=$("$SEGWATCH" flows "$tmp/full.jsonl" --alerts - --limit 5 2>"$tmp/err"); rc=$?
-[ "$rc" = 2 ] || fail "--limit 5 with 36 flows: exit $rc, want 2"
+# --limit bounds what is sorted: past it, exit 2 and no alert at all (the
+# scanner's 31 flows, 30 of them its scan: even 30 would raise a fan_out)
+out=$("$SEGWATCH" flows "$tmp/full.jsonl" --from 10.77.0.50 --alerts - --limit 30 2>"$tmp/err"); rc=$?
+[ "$rc" = 2 ] || fail "--limit 30 with 31 flows: exit $rc, want 2"
 [ -z "$out" ] || fail "--limit exceeded yet alerts were written: $out"
-grep -q "more than 5 flows to replay" "$tmp/err" || fail "--limit message: $(cat "$tmp/err")"
+grep -q "more than 30 flows to replay" "$tmp/err" || fail "--limit message: $(cat "$tmp/err")"
 # a filter narrows it: only the scanner's flows, its fan_out
-"$SEGWATCH" flows "$tmp/full.jsonl" --from 10.77.0.50 --alerts - --limit 100 >"$tmp/scan.jsonl" \
+"$SEGWATCH" flows "$tmp/full.jsonl" --from 10.77.0.50 --alerts - --limit 31 >"$tmp/scan.jsonl" \
 	2>"$tmp/err" || fail "filtered replay: $(cat "$tmp/err")"
 grep -q '"kind":"fan_out"' "$tmp/scan.jsonl" || fail "filtered replay: no fan_out"
+! grep -q '"name":"shop/web-1"' "$tmp/scan.jsonl" || fail "filtered replay: web-1's flows replayed"
+# bad lines are skipped and said (exit 2), the valid flows replayed all the same
+{ echo 'not json'; cat "$tmp/full.jsonl"; } >"$tmp/bad.jsonl"
+"$SEGWATCH" flows "$tmp/bad.jsonl" "${A[@]}" --alerts "$tmp/replay3.jsonl" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] || fail "a bad line: exit $rc, want 2"
+cmp -s "$tmp/live.jsonl" "$tmp/replay3.jsonl" || fail "a bad line: the valid flows were not replayed"
 
 # usage errors
 for bad in "--alerts - --json" "--alerts - --count" "--alerts - --follow" "--alerts - --last 3" \
