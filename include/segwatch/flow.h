@@ -111,6 +111,31 @@ struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg);
 
 /*
+ * Called at a flow's first answer: @refused is true when that answer refuses
+ * it, @ts_us is the answer's time; @flow is valid only during the call.
+ */
+typedef void (*sw_flow_answer_fn)(const struct sw_flow *flow, bool refused, uint64_t ts_us,
+				  void *arg);
+
+/*
+ * sw_flow_table_set_on_answer - call @fn once per flow record, when it leaves
+ * SW_FLOW_ATTEMPTED: at the first packet from the responder (refused for a
+ * TCP RST), or at an ICMP/ICMPv6 error attributed to it that refuses it
+ * (port or protocol unreachable, administratively prohibited: refused).
+ * Never for a flow nobody answers, nor again for later packets. ICMP
+ * errors that do not refuse (host unreachable, time exceeded) are not
+ * answers: the flow stays attempted. A flow picked up mid-stream
+ * (SW_FLOW_F_INFERRED) is reported too, once packets went both ways (at
+ * its first packet when that is a SYN-ACK or a reply): it was answered
+ * before the capture began, and a consumer counting failed first contacts
+ * must not count it as one. A record continued after the active timeout
+ * that was already answered is not reported again; a new record on the
+ * same tuple (idle, port reuse) is a new flow. NULL stops it; with none
+ * set the table pays one branch per packet.
+ */
+void sw_flow_table_set_on_answer(struct sw_flow_table *t, sw_flow_answer_fn fn, void *arg);
+
+/*
  * sw_flow_table_set_config - new timeouts and bound for a live table. A
  * timeout applies to each flow from its next look (a packet or its expiry
  * check); a lower bound evicts the oldest flows down to it (counted as

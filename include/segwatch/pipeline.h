@@ -108,6 +108,13 @@ struct sw_sink_ops {
 	/* open - @opts is the sink's own options struct (below), or NULL for its defaults */
 	int (*open)(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err);
 	void (*flow_new)(void *priv, const struct sw_flow_rec *r);	/* first packet */
+	/*
+	 * flow_answered - the flow's first answer (sw_flow_table_set_on_answer):
+	 * @refused for a TCP RST or a refusing ICMP error, @ts_us the answer's
+	 * time; at most once per flow, after its flow_new
+	 */
+	void (*flow_answered)(void *priv, const struct sw_flow_rec *r, bool refused,
+			      uint64_t ts_us);
 	void (*flow_end)(void *priv, const struct sw_flow_rec *r);	/* expired, evicted or flushed */
 	void (*klog)(void *priv, const struct sw_klog_event *e);
 	/* line - a record that is not a flow (kernel_log, counters), already JSON */
@@ -164,6 +171,31 @@ struct sw_sink_alerts_opts {
 	sw_sink_alerts_tee_fn tee;	/* may be NULL */
 	void *tee_arg;
 };
+
+/*
+ * Replaying recorded flows (the history, `capture -w` files) through an
+ * alerts sink as the flow table feeds it live (docs/alerts.md "Feeding the
+ * engine"): records are kept, sorted by first packet, then each is begun
+ * (flow_new at its first packet), answered (flow_answered at its first
+ * answer, unless it stayed attempted) and ended (flow_end), with a tick at
+ * every whole second of capture time crossed, and finish at the end.
+ */
+struct sw_replay;
+
+/* sw_replay_open - an alerts sink from @o, keeping at most @max records. */
+int sw_replay_open(struct sw_replay **out, const struct sw_sink_alerts_opts *o, size_t max,
+		   struct sw_err *err);
+/*
+ * sw_replay_add - keep one flow record (@line, parsed as @rec, checked by
+ * sw_flowfile_record_check). SW_EXIT_USAGE past @max, nothing fed yet.
+ */
+int sw_replay_add(struct sw_replay *r, const char *line, size_t len, const json_t *rec,
+		  struct sw_err *err);
+/* sw_replay_run - sort and feed what was kept; its alerts go to the sink's destination. */
+int sw_replay_run(struct sw_replay *r, struct sw_err *err);
+size_t sw_replay_count(const struct sw_replay *r);
+/* sw_replay_close - false when an alert could not be written. NULL is fine. */
+bool sw_replay_close(struct sw_replay *r);
 
 /*
  * The "ipfix" sink: every flow to an IPFIX collector (include/segwatch/

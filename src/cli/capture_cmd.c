@@ -18,6 +18,7 @@
 #include <segwatch/text.h>
 
 #include "cli.h"
+#include "alert_opts.h"
 #include "filter.h"
 #include "identity.h"
 
@@ -40,7 +41,7 @@ struct sw_capture_args {
 	bool engine_off_set;	/* --no-engine given */
 	bool snaplen_set;	/* --snaplen given */
 	struct sw_sink_alerts_opts alerts;
-	bool alert_format_set;	/* --alert-format given */
+	struct sw_cli_alerts alert_opts;	/* parses into @alerts */
 	const char *ipfix;	/* --ipfix URL */
 	struct sw_ipfix_opts ipfix_opts;
 	bool ipfix_mode_set;
@@ -186,7 +187,7 @@ static bool sw_parse_duration(struct sw_capture_args *a, const char *arg)
 }
 
 enum { OPT_MAX_FLOWS = 256, OPT_TIMEOUT, OPT_FILTER, OPT_NO_DEDUP, OPT_DEDUP, OPT_SNAPLEN,
-       OPT_ALERTS, OPT_POLICY, OPT_BASELINE, OPT_ALERT_CONFIG, OPT_ALERT_FORMAT, OPT_NFLOG,
+       OPT_POLICY, OPT_NFLOG,
        OPT_IPFIX, OPT_IPFIX_MODE, OPT_IPFIX_PEN, OPT_IPFIX_LABELS, OPT_ALL };
 
 static const struct option sw_capture_longopts[] = {
@@ -205,11 +206,8 @@ static const struct option sw_capture_longopts[] = {
 	{ "dedup", no_argument, NULL, OPT_DEDUP },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "help", no_argument, NULL, 'h' },
-	{ "alerts", required_argument, NULL, OPT_ALERTS },
+	SW_ALERT_LONGOPTS,
 	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "baseline", required_argument, NULL, OPT_BASELINE },
-	{ "alert-config", required_argument, NULL, OPT_ALERT_CONFIG },
-	{ "alert-format", required_argument, NULL, OPT_ALERT_FORMAT },
 	{ "nflog", optional_argument, NULL, OPT_NFLOG },
 	{ "ipfix", required_argument, NULL, OPT_IPFIX },
 	{ "ipfix-mode", required_argument, NULL, OPT_IPFIX_MODE },
@@ -256,19 +254,10 @@ static bool sw_capture_opt_alerts(struct sw_capture_args *a, int c, bool *ok)
 {
 	uint32_t group = SW_NFLOG_GROUP_DEFAULT;
 
+	if (sw_cli_alerts_opt(&a->alert_opts, c, optarg, "segwatch capture", ok))
+		return true;
 	switch (c) {
-	case OPT_ALERTS: a->alerts.dest = optarg; break;
 	case OPT_POLICY: a->alerts.policy = optarg; break;
-	case OPT_BASELINE: a->alerts.baseline = optarg; break;
-	case OPT_ALERT_CONFIG: a->alerts.config = optarg; break;
-	case OPT_ALERT_FORMAT:
-		a->alert_format_set = true;
-		if (!sw_alert_format_parse(optarg, &a->alerts.format)) {
-			fprintf(stderr, "segwatch capture: --alert-format: %s is not segwatch or ecs\n",
-				SW_QUOTE(optarg));
-			*ok = false;
-		}
-		break;
 	case OPT_NFLOG:
 		if (optarg)
 			*ok = sw_cli_parse_u32("--nflog", optarg, 0, 65535, &group);
@@ -380,11 +369,8 @@ static int sw_capture_check(struct sw_capture_args *a, int argc, char **argv)
 {
 	if (optind < argc)
 		return sw_cli_no_args("segwatch capture", argc, argv, optind);
-	if (!a->alerts.dest && (a->alerts.baseline || a->alerts.config || a->alert_format_set)) {
-		fprintf(stderr, "segwatch capture: --baseline, --alert-config and --alert-format go "
-			"with --alerts\n");
+	if (sw_cli_alerts_check(&a->alert_opts, "segwatch capture") != SW_EXIT_OK)
 		return SW_EXIT_USAGE;
-	}
 	if (!a->alerts.dest && !a->ipfix && a->alerts.policy && !a->f.needs_policy) {
 		fprintf(stderr, "segwatch capture: --policy goes with --alerts, --ipfix, --verdict "
 			"or a group: filter\n");
@@ -756,7 +742,7 @@ static int sw_capture_execute(struct sw_capture_args *a, int *resignal)
 
 int sw_cmd_capture(int argc, char **argv)
 {
-	struct sw_capture_args a = { .po.nflog_group = -1 };
+	struct sw_capture_args a = { .po.nflog_group = -1, .alert_opts.o = &a.alerts };
 	int rc = sw_capture_parse(&a, argc, argv), resignal = 0;
 
 	if (rc < 0)

@@ -5,6 +5,8 @@
  * reader gives lines in time order with one file open at a time; each line is
  * parsed, matched against the filter (src/query) and printed as a table row
  * or as the line itself. Memory is bounded: --last N keeps N lines.
+ * With --alerts the matching flows are replayed through the alert engine
+ * instead (src/pipeline/replay.c), at most --limit or SW_FLOWS_REPLAY_MAX.
  * docs/flows-query.md is the interface.
  */
 #include <getopt.h>
@@ -14,8 +16,11 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <segwatch/alert.h>
 #include <segwatch/flowfile.h>
 #include <segwatch/history.h>
+#include <segwatch/outfile.h>
+#include <segwatch/pipeline.h>
 #include <segwatch/proto.h>
 #include <segwatch/query.h>
 #include <segwatch/table.h>
@@ -23,12 +28,15 @@
 #include <segwatch/text.h>
 #include <segwatch/units.h>
 
+#include "alert_opts.h"
 #include "cli.h"
 #include "filter.h"
 
 #define SW_FLOWS_DEFAULT_DIR "/var/lib/segwatch/flows"
 #define SW_FLOWS_LAST_MAX 1000000u	/* --last keeps this many lines at most */
 #define SW_FLOWS_FOLLOW_LAST 10		/* --follow alone: the last 10, like tail -f */
+#define SW_FLOWS_REPLAY_MAX 1000000u	/* --alerts sorts this many flows at most */
+#define SW_FLOWS_CHECK_MAX 64		/* inputs --alerts DEST is checked against */
 
 struct sw_flows_args {
 	const char *policy_path;
@@ -37,6 +45,8 @@ struct sw_flows_args {
 	uint32_t limit, last;
 	const char *const *paths;
 	size_t n_paths;
+	struct sw_sink_alerts_opts alerts;	/* dest set: replay through the alert engine */
+	struct sw_cli_alerts alert_opts;	/* parses into @alerts */
 };
 
 /* The last N matching lines, oldest first from @head. */
@@ -59,6 +69,8 @@ struct sw_flows_run {
 	uint64_t read, matched, printed, bad;
 	uint64_t damaged;		/* files whose read stopped at damage (flowfile.h) */
 	char bad_first[640];
+	struct sw_replay *replay;	/* --alerts: matching flows are kept for it, not printed */
+	bool replay_failed;		/* a flow could not be kept (past --limit): none is fed */
 };
 
 static volatile sig_atomic_t sw_flows_stop, sw_flows_interrupted;
@@ -88,16 +100,28 @@ static void sw_flows_usage(FILE *out)
 		"  -f, --follow         go on printing flows as they end (Ctrl-C ends); without\n"
 		"                       --since or --last, starts with the last %d\n"
 		"  -h, --help           this text\n\n"
+		"alerts (replay the selected flows through the alert engine, in order of\n"
+		"first packet, as `segwatch capture --alerts` raises them live):\n"
+		"      --alerts DEST    alerts as JSON lines to DEST: a file, - (stdout),\n"
+		"                       syslog, journald, syslog+unix:// or syslog+udp://,\n"
+		"                       a webhook http(s)://; instead of the flows. At most\n"
+		"                       --limit or %u flows (docs/flows-query.md)\n"
+		"      --baseline FILE  alert on edges not in this learned baseline\n"
+		"      --alert-config F thresholds (fan-out, sensitive groups, rate limits)\n"
+		"      --alert-format FMT segwatch (default) or ecs (Elastic Common Schema)\n"
+		"      (--policy FILE: alert on connections the policy does not allow)\n\n"
 		"examples:\n"
 		"  segwatch flows --since 10m --state refused\n"
 		"  segwatch flows --from 'app=web' --to 'shop/db-*' --port 5432 --last 20\n"
 		"  segwatch flows --policy shop.json --verdict denied,monitored --since 1d\n"
 		"  segwatch flows --peer 10.77.0.0/24 --proto udp --json flows.jsonl\n"
 		"  segwatch flows -f --to group:dbs --policy shop.json\n"
-		"  segwatch flows --count --since 2026-12-01 --until 2026-12-02\n\n"
+		"  segwatch flows --count --since 2026-12-01 --until 2026-12-02\n"
+		"  segwatch flows --since 1h --policy shop.json --alerts -\n"
+		"  segwatch flows /var/lib/segwatch/flows --alerts a.jsonl --alert-config a.json\n\n"
 		SW_HELP_EXIT
 		"  0  done, also when nothing matched, or --follow ended by Ctrl-C\n"
-		SW_HELP_EXIT_2 SW_HELP_EXIT_3, SW_FLOWS_FOLLOW_LAST);
+		SW_HELP_EXIT_2 SW_HELP_EXIT_3, SW_FLOWS_FOLLOW_LAST, SW_FLOWS_REPLAY_MAX);
 }
 
 /* ---- the table ---- */
@@ -333,7 +357,8 @@ static void sw_flows_ring_free(struct sw_flows_ring *r)
 
 static bool sw_flows_limit_hit(const struct sw_flows_run *run)
 {
-	return run->a->has_limit && run->printed >= run->a->limit;
+	/* replaying, --limit bounds the flows kept: one more is an error (sw_replay_add) */
+	return !run->replay && run->a->has_limit && run->printed >= run->a->limit;
 }
 
 /* Count a bad line, and remember the first: "PATH:LINE[:COL]: what". */
@@ -379,6 +404,20 @@ static int sw_flows_line(struct sw_flows_run *run, const char *line, size_t len,
 	}
 	if (sw_query_match(run->q, rec, &res)) {
 		run->matched++;
+		if (run->replay) {
+			int rc = SW_EXIT_OK;
+
+			if (kind == SW_FLOWFILE_FLOW) { /* only flows are replayed */
+				run->printed++;
+				rc = sw_replay_add(run->replay, line, len, rec, &err);
+			}
+			json_decref(rec);
+			if (rc != SW_EXIT_OK) {
+				fprintf(stderr, "segwatch: %s\n", SW_MSG(err.msg));
+				run->replay_failed = true;
+			}
+			return rc;
+		}
 		if (run->ringing) {
 			if (!sw_flows_ring_push(&run->ring, line, len)) {
 				json_decref(rec);
@@ -437,7 +476,8 @@ static int sw_flows_drain(struct sw_flows_run *run, struct sw_history_reader *r)
 			return rc;
 		}
 		if ((rc = sw_flows_line(run, line, len, path, lineno)) != SW_EXIT_OK) {
-			fprintf(stderr, "segwatch: out of memory\n");
+			if (!run->replay) /* the replay said why */
+				fprintf(stderr, "segwatch: out of memory\n");
 			return rc;
 		}
 	}
@@ -545,6 +585,7 @@ static const struct option sw_flows_longopts[] = {
 	{ "limit", required_argument, NULL, SW_FLOWS_OPT_LIMIT },
 	{ "last", required_argument, NULL, SW_FLOWS_OPT_LAST },
 	{ "follow", no_argument, NULL, 'f' },
+	SW_ALERT_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -552,8 +593,12 @@ static const struct option sw_flows_longopts[] = {
 /* One option; SW_EXIT_OK, an exit code, or -1 for --help (printed). */
 static int sw_flows_opt(int c, struct sw_flows_args *a, struct sw_cli_filter *f)
 {
+	bool ok = true;
+
 	if (sw_cli_filter_is_opt(c))
 		return sw_cli_filter_opt(f, c, optarg);
+	if (sw_cli_alerts_opt(&a->alert_opts, c, optarg, "segwatch flows", &ok))
+		return ok ? SW_EXIT_OK : SW_EXIT_USAGE;
 	switch (c) {
 	case SW_FLOWS_OPT_POLICY: a->policy_path = optarg; return SW_EXIT_OK;
 	case 'j': a->json = true; return SW_EXIT_OK;
@@ -585,14 +630,77 @@ static int sw_flows_args_parse(int argc, char **argv, struct sw_flows_args *a,
 		sw_cli_usage_error("segwatch flows", "--json and --count: choose one");
 		return SW_EXIT_USAGE;
 	}
+	if (sw_cli_alerts_check(&a->alert_opts, "segwatch flows") != SW_EXIT_OK)
+		return SW_EXIT_USAGE;
+	if (a->alerts.dest && (a->json || a->count || a->follow || a->has_last)) {
+		sw_cli_usage_error("segwatch flows", "--alerts replays the flows instead of printing "
+				   "them: not with --json, --count, --follow or --last");
+		return SW_EXIT_USAGE;
+	}
 	a->paths = (const char *const *)argv + optind;
 	a->n_paths = (size_t)(argc - optind);
 	return SW_EXIT_OK;
 }
 
+/* --alerts DEST, when a file, is none of the files read (a directory's own files are its reader's). */
+static int sw_flows_check_dest(const struct sw_flows_args *a)
+{
+	const char *v[SW_FLOWS_CHECK_MAX];
+	const char *one[] = { a->policy_path, a->alerts.baseline, a->alerts.config };
+	struct sw_outfile_inputs in = { v, 0 };
+	struct sw_err err = { 0 };
+
+	if (!sw_alert_dest_is_file(a->alerts.dest))
+		return SW_EXIT_OK;
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		if (one[i])
+			v[in.n++] = one[i];
+	for (size_t i = 0; i < a->n_paths && in.n < SW_FLOWS_CHECK_MAX; i++)
+		v[in.n++] = a->paths[i];
+	if (sw_outfile_check(a->alerts.dest, "--alerts", &in, &err) != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch flows: %s\n", SW_MSG(err.msg));
+		return err.code;
+	}
+	return SW_EXIT_OK;
+}
+
+/*
+ * --alerts: the alerts sink opened (policy, baseline and config read, the
+ * destination checked) before anything is read, the matching flows kept
+ * while reading, then replayed.
+ */
+static int sw_flows_replay(struct sw_flows_run *run, const struct sw_flows_args *a,
+			   struct sw_policy *p)
+{
+	struct sw_sink_alerts_opts o = a->alerts;
+	struct sw_err err = { 0 };
+	int rc = sw_flows_check_dest(a);
+
+	o.policy = a->policy_path;
+	o.policy_obj = p;
+	if (rc == SW_EXIT_OK &&
+	    (rc = sw_replay_open(&run->replay, &o, a->has_limit ? a->limit : SW_FLOWS_REPLAY_MAX,
+				 &err)) != SW_EXIT_OK)
+		fprintf(stderr, "segwatch flows: %s\n", SW_MSG(err.msg));
+	if (rc == SW_EXIT_OK)
+		rc = sw_flows_read(run, a);
+	/* bad lines and damaged files were skipped and said (exit 2): the good flows go on */
+	if ((rc == SW_EXIT_OK || (rc == SW_EXIT_USAGE && (run->bad || run->damaged))) &&
+	    !run->replay_failed && run->replay && sw_replay_run(run->replay, &err) != SW_EXIT_OK) {
+		fprintf(stderr, "segwatch flows: %s\n", SW_MSG(err.msg));
+		rc = err.code;
+	}
+	if (!sw_replay_close(run->replay) && rc == SW_EXIT_OK) {
+		fprintf(stderr, "segwatch flows: writing the alerts failed\n");
+		rc = SW_EXIT_RUNTIME;
+	}
+	run->replay = NULL;
+	return rc;
+}
+
 int sw_cmd_flows(int argc, char **argv)
 {
-	struct sw_flows_args a = { 0 };
+	struct sw_flows_args a = { .alert_opts.o = &a.alerts };
 	struct sw_flows_run run = { .a = &a };
 	struct sw_cli_filter f;
 	struct sw_policy *p = NULL;
@@ -605,7 +713,9 @@ int sw_cmd_flows(int argc, char **argv)
 		rc = sw_cli_policy_load_opt(a.policy_path, &p);
 	if (rc == SW_EXIT_OK)
 		rc = sw_cli_filter_compile(&f, p, a.policy_path);
-	if (rc == SW_EXIT_OK) {
+	if (rc == SW_EXIT_OK && a.alerts.dest) {
+		rc = sw_flows_replay(&run, &a, p);
+	} else if (rc == SW_EXIT_OK) {
 		run.verdicts = p != NULL;
 		rc = sw_flows_read(&run, &a);
 		/* bad lines skipped: what could be read is counted all the same */

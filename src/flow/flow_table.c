@@ -51,6 +51,8 @@ struct sw_flow_table {
 	void *emit_arg;
 	sw_flow_emit_fn on_new;	/* optional: each flow at its first packet (alerts) */
 	void *on_new_arg;
+	sw_flow_answer_fn on_answer;	/* optional: each flow at its first answer (alerts) */
+	void *on_answer_arg;
 	uint64_t seed;
 	uint32_t *buckets;
 	uint32_t bucket_mask;
@@ -402,6 +404,28 @@ void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void 
 	t->on_new_arg = arg;
 }
 
+/*
+ * A record left "attempted" with the packet at @ts_us: its first answer.
+ * Every packet from the responder takes a record out of "attempted" (TCP:
+ * packets both ways at least), so this is that first packet; the initiator's
+ * own RST and ICMP errors that do not refuse (host unreachable, time
+ * exceeded) leave it there and are not answers.
+ */
+static void sw_rec_notify_answer(struct sw_flow_table *t, const struct sw_flow_live *r,
+				 uint64_t ts_us)
+{
+	struct sw_flow f;
+
+	sw_rec_export(r, SW_END_FLUSH, &f);
+	t->on_answer(&f, r->state == SW_FLOW_REFUSED, ts_us, t->on_answer_arg);
+}
+
+void sw_flow_table_set_on_answer(struct sw_flow_table *t, sw_flow_answer_fn fn, void *arg)
+{
+	t->on_answer = fn;
+	t->on_answer_arg = arg;
+}
+
 /* Emit and drop a record that has already left its queue. */
 static void sw_rec_retire(struct sw_flow_table *t, uint32_t idx, enum sw_flow_end end)
 {
@@ -734,7 +758,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 {
 	struct sw_flow_live *r;
 	uint32_t *bucket, idx;
-	bool restarted = false;
+	bool restarted = false, unanswered;
 	uint8_t was;
 
 	/* before the lookup: growing moves the bucket a lookup points into */
@@ -757,6 +781,8 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		sw_rec_state_moved(t, r, was);
 		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
 		sw_rec_notify_new(t, r);
+		if (t->on_answer && r->state != SW_FLOW_ATTEMPTED) /* picked up at its answer */
+			sw_rec_notify_answer(t, r, o->ts_us);
 		return;
 	}
 	r = sw_rec(t, idx);
@@ -775,11 +801,14 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		r->flags = keep | SW_FLOW_F_CONTINUED;
 		t->stats.active_cuts++;
 	}
+	unanswered = r->state == SW_FLOW_ATTEMPTED; /* of the record this packet counts in */
 	sw_rec_account(r, o);
 	sw_flow_live_advance(r, o);
 	sw_rec_state_moved(t, r, was);
 	if (restarted)
 		sw_rec_notify_new(t, r);
+	if (t->on_answer && unanswered && r->state != SW_FLOW_ATTEMPTED)
+		sw_rec_notify_answer(t, r, o->ts_us);
 	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
 		sw_wheel_unlink(t, idx);
 		sw_rec_schedule(t, idx);
@@ -820,6 +849,8 @@ bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
 	    sw_flow_icmp_is_refusal(pkt->family, pkt->icmp_type, pkt->icmp_code)) {
 		r->state = SW_FLOW_REFUSED;
 		sw_rec_state_moved(t, r, SW_FLOW_ATTEMPTED);
+		if (t->on_answer)
+			sw_rec_notify_answer(t, r, ts_us);
 	}
 	return true;
 }

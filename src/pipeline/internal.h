@@ -20,6 +20,7 @@ struct sw_pipeline {
 	struct sw_sink sinks[SW_PIPELINE_MAX_SINKS];
 	unsigned n_sinks;
 	bool any_flow_new;			/* some sink wants flows as they begin */
+	bool any_flow_answered;			/* ... or at their first answer */
 	bool finished;
 	bool discover;				/* no interface named: bridges and ports followed */
 	/* the strings of opts.capture, copied: the caller's may go (an agent's reload) */

@@ -25,6 +25,19 @@ static void sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
 			p->sinks[i].ops->flow_new(p->sinks[i].priv, &rec);
 }
 
+/* A flow's first answer: resolved as at its start, to the sinks that want it. */
+static void sw_pipeline_on_flow_answered(const struct sw_flow *f, bool refused, uint64_t ts_us,
+					 void *arg)
+{
+	struct sw_pipeline *p = arg;
+	struct sw_flow_rec rec;
+
+	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
+	for (unsigned i = 0; i < p->n_sinks; i++)
+		if (p->sinks[i].ops->flow_answered)
+			p->sinks[i].ops->flow_answered(p->sinks[i].priv, &rec, refused, ts_us);
+}
+
 /* A flow ended: resolved once, the same record to every sink. */
 static void sw_pipeline_on_flow_end(const struct sw_flow *f, void *arg)
 {
@@ -251,6 +264,10 @@ int sw_pipeline_sink_add_ops(struct sw_pipeline *p, const struct sw_sink_ops *op
 	if (ops->flow_new && !p->any_flow_new) {
 		p->any_flow_new = true;
 		sw_flow_table_set_on_new(p->table, sw_pipeline_on_flow_new, p);
+	}
+	if (ops->flow_answered && !p->any_flow_answered) {
+		p->any_flow_answered = true;
+		sw_flow_table_set_on_answer(p->table, sw_pipeline_on_flow_answered, p);
 	}
 	if (sink)
 		*sink = s;

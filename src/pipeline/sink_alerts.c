@@ -50,7 +50,7 @@ static void sw_conn_end(struct sw_alert_endpoint *e, const uint8_t addr[16], uin
 	e->wl = wl;
 }
 
-/* The connection of a resolved flow; its ends are resolved again only without identity. */
+/* The connection of a resolved flow; its ends are resolved here only when nothing resolved them. */
 static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 			     const struct sw_flow_rec *r)
 {
@@ -64,7 +64,8 @@ static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 	c->dport = r->f.resp_port;
 	c->icmp_type = r->f.icmp_type;
 	sw_flow_community_id(&r->f, 0, c->community_id);
-	if (!sw_pipeline_resolver(a->p)) {
+	/* a replayed record comes resolved already (from the history's names) */
+	if (!sw_pipeline_resolver(a->p) && id->kind[0] == SW_EP_NONE && id->kind[1] == SW_EP_NONE) {
 		sw_flow_ident_resolve_addrs(&own, &a->own, r->f.init_addr, r->f.resp_addr, c->ts_us);
 		id = &own;
 	}
@@ -79,6 +80,17 @@ static void sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
 
 	sw_conn_from_rec(a, &c, r);
 	sw_alert_flow_new(a->engine, &c);
+}
+
+static void sw_alerts_flow_answered(void *priv, const struct sw_flow_rec *r, bool refused,
+				    uint64_t ts_us)
+{
+	struct sw_sink_alerts *a = priv;
+	struct sw_alert_conn c;
+
+	sw_conn_from_rec(a, &c, r);
+	c.ts_us = ts_us; /* the answer's time, not the flow's first packet */
+	sw_alert_flow_answered(a->engine, &c, refused);
 }
 
 static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
@@ -402,6 +414,7 @@ const struct sw_sink_ops sw_sink_alerts_ops = {
 	.name = "alerts",
 	.open = sw_alerts_open,
 	.flow_new = sw_alerts_flow_new,
+	.flow_answered = sw_alerts_flow_answered,
 	.flow_end = sw_alerts_flow_end,
 	.klog = sw_alerts_klog,
 	.tick = sw_alerts_tick,

@@ -1402,6 +1402,195 @@ static void test_reuse_after_flush(void **state)
 
 /* ---- names ---- */
 
+/* ---- the first answer hook (sw_flow_table_set_on_answer) ---- */
+
+struct answers {
+	unsigned n;
+	bool refused;
+	uint64_t ts_us;
+	uint16_t init_port;
+	uint8_t state;
+};
+
+static void on_answer(const struct sw_flow *f, bool refused, uint64_t ts_us, void *arg)
+{
+	struct answers *a = arg;
+
+	a->n++;
+	a->refused = refused;
+	a->ts_us = ts_us;
+	a->init_port = f->init_port;
+	a->state = f->state;
+}
+
+static struct sw_flow_table *answer_table(struct coll *c, struct answers *a)
+{
+	struct sw_flow_table *t = table_new(NULL, c);
+
+	memset(a, 0, sizeof(*a));
+	sw_flow_table_set_on_answer(t, on_answer, a);
+	return t;
+}
+
+static void answer_done(struct sw_flow_table *t, struct coll *c)
+{
+	sw_flow_table_flush(t);
+	sw_flow_table_free(t);
+	coll_free(c);
+}
+
+static void test_answer_tcp(void **state)
+{
+	struct answers a;
+	struct coll c;
+	struct sw_flow_table *t = answer_table(&c, &a);
+
+	(void)state;
+	/* SYN, SYN-ACK: answered once, at the SYN-ACK, not refused; later packets say nothing */
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0);
+	assert_int_equal(a.n, 0);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_SYN | F_ACK, 60), T0 + 70);
+	assert_int_equal(a.n, 1);
+	assert_false(a.refused);
+	assert_int_equal(a.ts_us, T0 + 70);
+	assert_int_equal(a.init_port, 40000);
+	assert_int_equal(a.state, SW_FLOW_ESTABLISHED);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_ACK, 52), T0 + 80);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_PSH | F_ACK, 500), T0 + 90);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_RST, 40), T0 + 100);
+	assert_int_equal(a.n, 1);
+	answer_done(t, &c);
+
+	/* SYN, RST: refused */
+	t = answer_table(&c, &a);
+	feed(t, mk_tcp(6, "fd00::5", 40000, "fd00::2", 81, F_SYN, 80), T0);
+	feed(t, mk_tcp(6, "fd00::2", 81, "fd00::5", 40000, F_RST | F_ACK, 60), T0 + 50);
+	feed(t, mk_tcp(6, "fd00::2", 81, "fd00::5", 40000, F_RST | F_ACK, 60), T0 + 60);
+	assert_int_equal(a.n, 1);
+	assert_true(a.refused);
+	assert_int_equal(a.ts_us, T0 + 50);
+	answer_done(t, &c);
+
+	/* no answer (SYN retransmitted, the initiator's own RST): never called */
+	t = answer_table(&c, &a);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0 + SEC);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_RST, 40), T0 + 2 * SEC);
+	sw_flow_table_flush(t);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].state, SW_FLOW_ATTEMPTED);
+	assert_int_equal(a.n, 0);
+	answer_done(t, &c);
+
+	/* the same tuple reused after a refusal is a new flow: answered again */
+	t = answer_table(&c, &a);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_RST | F_ACK, 40), T0 + 10);
+	feed(t, mk_tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN, 60), T0 + SEC);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.1", 40000, F_SYN | F_ACK, 60), T0 + SEC + 10);
+	assert_int_equal(a.n, 2);
+	assert_false(a.refused);
+	answer_done(t, &c);
+}
+
+static void test_answer_tcp_midstream(void **state)
+{
+	struct answers a;
+	struct coll c;
+	struct sw_flow_table *t = answer_table(&c, &a);
+
+	(void)state;
+	/* picked up mid-stream: reported once packets went both ways */
+	feed(t, mk_tcp(4, "10.0.0.9", 40000, "10.0.0.2", 80, F_PSH | F_ACK, 200), T0);
+	assert_int_equal(a.n, 0);
+	feed(t, mk_tcp(4, "10.0.0.2", 80, "10.0.0.9", 40000, F_ACK, 40), T0 + 10);
+	assert_int_equal(a.n, 1);
+	assert_false(a.refused);
+	assert_int_equal(a.init_port, 40000);
+	answer_done(t, &c);
+
+	/* one way only: never */
+	t = answer_table(&c, &a);
+	feed(t, mk_tcp(4, "10.0.0.9", 40000, "10.0.0.2", 80, F_PSH | F_ACK, 200), T0);
+	feed(t, mk_tcp(4, "10.0.0.9", 40000, "10.0.0.2", 80, F_PSH | F_ACK, 200), T0 + 10);
+	assert_int_equal(a.n, 0);
+	answer_done(t, &c);
+
+	/* the SYN was missed: the SYN-ACK is the answer, at the flow's first packet */
+	t = answer_table(&c, &a);
+	feed(t, mk_tcp(6, "fd00::2", 443, "fd00::9", 51000, F_SYN | F_ACK, 80), T0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.ts_us, T0);
+	assert_int_equal(a.init_port, 51000);
+	feed(t, mk_tcp(6, "fd00::9", 51000, "fd00::2", 443, F_ACK, 72), T0 + 5);
+	assert_int_equal(a.n, 1);
+	answer_done(t, &c);
+}
+
+static void test_answer_udp_icmp(void **state)
+{
+	struct answers a;
+	struct coll c;
+	struct sw_flow_table *t = answer_table(&c, &a);
+
+	(void)state;
+	/* UDP and its reply */
+	feed(t, mk_udp(4, "10.0.0.1", 5000, "10.0.0.2", 53, 60), T0);
+	assert_int_equal(a.n, 0);
+	feed(t, mk_udp(4, "10.0.0.2", 53, "10.0.0.1", 5000, 120), T0 + 300);
+	feed(t, mk_udp(4, "10.0.0.2", 53, "10.0.0.1", 5000, 120), T0 + 400);
+	assert_int_equal(a.n, 1);
+	assert_false(a.refused);
+	assert_int_equal(a.ts_us, T0 + 300);
+	answer_done(t, &c);
+
+	/* UDP and an ICMP port unreachable (IPv4 and IPv6): refused */
+	t = answer_table(&c, &a);
+	feed(t, mk_udp(4, "10.0.0.1", 40000, "10.0.0.2", 53, 60), T0);
+	feed(t, mk_icmp_err(4, "10.0.0.2", "10.0.0.1", 3, 3, 17, "10.0.0.1", 40000, "10.0.0.2",
+			    53, 88),
+	     T0 + 100);
+	assert_int_equal(a.n, 1);
+	assert_true(a.refused);
+	assert_int_equal(a.ts_us, T0 + 100);
+	assert_int_equal(a.init_port, 40000);
+	feed(t, mk_udp(6, "fd00::1", 40000, "fd00::2", 53, 70), T0 + 200);
+	feed(t, mk_icmp_err(6, "fd00::2", "fd00::1", 1, 4, 17, "fd00::1", 40000, "fd00::2", 53,
+			    118),
+	     T0 + 300);
+	feed(t, mk_icmp_err(6, "fd00::2", "fd00::1", 1, 4, 17, "fd00::1", 40000, "fd00::2", 53,
+			    118),
+	     T0 + 310);
+	assert_int_equal(a.n, 2);
+	assert_true(a.refused);
+	assert_int_equal(a.ts_us, T0 + 300);
+	/* host unreachable is not an answer: the flow stays attempted */
+	feed(t, mk_udp(4, "10.0.0.1", 40001, "10.0.0.3", 53, 60), T0 + 400);
+	feed(t, mk_icmp_err(4, "10.0.0.254", "10.0.0.1", 3, 1, 17, "10.0.0.1", 40001, "10.0.0.3",
+			    53, 88),
+	     T0 + 500);
+	assert_int_equal(a.n, 2);
+	answer_done(t, &c);
+
+	/* ICMP echo and its reply; an unanswered echo says nothing */
+	t = answer_table(&c, &a);
+	feed(t, mk_echo(4, "10.0.0.1", "10.0.0.2", 8, 0x78, 84), T0);
+	feed(t, mk_echo(4, "10.0.0.1", "10.0.0.2", 8, 0x77, 84), T0 + 10);
+	feed(t, mk_echo(4, "10.0.0.2", "10.0.0.1", 0, 0x77, 84), T0 + 20);
+	feed(t, mk_echo(4, "10.0.0.1", "10.0.0.2", 8, 0x77, 84), T0 + SEC);
+	feed(t, mk_echo(4, "10.0.0.2", "10.0.0.1", 0, 0x77, 84), T0 + SEC + 20);
+	assert_int_equal(a.n, 1);
+	assert_false(a.refused);
+	assert_int_equal(a.init_port, 0x77);
+	assert_int_equal(a.ts_us, T0 + 20);
+	/* removed: nothing more is reported */
+	sw_flow_table_set_on_answer(t, NULL, NULL);
+	feed(t, mk_echo(6, "fd00::1", "fd00::2", 128, 0x99, 104), T0 + 2 * SEC);
+	feed(t, mk_echo(6, "fd00::2", "fd00::1", 129, 0x99, 104), T0 + 2 * SEC + 1);
+	assert_int_equal(a.n, 1);
+	answer_done(t, &c);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -1448,6 +1637,9 @@ int main(void)
 		cmocka_unit_test(test_batch_equivalence),
 		cmocka_unit_test(test_reuse_after_flush),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_answer_tcp),
+		cmocka_unit_test(test_answer_tcp_midstream),
+		cmocka_unit_test(test_answer_udp_icmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
