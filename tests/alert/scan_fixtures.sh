@@ -36,16 +36,14 @@ for s in "${SCENARIOS[@]}"; do
 done
 rm -rf "$TMP/again"
 
-# the replay half: flows --alerts (scanfeed), reading a directory given with
-# --history when flows has that option, as a positional DIR otherwise
+# the replay half: flows --alerts reading the records capture -w wrote (the
+# same reader as the agent's history directory)
 REPLAY=0
 if "$SEGWATCH" flows --help 2>/dev/null | grep -q -- '--alerts'; then
 	REPLAY=1
 else
 	echo "note: 'segwatch flows' has no --alerts yet: the history replay half is skipped"
 fi
-HIST_OPT=()
-"$SEGWATCH" flows --help 2>/dev/null | grep -q -- '--history' && HIST_OPT=(--history)
 
 rc=0
 for s in "${SCENARIOS[@]}"; do
@@ -59,7 +57,7 @@ for s in "${SCENARIOS[@]}"; do
 	fi
 	touch "$d/capture.jsonl"
 	if [ "$REPLAY" = 1 ]; then
-		"$SEGWATCH" flows "${HIST_OPT[@]}" "$d/hist" --alerts "$d/replay.jsonl" >/dev/null 2>"$d/replay.err" ||
+		"$SEGWATCH" flows "$d/hist/flows.jsonl" --alerts "$d/replay.jsonl" >/dev/null 2>"$d/replay.err" ||
 			{ echo "FAIL: $s: segwatch flows --alerts: $(head -3 "$d/replay.err")"; rc=1; }
 		touch "$d/replay.jsonl"
 	fi
