@@ -4,7 +4,7 @@
 # `segwatch capture -r PCAP --alerts DEST` raised live from the same traffic
 # (docs/alerts.md "Feeding the engine", docs/flows-query.md "Alerts from the
 # history"): the policy and baseline are learned from a normal pcap, then a
-# pcap with a new edge, a refused 30-port scan (fan_out), a probe refused by
+# pcap with a new edge, a refused 30-port scan (fan_out, scan), a probe refused by
 # ICMP and a ping is captured with --alerts and -w, and the flows written are
 # replayed. Same alerts, line for line, with policy_violation, new_edge and
 # fan_out; with sensitive groups (refused_or_unanswered comes at each flow's
@@ -50,7 +50,8 @@ got = sorted({(a["kind"], a["src"].get("name"), (a["dst"] or {}).get("name"))
               for a in map(json.loads, open(sys.argv[1]))})
 want = sorted({("new_edge", "shop/web-1", "shop/cache-0"), ("new_edge", "ops/tool-1", "shop/db-0"),
                ("fan_out", "ops/tool-1", None), ("policy_violation", "shop/web-1", "shop/db-0"),
-               ("new_edge", "shop/web-1", "shop/db-0"), ("new_edge", "ops/tool-1", "shop/cache-0")})
+               ("new_edge", "shop/web-1", "shop/db-0"), ("new_edge", "ops/tool-1", "shop/cache-0"),
+               ("scan", "ops/tool-1", None)})
 if got != want:
     sys.exit("got %s\nwant %s" % (got, want))
 PY
