@@ -74,7 +74,8 @@ static void sw_fuzz_prefix(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	if (sw_nflog_prefix_parse(s, &action, &rule)) {
 		SW_FUZZ_CHECK(action != SW_NFLOG_UNKNOWN);
-		SW_FUZZ_CHECK(rule >= 0 || rule == SW_NFLOG_RULE_DEFAULT);
+		SW_FUZZ_CHECK(rule >= 0 || rule == SW_NFLOG_RULE_DEFAULT ||
+			      rule == SW_NFLOG_RULE_UNCLASSIFIED);
 		sw_nflog_prefix_format(back, sizeof(back), action, rule);
 		n = strlen(back);
 		/* leading zeros ("rules/007") are accepted but not written */

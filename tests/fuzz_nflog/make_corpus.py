@@ -115,6 +115,7 @@ SEEDS["truncated_buffer"] = SEEDS["tcp4_deny_default"][:-7]
 SEEDS["prefix_deny_rule"] = b"sw deny rules/7  "
 SEEDS["prefix_monitor_default"] = b"sw monitor default"
 SEEDS["prefix_bad"] = b"sw deny rules/-1"
+SEEDS["prefix_deny_unclassified"] = b"sw deny unclassified\t"
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 os.makedirs(out, exist_ok=True)
