@@ -234,6 +234,8 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
  * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
  * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
  * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
+ * @c->community_id is read only when @refused (an answer is a success: it raises nothing),
+ * so a caller may leave it empty otherwise.
  */
 void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
 
@@ -250,6 +252,8 @@ void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
  * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
  * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
  * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
+ * @c->community_id is read only when @refused (an answer is a success: it raises nothing),
+ * so a caller may leave it empty otherwise.
  */
 void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
 
