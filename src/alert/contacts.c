@@ -96,10 +96,11 @@ struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p,
 
 void sw_scan_pending_drop(struct sw_scan_pending *p, struct sw_scan_source *s)
 {
-	if (p->used && s->n_pending)
-		s->n_pending--;
-	if (p->used)
+	/* the mask, not p->used, says what is pending: slots are not cleared for a new source */
+	if (s->pending_used & (1u << p->slot)) {
 		s->pending_used &= ~(1u << p->slot);
+		s->n_pending--;
+	}
 	p->used = 0;
 }
 

@@ -10,17 +10,25 @@
 #define SW_ALERT_BODY_INLINE 640	/* bytes of body text kept in a key's own slot */
 #define SW_LRU_NIL UINT32_MAX
 
-/* A fixed pool of keyed slots (bytes or text) with a hash index and LRU order. */
+/*
+ * A fixed pool of keyed slots (bytes or text) with a hash index and LRU
+ * order. The index and the order live in small nodes apart from the keys:
+ * a lookup walks 24-byte nodes and reads one key only on a hash match.
+ */
 struct sw_lru_slot {
 	char key[SW_ALERT_KEY_MAX];	/* klen bytes, then a NUL */
-	uint16_t klen;
+};
+
+struct sw_lru_node {
 	uint64_t hash;
 	uint32_t hnext;		/* next in the hash chain */
 	uint32_t prev, next;	/* LRU list, head = most recent */
+	uint16_t klen;
 };
 
 struct sw_lru {
 	struct sw_lru_slot *slots;
+	struct sw_lru_node *nodes;	/* parallel to slots */
 	uint32_t *buckets;
 	uint32_t n, nbuckets, used, head, tail;
 };

@@ -48,6 +48,26 @@ void sw_alert_prefault(void *p, size_t n)
 		b[i] = 0;
 }
 
+/*
+ * sw_lru_hash - the index's hash: eight bytes a step (a source key is 17
+ * bytes; FNV-1a's byte-at-a-time multiply chain was most of a lookup).
+ */
+static uint64_t sw_lru_hash(const void *key, size_t len)
+{
+	const uint8_t *b = key;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, v;
+
+	for (; len >= 8; b += 8, len -= 8) {
+		memcpy(&v, b, 8);
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	v = 0;
+	memcpy(&v, b, len);
+	h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
 bool sw_lru_init(struct sw_lru *lru, uint32_t n)
 {
 	memset(lru, 0, sizeof(*lru));
@@ -56,13 +76,15 @@ bool sw_lru_init(struct sw_lru *lru, uint32_t n)
 	while (lru->nbuckets < lru->n)
 		lru->nbuckets <<= 1;
 	lru->slots = calloc(lru->n, sizeof(*lru->slots));
+	lru->nodes = calloc(lru->n, sizeof(*lru->nodes));
 	lru->buckets = malloc(lru->nbuckets * sizeof(*lru->buckets));
-	if (!lru->slots || !lru->buckets) {
+	if (!lru->slots || !lru->nodes || !lru->buckets) {
 		sw_lru_clear(lru);
 		return false;
 	}
 	memset(lru->buckets, 0xff, lru->nbuckets * sizeof(*lru->buckets));
 	sw_alert_prefault(lru->slots, (size_t)lru->n * sizeof(*lru->slots));
+	sw_alert_prefault(lru->nodes, (size_t)lru->n * sizeof(*lru->nodes));
 	lru->head = lru->tail = SW_LRU_NIL;
 	return true;
 }
@@ -70,32 +92,33 @@ bool sw_lru_init(struct sw_lru *lru, uint32_t n)
 void sw_lru_clear(struct sw_lru *lru)
 {
 	free(lru->slots);
+	free(lru->nodes);
 	free(lru->buckets);
 	memset(lru, 0, sizeof(*lru));
 }
 
 static void sw_lru_unlink(struct sw_lru *lru, uint32_t i)
 {
-	struct sw_lru_slot *s = &lru->slots[i];
+	struct sw_lru_node *s = &lru->nodes[i];
 
 	if (s->prev != SW_LRU_NIL)
-		lru->slots[s->prev].next = s->next;
+		lru->nodes[s->prev].next = s->next;
 	else
 		lru->head = s->next;
 	if (s->next != SW_LRU_NIL)
-		lru->slots[s->next].prev = s->prev;
+		lru->nodes[s->next].prev = s->prev;
 	else
 		lru->tail = s->prev;
 }
 
 static void sw_lru_push_front(struct sw_lru *lru, uint32_t i)
 {
-	struct sw_lru_slot *s = &lru->slots[i];
+	struct sw_lru_node *s = &lru->nodes[i];
 
 	s->prev = SW_LRU_NIL;
 	s->next = lru->head;
 	if (lru->head != SW_LRU_NIL)
-		lru->slots[lru->head].prev = i;
+		lru->nodes[lru->head].prev = i;
 	lru->head = i;
 	if (lru->tail == SW_LRU_NIL)
 		lru->tail = i;
@@ -103,11 +126,11 @@ static void sw_lru_push_front(struct sw_lru *lru, uint32_t i)
 
 uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len)
 {
-	uint64_t h = sw_alert_hash(key, len, 0xcbf29ce484222325ull);
+	uint64_t h = sw_lru_hash(key, len);
 	uint32_t i = lru->buckets[h & (lru->nbuckets - 1)];
 
-	for (; i != SW_LRU_NIL; i = lru->slots[i].hnext) {
-		if (lru->slots[i].hash == h && lru->slots[i].klen == len &&
+	for (; i != SW_LRU_NIL; i = lru->nodes[i].hnext) {
+		if (lru->nodes[i].hash == h && lru->nodes[i].klen == len &&
 		    memcmp(lru->slots[i].key, key, len) == 0) {
 			if (lru->head != i) {
 				sw_lru_unlink(lru, i);
@@ -126,15 +149,16 @@ uint32_t sw_lru_find(struct sw_lru *lru, const char *key)
 
 static void sw_lru_unhash(struct sw_lru *lru, uint32_t i)
 {
-	uint32_t *pp = &lru->buckets[lru->slots[i].hash & (lru->nbuckets - 1)];
+	uint32_t *pp = &lru->buckets[lru->nodes[i].hash & (lru->nbuckets - 1)];
 
 	while (*pp != i)
-		pp = &lru->slots[*pp].hnext;
-	*pp = lru->slots[i].hnext;
+		pp = &lru->nodes[*pp].hnext;
+	*pp = lru->nodes[i].hnext;
 }
 
 uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bool *evicted)
 {
+	struct sw_lru_node *s;
 	uint32_t i, *b;
 
 	*evicted = lru->used == lru->n;
@@ -147,12 +171,13 @@ uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bo
 	}
 	if (len > SW_ALERT_KEY_MAX - 1)
 		len = SW_ALERT_KEY_MAX - 1;
+	s = &lru->nodes[i];
 	memcpy(lru->slots[i].key, key, len);
 	lru->slots[i].key[len] = '\0';
-	lru->slots[i].klen = (uint16_t)len;
-	lru->slots[i].hash = sw_alert_hash(key, len, 0xcbf29ce484222325ull);
-	b = &lru->buckets[lru->slots[i].hash & (lru->nbuckets - 1)];
-	lru->slots[i].hnext = *b;
+	s->klen = (uint16_t)len;
+	s->hash = sw_lru_hash(key, len);
+	b = &lru->buckets[s->hash & (lru->nbuckets - 1)];
+	s->hnext = *b;
 	*b = i;
 	sw_lru_push_front(lru, i);
 	return i;

@@ -119,8 +119,7 @@ static uint32_t sw_scan_source(struct sw_alert_engine *e, const struct sw_alert_
 	memset(s, 0, sizeof(*s));
 	memcpy(s->addr, ep->addr, 16);
 	s->kind = ep->kind;
-	s->next_due_us = UINT64_MAX;
-	memset(sw_scan_pending_of(st, i), 0, SW_SCAN_PENDING * sizeof(*st->pending));
+	s->next_due_us = UINT64_MAX; /* its pending slots: none used (pending_used is 0) */
 	return i;
 }
 
@@ -187,9 +186,9 @@ static void sw_scan_conn_of(const struct sw_scan_who *w, struct sw_alert_conn *c
 /* The source's name in an alert: its text id, made from its key only now. */
 static const char *sw_scan_who_id(const struct sw_scan_who *w, char *buf, size_t size)
 {
-	const struct sw_lru_slot *sl = &w->e->scan.src.slots[w->i];
+	const struct sw_lru *lru = &w->e->scan.src;
 
-	return sw_alert_src_key_text(sl->key, sl->klen, buf, size);
+	return sw_alert_src_key_text(lru->slots[w->i].key, lru->nodes[w->i].klen, buf, size);
 }
 
 static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
@@ -215,13 +214,13 @@ static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
 static void sw_scan_fanout(struct sw_scan_who *w)
 {
 	struct sw_alert_engine *e = w->e;
-	const struct sw_lru_slot *sl = &e->scan.src.slots[w->i];
-	struct sw_alert_src_key k = { .len = sl->klen };
+	const struct sw_lru *lru = &e->scan.src;
+	struct sw_alert_src_key k = { .len = lru->nodes[w->i].klen };
 	char id[SW_ALERT_KEY_MAX / 2];
 	struct sw_alert_conn c;
 	uint32_t n;
 
-	memcpy(k.b, sl->key, sl->klen); /* the same source in the fan_out table */
+	memcpy(k.b, lru->slots[w->i].key, k.len); /* the same source in the fan_out table */
 	sw_scan_conn_of(w, &c);
 	n = sw_alert_fanout_track(e, &c, &k);
 	if (n >= e->cfg.fanout_distinct) {
@@ -301,8 +300,10 @@ static void sw_scan_expire_source(struct sw_alert_engine *e, uint32_t i, uint64_
 	struct sw_scan_who w;
 
 	sw_scan_who_of(&w, e, i, ep, NULL, &store);
-	for (uint32_t k = 0; k < SW_SCAN_PENDING && s->n_pending; k++) {
-		if (pend[k].used && pend[k].ts_us + timeout <= now_us) {
+	for (uint32_t m = s->pending_used; m; m &= m - 1) {
+		uint32_t k = (uint32_t)__builtin_ctz(m);
+
+		if (pend[k].ts_us + timeout <= now_us) {
 			e->stats.scan_pending_expired++;
 			sw_scan_judge(&w, &pend[k], SW_SCAN_UNANSWERED);
 		}
