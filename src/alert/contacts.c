@@ -72,9 +72,13 @@ struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p,
 {
 	for (uint32_t m = s->pending_used; m; m &= m - 1) {
 		uint32_t k = (uint32_t)__builtin_ctz(m);
+		uint64_t a[2], b[2];
 
-		if (s->pending_hash[k] == h && p[k].t.proto == t->proto &&
-		    p[k].t.port == t->port && memcmp(p[k].t.addr, t->addr, 16) == 0)
+		if (s->pending_hash[k] != h || p[k].t.proto != t->proto || p[k].t.port != t->port)
+			continue;
+		memcpy(a, p[k].t.addr, 16);
+		memcpy(b, t->addr, 16);
+		if (a[0] == b[0] && a[1] == b[1])
 			return &p[k];
 	}
 	return NULL;
