@@ -234,6 +234,8 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
  * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
  * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
  * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
+ * @c->community_id is read only when @refused (an answer is a success: it raises nothing),
+ * so a caller may leave it empty otherwise.
  */
 void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
 
@@ -244,14 +246,6 @@ void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_con
  */
 void sw_alert_flow_end(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 		       enum sw_flow_state state);
-
-/*
- * sw_alert_flow_answered - the responder of the flow @c answered for the first time:
- * @refused true for a TCP RST or an ICMP/ICMPv6 unreachable about it, false for any other
- * answer (SYN-ACK, a UDP reply, an ICMP echo reply). @c->ts_us is the time of the answer;
- * ends, ports and proto are those of the flow (initiator = src). Called at most once per flow.
- */
-void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused);
 
 /* sw_alert_spoofed - @wl sent packets from @addr, which is not its own. */
 void sw_alert_spoofed(struct sw_alert_engine *e, uint64_t ts_us, const struct sw_workload *wl,

@@ -40,6 +40,32 @@ const char *sw_alert_endpoint_id(const struct sw_alert_endpoint *ep, char *buf, 
 	return buf;
 }
 
+void sw_alert_src_key_of(struct sw_alert_src_key *k, const struct sw_alert_endpoint *ep)
+{
+	if (ep->wl && ep->wl->name) {
+		size_t n = strnlen(ep->wl->name, sizeof(k->b) - 2); /* the text id's cut */
+
+		k->b[0] = 'n';
+		memcpy(k->b + 1, ep->wl->name, n);
+		k->len = (uint32_t)n + 1;
+	} else {
+		k->b[0] = 'a';
+		memcpy(k->b + 1, ep->addr, 16);
+		k->len = 17;
+	}
+}
+
+const char *sw_alert_src_key_text(const char *key, size_t len, char *buf, size_t size)
+{
+	if (len >= 1 && key[0] == 'n')
+		snprintf(buf, size, "%.*s", (int)(len - 1), key + 1);
+	else if (len == 17)
+		sw_alert_addr_text((const uint8_t *)key + 1, buf, size);
+	else if (size)
+		buf[0] = '\0';
+	return buf;
+}
+
 static json_t *sw_alert_groups_json(const struct sw_policy *p, const struct sw_alert_endpoint *ep)
 {
 	json_t *a = json_array();

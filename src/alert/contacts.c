@@ -47,47 +47,70 @@ bool sw_scan_contact_seen(uint32_t *set, uint32_t cap, struct sw_scan_source *s,
 	return false;
 }
 
-struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s)
+_Static_assert(SW_SCAN_PENDING == 32, "pending_used is a 32-bit mask");
+
+struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s,
+					    uint32_t h)
 {
-	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
-		if (!p[i].used) {
-			p[i].used = 1;
-			s->n_pending++;
-			return &p[i];
-		}
-	return NULL;
+	uint32_t k;
+
+	if (s->pending_used == UINT32_MAX)
+		return NULL;
+	k = (uint32_t)__builtin_ctz(~s->pending_used);
+	s->pending_used |= 1u << k;
+	s->pending_hash[k] = h;
+	s->n_pending++;
+	p[k].used = 1;
+	p[k].slot = (uint8_t)k;
+	p[k].hash = h;
+	return &p[k];
 }
 
-struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p, uint32_t h,
+struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p,
+					     const struct sw_scan_source *s, uint32_t h,
 					     const struct sw_scan_target *t)
 {
-	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
-		if (p[i].used && p[i].hash == h && p[i].t.proto == t->proto &&
-		    p[i].t.port == t->port && memcmp(p[i].t.addr, t->addr, 16) == 0)
-			return &p[i];
+	for (uint32_t m = s->pending_used; m; m &= m - 1) {
+		uint32_t k = (uint32_t)__builtin_ctz(m);
+		uint64_t a[2], b[2];
+
+		if (s->pending_hash[k] != h || p[k].t.proto != t->proto || p[k].t.port != t->port)
+			continue;
+		memcpy(a, p[k].t.addr, 16);
+		memcpy(b, t->addr, 16);
+		if (a[0] == b[0] && a[1] == b[1])
+			return &p[k];
+	}
 	return NULL;
 }
 
-struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p)
+struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p,
+					       const struct sw_scan_source *s)
 {
 	struct sw_scan_pending *o = NULL;
 
-	for (uint32_t i = 0; i < SW_SCAN_PENDING; i++)
-		if (p[i].used && (!o || p[i].ts_us < o->ts_us))
-			o = &p[i];
+	for (uint32_t m = s->pending_used; m; m &= m - 1) {
+		uint32_t k = (uint32_t)__builtin_ctz(m);
+
+		if (!o || p[k].ts_us < o->ts_us)
+			o = &p[k];
+	}
 	return o;
 }
 
 void sw_scan_pending_drop(struct sw_scan_pending *p, struct sw_scan_source *s)
 {
-	if (p->used && s->n_pending)
+	/* the mask, not p->used, says what is pending: slots are not cleared for a new source */
+	if (s->pending_used & (1u << p->slot)) {
+		s->pending_used &= ~(1u << p->slot);
 		s->n_pending--;
+	}
 	p->used = 0;
 }
 
 void sw_scan_pending_due(struct sw_scan_pending *p, struct sw_scan_source *s, uint64_t timeout_us)
 {
-	struct sw_scan_pending *o = s->n_pending ? sw_scan_pending_oldest(p) : NULL;
+	struct sw_scan_pending *o = s->n_pending ? sw_scan_pending_oldest(p, s) : NULL;
 
 	s->next_due_us = o ? o->ts_us + timeout_us : UINT64_MAX;
 }

@@ -4,7 +4,6 @@
  * window: a bounded table of sources (LRU), each with at most
  * fanout_distinct targets, which is all a threshold test needs.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -31,23 +30,23 @@ static void sw_alert_fanout_expire(struct sw_alert_fanout *f, struct sw_alert_ta
 }
 
 uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c,
-			       const char *id_in)
+			       const struct sw_alert_src_key *key)
 {
 	uint32_t cap = e->cfg.fanout_distinct, oldest = 0;
-	char id[SW_ALERT_KEY_MAX / 2];
+	struct sw_alert_src_key own;
 	struct sw_alert_target *t;
 	struct sw_alert_fanout *f;
 	uint64_t h = sw_alert_target_hash(c);
 	uint32_t i;
 	bool evicted;
 
-	if (id_in)
-		snprintf(id, sizeof(id), "%s", id_in);
-	else
-		sw_alert_endpoint_id(&c->src, id, sizeof(id));
-	i = sw_lru_find(&e->sources, id);
+	if (!key) {
+		sw_alert_src_key_of(&own, &c->src);
+		key = &own;
+	}
+	i = sw_lru_find_bytes(&e->sources, key->b, key->len);
 	if (i == SW_LRU_NIL) {
-		i = sw_lru_insert(&e->sources, id, &evicted);
+		i = sw_lru_insert_bytes(&e->sources, key->b, key->len, &evicted);
 		e->fan[i].n = 0;
 	}
 	f = &e->fan[i];

@@ -10,16 +10,25 @@
 #define SW_ALERT_BODY_INLINE 640	/* bytes of body text kept in a key's own slot */
 #define SW_LRU_NIL UINT32_MAX
 
-/* A fixed pool of string-keyed slots with a hash index and LRU order. */
+/*
+ * A fixed pool of keyed slots (bytes or text) with a hash index and LRU
+ * order. The index and the order live in small nodes apart from the keys:
+ * a lookup walks 24-byte nodes and reads one key only on a hash match.
+ */
 struct sw_lru_slot {
-	char key[SW_ALERT_KEY_MAX];
+	char key[SW_ALERT_KEY_MAX];	/* klen bytes, then a NUL */
+};
+
+struct sw_lru_node {
 	uint64_t hash;
 	uint32_t hnext;		/* next in the hash chain */
 	uint32_t prev, next;	/* LRU list, head = most recent */
+	uint16_t klen;
 };
 
 struct sw_lru {
 	struct sw_lru_slot *slots;
+	struct sw_lru_node *nodes;	/* parallel to slots */
 	uint32_t *buckets;
 	uint32_t n, nbuckets, used, head, tail;
 };
@@ -41,6 +50,9 @@ uint32_t sw_lru_find(struct sw_lru *lru, const char *key);
  * recently used slot is reused and *@evicted says so (its payload is stale).
  */
 uint32_t sw_lru_insert(struct sw_lru *lru, const char *key, bool *evicted);
+/* The same with a key of @len bytes (cut at SW_ALERT_KEY_MAX - 1). */
+uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len);
+uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bool *evicted);
 
 /* Dedup and rate-limit state of one (kind, src, dst) key. */
 struct sw_alert_dedup {
@@ -103,6 +115,7 @@ struct sw_scan_target {
 struct sw_scan_pending {
 	struct sw_scan_target t;
 	uint8_t used;
+	uint8_t slot;		/* its index among the source's SW_SCAN_PENDING */
 	uint32_t hash;
 	uint64_t ts_us;		/* the attempt */
 	char community_id[SW_COMMUNITY_ID_LEN];	/* of its flow: the alert's, when judged late */
@@ -135,6 +148,13 @@ struct sw_scan_source {
 	uint64_t first_us, last_us;	/* first and last first-contact attempt */
 	uint32_t n_contacts, next_contact;	/* the contacted set (FIFO) */
 	uint32_t n_pending;
+	/*
+	 * which pending slots are used, and their targets' hashes: an answer
+	 * finds its contact in these two cache lines, not in the 1.5 KiB of
+	 * pending contacts (one answer per flow pays it)
+	 */
+	uint32_t pending_used;
+	uint32_t pending_hash[SW_SCAN_PENDING];
 	uint64_t next_due_us;		/* earliest pending deadline, UINT64_MAX when none */
 	uint32_t ring_n, ring_next;	/* failures for the windows */
 	uint32_t sample_n, sample_next;
@@ -228,6 +248,21 @@ void sw_alert_time_text(uint64_t us, char *buf, size_t size);
 const char *sw_alert_endpoint_id(const struct sw_alert_endpoint *ep, char *buf, size_t size);
 
 /*
+ * A source as the per-source tables (fan_out, scan) key it, in bytes: 'n'
+ * and its workload name (cut where sw_alert_endpoint_id's text is cut), or
+ * 'a' and its 16-byte address. Made per new flow, so no text is formatted;
+ * the text id is made from it only when an alert names the source.
+ */
+struct sw_alert_src_key {
+	uint32_t len;
+	char b[SW_ALERT_KEY_MAX / 2];
+};
+
+void sw_alert_src_key_of(struct sw_alert_src_key *k, const struct sw_alert_endpoint *ep);
+/* sw_alert_src_key_text - what sw_alert_endpoint_id says of the source keyed @key (@len bytes). */
+const char *sw_alert_src_key_text(const char *key, size_t len, char *buf, size_t size);
+
+/*
  * sw_alert_endpoint_named - @ep's group_by node, or a policy group selecting
  * it, is one of @names (sensitive groups, fan-out exemptions).
  */
@@ -236,10 +271,10 @@ bool sw_alert_endpoint_named(const struct sw_alert_engine *e, const struct sw_al
 
 /*
  * sw_alert_fanout_track - count a new (peer, port) for @c's source (keyed by
- * @id, or @c->src's id when NULL); the distinct count in the window.
+ * @key, or @c->src's key when NULL); the distinct count in the window.
  */
 uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_conn *c,
-			       const char *id);
+			       const struct sw_alert_src_key *key);
 
 /* scan.c: the hooks' part (only when SW_ALERT_SCAN or fan_out "failed" needs it). */
 bool sw_scan_init(struct sw_alert_engine *e);
@@ -261,11 +296,17 @@ void sw_scan_target_of(struct sw_scan_target *t, const struct sw_alert_conn *c);
 /* sw_scan_contact_seen - @h is in the set; else added (oldest forgotten when full: *evicted). */
 bool sw_scan_contact_seen(uint32_t *set, uint32_t cap, struct sw_scan_source *s, uint32_t h,
 			  bool *evicted);
-/* sw_scan_pending_add - a slot for a new pending contact; NULL when all SW_SCAN_PENDING are used. */
-struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s);
-struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p, uint32_t h,
+/*
+ * sw_scan_pending_add - a slot for a new pending contact to the target hashed
+ * @h (the lowest free); NULL when all SW_SCAN_PENDING are used.
+ */
+struct sw_scan_pending *sw_scan_pending_add(struct sw_scan_pending *p, struct sw_scan_source *s,
+					    uint32_t h);
+struct sw_scan_pending *sw_scan_pending_find(struct sw_scan_pending *p,
+					     const struct sw_scan_source *s, uint32_t h,
 					     const struct sw_scan_target *t);
-struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p);
+struct sw_scan_pending *sw_scan_pending_oldest(struct sw_scan_pending *p,
+					       const struct sw_scan_source *s);
 void sw_scan_pending_drop(struct sw_scan_pending *p, struct sw_scan_source *s);
 /* sw_scan_pending_due - recompute s->next_due_us from @p and @timeout_us. */
 void sw_scan_pending_due(struct sw_scan_pending *p, struct sw_scan_source *s, uint64_t timeout_us);

@@ -103,24 +103,23 @@ static uint32_t sw_scan_source(struct sw_alert_engine *e, const struct sw_alert_
 			       bool create)
 {
 	struct sw_scan_state *st = &e->scan;
-	char id[SW_ALERT_KEY_MAX / 2];
+	struct sw_alert_src_key k;
 	struct sw_scan_source *s;
 	uint32_t i;
 	bool evicted;
 
-	sw_alert_endpoint_id(ep, id, sizeof(id));
-	i = sw_lru_find(&st->src, id);
+	sw_alert_src_key_of(&k, ep);
+	i = sw_lru_find_bytes(&st->src, k.b, k.len);
 	if (i != SW_LRU_NIL || !create)
 		return i;
-	i = sw_lru_insert(&st->src, id, &evicted);
+	i = sw_lru_insert_bytes(&st->src, k.b, k.len, &evicted);
 	if (evicted)
 		e->stats.scan_sources_evicted++; /* its pending contacts go unjudged */
 	s = &st->s[i];
 	memset(s, 0, sizeof(*s));
 	memcpy(s->addr, ep->addr, 16);
 	s->kind = ep->kind;
-	s->next_due_us = UINT64_MAX;
-	memset(sw_scan_pending_of(st, i), 0, SW_SCAN_PENDING * sizeof(*st->pending));
+	s->next_due_us = UINT64_MAX; /* its pending slots: none used (pending_used is 0) */
 	return i;
 }
 
@@ -159,7 +158,6 @@ struct sw_scan_who {
 	struct sw_alert_engine *e;
 	uint32_t i;
 	const struct sw_alert_endpoint *ep;
-	const char *id;
 	const struct sw_alert_conn *conn;	/* the judged flow when at hand, else NULL */
 	const struct sw_scan_pending *p;	/* the contact being judged */
 };
@@ -185,12 +183,22 @@ static void sw_scan_conn_of(const struct sw_scan_who *w, struct sw_alert_conn *c
 	c->ts_us = p->ts_us;
 }
 
+/* The source's name in an alert: its text id, made from its key only now. */
+static const char *sw_scan_who_id(const struct sw_scan_who *w, char *buf, size_t size)
+{
+	const struct sw_lru *lru = &w->e->scan.src;
+
+	return sw_alert_src_key_text(lru->slots[w->i].key, lru->nodes[w->i].klen, buf, size);
+}
+
 static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
 {
 	struct sw_scan_who *w = arg;
+	char id[SW_ALERT_KEY_MAX / 2];
 	struct sw_alert_conn c;
 	struct sw_alert_event ev = { .kind = SW_ALERT_SCAN, .ts_us = w->e->scan.now_us,
-				     .conn = &c, .src = w->ep, .src_id = w->id,
+				     .conn = &c, .src = w->ep,
+				     .src_id = sw_scan_who_id(w, id, sizeof(id)),
 				     .origin = "capture", .dropped = -1,
 				     .method = sw_scan_method_name(x->method), .scan = x };
 
@@ -206,15 +214,20 @@ static void sw_scan_raise(void *arg, struct sw_scan_evidence *x)
 static void sw_scan_fanout(struct sw_scan_who *w)
 {
 	struct sw_alert_engine *e = w->e;
+	const struct sw_lru *lru = &e->scan.src;
+	struct sw_alert_src_key k = { .len = lru->nodes[w->i].klen };
+	char id[SW_ALERT_KEY_MAX / 2];
 	struct sw_alert_conn c;
 	uint32_t n;
 
+	memcpy(k.b, lru->slots[w->i].key, k.len); /* the same source in the fan_out table */
 	sw_scan_conn_of(w, &c);
-	n = sw_alert_fanout_track(e, &c, w->id);
+	n = sw_alert_fanout_track(e, &c, &k);
 	if (n >= e->cfg.fanout_distinct) {
 		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT, .severity = SW_ALERT_SEV_HIGH,
 					     .ts_us = e->scan.now_us, .conn = &c, .src = w->ep,
-					     .src_id = w->id, .origin = "capture", .dropped = -1,
+					     .src_id = sw_scan_who_id(w, id, sizeof(id)),
+					     .origin = "capture", .dropped = -1,
 					     .distinct = n,
 					     .message = "failed connections to many distinct peers or ports" };
 		sw_alert_raise(e, &ev);
@@ -266,7 +279,6 @@ static void sw_scan_who_of(struct sw_scan_who *w, struct sw_alert_engine *e, uin
 {
 	w->e = e;
 	w->i = i;
-	w->id = e->scan.src.slots[i].key;
 	w->conn = conn;
 	if (ep) {
 		w->ep = ep;
@@ -288,8 +300,10 @@ static void sw_scan_expire_source(struct sw_alert_engine *e, uint32_t i, uint64_
 	struct sw_scan_who w;
 
 	sw_scan_who_of(&w, e, i, ep, NULL, &store);
-	for (uint32_t k = 0; k < SW_SCAN_PENDING && s->n_pending; k++) {
-		if (pend[k].used && pend[k].ts_us + timeout <= now_us) {
+	for (uint32_t m = s->pending_used; m; m &= m - 1) {
+		uint32_t k = (uint32_t)__builtin_ctz(m);
+
+		if (pend[k].ts_us + timeout <= now_us) {
 			e->stats.scan_pending_expired++;
 			sw_scan_judge(&w, &pend[k], SW_SCAN_UNANSWERED);
 		}
@@ -351,19 +365,18 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		return; /* a retry or a repeat: not a new test of the source */
 	if (evicted)
 		e->stats.scan_contacts_evicted++;
-	if (!(p = sw_scan_pending_add(sw_scan_pending_of(st, i), s))) {
+	if (!(p = sw_scan_pending_add(sw_scan_pending_of(st, i), s, h))) {
 		/* all pending: the oldest cannot wait longer, it is judged failed now */
 		struct sw_alert_endpoint store;
 		struct sw_scan_who w;
 
 		sw_scan_who_of(&w, e, i, &c->src, NULL, &store);
-		p = sw_scan_pending_oldest(sw_scan_pending_of(st, i));
+		p = sw_scan_pending_oldest(sw_scan_pending_of(st, i), s);
 		e->stats.scan_pending_expired++;
 		sw_scan_judge(&w, p, SW_SCAN_UNANSWERED);
-		p = sw_scan_pending_add(sw_scan_pending_of(st, i), s);
+		p = sw_scan_pending_add(sw_scan_pending_of(st, i), s, h);
 	}
 	p->t = t;
-	p->hash = h;
 	p->ts_us = c->ts_us;
 	memcpy(p->community_id, c->community_id, sizeof(p->community_id));
 	if (!s->first_us || c->ts_us < s->first_us)
@@ -393,7 +406,7 @@ void sw_scan_flow_result(struct sw_alert_engine *e, const struct sw_alert_conn *
 	if (i == SW_LRU_NIL)
 		return;
 	sw_scan_target_of(&t, c);
-	p = sw_scan_pending_find(sw_scan_pending_of(st, i), sw_scan_target_hash(&t), &t);
+	p = sw_scan_pending_find(sw_scan_pending_of(st, i), &st->s[i], sw_scan_target_hash(&t), &t);
 	if (p) {
 		/* judged before the clock moves on: the answer beats its own timeout */
 		if (now_us > st->now_us)

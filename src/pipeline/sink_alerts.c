@@ -50,9 +50,12 @@ static void sw_conn_end(struct sw_alert_endpoint *e, const uint8_t addr[16], uin
 	e->wl = wl;
 }
 
-/* The connection of a resolved flow; its ends are resolved here only when nothing resolved them. */
+/*
+ * The connection of a resolved flow; its ends are resolved here only when
+ * nothing resolved them. Its Community ID (a SHA-1) only when @cid.
+ */
 static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
-			     const struct sw_flow_rec *r)
+			     const struct sw_flow_rec *r, bool cid)
 {
 	struct sw_flow_ident own;
 	const struct sw_flow_ident *id = &r->id;
@@ -63,7 +66,8 @@ static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 	c->sport = r->f.init_port;
 	c->dport = r->f.resp_port;
 	c->icmp_type = r->f.icmp_type;
-	sw_flow_community_id(&r->f, 0, c->community_id);
+	if (cid)
+		sw_flow_community_id(&r->f, 0, c->community_id);
 	/* a replayed record comes resolved already (from the history's names) */
 	if (!sw_pipeline_resolver(a->p) && id->kind[0] == SW_EP_NONE && id->kind[1] == SW_EP_NONE) {
 		sw_flow_ident_resolve_addrs(&own, &a->own, r->f.init_addr, r->f.resp_addr, c->ts_us);
@@ -78,7 +82,7 @@ static void sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
 	struct sw_sink_alerts *a = priv;
 	struct sw_alert_conn c;
 
-	sw_conn_from_rec(a, &c, r);
+	sw_conn_from_rec(a, &c, r, true);
 	sw_alert_flow_new(a->engine, &c);
 }
 
@@ -88,7 +92,8 @@ static void sw_alerts_flow_answered(void *priv, const struct sw_flow_rec *r, boo
 	struct sw_sink_alerts *a = priv;
 	struct sw_alert_conn c;
 
-	sw_conn_from_rec(a, &c, r);
+	/* an answer is a success and raises nothing: only a refusal may name the flow */
+	sw_conn_from_rec(a, &c, r, refused);
 	c.ts_us = ts_us; /* the answer's time, not the flow's first packet */
 	sw_alert_flow_answered(a->engine, &c, refused);
 }
@@ -98,7 +103,7 @@ static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
 	struct sw_sink_alerts *a = priv;
 	struct sw_alert_conn c;
 
-	sw_conn_from_rec(a, &c, r);
+	sw_conn_from_rec(a, &c, r, true);
 	sw_alert_flow_end(a->engine, &c, (enum sw_flow_state)r->f.state);
 }
 

@@ -629,6 +629,59 @@ static void test_bounds(void **state)
 	sink_clear(&s);
 }
 
+/*
+ * The source tables key a source by bytes, not text: a workload judged at a
+ * tick (no endpoint at hand) is still named by its workload name, a name past
+ * the key's cut still keys one source, and a source reusing an evicted slot
+ * does not inherit its predecessor's pending contacts.
+ */
+static void test_source_keys(void **state)
+{
+	struct sink s = { 0 };
+	struct sw_alert_engine *e = engine_json(
+		"{\"max_sources\": 1, \"scan\": {\"contact_timeout_ms\": 1000}}", &s);
+	const struct sw_alert_stats *st = sw_alert_engine_stats(e);
+	char *name = scanner.name, longname[400];
+	struct sw_alert_conn c;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) { /* unanswered: judged at the tick */
+		conn(&c, 1, 6, (uint16_t)(100 + i), T0 + (uint64_t)i);
+		sw_alert_flow_new(e, &c);
+	}
+	sw_alert_tick(e, T0 + 2 * SEC);
+	assert_int_equal(st->scan_judged, 4);
+	assert_int_equal(s.methods[0], 1);
+	assert_string_equal(sfield(json_object_get(s.last_scan, "src"), "name"), "shop/evil");
+
+	/* three pending, then another source takes the only slot: theirs go unjudged */
+	for (int i = 0; i < 3; i++) {
+		conn(&c, 2, 6, (uint16_t)(200 + i), T0 + 3 * SEC + (uint64_t)i);
+		sw_alert_flow_new(e, &c);
+	}
+	conn(&c, 2, 6, 300, T0 + 3 * SEC + 10);
+	c.src.wl = NULL;
+	c.src.kind = SW_EP_EXTERNAL;
+	v4(c.src.addr, 10, 9, 0, 1);
+	sw_alert_flow_new(e, &c);
+	assert_int_equal(st->scan_sources_evicted, 1);
+	sw_alert_tick(e, T0 + 10 * SEC);
+	assert_int_equal(st->scan_judged, 4 + 1);
+
+	/* a name longer than the key keeps one source (cut as its text id is) */
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	scanner.name = longname;
+	for (int i = 0; i < 4; i++)
+		contact(e, -1, (uint16_t)(400 + i), T0 + 20 * SEC + (uint64_t)i * SEC, false);
+	scanner.name = name;
+	assert_int_equal(s.methods[0], 2);
+	assert_int_equal(strlen(sfield(json_object_get(s.last_scan, "src"), "name")),
+			 sizeof(longname) - 1);
+	sw_alert_engine_free(e);
+	sink_clear(&s);
+}
+
 static void expect_error(const char *json, const char *msg)
 {
 	struct sw_alert_config cfg;
@@ -729,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_exempt_and_infra),
 		cmocka_unit_test(test_fanout_failed),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_source_keys),
 		cmocka_unit_test(test_config),
 	};
 

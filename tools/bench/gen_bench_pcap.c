@@ -137,17 +137,12 @@ struct sw_gen_ctx {
 
 static uint64_t sw_rng_next(struct sw_rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return sw_pkt_rng_next(&r->s);
 }
 
-/* sw_rng_below - uniform in [0, n); the modulo bias is irrelevant here. */
 static uint32_t sw_rng_below(struct sw_rng *r, uint32_t n)
 {
-	return (uint32_t)(sw_rng_next(r) % n);
+	return sw_pkt_rng_below(&r->s, n);
 }
 
 /* sw_rng_range - uniform in [lo, hi]. */

@@ -100,16 +100,12 @@ struct sw_scan_pkt {
 
 static uint64_t sw_scan_rand(struct sw_scan_ctx *g)
 {
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return sw_pkt_rng_next(&g->rng);
 }
 
 static uint32_t sw_scan_below(struct sw_scan_ctx *g, uint32_t n)
 {
-	return (uint32_t)(sw_scan_rand(g) % n);
+	return sw_pkt_rng_below(&g->rng, n);
 }
 
 static struct sw_scan_addr sw_scan_v4(uint8_t a, uint8_t b)

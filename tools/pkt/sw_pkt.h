@@ -14,6 +14,25 @@
 
 #define SW_PKT_LINKTYPE_ETHERNET 1
 
+/*
+ * sw_pkt_rng_next - splitmix64 over *@state: a fixed stream from a seed, so
+ * the bench file and the scan fixtures come out byte for byte the same.
+ */
+static inline uint64_t sw_pkt_rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* sw_pkt_rng_below - in [0, @n); the modulo bias is irrelevant for test traffic. */
+static inline uint32_t sw_pkt_rng_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)(sw_pkt_rng_next(state) % n);
+}
+
 static inline void sw_pkt_put_be16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
