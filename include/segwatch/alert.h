@@ -226,8 +226,13 @@ struct sw_alert_engine *sw_alert_engine_alloc(const struct sw_alert_config *cfg,
 					      sw_alert_sink_fn sink, void *arg);
 void sw_alert_engine_free(struct sw_alert_engine *e);
 
-/* sw_alert_flow_new - a new flow began (its first packet): fan_out, policy_violation, new_edge. */
-void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+/*
+ * sw_alert_flow_new - a new flow began (its first packet): fan_out,
+ * policy_violation, new_edge, scan. Returns true when the engine wants the
+ * flow's first answer (sw_alert_flow_answered): the scan detectors wait on
+ * it for a source's first contact; other flows' answers change nothing.
+ */
+bool sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
 
 /*
  * sw_alert_flow_answered - the responder of the flow @c answered for the first time:

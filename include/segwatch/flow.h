@@ -104,11 +104,18 @@ void sw_flow_config_defaults(struct sw_flow_config *cfg);
 struct sw_flow_table *sw_flow_table_alloc(const struct sw_flow_config *cfg,
 					  sw_flow_emit_fn emit, void *arg);
 /*
+ * Called for each flow as it begins; returns true to be told of the flow's
+ * first answer (sw_flow_table_set_on_answer). @flow is valid only during the
+ * call.
+ */
+typedef bool (*sw_flow_new_fn)(const struct sw_flow *flow, void *arg);
+
+/*
  * sw_flow_table_set_on_new - call @fn with each flow as it begins (its first
  * packet counted, initiator decided), e.g. for alerts that must not wait for
  * the flow to end. NULL stops it.
  */
-void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg);
+void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_new_fn fn, void *arg);
 
 /*
  * Called at a flow's first answer: @refused is true when that answer refuses
@@ -130,8 +137,11 @@ typedef void (*sw_flow_answer_fn)(const struct sw_flow *flow, bool refused, uint
  * before the capture began, and a consumer counting failed first contacts
  * must not count it as one. A record continued after the active timeout
  * that was already answered is not reported again; a new record on the
- * same tuple (idle, port reuse) is a new flow. NULL stops it; with none
- * set the table pays one branch per packet.
+ * same tuple (idle, port reuse) is a new flow. With an on_new callback set,
+ * only the flows it returned true for are reported: a consumer that wants
+ * few answers (the scan detectors: a source's first contacts) spares the
+ * rest their export. NULL stops it; with none set the table pays one branch
+ * per packet.
  */
 void sw_flow_table_set_on_answer(struct sw_flow_table *t, sw_flow_answer_fn fn, void *arg);
 

@@ -107,11 +107,18 @@ struct sw_sink_ops {
 	const char *name;
 	/* open - @opts is the sink's own options struct (below), or NULL for its defaults */
 	int (*open)(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err);
-	void (*flow_new)(void *priv, const struct sw_flow_rec *r);	/* first packet */
+	/*
+	 * flow_new - the flow's first packet; returns true when the sink wants
+	 * its first answer (flow_answered). A sink with flow_answered and no
+	 * flow_new is told every answer.
+	 */
+	bool (*flow_new)(void *priv, const struct sw_flow_rec *r);
 	/*
 	 * flow_answered - the flow's first answer (sw_flow_table_set_on_answer):
 	 * @refused for a TCP RST or a refusing ICMP error, @ts_us the answer's
-	 * time; at most once per flow, after its flow_new
+	 * time; at most once per flow, after its flow_new, and only for the
+	 * flows some sink wanted (so a sink may be told of answers it did not
+	 * ask for when another did)
 	 */
 	void (*flow_answered)(void *priv, const struct sw_flow_rec *r, bool refused,
 			      uint64_t ts_us);

@@ -160,19 +160,20 @@ bool sw_alert_conn_ignored(const struct sw_alert_engine *e, const struct sw_aler
 				 c->icmp_type) != SW_INFRA_NONE;
 }
 
-void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+bool sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	uint32_t n = 0;
+	bool answer = false;
 
 	/* the link's plumbing is no lateral movement: not a scan, not an edge, not a violation */
 	if (sw_alert_conn_ignored(e, c))
-		return;
+		return false;
 
 	/* exempt sources (monitoring, proxies) make no fan_out and no scan, by any method */
 	if (!sw_alert_endpoint_named(e, &c->src, e->cfg.fanout_exempt, e->cfg.n_fanout_exempt)) {
 		if (e->cfg.enabled[SW_ALERT_FAN_OUT] && e->cfg.fanout_count == SW_ALERT_FANOUT_ALL)
 			n = sw_alert_fanout_track(e, c, NULL);
-		sw_scan_flow_new(e, c);
+		answer = sw_scan_flow_new(e, c);
 	}
 	if (n && n >= e->cfg.fanout_distinct) {
 		struct sw_alert_event ev = { .kind = SW_ALERT_FAN_OUT,
@@ -186,6 +187,7 @@ void sw_alert_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		sw_alert_check_policy(e, c);
 	if (e->cfg.enabled[SW_ALERT_NEW_EDGE])
 		sw_alert_check_edge(e, c);
+	return answer;
 }
 
 void sw_alert_flow_answered(struct sw_alert_engine *e, const struct sw_alert_conn *c, bool refused)

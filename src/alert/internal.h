@@ -280,7 +280,13 @@ uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_
 bool sw_scan_init(struct sw_alert_engine *e);
 void sw_scan_free(struct sw_alert_engine *e);
 bool sw_scan_wanted(const struct sw_alert_engine *e);
-void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
+/*
+ * sw_scan_flow_new - the flow @c began: a first contact of its source is
+ * pending from now on. Returns true when the flow's target is pending (just
+ * now, or still from an earlier flow that a retry on a new port repeats): its
+ * answer judges that contact. Any other flow's answer would find nothing.
+ */
+bool sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c);
 /* sw_scan_flow_result - the flow @c (ends, ports) was answered or ended: judge its contact. */
 void sw_scan_flow_result(struct sw_alert_engine *e, const struct sw_alert_conn *c,
 			 enum sw_scan_outcome out, uint64_t now_us);

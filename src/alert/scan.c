@@ -335,7 +335,7 @@ void sw_scan_expire(struct sw_alert_engine *e, uint64_t now_us)
 		sw_scan_advance(e, now_us);
 }
 
-void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
+bool sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 {
 	struct sw_scan_state *st = &e->scan;
 	uint64_t timeout = (uint64_t)e->cfg.scan.contact_timeout_ms * 1000u;
@@ -346,7 +346,7 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 	bool evicted;
 
 	if (!st->s)
-		return;
+		return false;
 	if (c->ts_us > st->now_us)
 		st->now_us = c->ts_us;
 	i = sw_scan_source(e, &c->src, true);
@@ -362,7 +362,9 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 	h = sw_scan_target_hash(&t);
 	if (sw_scan_contact_seen(&st->contacts[(size_t)i * e->cfg.scan.contacts_per_source],
 				 e->cfg.scan.contacts_per_source, s, h, &evicted))
-		return; /* a retry or a repeat: not a new test of the source */
+		/* a retry or a repeat: not a new test; its answer counts while one waits */
+		return s->n_pending &&
+		       sw_scan_pending_find(sw_scan_pending_of(st, i), s, h, &t) != NULL;
 	if (evicted)
 		e->stats.scan_contacts_evicted++;
 	if (!(p = sw_scan_pending_add(sw_scan_pending_of(st, i), s, h))) {
@@ -388,6 +390,7 @@ void sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		s->next_due_us = p->ts_us + timeout;
 	if (s->next_due_us < st->next_due_us)
 		st->next_due_us = s->next_due_us;
+	return true;
 }
 
 void sw_scan_flow_result(struct sw_alert_engine *e, const struct sw_alert_conn *c,

@@ -49,7 +49,7 @@ struct sw_flow_table {
 	struct sw_flow_config cfg;
 	sw_flow_emit_fn emit;
 	void *emit_arg;
-	sw_flow_emit_fn on_new;	/* optional: each flow at its first packet (alerts) */
+	sw_flow_new_fn on_new;	/* optional: each flow at its first packet (alerts) */
 	void *on_new_arg;
 	sw_flow_answer_fn on_answer;	/* optional: each flow at its first answer (alerts) */
 	void *on_answer_arg;
@@ -360,7 +360,7 @@ static void sw_rec_export(const struct sw_flow_live *r, enum sw_flow_end end, st
 	f.proto = r->key.proto;
 	f.state = r->state;
 	f.end = (uint8_t)end;
-	f.flags = r->flags;
+	f.flags = r->flags & (uint8_t)~SW_FLOW_LF_MASK;
 	if (r->key.proto == 1 || r->key.proto == 58) {
 		f.icmp_type = r->u.icmp.type;
 		f.icmp_code = r->u.icmp.code;
@@ -387,18 +387,31 @@ static void sw_rec_emit(struct sw_flow_table *t, const struct sw_flow_live *r,
 	t->emit(&f, t->emit_arg);
 }
 
-/* A flow just began (its first packet is accounted): tell the watcher, if any. */
-static void sw_rec_notify_new(struct sw_flow_table *t, const struct sw_flow_live *r)
+/*
+ * A flow just began (its first packet is accounted): tell the watcher, if
+ * any, and mark the record when its first answer is wanted (every record
+ * when nobody watches beginnings).
+ */
+static void sw_rec_notify_new(struct sw_flow_table *t, struct sw_flow_live *r)
 {
 	struct sw_flow f;
 
-	if (!t->on_new)
+	if (!t->on_new) {
+		r->flags |= SW_FLOW_LF_ANSWER_WANTED;
 		return;
+	}
 	sw_rec_export(r, SW_END_FLUSH, &f);
-	t->on_new(&f, t->on_new_arg);
+	if (t->on_new(&f, t->on_new_arg))
+		r->flags |= SW_FLOW_LF_ANSWER_WANTED;
 }
 
-void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_emit_fn fn, void *arg)
+/* The record's first answer is to be told: someone listens and wanted this one. */
+static bool sw_rec_answer_wanted(const struct sw_flow_table *t, const struct sw_flow_live *r)
+{
+	return t->on_answer && (r->flags & SW_FLOW_LF_ANSWER_WANTED);
+}
+
+void sw_flow_table_set_on_new(struct sw_flow_table *t, sw_flow_new_fn fn, void *arg)
 {
 	t->on_new = fn;
 	t->on_new_arg = arg;
@@ -781,7 +794,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		sw_rec_state_moved(t, r, was);
 		sw_rec_schedule(t, idx); /* filed once its first packet gives it a deadline */
 		sw_rec_notify_new(t, r);
-		if (t->on_answer && r->state != SW_FLOW_ATTEMPTED) /* picked up at its answer */
+		if (sw_rec_answer_wanted(t, r) && r->state != SW_FLOW_ATTEMPTED) /* picked up at its answer */
 			sw_rec_notify_answer(t, r, o->ts_us);
 		return;
 	}
@@ -794,7 +807,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 		sw_rec_restart(t, r, o, SW_END_REUSED);
 		restarted = true;
 	} else if (sw_rec_too_long(t, r, o)) {
-		uint8_t keep = r->flags & SW_FLOW_F_INFERRED;
+		uint8_t keep = r->flags & (SW_FLOW_F_INFERRED | SW_FLOW_LF_ANSWER_WANTED);
 
 		sw_rec_emit(t, r, SW_END_ACTIVE);
 		sw_rec_reset(r);
@@ -807,7 +820,7 @@ static void sw_flow_observe_hashed(struct sw_flow_table *t, const struct sw_flow
 	sw_rec_state_moved(t, r, was);
 	if (restarted)
 		sw_rec_notify_new(t, r);
-	if (t->on_answer && unanswered && r->state != SW_FLOW_ATTEMPTED)
+	if (sw_rec_answer_wanted(t, r) && unanswered && r->state != SW_FLOW_ATTEMPTED)
 		sw_rec_notify_answer(t, r, o->ts_us);
 	if (r->qclass != sw_rec_class(r)) { /* e.g. closed: a shorter timeout from now on */
 		sw_wheel_unlink(t, idx);
@@ -849,7 +862,7 @@ bool sw_flow_table_icmp_error(struct sw_flow_table *t, const struct sw_pkt *pkt,
 	    sw_flow_icmp_is_refusal(pkt->family, pkt->icmp_type, pkt->icmp_code)) {
 		r->state = SW_FLOW_REFUSED;
 		sw_rec_state_moved(t, r, SW_FLOW_ATTEMPTED);
-		if (t->on_answer)
+		if (sw_rec_answer_wanted(t, r))
 			sw_rec_notify_answer(t, r, ts_us);
 	}
 	return true;

@@ -62,12 +62,16 @@ struct sw_flow_live {
 			uint8_t type, code;	/* ICMP: of the record's first packet */
 		} icmp;
 	} u;
-	uint8_t flags;		/* SW_FLOW_F_* */
+	uint8_t flags;		/* SW_FLOW_F_*, and SW_FLOW_LF_* (never exported) */
 	uint8_t init_side : 1;	/* 0: endpoint a initiated, 1: endpoint b */
 	uint8_t first_dir : 1;	/* direction of the record's earliest packet */
 	uint8_t qclass : 3;	/* timeout class it was scheduled with (enum sw_qclass) */
 	uint8_t state : 3;	/* enum sw_flow_state */
 };
+
+/* The record's first answer is to be told (on_new said so); kept by an active cut. */
+#define SW_FLOW_LF_ANSWER_WANTED 0x80
+#define SW_FLOW_LF_MASK SW_FLOW_LF_ANSWER_WANTED
 
 /* What the flow table is told about one packet, after fragment handling. */
 struct sw_flow_obs {

@@ -12,17 +12,25 @@
 
 #include "internal.h"
 
-static void sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
+/* A flow began: to the sinks that watch beginnings; true when one wants its first answer. */
+static bool sw_pipeline_on_flow_new(const struct sw_flow *f, void *arg)
 {
 	struct sw_pipeline *p = arg;
 	struct sw_flow_staged staged;
 	struct sw_flow_rec rec;
+	bool answer = false;
 
 	sw_flow_rec_resolve(&rec, sw_pipeline_resolver(p), f);
 	sw_pipeline_staged_judge(p, &rec, &staged, false); /* counted when it ends */
-	for (unsigned i = 0; i < p->n_sinks; i++)
-		if (p->sinks[i].ops->flow_new)
-			p->sinks[i].ops->flow_new(p->sinks[i].priv, &rec);
+	for (unsigned i = 0; i < p->n_sinks; i++) {
+		const struct sw_sink_ops *ops = p->sinks[i].ops;
+
+		if (ops->flow_new)
+			answer |= ops->flow_new(p->sinks[i].priv, &rec);
+		else if (ops->flow_answered)
+			answer = true; /* it did not say: every answer */
+	}
+	return answer;
 }
 
 /* A flow's first answer: resolved as at its start, to the sinks that want it. */

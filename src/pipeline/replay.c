@@ -213,7 +213,7 @@ static int sw_replay_one(struct sw_replay *r, const struct sw_sink_ops *ops, con
 {
 	struct sw_workload w[2];
 	struct sw_flow_rec fr;
-	bool continued;
+	bool continued, answer;
 	int rc = SW_EXIT_OK;
 
 	memset(w, 0, sizeof(w));
@@ -224,10 +224,10 @@ static int sw_replay_one(struct sw_replay *r, const struct sw_sink_ops *ops, con
 	sw_replay_ticks(r, ops, sw_flow_first_us(&fr.f));
 	/* a record continuing one cut by the active timeout: live, that flow began before */
 	continued = json_is_true(json_object_get(rec, "continued"));
-	if (ops->flow_new && !continued)
-		ops->flow_new(r->sink->priv, &fr);
+	/* as live: the first answer only when flow_new wanted it (or there is no flow_new) */
+	answer = !continued && (!ops->flow_new || ops->flow_new(r->sink->priv, &fr));
 	/* the first answer: the first packet back, or the ICMP error that refused it */
-	if (ops->flow_answered && !continued && fr.f.state != SW_FLOW_ATTEMPTED && fr.f.rev.packets)
+	if (ops->flow_answered && answer && fr.f.state != SW_FLOW_ATTEMPTED && fr.f.rev.packets)
 		ops->flow_answered(r->sink->priv, &fr, fr.f.state == SW_FLOW_REFUSED,
 				   fr.f.rev.first_us);
 	if (ops->flow_end)

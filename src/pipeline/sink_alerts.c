@@ -77,13 +77,13 @@ static void sw_conn_from_rec(struct sw_sink_alerts *a, struct sw_alert_conn *c,
 	sw_conn_end(&c->dst, r->f.resp_addr, id->kind[1], id->wl[1]);
 }
 
-static void sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
+static bool sw_alerts_flow_new(void *priv, const struct sw_flow_rec *r)
 {
 	struct sw_sink_alerts *a = priv;
 	struct sw_alert_conn c;
 
 	sw_conn_from_rec(a, &c, r, true);
-	sw_alert_flow_new(a->engine, &c);
+	return sw_alert_flow_new(a->engine, &c);
 }
 
 static void sw_alerts_flow_answered(void *priv, const struct sw_flow_rec *r, bool refused,
@@ -103,6 +103,14 @@ static void sw_alerts_flow_end(void *priv, const struct sw_flow_rec *r)
 	struct sw_sink_alerts *a = priv;
 	struct sw_alert_conn c;
 
+	/*
+	 * An answered flow's end tells the engine nothing new: its answer came
+	 * through flow_answered when a first contact waited on it, and only a
+	 * refused or unanswered flow raises anything. Most flows stop here,
+	 * before the Community ID and the scan table are looked at.
+	 */
+	if (r->f.state != SW_FLOW_ATTEMPTED && r->f.state != SW_FLOW_REFUSED)
+		return;
 	sw_conn_from_rec(a, &c, r, true);
 	sw_alert_flow_end(a->engine, &c, (enum sw_flow_state)r->f.state);
 }

@@ -31,7 +31,7 @@ static void sw_live_key(struct sw_web_key *k, const struct sw_flow *f)
 	k->first_us = sw_flow_first_us(f);
 }
 
-static void sw_live_flow_new(void *priv, const struct sw_flow_rec *r)
+static bool sw_live_flow_new(void *priv, const struct sw_flow_rec *r)
 {
 	struct sw_sink_live *l = priv;
 	struct sw_web_key k;
@@ -42,6 +42,7 @@ static void sw_live_flow_new(void *priv, const struct sw_flow_rec *r)
 	sw_live_key(&k, &r->f);
 	if (n)
 		sw_web_store_flow_open(l->store, &k, l->buf, n);
+	return false; /* the live view does not wait for answers */
 }
 
 static void sw_live_flow_end(void *priv, const struct sw_flow_rec *r)

@@ -7,7 +7,9 @@
  * was answered exactly once, after its flow_new, refused exactly when its
  * state is refused, at its answer's time (rev.first_seen) unless its
  * initiator was inferred; a record nobody answered never was. This is what
- * `segwatch flows --alerts` assumes when it replays the records.
+ * `segwatch flows --alerts` assumes when it replays the records. Run twice:
+ * the sink's flow_new wanting every answer, then only those of flows with
+ * an even initiator port: the others are never told.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +39,14 @@ struct answer_sink {
 	bool order_bad;		/* an answer before its flow_new */
 	struct sw_flow news[SW_MAX_EV];
 	size_t n_news;
+	bool even_only;		/* flow_new wants the answers of even initiator ports only */
+	size_t n_unwanted;	/* records flow_new did not want that ended answered */
 };
+
+static bool as_wanted(const struct answer_sink *s, const struct sw_flow *f)
+{
+	return !s->even_only || (f->init_port & 1) == 0;
+}
 
 static int as_open(struct sw_pipeline *p, const void *opts, void **priv, struct sw_err *err)
 {
@@ -55,13 +64,14 @@ static bool same_flow(const struct sw_flow *a, const struct sw_flow *b)
 	       sw_flow_first_us(a) == sw_flow_first_us(b);
 }
 
-static void as_new(void *priv, const struct sw_flow_rec *r)
+static bool as_new(void *priv, const struct sw_flow_rec *r)
 {
 	struct answer_sink *s = priv;
 
 	s->n_new++;
 	if (s->n_news < SW_MAX_EV)
 		s->news[s->n_news++] = r->f;
+	return as_wanted(s, &r->f);
 }
 
 static void as_answered(void *priv, const struct sw_flow_rec *r, bool refused, uint64_t ts_us)
@@ -104,6 +114,9 @@ static void as_end(void *priv, const struct sw_flow_rec *r)
 	}
 	if (f->state == SW_FLOW_ATTEMPTED) {
 		assert_int_equal(hits, 0);
+	} else if (!as_wanted(s, f)) {
+		assert_int_equal(hits, 0); /* flow_new said no */
+		s->n_unwanted++;
 	} else {
 		assert_int_equal(hits, 1);
 		s->n_answered_recs++;
@@ -119,7 +132,7 @@ static const struct sw_sink_ops as_ops = {
 };
 
 /* Run one pcap; SW_EXIT_OK or the pipeline's code for a file it refuses. */
-static int run_pcap(const char *name, struct answer_sink *s)
+static int run_pcap(const char *name, struct answer_sink *s, bool even_only)
 {
 	char path[512];
 	struct sw_pipeline_opts o = { .nflog_group = -1 };
@@ -131,6 +144,7 @@ static int run_pcap(const char *name, struct answer_sink *s)
 	o.capture.file = path;
 	sw_flow_config_defaults(&o.flow);
 	memset(s, 0, sizeof(*s));
+	s->even_only = even_only;
 	rc = sw_pipeline_open(&p, &o, &err);
 	if (rc == SW_EXIT_OK)
 		rc = sw_pipeline_sink_add_ops(p, &as_ops, s, NULL, &err);
@@ -142,7 +156,7 @@ static int run_pcap(const char *name, struct answer_sink *s)
 	return rc;
 }
 
-static void test_answers_match_records(void **state)
+static void sw_check_answers(bool even_only)
 {
 	static const char *const pcaps[] = {
 		"tcp_handshake_close.pcap", "icmp_errors.pcap", "ipv4_fragments.pcap",
@@ -150,12 +164,11 @@ static void test_answers_match_records(void **state)
 		"linktype_ipv6.pcap", "mixed_malformed.pcap", "pcapng_basic.pcapng",
 	};
 	struct answer_sink *s = calloc(1, sizeof(*s));
-	size_t answered = 0, refused = 0;
+	size_t answered = 0, refused = 0, unwanted = 0;
 
-	(void)state;
 	assert_non_null(s);
 	for (size_t i = 0; i < sizeof(pcaps) / sizeof(pcaps[0]); i++) {
-		if (run_pcap(pcaps[i], s) != SW_EXIT_OK)
+		if (run_pcap(pcaps[i], s, even_only) != SW_EXIT_OK)
 			continue; /* a file the reader refuses: nothing to compare */
 		assert_false(s->order_bad);
 		/* every answer belongs to one emitted record */
@@ -165,17 +178,32 @@ static void test_answers_match_records(void **state)
 		answered += s->n_ev;
 		for (size_t j = 0; j < s->n_ev; j++)
 			refused += s->ev[j].refused;
+		unwanted += s->n_unwanted;
 	}
 	free(s);
 	/* the corpus has both kinds: the test compared something */
 	assert_true(answered > 0);
 	assert_true(refused > 0);
+	assert_true(even_only ? unwanted > 0 : unwanted == 0);
+}
+
+static void test_answers_match_records(void **state)
+{
+	(void)state;
+	sw_check_answers(false);
+}
+
+static void test_only_wanted_answers(void **state)
+{
+	(void)state;
+	sw_check_answers(true);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answers_match_records),
+		cmocka_unit_test(test_only_wanted_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
