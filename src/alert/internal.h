@@ -12,9 +12,12 @@
 
 /*
  * A fixed pool of keyed slots (bytes or text) with a hash index and LRU
- * order. The index and the order live in small nodes apart from the keys:
- * a lookup walks 24-byte nodes and reads one key only on a hash match.
+ * order. The index and the order live in small nodes apart from the keys,
+ * each with a copy of its key's first SW_LRU_KEY_INLINE bytes: a lookup of
+ * a short key (a source: 17 bytes) reads the bucket and one 48-byte node,
+ * not the key's slot.
  */
+#define SW_LRU_KEY_INLINE 24
 struct sw_lru_slot {
 	char key[SW_ALERT_KEY_MAX];	/* klen bytes, then a NUL */
 };
@@ -24,6 +27,7 @@ struct sw_lru_node {
 	uint32_t hnext;		/* next in the hash chain */
 	uint32_t prev, next;	/* LRU list, head = most recent */
 	uint16_t klen;
+	uint8_t kpre[SW_LRU_KEY_INLINE];	/* the key's first bytes (zero padded) */
 };
 
 struct sw_lru {

@@ -68,16 +68,25 @@ static uint64_t sw_lru_hash(const void *key, size_t len)
 	return h ^ (h >> 29);
 }
 
-/* Two keys of @len bytes equal: a source's 17 in three loads, not a call to memcmp. */
-static bool sw_lru_key_eq(const char *a, const void *b, size_t len)
+/*
+ * Node @i's key equals @key (@len bytes, the node's klen): a short key from
+ * the node's inline copy alone, in word loads rather than a call to memcmp;
+ * a longer one also from its slot.
+ */
+static bool sw_lru_key_eq(const struct sw_lru *lru, uint32_t i, const void *key, size_t len)
 {
-	uint64_t x[2], y[2];
+	const struct sw_lru_node *s = &lru->nodes[i];
+	uint8_t pad[SW_LRU_KEY_INLINE] = { 0 };
+	uint64_t x[3], y[3];
 
-	if (len != 17)
-		return memcmp(a, b, len) == 0;
-	memcpy(x, a, 16);
-	memcpy(y, b, 16);
-	return x[0] == y[0] && x[1] == y[1] && a[16] == ((const char *)b)[16];
+	if (len > SW_LRU_KEY_INLINE)
+		return memcmp(s->kpre, key, SW_LRU_KEY_INLINE) == 0 &&
+		       memcmp(lru->slots[i].key + SW_LRU_KEY_INLINE,
+			      (const uint8_t *)key + SW_LRU_KEY_INLINE, len - SW_LRU_KEY_INLINE) == 0;
+	memcpy(pad, key, len);
+	memcpy(x, s->kpre, sizeof(x));
+	memcpy(y, pad, sizeof(y));
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
 bool sw_lru_init(struct sw_lru *lru, uint32_t n)
@@ -143,7 +152,7 @@ uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len)
 
 	for (; i != SW_LRU_NIL; i = lru->nodes[i].hnext) {
 		if (lru->nodes[i].hash == h && lru->nodes[i].klen == len &&
-		    sw_lru_key_eq(lru->slots[i].key, key, len)) {
+		    sw_lru_key_eq(lru, i, key, len)) {
 			if (lru->head != i) {
 				sw_lru_unlink(lru, i);
 				sw_lru_push_front(lru, i);
@@ -187,6 +196,8 @@ uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bo
 	memcpy(lru->slots[i].key, key, len);
 	lru->slots[i].key[len] = '\0';
 	s->klen = (uint16_t)len;
+	memset(s->kpre, 0, sizeof(s->kpre));
+	memcpy(s->kpre, key, len < SW_LRU_KEY_INLINE ? len : SW_LRU_KEY_INLINE);
 	s->hash = sw_lru_hash(key, len);
 	b = &lru->buckets[s->hash & (lru->nbuckets - 1)];
 	s->hnext = *b;
