@@ -10,10 +10,8 @@
 
 uint32_t sw_scan_target_hash(const struct sw_scan_target *t)
 {
-	uint64_t h = sw_alert_hash(t->addr, 16, 0xcbf29ce484222325ull);
+	uint64_t h = sw_alert_target_hash(t->addr, t->proto, t->port);
 
-	h = sw_alert_hash(&t->proto, 1, h);
-	h = sw_alert_hash(&t->port, sizeof(t->port), h);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -8,13 +8,11 @@
 
 #include "internal.h"
 
-static uint64_t sw_alert_target_hash(const struct sw_alert_conn *c)
+static uint64_t sw_alert_conn_target_hash(const struct sw_alert_conn *c)
 {
-	uint64_t h = sw_alert_hash(c->dst.addr, 16, 0xcbf29ce484222325ull);
 	uint16_t port = (c->proto == 1 || c->proto == 58) ? c->icmp_type : c->dport;
 
-	h = sw_alert_hash(&c->proto, 1, h);
-	return sw_alert_hash(&port, sizeof(port), h);
+	return sw_alert_target_hash(c->dst.addr, c->proto, port);
 }
 
 /* sw_alert_fanout_expire - drop targets older than the window; keeps the order irrelevant. */
@@ -36,7 +34,7 @@ uint32_t sw_alert_fanout_track(struct sw_alert_engine *e, const struct sw_alert_
 	struct sw_alert_src_key own;
 	struct sw_alert_target *t;
 	struct sw_alert_fanout *f;
-	uint64_t h = sw_alert_target_hash(c);
+	uint64_t h = sw_alert_conn_target_hash(c);
 	uint32_t i;
 	bool evicted;
 

@@ -343,6 +343,13 @@ void sw_scanwin_check(const struct sw_alert_scan_config *cfg, const struct sw_sc
 		      const struct sw_scan_source *s, uint32_t now_s, void (*fire)(void *arg, struct sw_scan_evidence *ev),
 		      void *arg);
 
-uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h);
+/*
+ * sw_alert_hash - the tables' hash of @n bytes, eight a step (not keyed:
+ * the tables are bounded and count what they forget, so collisions an
+ * attacker forges cost detail, not memory).
+ */
+uint64_t sw_alert_hash(const void *p, size_t n);
+/* sw_alert_target_hash - the hash of a target: (peer address, protocol, port or ICMP type). */
+uint64_t sw_alert_target_hash(const uint8_t addr[16], uint8_t proto, uint16_t port);
 
 #endif

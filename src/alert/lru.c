@@ -13,15 +13,6 @@
 
 #include "internal.h"
 
-uint64_t sw_alert_hash(const void *p, size_t n, uint64_t h)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull; /* FNV-1a */
-	return h;
-}
-
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL: touched instead */
 #endif
@@ -48,11 +39,8 @@ void sw_alert_prefault(void *p, size_t n)
 		b[i] = 0;
 }
 
-/*
- * sw_lru_hash - the index's hash: eight bytes a step (a source key is 17
- * bytes; FNV-1a's byte-at-a-time multiply chain was most of a lookup).
- */
-static uint64_t sw_lru_hash(const void *key, size_t len)
+/* Eight bytes a step: a source key is 17 bytes, and FNV-1a's byte-at-a-time chain was most of a lookup. */
+uint64_t sw_alert_hash(const void *key, size_t len)
 {
 	const uint8_t *b = key;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, v;
@@ -66,6 +54,16 @@ static uint64_t sw_lru_hash(const void *key, size_t len)
 	memcpy(&v, b, len);
 	h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
+}
+
+uint64_t sw_alert_target_hash(const uint8_t addr[16], uint8_t proto, uint16_t port)
+{
+	uint8_t b[19];
+
+	memcpy(b, addr, 16);
+	b[16] = proto;
+	memcpy(b + 17, &port, sizeof(port));
+	return sw_alert_hash(b, sizeof(b));
 }
 
 /*
@@ -147,7 +145,7 @@ static void sw_lru_push_front(struct sw_lru *lru, uint32_t i)
 
 uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len)
 {
-	uint64_t h = sw_lru_hash(key, len);
+	uint64_t h = sw_alert_hash(key, len);
 	uint32_t i = lru->buckets[h & (lru->nbuckets - 1)];
 
 	for (; i != SW_LRU_NIL; i = lru->nodes[i].hnext) {
@@ -198,7 +196,7 @@ uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bo
 	s->klen = (uint16_t)len;
 	memset(s->kpre, 0, sizeof(s->kpre));
 	memcpy(s->kpre, key, len < SW_LRU_KEY_INLINE ? len : SW_LRU_KEY_INLINE);
-	s->hash = sw_lru_hash(key, len);
+	s->hash = sw_alert_hash(key, len);
 	b = &lru->buckets[s->hash & (lru->nbuckets - 1)];
 	s->hnext = *b;
 	*b = i;

@@ -41,7 +41,7 @@ void sw_scanwin_push(struct sw_scan_fail *ring, struct sw_scan_source *s,
 	struct sw_scan_fail *f = &ring[s->ring_next];
 
 	f->ts_s = (uint32_t)(p->ts_us / 1000000u);
-	f->peer = (uint32_t)sw_alert_hash(p->t.addr, 16, 0xcbf29ce484222325ull);
+	f->peer = (uint32_t)sw_alert_hash(p->t.addr, 16);
 	f->port = p->t.port;
 	f->proto = p->t.proto;
 	f->echo = (p->t.proto == 1 && p->t.port == 8) || (p->t.proto == 58 && p->t.port == 128);
