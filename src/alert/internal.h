@@ -56,6 +56,12 @@ uint32_t sw_lru_find(struct sw_lru *lru, const char *key);
 uint32_t sw_lru_insert(struct sw_lru *lru, const char *key, bool *evicted);
 /* The same with a key of @len bytes (cut at SW_ALERT_KEY_MAX - 1). */
 uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len);
+/*
+ * sw_lru_find_bytes in two steps: the slot (the order untouched), then made
+ * most recent, so a caller can start loading the slot's state in between.
+ */
+uint32_t sw_lru_lookup(const struct sw_lru *lru, const void *key, size_t len);
+void sw_lru_touch(struct sw_lru *lru, uint32_t i);
 uint32_t sw_lru_insert_bytes(struct sw_lru *lru, const void *key, size_t len, bool *evicted);
 
 /* Dedup and rate-limit state of one (kind, src, dst) key. */
@@ -120,6 +126,7 @@ struct sw_scan_pending {
 	struct sw_scan_target t;
 	uint8_t used;
 	uint8_t slot;		/* its index among the source's SW_SCAN_PENDING */
+	uint8_t sample_slot;	/* where its sample entry went (overwritten when 16 came since) */
 	uint32_t hash;
 	uint64_t ts_us;		/* the attempt */
 	char community_id[SW_COMMUNITY_ID_LEN];	/* of its flow: the alert's, when judged late */

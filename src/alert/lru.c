@@ -143,22 +143,33 @@ static void sw_lru_push_front(struct sw_lru *lru, uint32_t i)
 		lru->tail = i;
 }
 
-uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len)
+uint32_t sw_lru_lookup(const struct sw_lru *lru, const void *key, size_t len)
 {
 	uint64_t h = sw_alert_hash(key, len);
 	uint32_t i = lru->buckets[h & (lru->nbuckets - 1)];
 
-	for (; i != SW_LRU_NIL; i = lru->nodes[i].hnext) {
+	for (; i != SW_LRU_NIL; i = lru->nodes[i].hnext)
 		if (lru->nodes[i].hash == h && lru->nodes[i].klen == len &&
-		    sw_lru_key_eq(lru, i, key, len)) {
-			if (lru->head != i) {
-				sw_lru_unlink(lru, i);
-				sw_lru_push_front(lru, i);
-			}
+		    sw_lru_key_eq(lru, i, key, len))
 			return i;
-		}
-	}
 	return SW_LRU_NIL;
+}
+
+void sw_lru_touch(struct sw_lru *lru, uint32_t i)
+{
+	if (lru->head != i) {
+		sw_lru_unlink(lru, i);
+		sw_lru_push_front(lru, i);
+	}
+}
+
+uint32_t sw_lru_find_bytes(struct sw_lru *lru, const void *key, size_t len)
+{
+	uint32_t i = sw_lru_lookup(lru, key, len);
+
+	if (i != SW_LRU_NIL)
+		sw_lru_touch(lru, i);
+	return i;
 }
 
 uint32_t sw_lru_find(struct sw_lru *lru, const char *key)

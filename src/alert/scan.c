@@ -109,8 +109,15 @@ static uint32_t sw_scan_source(struct sw_alert_engine *e, const struct sw_alert_
 	bool evicted;
 
 	sw_alert_src_key_of(&k, ep);
-	i = sw_lru_find_bytes(&st->src, k.b, k.len);
-	if (i != SW_LRU_NIL || !create)
+	i = sw_lru_lookup(&st->src, k.b, k.len);
+	if (i != SW_LRU_NIL) {
+		/* the source's state and set load while the LRU order is relinked */
+		__builtin_prefetch(&st->s[i]);
+		__builtin_prefetch(&st->contacts[(size_t)i * e->cfg.scan.contacts_per_source]);
+		sw_lru_touch(&st->src, i);
+		return i;
+	}
+	if (!create)
 		return i;
 	i = sw_lru_insert_bytes(&st->src, k.b, k.len, &evicted);
 	if (evicted)
@@ -123,11 +130,14 @@ static uint32_t sw_scan_source(struct sw_alert_engine *e, const struct sw_alert_
 	return i;
 }
 
-static void sw_scan_sample_add(struct sw_scan_state *st, uint32_t i, const struct sw_scan_target *t,
-			       uint32_t h, const struct sw_alert_conn *c)
+/* Returns the sample slot written, for the pending contact to find it when judged. */
+static uint8_t sw_scan_sample_add(struct sw_scan_state *st, uint32_t i,
+				  const struct sw_scan_target *t, uint32_t h,
+				  const struct sw_alert_conn *c)
 {
 	struct sw_scan_source *s = &st->s[i];
-	struct sw_scan_sample *x = &sw_scan_sample_of(st, i)[s->sample_next];
+	uint8_t slot = (uint8_t)s->sample_next;
+	struct sw_scan_sample *x = &sw_scan_sample_of(st, i)[slot];
 
 	memset(x, 0, sizeof(*x));
 	x->t = *t;
@@ -138,19 +148,18 @@ static void sw_scan_sample_add(struct sw_scan_state *st, uint32_t i, const struc
 	s->sample_next = (s->sample_next + 1) % SW_SCAN_SAMPLE;
 	if (s->sample_n < SW_SCAN_SAMPLE)
 		s->sample_n++;
+	return slot;
 }
 
 static void sw_scan_sample_judge(struct sw_scan_state *st, uint32_t i,
 				 const struct sw_scan_pending *p, enum sw_scan_outcome out)
 {
-	struct sw_scan_sample *x = sw_scan_sample_of(st, i);
+	/* its own slot, unless 16 newer first contacts took it since (then it is gone) */
+	struct sw_scan_sample *x = &sw_scan_sample_of(st, i)[p->sample_slot % SW_SCAN_SAMPLE];
 
-	for (uint32_t k = 0; k < st->s[i].sample_n; k++)
-		if (x[k].outcome == SW_SCAN_PENDING_OUT && x[k].hash == p->hash &&
-		    x[k].ts_us == p->ts_us && memcmp(x[k].t.addr, p->t.addr, 16) == 0) {
-			x[k].outcome = (uint8_t)out;
-			return;
-		}
+	if (x->outcome == SW_SCAN_PENDING_OUT && x->hash == p->hash && x->ts_us == p->ts_us &&
+	    memcmp(x->t.addr, p->t.addr, 16) == 0)
+		x->outcome = (uint8_t)out;
 }
 
 /* Who the alert names: the endpoint of the event at hand when it is this source's. */
@@ -385,7 +394,7 @@ bool sw_scan_flow_new(struct sw_alert_engine *e, const struct sw_alert_conn *c)
 		s->first_us = c->ts_us;
 	if (c->ts_us > s->last_us)
 		s->last_us = c->ts_us;
-	sw_scan_sample_add(st, i, &t, h, c);
+	p->sample_slot = sw_scan_sample_add(st, i, &t, h, c);
 	if (p->ts_us + timeout < s->next_due_us)
 		s->next_due_us = p->ts_us + timeout;
 	if (s->next_due_us < st->next_due_us)
