@@ -39,21 +39,55 @@ void sw_alert_prefault(void *p, size_t n)
 		b[i] = 0;
 }
 
-/* Eight bytes a step: a source key is 17 bytes, and FNV-1a's byte-at-a-time chain was most of a lookup. */
+/*
+ * Eight bytes a step: a source key is 17 bytes, and FNV-1a's byte-at-a-time
+ * chain was most of a lookup. A tail after whole words is the key's last
+ * eight bytes (overlapping), so no copy of a length known only now (a call);
+ * a full avalanche at the end, since the tables index by the low bits and
+ * an IPv4 address's last octet ends up in the word's top byte.
+ */
 uint64_t sw_alert_hash(const void *key, size_t len)
 {
-	const uint8_t *b = key;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, v;
+	const uint8_t *b = key, *end = b + len;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, v = 0;
+	size_t n = len;
 
-	for (; len >= 8; b += 8, len -= 8) {
+	for (; n >= 8; b += 8, n -= 8) {
 		memcpy(&v, b, 8);
 		h = (h ^ v) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
-	v = 0;
-	memcpy(&v, b, len);
-	h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
+	if (n && len >= 8) {
+		memcpy(&v, end - 8, 8);
+	} else {
+		v = 0;
+		for (size_t i = 0; i < n; i++)
+			v = v << 8 | b[i];
+	}
+	h ^= v; /* MurmurHash3's fmix64 */
+	h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+/* @a and @b equal over @len bytes (at most 24): overlapping word loads, no call. */
+static bool sw_alert_eq_small(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t x, y, x2, y2;
+
+	if (len < 8)
+		return memcmp(a, b, len) == 0;
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	memcpy(&x2, a + len - 8, 8);
+	memcpy(&y2, b + len - 8, 8);
+	if (x != y || x2 != y2)
+		return false;
+	if (len <= 16)
+		return true;
+	memcpy(&x, a + 8, 8);
+	memcpy(&y, b + 8, 8);
+	return x == y;
 }
 
 uint64_t sw_alert_target_hash(const uint8_t addr[16], uint8_t proto, uint16_t port)
@@ -68,23 +102,18 @@ uint64_t sw_alert_target_hash(const uint8_t addr[16], uint8_t proto, uint16_t po
 
 /*
  * Node @i's key equals @key (@len bytes, the node's klen): a short key from
- * the node's inline copy alone, in word loads rather than a call to memcmp;
- * a longer one also from its slot.
+ * the node's inline copy alone; a longer one also from its slot.
  */
 static bool sw_lru_key_eq(const struct sw_lru *lru, uint32_t i, const void *key, size_t len)
 {
 	const struct sw_lru_node *s = &lru->nodes[i];
-	uint8_t pad[SW_LRU_KEY_INLINE] = { 0 };
-	uint64_t x[3], y[3];
 
+	_Static_assert(SW_LRU_KEY_INLINE <= 24, "sw_alert_eq_small compares at most 24 bytes");
 	if (len > SW_LRU_KEY_INLINE)
-		return memcmp(s->kpre, key, SW_LRU_KEY_INLINE) == 0 &&
+		return sw_alert_eq_small(s->kpre, key, SW_LRU_KEY_INLINE) &&
 		       memcmp(lru->slots[i].key + SW_LRU_KEY_INLINE,
 			      (const uint8_t *)key + SW_LRU_KEY_INLINE, len - SW_LRU_KEY_INLINE) == 0;
-	memcpy(pad, key, len);
-	memcpy(x, s->kpre, sizeof(x));
-	memcpy(y, pad, sizeof(y));
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+	return sw_alert_eq_small(s->kpre, key, len);
 }
 
 bool sw_lru_init(struct sw_lru *lru, uint32_t n)

@@ -3,7 +3,9 @@
  * The alert engine's keyed pools (src/alert/lru.c): keys found by their
  * bytes whether they fit the node's inline copy or not (long keys that share
  * their first bytes, keys of every length around the inline size, byte keys
- * with NULs), and the least recently used slot reused first.
+ * with NULs), the least recently used slot reused first, and the tables'
+ * hash spreading keys that differ in one byte over the low bits the
+ * buckets use (addresses of one /16, ports of one peer).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,12 +96,63 @@ static void test_least_recent_reused(void **state)
 	sw_lru_clear(&lru);
 }
 
+/* The fullest of 4096 buckets (the low 12 bits) after @n hashes from @hash_of. */
+static unsigned fullest_bucket(unsigned n, uint64_t (*hash_of)(unsigned i))
+{
+	static unsigned count[4096];
+	unsigned most = 0;
+
+	memset(count, 0, sizeof(count));
+	for (unsigned i = 0; i < n; i++) {
+		unsigned b = (unsigned)(hash_of(i) & 4095);
+
+		if (++count[b] > most)
+			most = count[b];
+	}
+	return most;
+}
+
+/* A source key as the engine makes it: 'a' and the IPv4-mapped address 10.42.i/256.i%256. */
+static uint64_t source_key_hash(unsigned i)
+{
+	uint8_t k[17] = { 'a', [11] = 0xff, [12] = 0xff, [13] = 10, [14] = 42 };
+
+	k[15] = (uint8_t)(i >> 8);
+	k[16] = (uint8_t)i;
+	return sw_alert_hash(k, sizeof(k));
+}
+
+static uint64_t port_target_hash(unsigned i)
+{
+	const uint8_t peer[16] = { [10] = 0xff, [11] = 0xff, 10, 42, 0, 7 };
+
+	return sw_alert_target_hash(peer, 6, (uint16_t)(i + 1));
+}
+
+static uint64_t name_key_hash(unsigned i)
+{
+	char k[40];
+	int n = snprintf(k, sizeof(k), "nweb-%u", i);
+
+	return sw_alert_hash(k, (size_t)n);
+}
+
+/* 1,000 keys in 4,096 buckets: a fair hash puts at most a handful in one. */
+static void test_hash_spreads_low_bits(void **state)
+{
+	(void)state;
+	assert_true(fullest_bucket(1000, source_key_hash) <= 6);
+	assert_true(fullest_bucket(1000, port_target_hash) <= 6);
+	assert_true(fullest_bucket(1000, name_key_hash) <= 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_around_inline_size),
 		cmocka_unit_test(test_byte_keys_with_nuls),
 		cmocka_unit_test(test_least_recent_reused),
+		cmocka_unit_test(test_hash_spreads_low_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
