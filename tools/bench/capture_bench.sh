@@ -167,50 +167,22 @@ build() {
 	local targets="sw_bench_gen sw_bench_readloop"
 
 	[ -n "$SEGWATCH" ] || targets="segwatch $targets"
-	if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-		echo "== configuring a Release (-O2) build in $BUILD_DIR"
-		cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
-			-DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DSW_BENCH=ON >"$WORK/cmake.log" 2>&1 ||
-			{ cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-	fi
-	echo "== building $targets in $BUILD_DIR"
-	cmake --build "$BUILD_DIR" -j"$(nproc)" --target $targets >"$WORK/build.log" 2>&1 ||
-		{ tail -30 "$WORK/build.log" >&2; die "build failed"; }
+	# shellcheck disable=SC2086 # a list of targets
+	bench_build $targets
 	SEGWATCH=${SEGWATCH:-$(find "$BUILD_DIR" -name segwatch -type f -perm -u+x | head -1)}
 	GEN=$BUILD_DIR/tools/bench/gen_bench_pcap
 	READLOOP=$BUILD_DIR/tools/bench/readloop
 	[ -x "$SEGWATCH" ] && [ -x "$GEN" ] && [ -x "$READLOOP" ] || die "build produced no binaries"
 }
 
-# The file depends on the generator's source and its options: cache on both.
+# The file depends on the generator's source and its options: cached on both.
 generate() {
-	local tag dir
-	tag=$(sha1sum <"$REPO/tools/bench/gen_bench_pcap.c" | cut -c1-10)
-	dir=${CACHE_DIR:-$WORK}
-	mkdir -p "$dir" || die "cannot create $dir"
-	PCAP=$dir/bench-p$PACKETS-f$FLOWS-s$SEED-$tag.pcap
-	META=$PCAP.meta
-	if [ -s "$PCAP" ] && [ -s "$META" ]; then
-		echo "== reusing $PCAP"
-	else
-		# Files from an older generator are never read again: drop them.
-		find "$dir" -maxdepth 1 -name 'bench-p*-f*-s*-*.pcap*' ! -name "*-$tag.pcap*" -delete 2>/dev/null
-		echo "== generating $PCAP"
-		local t0 t1
-		t0=$(now_ns)
-		"$GEN" -o "$PCAP.tmp" --packets "$PACKETS" --flows "$FLOWS" --seed "$SEED" >"$META.tmp" ||
-			{ rm -f "$PCAP.tmp" "$META.tmp"; die "generator failed"; }
-		t1=$(now_ns)
-		mv "$PCAP.tmp" "$PCAP" && mv "$META.tmp" "$META"
-		echo "   generated in $(secs "$t0" "$t1") s"
-	fi
+	bench_file "$GEN"
 	EXP_FLOWS=$(meta flows)
 	EXP_DIR=$(meta directional_flows)
 	EXP_PKTS=$(meta packets)
 	echo "   $EXP_PKTS packets, $EXP_FLOWS flows ($EXP_DIR one-way records), $(meta file_bytes) bytes," \
 		"$(meta tcp_unanswered) unanswered SYN flows, peak $(meta peak_concurrent_flows) concurrent flows"
-	# Read it once so every tool starts with the file in the page cache.
-	cat "$PCAP" >/dev/null
 }
 
 # run_timed NAME CMD...: run in the foreground under timeout and GNU time;

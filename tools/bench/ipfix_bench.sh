@@ -60,18 +60,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# the generator and its file, shared with capture_bench.sh's naming
-cc -O2 -o "$WORK/gen" "$REPO/tools/bench/gen_bench_pcap.c" || die "cannot build the generator"
-tag=$(sha1sum <"$REPO/tools/bench/gen_bench_pcap.c" | cut -c1-10)
-mkdir -p "$CACHE_DIR" || die "cannot create $CACHE_DIR"
-PCAP=$CACHE_DIR/bench-p$PACKETS-f$FLOWS-s1-$tag.pcap
-if [ ! -s "$PCAP" ] || [ ! -s "$PCAP.meta" ]; then
-	echo "== generating $PCAP"
-	"$WORK/gen" -o "$PCAP.tmp" --packets "$PACKETS" --flows "$FLOWS" --seed 1 >"$PCAP.meta.tmp" ||
-		die "generator failed"
-	mv "$PCAP.tmp" "$PCAP" && mv "$PCAP.meta.tmp" "$PCAP.meta"
-fi
-cat "$PCAP" >/dev/null
+# the generator (in the benchmarks' Release tree) and its file, shared with capture_bench.sh
+BUILD_DIR=$REPO/build-bench
+bench_build sw_bench_gen
+SEED=1
+bench_file "$BUILD_DIR/tools/bench/gen_bench_pcap"
 
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 

@@ -180,15 +180,8 @@ build() {
 	local targets=sw_bench_pktsend
 
 	[ -n "$SEGWATCH" ] || targets="segwatch $targets"
-	if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-		echo "== configuring a Release (-O2) build in $BUILD_DIR"
-		cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
-			-DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DSW_BENCH=ON >"$WORK/cmake.log" 2>&1 ||
-			{ cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-	fi
-	echo "== building $targets in $BUILD_DIR"
-	cmake --build "$BUILD_DIR" -j"$(nproc)" --target $targets >"$WORK/build.log" 2>&1 ||
-		{ tail -30 "$WORK/build.log" >&2; die "build failed"; }
+	# shellcheck disable=SC2086 # a list of targets
+	bench_build $targets
 	SEGWATCH=${SEGWATCH:-$(find "$BUILD_DIR" -name segwatch -type f -perm -u+x | head -1)}
 	PKTSEND=$BUILD_DIR/tools/bench/pktsend
 	[ -x "$SEGWATCH" ] && [ -x "$PKTSEND" ] || die "build produced no binaries"

@@ -80,36 +80,18 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 if [ -z "$SEGWATCH" ]; then
-	if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-		echo "== configuring a Release (-O2) build in $BUILD_DIR"
-		cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
-			-DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DSW_BENCH=ON >"$WORK/cmake.log" 2>&1 ||
-			{ cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-	fi
-	echo "== building segwatch sw_bench_gen in $BUILD_DIR"
-	cmake --build "$BUILD_DIR" -j2 --target segwatch sw_bench_gen >"$WORK/build.log" 2>&1 ||
-		{ tail -30 "$WORK/build.log" >&2; die "build failed"; }
+	bench_build segwatch sw_bench_gen
 	SEGWATCH=$(find "$BUILD_DIR" -name segwatch -type f -perm -u+x | head -1)
-fi
-GEN=$(find "$BUILD_DIR" -name gen_bench_pcap -type f -perm -u+x 2>/dev/null | head -1)
-[ -x "$SEGWATCH" ] || die "no segwatch binary: '$SEGWATCH'"
-[ -n "$GEN" ] || die "no gen_bench_pcap in $BUILD_DIR (build target sw_bench_gen)"
-
-# the same file and name as capture_bench.sh (cached on the generator's source)
-tag=$(sha1sum <"$REPO/tools/bench/gen_bench_pcap.c" | cut -c1-10)
-dir=${CACHE_DIR:-$WORK}
-mkdir -p "$dir" || die "cannot create $dir"
-PCAP=$dir/bench-p$PACKETS-f$FLOWS-s$SEED-$tag.pcap
-if [ -s "$PCAP" ] && [ -s "$PCAP.meta" ]; then
-	echo "== reusing $PCAP"
 else
-	echo "== generating $PCAP"
-	"$GEN" -o "$PCAP.tmp" --packets "$PACKETS" --flows "$FLOWS" --seed "$SEED" >"$PCAP.meta.tmp" ||
-		{ rm -f "$PCAP.tmp" "$PCAP.meta.tmp"; die "generator failed"; }
-	mv "$PCAP.tmp" "$PCAP" && mv "$PCAP.meta.tmp" "$PCAP.meta"
+	bench_build sw_bench_gen
 fi
-PKTS=$(sed -n 's/^packets=//p' "$PCAP.meta")
-cat "$PCAP" >/dev/null	# every run starts with the file in the page cache
+GEN=$BUILD_DIR/tools/bench/gen_bench_pcap
+[ -x "$SEGWATCH" ] || die "no segwatch binary: '$SEGWATCH'"
+[ -x "$GEN" ] || die "no gen_bench_pcap in $BUILD_DIR (build target sw_bench_gen)"
+
+# the same file and name as capture_bench.sh
+bench_file "$GEN"
+PKTS=$(sed -n 's/^packets=//p' "$META")
 
 # the alert engine with no scan detector: every kind but scan and fan_out
 cat >"$WORK/nodetect.json" <<'JSON'
@@ -190,7 +172,7 @@ fi
 # simulated cache misses, the same on a quiet host and a busy one.
 if [ "$CACHEGRIND" = 1 ]; then
 	command -v valgrind >/dev/null || die "--cachegrind needs valgrind (apt-get install valgrind)"
-	flows=$(sed -n 's/^flows=//p' "$PCAP.meta")
+	flows=$(sed -n 's/^flows=//p' "$META")
 	declare -A IR D1 LL
 	for cfg in no-detect detectors; do
 		args=(capture -r "$PCAP" -q --json --alerts "$WORK/cg-$cfg.jsonl")
