@@ -3,6 +3,36 @@
 # BENCH_NAME (the prefix of their messages). The build and file helpers use
 # REPO, BUILD_DIR, WORK, CACHE_DIR, PACKETS, FLOWS and SEED.
 
+# bench_defaults - the options of the benchmarks that read the generated
+# file (bench_option), at their defaults.
+bench_defaults() {
+	REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	PACKETS=5000000
+	FLOWS=500000
+	SEED=1
+	BUILD_DIR=$REPO/build-bench
+	SEGWATCH=
+	CACHE_DIR=${SW_BENCH_CACHE:-/var/tmp/segwatch-bench}
+	KEEP=0
+}
+
+# bench_option OPTION [VALUE] - one of those options: set it, and BENCH_SHIFT
+# to the words it took; false when OPTION is not one of them.
+bench_option() {
+	BENCH_SHIFT=2
+	case $1 in
+	--packets) PACKETS=${2:?"$1 wants a value"} ;;
+	--flows) FLOWS=${2:?"$1 wants a value"} ;;
+	--seed) SEED=${2:?"$1 wants a value"} ;;
+	--build-dir) BUILD_DIR=${2:?"$1 wants a value"} ;;
+	--segwatch) SEGWATCH=${2:?"$1 wants a value"} ;;
+	--cache-dir) CACHE_DIR=${2:?"$1 wants a value"} ;;
+	--no-cache) CACHE_DIR=; BENCH_SHIFT=1 ;;
+	--keep) KEEP=1; BENCH_SHIFT=1 ;;
+	*) return 1 ;;
+	esac
+}
+
 # usage [STATUS] - the script's "# usage:" header block, then exit (2 by default).
 usage() {
 	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//'

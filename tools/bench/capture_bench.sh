@@ -34,16 +34,8 @@
 set -u
 set -o pipefail
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-PACKETS=5000000
-FLOWS=500000
-SEED=1
 RUNS=3
 TOOL_TIMEOUT=900
-BUILD_DIR=$REPO/build-bench
-SEGWATCH=
-CACHE_DIR=${SW_BENCH_CACHE:-/var/tmp/segwatch-bench}
-KEEP=0
 ONLY=
 SKIP=
 ALL_TOOLS="readloop segwatch sw-nowrite softflowd pmacctd nfpcapd argus"
@@ -57,22 +49,19 @@ declare -A R_SEC R_RSS R_FOUND R_EXP R_MARK R_CMD R_NOTE
 BENCH_NAME=capture_bench
 # shellcheck source=tools/bench/bench_lib.sh
 . "$(dirname "$0")/bench_lib.sh"
+bench_defaults
 
 parse_args() {
 	while [ $# -gt 0 ]; do
+		if bench_option "$@"; then
+			shift "$BENCH_SHIFT"
+			continue
+		fi
 		case $1 in
-		--packets) PACKETS=${2:?}; shift ;;
-		--flows) FLOWS=${2:?}; shift ;;
-		--seed) SEED=${2:?}; shift ;;
 		--runs) RUNS=${2:?}; shift ;;
 		--only) ONLY=${2:?}; shift ;;
 		--skip) SKIP=${2:?}; shift ;;
 		--timeout) TOOL_TIMEOUT=${2:?}; shift ;;
-		--build-dir) BUILD_DIR=${2:?}; shift ;;
-		--segwatch) SEGWATCH=${2:?}; shift ;;
-		--cache-dir) CACHE_DIR=${2:?}; shift ;;
-		--no-cache) CACHE_DIR= ;;
-		--keep) KEEP=1 ;;
 		-h|--help) usage 0 ;;
 		*) echo "capture_bench: unknown option: $1" >&2; usage 2 ;;
 		esac

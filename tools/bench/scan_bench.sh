@@ -38,31 +38,22 @@
 set -u
 set -o pipefail
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-PACKETS=5000000
-FLOWS=500000
-SEED=1
 RUNS=5
-BUILD_DIR=$REPO/build-bench
-SEGWATCH=
-CACHE_DIR=${SW_BENCH_CACHE:-/var/tmp/segwatch-bench}
-KEEP=0
 CACHEGRIND=0
 TARGET=0.90
 
 BENCH_NAME=scan_bench
 # shellcheck source=tools/bench/bench_lib.sh
 . "$(dirname "$0")/bench_lib.sh"
+bench_defaults
 
 while [ $# -gt 0 ]; do
+	if bench_option "$@"; then
+		shift "$BENCH_SHIFT"
+		continue
+	fi
 	case $1 in
-	--packets) PACKETS=${2:?}; shift ;;
-	--flows) FLOWS=${2:?}; shift ;;
 	--runs) RUNS=${2:?}; shift ;;
-	--build-dir) BUILD_DIR=${2:?}; shift ;;
-	--segwatch) SEGWATCH=${2:?}; shift ;;
-	--cache-dir) CACHE_DIR=${2:?}; shift ;;
-	--keep) KEEP=1 ;;
 	--cachegrind) CACHEGRIND=1 ;;
 	-h|--help) usage 0 ;;
 	*) echo "scan_bench: unknown option: $1" >&2; usage 2 ;;
