@@ -75,11 +75,6 @@ static const uint16_t sw_gen_udp_ports[] = { 53, 123, 8125, 5353 };
 #define SW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* TCP flag bits as on the wire. */
-#define SW_TH_FIN 0x01
-#define SW_TH_SYN 0x02
-#define SW_TH_RST 0x04
-#define SW_TH_PSH 0x08
-#define SW_TH_ACK 0x10
 
 struct sw_gen_opts {
 	const char *out;
@@ -261,47 +256,16 @@ static void sw_gen_ipv4(uint8_t *ip, const struct sw_gen_pkt *p, uint16_t id, ui
 	sw_pkt_put_be16(ip + 10, sw_pkt_csum_fold(sw_pkt_csum_add(0, ip, 20)));
 }
 
-/*
- * sw_gen_tcp - TCP header with the options Linux sends: MSS, SACK-permitted,
- * timestamps and window scale on SYNs (20 bytes), timestamps otherwise (12).
- * Returns the header length.
- */
+/* sw_gen_tcp - the TCP header of @p (tools/pkt: as Linux writes one); its length. */
 static uint32_t sw_gen_tcp(uint8_t *th, const struct sw_gen_pkt *p, uint64_t ts_us)
 {
-	bool syn = p->tcp_flags & SW_TH_SYN;
-	uint32_t hlen = syn ? 40 : 32;
-	uint8_t *opt = th + 20;
-	uint32_t tsval = (uint32_t)(ts_us / 1000) + p->from * 7919u; /* per-host clock offset */
+	const struct sw_pkt_tcp t = {
+		.sport = p->sport, .dport = p->dport, .seq = p->seq, .ack = p->ack,
+		.tsval = (uint32_t)(ts_us / 1000) + p->from * 7919u, /* per-host clock offset */
+		.flags = p->tcp_flags,
+	};
 
-	sw_pkt_put_be16(th, p->sport);
-	sw_pkt_put_be16(th + 2, p->dport);
-	sw_pkt_put_be32(th + 4, p->seq);
-	sw_pkt_put_be32(th + 8, p->ack);
-	th[12] = (uint8_t)((hlen / 4) << 4);
-	th[13] = p->tcp_flags;
-	sw_pkt_put_be16(th + 14, syn ? 64240 : 502);
-	sw_pkt_put_be16(th + 16, 0);
-	sw_pkt_put_be16(th + 18, 0);
-	if (p->tcp_flags & SW_TH_RST) {
-		hlen = 20;	/* Linux sends RSTs without options */
-		th[12] = 5 << 4;
-		sw_pkt_put_be16(th + 14, 0);
-		return hlen;
-	}
-	if (syn) {
-		memcpy(opt, "\x02\x04\x05\xb4\x04\x02", 6);	/* MSS 1460, SACK_PERM */
-		opt += 6;
-	} else {
-		memcpy(opt, "\x01\x01", 2);			/* NOP NOP */
-		opt += 2;
-	}
-	opt[0] = 8;
-	opt[1] = 10;
-	sw_pkt_put_be32(opt + 2, tsval);
-	sw_pkt_put_be32(opt + 6, (p->tcp_flags & SW_TH_ACK) ? tsval - 1 : 0);
-	if (syn)
-		memcpy(opt + 10, "\x01\x03\x03\x07", 4);	/* NOP, window scale 7 */
-	return hlen;
+	return sw_pkt_put_tcp(th, &t);
 }
 
 static uint32_t sw_gen_udp(uint8_t *uh, const struct sw_gen_pkt *p)

@@ -51,11 +51,6 @@
 #define SW_SCAN_MS 1000ULL
 #define SW_SCAN_S 1000000ULL
 
-#define SW_TH_FIN 0x01
-#define SW_TH_SYN 0x02
-#define SW_TH_RST 0x04
-#define SW_TH_PSH 0x08
-#define SW_TH_ACK 0x10
 
 /* An address: IPv4 10.88.A.B, or IPv6 fd00:88::A:B (same A, B). */
 struct sw_scan_addr {
@@ -176,34 +171,12 @@ static uint32_t sw_scan_l4(uint8_t *l4, const struct sw_scan_pkt *p, uint64_t ts
 	uint32_t hlen;
 
 	if (p->proto == 6) {
-		bool syn = p->flags & SW_TH_SYN, rst = p->flags & SW_TH_RST;
-		uint32_t tsval = (uint32_t)(ts_us / 1000) + p->from.b * 7919u;
+		const struct sw_pkt_tcp t = {
+			.sport = p->sport, .dport = p->dport, .seq = p->seqno, .ack = p->ackno,
+			.tsval = (uint32_t)(ts_us / 1000) + p->from.b * 7919u, .flags = p->flags,
+		};
 
-		hlen = rst ? 20 : syn ? 40 : 32;	/* Linux: RST without options */
-		sw_pkt_put_be16(l4, p->sport);
-		sw_pkt_put_be16(l4 + 2, p->dport);
-		sw_pkt_put_be32(l4 + 4, p->seqno);
-		sw_pkt_put_be32(l4 + 8, p->ackno);
-		l4[12] = (uint8_t)((hlen / 4) << 4);
-		l4[13] = p->flags;
-		sw_pkt_put_be16(l4 + 14, rst ? 0 : syn ? 64240 : 502);
-		if (!rst) {
-			uint8_t *opt = l4 + 20;
-
-			if (syn) {
-				memcpy(opt, "\x02\x04\x05\xb4\x04\x02", 6);	/* MSS, SACK_PERM */
-				opt += 6;
-			} else {
-				memcpy(opt, "\x01\x01", 2);
-				opt += 2;
-			}
-			opt[0] = 8;
-			opt[1] = 10;
-			sw_pkt_put_be32(opt + 2, tsval);
-			sw_pkt_put_be32(opt + 6, (p->flags & SW_TH_ACK) ? tsval - 1 : 0);
-			if (syn)
-				memcpy(opt + 10, "\x01\x03\x03\x07", 4);	/* window scale 7 */
-		}
+		hlen = sw_pkt_put_tcp(l4, &t);
 	} else if (p->proto == 17) {
 		hlen = 8;
 		sw_pkt_put_be16(l4, p->sport);

@@ -2,7 +2,41 @@
 /* sw_pkt - byte order, checksums and a pcap writer for our packet tools. */
 #include "sw_pkt.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+uint32_t sw_pkt_put_tcp(uint8_t *th, const struct sw_pkt_tcp *t)
+{
+	bool syn = t->flags & SW_TH_SYN, rst = t->flags & SW_TH_RST;
+	uint32_t hlen = rst ? 20 : syn ? 40 : 32;	/* Linux sends RSTs without options */
+	uint8_t *opt = th + 20;
+
+	sw_pkt_put_be16(th, t->sport);
+	sw_pkt_put_be16(th + 2, t->dport);
+	sw_pkt_put_be32(th + 4, t->seq);
+	sw_pkt_put_be32(th + 8, t->ack);
+	th[12] = (uint8_t)((hlen / 4) << 4);
+	th[13] = t->flags;
+	sw_pkt_put_be16(th + 14, rst ? 0 : syn ? 64240 : 502);
+	sw_pkt_put_be16(th + 16, 0);
+	sw_pkt_put_be16(th + 18, 0);
+	if (rst)
+		return hlen;
+	if (syn) {
+		memcpy(opt, "\x02\x04\x05\xb4\x04\x02", 6);	/* MSS 1460, SACK_PERM */
+		opt += 6;
+	} else {
+		memcpy(opt, "\x01\x01", 2);			/* NOP NOP */
+		opt += 2;
+	}
+	opt[0] = 8;
+	opt[1] = 10;
+	sw_pkt_put_be32(opt + 2, t->tsval);
+	sw_pkt_put_be32(opt + 6, (t->flags & SW_TH_ACK) ? t->tsval - 1 : 0);
+	if (syn)
+		memcpy(opt + 10, "\x01\x03\x03\x07", 4);	/* NOP, window scale 7 */
+	return hlen;
+}
 
 uint32_t sw_pkt_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {

@@ -61,6 +61,28 @@ static inline void sw_pkt_put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+#define SW_TH_FIN 0x01
+#define SW_TH_SYN 0x02
+#define SW_TH_RST 0x04
+#define SW_TH_PSH 0x08
+#define SW_TH_ACK 0x10
+
+/* What a TCP header carries; the rest is what Linux sends. */
+struct sw_pkt_tcp {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint32_t tsval;		/* the timestamp option's value (TSecr: tsval - 1 when ACK) */
+	uint8_t flags;		/* SW_TH_* */
+};
+
+/*
+ * sw_pkt_put_tcp - a TCP header at @th as Linux writes one: MSS,
+ * SACK-permitted, timestamps and window scale on a SYN, NOP NOP and
+ * timestamps otherwise, no options on a RST; checksum 0 (the caller's).
+ * Returns its length (40, 32 or 20).
+ */
+uint32_t sw_pkt_put_tcp(uint8_t *th, const struct sw_pkt_tcp *t);
+
 /* sw_pkt_csum_add - add big-endian 16-bit words of @p to a one's complement sum. */
 uint32_t sw_pkt_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 
