@@ -57,6 +57,7 @@ struct sw_source {
 	const struct sw_workload *wl;	/* the workload behind this interface, if any */
 	uint64_t wl_checked_us;
 	uint64_t last_ts_us;	/* the newest frame it handed over */
+	uint64_t close_at_us;	/* let go: still read until then (sw_capture_let_go) */
 };
 
 struct sw_capture {
@@ -109,7 +110,32 @@ static void sw_capture_retire(struct sw_capture *cap, unsigned i)
 		pcap_close(cap->src[i].pcap);
 	cap->src[i].pcap = NULL;
 	cap->src[i].dead = true;
+	cap->src[i].close_at_us = 0;
 	cap->cnt.ifaces[i].active = false;
+}
+
+/*
+ * Source @i is no longer wanted (its interface dropped from the list, or
+ * swapped for a source in another direction). Its ring can still hold
+ * frames captured before now in a block the kernel hands over only at its
+ * timeout; closing at once lost them (a packet sent just before a reload).
+ * So it is read for two timeouts more, then retired. It counts as inactive
+ * from now on, and lookups by name or index pass it by.
+ */
+static void sw_capture_let_go(struct sw_capture *cap, unsigned i)
+{
+	if (!cap->live) {
+		sw_capture_retire(cap, i);
+		return;
+	}
+	cap->cnt.ifaces[i].active = false;
+	cap->src[i].close_at_us = sw_clock_wall_us() + 2000ull * SW_BLOCK_TIMEOUT_MS;
+}
+
+/* Wanted and capturing: not retired, not being let go. */
+static bool sw_capture_source_wanted(const struct sw_capture *cap, unsigned i)
+{
+	return !cap->src[i].dead && !cap->src[i].close_at_us;
 }
 
 /* ---- the per-frame pipeline ---- */
@@ -506,15 +532,16 @@ int sw_capture_add_iface(struct sw_capture *cap, const char *name, enum sw_captu
 	if (!cap->live)
 		return sw_err_set(err, SW_EXIT_USAGE, "%s: cannot add an interface to a file read", name);
 	for (unsigned i = 0; i < n; i++) {
-		if (cap->src[i].dead || strcmp(cap->cnt.ifaces[i].name, name) != 0)
+		if (!sw_capture_source_wanted(cap, i) || strcmp(cap->cnt.ifaces[i].name, name) != 0)
 			continue;
 		if (cap->cnt.ifaces[i].direction == dir)
 			return SW_EXIT_OK;
 		other_dir[i] = true; /* e.g. a bridge port before, named with -i now */
 	}
 	/*
-	 * Open the new source before closing the old one: no packet is missed
-	 * in between, and the ones both see are copies the filter drops.
+	 * Open the new source before letting the old one go: no packet is
+	 * missed in between, and the ones both see are copies the duplicate
+	 * filter drops (they are different sources to it).
 	 */
 	rc = sw_capture_open_iface(cap, name, dir, err);
 	if (rc != SW_EXIT_OK)
@@ -522,23 +549,23 @@ int sw_capture_add_iface(struct sw_capture *cap, const char *name, enum sw_captu
 	rc = sw_capture_need_reorder(cap, err);
 	for (unsigned i = 0; i < n; i++)
 		if (other_dir[i])
-			sw_capture_retire(cap, i);
+			sw_capture_let_go(cap, i);
 	return rc;
 }
 
 void sw_capture_drop_iface(struct sw_capture *cap, int ifindex)
 {
 	for (unsigned i = 0; i < cap->n_src; i++) {
-		if (!cap->src[i].dead && cap->cnt.ifaces[i].ifindex == ifindex)
-			sw_capture_retire(cap, i);
+		if (sw_capture_source_wanted(cap, i) && cap->cnt.ifaces[i].ifindex == ifindex)
+			sw_capture_let_go(cap, i);
 	}
 }
 
 void sw_capture_drop_iface_named(struct sw_capture *cap, const char *name)
 {
 	for (unsigned i = 0; i < cap->n_src; i++)
-		if (!cap->src[i].dead && strcmp(cap->cnt.ifaces[i].name, name) == 0)
-			sw_capture_retire(cap, i);
+		if (sw_capture_source_wanted(cap, i) && strcmp(cap->cnt.ifaces[i].name, name) == 0)
+			sw_capture_let_go(cap, i);
 }
 
 /* Compile @filter for every live source first, so that one that fails changes none. */
@@ -550,11 +577,11 @@ int sw_capture_set_filter(struct sw_capture *cap, const char *filter, struct sw_
 	if (!cap->live)
 		return sw_err_set(err, SW_EXIT_USAGE, "the filter of a file read is set at open");
 	for (unsigned i = 0; i < cap->n_src && rc == SW_EXIT_OK; i++)
-		if (!cap->src[i].dead)
+		if (sw_capture_source_wanted(cap, i))
 			rc = sw_src_filter_compile(cap->src[i].pcap, cap->cnt.ifaces[i].direction,
 						   filter, "filter", &f[i], err);
 	for (unsigned i = 0; i < cap->n_src; i++) {
-		if (rc == SW_EXIT_OK && !cap->src[i].dead)
+		if (rc == SW_EXIT_OK && sw_capture_source_wanted(cap, i))
 			rc = sw_src_filter_apply(cap->src[i].pcap, cap->cnt.ifaces[i].direction, &f[i],
 						 cap->cnt.ifaces[i].name, err);
 		sw_src_filter_free(&f[i]);
@@ -850,6 +877,10 @@ static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
 		if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    pcap_dispatch(cap->src[i].pcap, -1, cb, (u_char *)cap) < 0) {
 			sw_capture_retire(cap, i); /* e.g. a veth removed while capturing */
+			continue;
+		}
+		if (cap->src[i].close_at_us && sw_clock_wall_us() >= cap->src[i].close_at_us) {
+			sw_capture_retire(cap, i); /* let go, and its last block read */
 			continue;
 		}
 		alive++;

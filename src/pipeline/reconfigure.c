@@ -133,14 +133,12 @@ static int sw_change_capture(struct sw_pipeline *p, const struct sw_pipeline_opt
 	return SW_EXIT_OK;
 }
 
-static void sw_change_identity(struct sw_pipeline *p, const struct sw_pipeline_opts *o,
-			       struct sw_change *c)
+static void sw_change_identity(struct sw_pipeline *p, struct sw_change *c)
 {
 	struct sw_identity *old = p->id;
 
 	if (!c->id)
 		return;
-	sw_identity_follow_ports(c->id, sw_discovers(o));
 	sw_capture_set_registry(p->cap, sw_identity_registry(c->id));
 	sw_capture_set_learn_registry(p->cap, sw_identity_registry(c->id));
 	p->id = c->id;
@@ -230,9 +228,12 @@ int sw_pipeline_reconfigure(struct sw_pipeline *p, const struct sw_pipeline_opts
 	done->nflog = c.nflog_changed;
 	done->filter = c.filter_changed;
 	done->flow = memcmp(&p->opts.flow, &o->flow, sizeof(o->flow)) != 0;
-	sw_change_identity(p, o, &c);
+	sw_change_identity(p, &c);
 	sw_change_nflog(p, &c);
 	p->discover = sw_discovers(o);
+	/* ports joining a bridge are captured on only while bridges are discovered */
+	if (p->id)
+		sw_identity_follow_ports(p->id, p->discover);
 	sw_change_sources(p, &c, done, err);
 	/* the new options, with the pipeline's own strings and hooks */
 	p->opts.identity = c.ident;
