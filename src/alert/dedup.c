@@ -170,6 +170,7 @@ static void sw_alert_new_entry(struct sw_alert_engine *e, const struct sw_alert_
 	d->count = 1;
 	d->distinct = ev->distinct;
 	d->value_total = ev->value;
+	d->dropped = (int8_t)ev->dropped;
 	sw_alert_body_set(e, i, ev); /* no body: the alert is counted as nomem */
 	sw_alert_emit_entry(e, d, key, ev->ts_us, false);
 }
@@ -200,8 +201,14 @@ void sw_alert_raise(struct sw_alert_engine *e, const struct sw_alert_event *ev)
 								 : d->value_total + ev->value;
 	if (ev->severity > d->severity)
 		d->severity = ev->severity;
-	if (ev->ts_us >= d->last_alert_us + (uint64_t)e->cfg.summary_interval_s * 1000000u) {
-		sw_alert_body_set(e, i, ev); /* out of memory: the last body stands */
+	/*
+	 * Let through where the last alert said dropped (a policy or the L2
+	 * guard switched to monitor): news, not a repeat. It alerts at once.
+	 */
+	if (ev->ts_us >= d->last_alert_us + (uint64_t)e->cfg.summary_interval_s * 1000000u ||
+	    (ev->dropped == 0 && d->dropped == 1)) {
+		if (sw_alert_body_set(e, i, ev)) /* out of memory: the last body stands */
+			d->dropped = (int8_t)ev->dropped;
 		sw_alert_emit_entry(e, d, key, ev->ts_us, true);
 		return;
 	}

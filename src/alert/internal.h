@@ -72,6 +72,7 @@ struct sw_alert_dedup {
 	uint64_t value_total;	/* agent_health: sum of the events' values */
 	enum sw_alert_kind kind;
 	enum sw_alert_severity severity;
+	int8_t dropped;		/* the body's "dropped": -1 unknown, 0, 1 */
 	/*
 	 * The alert's fields as of its last emission, as JSON text (an object):
 	 * in the key's slot of the engine's bodies when it fits, else on the

@@ -628,6 +628,68 @@ static void test_policy_violation(void **state)
 	sw_workload_clear(&db);
 }
 
+/*
+ * A key whose last alert said dropped alerts at once for an event let
+ * through (the guard or policy switched to monitor), however soon; an event
+ * dropped again, or let through again, waits for the interval as before.
+ */
+static void test_verdict_change(void **state)
+{
+	struct sw_workload web, db;
+	struct sw_alert_config cfg;
+	struct sink s = { 0 };
+	struct sw_alert_conn c;
+	struct sw_alert_engine *e;
+	struct sw_policy *p = policy("monitor");
+	struct sw_alert_l2spoof sp = { .ts_us = T0, .wl = NULL, .iface = "veth0",
+				       .forged = "arp_sender_ip", .dropped = true };
+
+	(void)state;
+	mkwl(&web, "shop/web-1", "web", 2);
+	mkwl(&db, "shop/db-1", "db", 4);
+	sp.wl = &web;
+	assert_true(sw_alert_config_defaults(&cfg));
+	cfg.summary_interval_s = 60;
+	e = engine(&cfg, p, NULL, &s);
+	/* the L2 guard: dropped, then delivered 0.2 s later, then both again */
+	sw_alert_spoofed_l2(e, &sp);
+	assert_int_equal(s.n, 1);
+	assert_true(json_is_true(json_object_get(s.last, "dropped")));
+	sp.ts_us = T0 + 200000;
+	sp.dropped = false;
+	sw_alert_spoofed_l2(e, &sp);
+	assert_int_equal(s.n, 2);
+	assert_true(json_is_true(json_object_get(s.last, "summary")));
+	assert_true(json_is_false(json_object_get(s.last, "dropped")));
+	assert_string_equal(json_string_value(json_object_get(s.last, "mode")), "monitor");
+	assert_int_equal(json_integer_value(json_object_get(s.last, "count")), 2);
+	sp.ts_us += 1000;
+	sw_alert_spoofed_l2(e, &sp); /* delivered again: a repeat */
+	sp.dropped = true;
+	sp.ts_us += 1000;
+	sw_alert_spoofed_l2(e, &sp); /* dropped again: no news either */
+	assert_int_equal(s.n, 2);
+	/* the kernel's log of a policy: a deny, then the same flow passed in monitor mode */
+	conn(&c, &web, &db, 5432, T0 + 300000);
+	sw_alert_kernel_log(e, &c, SW_ALERT_KLOG_DENY, 1);
+	assert_int_equal(s.n, 3);
+	c.ts_us += 1000;
+	sw_alert_kernel_log(e, &c, SW_ALERT_KLOG_DENY, 1);
+	assert_int_equal(s.n, 3);
+	c.ts_us += 1000;
+	sw_alert_kernel_log(e, &c, SW_ALERT_KLOG_MONITOR, 1);
+	assert_int_equal(s.n, 4);
+	assert_true(json_is_false(json_object_get(s.last, "dropped")));
+	assert_int_equal(json_integer_value(json_object_get(s.last, "count")), 3);
+	assert_int_equal(json_integer_value(json_object_get(s.last, "suppressed")), 2);
+	sw_alert_engine_free(e);
+	sw_policy_free(p);
+	sw_alert_config_clear(&cfg);
+	sink_clear(&s);
+	sw_workload_clear(&web);
+	sw_workload_clear(&db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_new_edge),      cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_config_errors), cmocka_unit_test(test_policy_violation),
 		cmocka_unit_test(test_key_memory),    cmocka_unit_test(test_infrastructure),
+		cmocka_unit_test(test_verdict_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
