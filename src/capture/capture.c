@@ -868,8 +868,10 @@ static unsigned sw_capture_poll_sources(struct sw_capture *cap, int timeout_ms)
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
-	if (poll(pfd, cap->n_src, timeout_ms) < 0 && errno != EINTR)
+	if (poll(pfd, cap->n_src, timeout_ms) < 0 && errno != EINTR) {
+		poll(NULL, 0, timeout_ms); /* no busy loop on a poll that fails */
 		return 0;
+	}
 	for (unsigned i = 0; i < cap->n_src; i++) {
 		if (cap->src[i].dead)
 			continue;
@@ -903,12 +905,13 @@ static int sw_capture_run_live(struct sw_capture *cap, struct sw_err *err)
 	(void)err;
 	sw_capture_tick(cap, now);
 	while (!(cap->opts.stop && *cap->opts.stop) && now < end_us) {
-		/* with a tick, interfaces can come back: wait for them instead of ending */
-		if (sw_capture_poll_sources(cap, 100) == 0) {
-			if (!cap->opts.tick)
-				break;
-			poll(NULL, 0, 100);
-		}
+		/*
+		 * With a tick, interfaces can come back: wait for them instead of
+		 * ending. The poll waited already, with nothing alive too (the
+		 * tick then comes every 100 ms: how soon a new port is opened).
+		 */
+		if (sw_capture_poll_sources(cap, 100) == 0 && !cap->opts.tick)
+			break;
 		now = sw_clock_wall_us();
 		if (cap->reorder)
 			sw_capture_release(cap, sw_capture_settled_us(cap, now));
