@@ -100,7 +100,9 @@ mwait() {
 	PY
 }
 # the page is rendered every second: a condition names the progress it waits
-# for (flows_total past what it was), not only a state an older page shows
+# for (flows_total past what it was), not only a state an older page shows.
+# flows_live == 0 needs every protocol's timeout short: a namespace's IGMP
+# report now and then makes an "other" flow
 handled='ipfix_flows_total == ipfix_records_sent_total + ipfix_records_lost_total and flows_live == 0'
 value() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; } # value NAME MWAIT_OUTPUT
 
@@ -109,7 +111,7 @@ cat >"$TMP/agent.json" <<-JSON
   "ipfix": { "collector": "tcp://127.0.0.1:$PORT" },
   "identity": { "engine": "off" },
   "history": { "dir": "history", "compress": false },
-  "capture": { "timeouts": { "tcp": "2s", "tcp_closed": "1s", "udp": "1s", "icmp": "1s" } },
+  "capture": { "timeouts": { "tcp": "2s", "tcp_closed": "1s", "udp": "1s", "icmp": "1s", "other": "1s" } },
   "metrics": { "listen": "$METRICS" },
   "log": { "target": "stderr", "level": "info" }
 }
