@@ -30,7 +30,7 @@ ip netns add "$NS_H" || fail "ip netns add $NS_H"
 LAB_NS=("$NS_H")
 nsx "$NS_H" ip link set lo up
 sysctl_set "$NS_H" net.ipv6.conf.all.disable_ipv6 1
-nsx "$NS_H" ip link add "$BR" type bridge || fail "bridge $BR"
+nsx "$NS_H" ip link add "$BR" type bridge mcast_snooping 0 || fail "bridge $BR" # as topo_up (lib.sh)
 nsx "$NS_H" ip link set "$BR" up
 
 # one network namespace per pod of the inventory, named pN
