@@ -99,12 +99,7 @@ nsx "$NS_H" ip link set "$BR" up
 for p in "$PA" "$PB" "$PC"; do nsx "$NS_H" ip link set "$p" master "$BR" up; done
 # the agent hears of them from the kernel and opens a ring on each (a few
 # tens of ms each): traffic sent before that is not seen by anyone
-ifaces_now() {
-	nsx "$NS_H" python3 -c "
-import urllib.request
-page = urllib.request.urlopen('http://127.0.0.1:9617/metrics', timeout=5).read().decode()
-print(*[l.split()[1] for l in page.splitlines() if l.startswith('segwatch_capture_interfaces ')])"
-}
+ifaces_now() { agent_metric segwatch_capture_interfaces; }
 for _ in $(seq 50); do [ "$(ifaces_now)" = 4 ] && break; sleep 0.1; done
 [ "$(ifaces_now)" = 4 ] || fail "the bridge came back, its ports joined: capturing on $(ifaces_now) interfaces, not 4"
 for _ in $(seq 30); do tcp_to_b 42004 && break; sleep 0.2; done

@@ -88,11 +88,8 @@ udp_send "$NS_B" "$SWT_C4" 7003 42002 # not captured any more
 # longer discovered, so their ports are no longer followed
 nsx "$NS_H" ip link set "$PX" master "$BR"
 sleep 1
-n=$(nsx "$NS_H" python3 -c "
-import urllib.request
-page = urllib.request.urlopen('http://127.0.0.1:9617/metrics', timeout=5).read().decode()
-print([l.split()[1] for l in page.splitlines() if l.startswith('segwatch_capture_interfaces ')])")
-[ "$n" = "['1']" ] || fail "after the narrowing, a port that joined the bridge is captured on: interfaces $n"
+n=$(agent_metric segwatch_capture_interfaces)
+[ "$n" = 1 ] || fail "after the narrowing, a port that joined the bridge is captured on: interfaces $n"
 udp_send "$NS_A" "$SWT_B4" 7003 42003
 echo "interfaces narrowed to $PA: taken in place"
 

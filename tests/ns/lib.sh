@@ -147,6 +147,15 @@ wait_for_file() {
 	return 1
 }
 
+# agent_metric NAME - the value of an unlabelled series on /metrics of an
+# agent in $NS_H listening on the default 127.0.0.1:9617 (empty: no such series)
+agent_metric() {
+	nsx "$NS_H" python3 -c "
+import sys, urllib.request
+page = urllib.request.urlopen('http://127.0.0.1:9617/metrics', timeout=5).read().decode()
+print(*[l.split()[1] for l in page.splitlines() if l.startswith(sys.argv[1] + ' ')])" "$1"
+}
+
 # start_tcpdump - the independent view: a's veth only, from inside a
 start_tcpdump() {
 	ip netns exec "$NS_A" tcpdump -Z root -i eth0 -nn -U --immediate-mode -s 256 -w "$TMP/a.pcap" 2>"$TMP/tcpdump.log" &
